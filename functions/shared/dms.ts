@@ -1,0 +1,121 @@
+import {
+  DescribeReplicationTasksCommand,
+  paginateDescribeTableStatistics,
+  type DatabaseMigrationServiceClient,
+  type ReplicationTask,
+  type TableStatistics,
+} from '@aws-sdk/client-database-migration-service';
+import { ResourceNotFound } from './errors';
+
+/**
+ * DMS speaks in strings. This module is the one place they are spelled out, as documented on the DMS API's
+ * `ReplicationTask.Status`, `ReplicationTask.StopReason`, `Connection.Status` and `TableStatistics`
+ * (TableState, ValidationState) fields. Anything DMS adds later arrives as a plain string and is treated as
+ * unknown by the predicates below, never as success.
+ */
+
+/** ReplicationTask.Status values documented by DMS. */
+export const TASK_STATUSES = [
+  'moving',
+  'creating',
+  'deleting',
+  'failed',
+  'failed-move',
+  'modifying',
+  'ready',
+  'running',
+  'starting',
+  'stopped',
+  'stopping',
+  'testing',
+] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+
+/** ReplicationTask.StopReason values documented by DMS (the "Stop Reason " prefix is part of the string). */
+export const STOP_REASONS = {
+  normal: 'Stop Reason NORMAL',
+  recoverableError: 'Stop Reason RECOVERABLE_ERROR',
+  fatalError: 'Stop Reason FATAL_ERROR',
+  fullLoadOnlyFinished: 'Stop Reason FULL_LOAD_ONLY_FINISHED',
+  stoppedAfterFullLoad: 'Stop Reason STOPPED_AFTER_FULL_LOAD',
+  stoppedAfterCachedEvents: 'Stop Reason STOPPED_AFTER_CACHED_EVENTS',
+  expressLicenseLimitsReached: 'Stop Reason EXPRESS_LICENSE_LIMITS_REACHED',
+  stoppedAfterDdlApply: 'Stop Reason STOPPED_AFTER_DDL_APPLY',
+  stoppedDueToLowMemory: 'Stop Reason STOPPED_DUE_TO_LOW_MEMORY',
+  stoppedDueToLowDisk: 'Stop Reason STOPPED_DUE_TO_LOW_DISK',
+  stoppedAtServerTime: 'Stop Reason STOPPED_AT_SERVER_TIME',
+  stoppedAtCommitTime: 'Stop Reason STOPPED_AT_COMMIT_TIME',
+  reconfigurationRestart: 'Stop Reason RECONFIGURATION_RESTART',
+  recycleTask: 'Stop Reason RECYCLE_TASK',
+} as const;
+
+/** ReplicationTask.MigrationType. */
+export type MigrationType = 'full-load' | 'cdc' | 'full-load-and-cdc';
+
+/** Connection.Status values from DescribeConnections / TestConnection. */
+export type ConnectionStatus = 'successful' | 'testing' | 'failed' | 'deleting';
+
+/** TableStatistics.TableState values ("Valid states: ..." in the DMS API reference). */
+export const TABLE_STATES = {
+  doesNotExist: 'Table does not exist',
+  beforeLoad: 'Before load',
+  fullLoad: 'Full load',
+  completed: 'Table completed',
+  cancelled: 'Table cancelled',
+  error: 'Table error',
+} as const;
+
+/** TableStatistics.ValidationState values documented by DMS. */
+export const VALIDATION_STATES = {
+  notEnabled: 'Not enabled',
+  pendingRecords: 'Pending records',
+  mismatchedRecords: 'Mismatched records',
+  suspendedRecords: 'Suspended records',
+  noPrimaryKey: 'No primary key',
+  tableError: 'Table error',
+  validated: 'Validated',
+  error: 'Error',
+  pendingValidation: 'Pending validation',
+  preparingTable: 'Preparing table',
+  pendingRevalidation: 'Pending revalidation',
+} as const;
+
+/** `schema.table`, the way operators name tables in messages. */
+export function qualifiedTableName(table: Pick<TableStatistics, 'SchemaName' | 'TableName'>): string {
+  return `${table.SchemaName ?? '?'}.${table.TableName ?? '?'}`;
+}
+
+/** Reads one replication task by ARN; a missing task is a typed error, not an empty result. */
+export async function describeReplicationTask(
+  dms: DatabaseMigrationServiceClient,
+  replicationTaskArn: string,
+): Promise<ReplicationTask> {
+  try {
+    const response = await dms.send(
+      new DescribeReplicationTasksCommand({
+        Filters: [{ Name: 'replication-task-arn', Values: [replicationTaskArn] }],
+        WithoutSettings: true,
+      }),
+    );
+    const task = response.ReplicationTasks?.[0];
+    if (task) return task;
+  } catch (error) {
+    if (!(error instanceof Error && error.name === 'ResourceNotFoundFault')) throw error;
+  }
+  throw new ResourceNotFound(`Replication task ${replicationTaskArn} was not found`);
+}
+
+/** Every table statistics row of a task, following DescribeTableStatistics' Marker to the last page. */
+export async function describeAllTableStatistics(
+  dms: DatabaseMigrationServiceClient,
+  replicationTaskArn: string,
+): Promise<TableStatistics[]> {
+  const tables: TableStatistics[] = [];
+  // MaxRecords: DMS accepts 10-500 for DescribeTableStatistics; the largest page means fewest calls.
+  const pages = paginateDescribeTableStatistics(
+    { client: dms, pageSize: 500 },
+    { ReplicationTaskArn: replicationTaskArn },
+  );
+  for await (const page of pages) tables.push(...(page.TableStatistics ?? []));
+  return tables;
+}

@@ -1,0 +1,76 @@
+/**
+ * Errors the state machine reasons about.
+ *
+ * Lambda reports a thrown error's `name` as the Step Functions error name, and Retry/Catch match on it
+ * exactly. Each class therefore sets `name` to a string literal: deriving it from the constructor would
+ * break once esbuild minifies class names in the deployed bundle.
+ *
+ * Transient failures (throttling, AWS service errors) surface as `AwsServiceUnavailable`, the only name the
+ * workflow retries besides Lambda's own service errors. Every other class is a real failure: retrying it
+ * would only repeat the same answer.
+ */
+export abstract class MigrationError extends Error {
+  abstract override readonly name: string;
+}
+
+/** The execution input (or a handler's event) does not match the schema. Nothing was changed. */
+export class InvalidInput extends MigrationError {
+  override readonly name = 'InvalidInput';
+  constructor(readonly problems: string[]) {
+    super(`Invalid migration input: ${problems.join('; ')}`);
+  }
+}
+
+/** A Lambda environment variable the handler needs is missing or malformed: a deployment defect. */
+export class ConfigurationError extends MigrationError {
+  override readonly name = 'ConfigurationError';
+}
+
+/** DMS TestConnection ended in `failed` for an endpoint. */
+export class ConnectionTestFailed extends MigrationError {
+  override readonly name = 'ConnectionTestFailed';
+}
+
+/** The target Aurora cluster / RDS instance is missing, not available, or not MySQL-compatible. */
+export class TargetNotReady extends MigrationError {
+  override readonly name = 'TargetNotReady';
+}
+
+/** A DMS resource named in the input does not exist (DMS answered ResourceNotFoundFault or an empty list). */
+export class ResourceNotFound extends MigrationError {
+  override readonly name = 'ResourceNotFound';
+}
+
+/** The replication task is in a state from which the requested step cannot safely proceed. */
+export class TaskInUnexpectedState extends MigrationError {
+  override readonly name = 'TaskInUnexpectedState';
+}
+
+/** One or more tables are in DMS's "Table error" state during the full load. */
+export class TablesErrored extends MigrationError {
+  override readonly name = 'TablesErrored';
+  constructor(
+    message: string,
+    readonly tables: string[],
+  ) {
+    super(message);
+  }
+}
+
+/** DMS data validation found mismatched, failed or suspended records, or could not validate a table. */
+export class ValidationMismatch extends MigrationError {
+  override readonly name = 'ValidationMismatch';
+}
+
+/** A cutover precondition does not hold; the message lists every one that failed. */
+export class CutoverPreconditionFailed extends MigrationError {
+  override readonly name = 'CutoverPreconditionFailed';
+  constructor(readonly failedPreconditions: string[]) {
+    super(`Cutover refused: ${failedPreconditions.join('; ')}`);
+  }
+}
+
+/** An AWS API answered with throttling or a server-side fault; safe to retry with backoff. */
+export class AwsServiceUnavailable extends MigrationError {
+  override readonly name = 'AwsServiceUnavailable';
+}

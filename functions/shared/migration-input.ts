@@ -1,0 +1,143 @@
+import { z } from 'zod';
+
+/**
+ * The execution input: what an operator pastes into the Step Functions console, what the schedule sends and
+ * what the CLI builds. Parsing applies every default, so later phases read one complete `MigrationConfig`.
+ * Objects are strict: a misspelt key ("startpolicy") is an error, not a silently ignored setting.
+ */
+
+const AWS_PARTITION = '(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b)';
+
+/** DMS ARNs name their resource type: `task`, `endpoint`, `rep` (replication instance). */
+function dmsArn(resourceType: 'task' | 'endpoint' | 'rep', description: string) {
+  const pattern = new RegExp(`^arn:${AWS_PARTITION}:dms:[a-z]{2}(-[a-z]+)+-\\d:\\d{12}:${resourceType}:[A-Za-z0-9-]{1,255}$`);
+  return z
+    .string({ error: `expected a DMS ${description} ARN (a string)` })
+    .regex(pattern, { error: `expected a DMS ${description} ARN: arn:aws:dms:<region>:<account-id>:${resourceType}:<id>` });
+}
+
+/** RDS DB cluster / instance identifiers: 1-63 letters, digits and hyphens, starting with a letter, no "--", no trailing "-". */
+const rdsIdentifier = z
+  .string({ error: 'expected an RDS identifier (a string)' })
+  .regex(/^[A-Za-z](?!.*--)[A-Za-z0-9-]{0,62}$/, {
+    error: 'expected an RDS identifier: 1-63 letters, digits or hyphens, starting with a letter',
+  })
+  .refine((identifier) => !identifier.endsWith('-'), { error: 'an RDS identifier cannot end with a hyphen' });
+
+/**
+ * SSM parameter names: letters, digits and `_.-/`; a hierarchical name starts with `/`; at most 1011
+ * characters; names beginning with "aws" or "ssm" are reserved by Systems Manager.
+ */
+const ssmParameterName = z
+  .string({ error: 'expected an SSM parameter name (a string)' })
+  .max(1011, { error: 'an SSM parameter name has at most 1011 characters' })
+  .regex(/^\/?[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/, {
+    error: 'expected an SSM parameter name such as /apps/orders/db-endpoint (letters, digits, _ . - and / separators)',
+  })
+  .refine((name) => !/^\/?(aws|ssm)/i.test(name), { error: 'SSM parameter names cannot start with "aws" or "ssm"' });
+
+const wholeNumber = (description: string, min: number, max: number) =>
+  z
+    .number({ error: `expected ${description} (a whole number from ${min} to ${max})` })
+    .int({ error: `expected ${description} (a whole number from ${min} to ${max})` })
+    .min(min, { error: `expected ${description} (a whole number from ${min} to ${max})` })
+    .max(max, { error: `expected ${description} (a whole number from ${min} to ${max})` });
+
+const flag = (description: string) => z.boolean({ error: `expected ${description} (true or false)` });
+
+export const START_POLICIES = ['auto', 'resume', 'reload'] as const;
+export type StartPolicy = (typeof START_POLICIES)[number];
+
+export const TARGET_TYPES = ['aurora-cluster', 'rds-instance'] as const;
+
+const validationSettings = z.strictObject({
+  /** Cutover requires every table's DMS validation to be "Validated". Turn off only for tasks without validation. */
+  requireDmsValidation: flag('whether DMS validation must pass before cutover').default(true),
+  /** How long the workflow waits for DMS validation to finish before it gives up. */
+  maxWaitMinutes: wholeNumber('the validation wait in minutes', 1, 10080).default(1440),
+});
+
+const cutoverSettings = z.strictObject({
+  /** Both CDCLatencySource and CDCLatencyTarget must stay at or under this for the whole window. */
+  maxCdcLatencySeconds: wholeNumber('the maximum CDC latency in seconds', 0, 3600).default(30),
+  latencyWindowMinutes: wholeNumber('the CDC latency window in minutes', 1, 60).default(5),
+  approvalRequired: flag('whether cutover needs a human approval').default(true),
+  approvalTimeoutHours: wholeNumber('the approval timeout in hours', 1, 168).default(24),
+  snapshotBeforeCutover: flag('whether to snapshot the target before cutover').default(true),
+  /** Where applications read the database endpoint; defaults to /dms-orchestrator/<migration-slug>/endpoint. */
+  endpointParameterName: ssmParameterName.optional(),
+});
+
+export const migrationInputSchema = z
+  .strictObject({
+    migrationName: z
+      .string({ error: 'expected a migration name (a string)' })
+      .regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/, {
+        error: 'expected a migration name of 1-64 letters, digits, spaces, dots, underscores or hyphens',
+      }),
+    replicationTaskArn: dmsArn('task', 'replication task'),
+    sourceEndpointArn: dmsArn('endpoint', 'source endpoint'),
+    targetEndpointArn: dmsArn('endpoint', 'target endpoint'),
+    replicationInstanceArn: dmsArn('rep', 'replication instance'),
+    target: z.strictObject({
+      type: z.enum(TARGET_TYPES, { error: `expected one of: ${TARGET_TYPES.join(', ')}` }),
+      identifier: rdsIdentifier,
+    }),
+    startPolicy: z.enum(START_POLICIES, { error: `expected one of: ${START_POLICIES.join(', ')}` }).default('auto'),
+    /** `reload` truncates and reloads every target table; the operator must say so explicitly. */
+    confirmReloadTarget: flag('the reload confirmation').default(false),
+    validation: validationSettings.default(() => validationSettings.parse({})),
+    cutover: cutoverSettings.default(() => cutoverSettings.parse({})),
+  })
+  .superRefine((input, context) => {
+    if (input.startPolicy === 'reload' && !input.confirmReloadTarget) {
+      context.addIssue({
+        code: 'custom',
+        path: ['confirmReloadTarget'],
+        message: 'startPolicy "reload" truncates every target table: set confirmReloadTarget to true to allow it',
+      });
+    }
+    if (input.sourceEndpointArn === input.targetEndpointArn) {
+      context.addIssue({
+        code: 'custom',
+        path: ['targetEndpointArn'],
+        message: 'the target endpoint must differ from the source endpoint',
+      });
+    }
+    const taskScope = regionAndAccount(input.replicationTaskArn);
+    for (const field of ['sourceEndpointArn', 'targetEndpointArn', 'replicationInstanceArn'] as const) {
+      if (regionAndAccount(input[field]) !== taskScope) {
+        context.addIssue({
+          code: 'custom',
+          path: [field],
+          message: `expected the same partition, region and account as the replication task (${taskScope})`,
+        });
+      }
+    }
+  })
+  .transform((input) => ({
+    ...input,
+    cutover: {
+      ...input.cutover,
+      endpointParameterName: input.cutover.endpointParameterName ?? defaultEndpointParameterName(input.migrationName),
+    },
+  }));
+
+export type MigrationInput = z.input<typeof migrationInputSchema>;
+export type MigrationConfig = z.output<typeof migrationInputSchema>;
+
+/** A handler event that carries the validated config, as the state machine passes it to every phase. */
+export const configEventSchema = z.object({ config: migrationInputSchema });
+
+export function defaultEndpointParameterName(migrationName: string): string {
+  return `/dms-orchestrator/${migrationSlug(migrationName)}/endpoint`;
+}
+
+export function migrationSlug(migrationName: string): string {
+  return migrationName.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'migration';
+}
+
+/** `arn:partition:dms:region:account:...` -> `partition:region:account`. */
+function regionAndAccount(arn: string): string {
+  return arn.split(':').slice(1, 5).filter((_, index) => index !== 1).join(':');
+}
