@@ -62,6 +62,11 @@ export class ValidationMismatch extends MigrationError {
   override readonly name = 'ValidationMismatch';
 }
 
+/** The requested check needs DMS data validation, but the task does not have it enabled. */
+export class ValidationNotEnabled extends MigrationError {
+  override readonly name = 'ValidationNotEnabled';
+}
+
 /** A cutover precondition does not hold; the message lists every one that failed. */
 export class CutoverPreconditionFailed extends MigrationError {
   override readonly name = 'CutoverPreconditionFailed';
