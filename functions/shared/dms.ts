@@ -119,3 +119,80 @@ export async function describeAllTableStatistics(
   for await (const page of pages) tables.push(...(page.TableStatistics ?? []));
   return tables;
 }
+
+/**
+ * Stop reasons that mean the task did not stop because its work was done or someone asked it to: DMS hit an
+ * error, ran out of memory or disk, or reached a licence limit. A task stopped this way needs an operator.
+ */
+const ERROR_STOP_REASONS: ReadonlySet<string> = new Set([
+  STOP_REASONS.recoverableError,
+  STOP_REASONS.fatalError,
+  STOP_REASONS.stoppedDueToLowMemory,
+  STOP_REASONS.stoppedDueToLowDisk,
+  STOP_REASONS.expressLicenseLimitsReached,
+]);
+
+/** A full-load-and-cdc task configured with StopTaskCachedChangesNotApplied/Applied stops with these after the load. */
+const STOPPED_AFTER_FULL_LOAD_REASONS: ReadonlySet<string> = new Set([
+  STOP_REASONS.stoppedAfterFullLoad,
+  STOP_REASONS.stoppedAfterCachedEvents,
+]);
+
+export function hasFailed(task: Pick<ReplicationTask, 'Status' | 'StopReason'>): boolean {
+  if (task.Status === 'failed' || task.Status === 'failed-move') return true;
+  return task.Status === 'stopped' && task.StopReason !== undefined && ERROR_STOP_REASONS.has(task.StopReason);
+}
+
+/**
+ * Whether the full load is over, by migration type:
+ * - `full-load`: DMS stops the task with "Stop Reason FULL_LOAD_ONLY_FINISHED" when every table is loaded.
+ * - `full-load-and-cdc`: the task keeps running into CDC, so the signal is the statistics: 100 % loaded and
+ *   no table loading or queued. A task set to stop after the full load (StopTaskCachedChangesApplied /
+ *   NotApplied) stops with STOPPED_AFTER_CACHED_EVENTS / STOPPED_AFTER_FULL_LOAD instead.
+ * - `cdc`: there is no full load.
+ */
+export function isFullLoadComplete(
+  task: Pick<ReplicationTask, 'MigrationType' | 'Status' | 'StopReason' | 'ReplicationTaskStats'>,
+): boolean {
+  switch (task.MigrationType) {
+    case 'cdc':
+      return true;
+    case 'full-load':
+      return task.Status === 'stopped' && task.StopReason === STOP_REASONS.fullLoadOnlyFinished;
+    case 'full-load-and-cdc': {
+      if (task.Status === 'stopped') return STOPPED_AFTER_FULL_LOAD_REASONS.has(task.StopReason ?? '');
+      const stats = task.ReplicationTaskStats;
+      return (
+        task.Status === 'running' &&
+        stats?.FullLoadProgressPercent === 100 &&
+        (stats.TablesLoading ?? 0) === 0 &&
+        (stats.TablesQueued ?? 0) === 0
+      );
+    }
+    default:
+      return false;
+  }
+}
+
+export type TaskPhase = 'starting' | 'full-load' | 'cdc' | 'stopped' | 'failed';
+
+/** Where the task is in the migration, in the words an operator uses. */
+export function taskPhase(task: Pick<ReplicationTask, 'MigrationType' | 'Status' | 'StopReason' | 'ReplicationTaskStats'>): TaskPhase {
+  if (hasFailed(task)) return 'failed';
+  switch (task.Status) {
+    case 'running':
+      return task.MigrationType !== 'full-load' && isFullLoadComplete(task) ? 'cdc' : 'full-load';
+    case 'stopped':
+    case 'stopping':
+    case 'deleting':
+      return 'stopped';
+    default:
+      // creating, ready, starting, modifying, moving, testing: the task is not replicating yet.
+      return 'starting';
+  }
+}
+
+/** The resource id at the end of a DMS ARN (`arn:aws:dms:...:task:ABC` -> `ABC`). */
+export function dmsResourceId(arn: string): string {
+  return arn.slice(arn.lastIndexOf(':') + 1);
+}
