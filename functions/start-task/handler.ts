@@ -1,0 +1,8 @@
+import { DatabaseMigrationServiceClient } from '@aws-sdk/client-database-migration-service';
+import { phaseHandler } from '../shared/handler';
+import { configEventSchema } from '../shared/migration-input';
+import { startTask } from './start-task';
+
+const dms = new DatabaseMigrationServiceClient({});
+
+export const handler = phaseHandler('start-task', configEventSchema, ({ config }) => startTask(dms, config));
