@@ -1,0 +1,132 @@
+import type { DatabaseMigrationServiceClient, TableStatistics } from '@aws-sdk/client-database-migration-service';
+import { VALIDATION_STATES, describeAllTableStatistics, qualifiedTableName } from '../shared/dms';
+import { ValidationMismatch, ValidationNotEnabled } from '../shared/errors';
+import type { MigrationConfig } from '../shared/migration-input';
+
+export type ValidationOutcome = 'passed' | 'pending' | 'failed' | 'not-enabled';
+
+export interface TableValidation {
+  table: string;
+  validationState: string;
+  failedRecords: number;
+  suspendedRecords: number;
+  pendingRecords: number;
+  details?: string;
+}
+
+export interface ValidationSummary {
+  outcome: ValidationOutcome;
+  tableCount: number;
+  counts: { validated: number; pending: number; failed: number; notEnabled: number };
+  /** How many tables keep validation from passing (failed, or unvalidated in a partly validated task). */
+  offendingTableCount: number;
+  /** Those tables, worst first; at most MAX_LISTED_TABLES. */
+  offendingTables: TableValidation[];
+  /** Tables still being validated; at most MAX_LISTED_TABLES. */
+  pendingTables: TableValidation[];
+}
+
+/** Lists stay short: the summary travels through Step Functions (256 KB payload limit) and into e-mails. */
+export const MAX_LISTED_TABLES = 25;
+
+type TableVerdict = 'validated' | 'pending' | 'failed' | 'notEnabled';
+
+const FAILED_STATES: ReadonlySet<string> = new Set([
+  VALIDATION_STATES.mismatchedRecords,
+  VALIDATION_STATES.suspendedRecords,
+  VALIDATION_STATES.noPrimaryKey,
+  VALIDATION_STATES.tableError,
+  VALIDATION_STATES.error,
+]);
+
+/**
+ * One table's DMS validation verdict. Failed or suspended record counts fail a table whatever its state
+ * says, because DMS can report "Pending records" while some records already mismatched. A state DMS adds
+ * later is treated as pending: never as passed.
+ */
+export function tableVerdict(table: TableStatistics): TableVerdict {
+  const state = table.ValidationState ?? '';
+  if (FAILED_STATES.has(state) || (table.ValidationFailedRecords ?? 0) > 0 || (table.ValidationSuspendedRecords ?? 0) > 0) {
+    return 'failed';
+  }
+  if (state === VALIDATION_STATES.validated) return 'validated';
+  if (state === VALIDATION_STATES.notEnabled) return 'notEnabled';
+  return 'pending';
+}
+
+/**
+ * The task's validation outcome. A mix of validated and "Not enabled" tables is a failure, not a pass:
+ * validation is a task-wide setting, so a table DMS did not validate is a table nobody checked, and the
+ * cutover must not treat it as proven. Only when no table is validated at all is validation "not enabled".
+ * A task with no table statistics yet is pending.
+ */
+export function summarizeValidation(tables: TableStatistics[]): ValidationSummary {
+  const byVerdict: Record<TableVerdict, TableValidation[]> = { validated: [], pending: [], failed: [], notEnabled: [] };
+  for (const table of tables) byVerdict[tableVerdict(table)].push(describeTable(table));
+
+  const counts = {
+    validated: byVerdict.validated.length,
+    pending: byVerdict.pending.length,
+    failed: byVerdict.failed.length,
+    notEnabled: byVerdict.notEnabled.length,
+  };
+  const partlyEnabled = counts.notEnabled > 0 && counts.notEnabled < tables.length;
+  let outcome: ValidationOutcome;
+  if (counts.failed > 0 || partlyEnabled) outcome = 'failed';
+  else if (tables.length > 0 && counts.notEnabled === tables.length) outcome = 'not-enabled';
+  else if (counts.pending > 0 || tables.length === 0) outcome = 'pending';
+  else outcome = 'passed';
+
+  const offending = [...byVerdict.failed].sort((a, b) => badRecords(b) - badRecords(a));
+  if (partlyEnabled) offending.push(...byVerdict.notEnabled);
+  return {
+    outcome,
+    tableCount: tables.length,
+    counts,
+    offendingTableCount: offending.length,
+    offendingTables: offending.slice(0, MAX_LISTED_TABLES),
+    pendingTables: byVerdict.pending.slice(0, MAX_LISTED_TABLES),
+  };
+}
+
+export async function checkValidation(
+  dms: DatabaseMigrationServiceClient,
+  config: Pick<MigrationConfig, 'replicationTaskArn' | 'validation'>,
+): Promise<ValidationSummary> {
+  const summary = summarizeValidation(await describeAllTableStatistics(dms, config.replicationTaskArn));
+  if (summary.outcome === 'failed') throw new ValidationMismatch(describeMismatch(summary));
+  if (summary.outcome === 'not-enabled' && config.validation.requireDmsValidation) {
+    throw new ValidationNotEnabled(
+      'DMS data validation is not enabled on the replication task, but validation.requireDmsValidation is true: ' +
+        'enable it (task settings ValidationSettings.EnableValidation) or set validation.requireDmsValidation to false.',
+    );
+  }
+  return summary;
+}
+
+export function describeMismatch(summary: ValidationSummary): string {
+  const total = summary.offendingTableCount;
+  const listed = summary.offendingTables.map(
+    (table) =>
+      `${table.table} (${table.validationState}: ${table.failedRecords} failed, ${table.suspendedRecords} suspended` +
+      `${table.details ? `; ${table.details}` : ''})`,
+  );
+  const more = total > listed.length ? ` and ${total - listed.length} more` : '';
+  return `DMS validation failed for ${total} of ${summary.tableCount} table(s): ${listed.join(', ')}${more}.`;
+}
+
+function describeTable(table: TableStatistics): TableValidation {
+  const described: TableValidation = {
+    table: qualifiedTableName(table),
+    validationState: table.ValidationState ?? 'unknown',
+    failedRecords: table.ValidationFailedRecords ?? 0,
+    suspendedRecords: table.ValidationSuspendedRecords ?? 0,
+    pendingRecords: table.ValidationPendingRecords ?? 0,
+  };
+  if (table.ValidationStateDetails) described.details = table.ValidationStateDetails;
+  return described;
+}
+
+function badRecords(table: TableValidation): number {
+  return table.failedRecords + table.suspendedRecords;
+}
