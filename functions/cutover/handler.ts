@@ -1,0 +1,21 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { DatabaseMigrationServiceClient } from '@aws-sdk/client-database-migration-service';
+import { RDSClient } from '@aws-sdk/client-rds';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { z } from 'zod';
+import { phaseHandler } from '../shared/handler';
+import { configEventSchema } from '../shared/migration-input';
+import { cutover } from './cutover';
+
+const clients = {
+  dms: new DatabaseMigrationServiceClient({}),
+  cloudWatch: new CloudWatchClient({}),
+  rds: new RDSClient({}),
+  ssm: new SSMClient({}),
+};
+
+const eventSchema = configEventSchema.extend({
+  target: z.object({ writerEndpoint: z.string().min(1), port: z.number().int().min(1).max(65535) }),
+});
+
+export const handler = phaseHandler('cutover', eventSchema, ({ config, target }) => cutover(clients, config, target));
