@@ -1,0 +1,242 @@
+import { z } from 'zod';
+
+/**
+ * One template per notification kind: pure functions from the event to a subject and a body an operator can
+ * act on at 2 a.m. (what happened, where the migration stands, what to do next, where to look).
+ */
+
+const failureDetails = z.object({
+  /** Step Functions Catch output. */
+  error: z.object({ Error: z.string(), Cause: z.string().optional() }),
+  failedStep: z.string().optional(),
+});
+
+const common = { migrationName: z.string().min(1), executionArn: z.string().optional() };
+const loose = z.record(z.string(), z.unknown());
+
+export const notificationEventSchema = z.discriminatedUnion('kind', [
+  z.object({
+    ...common,
+    kind: z.literal('started'),
+    details: z.object({ start: z.object({ action: z.string(), outcome: z.string(), previousStatus: z.string(), reason: z.string() }).loose() }),
+  }),
+  z.object({
+    ...common,
+    kind: z.literal('full-load-progress'),
+    details: z.object({ progress: z.object({ fullLoadProgressPercent: z.number(), tables: loose }).loose() }),
+  }),
+  z.object({
+    ...common,
+    kind: z.literal('full-load-complete'),
+    details: z.object({ progress: loose }),
+  }),
+  z.object({
+    ...common,
+    kind: z.literal('validation-outcome'),
+    details: z.object({ validation: z.object({ outcome: z.string(), tableCount: z.number(), counts: loose }).loose() }),
+  }),
+  z.object({
+    ...common,
+    kind: z.literal('approval-request'),
+    details: z.object({ reviewUrl: z.url(), expiresAt: z.string(), summary: z.string().optional() }),
+  }),
+  z.object({ ...common, kind: z.literal('approval-timeout'), details: loose.default({}) }),
+  z.object({ ...common, kind: z.literal('approval-rejected'), details: z.object({ error: z.object({ Error: z.string(), Cause: z.string().optional() }) }) }),
+  z.object({ ...common, kind: z.literal('cut-over'), details: z.object({ cutover: loose }) }),
+  z.object({ ...common, kind: z.literal('failure'), details: failureDetails }),
+]);
+
+export type NotificationEvent = z.infer<typeof notificationEventSchema>;
+export type NotificationKind = NotificationEvent['kind'];
+
+export interface Notification {
+  subject: string;
+  body: string;
+}
+
+/** SNS e-mail subjects: ASCII, no line breaks, under 100 characters. */
+export const MAX_SUBJECT_LENGTH = 99;
+
+export function safeSubject(subject: string): string {
+  const ascii = subject.normalize('NFKD').replace(/\s+/g, ' ').replace(/[^\x20-\x7e]/g, '').trim();
+  return ascii.length <= MAX_SUBJECT_LENGTH ? ascii : `${ascii.slice(0, MAX_SUBJECT_LENGTH - 3).trimEnd()}...`;
+}
+
+/** What an operator should do next, by error name: the state machine's Catch hands us the name. */
+export const NEXT_STEPS: Record<string, string> = {
+  InvalidInput: 'Correct the listed fields in the execution input and start a new execution. Nothing was changed.',
+  ConfigurationError: 'The deployment is incomplete (a function setting is missing). Redeploy the stack.',
+  ConnectionTestFailed:
+    'Check the endpoint named above: host, port, security groups and network path from the replication instance, and the credentials in its secret. Then start the migration again.',
+  TargetNotReady: 'Make the target database available (or fix target in the input), then start the migration again.',
+  ResourceNotFound: 'Check the ARNs in the execution input: the named DMS resource does not exist in this account and region.',
+  TaskInUnexpectedState:
+    'Look at the replication task in the DMS console and its CloudWatch log. Fix the cause, then start the migration again with the startPolicy the message suggests.',
+  TablesErrored:
+    'Read the task log for the named tables, fix the cause (often a missing privilege, type or key on the target), reload those tables in DMS, then start the migration again with startPolicy "resume".',
+  ValidationMismatch:
+    'Inspect the mismatched records in the awsdms_control.awsdms_validation_failures_v1 table on the target, fix the cause, revalidate the tables, then run the migration again.',
+  ValidationNotEnabled: 'Enable data validation on the task, or set validation.requireDmsValidation to false, then run again.',
+  CutoverPreconditionFailed:
+    'Nothing was cut over and replication keeps running. Resolve the listed conditions (for latency: wait for CDC to catch up), then run the migration again.',
+  ConnectionTestTimedOut: 'DMS did not finish the connection tests in time. Check the replication instance is healthy, then run again.',
+  AwsServiceUnavailable: 'AWS kept throttling or failing after several retries. Wait a few minutes, then run the migration again.',
+  'States.Timeout': 'A step ran past its time limit. Check the step in the execution history, then run the migration again.',
+  'States.TaskFailed': 'A step failed. Check the execution history for its error, then run the migration again.',
+};
+
+const DEFAULT_NEXT_STEP = 'Check the execution history for the failed step, fix the cause, then run the migration again.';
+
+/** Lambda's Cause is a JSON string with errorType/errorMessage/trace; the message is all an operator needs. */
+export function causeMessage(cause: string | undefined): string {
+  if (!cause) return '(no details given)';
+  try {
+    const parsed: unknown = JSON.parse(cause);
+    if (parsed && typeof parsed === 'object' && 'errorMessage' in parsed && typeof parsed.errorMessage === 'string') {
+      return parsed.errorMessage;
+    }
+  } catch {
+    // Not JSON: Step Functions' own errors carry a plain-text cause.
+  }
+  return cause;
+}
+
+/** The execution's page in the Step Functions console, when the partition's console domain is known. */
+export function consoleLink(executionArn: string | undefined): string | undefined {
+  const parts = executionArn?.split(':');
+  if (!parts || parts.length < 8 || parts[2] !== 'states') return undefined;
+  const [, partition, , region] = parts;
+  const domain = { aws: 'console.aws.amazon.com', 'aws-us-gov': 'console.amazonaws-us-gov.com', 'aws-cn': 'console.amazonaws.cn' }[partition];
+  if (!domain) return undefined;
+  return `https://${region}.${domain}/states/home?region=${region}#/v2/executions/details/${executionArn}`;
+}
+
+const percent = (value: unknown) => (typeof value === 'number' ? `${value} %` : 'unknown');
+const count = (value: unknown) => (typeof value === 'number' ? value.toLocaleString('en-US') : 'unknown');
+
+function duration(seconds: unknown): string {
+  if (typeof seconds !== 'number') return 'unknown';
+  const hours = Math.floor(seconds / 3600);
+  const minutes = Math.floor((seconds % 3600) / 60);
+  return hours > 0 ? `${hours} h ${minutes} min` : `${minutes} min ${seconds % 60} s`;
+}
+
+function tablesLine(tables: Record<string, unknown>): string {
+  return `Tables: ${count(tables.loaded)} loaded, ${count(tables.loading)} loading, ${count(tables.queued)} queued, ${count(tables.errored)} errored`;
+}
+
+export function renderNotification(event: NotificationEvent): Notification {
+  const name = event.migrationName;
+  const { subject, lines } = template(event);
+  const link = consoleLink(event.executionArn);
+  const body = [`Migration: ${name}`, ...lines, ...(link ? ['', `Execution: ${link}`] : [])].join('\n');
+  return { subject: safeSubject(`[DMS] ${name}: ${subject}`), body };
+}
+
+function template(event: NotificationEvent): { subject: string; lines: string[] } {
+  switch (event.kind) {
+    case 'started': {
+      const { start } = event.details;
+      const verb = start.outcome === 'started' ? `task ${start.action}` : start.outcome.replace('-', ' ');
+      return {
+        subject: `replication ${verb}`,
+        lines: ['Phase: starting replication', `Task was: ${start.previousStatus}`, `Decision: ${start.reason}`, '', 'Next: the workflow waits for the full load and reports progress.'],
+      };
+    }
+    case 'full-load-progress': {
+      const { progress } = event.details;
+      return {
+        subject: `full load ${percent(progress.fullLoadProgressPercent)}`,
+        lines: ['Phase: full load', `Progress: ${percent(progress.fullLoadProgressPercent)}`, tablesLine(progress.tables)],
+      };
+    }
+    case 'full-load-complete': {
+      const { progress } = event.details;
+      const tables = (progress.tables ?? {}) as Record<string, unknown>;
+      return {
+        subject: 'full load complete',
+        lines: [
+          'Phase: full load complete',
+          `Tables loaded: ${count(tables.loaded)}`,
+          `Rows loaded: ${count(progress.rowsLoaded)}`,
+          `Duration: ${duration(progress.fullLoadDurationSeconds)}`,
+          '',
+          'Next: the workflow waits for DMS data validation.',
+        ],
+      };
+    }
+    case 'validation-outcome': {
+      const { validation } = event.details;
+      const counts = validation.counts;
+      const pending = Array.isArray(validation.pendingTables) ? (validation.pendingTables as Array<{ table: string }>).map((table) => table.table) : [];
+      return {
+        subject: `DMS validation ${validation.outcome}`,
+        lines: [
+          'Phase: data validation',
+          `Outcome: ${validation.outcome}`,
+          `Tables: ${count(validation.tableCount)} in all; ${count(counts.validated)} validated, ${count(counts.pending)} pending, ${count(counts.failed)} failed, ${count(counts.notEnabled)} not enabled`,
+          ...(pending.length > 0 ? [`Still pending: ${pending.join(', ')}`] : []),
+        ],
+      };
+    }
+    case 'approval-request':
+      return {
+        subject: 'cutover approval needed',
+        lines: [
+          'Phase: waiting for cutover approval',
+          ...(event.details.summary ? [event.details.summary] : []),
+          '',
+          `Review and decide: ${event.details.reviewUrl}`,
+          `The request expires at ${event.details.expiresAt}. Until someone approves, replication keeps running and nothing is cut over.`,
+        ],
+      };
+    case 'approval-timeout':
+      return {
+        subject: 'cutover not approved in time',
+        lines: [
+          'Phase: cutover approval',
+          'Nobody approved the cutover before the request expired. Nothing was cut over; replication keeps running, so no data is lost.',
+          '',
+          'Next: start the migration again when you are ready to cut over (it resumes the running task, nothing is reloaded).',
+        ],
+      };
+    case 'approval-rejected':
+      return {
+        subject: 'cutover rejected',
+        lines: [
+          'Phase: cutover approval',
+          `The cutover was rejected: ${causeMessage(event.details.error.Cause)}`,
+          'Nothing was cut over; replication keeps running.',
+        ],
+      };
+    case 'cut-over': {
+      const { cutover } = event.details;
+      const latency = (cutover.cdcLatencySeconds ?? {}) as Record<string, unknown>;
+      return {
+        subject: 'cut over to the target',
+        lines: [
+          'Phase: cut over',
+          `Endpoint: ${String(cutover.endpoint)} (published to SSM parameter ${String(cutover.endpointParameterName)})`,
+          `Snapshot before cutover: ${typeof cutover.snapshotIdentifier === 'string' ? cutover.snapshotIdentifier : 'none'}`,
+          `CDC latency before the switch: source ${latency.source ?? 'n/a'} s, target ${latency.target ?? 'n/a'} s`,
+          `Replication task: ${String(cutover.taskStatus)}`,
+          '',
+          'Next: restart or reconfigure applications that read the endpoint parameter, and watch their errors.',
+        ],
+      };
+    }
+    case 'failure': {
+      const { error, failedStep } = event.details;
+      return {
+        subject: `FAILED at ${failedStep ?? 'a step'} (${error.Error})`,
+        lines: [
+          `Phase: ${failedStep ?? 'unknown'}`,
+          `Error: ${error.Error}`,
+          `What happened: ${causeMessage(error.Cause)}`,
+          '',
+          `What to do: ${NEXT_STEPS[error.Error] ?? DEFAULT_NEXT_STEP}`,
+        ],
+      };
+    }
+  }
+}

@@ -1,0 +1,199 @@
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { mockClient } from 'aws-sdk-client-mock';
+import { MAX_SUBJECT_LENGTH, NEXT_STEPS, causeMessage, consoleLink, renderNotification, safeSubject, type NotificationEvent } from '../../../functions/notify/messages';
+
+const TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:orders-migration';
+const EXECUTION_ARN = 'arn:aws:states:eu-west-1:123456789012:execution:OrdersMigration:run-42';
+const CONSOLE = `https://eu-west-1.console.aws.amazon.com/states/home?region=eu-west-1#/v2/executions/details/${EXECUTION_ARN}`;
+const base = { migrationName: 'Orders to Aurora', executionArn: EXECUTION_ARN };
+
+describe('message templates', () => {
+  it('started: the decision taken and what comes next', () => {
+    const { subject, body } = renderNotification({
+      ...base,
+      kind: 'started',
+      details: { start: { action: 'resume-processing', outcome: 'started', previousStatus: 'stopped', reason: 'the task was stopped: resuming where it left off' } },
+    });
+    expect(subject).toBe('[DMS] Orders to Aurora: replication task resume-processing');
+    expect(body).toContain('Task was: stopped');
+    expect(body).toContain('Decision: the task was stopped: resuming where it left off');
+    expect(body).toContain(`Execution: ${CONSOLE}`);
+  });
+
+  it('started: an already running task says so', () => {
+    const { subject } = renderNotification({
+      ...base,
+      kind: 'started',
+      details: { start: { action: 'none', outcome: 'already-running', previousStatus: 'running', reason: 'already running' } },
+    });
+    expect(subject).toBe('[DMS] Orders to Aurora: replication already running');
+  });
+
+  it('full-load progress: percent and tables', () => {
+    const { subject, body } = renderNotification({
+      ...base,
+      kind: 'full-load-progress',
+      details: { progress: { fullLoadProgressPercent: 50, tables: { loaded: 10, loading: 2, queued: 8, errored: 0 } } },
+    });
+    expect(subject).toBe('[DMS] Orders to Aurora: full load 50 %');
+    expect(body).toContain('Tables: 10 loaded, 2 loading, 8 queued, 0 errored');
+  });
+
+  it('full load complete: tables, rows and duration', () => {
+    const { body } = renderNotification({
+      ...base,
+      kind: 'full-load-complete',
+      details: { progress: { tables: { loaded: 42 }, rowsLoaded: 123456789, fullLoadDurationSeconds: 9000 } },
+    });
+    expect(body).toContain('Tables loaded: 42');
+    expect(body).toContain('Rows loaded: 123,456,789');
+    expect(body).toContain('Duration: 2 h 30 min');
+  });
+
+  it('validation outcome: counts and pending tables', () => {
+    const { subject, body } = renderNotification({
+      ...base,
+      kind: 'validation-outcome',
+      details: { validation: { outcome: 'passed', tableCount: 3, counts: { validated: 3, pending: 0, failed: 0, notEnabled: 0 }, pendingTables: [] } },
+    });
+    expect(subject).toBe('[DMS] Orders to Aurora: DMS validation passed');
+    expect(body).toContain('Tables: 3 in all; 3 validated, 0 pending, 0 failed, 0 not enabled');
+  });
+
+  it('approval request: the review link and the expiry, never a decision link', () => {
+    const { body } = renderNotification({
+      ...base,
+      kind: 'approval-request',
+      details: { reviewUrl: 'https://approve.example.com/review?id=abc', expiresAt: '2026-11-25T09:00:00Z', summary: 'Validation passed.' },
+    });
+    expect(body).toContain('Review and decide: https://approve.example.com/review?id=abc');
+    expect(body).toContain('expires at 2026-11-25T09:00:00Z');
+  });
+
+  it('approval timeout and rejection: nothing cut over, replication keeps running', () => {
+    expect(renderNotification({ ...base, kind: 'approval-timeout', details: {} }).body).toContain('replication keeps running');
+    const rejected = renderNotification({ ...base, kind: 'approval-rejected', details: { error: { Error: 'ApprovalRejected', Cause: 'Wait for the Friday window' } } });
+    expect(rejected.subject).toBe('[DMS] Orders to Aurora: cutover rejected');
+    expect(rejected.body).toContain('The cutover was rejected: Wait for the Friday window');
+  });
+
+  it('cut over: endpoint, parameter, snapshot and latency', () => {
+    const { body } = renderNotification({
+      ...base,
+      kind: 'cut-over',
+      details: {
+        cutover: {
+          endpoint: 'orders.cluster-x.eu-west-1.rds.amazonaws.com:3306',
+          endpointParameterName: '/apps/orders/db',
+          snapshotIdentifier: 'dms-orch-orders-20261124220000',
+          cdcLatencySeconds: { source: 2, target: 5 },
+          taskStatus: 'stopping',
+        },
+      },
+    });
+    expect(body).toContain('Endpoint: orders.cluster-x.eu-west-1.rds.amazonaws.com:3306 (published to SSM parameter /apps/orders/db)');
+    expect(body).toContain('Snapshot before cutover: dms-orch-orders-20261124220000');
+    expect(body).toContain('CDC latency before the switch: source 2 s, target 5 s');
+  });
+
+  it('failure: step, error, DMS message from the Lambda cause, what to do; no stack trace', () => {
+    const cause = JSON.stringify({
+      errorType: 'ConnectionTestFailed',
+      errorMessage: "The source endpoint orders-ec2 failed its connection test: Can't connect to MySQL server",
+      trace: ['ConnectionTestFailed: ...', '    at testConnections (/var/task/index.js:1:2)'],
+    });
+    const { subject, body } = renderNotification({
+      ...base,
+      kind: 'failure',
+      details: { error: { Error: 'ConnectionTestFailed', Cause: cause }, failedStep: 'Test connections' },
+    });
+    expect(subject).toBe('[DMS] Orders to Aurora: FAILED at Test connections (ConnectionTestFailed)');
+    expect(body).toContain('Phase: Test connections');
+    expect(body).toContain("What happened: The source endpoint orders-ec2 failed its connection test: Can't connect to MySQL server");
+    expect(body).toContain(`What to do: ${NEXT_STEPS.ConnectionTestFailed}`);
+    expect(body).not.toContain('/var/task');
+  });
+
+  it('failure: an unknown error still says what to do', () => {
+    const { body } = renderNotification({ ...base, kind: 'failure', details: { error: { Error: 'Lambda.Unknown' } } });
+    expect(body).toContain('What happened: (no details given)');
+    expect(body).toContain('What to do: Check the execution history');
+  });
+
+  it('has next steps for every error the functions throw', () => {
+    for (const name of ['InvalidInput', 'ConnectionTestFailed', 'TargetNotReady', 'ResourceNotFound', 'TaskInUnexpectedState', 'TablesErrored', 'ValidationMismatch', 'ValidationNotEnabled', 'CutoverPreconditionFailed', 'AwsServiceUnavailable']) {
+      expect(NEXT_STEPS[name]).toBeDefined();
+    }
+  });
+});
+
+describe('subjects, causes and links', () => {
+  it('keeps subjects ASCII, on one line and under 100 characters', () => {
+    const subject = safeSubject(`[DMS] Migración «Pedidos» ${'x'.repeat(200)}\nsecond line`);
+    expect(subject.length).toBeLessThanOrEqual(MAX_SUBJECT_LENGTH);
+    expect(subject).toMatch(/^[\x20-\x7e]+$/);
+    expect(subject.endsWith('...')).toBe(true);
+    expect(safeSubject('Migración\tok')).toBe('Migracion ok');
+  });
+
+  it('uses a plain-text cause as it is', () => {
+    expect(causeMessage('The task timed out')).toBe('The task timed out');
+    expect(causeMessage('{"not":"lambda"}')).toBe('{"not":"lambda"}');
+  });
+
+  it('links to the console of the execution partition, or not at all', () => {
+    expect(consoleLink(EXECUTION_ARN)).toBe(CONSOLE);
+    expect(consoleLink('arn:aws-us-gov:states:us-gov-west-1:123456789012:execution:sm:run')).toContain('https://us-gov-west-1.console.amazonaws-us-gov.com/states/');
+    expect(consoleLink('arn:aws-iso:states:us-iso-east-1:123456789012:execution:sm:run')).toBeUndefined();
+    expect(consoleLink(undefined)).toBeUndefined();
+    expect(renderNotification({ migrationName: 'm', kind: 'approval-timeout', details: {} }).body).not.toContain('Execution:');
+  });
+});
+
+describe('notify handler', () => {
+  const sns = mockClient(SNSClient);
+  let handler: (event: unknown) => Promise<unknown>;
+
+  beforeAll(async () => {
+    process.env.TOPIC_ARN = TOPIC_ARN;
+    ({ handler } = await import('../../../functions/notify/handler'));
+  });
+  beforeEach(() => sns.reset());
+
+  it('publishes the rendered message with filterable attributes', async () => {
+    sns.on(PublishCommand).resolves({ MessageId: 'f2b8e0c4-1111-2222-3333-444455556666' });
+    const event: NotificationEvent = { ...base, kind: 'approval-timeout', details: {} };
+    await expect(handler(event)).resolves.toEqual({
+      messageId: 'f2b8e0c4-1111-2222-3333-444455556666',
+      kind: 'approval-timeout',
+      subject: '[DMS] Orders to Aurora: cutover not approved in time',
+    });
+    expect(sns).toHaveReceivedCommandWith(PublishCommand, {
+      TopicArn: TOPIC_ARN,
+      Subject: '[DMS] Orders to Aurora: cutover not approved in time',
+      Message: renderNotification(event).body,
+      MessageAttributes: {
+        kind: { DataType: 'String', StringValue: 'approval-timeout' },
+        migration: { DataType: 'String', StringValue: 'Orders to Aurora' },
+      },
+    });
+  });
+
+  it('rejects an unknown kind without publishing', async () => {
+    await expect(handler({ ...base, kind: 'party', details: {} })).rejects.toMatchObject({ name: 'InvalidInput', message: expect.stringContaining('kind') });
+    expect(sns).not.toHaveReceivedAnyCommand();
+  });
+
+  it('turns SNS throttling into a retryable error', async () => {
+    sns.on(PublishCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: {} }));
+    await expect(handler({ ...base, kind: 'approval-timeout', details: {} })).rejects.toMatchObject({ name: 'AwsServiceUnavailable' });
+  });
+
+  it('refuses to load without its topic', async () => {
+    await jest.isolateModulesAsync(async () => {
+      delete process.env.TOPIC_ARN;
+      await expect(import('../../../functions/notify/handler')).rejects.toMatchObject({ name: 'ConfigurationError', message: 'Environment variable TOPIC_ARN is not set' });
+      process.env.TOPIC_ARN = TOPIC_ARN;
+    });
+  });
+});
