@@ -62,7 +62,6 @@ const cutoverSettings = z.strictObject({
   maxCdcLatencySeconds: wholeNumber('the maximum CDC latency in seconds', 0, 3600).default(30),
   latencyWindowMinutes: wholeNumber('the CDC latency window in minutes', 1, 60).default(5),
   approvalRequired: flag('whether cutover needs a human approval').default(true),
-  approvalTimeoutHours: wholeNumber('the approval timeout in hours', 1, 168).default(24),
   snapshotBeforeCutover: flag('whether to snapshot the target before cutover').default(true),
   /** Where applications read the database endpoint; defaults to /dms-orchestrator/<migration-slug>/endpoint. */
   endpointParameterName: ssmParameterName.optional(),
@@ -89,24 +88,24 @@ export const migrationInputSchema = z
     validation: validationSettings.default(() => validationSettings.parse({})),
     cutover: cutoverSettings.default(() => cutoverSettings.parse({})),
   })
+  // zod runs this even when fields failed, so every problem is reported in one go; fields that failed are
+  // skipped here rather than reported twice.
   .superRefine((input, context) => {
-    if (input.startPolicy === 'reload' && !input.confirmReloadTarget) {
+    if (input.startPolicy === 'reload' && input.confirmReloadTarget !== true) {
       context.addIssue({
         code: 'custom',
         path: ['confirmReloadTarget'],
         message: 'startPolicy "reload" truncates every target table: set confirmReloadTarget to true to allow it',
       });
     }
-    if (input.sourceEndpointArn === input.targetEndpointArn) {
-      context.addIssue({
-        code: 'custom',
-        path: ['targetEndpointArn'],
-        message: 'the target endpoint must differ from the source endpoint',
-      });
+    if (typeof input.sourceEndpointArn === 'string' && input.sourceEndpointArn === input.targetEndpointArn) {
+      context.addIssue({ code: 'custom', path: ['targetEndpointArn'], message: 'the target endpoint must differ from the source endpoint' });
     }
-    const taskScope = regionAndAccount(input.replicationTaskArn);
+    const taskScope = dmsArnScope(input.replicationTaskArn);
+    if (!taskScope) return;
     for (const field of ['sourceEndpointArn', 'targetEndpointArn', 'replicationInstanceArn'] as const) {
-      if (regionAndAccount(input[field]) !== taskScope) {
+      const scope = dmsArnScope(input[field]);
+      if (scope && scope !== taskScope) {
         context.addIssue({
           code: 'custom',
           path: [field],
@@ -137,7 +136,9 @@ export function migrationSlug(migrationName: string): string {
   return migrationName.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'migration';
 }
 
-/** `arn:partition:dms:region:account:...` -> `partition:region:account`. */
-function regionAndAccount(arn: string): string {
-  return arn.split(':').slice(1, 5).filter((_, index) => index !== 1).join(':');
+/** `arn:partition:dms:region:account:type:id` -> `partition:region:account`, or undefined for anything else. */
+function dmsArnScope(arn: unknown): string | undefined {
+  if (typeof arn !== 'string') return undefined;
+  const match = /^arn:([^:]+):dms:([^:]+):(\d{12}):/.exec(arn);
+  return match ? `${match[1]}:${match[2]}:${match[3]}` : undefined;
 }

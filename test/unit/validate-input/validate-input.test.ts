@@ -1,0 +1,163 @@
+import fc from 'fast-check';
+import { handler } from '../../../functions/validate-input/handler';
+import { validateMigrationInput } from '../../../functions/validate-input/validate-input';
+import { migrationInputSchema, type MigrationInput } from '../../../functions/shared/migration-input';
+import { migrationInput } from '../../fixtures/migration';
+
+function problemsOf(input: unknown): string {
+  try {
+    validateMigrationInput(input);
+  } catch (error) {
+    expect(error).toMatchObject({ name: 'InvalidInput' });
+    return (error as Error).message;
+  }
+  throw new Error('expected the input to be rejected');
+}
+
+describe('validate-input', () => {
+  it('applies every default', () => {
+    expect(validateMigrationInput(migrationInput())).toEqual({
+      ...migrationInput(),
+      startPolicy: 'auto',
+      confirmReloadTarget: false,
+      validation: { requireDmsValidation: true, maxWaitMinutes: 1440 },
+      cutover: {
+        maxCdcLatencySeconds: 30,
+        latencyWindowMinutes: 5,
+        approvalRequired: true,
+        snapshotBeforeCutover: true,
+        endpointParameterName: '/dms-orchestrator/orders-to-aurora/endpoint',
+      },
+    });
+  });
+
+  it('keeps what the operator set', () => {
+    const config = validateMigrationInput(
+      migrationInput({ startPolicy: 'resume', cutover: { maxCdcLatencySeconds: 5, endpointParameterName: 'orders-endpoint' } }),
+    );
+    expect(config.startPolicy).toBe('resume');
+    expect(config.cutover).toMatchObject({ maxCdcLatencySeconds: 5, endpointParameterName: 'orders-endpoint', approvalRequired: true });
+  });
+
+  it.each<[string, Partial<MigrationInput> | Record<string, unknown>, string]>([
+    ['a task ARN of the wrong resource type', { replicationTaskArn: 'arn:aws:dms:eu-west-1:123456789012:endpoint:ABC' }, 'replicationTaskArn: expected a DMS replication task ARN'],
+    ['an endpoint ARN from another service', { sourceEndpointArn: 'arn:aws:rds:eu-west-1:123456789012:db:orders' }, 'sourceEndpointArn: expected a DMS source endpoint ARN'],
+    ['a replication instance ARN in another account', { replicationInstanceArn: 'arn:aws:dms:eu-west-1:999999999999:rep:ABC' }, 'replicationInstanceArn: expected the same partition, region and account as the replication task (aws:eu-west-1:123456789012)'],
+    ['the same endpoint twice', { targetEndpointArn: migrationInput().sourceEndpointArn }, 'targetEndpointArn: the target endpoint must differ from the source endpoint'],
+    ['an unknown start policy', { startPolicy: 'force' as never }, 'startPolicy: expected one of: auto, resume, reload'],
+    ['reload without confirmation', { startPolicy: 'reload' }, 'confirmReloadTarget: startPolicy "reload" truncates every target table'],
+    ['an RDS identifier with two hyphens', { target: { type: 'aurora-cluster', identifier: 'orders--aurora' } }, 'target.identifier: expected an RDS identifier'],
+    ['an RDS identifier ending with a hyphen', { target: { type: 'rds-instance', identifier: 'orders-' } }, 'target.identifier: an RDS identifier cannot end with a hyphen'],
+    ['an unknown target type', { target: { type: 'dynamodb', identifier: 'x' } as never }, 'target.type: expected one of: aurora-cluster, rds-instance'],
+    ['a negative latency', { cutover: { maxCdcLatencySeconds: -1 } }, 'cutover.maxCdcLatencySeconds: expected the maximum CDC latency in seconds (a whole number from 0 to 3600)'],
+    ['a reserved SSM name', { cutover: { endpointParameterName: '/aws/orders' } }, 'cutover.endpointParameterName: SSM parameter names cannot start with "aws" or "ssm"'],
+    ['an SSM name with spaces', { cutover: { endpointParameterName: '/apps/orders db' } }, 'cutover.endpointParameterName: expected an SSM parameter name'],
+    ['a misspelt setting', { startpolicy: 'auto' }, '(input): Unrecognized key: "startpolicy"'],
+    ['a migration name with a newline', { migrationName: 'orders\nmigration' }, 'migrationName: expected a migration name of 1-64 letters'],
+  ])('rejects %s', (_, change, expected) => {
+    expect(problemsOf({ ...migrationInput(), ...change })).toContain(expected);
+  });
+
+  it('lists every bad field in one error', () => {
+    const message = problemsOf({ ...migrationInput(), replicationTaskArn: 'nope', startPolicy: 'reload', cutover: { latencyWindowMinutes: 0 } });
+    expect(message).toContain('replicationTaskArn:');
+    expect(message).toContain('confirmReloadTarget:');
+    expect(message).toContain('cutover.latencyWindowMinutes:');
+    expect(message).not.toContain('same partition');
+  });
+
+  it('rejects what is not an object at all', () => {
+    expect(problemsOf(null)).toContain('(input):');
+    expect(problemsOf('{"migrationName":"x"}')).toContain('(input):');
+  });
+
+  it('handler returns the config and fails with InvalidInput', async () => {
+    await expect(handler(migrationInput())).resolves.toMatchObject({ startPolicy: 'auto' });
+    await expect(handler({})).rejects.toMatchObject({ name: 'InvalidInput', problems: expect.arrayContaining([expect.stringMatching(/^migrationName:/)]) });
+  });
+});
+
+describe('validate-input properties', () => {
+  const id = fc.stringMatching(/^[A-Z0-9]{26}$/);
+  const scope = fc.record({
+    partition: fc.constantFrom('aws', 'aws-cn', 'aws-us-gov'),
+    region: fc.constantFrom('eu-west-1', 'us-east-1', 'ap-southeast-2', 'us-gov-west-1'),
+    account: fc.stringMatching(/^\d{12}$/),
+  });
+  const validInput = scope.chain(({ partition, region, account }) => {
+    const arn = (type: string) => id.map((resourceId) => `arn:${partition}:dms:${region}:${account}:${type}:${resourceId}`);
+    return fc.record(
+      {
+        migrationName: fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/),
+        replicationTaskArn: arn('task'),
+        sourceEndpointArn: arn('endpoint').map((value) => `${value}S`),
+        targetEndpointArn: arn('endpoint').map((value) => `${value}T`),
+        replicationInstanceArn: arn('rep'),
+        target: fc.record({ type: fc.constantFrom('aurora-cluster' as const, 'rds-instance' as const), identifier: fc.stringMatching(/^[a-z](-?[a-z0-9]){0,30}$/) }),
+        startPolicy: fc.constantFrom('auto' as const, 'resume' as const),
+        validation: fc.record({ requireDmsValidation: fc.boolean(), maxWaitMinutes: fc.integer({ min: 1, max: 10080 }) }, { requiredKeys: [] }),
+        cutover: fc.record(
+          {
+            maxCdcLatencySeconds: fc.integer({ min: 0, max: 3600 }),
+            latencyWindowMinutes: fc.integer({ min: 1, max: 60 }),
+            approvalRequired: fc.boolean(),
+            snapshotBeforeCutover: fc.boolean(),
+            endpointParameterName: fc.stringMatching(/^\/apps\/[a-z0-9_.-]{1,30}(\/[a-z0-9_.-]{1,20}){0,2}$/),
+          },
+          { requiredKeys: [] },
+        ),
+      },
+      { requiredKeys: ['migrationName', 'replicationTaskArn', 'sourceEndpointArn', 'targetEndpointArn', 'replicationInstanceArn', 'target'] },
+    );
+  });
+
+  it('accepts generated valid inputs, keeps their values, and the result validates again unchanged', () => {
+    fc.assert(
+      fc.property(validInput, (input) => {
+        const config = validateMigrationInput(input);
+        expect(migrationInputSchema.parse(config)).toEqual(config);
+        expect(config).toMatchObject(input);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  /** One way to break one field, and the path the error must name. */
+  const mutation = fc.oneof(
+    fc.record({ path: fc.constantFrom('replicationTaskArn', 'sourceEndpointArn', 'targetEndpointArn', 'replicationInstanceArn', 'migrationName'), value: fc.oneof(fc.integer(), fc.constant(null), fc.boolean(), fc.constant(''), fc.constant('arn:aws:s3:::bucket')) }),
+    fc.record({ path: fc.constantFrom('replicationTaskArn'), value: id.map((resourceId) => `arn:aws:dms:eu-west-1:123456789012:rep:${resourceId}`) }),
+    fc.record({ path: fc.constantFrom('startPolicy'), value: fc.oneof(fc.string().filter((text) => !['auto', 'resume', 'reload'].includes(text)), fc.integer()) }),
+    fc.record({ path: fc.constantFrom('target.identifier'), value: fc.oneof(fc.constant('1starts-with-digit'), fc.constant('has_underscore'), fc.constant('x'.repeat(64)), fc.integer()) }),
+    fc.record({ path: fc.constantFrom('cutover.maxCdcLatencySeconds'), value: fc.oneof(fc.integer({ max: -1 }), fc.integer({ min: 3601 }), fc.double({ min: 0.1, max: 0.9, noNaN: true }), fc.string()) }),
+    fc.record({ path: fc.constantFrom('cutover.latencyWindowMinutes'), value: fc.oneof(fc.integer({ max: 0 }), fc.integer({ min: 61 })) }),
+    fc.record({ path: fc.constantFrom('validation.maxWaitMinutes'), value: fc.oneof(fc.integer({ max: 0 }), fc.integer({ min: 10081 })) }),
+    fc.record({ path: fc.constantFrom('cutover.approvalRequired', 'validation.requireDmsValidation', 'confirmReloadTarget'), value: fc.oneof(fc.string(), fc.integer(), fc.constant(null)) }),
+    fc.record({ path: fc.constantFrom('cutover.endpointParameterName'), value: fc.oneof(fc.constant('has space'), fc.constant('/ssm/x'), fc.constant('trailing/'), fc.constant('')) }),
+    fc.record({ path: fc.constantFrom('startpolicy', 'cutover.maxLatency', 'target.kind'), value: fc.constant('unexpected') }),
+  );
+
+  function applyMutation(input: Record<string, unknown>, path: string, value: unknown): Record<string, unknown> {
+    const copy = structuredClone(input);
+    const keys = path.split('.');
+    let node = copy;
+    for (const key of keys.slice(0, -1)) node = (node[key] ??= {}) as Record<string, unknown>;
+    node[keys[keys.length - 1]] = value;
+    return copy;
+  }
+
+  it('rejects generated malformed inputs with a message naming the broken field', () => {
+    fc.assert(
+      fc.property(validInput, fc.array(mutation, { minLength: 1, maxLength: 3 }), (input, mutations) => {
+        const broken = mutations.reduce((current, { path, value }) => applyMutation(current, path, value), input as Record<string, unknown>);
+        const message = problemsOf(broken);
+        for (const { path } of mutations) {
+          const parent = path.split('.').slice(0, -1).join('.');
+          const key = path.split('.').pop() as string;
+          // An unknown key is reported on its parent object, naming the key; a bad value on its own path.
+          expect(message.includes(`${path}:`) || message.includes(`${parent || '(input)'}: Unrecognized key: "${key}"`)).toBe(true);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
