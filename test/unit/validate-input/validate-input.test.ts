@@ -84,28 +84,33 @@ describe('validate-input properties', () => {
     region: fc.constantFrom('eu-west-1', 'us-east-1', 'ap-southeast-2', 'us-gov-west-1'),
     account: fc.stringMatching(/^\d{12}$/),
   });
+  // Arbitraries are built once: building them inside chain() would recompile their patterns on every run.
+  const migrationName = fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/);
+  const target = fc.record({ type: fc.constantFrom('aurora-cluster' as const, 'rds-instance' as const), identifier: fc.stringMatching(/^[a-z](-?[a-z0-9]){0,30}$/) });
+  const validation = fc.record({ requireDmsValidation: fc.boolean(), maxWaitMinutes: fc.integer({ min: 1, max: 10080 }) }, { requiredKeys: [] });
+  const cutover = fc.record(
+    {
+      maxCdcLatencySeconds: fc.integer({ min: 0, max: 3600 }),
+      latencyWindowMinutes: fc.integer({ min: 1, max: 60 }),
+      approvalRequired: fc.boolean(),
+      snapshotBeforeCutover: fc.boolean(),
+      endpointParameterName: fc.stringMatching(/^\/apps\/[a-z0-9_.-]{1,30}(\/[a-z0-9_.-]{1,20}){0,2}$/),
+    },
+    { requiredKeys: [] },
+  );
   const validInput = scope.chain(({ partition, region, account }) => {
     const arn = (type: string) => id.map((resourceId) => `arn:${partition}:dms:${region}:${account}:${type}:${resourceId}`);
     return fc.record(
       {
-        migrationName: fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/),
+        migrationName,
         replicationTaskArn: arn('task'),
         sourceEndpointArn: arn('endpoint').map((value) => `${value}S`),
         targetEndpointArn: arn('endpoint').map((value) => `${value}T`),
         replicationInstanceArn: arn('rep'),
-        target: fc.record({ type: fc.constantFrom('aurora-cluster' as const, 'rds-instance' as const), identifier: fc.stringMatching(/^[a-z](-?[a-z0-9]){0,30}$/) }),
+        target,
         startPolicy: fc.constantFrom('auto' as const, 'resume' as const),
-        validation: fc.record({ requireDmsValidation: fc.boolean(), maxWaitMinutes: fc.integer({ min: 1, max: 10080 }) }, { requiredKeys: [] }),
-        cutover: fc.record(
-          {
-            maxCdcLatencySeconds: fc.integer({ min: 0, max: 3600 }),
-            latencyWindowMinutes: fc.integer({ min: 1, max: 60 }),
-            approvalRequired: fc.boolean(),
-            snapshotBeforeCutover: fc.boolean(),
-            endpointParameterName: fc.stringMatching(/^\/apps\/[a-z0-9_.-]{1,30}(\/[a-z0-9_.-]{1,20}){0,2}$/),
-          },
-          { requiredKeys: [] },
-        ),
+        validation,
+        cutover,
       },
       { requiredKeys: ['migrationName', 'replicationTaskArn', 'sourceEndpointArn', 'targetEndpointArn', 'replicationInstanceArn', 'target'] },
     );
