@@ -2,7 +2,7 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DatabaseMigrationServiceClient } from '@aws-sdk/client-database-migration-service';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { phaseHandler } from '../shared/handler';
 import { configEventSchema } from '../shared/migration-input';
 import { cutover } from './cutover';
@@ -14,8 +14,11 @@ const clients = {
   ssm: new SSMClient({}),
 };
 
-const eventSchema = configEventSchema.extend({
-  target: z.object({ writerEndpoint: z.string().min(1), port: z.number().int().min(1).max(65535) }),
+const eventSchema = z.extend(configEventSchema, {
+  target: z.object({
+    writerEndpoint: z.string().check(z.minLength(1)),
+    port: z.int().check(z.minimum(1), z.maximum(65535)),
+  }),
 });
 
 export const handler = phaseHandler('cutover', eventSchema, ({ config, target }) => cutover(clients, config, target));

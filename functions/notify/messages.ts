@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /**
  * One template per notification kind: pure functions from the event to a subject and a body an operator can
@@ -7,23 +7,23 @@ import { z } from 'zod';
 
 const failureDetails = z.object({
   /** Step Functions Catch output. */
-  error: z.object({ Error: z.string(), Cause: z.string().optional() }),
-  failedStep: z.string().optional(),
+  error: z.object({ Error: z.string(), Cause: z.optional(z.string()) }),
+  failedStep: z.optional(z.string()),
 });
 
-const common = { migrationName: z.string().min(1), executionArn: z.string().optional() };
+const common = { migrationName: z.string().check(z.minLength(1)), executionArn: z.optional(z.string()) };
 const loose = z.record(z.string(), z.unknown());
 
 export const notificationEventSchema = z.discriminatedUnion('kind', [
   z.object({
     ...common,
     kind: z.literal('started'),
-    details: z.object({ start: z.object({ action: z.string(), outcome: z.string(), previousStatus: z.string(), reason: z.string() }).loose() }),
+    details: z.object({ start: z.looseObject({ action: z.string(), outcome: z.string(), previousStatus: z.string(), reason: z.string() }) }),
   }),
   z.object({
     ...common,
     kind: z.literal('full-load-progress'),
-    details: z.object({ progress: z.object({ fullLoadProgressPercent: z.number(), tables: loose }).loose() }),
+    details: z.object({ progress: z.looseObject({ fullLoadProgressPercent: z.number(), tables: loose }) }),
   }),
   z.object({
     ...common,
@@ -33,15 +33,15 @@ export const notificationEventSchema = z.discriminatedUnion('kind', [
   z.object({
     ...common,
     kind: z.literal('validation-outcome'),
-    details: z.object({ validation: z.object({ outcome: z.string(), tableCount: z.number(), counts: loose }).loose() }),
+    details: z.object({ validation: z.looseObject({ outcome: z.string(), tableCount: z.number(), counts: loose }) }),
   }),
   z.object({
     ...common,
     kind: z.literal('approval-request'),
-    details: z.object({ reviewUrl: z.url(), expiresAt: z.string(), summary: z.string().optional() }),
+    details: z.object({ reviewUrl: z.url(), expiresAt: z.string(), summary: z.optional(z.string()) }),
   }),
-  z.object({ ...common, kind: z.literal('approval-timeout'), details: loose.default({}) }),
-  z.object({ ...common, kind: z.literal('approval-rejected'), details: z.object({ error: z.object({ Error: z.string(), Cause: z.string().optional() }) }) }),
+  z.object({ ...common, kind: z.literal('approval-timeout'), details: z._default(loose, {}) }),
+  z.object({ ...common, kind: z.literal('approval-rejected'), details: z.object({ error: z.object({ Error: z.string(), Cause: z.optional(z.string()) }) }) }),
   z.object({ ...common, kind: z.literal('cut-over'), details: z.object({ cutover: loose }) }),
   z.object({ ...common, kind: z.literal('failure'), details: failureDetails }),
 ]);

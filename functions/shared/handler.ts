@@ -1,7 +1,8 @@
 import { isServerError, isThrottlingError, isTransientError } from '@smithy/core/retry';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { AwsServiceUnavailable, InvalidInput, MigrationError } from './errors';
 import { logger } from './logger';
+import './zod-messages';
 
 /**
  * Builds a Lambda handler from an event schema and a core function.
@@ -11,7 +12,7 @@ import { logger } from './logger';
  * which the workflow retries with backoff; our typed errors pass through untouched; anything else keeps its
  * own name (an `AccessDeniedException` is a real failure, not something to retry).
  */
-export function phaseHandler<Schema extends z.ZodType, Output>(
+export function phaseHandler<Schema extends z.ZodMiniType, Output>(
   phase: string,
   eventSchema: Schema,
   run: (event: z.output<Schema>) => Promise<Output>,
@@ -29,7 +30,7 @@ export function phaseHandler<Schema extends z.ZodType, Output>(
 }
 
 /** Parses with zod and reports every problem by path, without echoing the values (they may be sensitive). */
-export function parseEvent<Schema extends z.ZodType>(schema: Schema, event: unknown): z.output<Schema> {
+export function parseEvent<Schema extends z.ZodMiniType>(schema: Schema, event: unknown): z.output<Schema> {
   const result = schema.safeParse(event);
   if (result.success) return result.data;
   throw new InvalidInput(

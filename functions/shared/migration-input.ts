@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import './zod-messages';
 
 /**
  * The execution input: what an operator pastes into the Step Functions console, what the schedule sends and
@@ -13,35 +14,33 @@ function dmsArn(resourceType: 'task' | 'endpoint' | 'rep', description: string) 
   const pattern = new RegExp(`^arn:${AWS_PARTITION}:dms:[a-z]{2}(-[a-z]+)+-\\d:\\d{12}:${resourceType}:[A-Za-z0-9-]{1,255}$`);
   return z
     .string({ error: `expected a DMS ${description} ARN (a string)` })
-    .regex(pattern, { error: `expected a DMS ${description} ARN: arn:aws:dms:<region>:<account-id>:${resourceType}:<id>` });
+    .check(z.regex(pattern, { error: `expected a DMS ${description} ARN: arn:aws:dms:<region>:<account-id>:${resourceType}:<id>` }));
 }
 
 /** RDS DB cluster / instance identifiers: 1-63 letters, digits and hyphens, starting with a letter, no "--", no trailing "-". */
-const rdsIdentifier = z
-  .string({ error: 'expected an RDS identifier (a string)' })
-  .regex(/^[A-Za-z](?!.*--)[A-Za-z0-9-]{0,62}$/, {
+const rdsIdentifier = z.string({ error: 'expected an RDS identifier (a string)' }).check(
+  z.regex(/^[A-Za-z](?!.*--)[A-Za-z0-9-]{0,62}$/, {
     error: 'expected an RDS identifier: 1-63 letters, digits or hyphens, starting with a letter',
-  })
-  .refine((identifier) => !identifier.endsWith('-'), { error: 'an RDS identifier cannot end with a hyphen' });
+  }),
+  z.refine((identifier) => !identifier.endsWith('-'), { error: 'an RDS identifier cannot end with a hyphen' }),
+);
 
 /**
  * SSM parameter names: letters, digits and `_.-/`; a hierarchical name starts with `/`; at most 1011
  * characters; names beginning with "aws" or "ssm" are reserved by Systems Manager.
  */
-const ssmParameterName = z
-  .string({ error: 'expected an SSM parameter name (a string)' })
-  .max(1011, { error: 'an SSM parameter name has at most 1011 characters' })
-  .regex(/^\/?[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/, {
+const ssmParameterName = z.string({ error: 'expected an SSM parameter name (a string)' }).check(
+  z.maxLength(1011, { error: 'an SSM parameter name has at most 1011 characters' }),
+  z.regex(/^\/?[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/, {
     error: 'expected an SSM parameter name such as /apps/orders/db-endpoint (letters, digits, _ . - and / separators)',
-  })
-  .refine((name) => !/^\/?(aws|ssm)/i.test(name), { error: 'SSM parameter names cannot start with "aws" or "ssm"' });
+  }),
+  z.refine((name) => !/^\/?(aws|ssm)/i.test(name), { error: 'SSM parameter names cannot start with "aws" or "ssm"' }),
+);
 
-const wholeNumber = (description: string, min: number, max: number) =>
-  z
-    .number({ error: `expected ${description} (a whole number from ${min} to ${max})` })
-    .int({ error: `expected ${description} (a whole number from ${min} to ${max})` })
-    .min(min, { error: `expected ${description} (a whole number from ${min} to ${max})` })
-    .max(max, { error: `expected ${description} (a whole number from ${min} to ${max})` });
+const wholeNumber = (description: string, min: number, max: number) => {
+  const error = `expected ${description} (a whole number from ${min} to ${max})`;
+  return z.int({ error }).check(z.minimum(min, { error }), z.maximum(max, { error }));
+};
 
 const flag = (description: string) => z.boolean({ error: `expected ${description} (true or false)` });
 
@@ -52,28 +51,28 @@ export const TARGET_TYPES = ['aurora-cluster', 'rds-instance'] as const;
 
 const validationSettings = z.strictObject({
   /** Cutover requires every table's DMS validation to be "Validated". Turn off only for tasks without validation. */
-  requireDmsValidation: flag('whether DMS validation must pass before cutover').default(true),
+  requireDmsValidation: z._default(flag('whether DMS validation must pass before cutover'), true),
   /** How long the workflow waits for DMS validation to finish before it gives up. */
-  maxWaitMinutes: wholeNumber('the validation wait in minutes', 1, 10080).default(1440),
+  maxWaitMinutes: z._default(wholeNumber('the validation wait in minutes', 1, 10080), 1440),
 });
 
 const cutoverSettings = z.strictObject({
   /** Both CDCLatencySource and CDCLatencyTarget must stay at or under this for the whole window. */
-  maxCdcLatencySeconds: wholeNumber('the maximum CDC latency in seconds', 0, 3600).default(30),
-  latencyWindowMinutes: wholeNumber('the CDC latency window in minutes', 1, 60).default(5),
-  approvalRequired: flag('whether cutover needs a human approval').default(true),
-  snapshotBeforeCutover: flag('whether to snapshot the target before cutover').default(true),
+  maxCdcLatencySeconds: z._default(wholeNumber('the maximum CDC latency in seconds', 0, 3600), 30),
+  latencyWindowMinutes: z._default(wholeNumber('the CDC latency window in minutes', 1, 60), 5),
+  approvalRequired: z._default(flag('whether cutover needs a human approval'), true),
+  snapshotBeforeCutover: z._default(flag('whether to snapshot the target before cutover'), true),
   /** Where applications read the database endpoint; defaults to /dms-orchestrator/<migration-slug>/endpoint. */
-  endpointParameterName: ssmParameterName.optional(),
+  endpointParameterName: z.optional(ssmParameterName),
 });
 
-export const migrationInputSchema = z
+const migrationInputFields = z
   .strictObject({
-    migrationName: z
-      .string({ error: 'expected a migration name (a string)' })
-      .regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/, {
+    migrationName: z.string({ error: 'expected a migration name (a string)' }).check(
+      z.regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/, {
         error: 'expected a migration name of 1-64 letters, digits, spaces, dots, underscores or hyphens',
       }),
+    ),
     replicationTaskArn: dmsArn('task', 'replication task'),
     sourceEndpointArn: dmsArn('endpoint', 'source endpoint'),
     targetEndpointArn: dmsArn('endpoint', 'target endpoint'),
@@ -82,15 +81,15 @@ export const migrationInputSchema = z
       type: z.enum(TARGET_TYPES, { error: `expected one of: ${TARGET_TYPES.join(', ')}` }),
       identifier: rdsIdentifier,
     }),
-    startPolicy: z.enum(START_POLICIES, { error: `expected one of: ${START_POLICIES.join(', ')}` }).default('auto'),
+    startPolicy: z._default(z.enum(START_POLICIES, { error: `expected one of: ${START_POLICIES.join(', ')}` }), 'auto'),
     /** `reload` truncates and reloads every target table; the operator must say so explicitly. */
-    confirmReloadTarget: flag('the reload confirmation').default(false),
-    validation: validationSettings.default(() => validationSettings.parse({})),
-    cutover: cutoverSettings.default(() => cutoverSettings.parse({})),
+    confirmReloadTarget: z._default(flag('the reload confirmation'), false),
+    validation: z._default(validationSettings, () => z.parse(validationSettings, {})),
+    cutover: z._default(cutoverSettings, () => z.parse(cutoverSettings, {})),
   })
   // zod runs this even when fields failed, so every problem is reported in one go; fields that failed are
   // skipped here rather than reported twice.
-  .superRefine((input, context) => {
+  .check(z.superRefine((input, context) => {
     if (input.startPolicy === 'reload' && input.confirmReloadTarget !== true) {
       context.addIssue({
         code: 'custom',
@@ -113,14 +112,18 @@ export const migrationInputSchema = z
         });
       }
     }
-  })
-  .transform((input) => ({
+  }));
+
+export const migrationInputSchema = z.pipe(
+  migrationInputFields,
+  z.transform((input) => ({
     ...input,
     cutover: {
       ...input.cutover,
       endpointParameterName: input.cutover.endpointParameterName ?? defaultEndpointParameterName(input.migrationName),
     },
-  }));
+  })),
+);
 
 export type MigrationInput = z.input<typeof migrationInputSchema>;
 export type MigrationConfig = z.output<typeof migrationInputSchema>;

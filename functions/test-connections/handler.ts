@@ -1,12 +1,12 @@
 import { DatabaseMigrationServiceClient } from '@aws-sdk/client-database-migration-service';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { phaseHandler } from '../shared/handler';
 import { configEventSchema } from '../shared/migration-input';
 import { testConnections } from './test-connections';
 
 const dms = new DatabaseMigrationServiceClient({});
 
-const eventSchema = configEventSchema.extend({ startTests: z.boolean() });
+const eventSchema = z.extend(configEventSchema, { startTests: z.boolean() });
 
 export const handler = phaseHandler('test-connections', eventSchema, ({ config, startTests }) =>
   testConnections(dms, config, startTests),

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { phaseHandler } from '../shared/handler';
 import { logger } from '../shared/logger';
 import { validateMigrationInput } from './validate-input';
