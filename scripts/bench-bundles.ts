@@ -1,0 +1,88 @@
+/**
+ * Bundles every function as it is deployed (esbuild, minified, `@aws-sdk/*` left to the Lambda runtime, as
+ * NodejsFunction does by default) and prints, per function, the bundle size and the module initialization
+ * time: the median, over fresh `node` processes, of the time `require()` of the bundle takes, including
+ * loading the SDK clients it uses from node_modules. Targets: at most 150 KB and 150 ms each. The size with
+ * the SDK bundled in is printed for comparison.
+ *
+ *   npm run bench:bundles            # 7 processes per function
+ *   npm run bench:bundles -- --runs 15
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import * as path from 'node:path';
+import { build } from 'esbuild';
+
+const ROOT = path.join(__dirname, '..');
+const FUNCTIONS = path.join(ROOT, 'functions');
+const SIZE_TARGET_KB = 150;
+const INIT_TARGET_MS = 150;
+const runsArgument = process.argv.indexOf('--runs');
+const RUNS = runsArgument > 0 ? Number(process.argv[runsArgument + 1]) : 7;
+
+/** What handlers read at module load, with harmless values. */
+const HANDLER_ENVIRONMENT = {
+  TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:bench',
+  AWS_REGION: 'eu-west-1',
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+};
+
+async function bundle(entry: string, outfile: string, external: string[]): Promise<number> {
+  await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    minify: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'cjs',
+    external,
+    logLevel: 'silent',
+  });
+  return statSync(outfile).size / 1024;
+}
+
+function initMilliseconds(bundlePath: string): number {
+  const probe = `const start = performance.now(); require(${JSON.stringify(bundlePath)}); process.stdout.write(String(performance.now() - start));`;
+  const samples = Array.from({ length: RUNS }, () =>
+    Number(execFileSync(process.execPath, ['-e', probe], { env: { ...process.env, ...HANDLER_ENVIRONMENT } }).toString()),
+  );
+  samples.sort((a, b) => a - b);
+  return samples[Math.floor(samples.length / 2)];
+}
+
+async function main(): Promise<void> {
+  // Inside the project, so the bundles resolve the SDK from node_modules as they would from the runtime's.
+  const cache = path.join(ROOT, 'node_modules', '.cache');
+  mkdirSync(cache, { recursive: true });
+  const workDirectory = mkdtempSync(path.join(cache, 'bench-bundles-'));
+  const phases = readdirSync(FUNCTIONS).filter((name) => name !== 'shared' && existsSync(path.join(FUNCTIONS, name, 'handler.ts')));
+  const rows: string[][] = [];
+  let overTarget = 0;
+  try {
+    for (const phase of phases) {
+      const entry = path.join(FUNCTIONS, phase, 'handler.ts');
+      const deployed = path.join(workDirectory, `${phase}.js`);
+      const sizeKb = await bundle(entry, deployed, ['@aws-sdk/*']);
+      const withSdkKb = await bundle(entry, path.join(workDirectory, `${phase}-with-sdk.js`), []);
+      const initMs = initMilliseconds(deployed);
+      const flags = [sizeKb > SIZE_TARGET_KB ? 'size' : '', initMs > INIT_TARGET_MS ? 'init' : ''].filter(Boolean);
+      if (flags.length > 0) overTarget += 1;
+      rows.push([phase, sizeKb.toFixed(1), withSdkKb.toFixed(1), initMs.toFixed(1), flags.length ? `OVER (${flags.join(', ')})` : 'ok']);
+    }
+  } finally {
+    rmSync(workDirectory, { recursive: true, force: true });
+  }
+  const header = ['function', 'bundle KB', 'KB with SDK bundled', `init ms (median of ${RUNS})`, `targets ${SIZE_TARGET_KB} KB / ${INIT_TARGET_MS} ms`];
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
+  const line = (cells: string[]) => cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join('  ');
+  console.log(`Node.js ${process.version}; esbuild target node22, minified, @aws-sdk/* from the runtime (as deployed)`);
+  console.log(line(header));
+  for (const row of rows) console.log(line(row));
+  console.log(overTarget === 0 ? 'All functions within targets.' : `${overTarget} function(s) over target.`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
