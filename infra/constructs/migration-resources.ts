@@ -1,0 +1,41 @@
+import type { MigrationConfig } from '../../functions/shared/migration-input';
+
+/**
+ * The ARNs a migration's functions may touch, derived from the validated config. IAM policies are built
+ * from these so every role is scoped to this migration's own task, endpoints, instance, target and
+ * parameter, never to `*` where the service supports resource-level permissions.
+ */
+export interface MigrationResourceArns {
+  readonly partition: string;
+  readonly region: string;
+  readonly account: string;
+  readonly replicationTask: string;
+  readonly sourceEndpoint: string;
+  readonly targetEndpoint: string;
+  readonly replicationInstance: string;
+  /** The Aurora cluster (`cluster:`) or RDS instance (`db:`) ARN. */
+  readonly target: string;
+  /** Snapshots the cutover may create: `cluster-snapshot:` or `snapshot:` with the migration's prefix. */
+  readonly targetSnapshots: string;
+  readonly endpointParameter: string;
+}
+
+export function migrationResourceArns(config: MigrationConfig, snapshotPrefix: string): MigrationResourceArns {
+  const [, partition, , region, account] = config.replicationTaskArn.split(':');
+  const rds = (resource: string) => `arn:${partition}:rds:${region}:${account}:${resource}`;
+  const isCluster = config.target.type === 'aurora-cluster';
+  const parameterName = config.cutover.endpointParameterName;
+  return {
+    partition,
+    region,
+    account,
+    replicationTask: config.replicationTaskArn,
+    sourceEndpoint: config.sourceEndpointArn,
+    targetEndpoint: config.targetEndpointArn,
+    replicationInstance: config.replicationInstanceArn,
+    target: rds(`${isCluster ? 'cluster' : 'db'}:${config.target.identifier}`),
+    targetSnapshots: rds(`${isCluster ? 'cluster-snapshot' : 'snapshot'}:${snapshotPrefix}*`),
+    // SSM ARNs join "parameter" and a fully qualified name without doubling the slash.
+    endpointParameter: `arn:${partition}:ssm:${region}:${account}:parameter${parameterName.startsWith('/') ? '' : '/'}${parameterName}`,
+  };
+}

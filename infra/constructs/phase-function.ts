@@ -1,0 +1,80 @@
+import * as path from 'node:path';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { CfnLogGroup, LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { Construct } from 'constructs';
+
+const PROJECT_ROOT = path.join(__dirname, '..', '..');
+
+export interface PhaseFunctionProps {
+  /** Folder under functions/ that holds handler.ts. */
+  readonly phase: string;
+  readonly description: string;
+  /** Encrypts the function's log group. */
+  readonly logKey: IKey;
+  readonly environment?: Record<string, string>;
+  /** @default 30 seconds: every phase is a handful of API calls. */
+  readonly timeout?: Duration;
+}
+
+/**
+ * One phase of the migration as a Lambda function, with the defaults every phase shares: ARM64, the current
+ * Node.js runtime, a minified esbuild bundle with source maps, X-Ray tracing and an encrypted log group with
+ * a retention period.
+ */
+export class PhaseFunction extends NodejsFunction {
+  constructor(scope: Construct, id: string, props: PhaseFunctionProps) {
+    const logGroup = new LogGroup(scope, `${id}Logs`, {
+      retention: RetentionDays.THREE_MONTHS,
+      encryptionKey: props.logKey,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    // Our own role instead of AWSLambdaBasicExecutionRole: it may write to this function's log group only.
+    const role = new Role(scope, `${id}Role`, {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `dms-orchestrator ${props.phase}`,
+    });
+    logGroup.grantWrite(role);
+    super(scope, id, {
+      role,
+      entry: path.join(PROJECT_ROOT, 'functions', props.phase, 'handler.ts'),
+      handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+      description: props.description,
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      memorySize: 256,
+      timeout: props.timeout ?? Duration.seconds(30),
+      tracing: Tracing.ACTIVE,
+      logGroup,
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: 'dms-orchestrator',
+        ...props.environment,
+      },
+      bundling: {
+        minify: true,
+        sourceMap: true,
+        format: OutputFormat.CJS,
+        // The Lambda runtime ships AWS SDK v3; bundling it would take each function from ~70 KB to 0.5-1 MB
+        // and slow its cold start (see npm run bench:bundles).
+        externalModules: ['@aws-sdk/*'],
+      },
+    });
+    Validations.of(role).acknowledge(
+      {
+        id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'Only actions without resource-level permissions: X-Ray PutTraceSegments/PutTelemetryRecords, DMS Describe* list calls, CloudWatch GetMetricData. Mutating calls are scoped to ARNs.',
+      },
+      {
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(logGroup.node.defaultChild as CfnLogGroup)}.Arn>:*]`,
+        reason: 'Log streams inside this function’s own log group.',
+      },
+    );
+  }
+}
