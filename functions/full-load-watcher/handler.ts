@@ -1,0 +1,37 @@
+import { DatabaseMigrationServiceClient } from '@aws-sdk/client-database-migration-service';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { SNSClient } from '@aws-sdk/client-sns';
+import * as z from 'zod/mini';
+import { requireEnv } from '../shared/env';
+import { phaseHandler } from '../shared/handler';
+import { logger } from '../shared/logger';
+import { readFullLoadWait, settleFullLoadWait } from './full-load-wait';
+
+const clients = {
+  dms: new DatabaseMigrationServiceClient({}),
+  dynamoDb: new DynamoDBClient({}),
+  stepFunctions: new SFNClient({}),
+  sns: new SNSClient({}),
+};
+const settings = {
+  tokenTableName: requireEnv('TOKEN_TABLE_NAME'),
+  topicArn: requireEnv('TOPIC_ARN'),
+  milestonePercent: Number(requireEnv('PROGRESS_MILESTONE_PERCENT')),
+};
+const replicationTaskArn = requireEnv('REPLICATION_TASK_ARN');
+
+/**
+ * Runs on every DMS state change of this migration's task (EventBridge rule on `aws.dms`) and on a periodic
+ * schedule for progress milestones. The event only says "look now": the task itself is read, never trusted
+ * from the event, so a missed, duplicated or out-of-order event changes nothing.
+ */
+const triggerSchema = z.looseObject({ source: z.optional(z.string()), 'detail-type': z.optional(z.string()) });
+
+export const handler = phaseHandler('full-load-watcher', triggerSchema, async (event) => {
+  const wait = await readFullLoadWait(clients.dynamoDb, settings.tokenTableName, replicationTaskArn);
+  if (!wait) return { outcome: 'nothing-waiting' as const };
+  const outcome = await settleFullLoadWait(clients, settings, wait);
+  logger.info('Full-load wait checked', { trigger: event['detail-type'] ?? event.source ?? 'unknown', outcome });
+  return { outcome };
+});

@@ -1,0 +1,182 @@
+import {
+  DatabaseMigrationServiceClient,
+  DescribeReplicationTasksCommand,
+  DescribeTableStatisticsCommand,
+} from '@aws-sdk/client-database-migration-service';
+import {
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import { SFNClient, SendTaskFailureCommand, SendTaskSuccessCommand, TaskTimedOut } from '@aws-sdk/client-sfn';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { crossedMilestone } from '../../../functions/full-load-watcher/full-load-wait';
+import { TASK_ARN, migrationConfig, replicationTask, tableStatistics } from '../../fixtures/migration';
+
+const TABLE = 'orders-migration-tokens';
+const TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:orders-migration';
+const EXECUTION_ARN = 'arn:aws:states:eu-west-1:123456789012:execution:OrdersMigration:run-1';
+const config = migrationConfig();
+const dms = mockClient(DatabaseMigrationServiceClient);
+const dynamoDb = mockClient(DynamoDBClient);
+const sfn = mockClient(SFNClient);
+const sns = mockClient(SNSClient);
+
+function storedWait(lastMilestonePercent = 0, taskToken = 'token-1') {
+  return {
+    Item: marshall({
+      pk: `full-load#${TASK_ARN}`,
+      taskToken,
+      config: JSON.stringify(config),
+      executionArn: EXECUTION_ARN,
+      registeredAt: '2026-11-24T09:00:00.000Z',
+      expiresAt: 1_800_000_000,
+      lastMilestonePercent,
+    }),
+  };
+}
+const loaded = { FullLoadProgressPercent: 100, TablesLoaded: 2, TablesLoading: 0, TablesQueued: 0, TablesErrored: 0, ElapsedTimeMillis: 1000 };
+
+let awaitFullLoad: (event: unknown) => Promise<{ outcome: string }>;
+let watcher: (event: unknown) => Promise<{ outcome: string }>;
+
+beforeAll(async () => {
+  Object.assign(process.env, {
+    TOKEN_TABLE_NAME: TABLE,
+    TOPIC_ARN,
+    PROGRESS_MILESTONE_PERCENT: '25',
+    REPLICATION_TASK_ARN: TASK_ARN,
+  });
+  ({ handler: awaitFullLoad } = await import('../../../functions/await-full-load/handler'));
+  ({ handler: watcher } = await import('../../../functions/full-load-watcher/handler'));
+});
+
+beforeEach(() => {
+  for (const client of [dms, dynamoDb, sfn, sns]) client.reset();
+  dynamoDb.on(UpdateItemCommand).resolves({});
+  dynamoDb.on(DeleteItemCommand).resolves({});
+  dynamoDb.on(GetItemCommand).resolves(storedWait());
+  dms.on(DescribeTableStatisticsCommand).resolves({ ReplicationTaskArn: TASK_ARN, TableStatistics: [tableStatistics({ FullLoadRows: 5000 })] });
+  sfn.on(SendTaskSuccessCommand).resolves({});
+  sfn.on(SendTaskFailureCommand).resolves({});
+  sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
+});
+
+describe('crossedMilestone', () => {
+  it.each`
+    percent | last  | step  | crossed
+    ${10}   | ${0}  | ${25} | ${undefined}
+    ${25}   | ${0}  | ${25} | ${25}
+    ${74}   | ${25} | ${25} | ${50}
+    ${74}   | ${50} | ${25} | ${undefined}
+    ${100}  | ${75} | ${25} | ${undefined}
+    ${33}   | ${0}  | ${10} | ${30}
+  `('$percent % after $last % in steps of $step -> $crossed', ({ percent, last, step, crossed }) => {
+    expect(crossedMilestone(percent, last, step)).toBe(crossed);
+  });
+});
+
+describe('await-full-load', () => {
+  it('stores the token, keeping announced milestones, and leaves the workflow waiting', async () => {
+    dms.on(DescribeReplicationTasksCommand).resolves({ ReplicationTasks: [replicationTask({ ReplicationTaskStats: { FullLoadProgressPercent: 10 } })] });
+    await expect(awaitFullLoad({ config, taskToken: 'token-1', executionArn: EXECUTION_ARN })).resolves.toEqual({ outcome: 'waiting' });
+    expect(dynamoDb).toHaveReceivedCommandWith(UpdateItemCommand, {
+      TableName: TABLE,
+      Key: marshall({ pk: `full-load#${TASK_ARN}` }),
+      UpdateExpression: expect.stringContaining('lastMilestonePercent = if_not_exists(lastMilestonePercent, :zero)'),
+      ExpressionAttributeValues: expect.objectContaining({ ':token': { S: 'token-1' }, ':config': { S: JSON.stringify(config) } }),
+    });
+    expect(sfn).not.toHaveReceivedAnyCommand();
+  });
+
+  it('completes at once when the full load finished before the token was stored', async () => {
+    dms.on(DescribeReplicationTasksCommand).resolves({ ReplicationTasks: [replicationTask({ ReplicationTaskStats: loaded })] });
+    await expect(awaitFullLoad({ config, taskToken: 'token-1' })).resolves.toEqual({ outcome: 'completed' });
+    const output = JSON.parse(sfn.commandCalls(SendTaskSuccessCommand)[0].args[0].input.output as string);
+    expect(output).toMatchObject({ fullLoadComplete: true, rowsLoaded: 5000, phase: 'cdc' });
+    expect(sfn).toHaveReceivedCommandWith(SendTaskSuccessCommand, { taskToken: 'token-1' });
+    expect(dynamoDb).toHaveReceivedCommandWith(DeleteItemCommand, {
+      TableName: TABLE,
+      Key: marshall({ pk: `full-load#${TASK_ARN}` }),
+      ConditionExpression: 'taskToken = :token',
+      ExpressionAttributeValues: { ':token': { S: 'token-1' } },
+    });
+  });
+
+  it('requires a task token', async () => {
+    await expect(awaitFullLoad({ config })).rejects.toMatchObject({ name: 'InvalidInput', message: expect.stringContaining('taskToken') });
+  });
+});
+
+describe('full-load-watcher', () => {
+  const dmsEvent = { source: 'aws.dms', 'detail-type': 'DMS Replication Task State Change', resources: [TASK_ARN], detail: { eventType: 'REPLICATION_TASK_STOPPED' } };
+
+  it('does nothing when no workflow is waiting', async () => {
+    dynamoDb.on(GetItemCommand).resolves({});
+    await expect(watcher(dmsEvent)).resolves.toEqual({ outcome: 'nothing-waiting' });
+    expect(dms).not.toHaveReceivedAnyCommand();
+  });
+
+  it('hands the token back with the progress when a full-load task finished', async () => {
+    dms.on(DescribeReplicationTasksCommand).resolves({
+      ReplicationTasks: [replicationTask({ MigrationType: 'full-load', Status: 'stopped', StopReason: 'Stop Reason FULL_LOAD_ONLY_FINISHED', ReplicationTaskStats: loaded })],
+    });
+    await expect(watcher(dmsEvent)).resolves.toEqual({ outcome: 'completed' });
+    expect(dynamoDb).toHaveReceivedCommandWith(GetItemCommand, { TableName: TABLE, Key: marshall({ pk: `full-load#${TASK_ARN}` }), ConsistentRead: true });
+    expect(sfn).toHaveReceivedCommandWith(SendTaskSuccessCommand, { taskToken: 'token-1' });
+  });
+
+  it('fails the wait with the error name when tables errored', async () => {
+    dms.on(DescribeReplicationTasksCommand).resolves({ ReplicationTasks: [replicationTask({ ReplicationTaskStats: { ...loaded, TablesErrored: 1 } })] });
+    dms.on(DescribeTableStatisticsCommand).resolves({ ReplicationTaskArn: TASK_ARN, TableStatistics: [tableStatistics({ TableState: 'Table error' })] });
+    await expect(watcher(dmsEvent)).resolves.toEqual({ outcome: 'failed' });
+    expect(sfn).toHaveReceivedCommandWith(SendTaskFailureCommand, { taskToken: 'token-1', error: 'TablesErrored', cause: expect.stringContaining('orders.order_lines') });
+    expect(dynamoDb).toHaveReceivedCommand(DeleteItemCommand);
+  });
+
+  it('announces each milestone once', async () => {
+    dms.on(DescribeReplicationTasksCommand).resolves({ ReplicationTasks: [replicationTask({ ReplicationTaskStats: { FullLoadProgressPercent: 52, TablesLoaded: 3 } })] });
+    dynamoDb.on(GetItemCommand).resolves(storedWait(25));
+    await expect(watcher({ source: 'aws.scheduler' })).resolves.toEqual({ outcome: 'waiting' });
+    expect(dynamoDb).toHaveReceivedCommandWith(UpdateItemCommand, {
+      UpdateExpression: 'SET lastMilestonePercent = :milestone',
+      ConditionExpression: 'lastMilestonePercent = :previous',
+      ExpressionAttributeValues: { ':milestone': { N: '50' }, ':previous': { N: '25' } },
+    });
+    expect(sns).toHaveReceivedCommandWith(PublishCommand, { TopicArn: TOPIC_ARN, Subject: '[DMS] Orders to Aurora: full load 52 %' });
+  });
+
+  it('stays quiet when another watcher already announced the milestone', async () => {
+    dms.on(DescribeReplicationTasksCommand).resolves({ ReplicationTasks: [replicationTask({ ReplicationTaskStats: { FullLoadProgressPercent: 52 } })] });
+    dynamoDb.on(UpdateItemCommand).rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));
+    await expect(watcher(dmsEvent)).resolves.toEqual({ outcome: 'waiting' });
+    expect(sns).not.toHaveReceivedAnyCommand();
+  });
+
+  it('drops a stale token once the workflow moved on by itself', async () => {
+    dms.on(DescribeReplicationTasksCommand).resolves({ ReplicationTasks: [replicationTask({ ReplicationTaskStats: loaded })] });
+    sfn.on(SendTaskSuccessCommand).rejects(new TaskTimedOut({ message: 'Task Timed Out', $metadata: {} }));
+    dynamoDb.on(DeleteItemCommand).rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));
+    await expect(watcher(dmsEvent)).resolves.toEqual({ outcome: 'stale' });
+  });
+
+  it('lets unexpected errors through', async () => {
+    dms.on(DescribeReplicationTasksCommand).resolves({ ReplicationTasks: [replicationTask({ ReplicationTaskStats: loaded })] });
+    sfn.on(SendTaskSuccessCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
+    await expect(watcher(dmsEvent)).rejects.toMatchObject({ name: 'AccessDeniedException' });
+    dms.on(DescribeReplicationTasksCommand).rejects(Object.assign(new Error('boom'), { name: 'AccessDeniedFault' }));
+    await expect(watcher(dmsEvent)).rejects.toMatchObject({ name: 'AccessDeniedFault' });
+    dms.on(DescribeReplicationTasksCommand).resolves({ ReplicationTasks: [replicationTask({ ReplicationTaskStats: { FullLoadProgressPercent: 52 } })] });
+    dynamoDb.on(UpdateItemCommand).rejects(Object.assign(new Error('throughput'), { name: 'ValidationException' }));
+    await expect(watcher(dmsEvent)).rejects.toMatchObject({ name: 'ValidationException' });
+    dynamoDb.on(GetItemCommand).resolves(storedWait());
+    dms.on(DescribeReplicationTasksCommand).resolves({ ReplicationTasks: [replicationTask({ ReplicationTaskStats: loaded })] });
+    sfn.on(SendTaskSuccessCommand).resolves({});
+    dynamoDb.on(DeleteItemCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
+    await expect(watcher(dmsEvent)).rejects.toMatchObject({ name: 'AccessDeniedException' });
+  });
+});
