@@ -14,6 +14,8 @@ export const deploymentConfigSchema = z.strictObject({
   account: z.string().check(z.regex(/^\d{12}$/, { error: 'expected a 12-digit AWS account id' })),
   region: z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: 'expected an AWS region such as eu-west-1' })),
   notificationEmails: z._default(z.array(z.email({ error: 'expected an email address' })), []),
+  /** Where the approval e-mail's review link points. */
+  approvalPageUrl: z.url({ protocol: /^https$/, error: 'expected an https URL for the approval page' }),
   migration: migrationInputSchema,
 });
 

@@ -16,6 +16,7 @@ export class MigrationStack extends Stack {
     this.orchestrator = new MigrationOrchestrator(this, 'Orchestrator', {
       migration: props.config.migration,
       notificationEmails: props.config.notificationEmails,
+      approvalPageUrl: props.config.approvalPageUrl,
     });
   }
 }

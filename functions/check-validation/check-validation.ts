@@ -1,6 +1,6 @@
 import type { DatabaseMigrationServiceClient, TableStatistics } from '@aws-sdk/client-database-migration-service';
 import { VALIDATION_STATES, describeAllTableStatistics, qualifiedTableName } from '../shared/dms';
-import { ValidationMismatch, ValidationNotEnabled } from '../shared/errors';
+import { ValidationMismatch, ValidationNotEnabled, ValidationTimedOut } from '../shared/errors';
 import type { MigrationConfig } from '../shared/migration-input';
 
 export type ValidationOutcome = 'passed' | 'pending' | 'failed' | 'not-enabled';
@@ -89,11 +89,27 @@ export function summarizeValidation(tables: TableStatistics[]): ValidationSummar
   };
 }
 
+/** Since when the workflow has been waiting for validation, to bound the wait by validation.maxWaitMinutes. */
+export interface ValidationWait {
+  waitingSince?: Date;
+  now: Date;
+}
+
 export async function checkValidation(
   dms: DatabaseMigrationServiceClient,
   config: Pick<MigrationConfig, 'replicationTaskArn' | 'validation'>,
+  wait: ValidationWait = { now: new Date() },
 ): Promise<ValidationSummary> {
   const summary = summarizeValidation(await describeAllTableStatistics(dms, config.replicationTaskArn));
+  if (summary.outcome === 'pending' && wait.waitingSince) {
+    const waitedMinutes = (wait.now.getTime() - wait.waitingSince.getTime()) / 60_000;
+    if (waitedMinutes > config.validation.maxWaitMinutes) {
+      const pending = summary.pendingTables.map((table) => `${table.table} (${table.pendingRecords} pending)`).join(', ');
+      throw new ValidationTimedOut(
+        `DMS validation is still pending after ${Math.round(waitedMinutes)} minutes (limit validation.maxWaitMinutes = ${config.validation.maxWaitMinutes}): ${pending || 'no table reported yet'}.`,
+      );
+    }
+  }
   if (summary.outcome === 'failed') throw new ValidationMismatch(describeMismatch(summary));
   if (summary.outcome === 'not-enabled' && config.validation.requireDmsValidation) {
     throw new ValidationNotEnabled(

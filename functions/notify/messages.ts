@@ -79,6 +79,8 @@ export const NEXT_STEPS: Record<string, string> = {
   ValidationNotEnabled: 'Enable data validation on the task, or set validation.requireDmsValidation to false, then run again.',
   CutoverPreconditionFailed:
     'Nothing was cut over and replication keeps running. Resolve the listed conditions (for latency: wait for CDC to catch up), then run the migration again.',
+  ValidationTimedOut:
+    'Replication keeps running and nothing was cut over. Look at the pending tables in DMS (validation can lag under heavy CDC), then run the migration again or raise validation.maxWaitMinutes.',
   ConnectionTestTimedOut: 'DMS did not finish the connection tests in time. Check the replication instance is healthy, then run again.',
   AwsServiceUnavailable: 'AWS kept throttling or failing after several retries. Wait a few minutes, then run the migration again.',
   'States.Timeout': 'A step ran past its time limit. Check the step in the execution history, then run the migration again.',

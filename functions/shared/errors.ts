@@ -62,6 +62,11 @@ export class ValidationMismatch extends MigrationError {
   override readonly name = 'ValidationMismatch';
 }
 
+/** DMS validation was still pending when the migration's validation wait ran out. */
+export class ValidationTimedOut extends MigrationError {
+  override readonly name = 'ValidationTimedOut';
+}
+
 /** The requested check needs DMS data validation, but the task does not have it enabled. */
 export class ValidationNotEnabled extends MigrationError {
   override readonly name = 'ValidationNotEnabled';

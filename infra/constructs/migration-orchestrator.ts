@@ -1,11 +1,18 @@
-import { Stack, Validations } from 'aws-cdk-lib';
+import { type CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Effect, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { snapshotIdentifierPrefix } from '../../functions/shared/snapshots';
 import type { MigrationConfig } from '../../functions/shared/migration-input';
+import { MigrationWorkflow } from '../../statemachine/definition';
 import { migrationResourceArns, type MigrationResourceArns } from './migration-resources';
 import { PhaseFunction } from './phase-function';
 
@@ -14,6 +21,16 @@ export interface MigrationOrchestratorProps {
   readonly migration: MigrationConfig;
   /** Addresses subscribed to the notification topic. @default none */
   readonly notificationEmails?: string[];
+  /** The review page the approval e-mail links to. */
+  readonly approvalPageUrl: string;
+  /** How long a cutover approval request stays open before the workflow ends without cutover. @default 24 hours */
+  readonly approvalTimeout?: Duration;
+  /** The full-load wait's safety net: the workflow checks progress itself when no DMS event came for this long. @default 2 hours */
+  readonly fullLoadSafetyNet?: Duration;
+  /** Progress e-mails each time the full load crosses a multiple of this percentage. @default 25 */
+  readonly progressMilestonePercent?: number;
+  /** How often the watcher looks at the full load between DMS events, for progress milestones. @default 15 minutes */
+  readonly progressCheckInterval?: Duration;
 }
 
 /** The phase functions of one migration, by phase. */
@@ -26,11 +43,15 @@ export interface PhaseFunctions {
   readonly checkValidation: PhaseFunction;
   readonly cutover: PhaseFunction;
   readonly notify: PhaseFunction;
+  readonly awaitFullLoad: PhaseFunction;
+  readonly fullLoadWatcher: PhaseFunction;
+  readonly requestApproval: PhaseFunction;
 }
 
 /**
- * Everything one DMS migration needs to be driven safely: the phase functions, each with a role that can
- * touch only this migration's resources, and an encrypted notification topic.
+ * Everything one DMS migration needs to be driven safely: the workflow, its phase functions (each with a role
+ * that can touch only this migration's resources), the event-driven full-load wait, and an encrypted
+ * notification topic.
  */
 export class MigrationOrchestrator extends Construct {
   /** Customer-managed key for the topic and the log groups. */
@@ -38,10 +59,18 @@ export class MigrationOrchestrator extends Construct {
   readonly topic: Topic;
   readonly functions: PhaseFunctions;
   readonly resourceArns: MigrationResourceArns;
+  /** Task tokens of parked workflows: full-load waits and approval requests. */
+  readonly tokenTable: Table;
+  /** The key approval links are signed with. */
+  readonly approvalSigningKey: Secret;
+  readonly stateMachine: StateMachine;
+  /** `<stack name>-migration`: fixed, so roles can name the state machine without depending on it. */
+  readonly stateMachineName: string;
 
   constructor(scope: Construct, id: string, props: MigrationOrchestratorProps) {
     super(scope, id);
     const { migration } = props;
+    this.stateMachineName = `${Stack.of(this).stackName}-migration`.slice(0, 80);
     const arns = migrationResourceArns(migration, snapshotIdentifierPrefix(migration.migrationName));
     this.resourceArns = arns;
 
@@ -68,6 +97,32 @@ export class MigrationOrchestrator extends Construct {
     });
     for (const email of props.notificationEmails ?? []) this.topic.addSubscription(new EmailSubscription(email));
 
+    this.tokenTable = new Table(this, 'Tokens', {
+      partitionKey: { name: 'pk', type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      // Encrypted with the DynamoDB-managed KMS key: callers need no KMS grants, so the functions' roles stay
+      // down to the item actions they use.
+      encryption: TableEncryption.AWS_MANAGED,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: 'ttl',
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.approvalSigningKey = new Secret(this, 'ApprovalSigningKey', {
+      description: `dms-orchestrator ${migration.migrationName}: HMAC key for approval links`,
+      encryptionKey: this.key,
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+    });
+    Validations.of(this.approvalSigningKey).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-SMG4',
+      reason: 'Rotating the link-signing key would invalidate pending approval links; a new request is one click away, so rotation is left to the operator.',
+    });
+
+    const approvalTimeout = props.approvalTimeout ?? Duration.hours(24);
+    const waitSettings = {
+      TOKEN_TABLE_NAME: this.tokenTable.tableName,
+      TOPIC_ARN: this.topic.topicArn,
+      PROGRESS_MILESTONE_PERCENT: String(props.progressMilestonePercent ?? 25),
+    };
     const phase = (name: string, phaseId: string, description: string, environment?: Record<string, string>) =>
       new PhaseFunction(this, phaseId, { phase: name, description, logKey: this.key, environment });
 
@@ -80,7 +135,56 @@ export class MigrationOrchestrator extends Construct {
       checkValidation: phase('check-validation', 'CheckValidation', 'Summarizes DMS data validation'),
       cutover: phase('cutover', 'Cutover', 'Checks preconditions and cuts over to the target'),
       notify: phase('notify', 'Notify', 'Publishes migration notifications', { TOPIC_ARN: this.topic.topicArn }),
+      awaitFullLoad: phase('await-full-load', 'AwaitFullLoad', 'Parks the workflow until the full load ends', waitSettings),
+      fullLoadWatcher: phase('full-load-watcher', 'FullLoadWatcher', 'Ends the full-load wait on DMS events', {
+        ...waitSettings,
+        REPLICATION_TASK_ARN: migration.replicationTaskArn,
+      }),
+      requestApproval: phase('request-approval', 'RequestApproval', 'Asks a person to approve the cutover', {
+        TOKEN_TABLE_NAME: this.tokenTable.tableName,
+        TOPIC_ARN: this.topic.topicArn,
+        APPROVAL_BASE_URL: props.approvalPageUrl,
+        APPROVAL_TIMEOUT_SECONDS: String(approvalTimeout.toSeconds()),
+        APPROVAL_KEY_SECRET_ARN: this.approvalSigningKey.secretArn,
+      }),
     };
+
+    // Every state change of this task wakes the watcher; it reads the task itself, so the event's content
+    // does not matter and a lost event only delays the workflow until the next periodic check.
+    new Rule(this, 'TaskStateChanges', {
+      description: `DMS state changes of ${migration.migrationName}'s replication task`,
+      eventPattern: {
+        source: ['aws.dms'],
+        detailType: ['DMS Replication Task State Change'],
+        resources: [migration.replicationTaskArn],
+      },
+      targets: [new LambdaFunction(this.functions.fullLoadWatcher, { retryAttempts: 4 })],
+    });
+    new Rule(this, 'ProgressChecks', {
+      description: `Periodic full-load progress check of ${migration.migrationName}`,
+      schedule: Schedule.rate(props.progressCheckInterval ?? Duration.minutes(15)),
+      targets: [new LambdaFunction(this.functions.fullLoadWatcher, { retryAttempts: 2 })],
+    });
+
+    const workflow = new MigrationWorkflow(this, 'Workflow', {
+      functions: this.functions,
+      fullLoadSafetyNet: props.fullLoadSafetyNet,
+      approvalTimeout,
+    });
+    const executionLogs = new LogGroup(this, 'WorkflowLogs', {
+      retention: RetentionDays.SIX_MONTHS,
+      encryptionKey: this.key,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.stateMachine = new StateMachine(this, 'StateMachine', {
+      stateMachineName: this.stateMachineName,
+      stateMachineType: StateMachineType.STANDARD,
+      definitionBody: workflow.definitionBody,
+      comment: `Migration runbook: ${migration.migrationName}`,
+      tracingEnabled: true,
+      // Inputs name resources and outputs carry progress: both stay out of the logs.
+      logs: { destination: executionLogs, level: LogLevel.ALL, includeExecutionData: false },
+    });
     this.grantLeastPrivilege(arns);
   }
 
@@ -121,8 +225,38 @@ export class MigrationOrchestrator extends Construct {
 
     this.topic.grantPublish(functions.notify);
 
-    if (functions.notify.role) {
-      Validations.of(functions.notify.role).acknowledge({
+    for (const waiting of [functions.awaitFullLoad, functions.fullLoadWatcher]) {
+      waiting.addToRolePolicy(describeTasks);
+      waiting.addToRolePolicy(tableStatistics);
+      waiting.addToRolePolicy(allow(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], [this.tokenTable.tableArn]));
+      // The ARN is spelled out from the name: referencing the state machine would make it depend on these
+      // functions and them on it, a cycle CloudFormation cannot deploy.
+      waiting.addToRolePolicy(
+        allow(
+          ['states:SendTaskSuccess', 'states:SendTaskFailure'],
+          [`arn:${arns.partition}:states:${arns.region}:${arns.account}:stateMachine:${this.stateMachineName}`],
+        ),
+      );
+      this.topic.grantPublish(waiting);
+    }
+    functions.requestApproval.addToRolePolicy(allow(['dynamodb:PutItem'], [this.tokenTable.tableArn]));
+    this.topic.grantPublish(functions.requestApproval);
+    this.approvalSigningKey.grantRead(functions.requestApproval);
+
+    const stateMachineRole = this.stateMachine.role;
+    Validations.of(stateMachineRole).acknowledge(
+      {
+        id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+        reason: 'X-Ray tracing and CloudWatch Logs delivery (logs:*LogDelivery*) have no resource-level permissions.',
+      },
+      ...Object.values(functions).map((fn) => ({
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(fn.node.defaultChild as CfnElement)}.Arn>:*]`,
+        reason: 'Invoking versions of the workflow’s own functions (granted by the Lambda task integration).',
+      })),
+    );
+    for (const publisher of [functions.notify, functions.awaitFullLoad, functions.fullLoadWatcher, functions.requestApproval]) {
+      if (!publisher.role) continue;
+      Validations.of(publisher.role).acknowledge({
         id: 'AwsSolutions::AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
         reason: 'Publishing to the KMS-encrypted topic needs GenerateDataKey* on the topic key only (granted by Topic.grantPublish).',
       });

@@ -125,3 +125,34 @@ describe('check-validation handler', () => {
     await expect(handler({ config: migrationConfig({ validation: { requireDmsValidation: false } }) })).resolves.toMatchObject({ outcome: 'not-enabled' });
   });
 });
+
+describe('bounded validation wait', () => {
+  const dms = mockClient(DatabaseMigrationServiceClient);
+  const pending = { ReplicationTaskArn: TASK_ARN, TableStatistics: [tableStatistics({ ValidationState: 'Pending records', ValidationPendingRecords: 12 })] };
+  beforeEach(() => dms.reset());
+
+  it('keeps waiting within validation.maxWaitMinutes', async () => {
+    dms.on(DescribeTableStatisticsCommand).resolves(pending);
+    const config = migrationConfig({ validation: { maxWaitMinutes: 60 } });
+    await expect(handler({ config, waitingSince: new Date(Date.now() - 30 * 60_000).toISOString() })).resolves.toMatchObject({ outcome: 'pending' });
+  });
+
+  it('gives up with the pending tables once the wait runs out', async () => {
+    dms.on(DescribeTableStatisticsCommand).resolves(pending);
+    const config = migrationConfig({ validation: { maxWaitMinutes: 60 } });
+    await expect(handler({ config, waitingSince: new Date(Date.now() - 90 * 60_000).toISOString() })).rejects.toMatchObject({
+      name: 'ValidationTimedOut',
+      message: expect.stringMatching(/still pending after 9\d minutes .*orders\.order_lines \(12 pending\)/),
+    });
+  });
+
+  it('says so when no table reported yet', async () => {
+    dms.on(DescribeTableStatisticsCommand).resolves({ ReplicationTaskArn: TASK_ARN, TableStatistics: [] });
+    const config = migrationConfig({ validation: { maxWaitMinutes: 1 } });
+    await expect(handler({ config, waitingSince: '2026-01-01T00:00:00.000Z' })).rejects.toMatchObject({ message: expect.stringContaining('no table reported yet') });
+  });
+
+  it('rejects a waitingSince that is not a timestamp', async () => {
+    await expect(handler({ config: migrationConfig(), waitingSince: 'yesterday' })).rejects.toMatchObject({ name: 'InvalidInput', message: expect.stringContaining('waitingSince') });
+  });
+});

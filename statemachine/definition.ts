@@ -1,0 +1,285 @@
+import { Duration } from 'aws-cdk-lib';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import {
+  Choice,
+  Condition,
+  DefinitionBody,
+  Errors,
+  Fail,
+  IntegrationPattern,
+  JitterType,
+  JsonPath,
+  Pass,
+  Result,
+  Succeed,
+  TaskInput,
+  Timeout,
+  Wait,
+  WaitTime,
+} from 'aws-cdk-lib/aws-stepfunctions';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+
+/** The functions the workflow calls, one per runbook step. */
+export interface MigrationWorkflowFunctions {
+  readonly validateInput: IFunction;
+  readonly checkTarget: IFunction;
+  readonly testConnections: IFunction;
+  readonly startTask: IFunction;
+  readonly checkProgress: IFunction;
+  readonly awaitFullLoad: IFunction;
+  readonly checkValidation: IFunction;
+  readonly requestApproval: IFunction;
+  readonly cutover: IFunction;
+  readonly notify: IFunction;
+}
+
+export interface MigrationWorkflowProps {
+  readonly functions: MigrationWorkflowFunctions;
+  /** Pause between connection-test checks. @default 20 seconds */
+  readonly connectionCheckInterval?: Duration;
+  /** Connection-test checks before giving up (DMS tests usually finish within a minute). @default 30 */
+  readonly maxConnectionChecks?: number;
+  /**
+   * The safety net of the event-driven full-load wait: if no DMS event completes the wait within this time,
+   * the workflow checks progress itself and parks again. @default 2 hours
+   */
+  readonly fullLoadSafetyNet?: Duration;
+  /** Pause between DMS validation checks while validation is pending. @default 10 minutes */
+  readonly validationCheckInterval?: Duration;
+  /** How long the approval request stays open. @default 24 hours */
+  readonly approvalTimeout?: Duration;
+}
+
+/** Errors worth retrying: Lambda's own service errors and AWS throttling/5xx surfaced by our handlers. */
+export const TRANSIENT_ERRORS = [
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+  'AwsServiceUnavailable',
+];
+
+/**
+ * The migration runbook as a state machine. Read top to bottom, it is what an operator would do by hand:
+ * validate, check the target, test the endpoints, start the task, wait for the full load, wait for DMS
+ * validation, ask for approval, cut over. Every step reports failures to the notification topic by name.
+ */
+export class MigrationWorkflow extends Construct {
+  readonly definitionBody: DefinitionBody;
+
+  constructor(scope: Construct, id: string, props: MigrationWorkflowProps) {
+    super(scope, id);
+    const fn = props.functions;
+    const connectionCheckInterval = props.connectionCheckInterval ?? Duration.seconds(20);
+    const maxConnectionChecks = props.maxConnectionChecks ?? 30;
+    const fullLoadSafetyNet = props.fullLoadSafetyNet ?? Duration.hours(2);
+    const validationCheckInterval = props.validationCheckInterval ?? Duration.minutes(10);
+
+    const notifyFailure = this.notification('Notify failure', fn.notify, 'failure', {
+      error: JsonPath.objectAt('$.error'),
+      failedStep: JsonPath.stringAt('$.failedStep'),
+    }).next(new Fail(this, 'Migration failed', { errorPath: '$.error.Error', causePath: '$.error.Cause' }));
+
+    /** A Lambda step with transient retries and a catch that names the step in the failure notification. */
+    const step = (name: string, lambdaFunction: IFunction, payload: Record<string, unknown>, resultPath: string | null) => {
+      const task = new LambdaInvoke(this, name, {
+        lambdaFunction,
+        payload: TaskInput.fromObject(payload),
+        payloadResponseOnly: true,
+        retryOnServiceExceptions: false,
+        resultPath: resultPath ?? JsonPath.DISCARD,
+      });
+      this.retryTransient(task);
+      task.addCatch(this.recordFailedStep(name).next(notifyFailure), { resultPath: '$.error' });
+      return task;
+    };
+    const config = { 'config.$': '$.config' };
+
+    // 1. Validate input: a clear error before anything is touched.
+    const validateInput = new LambdaInvoke(this, 'Validate input', {
+      lambdaFunction: fn.validateInput,
+      payloadResponseOnly: true,
+      retryOnServiceExceptions: false,
+      resultSelector: { 'config.$': '$' },
+    });
+    this.retryTransient(validateInput);
+    validateInput.addCatch(this.recordFailedStep('Validate input').next(notifyFailure), { resultPath: '$.error' });
+
+    // 2. Target ready, endpoints reachable.
+    const checkTarget = step('Check target', fn.checkTarget, config, '$.target');
+    const testConnections = step('Test connections', fn.testConnections, { ...config, startTests: true }, '$.connections');
+    const checkConnectionTests = step(
+      'Check connection tests',
+      fn.testConnections,
+      { ...config, startTests: false },
+      '$.connections',
+    );
+    const countConnectionCheck = new Pass(this, 'Count connection checks', {
+      parameters: { 'value.$': 'States.MathAdd($.connectionChecks.value, 1)' },
+      resultPath: '$.connectionChecks',
+    });
+    const connectionTestsTimedOut = new Pass(this, 'Connection tests timed out', {
+      parameters: {
+        Error: 'ConnectionTestTimedOut',
+        Cause: `DMS connection tests did not finish within ${maxConnectionChecks} checks`,
+      },
+      resultPath: '$.error',
+    })
+      .next(new Pass(this, 'Name connection test step', { result: Result.fromString('Test connections'), resultPath: '$.failedStep' }))
+      .next(notifyFailure);
+
+    // 3. Start the task, never reloading the target unless asked to.
+    const startTask = step('Start task', fn.startTask, config, '$.start');
+    const notifyStarted = this.notification('Notify started', fn.notify, 'started', { start: JsonPath.objectAt('$.start') });
+
+    // 4. Wait for the full load: parked on a task token that a DMS event completes, with a polling safety net.
+    const checkFullLoad = step('Check full-load progress', fn.checkProgress, config, '$.progress');
+    const waitForFullLoad = new LambdaInvoke(this, 'Wait for full load', {
+      lambdaFunction: fn.awaitFullLoad,
+      integrationPattern: IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+      payload: TaskInput.fromObject({
+        taskToken: JsonPath.taskToken,
+        executionArn: JsonPath.executionId,
+        config: JsonPath.objectAt('$.config'),
+      }),
+      retryOnServiceExceptions: false,
+      taskTimeout: Timeout.duration(fullLoadSafetyNet),
+      resultPath: '$.progress',
+    });
+    this.retryTransient(waitForFullLoad);
+    waitForFullLoad.addCatch(checkFullLoad, { errors: [Errors.TIMEOUT], resultPath: JsonPath.DISCARD });
+    waitForFullLoad.addCatch(this.recordFailedStep('Wait for full load').next(notifyFailure), { resultPath: '$.error' });
+    const notifyFullLoadComplete = this.notification('Notify full load complete', fn.notify, 'full-load-complete', {
+      progress: JsonPath.objectAt('$.progress'),
+    });
+
+    // 5. Wait for DMS validation.
+    const startValidationWait = new Pass(this, 'Note when validation wait began', {
+      parameters: { 'since.$': '$$.State.EnteredTime' },
+      resultPath: '$.validationWait',
+    });
+    const checkValidation = step(
+      'Check DMS validation',
+      fn.checkValidation,
+      { ...config, 'waitingSince.$': '$.validationWait.since' },
+      '$.validation',
+    );
+    const waitBeforeValidationCheck = new Wait(this, 'Wait for DMS validation', {
+      time: WaitTime.duration(validationCheckInterval),
+    });
+    const notifyValidation = this.notification('Notify validation outcome', fn.notify, 'validation-outcome', {
+      validation: JsonPath.objectAt('$.validation'),
+    });
+
+    // 6. A person approves the cutover.
+    const endWithoutCutover = new Succeed(this, 'End without cutover', {
+      comment: 'Replication keeps running; nothing was cut over.',
+    });
+    const askForApproval = new LambdaInvoke(this, 'Ask for cutover approval', {
+      lambdaFunction: fn.requestApproval,
+      integrationPattern: IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+      payload: TaskInput.fromObject({
+        taskToken: JsonPath.taskToken,
+        executionArn: JsonPath.executionId,
+        config: JsonPath.objectAt('$.config'),
+        progress: JsonPath.objectAt('$.progress'),
+        validation: JsonPath.objectAt('$.validation'),
+      }),
+      retryOnServiceExceptions: false,
+      taskTimeout: Timeout.duration(props.approvalTimeout ?? Duration.hours(24)),
+      resultPath: '$.approval',
+    });
+    this.retryTransient(askForApproval);
+    askForApproval.addCatch(
+      this.notification('Notify approval timed out', fn.notify, 'approval-timeout', {}).next(endWithoutCutover),
+      { errors: [Errors.TIMEOUT], resultPath: '$.error' },
+    );
+    askForApproval.addCatch(
+      this.notification('Notify approval rejected', fn.notify, 'approval-rejected', {
+        error: JsonPath.objectAt('$.error'),
+      }).next(endWithoutCutover),
+      { errors: ['ApprovalRejected'], resultPath: '$.error' },
+    );
+    askForApproval.addCatch(this.recordFailedStep('Ask for cutover approval').next(notifyFailure), {
+      resultPath: '$.error',
+    });
+
+    // 7. Cut over.
+    const cutover = step('Cut over', fn.cutover, { ...config, 'target.$': '$.target' }, '$.cutover');
+    const notifyCutOver = this.notification('Notify cut over', fn.notify, 'cut-over', {
+      cutover: JsonPath.objectAt('$.cutover'),
+    });
+
+    const fullLoadComplete = new Choice(this, 'Full load complete?')
+      .when(Condition.booleanEquals('$.progress.fullLoadComplete', true), notifyFullLoadComplete)
+      .otherwise(waitForFullLoad);
+    waitForFullLoad.next(fullLoadComplete);
+
+    const validationDone = new Choice(this, 'DMS validation finished?')
+      .when(Condition.stringEquals('$.validation.outcome', 'pending'), waitBeforeValidationCheck.next(checkValidation))
+      .otherwise(notifyValidation);
+
+    const approvalNeeded = new Choice(this, 'Approval required?')
+      .when(Condition.booleanEquals('$.config.cutover.approvalRequired', true), askForApproval.next(cutover))
+      .otherwise(cutover);
+
+    const connectionTestsDone = new Choice(this, 'Connection tests finished?')
+      .when(Condition.stringEquals('$.connections.status', 'successful'), startTask)
+      .when(
+        Condition.numberGreaterThanEquals('$.connectionChecks.value', maxConnectionChecks),
+        connectionTestsTimedOut,
+      )
+      .otherwise(
+        new Wait(this, 'Wait for connection tests', { time: WaitTime.duration(connectionCheckInterval) })
+          .next(countConnectionCheck)
+          .next(checkConnectionTests),
+      );
+    checkConnectionTests.next(connectionTestsDone);
+
+    const definition = validateInput
+      .next(checkTarget)
+      .next(new Pass(this, 'Start counting connection checks', { result: Result.fromObject({ value: 0 }), resultPath: '$.connectionChecks' }))
+      .next(testConnections)
+      .next(connectionTestsDone);
+    startTask.next(notifyStarted).next(checkFullLoad).next(fullLoadComplete);
+    notifyFullLoadComplete.next(startValidationWait).next(checkValidation).next(validationDone);
+    notifyValidation.next(approvalNeeded);
+    cutover.next(notifyCutOver).next(new Succeed(this, 'Migration complete'));
+
+    this.definitionBody = DefinitionBody.fromChainable(definition);
+  }
+
+  /** A notification step. Failing to notify must not fail the migration, so its own errors are only retried. */
+  private notification(name: string, notify: IFunction, kind: string, details: Record<string, unknown>) {
+    const task = new LambdaInvoke(this, name, {
+      lambdaFunction: notify,
+      payload: TaskInput.fromObject({
+        kind,
+        migrationName: JsonPath.stringAt('$.config.migrationName'),
+        executionArn: JsonPath.executionId,
+        details,
+      }),
+      payloadResponseOnly: true,
+      retryOnServiceExceptions: false,
+      resultPath: JsonPath.DISCARD,
+    });
+    this.retryTransient(task);
+    return task;
+  }
+
+  private recordFailedStep(stepName: string): Pass {
+    return new Pass(this, `${stepName} failed`, { result: Result.fromString(stepName), resultPath: '$.failedStep' });
+  }
+
+  private retryTransient(task: LambdaInvoke): void {
+    task.addRetry({
+      errors: TRANSIENT_ERRORS,
+      interval: Duration.seconds(2),
+      backoffRate: 2,
+      maxAttempts: 6,
+      maxDelay: Duration.minutes(1),
+      jitterStrategy: JitterType.FULL,
+    });
+  }
+}
