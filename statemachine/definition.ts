@@ -104,7 +104,14 @@ export class MigrationWorkflow extends Construct {
       resultSelector: { 'config.$': '$' },
     });
     this.retryTransient(validateInput);
-    validateInput.addCatch(this.recordFailedStep('Validate input').next(notifyFailure), { resultPath: '$.error' });
+    // Invalid input has no usable migration name: the failure report names the execution instead.
+    const nameRunAfterExecution = new Pass(this, 'Name the run after the execution', {
+      parameters: { 'migrationName.$': '$$.Execution.Name' },
+      resultPath: '$.config',
+    });
+    validateInput.addCatch(nameRunAfterExecution.next(this.recordFailedStep('Validate input')).next(notifyFailure), {
+      resultPath: '$.error',
+    });
 
     // 2. Target ready, endpoints reachable.
     const checkTarget = step('Check target', fn.checkTarget, config, '$.target');

@@ -3,11 +3,12 @@ import {
   DescribeReplicationInstancesCommand,
   StopReplicationTaskCommand,
   type DatabaseMigrationServiceClient,
+  type ReplicationTask,
 } from '@aws-sdk/client-database-migration-service';
 import { CreateDBClusterSnapshotCommand, CreateDBSnapshotCommand, type RDSClient } from '@aws-sdk/client-rds';
 import { GetParameterCommand, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { summarizeValidation } from '../check-validation/check-validation';
-import { TABLE_STATES, describeAllTableStatistics, describeReplicationTask, dmsResourceId, qualifiedTableName } from '../shared/dms';
+import { TABLE_STATES, describeAllTableStatistics, describeReplicationTask, dmsResourceId, isFullLoadComplete, qualifiedTableName } from '../shared/dms';
 import { CutoverPreconditionFailed, ResourceNotFound, TaskInUnexpectedState } from '../shared/errors';
 import { logger } from '../shared/logger';
 import type { MigrationConfig } from '../shared/migration-input';
@@ -70,12 +71,13 @@ export async function cutover(
     };
   }
 
-  const facts = await gatherFacts(clients, config, task.Status ?? 'unknown', task.MigrationType ?? 'unknown', startedAt);
+  const facts = await gatherFacts(clients, config, task, startedAt);
   const blockers = cutoverBlockers(facts, config.cutover);
   if (blockers.length > 0) throw new CutoverPreconditionFailed(blockers);
 
   const snapshot = config.cutover.snapshotBeforeCutover ? await snapshotTarget(clients.rds, config, startedAt) : undefined;
-  const taskStatus = await stopTask(clients.dms, config.replicationTaskArn);
+  // A finished full-load task has already stopped itself.
+  const taskStatus = taskStopped ? (task.Status ?? 'stopped') : await stopTask(clients.dms, config.replicationTaskArn);
   await clients.ssm.send(
     new PutParameterCommand({
       Name: parameterName,
@@ -89,28 +91,27 @@ export async function cutover(
   const record: CutoverRecord = {
     startedAt: startedAt.toISOString(),
     completedAt: now().toISOString(),
-    cdcLatencySeconds: { source: Math.max(...facts.latencySeconds.source), target: Math.max(...facts.latencySeconds.target) },
     endpointParameterName: parameterName,
     endpoint,
     taskStatus,
     alreadyCutOver: false,
   };
+  if (facts.latencySeconds.source.length > 0) {
+    record.cdcLatencySeconds = { source: Math.max(...facts.latencySeconds.source), target: Math.max(...facts.latencySeconds.target) };
+  }
   if (snapshot) record.snapshotIdentifier = snapshot;
   return record;
 }
 
-async function gatherFacts(
-  clients: CutoverClients,
-  config: MigrationConfig,
-  taskStatus: string,
-  migrationType: string,
-  at: Date,
-): Promise<CutoverFacts> {
+async function gatherFacts(clients: CutoverClients, config: MigrationConfig, task: ReplicationTask, at: Date): Promise<CutoverFacts> {
   const tables = await describeAllTableStatistics(clients.dms, config.replicationTaskArn);
+  const migrationType = task.MigrationType ?? 'unknown';
   const facts: CutoverFacts = {
-    taskStatus,
+    taskStatus: task.Status ?? 'unknown',
     migrationType,
-    latencySeconds: await readCdcLatency(clients, config, at),
+    fullLoadFinished: isFullLoadComplete(task),
+    // A full-load task has no CDC, so DMS publishes no CDC latency for it.
+    latencySeconds: migrationType === 'full-load' ? { source: [], target: [] } : await readCdcLatency(clients, config, at),
     erroredTables: tables.filter((table) => table.TableState === TABLE_STATES.error).map(qualifiedTableName),
   };
   if (config.validation.requireDmsValidation) facts.validation = summarizeValidation(tables);

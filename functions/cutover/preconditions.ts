@@ -4,6 +4,8 @@ import type { ValidationSummary } from '../check-validation/check-validation';
 export interface CutoverFacts {
   taskStatus: string;
   migrationType: string;
+  /** For a full-load task: DMS finished loading every table (stopped with FULL_LOAD_ONLY_FINISHED). */
+  fullLoadFinished: boolean;
   /** Maximum CDCLatencySource / CDCLatencyTarget per minute over the window, oldest first. */
   latencySeconds: { source: number[]; target: number[] };
   erroredTables: string[];
@@ -23,10 +25,23 @@ export interface CutoverLimits {
 export function cutoverBlockers(facts: CutoverFacts, limits: CutoverLimits): string[] {
   const blockers: string[] = [];
   if (facts.migrationType === 'full-load') {
-    blockers.push('the task is full-load only: there is no CDC to drain, so writes made since the load would be lost');
-  } else if (facts.taskStatus !== 'running') {
-    blockers.push(`the task is "${facts.taskStatus}", not running CDC: changes on the source are not being replicated`);
+    // A full-load-only migration copies a source that no longer changes (writes stopped before the load):
+    // there is no CDC to drain, so the finished load is the whole precondition on the task.
+    if (!facts.fullLoadFinished) blockers.push(`the full-load task has not finished loading (it is "${facts.taskStatus}")`);
+  } else {
+    if (facts.taskStatus !== 'running') {
+      blockers.push(`the task is "${facts.taskStatus}", not running CDC: changes on the source are not being replicated`);
+    }
+    blockers.push(...latencyBlockers(facts, limits));
   }
+  if (facts.erroredTables.length > 0) blockers.push(`tables in error: ${facts.erroredTables.join(', ')}`);
+  if (facts.validation && facts.validation.outcome !== 'passed') blockers.push(validationBlocker(facts.validation));
+  return blockers;
+}
+
+/** CDC latency, source and target, over the whole window; no data is as bad as too much latency. */
+function latencyBlockers(facts: CutoverFacts, limits: CutoverLimits): string[] {
+  const blockers: string[] = [];
   for (const side of ['source', 'target'] as const) {
     const samples = facts.latencySeconds[side];
     const metric = side === 'source' ? 'CDCLatencySource' : 'CDCLatencyTarget';
@@ -41,16 +56,11 @@ export function cutoverBlockers(facts: CutoverFacts, limits: CutoverLimits): str
       );
     }
   }
-  if (facts.erroredTables.length > 0) blockers.push(`tables in error: ${facts.erroredTables.join(', ')}`);
-  if (facts.validation && facts.validation.outcome !== 'passed') {
-    const { outcome, offendingTableCount, counts } = facts.validation;
-    blockers.push(
-      outcome === 'failed'
-        ? `DMS validation failed for ${offendingTableCount} table(s)`
-        : outcome === 'pending'
-          ? `DMS validation is still pending for ${counts.pending} table(s)`
-          : 'DMS validation is not enabled on the task',
-    );
-  }
   return blockers;
+}
+
+function validationBlocker({ outcome, offendingTableCount, counts }: ValidationSummary): string {
+  if (outcome === 'failed') return `DMS validation failed for ${offendingTableCount} table(s)`;
+  if (outcome === 'pending') return `DMS validation is still pending for ${counts.pending} table(s)`;
+  return 'DMS validation is not enabled on the task';
 }

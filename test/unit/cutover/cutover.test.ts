@@ -21,6 +21,7 @@ const limits = { maxCdcLatencySeconds: 30, latencyWindowMinutes: 5 };
 const goodFacts: CutoverFacts = {
   taskStatus: 'running',
   migrationType: 'full-load-and-cdc',
+  fullLoadFinished: true,
   latencySeconds: { source: [2, 3, 1, 0, 4], target: [5, 6, 2, 3, 1] },
   erroredTables: [],
   validation: summarizeValidation([tableStatistics()]),
@@ -33,7 +34,7 @@ describe('cutoverBlockers', () => {
 
   it.each<[string, Partial<CutoverFacts>, string]>([
     ['a stopped task', { taskStatus: 'stopped' }, 'the task is "stopped", not running CDC'],
-    ['a full-load-only task', { migrationType: 'full-load' }, 'the task is full-load only'],
+    ['an unfinished full-load task', { migrationType: 'full-load', taskStatus: 'running', fullLoadFinished: false }, 'the full-load task has not finished loading (it is "running")'],
     ['source latency over the maximum', { latencySeconds: { source: [2, 31], target: [1] } }, 'CDCLatencySource reached 31 s in the last 5 minutes (maximum 30 s)'],
     ['target latency over the maximum', { latencySeconds: { source: [2], target: [45] } }, 'CDCLatencyTarget reached 45 s'],
     ['no latency data', { latencySeconds: { source: [], target: [1] } }, 'no CDCLatencySource data in the last 5 minutes'],
@@ -51,6 +52,10 @@ describe('cutoverBlockers', () => {
 
   it('lists every failed precondition at once', () => {
     expect(cutoverBlockers({ ...goodFacts, taskStatus: 'stopped', erroredTables: ['a.b'], latencySeconds: { source: [], target: [] } }, limits)).toHaveLength(4);
+  });
+
+  it('lets a finished full-load task cut over without CDC latency', () => {
+    expect(cutoverBlockers({ ...goodFacts, migrationType: 'full-load', taskStatus: 'stopped', latencySeconds: { source: [], target: [] } }, limits)).toEqual([]);
   });
 
   it('ignores validation when the migration does not require it', () => {
@@ -139,6 +144,20 @@ describe('cutover', () => {
     expect(dms).toHaveReceivedCommandWith(StopReplicationTaskCommand, { ReplicationTaskArn: TASK_ARN });
     expect(ssm).toHaveReceivedCommandWith(PutParameterCommand, { Name: '/apps/orders/db', Value: endpoint, Type: 'String', Overwrite: true });
     expect(ssm).not.toHaveReceivedCommand(GetParameterCommand);
+  });
+
+  it('cuts over a finished full-load task without reading latency or stopping it again', async () => {
+    healthyMigration();
+    dms.on(DescribeReplicationTasksCommand).resolves({
+      ReplicationTasks: [replicationTask({ MigrationType: 'full-load', Status: 'stopped', StopReason: STOP_REASONS.fullLoadOnlyFinished })],
+    });
+    ssm.on(GetParameterCommand).rejects(new ParameterNotFound({ message: 'not found', $metadata: {} }));
+    const record = await cutover(clients, config, target, clock);
+    expect(record).toMatchObject({ taskStatus: 'stopped', alreadyCutOver: false, endpoint });
+    expect(record.cdcLatencySeconds).toBeUndefined();
+    expect(cloudWatch).not.toHaveReceivedAnyCommand();
+    expect(dms).not.toHaveReceivedCommand(StopReplicationTaskCommand);
+    expect(ssm).toHaveReceivedCommandWith(PutParameterCommand, { Name: '/apps/orders/db', Value: endpoint });
   });
 
   it('snapshots an RDS instance target with CreateDBSnapshot', async () => {

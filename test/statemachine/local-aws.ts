@@ -1,0 +1,345 @@
+import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import {
+  DatabaseMigrationServiceClient,
+  DescribeConnectionsCommand,
+  DescribeReplicationInstancesCommand,
+  DescribeReplicationTasksCommand,
+  DescribeTableStatisticsCommand,
+  InvalidResourceStateFault,
+  StartReplicationTaskCommand,
+  StopReplicationTaskCommand,
+  TestConnectionCommand,
+  type ReplicationTask,
+  type TableStatistics,
+} from '@aws-sdk/client-database-migration-service';
+import {
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  UpdateItemCommand,
+  type AttributeValue,
+} from '@aws-sdk/client-dynamodb';
+import { CreateDBClusterSnapshotCommand, DescribeDBClustersCommand, RDSClient } from '@aws-sdk/client-rds';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SFNClient, SendTaskFailureCommand, SendTaskSuccessCommand, TaskTimedOut } from '@aws-sdk/client-sfn';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { GetParameterCommand, ParameterNotFound, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
+import { REPLICATION_INSTANCE_ARN, TASK_ARN, replicationTask, tableStatistics } from '../fixtures/migration';
+
+/** What the simulated migration looks like; each workflow path test changes one thing. */
+export interface Scenario {
+  migrationType: 'full-load-and-cdc' | 'full-load';
+  /** The task's status before the workflow starts. */
+  initialStatus: 'ready' | 'running';
+  /** DescribeConnections calls that still answer `testing` before the result. */
+  connectionTestChecks: number;
+  sourceConnection: 'successful' | 'failed';
+  /** Full-load progress steps reported by DMS, each followed by a DMS event (unless events are missed). */
+  progressSteps: number[];
+  dmsEventsMissed: boolean;
+  /** A table that goes into "Table error" during the load. */
+  erroredTable?: string;
+  validation: 'Validated' | 'Mismatched records';
+  /** DescribeTableStatistics calls answering "Pending records" before the final validation state. */
+  pendingValidationChecks: number;
+  cdcLatencySeconds: number;
+  approval: 'approve' | 'reject' | 'timeout';
+  /** DescribeReplicationTasks calls answered with ThrottlingException before DMS answers again. */
+  throttledTaskReads: number;
+}
+
+export const HAPPY_PATH: Scenario = {
+  migrationType: 'full-load-and-cdc',
+  initialStatus: 'ready',
+  connectionTestChecks: 1,
+  sourceConnection: 'successful',
+  progressSteps: [30, 60, 100],
+  dmsEventsMissed: false,
+  validation: 'Validated',
+  pendingValidationChecks: 2,
+  cdcLatencySeconds: 3,
+  approval: 'approve',
+  throttledTaskReads: 0,
+};
+
+const TABLES = ['customers', 'orders', 'order_lines'];
+export const SIGNING_KEY = 'local-approval-signing-key';
+
+export interface PublishedNotification {
+  kind: string;
+  subject: string;
+  message: string;
+}
+
+type Stub = AwsClientStub<DatabaseMigrationServiceClient>;
+
+/**
+ * This migration's AWS, faked at the SDK boundary: a simulated DMS task that loads, validates and stops as
+ * the scenario says, and RDS, CloudWatch, SSM, SNS, DynamoDB, Secrets Manager and Step Functions callbacks
+ * with the response shapes the services return. The real handlers run against it unchanged.
+ */
+export class LocalAws {
+  readonly dms: Stub = mockClient(DatabaseMigrationServiceClient);
+  readonly notifications: PublishedNotification[] = [];
+  readonly parameters = new Map<string, string>();
+  readonly items = new Map<string, Record<string, AttributeValue>>();
+  /** What DMS was asked to do, in order: the commands that change something. */
+  readonly dmsActions: string[] = [];
+  private readonly stubs: Array<{ restore(): void }> = [this.dms];
+  private task: ReplicationTask;
+  private tables: TableStatistics[];
+  private connectionChecks = 0;
+  private validationChecks = 0;
+  private throttledReads: number;
+  private readonly tokenWaiters = new Map<string, { resolve(output: unknown): void; reject(error: Error): void }>();
+
+  constructor(private readonly scenario: Scenario) {
+    this.throttledReads = scenario.throttledTaskReads;
+    this.task = replicationTask({
+      MigrationType: scenario.migrationType,
+      Status: scenario.initialStatus,
+      ...(scenario.initialStatus === 'ready'
+        ? { ReplicationTaskStartDate: undefined, ReplicationTaskStats: undefined }
+        : { ReplicationTaskStats: this.stats(40) }),
+    });
+    this.tables = TABLES.map((TableName) => tableStatistics({ TableName, TableState: 'Before load', FullLoadRows: 0, ValidationState: 'Pending validation' }));
+    this.fakeDms();
+    this.fakeOthers();
+  }
+
+  restore(): void {
+    for (const stub of this.stubs) stub.restore();
+  }
+
+  /** Moves the full load to `percent`, as DMS would between two events. */
+  advanceFullLoad(percent: number): void {
+    const done = percent >= 100;
+    this.task = { ...this.task, ReplicationTaskStats: this.stats(percent) };
+    if (done && this.scenario.migrationType === 'full-load') {
+      this.task = { ...this.task, Status: 'stopped', StopReason: 'Stop Reason FULL_LOAD_ONLY_FINISHED' };
+    }
+    this.tables = this.tables.map((table, index) => {
+      const loaded = done || index < Math.floor((percent / 100) * TABLES.length);
+      const errored = table.TableName === this.scenario.erroredTable && percent >= 50;
+      return {
+        ...table,
+        TableState: errored ? 'Table error' : loaded ? 'Table completed' : 'Full load',
+        FullLoadRows: loaded ? 40_000 : 0,
+      };
+    });
+    if (this.tables.some((table) => table.TableState === 'Table error')) {
+      this.task = {
+        ...this.task,
+        ReplicationTaskStats: { ...this.task.ReplicationTaskStats, TablesErrored: 1 },
+        LastFailureMessage: `Failed to load table orders.${this.scenario.erroredTable}: Duplicate entry '42' for key 'PRIMARY'`,
+      };
+    }
+  }
+
+  /** The output Step Functions receives for a task token: resolves on SendTaskSuccess, rejects on SendTaskFailure. */
+  waitForToken(taskToken: string): Promise<unknown> {
+    return new Promise((resolve, reject) => this.tokenWaiters.set(taskToken, { resolve, reject }));
+  }
+
+  tokenSettled(taskToken: string): boolean {
+    return !this.tokenWaiters.has(taskToken);
+  }
+
+  /** A token the workflow gave up on (its timeout fired): later callbacks get TaskTimedOut, as from the service. */
+  expireToken(taskToken: string): void {
+    this.tokenWaiters.delete(taskToken);
+  }
+
+  private stats(percent: number): NonNullable<ReplicationTask['ReplicationTaskStats']> {
+    const loaded = Math.floor((percent / 100) * TABLES.length);
+    return {
+      FullLoadProgressPercent: percent,
+      ElapsedTimeMillis: percent * 60_000,
+      TablesLoaded: loaded,
+      TablesLoading: percent >= 100 ? 0 : 1,
+      TablesQueued: Math.max(0, TABLES.length - loaded - 1),
+      TablesErrored: 0,
+      FreshStartDate: new Date('2026-11-24T09:00:00Z'),
+      StartDate: new Date('2026-11-24T09:00:00Z'),
+      FullLoadStartDate: new Date('2026-11-24T09:00:05Z'),
+      ...(percent >= 100 ? { FullLoadFinishDate: new Date('2026-11-24T10:40:05Z') } : {}),
+    };
+  }
+
+  private fakeDms(): void {
+    const dms = this.dms;
+    dms.on(DescribeReplicationTasksCommand).callsFake(() => {
+      if (this.throttledReads > 0) {
+        this.throttledReads -= 1;
+        throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $fault: 'client', $metadata: { httpStatusCode: 400 } });
+      }
+      return { ReplicationTasks: [this.task] };
+    });
+    dms.on(StartReplicationTaskCommand).callsFake((input) => {
+      this.dmsActions.push(`StartReplicationTask ${input.StartReplicationTaskType}`);
+      this.task = { ...this.task, Status: 'running', ReplicationTaskStartDate: new Date('2026-11-24T09:00:00Z'), ReplicationTaskStats: this.stats(0) };
+      return { ReplicationTask: { ...this.task, Status: 'starting' } };
+    });
+    dms.on(StopReplicationTaskCommand).callsFake(() => {
+      this.dmsActions.push('StopReplicationTask');
+      this.task = { ...this.task, Status: 'stopped', StopReason: 'Stop Reason NORMAL' };
+      return { ReplicationTask: { ...this.task, Status: 'stopping' } };
+    });
+    const connections = new Map<string, string>();
+    dms.on(TestConnectionCommand).callsFake((input) => {
+      if (connections.get(input.EndpointArn) === 'testing') {
+        throw new InvalidResourceStateFault({ message: 'Test connection already in progress', $metadata: {} });
+      }
+      this.dmsActions.push('TestConnection');
+      connections.set(input.EndpointArn, 'testing');
+      return { Connection: { EndpointArn: input.EndpointArn, ReplicationInstanceArn: input.ReplicationInstanceArn, Status: 'testing' } };
+    });
+    dms.on(DescribeConnectionsCommand).callsFake((input) => {
+      this.connectionChecks += 1;
+      const settled = this.connectionChecks > this.scenario.connectionTestChecks;
+      const endpointArns: string[] = input.Filters?.find((filter: { Name: string }) => filter.Name === 'endpoint-arn')?.Values ?? [];
+      return {
+        Connections: endpointArns.map((endpointArn: string, index: number) => {
+          const source = index === 0;
+          const failed = settled && source && this.scenario.sourceConnection === 'failed';
+          return {
+            ReplicationInstanceArn: REPLICATION_INSTANCE_ARN,
+            EndpointArn: endpointArn,
+            EndpointIdentifier: source ? 'orders-ec2-mysql' : 'orders-aurora-target',
+            ReplicationInstanceIdentifier: 'orders-replication',
+            Status: !settled ? 'testing' : failed ? 'failed' : 'successful',
+            ...(failed ? { LastFailureMessage: "Can't connect to MySQL server on '10.0.1.15' (110)" } : {}),
+          };
+        }),
+      };
+    });
+    dms.on(DescribeTableStatisticsCommand).callsFake(() => {
+      const fullLoadDone = this.task.ReplicationTaskStats?.FullLoadProgressPercent === 100;
+      if (fullLoadDone) this.validationChecks += 1;
+      const validated = fullLoadDone && this.validationChecks > this.scenario.pendingValidationChecks;
+      return {
+        ReplicationTaskArn: TASK_ARN,
+        TableStatistics: this.tables.map((table) => ({
+          ...table,
+          ...(validated
+            ? this.scenario.validation === 'Validated' || table.TableName !== 'order_lines'
+              ? { ValidationState: 'Validated' }
+              : { ValidationState: 'Mismatched records', ValidationFailedRecords: 3 }
+            : { ValidationState: 'Pending records', ValidationPendingRecords: 200 }),
+        })),
+      };
+    });
+    dms.on(DescribeReplicationInstancesCommand).resolves({
+      ReplicationInstances: [{ ReplicationInstanceIdentifier: 'orders-replication', ReplicationInstanceArn: REPLICATION_INSTANCE_ARN, ReplicationInstanceStatus: 'available' }],
+    });
+  }
+
+  private fakeOthers(): void {
+    const rds = mockClient(RDSClient);
+    rds.on(DescribeDBClustersCommand).resolves({
+      DBClusters: [
+        {
+          DBClusterIdentifier: 'orders-aurora',
+          Status: 'available',
+          Engine: 'aurora-mysql',
+          EngineVersion: '8.0.mysql_aurora.3.08.0',
+          Endpoint: 'orders-aurora.cluster-c1a2b3c4d5e6.eu-west-1.rds.amazonaws.com',
+          Port: 3306,
+        },
+      ],
+    });
+    rds.on(CreateDBClusterSnapshotCommand).callsFake((input) => ({ DBClusterSnapshot: { DBClusterSnapshotIdentifier: input.DBClusterSnapshotIdentifier, Status: 'creating' } }));
+
+    const cloudWatch = mockClient(CloudWatchClient);
+    cloudWatch.on(GetMetricDataCommand).callsFake(() => ({
+      MetricDataResults: ['source', 'target'].map((Id) => ({ Id, Values: Array(5).fill(this.scenario.cdcLatencySeconds), StatusCode: 'Complete' })),
+      Messages: [],
+    }));
+
+    const ssm = mockClient(SSMClient);
+    ssm.on(GetParameterCommand).callsFake((input) => {
+      const value = this.parameters.get(input.Name);
+      if (value === undefined) throw new ParameterNotFound({ message: 'Parameter not found', $metadata: {} });
+      return { Parameter: { Name: input.Name, Type: 'String', Value: value, Version: 1 } };
+    });
+    ssm.on(PutParameterCommand).callsFake((input) => {
+      this.parameters.set(input.Name, input.Value);
+      return { Version: 1, Tier: 'Standard' };
+    });
+
+    const sns = mockClient(SNSClient);
+    sns.on(PublishCommand).callsFake((input) => {
+      this.notifications.push({ kind: input.MessageAttributes?.kind?.StringValue ?? '', subject: input.Subject ?? '', message: input.Message ?? '' });
+      return { MessageId: `message-${this.notifications.length}` };
+    });
+
+    const secrets = mockClient(SecretsManagerClient);
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: SIGNING_KEY });
+
+    const sfn = mockClient(SFNClient);
+    const settle = (taskToken: string) => {
+      const waiter = this.tokenWaiters.get(taskToken);
+      if (!waiter) throw new TaskTimedOut({ message: 'Task Timed Out', $metadata: {} });
+      this.tokenWaiters.delete(taskToken);
+      return waiter;
+    };
+    sfn.on(SendTaskSuccessCommand).callsFake((input) => {
+      settle(input.taskToken).resolve(JSON.parse(input.output));
+      return {};
+    });
+    sfn.on(SendTaskFailureCommand).callsFake((input) => {
+      settle(input.taskToken).reject(Object.assign(new Error(input.cause), { name: input.error }));
+      return {};
+    });
+
+    this.stubs.push(rds, cloudWatch, ssm, sns, secrets, sfn, this.fakeDynamoDb());
+  }
+
+  /** A table that keeps items by `pk` and evaluates the few expressions the functions write. */
+  private fakeDynamoDb(): AwsClientStub<DynamoDBClient> {
+    const dynamoDb = mockClient(DynamoDBClient);
+    const failCondition = () => {
+      throw new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
+    };
+    const conditionHolds = (item: Record<string, AttributeValue> | undefined, condition: string | undefined, values: Record<string, AttributeValue> = {}) => {
+      if (!condition) return true;
+      const notExists = /^attribute_not_exists\((\w+)\)$/.exec(condition);
+      if (notExists) return item?.[notExists[1]] === undefined;
+      const equals = /^(\w+) = (:\w+)$/.exec(condition);
+      if (!equals) throw new Error(`Fake DynamoDB cannot evaluate ${condition}`);
+      return item !== undefined && JSON.stringify(item[equals[1]]) === JSON.stringify(values[equals[2]]);
+    };
+    dynamoDb.on(GetItemCommand).callsFake((input) => {
+      const item = this.items.get(input.Key.pk.S);
+      return item ? { Item: item } : {};
+    });
+    dynamoDb.on(PutItemCommand).callsFake((input) => {
+      if (!conditionHolds(this.items.get(input.Item.pk.S), input.ConditionExpression, input.ExpressionAttributeValues)) failCondition();
+      this.items.set(input.Item.pk.S, input.Item);
+      return {};
+    });
+    dynamoDb.on(DeleteItemCommand).callsFake((input) => {
+      if (!conditionHolds(this.items.get(input.Key.pk.S), input.ConditionExpression, input.ExpressionAttributeValues)) failCondition();
+      this.items.delete(input.Key.pk.S);
+      return {};
+    });
+    dynamoDb.on(UpdateItemCommand).callsFake((input) => {
+      const key = input.Key.pk.S;
+      const item = this.items.get(key);
+      const values = input.ExpressionAttributeValues ?? {};
+      if (!conditionHolds(item, input.ConditionExpression, values)) failCondition();
+      const updated: Record<string, AttributeValue> = { ...(item ?? { pk: input.Key.pk }) };
+      for (const assignment of (input.UpdateExpression as string).replace(/^SET /, '').split(/, (?![^(]*\))/)) {
+        const [attribute, expression] = assignment.split(' = ');
+        const ifNotExists = /^if_not_exists\((\w+), (:\w+)\)$/.exec(expression);
+        updated[attribute] = ifNotExists ? (updated[ifNotExists[1]] ?? values[ifNotExists[2]]) : values[expression];
+      }
+      this.items.set(key, updated);
+      return {};
+    });
+    return dynamoDb;
+  }
+}

@@ -1,0 +1,151 @@
+import { migrationInput } from '../fixtures/migration';
+import { HAPPY_PATH, type Scenario } from './local-aws';
+import { runWorkflow, type WorkflowRun } from './run-workflow';
+import { synthesizeWorkflow } from './synthesized-workflow';
+
+const synthesized = synthesizeWorkflow();
+const run = (changes: Partial<Scenario> = {}, input?: unknown) => runWorkflow(synthesized, { ...HAPPY_PATH, ...changes }, input);
+
+/** The failure the workflow reported: error name and the failed step, from the failure notification. */
+function failureOf(result: WorkflowRun) {
+  const notification = result.aws.notifications.find((published) => published.kind === 'failure');
+  return { error: result.error?.Error, subject: notification?.subject, message: notification?.message };
+}
+
+const START = ['Validate input', 'Check target', 'Start counting connection checks', 'Test connections', 'Connection tests finished?'];
+const FULL_LOAD = ['Start task', 'Notify started', 'Check full-load progress', 'Full load complete?', 'Wait for full load', 'Full load complete?', 'Notify full load complete'];
+const VALIDATION = ['Note when validation wait began', 'Check DMS validation', 'DMS validation finished?'];
+
+describe('migration workflow, executed locally from the synthesized definition', () => {
+  it('full-load-and-cdc happy path: every runbook step, in order, with its notifications', async () => {
+    const result = await run();
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.states).toEqual([
+      ...START,
+      'Wait for connection tests',
+      'Count connection checks',
+      'Check connection tests',
+      'Connection tests finished?',
+      ...FULL_LOAD,
+      ...VALIDATION,
+      'Wait for DMS validation',
+      'Check DMS validation',
+      'DMS validation finished?',
+      'Notify validation outcome',
+      'Approval required?',
+      'Ask for cutover approval',
+      'Cut over',
+      'Notify cut over',
+      'Migration complete',
+    ]);
+    expect(result.notifications).toEqual(['started', 'full-load-progress', 'full-load-progress', 'full-load-complete', 'validation-outcome', 'approval-request', 'cut-over']);
+    expect(result.aws.dmsActions).toEqual(['TestConnection', 'TestConnection', 'StartReplicationTask start-replication', 'StopReplicationTask']);
+    expect(result.aws.parameters.get('/apps/orders/database-endpoint')).toBe('orders-aurora.cluster-c1a2b3c4d5e6.eu-west-1.rds.amazonaws.com:3306');
+    expect(result.output?.cutover).toMatchObject({ alreadyCutOver: false, cdcLatencySeconds: { source: 3, target: 3 } });
+    const progressSubjects = result.aws.notifications.filter((published) => published.kind === 'full-load-progress').map((published) => published.subject);
+    expect(progressSubjects).toEqual(['[DMS] Orders to Aurora: full load 30 %', '[DMS] Orders to Aurora: full load 60 %']);
+  });
+
+  it('full-load-only task: completes when DMS stops it with FULL_LOAD_ONLY_FINISHED, cuts over without stopping it again', async () => {
+    const result = await run({ migrationType: 'full-load' });
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.states).toEqual(expect.arrayContaining(['Wait for full load', 'Notify full load complete', 'Cut over', 'Migration complete']));
+    expect(result.aws.dmsActions).toEqual(['TestConnection', 'TestConnection', 'StartReplicationTask start-replication']);
+    expect(result.notifications.at(-1)).toBe('cut-over');
+  });
+
+  it('a failed connection test stops the run before the task starts, quoting DMS', async () => {
+    const result = await run({ sourceConnection: 'failed' });
+    expect(result.status).toBe('FAILED');
+    expect(result.states.slice(-3)).toEqual(['Check connection tests failed', 'Notify failure', 'Migration failed']);
+    expect(failureOf(result)).toMatchObject({
+      error: 'ConnectionTestFailed',
+      subject: '[DMS] Orders to Aurora: FAILED at Check connection tests (ConnectionTestFailed)',
+      message: expect.stringContaining("The source endpoint orders-ec2-mysql failed its connection test: Can't connect to MySQL server on '10.0.1.15' (110)"),
+    });
+    expect(result.aws.dmsActions).toEqual(['TestConnection', 'TestConnection']);
+  });
+
+  it('errored tables fail the full-load wait with their names', async () => {
+    const result = await run({ erroredTable: 'order_lines' });
+    expect(result.status).toBe('FAILED');
+    expect(result.states.slice(-4)).toEqual(['Wait for full load', 'Wait for full load failed', 'Notify failure', 'Migration failed']);
+    expect(failureOf(result)).toMatchObject({ error: 'TablesErrored', message: expect.stringContaining('Full load failed for orders.order_lines') });
+    expect(result.aws.dmsActions).not.toContain('StopReplicationTask');
+  });
+
+  it('a validation mismatch fails before any approval or cutover', async () => {
+    const result = await run({ validation: 'Mismatched records' });
+    expect(result.status).toBe('FAILED');
+    expect(result.states).not.toContain('Ask for cutover approval');
+    expect(failureOf(result)).toMatchObject({ error: 'ValidationMismatch', message: expect.stringContaining('orders.order_lines (Mismatched records: 3 failed') });
+    expect(result.aws.dmsActions).not.toContain('StopReplicationTask');
+  });
+
+  it('a rejected approval ends without cutover, replication still running', async () => {
+    const result = await run({ approval: 'reject' });
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.states.slice(-3)).toEqual(['Ask for cutover approval', 'Notify approval rejected', 'End without cutover']);
+    expect(result.notifications.slice(-2)).toEqual(['approval-request', 'approval-rejected']);
+    expect(result.aws.notifications.at(-1)?.message).toContain('Not before the Friday change window');
+    expect(result.aws.dmsActions).not.toContain('StopReplicationTask');
+    expect(result.aws.parameters.size).toBe(0);
+  });
+
+  it('an approval timeout notifies and ends without cutover, nothing lost', async () => {
+    const result = await run({ approval: 'timeout' });
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.states.slice(-3)).toEqual(['Ask for cutover approval', 'Notify approval timed out', 'End without cutover']);
+    expect(result.notifications.at(-1)).toBe('approval-timeout');
+    expect(result.aws.dmsActions).not.toContain('StopReplicationTask');
+  });
+
+  it('a cutover precondition failure changes nothing and says why', async () => {
+    const result = await run({ cdcLatencySeconds: 120 });
+    expect(result.status).toBe('FAILED');
+    expect(result.states.slice(-4)).toEqual(['Cut over', 'Cut over failed', 'Notify failure', 'Migration failed']);
+    expect(failureOf(result)).toMatchObject({
+      error: 'CutoverPreconditionFailed',
+      message: expect.stringContaining('CDCLatencySource reached 120 s in the last 5 minutes (maximum 30 s)'),
+    });
+    expect(result.aws.dmsActions).not.toContain('StopReplicationTask');
+    expect(result.aws.parameters.size).toBe(0);
+  });
+
+  it('DMS throttling is retried with backoff, then the run succeeds', async () => {
+    const result = await run({ throttledTaskReads: 2 });
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.retries).toEqual([
+      { state: 'Start task', error: 'AwsServiceUnavailable' },
+      { state: 'Start task', error: 'AwsServiceUnavailable' },
+    ]);
+    expect(result.aws.dmsActions.filter((action) => action.startsWith('StartReplicationTask'))).toHaveLength(1);
+  });
+
+  it('a missed DMS event is recovered by the polling safety net', async () => {
+    const result = await run({ dmsEventsMissed: true });
+    expect(result.status).toBe('SUCCEEDED');
+    const afterWait = result.states.slice(result.states.indexOf('Wait for full load'));
+    expect(afterWait.slice(0, 4)).toEqual(['Wait for full load', 'Check full-load progress', 'Full load complete?', 'Notify full load complete']);
+    expect(result.notifications).not.toContain('full-load-progress');
+  });
+
+  it('re-running on a task that is already running starts nothing', async () => {
+    const result = await run({ initialStatus: 'running' });
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.aws.dmsActions.filter((action) => action.startsWith('StartReplicationTask'))).toEqual([]);
+    expect(result.aws.notifications[0]).toMatchObject({ kind: 'started', subject: '[DMS] Orders to Aurora: replication already running' });
+  });
+
+  it('invalid input fails first, touches nothing, and is reported under the execution name', async () => {
+    const result = await run({}, migrationInput({ startPolicy: 'reload' }));
+    expect(result.status).toBe('FAILED');
+    expect(result.states).toEqual(['Validate input', 'Name the run after the execution', 'Validate input failed', 'Notify failure', 'Migration failed']);
+    expect(failureOf(result)).toMatchObject({
+      error: 'InvalidInput',
+      subject: '[DMS] local-run: FAILED at Validate input (InvalidInput)',
+      message: expect.stringContaining('confirmReloadTarget: startPolicy "reload" truncates every target table'),
+    });
+    expect(result.aws.dmsActions).toEqual([]);
+  });
+});
