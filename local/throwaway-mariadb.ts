@@ -1,0 +1,99 @@
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { createConnection } from 'mysql2/promise';
+
+/**
+ * A private MariaDB server on a free loopback port with a temporary datadir: for tests and rehearsals that
+ * need server settings the shared server must not have (binary log on or off, read_only, a row format).
+ * Settings are passed as mariadbd options (`{ 'log-bin': 'binlog', 'binlog-format': 'ROW' }`); `true`
+ * becomes a bare flag. `stop()` shuts the server down and deletes its datadir.
+ */
+export interface ThrowawayMariadb {
+  readonly host: '127.0.0.1';
+  readonly port: number;
+  readonly user: 'root';
+  readonly password: '';
+  stop(): Promise<void>;
+}
+
+export type ServerSettings = Record<string, string | number | boolean>;
+
+const run = promisify(execFile);
+const STARTUP_TIMEOUT_MS = 30_000;
+
+export async function startThrowawayMariadb(settings: ServerSettings = {}): Promise<ThrowawayMariadb> {
+  const directory = mkdtempSync(path.join(tmpdir(), 'dms-orchestrator-mariadb-'));
+  const datadir = path.join(directory, 'data');
+  await run('mariadb-install-db', [
+    '--no-defaults',
+    `--datadir=${datadir}`,
+    '--auth-root-authentication-method=normal',
+    '--skip-test-db',
+    '--user=root',
+  ]);
+  const port = await freePort();
+  const options = Object.entries(settings).map(([name, value]) => (value === true ? `--${name}` : `--${name}=${value}`));
+  const server = spawn(
+    'mariadbd',
+    [
+      '--no-defaults',
+      `--datadir=${datadir}`,
+      `--port=${port}`,
+      '--bind-address=127.0.0.1',
+      `--socket=${path.join(directory, 'mariadb.sock')}`,
+      `--pid-file=${path.join(directory, 'mariadb.pid')}`,
+      `--log-error=${path.join(directory, 'error.log')}`,
+      '--user=root',
+      // Small buffers: several of these may run beside the shared server on a 2-core machine.
+      '--innodb-buffer-pool-size=64M',
+      '--innodb-log-file-size=48M',
+      ...options,
+    ],
+    { stdio: 'ignore' },
+  );
+  const exited = new Promise<void>((resolve) => server.once('exit', () => resolve()));
+  const stop = async () => {
+    if (server.exitCode === null && server.signalCode === null) {
+      server.kill('SIGTERM');
+      await exited;
+    }
+    rmSync(directory, { recursive: true, force: true });
+  };
+  try {
+    await waitUntilAccepting(server, port, path.join(directory, 'error.log'));
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { host: '127.0.0.1', port, user: 'root', password: '', stop };
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitUntilAccepting(server: ChildProcess, port: number, errorLog: string): Promise<void> {
+  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+  for (;;) {
+    if (server.exitCode !== null) throw new Error(`mariadbd exited during startup (code ${server.exitCode}); see ${errorLog}`);
+    try {
+      const connection = await createConnection({ host: '127.0.0.1', port, user: 'root', password: '' });
+      await connection.end();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw new Error(`mariadbd did not accept connections on port ${port} within ${STARTUP_TIMEOUT_MS / 1000} s: ${(error as Error).message}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
