@@ -80,6 +80,16 @@ export class CutoverPreconditionFailed extends MigrationError {
   }
 }
 
+/** A database secret in Secrets Manager is not the JSON shape `{host, port, username, password}`. */
+export class DatabaseSecretInvalid extends MigrationError {
+  override readonly name = 'DatabaseSecretInvalid';
+}
+
+/** The source or target MySQL server refused or timed out a direct connection. */
+export class DatabaseUnreachable extends MigrationError {
+  override readonly name = 'DatabaseUnreachable';
+}
+
 /** An AWS API answered with throttling or a server-side fault; safe to retry with backoff. */
 export class AwsServiceUnavailable extends MigrationError {
   override readonly name = 'AwsServiceUnavailable';

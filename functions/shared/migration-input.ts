@@ -66,6 +66,29 @@ const cutoverSettings = z.strictObject({
   endpointParameterName: z.optional(ssmParameterName),
 });
 
+/** Secrets Manager secret ARNs: `arn:aws:secretsmanager:<region>:<account>:secret:<name>-<6 random characters>`. */
+const secretArn = (description: string) =>
+  z.string({ error: `expected the ${description} secret ARN (a string)` }).check(
+    z.regex(new RegExp(`^arn:${AWS_PARTITION}:secretsmanager:[a-z]{2}(-[a-z]+)+-\\d:\\d{12}:secret:[A-Za-z0-9/_+=.@-]+$`), {
+      error: `expected the ${description} secret ARN: arn:aws:secretsmanager:<region>:<account-id>:secret:<name>`,
+    }),
+  );
+
+const schemaName = z.string({ error: 'expected a schema name (a string)' }).check(
+  z.regex(/^[A-Za-z0-9_$]{1,64}$/, { error: 'expected a MySQL schema name of 1-64 letters, digits, _ or $' }),
+);
+
+/**
+ * Direct database access for the checks DMS cannot make: readiness, independent validation, the write
+ * freeze. Only secret ARNs: the credentials stay in Secrets Manager and never enter the execution.
+ */
+const databaseAccess = z.strictObject({
+  sourceSecretArn: secretArn('source database'),
+  targetSecretArn: secretArn('target database'),
+  /** The schemas the task migrates, as named on the source (and, unchanged, on the target). */
+  schemas: z.array(schemaName).check(z.minLength(1, { error: 'expected at least one schema name' })),
+});
+
 const migrationInputFields = z
   .strictObject({
     migrationName: z.string({ error: 'expected a migration name (a string)' }).check(
@@ -84,6 +107,7 @@ const migrationInputFields = z
     startPolicy: z._default(z.enum(START_POLICIES, { error: `expected one of: ${START_POLICIES.join(', ')}` }), 'auto'),
     /** `reload` truncates and reloads every target table; the operator must say so explicitly. */
     confirmReloadTarget: z._default(flag('the reload confirmation'), false),
+    database: z.optional(databaseAccess),
     validation: z._default(validationSettings, () => z.parse(validationSettings, {})),
     cutover: z._default(cutoverSettings, () => z.parse(cutoverSettings, {})),
   })

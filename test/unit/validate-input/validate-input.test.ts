@@ -53,6 +53,9 @@ describe('validate-input', () => {
     ['a reserved SSM name', { cutover: { endpointParameterName: '/aws/orders' } }, 'cutover.endpointParameterName: SSM parameter names cannot start with "aws" or "ssm"'],
     ['an SSM name with spaces', { cutover: { endpointParameterName: '/apps/orders db' } }, 'cutover.endpointParameterName: expected an SSM parameter name'],
     ['a misspelt setting', { startpolicy: 'auto' }, '(input): Unrecognized key: "startpolicy"'],
+    ['a database secret that is not a Secrets Manager ARN', { database: { sourceSecretArn: 'orders/source', targetSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/target-AbCdEf', schemas: ['orders'] } }, 'database.sourceSecretArn: expected the source database secret ARN'],
+    ['database access without schemas', { database: { sourceSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/source-AbCdEf', targetSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/target-AbCdEf', schemas: [] } }, 'database.schemas: expected at least one schema name'],
+    ['a schema name with a quote', { database: { sourceSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/source-AbCdEf', targetSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/target-AbCdEf', schemas: ["orders`; DROP"] } }, 'database.schemas.0: expected a MySQL schema name'],
     ['a migration name with a newline', { migrationName: 'orders\nmigration' }, 'migrationName: expected a migration name of 1-64 letters'],
   ])('rejects %s', (_, change, expected) => {
     expect(problemsOf({ ...migrationInput(), ...change })).toContain(expected);
@@ -98,8 +101,11 @@ describe('validate-input properties', () => {
     },
     { requiredKeys: [] },
   );
+  const secretName = fc.stringMatching(/^[a-z][a-z0-9/_-]{0,20}-[A-Za-z0-9]{6}$/);
+  const schemas = fc.array(fc.stringMatching(/^[a-z_][a-z0-9_]{0,20}$/), { minLength: 1, maxLength: 4 });
   const validInput = scope.chain(({ partition, region, account }) => {
     const arn = (type: string) => id.map((resourceId) => `arn:${partition}:dms:${region}:${account}:${type}:${resourceId}`);
+    const secretArn = secretName.map((name) => `arn:${partition}:secretsmanager:${region}:${account}:secret:${name}`);
     return fc.record(
       {
         migrationName,
@@ -109,6 +115,7 @@ describe('validate-input properties', () => {
         replicationInstanceArn: arn('rep'),
         target,
         startPolicy: fc.constantFrom('auto' as const, 'resume' as const),
+        database: fc.record({ sourceSecretArn: secretArn, targetSecretArn: secretArn, schemas }),
         validation,
         cutover,
       },
@@ -138,7 +145,9 @@ describe('validate-input properties', () => {
     fc.record({ path: fc.constantFrom('validation.maxWaitMinutes'), value: fc.oneof(fc.integer({ max: 0 }), fc.integer({ min: 10081 })) }),
     fc.record({ path: fc.constantFrom('cutover.approvalRequired', 'validation.requireDmsValidation', 'confirmReloadTarget'), value: fc.oneof(fc.string(), fc.integer(), fc.constant(null)) }),
     fc.record({ path: fc.constantFrom('cutover.endpointParameterName'), value: fc.oneof(fc.constant('has space'), fc.constant('/ssm/x'), fc.constant('trailing/'), fc.constant('')) }),
-    fc.record({ path: fc.constantFrom('startpolicy', 'cutover.maxLatency', 'target.kind'), value: fc.constant('unexpected') }),
+    fc.record({ path: fc.constantFrom('database.sourceSecretArn', 'database.targetSecretArn'), value: fc.oneof(fc.constant('plain-name'), fc.constant('arn:aws:ssm:eu-west-1:123456789012:parameter/x'), fc.integer()) }),
+    fc.record({ path: fc.constantFrom('database.schemas'), value: fc.oneof(fc.constant([]), fc.constant('orders'), fc.constant(null)) }),
+    fc.record({ path: fc.constantFrom('startpolicy', 'cutover.maxLatency', 'target.kind', 'database.password'), value: fc.constant('unexpected') }),
   );
 
   function applyMutation(input: Record<string, unknown>, path: string, value: unknown): Record<string, unknown> {

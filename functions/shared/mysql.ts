@@ -1,0 +1,79 @@
+import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { createConnection, type Connection } from 'mysql2/promise';
+import * as z from 'zod/mini';
+import { DatabaseSecretInvalid, DatabaseUnreachable } from './errors';
+
+/**
+ * Direct MySQL access for the checks DMS cannot make (readiness, independent validation, the write freeze).
+ * Credentials come only from Secrets Manager, in the JSON shape RDS and DMS use for database secrets
+ * (`{"username", "password", "host", "port"}`), and are never logged or returned.
+ */
+export interface DatabaseCredentials {
+  host: string;
+  port: number;
+  username: string;
+  password: string;
+}
+
+const databaseSecretSchema = z.object({
+  host: z.string().check(z.minLength(1)),
+  port: z._default(z.union([z.int(), z.string().check(z.regex(/^\d+$/))]), 3306),
+  username: z.string().check(z.minLength(1)),
+  password: z.string(),
+});
+
+export async function readDatabaseCredentials(secretsManager: SecretsManagerClient, secretArn: string): Promise<DatabaseCredentials> {
+  const secret = await secretsManager.send(new GetSecretValueCommand({ SecretId: secretArn }));
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(secret.SecretString ?? '');
+  } catch {
+    throw new DatabaseSecretInvalid(`The secret ${secretArn} is not JSON; expected {"host", "port", "username", "password"}`);
+  }
+  const result = databaseSecretSchema.safeParse(parsed);
+  if (!result.success) {
+    // Only the field names: the values are credentials.
+    const fields = [...new Set(result.error.issues.map((issue) => issue.path.join('.') || '(secret)'))];
+    throw new DatabaseSecretInvalid(`The secret ${secretArn} lacks a valid ${fields.join(', ')}; expected {"host", "port", "username", "password"}`);
+  }
+  const { host, port, username, password } = result.data;
+  return { host, port: Number(port), username, password };
+}
+
+/**
+ * Opens a session whose formatting cannot differ between two servers: UTC (TIMESTAMP values render in the
+ * session time zone), utf8mb4, and values returned as strings (dates, DECIMAL and BIGINT) so nothing is
+ * rounded or shifted on the way into JavaScript.
+ */
+export async function connectMysql(credentials: DatabaseCredentials, role: string): Promise<Connection> {
+  let connection: Connection;
+  try {
+    connection = await createConnection({
+      host: credentials.host,
+      port: credentials.port,
+      user: credentials.username,
+      password: credentials.password,
+      charset: 'utf8mb4',
+      timezone: 'Z',
+      dateStrings: true,
+      supportBigNumbers: true,
+      bigNumberStrings: true,
+      decimalNumbers: false,
+      connectTimeout: 10_000,
+    });
+  } catch (error) {
+    throw new DatabaseUnreachable(`Cannot connect to the ${role} database at ${credentials.host}:${credentials.port} as ${credentials.username}: ${(error as Error).message}`);
+  }
+  await connection.query("SET time_zone = '+00:00'");
+  return connection;
+}
+
+/** Runs `work` on a fresh session and always closes it. */
+export async function withMysql<T>(credentials: DatabaseCredentials, role: string, work: (connection: Connection) => Promise<T>): Promise<T> {
+  const connection = await connectMysql(credentials, role);
+  try {
+    return await work(connection);
+  } finally {
+    await connection.end().catch(() => connection.destroy());
+  }
+}
