@@ -107,6 +107,8 @@ export const independentValidationSettings = z.strictObject({
   maxConcurrency: z._default(wholeNumber('the comparison concurrency', 1, 64), 4),
   /** Differing keys listed per table and category (missing, extra, different); the count is always exact. */
   maxReportedKeys: z._default(wholeNumber('the reported keys per table', 1, 1000), 20),
+  /** A chunk that differs is compared again after this pause before it counts: CDC may still be applying a change. */
+  confirmAfterSeconds: z._default(wholeNumber('the pause before a differing chunk is compared again, in seconds', 0, 300), 5),
   /** Compare again right before the cutover (after approval), not only after DMS validation. */
   recheckBeforeCutover: z._default(flag('whether to compare again before cutover'), false),
 });

@@ -38,6 +38,11 @@ export interface CompareSettings {
   leafRows?: number;
   /** Keys listed per difference category. @default 20 */
   maxKeys?: number;
+  /**
+   * When the aggregates differ, wait this long and compare again before locating: while DMS CDC runs, a row
+   * changed on the source reaches the target a moment later, and that is latency, not a difference. @default 0
+   */
+  confirmAfterMs?: number;
 }
 
 export async function aggregate({ connection, shape }: Side, range: KeyRange): Promise<Aggregate> {
@@ -63,7 +68,11 @@ export function targetSide(connection: Connection, sourceShape: TableShape, targ
 }
 
 export async function compareChunk(source: Side, target: Side, range: KeyRange, settings: CompareSettings = {}): Promise<ChunkComparison> {
-  const [sourceAggregate, targetAggregate] = await Promise.all([aggregate(source, range), aggregate(target, range)]);
+  let [sourceAggregate, targetAggregate] = await Promise.all([aggregate(source, range), aggregate(target, range)]);
+  if (!sameAggregate(sourceAggregate, targetAggregate) && settings.confirmAfterMs) {
+    await new Promise((resolve) => setTimeout(resolve, settings.confirmAfterMs));
+    [sourceAggregate, targetAggregate] = await Promise.all([aggregate(source, range), aggregate(target, range)]);
+  }
   const match = sameAggregate(sourceAggregate, targetAggregate);
   if (match || !source.shape.key) return { source: sourceAggregate, target: targetAggregate, match };
   const differences = { missingOnTarget: emptyKeys(), extraOnTarget: emptyKeys(), different: emptyKeys() };
