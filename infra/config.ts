@@ -17,6 +17,14 @@ export const deploymentConfigSchema = z.strictObject({
   /** Where the approval e-mail's review link points. */
   approvalPageUrl: z.url({ protocol: /^https$/, error: 'expected an https URL for the approval page' }),
   migration: migrationInputSchema,
+  /** Subnets and security groups for the functions that connect to the databases (readiness, data comparison). */
+  databaseNetwork: z.optional(
+    z.strictObject({
+      vpcId: z.string().check(z.regex(/^vpc-[0-9a-f]{8,17}$/, { error: 'expected a VPC id such as vpc-0abc1234def567890' })),
+      subnetIds: z.array(z.string().check(z.regex(/^subnet-[0-9a-f]{8,17}$/, { error: 'expected a subnet id' }))).check(z.minLength(1)),
+      securityGroupIds: z.array(z.string().check(z.regex(/^sg-[0-9a-f]{8,17}$/, { error: 'expected a security group id' }))).check(z.minLength(1)),
+    }),
+  ),
 });
 
 export type DeploymentConfig = z.output<typeof deploymentConfigSchema>;

@@ -17,6 +17,7 @@ export class MigrationStack extends Stack {
       migration: props.config.migration,
       notificationEmails: props.config.notificationEmails,
       approvalPageUrl: props.config.approvalPageUrl,
+      databaseNetwork: props.config.databaseNetwork,
     });
   }
 }

@@ -13,6 +13,7 @@ import { Construct } from 'constructs';
 import { snapshotIdentifierPrefix } from '../../functions/shared/snapshots';
 import type { MigrationConfig } from '../../functions/shared/migration-input';
 import { MigrationWorkflow } from '../../statemachine/definition';
+import { DatabaseChecks, type DatabaseCheckPhaseFunctions, type DatabaseNetwork } from './database-checks';
 import { migrationResourceArns, type MigrationResourceArns } from './migration-resources';
 import { PhaseFunction } from './phase-function';
 
@@ -31,10 +32,12 @@ export interface MigrationOrchestratorProps {
   readonly progressMilestonePercent?: number;
   /** How often the watcher looks at the full load between DMS events, for progress milestones. @default 15 minutes */
   readonly progressCheckInterval?: Duration;
+  /** The network the database-facing functions run in (only with `migration.database`). @default no VPC */
+  readonly databaseNetwork?: DatabaseNetwork;
 }
 
-/** The phase functions of one migration, by phase. */
-export interface PhaseFunctions {
+/** The phase functions of one migration, by phase; the database checks only when the migration has `database`. */
+export interface PhaseFunctions extends Partial<DatabaseCheckPhaseFunctions> {
   readonly validateInput: PhaseFunction;
   readonly checkTarget: PhaseFunction;
   readonly testConnections: PhaseFunction;
@@ -64,6 +67,8 @@ export class MigrationOrchestrator extends Construct {
   /** The key approval links are signed with. */
   readonly approvalSigningKey: Secret;
   readonly stateMachine: StateMachine;
+  /** Readiness and independent data comparison, when the migration gives direct database access. */
+  readonly databaseChecks?: DatabaseChecks;
   /** `<stack name>-migration`: fixed, so roles can name the state machine without depending on it. */
   readonly stateMachineName: string;
 
@@ -125,6 +130,8 @@ export class MigrationOrchestrator extends Construct {
     };
     const phase = (name: string, phaseId: string, description: string, environment?: Record<string, string>) =>
       new PhaseFunction(this, phaseId, { phase: name, description, logKey: this.key, environment });
+    this.databaseChecks =
+      migration.database && new DatabaseChecks(this, 'DatabaseChecks', { database: migration.database, logKey: this.key, network: props.databaseNetwork });
 
     this.functions = {
       validateInput: phase('validate-input', 'ValidateInput', 'Validates the migration input'),
@@ -147,6 +154,7 @@ export class MigrationOrchestrator extends Construct {
         APPROVAL_TIMEOUT_SECONDS: String(approvalTimeout.toSeconds()),
         APPROVAL_KEY_SECRET_ARN: this.approvalSigningKey.secretArn,
       }),
+      ...this.databaseChecks?.functions,
     };
 
     // Every state change of this task wakes the watcher; it reads the task itself, so the event's content
@@ -170,6 +178,7 @@ export class MigrationOrchestrator extends Construct {
       functions: this.functions,
       fullLoadSafetyNet: props.fullLoadSafetyNet,
       approvalTimeout,
+      databaseChecks: this.databaseChecks && { functions: this.databaseChecks.functions, plansBucket: this.databaseChecks.plansBucket },
     });
     const executionLogs = new LogGroup(this, 'WorkflowLogs', {
       retention: RetentionDays.SIX_MONTHS,
@@ -186,6 +195,7 @@ export class MigrationOrchestrator extends Construct {
       logs: { destination: executionLogs, level: LogLevel.ALL, includeExecutionData: false },
     });
     this.grantLeastPrivilege(arns);
+    this.databaseChecks?.acknowledgeStateMachineAccess(this.stateMachine);
   }
 
   private grantLeastPrivilege(arns: MigrationResourceArns): void {
