@@ -29,6 +29,7 @@ Object.assign(process.env, {
   APPROVAL_KEY_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:approval-key-AbCdEf',
   APPROVAL_BASE_URL: 'https://approvals.example.com/review',
   APPROVAL_TIMEOUT_SECONDS: '86400',
+  PLANS_BUCKET: 'orders-migration-plans',
 });
 
 type Handler = (event: unknown) => Promise<unknown>;
