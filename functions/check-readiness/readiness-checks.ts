@@ -137,7 +137,8 @@ interface Grant {
 export function parseGrant(line: string): Grant | null {
   const match = /^GRANT (.+?) ON (?:(?:TABLE|FUNCTION|PROCEDURE) )?(\S+) TO /i.exec(line);
   if (!match) return null;
-  const privileges = match[1].split(/,\s*/).map((privilege) => privilege.replace(/\s*\(.*\)$/, '').trim().toUpperCase());
+  // Column privileges ("SELECT (id, name)") carry a column list; only the privilege name matters here.
+  const privileges = match[1].replace(/\s*\([^)]*\)/g, '').split(/,\s*/).map((privilege) => privilege.trim().toUpperCase());
   const [schemaPart, tablePart] = match[2].split('.');
   if (tablePart !== '*') return { privileges, schema: null };
   return { privileges, schema: schemaPart === '*' ? '*' : schemaPart.replace(/`/g, '').replace(/\\([_%])/g, '$1') };

@@ -34,7 +34,13 @@ export interface PlanClients {
  * metadata, index dives and EXPLAIN estimates (key-ranges.ts). Tables the comparison cannot match column for
  * column are recorded with the reason, never silently skipped.
  */
-export async function planDataComparison(clients: PlanClients, bucket: string, config: MigrationConfig & { database: DatabaseAccess }, runId: string): Promise<ComparisonPlan> {
+export async function planDataComparison(
+  clients: PlanClients,
+  bucket: string,
+  config: MigrationConfig & { database: DatabaseAccess },
+  runId: string,
+  inlineLimitBytes = INLINE_PLAN_BYTES,
+): Promise<ComparisonPlan> {
   const settings = z.parse(independentValidationSettings, config.independentValidation ?? {});
   const { database } = config;
   const chunks: ChunkItem[] = [];
@@ -48,7 +54,7 @@ export async function planDataComparison(clients: PlanClients, bucket: string, c
     }
   });
   await putJson(clients.s3, bucket, chunksKey(runId), chunks);
-  const inline = Buffer.byteLength(JSON.stringify(chunks)) <= INLINE_PLAN_BYTES;
+  const inline = Buffer.byteLength(JSON.stringify(chunks)) <= inlineLimitBytes;
   return { runId, bucket, chunksKey: chunksKey(runId), tableCount, chunkCount: chunks.length, maxConcurrency: settings.maxConcurrency, inline, chunks: inline ? chunks : [] };
 }
 
