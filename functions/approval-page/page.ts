@@ -85,12 +85,13 @@ export function timeLeft(iso: string, now: Date): string {
 
 const count = (value: number | undefined) => (typeof value === 'number' ? value.toLocaleString('en-US') : 'unknown');
 
+/** The replication task's phase (check-progress's `phase`), in words. */
 const TASK_PHASES: Record<string, string> = {
-  cdc: 'ongoing replication (CDC): changes keep flowing to the target',
+  cdc: 'replication running (CDC): changes keep flowing to the target',
   stopped: 'replication stopped (full load finished)',
-  'full-load': 'full load',
-  starting: 'starting',
-  failed: 'failed',
+  'full-load': 'replication in full load',
+  starting: 'replication starting',
+  failed: 'replication failed',
 };
 
 export function validationLine(validation: ApprovalDetails['validation']): string {
@@ -115,7 +116,7 @@ function facts(record: ApprovalRecord, now: Date): string {
   const details = record.details ?? {};
   const rows: Array<[string, string]> = [
     ['Migration', record.migrationName],
-    ['Phase', `waiting for cutover approval; replication: ${TASK_PHASES[details.taskPhase ?? ''] ?? details.taskPhase ?? 'unknown'}`],
+    ['Phase', `waiting for cutover approval; ${TASK_PHASES[details.taskPhase ?? ''] ?? `replication ${details.taskPhase ?? 'unknown'}`}`],
     ['Tables loaded', count(details.tablesLoaded)],
     ['Rows loaded', count(details.rowsLoaded)],
     ['DMS validation', validationLine(details.validation)],

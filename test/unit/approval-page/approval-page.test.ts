@@ -58,7 +58,7 @@ describe('approval page: reading never decides', () => {
     expect(response.headers['content-security-policy']).toMatch(/^default-src 'none'; style-src 'sha256-[A-Za-z0-9+/=]+'; form-action 'self'/);
     for (const text of [
       'Approve the cutover of Orders to Aurora?',
-      'ongoing replication (CDC)',
+      'waiting for cutover approval; replication running (CDC)',
       '<dt>Tables loaded</dt><dd>12</dd>',
       '<dt>Rows loaded</dt><dd>1,234,567</dd>',
       'passed (12 tables: 12 validated)',
