@@ -23,6 +23,16 @@ const RUNS = runsArgument > 0 ? Number(process.argv[runsArgument + 1]) : 7;
 /** What handlers read at module load, with harmless values. */
 const HANDLER_ENVIRONMENT = {
   TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:bench',
+  TOKEN_TABLE_NAME: 'bench-tokens',
+  PROGRESS_MILESTONE_PERCENT: '25',
+  REPLICATION_TASK_ARN: 'arn:aws:dms:eu-west-1:123456789012:task:BENCH',
+  APPROVAL_KEY_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:bench-AbCdEf',
+  APPROVAL_BASE_URL: 'https://approvals.example.com/review',
+  APPROVAL_TIMEOUT_SECONDS: '86400',
+  APPROVAL_REMINDER_AFTER_SECONDS: '14400',
+  APPROVAL_REMINDER_SCHEDULE_GROUP: 'bench-approval-reminders',
+  APPROVAL_REMINDER_FUNCTION_ARN: 'arn:aws:lambda:eu-west-1:123456789012:function:bench-reminder',
+  APPROVAL_REMINDER_ROLE_ARN: 'arn:aws:iam::123456789012:role/bench-scheduler',
   AWS_REGION: 'eu-west-1',
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 };
