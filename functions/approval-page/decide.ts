@@ -37,7 +37,7 @@ export const MAX_DECIDED_BY_LENGTH = 200;
 export const MAX_REASON_LENGTH = 1000;
 
 /** Step Functions' answers for a token nobody waits on any more: the state timed out, or the execution ended. */
-/** Every attribute goes through a name placeholder: several (status, reason) are DynamoDB reserved words. */
+/** Every attribute goes through a name placeholder: `status` is a DynamoDB reserved word, and the rest follow suit so no expression depends on that list. */
 const ATTRIBUTE_NAMES = { '#status': 'status', '#decision': 'decision', '#decidedBy': 'decidedBy', '#decidedAt': 'decidedAt' };
 
 const WORKFLOW_NO_LONGER_WAITING: ReadonlySet<string> = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);
