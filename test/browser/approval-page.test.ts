@@ -121,7 +121,7 @@ describe('approval page in a real browser', () => {
     const phone = await openPage(link, { width: 390, height: 844 });
     await phone.screenshot({ path: path.join(OUTPUT, 'approval-page-phone.png'), fullPage: true });
     // No horizontal scrolling on a phone.
-    expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(await phone.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
     await phone.close();
 
     // A colleague opens the same link before the approval and decides after it.
