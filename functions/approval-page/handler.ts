@@ -19,15 +19,9 @@ const loadSigningKey = signingKeyLoader(new SecretsManagerClient({}), requireEnv
  */
 export async function handler(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
   logger.appendKeys({ phase: 'approval-page' });
+  let signingKey: string;
   try {
-    const body = event.body === undefined ? undefined : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
-    return await serveApprovalPage(
-      clients,
-      settings,
-      await loadSigningKey(),
-      { method: event.requestContext.http.method, query: event.queryStringParameters ?? {}, body },
-      new Date(),
-    );
+    signingKey = await loadSigningKey();
   } catch (error) {
     logger.error('Approval page could not load its signing key', { errorName: (error as Error).name });
     return {
@@ -36,4 +30,6 @@ export async function handler(event: APIGatewayProxyEventV2): Promise<APIGateway
       body: messagePage('bad', 'Something went wrong', ['The approval page is not working right now; nothing was decided. Try again in a few minutes.']),
     };
   }
+  const body = event.body === undefined ? undefined : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  return serveApprovalPage(clients, settings, signingKey, { method: event.requestContext.http.method, query: event.queryStringParameters ?? {}, body }, new Date());
 }

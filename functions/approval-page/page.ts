@@ -109,7 +109,7 @@ export function validationLine(validation: ApprovalDetails['validation']): strin
 export function cdcLatencyLine(latency: ApprovalDetails['cdcLatency']): string {
   if (!latency) return 'unknown';
   if ('unavailable' in latency) return `not available: ${latency.unavailable}`;
-  return `source ${latency.sourceSeconds} s, target ${latency.targetSeconds} s (at ${utc(latency.measuredAt)})`;
+  return `source ${latency.sourceSeconds} s, target ${latency.targetSeconds} s (read at ${utc(latency.measuredAt)})`;
 }
 
 function facts(record: ApprovalRecord, now: Date): string {

@@ -62,7 +62,7 @@ describe('approval page: reading never decides', () => {
       '<dt>Tables loaded</dt><dd>12</dd>',
       '<dt>Rows loaded</dt><dd>1,234,567</dd>',
       'passed (12 tables: 12 validated)',
-      'source 2 s, target 3 s (at 2026-11-24 12:00 UTC)',
+      'source 2 s, target 3 s (read at 2026-11-24 12:00 UTC)',
       '2026-11-25 12:00 UTC (in 21 h 30 min)',
       `<input type="hidden" name="csrf" value="${csrfToken(SIGNING_KEY, APPROVAL_ID)}">`,
       'name="decidedBy" required',
