@@ -1,4 +1,4 @@
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { serveHttpApi, type LocalHttpApi } from '../../../local/api-gateway-adapter';
 
 describe('local API Gateway adapter', () => {
@@ -8,11 +8,11 @@ describe('local API Gateway adapter', () => {
 
   beforeAll(async () => {
     api = await serveHttpApi(
-      async (event) => {
+      async (event): Promise<APIGatewayProxyStructuredResultV2> => {
         events.push(event);
         if (event.rawPath === '/broken') throw new Error('handler bug');
         if (event.rawPath === '/binary') return { statusCode: 200, headers: { 'content-type': 'application/octet-stream' }, body: Buffer.from([1, 2, 3]).toString('base64'), isBase64Encoded: true };
-        return { statusCode: 201, headers: { 'content-type': 'text/plain', 'x-answer': 42 as unknown as string }, body: 'hello' };
+        return { statusCode: 201, headers: { 'content-type': 'text/plain', 'x-answer': 42 }, body: 'hello' };
       },
       { onError: (error) => errors.push(error) },
     );
