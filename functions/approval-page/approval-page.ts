@@ -3,7 +3,7 @@ import { hasExpired, readApproval, type ApprovalRecord } from '../shared/approva
 import { AwsServiceUnavailable, InvalidInput } from '../shared/errors';
 import { asWorkflowError } from '../shared/handler';
 import { logger } from '../shared/logger';
-import { decideApproval, type DecisionClients, type DecisionSettings } from './decide';
+import { decideApproval, type DecisionClients, type DecisionResult, type DecisionSettings } from './decide';
 import { PAGE_HEADERS, messagePage, reviewPage, utc } from './page';
 
 /** An HTTP request as the page needs it, whatever carried it (API Gateway, the local adapter). */
@@ -79,15 +79,15 @@ async function decide(
       'Nothing was decided. Open the link from the approval e-mail again and decide on the page it shows.',
     ]));
   }
-  const decision = form.get('decision');
-  let result;
+  let result: DecisionResult;
   try {
     result = await decideApproval(
       clients,
       settings,
       {
         approvalId: link.approvalId,
-        decision: decision as 'approve' | 'reject',
+        // decideApproval refuses anything but approve or reject, by name.
+        decision: form.get('decision') as 'approve' | 'reject',
         decidedBy: form.get('decidedBy') ?? '',
         reason: form.get('reason') ?? undefined,
       },
