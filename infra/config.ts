@@ -1,13 +1,21 @@
 import { readFileSync } from 'node:fs';
 import * as z from 'zod/mini';
-import { migrationInputSchema } from '../functions/shared/migration-input';
+import { migrationInputSchema, type MigrationConfig } from '../functions/shared/migration-input';
+import {
+  dmsResourcesSchema,
+  monitoringSchema,
+  parseMigrationSettings,
+  scheduleSchema,
+  type CreatedDmsResources,
+  type MigrationSettings,
+} from './deployment-options';
 
 /**
  * The deployment config: one file an operator edits, validated before anything is synthesized. The
  * `migration` block is the same execution input the state machine receives, so IAM can be scoped to the
  * migration's own ARNs and a bad ARN fails `cdk synth` instead of a 2 a.m. execution.
  */
-export const deploymentConfigSchema = z.strictObject({
+const deploymentFields = z.strictObject({
   stackName: z
     .string()
     .check(z.regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, { error: 'expected a CloudFormation stack name (letters, digits, hyphens)' })),
@@ -16,10 +24,45 @@ export const deploymentConfigSchema = z.strictObject({
   notificationEmails: z._default(z.array(z.email({ error: 'expected an email address' })), []),
   /** Where the approval e-mail's review link points. */
   approvalPageUrl: z.url({ protocol: /^https$/, error: 'expected an https URL for the approval page' }),
-  migration: migrationInputSchema,
+  /** Start the migration on a schedule (EventBridge Scheduler). @default none: started by hand */
+  schedule: z.optional(scheduleSchema),
+  monitoring: z._default(monitoringSchema, () => z.parse(monitoringSchema, {})),
+  /** Use existing DMS resources (their ARNs in `migration`) or let the stack create them. */
+  dms: z._default(dmsResourcesSchema, { mode: 'existing' as const }),
+  /** The execution input; with dms.mode "create", without the four DMS ARNs. Checked below, per mode. */
+  migration: z.unknown(),
 });
 
-export type DeploymentConfig = z.output<typeof deploymentConfigSchema>;
+type DeploymentFields = Omit<z.output<typeof deploymentFields>, 'dms' | 'migration'>;
+export type ExistingDmsDeployment = DeploymentFields & { dms: { mode: 'existing' }; migration: MigrationConfig };
+export type CreatedDmsDeployment = DeploymentFields & { dms: CreatedDmsResources; migration: MigrationSettings };
+export type DeploymentConfig = ExistingDmsDeployment | CreatedDmsDeployment;
+
+export const deploymentConfigSchema = z.pipe(
+  deploymentFields,
+  z.transform((fields, context): DeploymentConfig => {
+    const report = (path: PropertyKey[], message: string) => context.issues.push({ code: 'custom', path, message, input: fields });
+    if (fields.dms.mode === 'create') {
+      if (fields.monitoring.replicationInstanceIdentifier !== undefined) {
+        report(['monitoring', 'replicationInstanceIdentifier'], 'leave this out: the stack names the replication instance it creates');
+      }
+      const settings = parseMigrationSettings(fields.migration, fields);
+      if (!settings.success) for (const issue of settings.issues) report(['migration', ...issue.path], issue.message);
+      return { ...fields, dms: fields.dms, migration: settings.success ? settings.data : (z.NEVER as never) };
+    }
+    if (fields.monitoring.replicationInstanceIdentifier === undefined) {
+      report(['monitoring', 'replicationInstanceIdentifier'], 'expected the replication instance identifier: DMS publishes task metrics under the instance name, which its ARN does not contain');
+    }
+    const migration = migrationInputSchema.safeParse(fields.migration);
+    if (!migration.success) for (const issue of migration.error.issues) report(['migration', ...issue.path], issue.message);
+    return { ...fields, dms: fields.dms, migration: migration.success ? migration.data : (z.NEVER as never) };
+  }),
+);
+
+/** The stack creates the DMS resources: the migration's ARNs are filled in from them. */
+export function createsDmsResources(config: DeploymentConfig): config is CreatedDmsDeployment {
+  return config.dms.mode === 'create';
+}
 
 export function loadDeploymentConfig(path: string): DeploymentConfig {
   let raw: unknown;

@@ -14,6 +14,7 @@ export const DEPLOYMENT = {
   region: 'eu-west-1',
   notificationEmails: ['dba@example.com'],
   approvalPageUrl: 'https://approvals.example.com/review',
+  monitoring: { replicationInstanceIdentifier: 'orders-replication' },
   migration: migrationInput(),
 };
 
