@@ -38,25 +38,44 @@ export type ExistingDmsDeployment = DeploymentFields & { dms: { mode: 'existing'
 export type CreatedDmsDeployment = DeploymentFields & { dms: CreatedDmsResources; migration: MigrationSettings };
 export type DeploymentConfig = ExistingDmsDeployment | CreatedDmsDeployment;
 
+/**
+ * The migration block is checked per mode: in full by the execution input schema with existing DMS resources,
+ * without its four DMS ARNs when the stack creates them. Checked alongside the other fields (zod runs object
+ * checks even when a field failed), so one run reports every problem.
+ */
+function checkPerDmsMode(fields: z.output<typeof deploymentFields>): { problems: Array<{ path: PropertyKey[]; message: string }>; config?: DeploymentConfig } {
+  const problems: Array<{ path: PropertyKey[]; message: string }> = [];
+  const monitoring = fields.monitoring as z.output<typeof monitoringSchema> | undefined;
+  const dms = fields.dms as z.output<typeof dmsResourcesSchema> | undefined;
+  // An unknown mode is reported on dms.mode; which migration fields it would need is anyone's guess.
+  if (dms?.mode !== 'create' && dms?.mode !== 'existing') return { problems };
+  if (dms.mode === 'create') {
+    if (monitoring?.replicationInstanceIdentifier !== undefined) {
+      problems.push({ path: ['monitoring', 'replicationInstanceIdentifier'], message: 'leave this out: the stack names the replication instance it creates' });
+    }
+    const settings = parseMigrationSettings(fields.migration);
+    if (!settings.success) problems.push(...settings.issues.map((issue) => ({ ...issue, path: ['migration', ...issue.path] })));
+    return { problems, config: settings.success ? { ...fields, dms, migration: settings.data } : undefined };
+  }
+  if (monitoring && monitoring.replicationInstanceIdentifier === undefined) {
+    problems.push({
+      path: ['monitoring', 'replicationInstanceIdentifier'],
+      message: 'expected the replication instance identifier: DMS publishes task metrics under the instance name, which its ARN does not contain',
+    });
+  }
+  const migration = migrationInputSchema.safeParse(fields.migration);
+  if (!migration.success) problems.push(...migration.error.issues.map(({ path, message }) => ({ path: ['migration', ...path], message })));
+  return { problems, config: migration.success ? { ...fields, dms: { mode: 'existing' }, migration: migration.data } : undefined };
+}
+
 export const deploymentConfigSchema = z.pipe(
-  deploymentFields,
-  z.transform((fields, context): DeploymentConfig => {
-    const report = (path: PropertyKey[], message: string) => context.issues.push({ code: 'custom', path, message, input: fields });
-    if (fields.dms.mode === 'create') {
-      if (fields.monitoring.replicationInstanceIdentifier !== undefined) {
-        report(['monitoring', 'replicationInstanceIdentifier'], 'leave this out: the stack names the replication instance it creates');
-      }
-      const settings = parseMigrationSettings(fields.migration, fields);
-      if (!settings.success) for (const issue of settings.issues) report(['migration', ...issue.path], issue.message);
-      return { ...fields, dms: fields.dms, migration: settings.success ? settings.data : (z.NEVER as never) };
-    }
-    if (fields.monitoring.replicationInstanceIdentifier === undefined) {
-      report(['monitoring', 'replicationInstanceIdentifier'], 'expected the replication instance identifier: DMS publishes task metrics under the instance name, which its ARN does not contain');
-    }
-    const migration = migrationInputSchema.safeParse(fields.migration);
-    if (!migration.success) for (const issue of migration.error.issues) report(['migration', ...issue.path], issue.message);
-    return { ...fields, dms: fields.dms, migration: migration.success ? migration.data : (z.NEVER as never) };
-  }),
+  deploymentFields.check(
+    z.superRefine((fields, context) => {
+      for (const { path, message } of checkPerDmsMode(fields).problems) context.addIssue({ code: 'custom', path, message });
+    }),
+  ),
+  // Reached only when every check passed, so the per-mode result is complete.
+  z.transform((fields) => checkPerDmsMode(fields).config as DeploymentConfig),
 );
 
 /** The stack creates the DMS resources: the migration's ARNs are filled in from them. */
