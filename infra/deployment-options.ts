@@ -48,9 +48,9 @@ export const scheduleSchema = z.strictObject({
   timeZone: z._default(ianaTimeZone, 'UTC'),
 });
 
-const seconds = (description: string) => {
-  const error = `expected ${description} (a whole number of seconds from 1 to 86400)`;
-  return z.int({ error }).check(z.minimum(1, { error }), z.maximum(86400, { error }));
+const wholeNumber = (description: string, min: number, max: number) => {
+  const error = `expected ${description} (a whole number from ${min} to ${max})`;
+  return z.int({ error }).check(z.minimum(min, { error }), z.maximum(max, { error }));
 };
 
 /** DMS identifiers: letters, digits and hyphens, starting with a letter, no "--", no trailing "-"; DMS stores them lowercase. */
@@ -64,7 +64,7 @@ const dmsIdentifier = (description: string, maxLength: number) =>
 
 export const monitoringSchema = z.strictObject({
   /** The alarm fires when CDCLatencySource or CDCLatencyTarget stays above this for 5 minutes. */
-  cdcLatencyAlarmSeconds: z._default(seconds('the CDC latency alarm threshold'), 600),
+  cdcLatencyAlarmSeconds: z._default(wholeNumber('the CDC latency alarm threshold in seconds', 1, 86400), 600),
   /**
    * The replication instance's name (not its ARN's resource id): DMS publishes task metrics under it. Required
    * with existing DMS resources; the stack knows it when it creates them.
@@ -103,6 +103,17 @@ const tableMappings = z.strictObject({
 
 const existingDmsResources = z.strictObject({ mode: z.literal('existing') });
 
+const replicationInstanceSettings = z.strictObject({
+  instanceClass: z._default(
+    z.string().check(z.regex(/^dms\.[a-z0-9]+\.[a-z0-9]+$/, { error: 'expected a DMS instance class such as dms.r6i.large' })),
+    'dms.r6i.large',
+  ),
+  /** Task logs and changes cached during the full load live on this storage. */
+  allocatedStorageGb: z._default(wholeNumber('the replication instance storage in GB', 5, 6144), 100),
+  /** A standby in a second Availability Zone takes over if the primary fails, so a days-long load survives it. */
+  multiAz: z._default(z.boolean({ error: 'expected multiAz to be true or false' }), true),
+});
+
 export const createdDmsResourcesSchema = z.strictObject({
   mode: z.literal('create'),
   /** Names the subnet group, instance, endpoints and task: `<identifier>`, `<identifier>-source`, ... */
@@ -114,17 +125,7 @@ export const createdDmsResourcesSchema = z.strictObject({
   securityGroupIds: z
     .array(z.string().check(z.regex(/^sg-[0-9a-f]{8,17}$/, { error: 'expected a security group id such as sg-0abc1234' })))
     .check(z.minLength(1, { error: 'expected at least one security group id' })),
-  replicationInstance: z._default(
-    z.strictObject({
-      instanceClass: z._default(
-        z.string().check(z.regex(/^dms\.[a-z0-9]+\.[a-z0-9]+$/, { error: 'expected a DMS instance class such as dms.r6i.large' })),
-        'dms.r6i.large',
-      ),
-      allocatedStorageGb: z._default(z.int().check(z.minimum(5), z.maximum(6144)), 100),
-      multiAz: z._default(z.boolean(), true),
-    }),
-    () => ({ instanceClass: 'dms.r6i.large', allocatedStorageGb: 100, multiAz: true }),
-  ),
+  replicationInstance: z._default(replicationInstanceSettings, () => z.parse(replicationInstanceSettings, {})),
   source: endpointSettings,
   target: endpointSettings,
   migrationType: z._default(z.enum(MIGRATION_TYPES, { error: `expected one of: ${MIGRATION_TYPES.join(', ')}` }), 'full-load-and-cdc'),

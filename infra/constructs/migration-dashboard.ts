@@ -97,18 +97,26 @@ export class MigrationDashboard extends Construct {
     );
 
     // CloudWatch publishes alarm notifications to a KMS-encrypted topic only if the key policy lets the
-    // cloudwatch.amazonaws.com service principal decrypt and generate data keys (SNS encryption at rest docs).
+    // cloudwatch.amazonaws.com principal decrypt and generate data keys ("compatibility between event sources
+    // from AWS services and encrypted topics", SNS developer guide). Both grants are limited to this stack's
+    // alarms by aws:SourceAccount and aws:SourceArn, which CloudWatch sends, so no other alarm can use them.
+    const stack = Stack.of(this);
+    const alarmNamePrefix = `${stack.stackName}-`;
+    const fromTheseAlarms = {
+      StringEquals: { 'aws:SourceAccount': stack.account },
+      ArnLike: { 'aws:SourceArn': `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:${alarmNamePrefix}*` },
+    };
+    const cloudWatch = new ServicePrincipal('cloudwatch.amazonaws.com');
     props.topicKey.addToResourcePolicy(
-      new PolicyStatement({
-        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
-      }),
+      new PolicyStatement({ principals: [cloudWatch], actions: ['kms:Decrypt', 'kms:GenerateDataKey*'], resources: ['*'], conditions: fromTheseAlarms }),
+    );
+    props.topic.addToResourcePolicy(
+      new PolicyStatement({ principals: [cloudWatch], actions: ['sns:Publish'], resources: [props.topic.topicArn], conditions: fromTheseAlarms }),
     );
     const notify = new SnsAction(props.topic);
 
     this.executionFailedAlarm = new Alarm(this, 'ExecutionFailed', {
+      alarmName: `${alarmNamePrefix}execution-failed`,
       alarmDescription: `${props.migrationName}: a workflow execution failed or timed out. The failure e-mail names the step and what to do.`,
       metric: new MathExpression({
         expression: 'FILL(failed, 0) + FILL(timedOut, 0)',
@@ -127,6 +135,7 @@ export class MigrationDashboard extends Construct {
 
     const threshold = (props.cdcLatencyAlarmThreshold ?? Duration.minutes(10)).toSeconds();
     this.cdcLatencyAlarm = new Alarm(this, 'CdcLatency', {
+      alarmName: `${alarmNamePrefix}cdc-latency`,
       alarmDescription: `${props.migrationName}: DMS CDC latency (source or target) above ${threshold} s for 5 minutes. Cutover waits until it drops.`,
       metric: new MathExpression({
         expression: 'MAX([source, target])',

@@ -56,12 +56,18 @@ describe('deployment config', () => {
 
     it('refuses an alarm threshold that is not a whole number of seconds', () => {
       expect(problems({ ...DEPLOYMENT, monitoring: { replicationInstanceIdentifier: 'orders-replication', cdcLatencyAlarmSeconds: 0.5 } })).toEqual([
-        'monitoring.cdcLatencyAlarmSeconds: expected the CDC latency alarm threshold (a whole number of seconds from 1 to 86400)',
+        'monitoring.cdcLatencyAlarmSeconds: expected the CDC latency alarm threshold in seconds (a whole number from 1 to 86400)',
       ]);
     });
   });
 
   describe('DMS resources created by the stack', () => {
+    it('defaults to a Multi-AZ dms.r6i.large with 100 GB and a full load with CDC', () => {
+      const dms = Object.fromEntries(Object.entries(CREATE_DMS.dms).filter(([key]) => key !== 'replicationInstance' && key !== 'migrationType'));
+      const config = deploymentConfigSchema.parse(createDeployment({ dms }));
+      expect(config.dms).toMatchObject({ replicationInstance: { instanceClass: 'dms.r6i.large', allocatedStorageGb: 100, multiAz: true }, migrationType: 'full-load-and-cdc' });
+    });
+
     it('applies the execution input defaults to the migration, which carries no DMS ARNs', () => {
       expect(CREATE_DMS.dms).toMatchObject({ mode: 'create', identifier: 'orders-to-rds', migrationType: 'full-load-and-cdc' });
       expect(CREATE_DMS.migration).toMatchObject({ migrationName: 'Orders EC2 MySQL to RDS', confirmReloadTarget: false });
@@ -94,6 +100,8 @@ describe('deployment config', () => {
       [{ source: { secretArn: 'orders/source-mysql' } }, 'dms.source.secretArn: expected a Secrets Manager secret ARN: arn:aws:secretsmanager:<region>:<account-id>:secret:<name>'],
       [{ source: { secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:s-AbCdEf', password: 'hunter2' } }, 'dms.source: Unrecognized key: "password"'],
       [{ tableMappings: { rules: [] } }, 'dms.tableMappings.rules: expected at least one table-mapping rule'],
+      [{ replicationInstance: { allocatedStorageGb: 2 } }, 'dms.replicationInstance.allocatedStorageGb: expected the replication instance storage in GB (a whole number from 5 to 6144)'],
+      [{ replicationInstance: { instanceClass: 'r6i.large' } }, 'dms.replicationInstance.instanceClass: expected a DMS instance class such as dms.r6i.large'],
       [{ mode: 'import' }, 'dms.mode: expected mode "existing" (the migration names the DMS resources) or "create" (the stack creates them)'],
     ])('refuses DMS resources %j with a clear message', (change, message) => {
       const [problem] = problems(createDeployment({ dms: { ...CREATE_DMS.dms, ...change } }));

@@ -102,20 +102,28 @@ describe('the stack, from the deployment config', () => {
       });
     });
 
-    it('lets CloudWatch alarms, and only them, use the key to publish to the topic', () => {
+    it('lets this stack’s CloudWatch alarms, and only them, use the key and publish to the topic', () => {
+      const [topicId] = Object.keys(template.findResources('AWS::SNS::Topic'));
+      const fromTheseAlarms = {
+        StringEquals: { 'aws:SourceAccount': '123456789012' },
+        ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudwatch:eu-west-1:123456789012:alarm:OrdersMigration-*']] } },
+      };
       template.hasResourceProperties('AWS::KMS::Key', {
         KeyPolicy: {
           Statement: Match.arrayWith([
-            {
-              Effect: 'Allow',
-              Principal: { Service: 'cloudwatch.amazonaws.com' },
-              Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-              Resource: '*',
-              Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } },
-            },
+            { Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'], Resource: '*', Condition: fromTheseAlarms },
           ]),
         },
       });
+      template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish', Resource: { Ref: topicId }, Condition: fromTheseAlarms }),
+          ]),
+        },
+      });
+      const alarmNames = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((alarm) => alarm.Properties.AlarmName);
+      expect(alarmNames.sort()).toEqual(['OrdersMigration-cdc-latency', 'OrdersMigration-execution-failed']);
     });
   });
 
