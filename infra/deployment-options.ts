@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { migrationInputSchema, type MigrationConfig } from '../functions/shared/migration-input';
+import { migrationInputSchema, secretArn, wholeNumber, type MigrationConfig } from '../functions/shared/migration-input';
 
 /**
  * The optional parts of the deployment config: the start schedule, monitoring, and the DMS resources the
@@ -48,11 +48,6 @@ export const scheduleSchema = z.strictObject({
   timeZone: z._default(ianaTimeZone, 'UTC'),
 });
 
-const wholeNumber = (description: string, min: number, max: number) => {
-  const error = `expected ${description} (a whole number from ${min} to ${max})`;
-  return z.int({ error }).check(z.minimum(min, { error }), z.maximum(max, { error }));
-};
-
 /** DMS identifiers: letters, digits and hyphens, starting with a letter, no "--", no trailing "-"; DMS stores them lowercase. */
 const dmsIdentifier = (description: string, maxLength: number) =>
   z.string({ error: `expected ${description} (a string)` }).check(
@@ -72,19 +67,22 @@ export const monitoringSchema = z.strictObject({
   replicationInstanceIdentifier: z.optional(dmsIdentifier('the replication instance identifier', 63)),
 });
 
-const secretArn = z.string({ error: 'expected a Secrets Manager secret ARN (a string)' }).check(
-  z.regex(/^arn:(aws|aws-cn|aws-us-gov):secretsmanager:[a-z]{2}(-[a-z]+)+-\d:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/, {
-    error: 'expected a Secrets Manager secret ARN: arn:aws:secretsmanager:<region>:<account-id>:secret:<name>',
-  }),
-);
-
-const endpointSettings = z.strictObject({
-  /**
-   * The secret DMS reads the connection from: JSON with host, port, username and password (the shape DMS
-   * documents for SecretsManagerSecretId). Never the credentials themselves.
-   */
-  secretArn,
-});
+const endpointSettings = (description: string) =>
+  z.strictObject({
+    /**
+     * The secret DMS reads the connection from: JSON with host, port, username and password (the shape DMS
+     * documents for SecretsManagerSecretId). Never the credentials themselves.
+     */
+    secretArn: secretArn(description),
+    /** The customer-managed KMS key the secret is encrypted with, if not the Secrets Manager default key. */
+    secretKmsKeyArn: z.optional(
+      z.string().check(
+        z.regex(/^arn:(aws|aws-cn|aws-us-gov):kms:[a-z]{2}(-[a-z]+)+-\d:\d{12}:key\/[0-9a-f-]{36}$/, {
+          error: 'expected a KMS key ARN: arn:aws:kms:<region>:<account-id>:key/<key-id>',
+        }),
+      ),
+    ),
+  });
 
 export const MIGRATION_TYPES = ['full-load-and-cdc', 'full-load'] as const;
 
@@ -126,8 +124,8 @@ export const createdDmsResourcesSchema = z.strictObject({
     .array(z.string().check(z.regex(/^sg-[0-9a-f]{8,17}$/, { error: 'expected a security group id such as sg-0abc1234' })))
     .check(z.minLength(1, { error: 'expected at least one security group id' })),
   replicationInstance: z._default(replicationInstanceSettings, () => z.parse(replicationInstanceSettings, {})),
-  source: endpointSettings,
-  target: endpointSettings,
+  source: endpointSettings('source database'),
+  target: endpointSettings('target database'),
   migrationType: z._default(z.enum(MIGRATION_TYPES, { error: `expected one of: ${MIGRATION_TYPES.join(', ')}` }), 'full-load-and-cdc'),
   tableMappings,
 });

@@ -70,6 +70,17 @@ export class DmsResources extends Construct {
         resources: [resources.source.secretArn, resources.target.secretArn],
       }),
     );
+    // A secret under a customer-managed key is readable only with kms:Decrypt on that key, through Secrets Manager.
+    const secretKeys = [resources.source.secretKmsKeyArn, resources.target.secretKmsKeyArn].filter((key): key is string => key !== undefined);
+    if (secretKeys.length > 0) {
+      this.secretsAccessRole.addToPolicy(
+        new PolicyStatement({
+          actions: ['kms:Decrypt'],
+          resources: [...new Set(secretKeys)],
+          conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` } },
+        }),
+      );
+    }
     const mySqlSettings = (secretArn: string) => ({
       secretsManagerSecretId: secretArn,
       secretsManagerAccessRoleArn: this.secretsAccessRole.roleArn,

@@ -97,7 +97,7 @@ describe('deployment config', () => {
     it.each([
       [{ subnetIds: ['subnet-0a1b2c3d4e5f60718'] }, 'dms.subnetIds: expected at least two subnet ids, in different Availability Zones'],
       [{ identifier: 'Orders--Rds' }, 'dms.identifier: expected the DMS resource identifier: 1-48 lowercase letters, digits or hyphens, starting with a letter, no "--"'],
-      [{ source: { secretArn: 'orders/source-mysql' } }, 'dms.source.secretArn: expected a Secrets Manager secret ARN: arn:aws:secretsmanager:<region>:<account-id>:secret:<name>'],
+      [{ source: { secretArn: 'orders/source-mysql' } }, 'dms.source.secretArn: expected the source database secret ARN: arn:aws:secretsmanager:<region>:<account-id>:secret:<name>'],
       [{ source: { secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:s-AbCdEf', password: 'hunter2' } }, 'dms.source: Unrecognized key: "password"'],
       [{ tableMappings: { rules: [] } }, 'dms.tableMappings.rules: expected at least one table-mapping rule'],
       [{ replicationInstance: { allocatedStorageGb: 2 } }, 'dms.replicationInstance.allocatedStorageGb: expected the replication instance storage in GB (a whole number from 5 to 6144)'],

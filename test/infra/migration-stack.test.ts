@@ -309,6 +309,17 @@ describe('the stack creating the DMS resources', () => {
     ]);
   });
 
+  it('lets DMS decrypt a secret under a customer-managed key, through Secrets Manager only', () => {
+    const dms = CREATE_DMS.dms as Record<string, { secretArn: string }>;
+    const key = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const withKey = buildStack({ ...CREATE_DMS, dms: { ...dms, source: { ...dms.source, secretKmsKeyArn: key } } }).template;
+    const decrypts = policyStatements(withKey).filter((statement) => actionsOf(statement).includes('kms:Decrypt') && statement.policy.startsWith('DmsSecretsAccess'));
+    expect(decrypts.map(({ Resource, Condition }) => ({ Resource, Condition }))).toEqual([
+      { Resource: key, Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.eu-west-1.amazonaws.com' } } },
+    ]);
+    expect(policyStatements(template).filter((statement) => actionsOf(statement).includes('kms:Decrypt') && statement.policy.startsWith('DmsSecretsAccess'))).toEqual([]);
+  });
+
   it('uses the Aurora engine for an Aurora target', () => {
     const migration = CREATE_DMS.migration as Record<string, unknown>;
     const aurora = buildStack({ ...CREATE_DMS, migration: { ...migration, target: { type: 'aurora-cluster', identifier: 'orders-aurora' } } }).template;
