@@ -15,7 +15,9 @@ export const HISTORY_EVENT_LIMIT = 25_000;
  *   Task* for an arn:aws:states:::lambda:invoke integration), plus TaskSubmitted for `.waitForTaskToken`;
  *   then the attempt's outcome (Succeeded, Failed or TimedOut); TaskStateExited when the state is left,
  *   normally or through a Catch.
- * So each local event maps to a fixed number of service events, given the state's type and resource.
+ * So each local event maps to a fixed number of service events, given the state's type and resource. A Catch
+ * is counted as leaving through TaskStateExited; should the service record no exit there, each safety-net
+ * timeout is counted one event too many: the figure errs on the safe side.
  */
 export function historyEventCount(events: ExecutionEvent[], definition: AslDefinition): number {
   let count = 0;
