@@ -30,7 +30,7 @@ let admin: Connection;
 let aws: LocalAws;
 const clients = () => ({ secretsManager: new SecretsManagerClient({}), s3: new S3Client({}) });
 
-async function compareAll(runId: string, chunks: ChunkItem[]) {
+async function compareAll(chunks: ChunkItem[]) {
   for (const chunk of chunks) await compareDataChunk(clients(), BUCKET, config, chunk);
 }
 
@@ -74,7 +74,7 @@ describe('data comparison functions on a real MariaDB', () => {
   it('reports every table that differs or could not be compared, in one error', async () => {
     const plan = await planDataComparison(clients(), BUCKET, config, 'run-2');
     expect(plan.inline).toBe(true);
-    await compareAll('run-2', plan.chunks);
+    await compareAll(plan.chunks);
     const report = reportDataComparison(new S3Client({}), BUCKET, { runId: 'run-2', tableCount: plan.tableCount, maxReportedKeys: 20 });
     await expect(report).rejects.toMatchObject({
       name: 'DataMismatch',

@@ -24,6 +24,7 @@ import {
 import { CreateDBClusterSnapshotCommand, DescribeDBClustersCommand, RDSClient } from '@aws-sdk/client-rds';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { sdkStreamMixin } from '@smithy/core/serde';
 import { Readable } from 'node:stream';
 import { SFNClient, SendTaskFailureCommand, SendTaskSuccessCommand, TaskTimedOut } from '@aws-sdk/client-sfn';
@@ -42,6 +43,11 @@ export interface Scenario {
   sourceConnection: 'successful' | 'failed';
   /** Full-load progress steps reported by DMS, each followed by a DMS event (unless events are missed). */
   progressSteps: number[];
+  /**
+   * Progress steps one full-load wait lasts before its safety-net timeout fires, for long simulated loads
+   * (e.g. 8 quarter-hourly checks in 2 hours). @default all remaining steps
+   */
+  progressStepsPerWait?: number;
   dmsEventsMissed: boolean;
   /** A table that goes into "Table error" during the load. */
   erroredTable?: string;
@@ -305,7 +311,11 @@ export class LocalAws {
       return {};
     });
 
-    this.stubs.push(rds, cloudWatch, ssm, sns, secrets, sfn, this.fakeDynamoDb(), this.fakeS3());
+    // The approval reminder's one-time schedule: created, never fired within a local run.
+    const scheduler = mockClient(SchedulerClient);
+    scheduler.on(CreateScheduleCommand).callsFake((input) => ({ ScheduleArn: `arn:aws:scheduler:eu-west-1:123456789012:schedule/${input.GroupName}/${input.Name}` }));
+
+    this.stubs.push(rds, cloudWatch, ssm, sns, secrets, sfn, scheduler, this.fakeDynamoDb(), this.fakeS3());
   }
 
   /** One bucket: objects by key, listed in key order as S3 does, bodies as the SDK's stream mixin. */

@@ -1,4 +1,4 @@
-import { formatBytes, listed, parseGrant, privilegeCheck, sourceChecks, targetChecks, type SourceFacts, type TargetFacts } from '../../../functions/check-readiness/readiness-checks';
+import { formatBytes, type ReadinessCheck, listed, parseGrant, privilegeCheck, sourceChecks, targetChecks, type SourceFacts, type TargetFacts } from '../../../functions/check-readiness/readiness-checks';
 
 const SETTINGS = { schemas: ['shop'], minBinlogRetentionHours: 24, fullLoadOnly: false, lobWarnBytes: 32 * 1024 };
 const DMS_GRANTS = ["GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO `dms`@`%` IDENTIFIED BY PASSWORD '*ABC'", 'GRANT SELECT ON `shop`.* TO `dms`@`%`'];
@@ -23,7 +23,7 @@ function target(overrides: Partial<TargetFacts> = {}): TargetFacts {
   return { readOnly: false, existingSchemas: ['shop'], grants: ['GRANT ALL PRIVILEGES ON *.* TO `admin`@`%`'], defaultCollation: 'utf8mb4_0900_ai_ci', collations: { shop: 'utf8mb4_0900_ai_ci' }, ...overrides };
 }
 
-const byId = (checks: Array<{ id: string }>) => Object.fromEntries(checks.map((check) => [check.id, check]));
+const byId = (checks: ReadinessCheck[]) => Object.fromEntries(checks.map((check) => [check.id, check]));
 
 describe('source readiness decisions', () => {
   it('passes a source configured as DMS documents it', () => {
