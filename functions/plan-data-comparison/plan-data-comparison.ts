@@ -3,8 +3,8 @@ import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Connection } from 'mysql2/promise';
 import * as z from 'zod/mini';
 import { chunksKey, putJson, tableKey, type ChunkItem, type ComparedTable } from '../shared/data-comparison/comparison-run';
-import { planRanges, type PlannedRange } from '../shared/data-comparison/key-ranges';
-import { WHOLE_TABLE } from '../shared/data-comparison/row-sql';
+import { planRanges } from '../shared/data-comparison/key-ranges';
+import { WHOLE_TABLE, type KeyRange } from '../shared/data-comparison/row-sql';
 import { withBothDatabases, type DatabaseAccess } from '../shared/data-comparison/sessions';
 import { listTables, readTableShape, type TableShape } from '../shared/data-comparison/table-shape';
 import { independentValidationSettings, targetSchemaName, type MigrationConfig } from '../shared/migration-input';
@@ -65,7 +65,7 @@ async function planTable(
   targetSchema: string,
   table: string,
   chunkRows: number,
-): Promise<{ compared: Omit<ComparedTable, 'index' | 'chunkCount'>; ranges: PlannedRange[] | Array<typeof WHOLE_TABLE> }> {
+): Promise<{ compared: Omit<ComparedTable, 'index' | 'chunkCount'>; ranges: KeyRange[] }> {
   const shape = (await readTableShape(source, schema, table)) as TableShape;
   const targetShape = await readTableShape(target, targetSchema, table);
   const base = { schema, targetSchema, table, keyColumns: shape.key?.columns.map((column) => column.name) ?? [] };
@@ -85,7 +85,7 @@ async function planTable(
   const differing = shape.key.columns.filter((column) => column.collation !== targetCollations.get(column.name));
   if (differing.length > 0) {
     // Range bounds would select different rows under different collations; one unbounded chunk cannot.
-    const note = `key collation differs on the target (${differing.map((column) => `${column.name}: ${column.collation} -> ${targetCollations.get(column.name)}`).join(', ')}): compared as one chunk`;
+    const note = `key collation differs on the target (${differing.map((column) => `${column.name}: ${column.collation} -> ${targetCollations.get(column.name)}`).join(', ')}): compared as one chunk, rows located only up to 200,000 rows`;
     return { compared: { ...base, method: 'whole-table-by-key', shape, note }, ranges: [WHOLE_TABLE] };
   }
   return { compared: { ...base, method: 'key-ranges', shape }, ranges: await planRanges(source, shape, chunkRows) };

@@ -91,7 +91,8 @@ export function describeTable(report: TableReport): string {
     case 'incomplete':
       return `${report.table}: only ${report.chunks.compared} of ${report.chunks.planned} chunks have a result`;
     default: {
-      if (report.keyColumns.length === 0 || report.method !== 'key-ranges' && report.missingOnTarget.count + report.extraOnTarget.count + report.different.count === 0) {
+      const located = report.missingOnTarget.count + report.extraOnTarget.count + report.different.count;
+      if (report.keyColumns.length === 0 || located === 0) {
         return `${report.table}: ${report.sourceRows} rows on the source, ${report.targetRows} on the target, checksums differ (${report.note ?? 'rows not located'})`;
       }
       const category = (label: string, found: DifferingKeys) =>

@@ -64,7 +64,7 @@ describe('data comparison functions on a real MariaDB', () => {
     expect(JSON.parse(aws.objects.get(chunksKey('run-1')) as string)).toHaveLength(2);
     const tables = [0, 1, 2, 3].map((index) => JSON.parse(aws.objects.get(`runs/run-1/tables/${index}.json`) as string));
     expect(tables.map((table) => [table.table, table.method, table.chunkCount, table.note])).toEqual([
-      ['accounts', 'whole-table-by-key', 1, 'key collation differs on the target (code: utf8mb4_general_ci -> utf8mb4_bin): compared as one chunk'],
+      ['accounts', 'whole-table-by-key', 1, 'key collation differs on the target (code: utf8mb4_general_ci -> utf8mb4_bin): compared as one chunk, rows located only up to 200,000 rows'],
       ['invoices', 'not-compared', 0, 'target lacks memo'],
       ['ledger', 'whole-table-without-key', 1, 'no primary or unique key: row count and checksum of the whole table only; differing rows cannot be located'],
       ['legacy', 'not-compared', 0, `${TARGET}.legacy does not exist on the target`],
@@ -72,16 +72,19 @@ describe('data comparison functions on a real MariaDB', () => {
   });
 
   it('reports every table that differs or could not be compared, in one error', async () => {
+    // accounts' key collation differs: its rows are located from whole key lists, never from key ranges.
+    await admin.query(`UPDATE ${TARGET}.accounts SET owner = 'someone else' WHERE code = 'acct-5'`);
     const plan = await planDataComparison(clients(), BUCKET, config, 'run-2');
     expect(plan.inline).toBe(true);
     await compareAll(plan.chunks);
+    await admin.query(`UPDATE ${TARGET}.accounts SET owner = 'owner 5' WHERE code = 'acct-5'`);
     const report = reportDataComparison(new S3Client({}), BUCKET, { runId: 'run-2', tableCount: plan.tableCount, maxReportedKeys: 20 });
     await expect(report).rejects.toMatchObject({
       name: 'DataMismatch',
-      message: `3 of 4 tables differ between source and target: ${SOURCE}.invoices: not compared, target lacks memo; ${SOURCE}.ledger: 2 rows on the source, 2 on the target, checksums differ (no primary or unique key: row count and checksum of the whole table only; differing rows cannot be located); ${SOURCE}.legacy: not compared, ${TARGET}.legacy does not exist on the target. Full report: s3://${BUCKET}/runs/run-2/report.json`,
+      message: `4 of 4 tables differ between source and target: ${SOURCE}.accounts: 1 different (code=acct-5); ${SOURCE}.invoices: not compared, target lacks memo; ${SOURCE}.ledger: 2 rows on the source, 2 on the target, checksums differ (no primary or unique key: row count and checksum of the whole table only; differing rows cannot be located); ${SOURCE}.legacy: not compared, ${TARGET}.legacy does not exist on the target. Full report: s3://${BUCKET}/runs/run-2/report.json`,
     });
     const stored = JSON.parse(aws.objects.get('runs/run-2/report.json') as string);
-    expect(stored.tables[0]).toMatchObject({ table: `${SOURCE}.accounts`, status: 'match', sourceRows: 3000, targetRows: 3000 });
+    expect(stored.tables[0]).toMatchObject({ table: `${SOURCE}.accounts`, status: 'mismatch', sourceRows: 3000, targetRows: 3000 });
   });
 
   it('says which tables lack chunk results instead of passing them', async () => {

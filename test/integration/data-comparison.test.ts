@@ -138,6 +138,18 @@ describe('independent data comparison on a real MariaDB', () => {
     expect(summary(await compareTable('orders')).match).toBe(true);
   });
 
+  it('without bisection, locates rows from whole key lists only up to the row limit', async () => {
+    const shape = await shapeOf('orders');
+    await target.query(`UPDATE ${TARGET}.orders SET amount = 0 WHERE id = 900`);
+    try {
+      const compare = (maxUnsplitRows: number) => compareChunk({ connection: source, shape }, targetSide(target, shape, TARGET), { lower: null, upper: null }, { bisect: false, maxUnsplitRows });
+      expect((await compare(5000)).differences?.different).toEqual({ count: 1, keys: [['900']] });
+      expect(await compare(1000)).toMatchObject({ match: false, differences: undefined });
+    } finally {
+      await target.query(`REPLACE INTO ${TARGET}.orders SELECT * FROM ${SOURCE}.orders WHERE id = 900`);
+    }
+  });
+
   it('handles a composite primary key', async () => {
     expect(summary(await compareTable('order_lines', 200)).match).toBe(true);
     await target.query(`UPDATE ${TARGET}.order_lines SET product = 'changed' WHERE region = 'us' AND seq = 700`);

@@ -43,6 +43,14 @@ export interface CompareSettings {
    * changed on the source reaches the target a moment later, and that is latency, not a difference. @default 0
    */
   confirmAfterMs?: number;
+  /**
+   * Whether a differing chunk may be cut into key ranges to locate rows. Not when the key's collation differs
+   * between the sides: ranges would select different rows. The chunk's (key, row hash) lists are then diffed
+   * whole, up to `maxUnsplitRows` rows a side; beyond that the rows are not located. @default true
+   */
+  bisect?: boolean;
+  /** @default 200000 */
+  maxUnsplitRows?: number;
 }
 
 export async function aggregate({ connection, shape }: Side, range: KeyRange): Promise<Aggregate> {
@@ -77,7 +85,12 @@ export async function compareChunk(source: Side, target: Side, range: KeyRange, 
   if (match || !source.shape.key) return { source: sourceAggregate, target: targetAggregate, match };
   const differences = { missingOnTarget: emptyKeys(), extraOnTarget: emptyKeys(), different: emptyKeys() };
   const locator = new Locator(source as KeyedSide, target as KeyedSide, settings.leafRows ?? 2000, settings.maxKeys ?? 20, differences);
-  await locator.locate(range, sourceAggregate, targetAggregate);
+  if (settings.bisect === false) {
+    if (Math.max(sourceAggregate.rowCount, targetAggregate.rowCount) > (settings.maxUnsplitRows ?? 200_000)) return { source: sourceAggregate, target: targetAggregate, match };
+    await locator.diffRows(range);
+  } else {
+    await locator.locate(range, sourceAggregate, targetAggregate);
+  }
   return { source: sourceAggregate, target: targetAggregate, match, differences };
 }
 
@@ -118,7 +131,7 @@ class Locator {
     found.keys.push(...rows.map((row) => keyValuesOf(row, shape.key)));
   }
 
-  private async diffRows(range: KeyRange): Promise<void> {
+  async diffRows(range: KeyRange): Promise<void> {
     const read = async ({ connection, shape }: KeyedSide) => {
       const [rows] = await connection.query<RowDataPacket[]>(rowHashesQuery(shape, range));
       return new Map(rows.map((row) => [JSON.stringify(keyValuesOf(row, shape.key)), String(row.rowHash)]));
