@@ -86,6 +86,15 @@ describe('database checks in the workflow, executed locally against MariaDB', ()
     }
   });
 
+  it('takes the old path, saying readiness was not checked, when an execution gives no database access', async () => {
+    const withoutDatabase = migrationInput({ cutover: { endpointParameterName: '/apps/orders/database-endpoint' } });
+    const result = await runWorkflow(synthesized, { ...HAPPY_PATH }, withoutDatabase);
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.states).toEqual(expect.arrayContaining(['Database access for readiness?', 'Skip readiness checks', 'Database access for data comparison?', 'Compare data again before cutover?']));
+    expect(result.states.filter((state) => /Plan data|Compare chunk|Check source and target/.test(state))).toEqual([]);
+    expect(result.aws.notifications.find((published) => published.kind === 'started')?.message).toContain('Readiness: not checked (the input has no database block)');
+  });
+
   it('stops before starting the task when a readiness check fails, naming the check', async () => {
     const result = await run({ migrationType: 'full-load-and-cdc' });
     expect(result.status).toBe('FAILED');
