@@ -79,6 +79,17 @@ const schemaName = z.string({ error: 'expected a schema name (a string)' }).chec
 );
 
 /**
+ * How our own sessions protect the connection, like MySQL's --ssl-mode: `required` encrypts without checking
+ * the server's certificate (self-managed MySQL 8 generates a self-signed one at first start; RDS and Aurora
+ * accept TLS on every instance); `verify-rds-ca` also checks the certificate against the Amazon RDS CA
+ * bundle and the host name against the secret's host (an RDS endpoint name, not a CNAME or IP); `disabled`
+ * sends queries and rows in the clear.
+ */
+export const TLS_MODES = ['verify-rds-ca', 'required', 'disabled'] as const;
+export type TlsMode = (typeof TLS_MODES)[number];
+const tlsMode = z.enum(TLS_MODES, { error: `expected one of: ${TLS_MODES.join(', ')}` });
+
+/**
  * Direct database access for the checks DMS cannot make: readiness, independent validation, the write
  * freeze. Only secret ARNs: the credentials stay in Secrets Manager and never enter the execution.
  */
@@ -89,6 +100,13 @@ const databaseAccess = z.strictObject({
   schemas: z.array(schemaName).check(z.minLength(1, { error: 'expected at least one schema name' })),
   /** Target schema names for source schemas the task's table mappings rename: `{ "orders": "orders_v2" }`. */
   targetSchemas: z.optional(z.record(schemaName, schemaName)),
+  /** One mode for both sides, or `{ "source": ..., "target": ... }` (an omitted side is `required`). */
+  tls: z._default(
+    z.union([tlsMode, z.strictObject({ source: z._default(tlsMode, 'required'), target: z._default(tlsMode, 'required') })], {
+      error: `expected one of: ${TLS_MODES.join(', ')}, or { "source": ..., "target": ... } with those values`,
+    }),
+    'required',
+  ),
 });
 
 /** Readiness checks before the task starts (functions/check-readiness); they need the `database` block. */
@@ -184,6 +202,11 @@ export const configEventSchema = z.object({ config: migrationInputSchema });
 /** The target's name for a source schema. */
 export function targetSchemaName(database: NonNullable<MigrationConfig['database']>, sourceSchema: string): string {
   return database.targetSchemas?.[sourceSchema] ?? sourceSchema;
+}
+
+/** The TLS mode of one side's sessions. */
+export function tlsModeOf(database: NonNullable<MigrationConfig['database']>, side: 'source' | 'target'): TlsMode {
+  return typeof database.tls === 'string' ? database.tls : database.tls[side];
 }
 
 export function defaultEndpointParameterName(migrationName: string): string {

@@ -17,7 +17,7 @@ const TARGET_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orde
 const CREDENTIALS = JSON.stringify({ engine: 'mysql', host: '127.0.0.1', port: 3306, username: 'root', password: '' });
 
 const input = migrationInput({
-  database: { sourceSecretArn: SOURCE_SECRET, targetSecretArn: TARGET_SECRET, schemas: [SOURCE], targetSchemas: { [SOURCE]: TARGET } },
+  database: { sourceSecretArn: SOURCE_SECRET, targetSecretArn: TARGET_SECRET, schemas: [SOURCE], targetSchemas: { [SOURCE]: TARGET }, tls: 'disabled' },
   independentValidation: { chunkRows: 1000, confirmAfterSeconds: 0, recheckBeforeCutover: true },
   cutover: { endpointParameterName: '/apps/orders/database-endpoint' },
 });
