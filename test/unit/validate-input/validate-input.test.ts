@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { handler } from '../../../functions/validate-input/handler';
 import { validateMigrationInput } from '../../../functions/validate-input/validate-input';
-import { migrationInputSchema, type MigrationInput } from '../../../functions/shared/migration-input';
+import { migrationInputSchema, tlsModeOf, TLS_MODES, type MigrationInput } from '../../../functions/shared/migration-input';
 import { migrationInput } from '../../fixtures/migration';
 
 function problemsOf(input: unknown): string {
@@ -56,9 +56,23 @@ describe('validate-input', () => {
     ['a database secret that is not a Secrets Manager ARN', { database: { sourceSecretArn: 'orders/source', targetSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/target-AbCdEf', schemas: ['orders'] } }, 'database.sourceSecretArn: expected the source database secret ARN'],
     ['database access without schemas', { database: { sourceSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/source-AbCdEf', targetSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/target-AbCdEf', schemas: [] } }, 'database.schemas: expected at least one schema name'],
     ['a schema name with a quote', { database: { sourceSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/source-AbCdEf', targetSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/target-AbCdEf', schemas: ["orders`; DROP"] } }, 'database.schemas.0: expected a MySQL schema name'],
+    ['an unknown TLS mode', { database: { sourceSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/source-AbCdEf', targetSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/target-AbCdEf', schemas: ['orders'], tls: 'verify-ca' as never } }, 'database.tls: expected one of: verify-rds-ca, required, disabled, or { "source": ..., "target": ... } with those values'],
+    ['a TLS mode for an unknown side', { database: { sourceSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/source-AbCdEf', targetSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/target-AbCdEf', schemas: ['orders'], tls: { replica: 'disabled' } as never } }, 'database.tls: Unrecognized key: "replica"'],
     ['a migration name with a newline', { migrationName: 'orders\nmigration' }, 'migrationName: expected a migration name of 1-64 letters'],
   ])('rejects %s', (_, change, expected) => {
     expect(problemsOf({ ...migrationInput(), ...change })).toContain(expected);
+  });
+
+  it('requires TLS on both database sessions unless told otherwise, with one mode for both sides or one per side', () => {
+    const database = { sourceSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/source-AbCdEf', targetSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/target-AbCdEf', schemas: ['orders'] };
+    const tlsOf = (tls?: unknown) => {
+      const config = validateMigrationInput({ ...migrationInput(), database: { ...database, ...(tls === undefined ? {} : { tls }) } });
+      return [tlsModeOf(config.database!, 'source'), tlsModeOf(config.database!, 'target')];
+    };
+    expect(tlsOf()).toEqual(['required', 'required']);
+    expect(tlsOf('disabled')).toEqual(['disabled', 'disabled']);
+    expect(tlsOf({ target: 'verify-rds-ca' })).toEqual(['required', 'verify-rds-ca']);
+    expect(tlsOf({ source: 'disabled', target: 'verify-rds-ca' })).toEqual(['disabled', 'verify-rds-ca']);
   });
 
   it('lists every bad field in one error', () => {
@@ -103,6 +117,7 @@ describe('validate-input properties', () => {
   );
   const secretName = fc.stringMatching(/^[a-z][a-z0-9/_-]{0,20}-[A-Za-z0-9]{6}$/);
   const schemas = fc.array(fc.stringMatching(/^[a-z_][a-z0-9_]{0,20}$/), { minLength: 1, maxLength: 4 });
+  const tlsMode = fc.constantFrom(...TLS_MODES);
   const validInput = scope.chain(({ partition, region, account }) => {
     const arn = (type: string) => id.map((resourceId) => `arn:${partition}:dms:${region}:${account}:${type}:${resourceId}`);
     const secretArn = secretName.map((name) => `arn:${partition}:secretsmanager:${region}:${account}:secret:${name}`);
@@ -115,7 +130,10 @@ describe('validate-input properties', () => {
         replicationInstanceArn: arn('rep'),
         target,
         startPolicy: fc.constantFrom('auto' as const, 'resume' as const),
-        database: fc.record({ sourceSecretArn: secretArn, targetSecretArn: secretArn, schemas }),
+        database: fc.record(
+          { sourceSecretArn: secretArn, targetSecretArn: secretArn, schemas, tls: fc.oneof(tlsMode, fc.record({ source: tlsMode, target: tlsMode }, { requiredKeys: [] })) },
+          { requiredKeys: ['sourceSecretArn', 'targetSecretArn', 'schemas'] },
+        ),
         validation,
         cutover,
       },
@@ -147,6 +165,7 @@ describe('validate-input properties', () => {
     fc.record({ path: fc.constantFrom('cutover.endpointParameterName'), value: fc.oneof(fc.constant('has space'), fc.constant('/ssm/x'), fc.constant('trailing/'), fc.constant('')) }),
     fc.record({ path: fc.constantFrom('database.sourceSecretArn', 'database.targetSecretArn'), value: fc.oneof(fc.constant('plain-name'), fc.constant('arn:aws:ssm:eu-west-1:123456789012:parameter/x'), fc.integer()) }),
     fc.record({ path: fc.constantFrom('database.schemas'), value: fc.oneof(fc.constant([]), fc.constant('orders'), fc.constant(null)) }),
+    fc.record({ path: fc.constantFrom('database.tls'), value: fc.oneof(fc.constantFrom('verify-ca', 'REQUIRED', 'none', ''), fc.boolean(), fc.constant({ source: 'off' }), fc.constant({ replica: 'required' })) }),
     fc.record({ path: fc.constantFrom('startpolicy', 'cutover.maxLatency', 'target.kind', 'database.password'), value: fc.constant('unexpected') }),
   );
 
