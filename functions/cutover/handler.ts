@@ -23,7 +23,7 @@ const clients = {
 };
 const settings = { tokenTableName: requireEnv('TOKEN_TABLE_NAME') };
 
-const STEPS = ['gate', 'prepare-way-back', 'check-way-back', 'freeze', 'catch-up', 'unfreeze', 'switch', 'start-reverse', 'complete'] as const;
+const STEPS = ['gate', 'prepare-way-back', 'check-way-back', 'freeze', 'catch-up', 'unfreeze', 'switch', 'start-reverse', 'check-soak', 'complete'] as const;
 const record = z.record(z.string(), z.unknown());
 
 const eventSchema = z.extend(configEventSchema, {
@@ -33,7 +33,8 @@ const eventSchema = z.extend(configEventSchema, {
   target: z.optional(z.object({ writerEndpoint: z.string().check(z.minLength(1)), port: z.int().check(z.minimum(1), z.maximum(65535)) })),
   freeze: z.optional(record),
   switched: z.optional(record),
-  independentValidation: z.optional(z.looseObject({ outcome: z.string() })),
+  /** null when no independent validation ran (the workflow passes what it has). */
+  independentValidation: z.optional(z.nullable(z.looseObject({ outcome: z.string() }))),
 });
 
 export const handler = phaseHandler('cutover', eventSchema, async (event): Promise<unknown> => {
@@ -42,7 +43,7 @@ export const handler = phaseHandler('cutover', eventSchema, async (event): Promi
   const freeze = (event.freeze ?? { side: 'source', frozen: false, skipped: 'not run' }) as unknown as FreezeStep;
   switch (event.step) {
     case 'gate':
-      return gateStep(clients, config, event.independentValidation as IndependentValidation | undefined);
+      return gateStep(clients, config, (event.independentValidation ?? undefined) as IndependentValidation | undefined);
     case 'prepare-way-back':
     case 'check-way-back':
       return prepareReversePath(clients.dms, config, event.step === 'prepare-way-back');
@@ -56,7 +57,8 @@ export const handler = phaseHandler('cutover', eventSchema, async (event): Promi
       return switchStep(clients, settings, config, event.target, freeze);
     case 'start-reverse':
       return startReverseStep(clients, config, event.switched as unknown as SwitchRecord, freeze);
+    case 'check-soak':
     case 'complete':
-      return completeStep(clients, settings, config);
+      return completeStep(clients, settings, config, event.step === 'check-soak');
   }
 });

@@ -196,14 +196,20 @@ export async function startReverseStep(clients: CutoverStepClients, config: Migr
 }
 
 /** `complete`: after the soak, the way back is removed. Refuses before the soak is over or after a rollback. */
-export async function completeStep(clients: CutoverStepClients, settings: StepSettings, config: MigrationConfig, now: () => Date = () => new Date()): Promise<{ soakEndedAt: string; removed: boolean; taskStatus: string }> {
+export async function completeStep(
+  clients: CutoverStepClients,
+  settings: StepSettings,
+  config: MigrationConfig,
+  soakOnly = false,
+  now: () => Date = () => new Date(),
+): Promise<{ soakEndedAt: string; removed: boolean; taskStatus: string }> {
   const record = await loadCutoverRecord(clients.dynamoDb, settings.tokenTableName, config.migrationName);
   if (record.rolledBackAt) throw new NothingToRollBack(`The cutover was rolled back at ${record.rolledBackAt}: the applications use the source again, there is nothing to complete`);
   const soakEndsAt = new Date(new Date(record.switchedAt).getTime() + config.rollback.soakMinutes * 60_000);
   if (now() < soakEndsAt) {
     throw new CutoverPreconditionFailed([`the soak time after the cutover runs until ${soakEndsAt.toISOString()}; the way back stays until then`]);
   }
-  if (config.cutover.dryRun) return { soakEndedAt: soakEndsAt.toISOString(), removed: false, taskStatus: 'dry run: the reverse task would be stopped and deleted' };
+  if (soakOnly || config.cutover.dryRun) return { soakEndedAt: soakEndsAt.toISOString(), removed: false, taskStatus: 'not changed yet' };
   const removal = await removeReversePath(clients.dms, config);
   await saveCutoverRecord(clients.dynamoDb, settings.tokenTableName, { ...record, completedAt: now().toISOString() });
   return { soakEndedAt: soakEndsAt.toISOString(), removed: removal.removed, taskStatus: removal.taskStatus };

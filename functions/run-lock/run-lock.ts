@@ -43,18 +43,17 @@ export async function acquireRunLock(
   now: () => Date = () => new Date(),
 ): Promise<RunLock> {
   const lockKey = runLockKey(migrationName);
-  const put = (condition: string, values?: Record<string, string>) => {
+  const put = async (condition: string, values?: Record<string, string>) => {
     const acquiredAt = now().toISOString();
-    return clients.dynamoDb
-      .send(
-        new PutItemCommand({
-          TableName: tableName,
-          Item: marshall({ pk: lockKey, holder: executionArn, migrationName, acquiredAt }),
-          ConditionExpression: condition,
-          ...(values ? { ExpressionAttributeValues: marshall(values) } : {}),
-        }),
-      )
-      .then(() => acquiredAt);
+    await clients.dynamoDb.send(
+      new PutItemCommand({
+        TableName: tableName,
+        Item: marshall({ pk: lockKey, holder: executionArn, migrationName, acquiredAt }),
+        ConditionExpression: condition,
+        ...(values ? { ExpressionAttributeValues: marshall(values) } : {}),
+      }),
+    );
+    return acquiredAt;
   };
 
   // Three rounds cover a lock released or taken over between our reads; more would mean a live contender.

@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException, DeleteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { DescribeExecutionCommand, ExecutionDoesNotExist, SFNClient } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, ExecutionDoesNotExist, SFNClient, type ExecutionStatus } from '@aws-sdk/client-sfn';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { acquireRunLock, releaseRunLock, runLockKey } from '../../../functions/run-lock/run-lock';
@@ -15,7 +15,7 @@ const sfn = mockClient(SFNClient);
 const clients = { dynamoDb: new DynamoDBClient({}), sfn: new SFNClient({}) };
 const conditionFailed = () => new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
 const heldBy = (holder: string) => ({ Item: marshall({ pk: LOCK_KEY, holder, migrationName: 'Orders to Aurora', acquiredAt: '2026-11-25T01:00:00.000Z' }) });
-const execution = (status: string) => ({
+const execution = (status: ExecutionStatus) => ({
   executionArn: OTHER,
   stateMachineArn: 'arn:aws:states:eu-west-1:123456789012:stateMachine:OrdersMigration-migration',
   name: 'scheduled-start',
@@ -66,7 +66,7 @@ describe('run lock', () => {
     expect(sfn).not.toHaveReceivedAnyCommand();
   });
 
-  it.each([['ABORTED'], ['FAILED'], ['SUCCEEDED'], ['TIMED_OUT']])('takes over a lock left by an execution that is %s', async (status) => {
+  it.each<[ExecutionStatus]>([['ABORTED'], ['FAILED'], ['SUCCEEDED'], ['TIMED_OUT']])('takes over a lock left by an execution that is %s', async (status) => {
     dynamoDb.on(PutItemCommand, { ConditionExpression: 'attribute_not_exists(pk)' }).rejects(conditionFailed());
     dynamoDb.on(PutItemCommand, { ConditionExpression: 'holder = :stale' }).resolves({});
     dynamoDb.on(GetItemCommand).resolves(heldBy(OTHER));
