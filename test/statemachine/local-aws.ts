@@ -23,7 +23,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { CreateDBClusterSnapshotCommand, DescribeDBClustersCommand, RDSClient } from '@aws-sdk/client-rds';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SFNClient, SendTaskFailureCommand, SendTaskSuccessCommand, TaskTimedOut } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, SFNClient, SendTaskFailureCommand, SendTaskSuccessCommand, TaskTimedOut } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetParameterCommand, ParameterNotFound, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
@@ -49,6 +49,12 @@ export interface Scenario {
   approval: 'approve' | 'reject' | 'timeout';
   /** DescribeReplicationTasks calls answered with ThrottlingException before DMS answers again. */
   throttledTaskReads: number;
+  /** The task's table mappings (JSON), when a test needs particular ones. */
+  tableMappings?: string;
+  /** Secret strings by secret ARN (database credentials); any other secret is the approval signing key. */
+  databaseSecrets?: Record<string, string>;
+  /** Extra fakes or state a test adds once the fakes exist (say, a reverse DMS task or a held lock). */
+  prepare?: (aws: LocalAws) => void;
 }
 
 export const HAPPY_PATH: Scenario = {
@@ -104,10 +110,12 @@ export class LocalAws {
       ...(scenario.initialStatus === 'ready'
         ? { ReplicationTaskStartDate: undefined, ReplicationTaskStats: undefined }
         : { ReplicationTaskStats: this.stats(40) }),
+      ...(scenario.tableMappings ? { TableMappings: scenario.tableMappings } : {}),
     });
     this.tables = TABLES.map((TableName) => tableStatistics({ TableName, TableState: 'Before load', FullLoadRows: 0, ValidationState: 'Pending validation' }));
     this.fakeDms();
     this.fakeOthers();
+    scenario.prepare?.(this);
   }
 
   restore(): void {
@@ -277,7 +285,7 @@ export class LocalAws {
     });
 
     const secrets = mockClient(SecretsManagerClient);
-    secrets.on(GetSecretValueCommand).resolves({ SecretString: SIGNING_KEY });
+    secrets.on(GetSecretValueCommand).callsFake((input) => ({ SecretString: this.scenario.databaseSecrets?.[input.SecretId] ?? SIGNING_KEY }));
 
     const sfn = mockClient(SFNClient);
     const settle = (taskToken: string) => {
@@ -290,6 +298,8 @@ export class LocalAws {
       settle(input.taskToken).resolve(JSON.parse(input.output));
       return {};
     });
+    // Any other execution of this state machine (a lock holder) is still running.
+    sfn.on(DescribeExecutionCommand).callsFake((input) => ({ executionArn: input.executionArn, status: 'RUNNING', startDate: new Date('2026-11-24T23:00:00Z') }));
     sfn.on(SendTaskFailureCommand).callsFake((input) => {
       settle(input.taskToken).reject(Object.assign(new Error(input.cause), { name: input.error }));
       return {};
