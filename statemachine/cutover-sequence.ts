@@ -1,6 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import { Choice, Condition, Errors, type IChainable, IntegrationPattern, JsonPath, Pass, Result, TaskInput, Timeout, type State } from 'aws-cdk-lib/aws-stepfunctions';
+import { Choice, Condition, Errors, type IChainable, IntegrationPattern, JsonPath, Pass, Result, TaskInput, Timeout, Wait, WaitTime, type State } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 
@@ -120,11 +120,17 @@ export function cutoverSequence(scope: Construct, toolkit: WorkflowToolkit, prop
   const prepareName = 'Prepare reverse replication';
   const prepare = caught(invoke(prepareName, 'prepare-way-back', {}, '$.reversePath'), prepareName);
   const checkName = 'Check reverse replication';
-  const check = invoke(checkName, 'check-way-back', {}, '$.reversePath');
-  check.addRetry({ errors: ['ReversePathNotReady'], interval: Duration.seconds(20), backoffRate: 1, maxAttempts: 30 });
-  caught(check, checkName);
+  const waitForReversePath = pollUntil(scope, toolkit, {
+    name: 'reverse replication',
+    check: caught(invoke(checkName, 'check-way-back', {}, '$.reversePath'), checkName),
+    done: Condition.or(Condition.booleanEquals('$.reversePath.ready', true), Condition.booleanEquals('$.config.cutover.dryRun', true)),
+    interval: Duration.seconds(20),
+    maxChecks: 30,
+    timeoutCause: 'DMS did not finish creating the reverse replication task or testing its endpoints within 10 minutes',
+    next: gateInputs,
+  });
   return new Choice(scope, 'Prepare a way back?')
-    .when(Condition.booleanEquals('$.config.rollback.enabled', true), prepare.next(check).next(gateInputs))
+    .when(Condition.booleanEquals('$.config.rollback.enabled', true), prepare.next(waitForReversePath))
     .otherwise(gateInputs);
 }
 
@@ -171,13 +177,53 @@ export function completeSequence(scope: Construct, toolkit: WorkflowToolkit, pro
 
   const removeName = 'End the way back';
   const remove = completeStep(removeName, 'complete', '$.complete');
-  // DMS deletes a task only once it has stopped: the step stops it and asks to be called again.
-  remove.addRetry({ errors: ['ReversePathNotReady'], interval: Duration.seconds(30), backoffRate: 1, maxAttempts: 20 });
   remove.addCatch(toolkit.failAt(removeName), { resultPath: '$.error' });
+  // DMS deletes a task only once it has stopped: the step stops it, and the workflow calls it again.
+  const waitForRemoval = pollUntil(scope, toolkit, {
+    name: 'reverse task removal',
+    check: remove,
+    done: Condition.booleanEquals('$.complete.removed', true),
+    interval: Duration.seconds(30),
+    maxChecks: 20,
+    timeoutCause: 'DMS did not stop and delete the reverse replication task within 10 minutes',
+    next: toolkit
+      .notification('Report: way back removed', 'cutover-step', { step: removeName, outcome: JsonPath.objectAt('$.complete') })
+      .next(props.afterComplete),
+  });
+  checkSoak.next(ask).next(waitForRemoval);
+  return checkSoak;
+}
 
-  return checkSoak
-    .next(ask)
-    .next(remove)
-    .next(toolkit.notification('Report: way back removed', 'cutover-step', { step: removeName, outcome: JsonPath.objectAt('$.complete') }))
-    .next(props.afterComplete).startState as State;
+interface PollProps {
+  /** Names the loop's states: "Count <name> checks", "<name> finished?", "Wait for <name>". */
+  readonly name: string;
+  readonly check: LambdaInvoke;
+  readonly done: Condition;
+  readonly interval: Duration;
+  readonly maxChecks: number;
+  readonly timeoutCause: string;
+  readonly next: IChainable;
+}
+
+/**
+ * Calls `check` until `done`, pausing in a Wait state between calls (no Lambda sleeps, no retry of a real
+ * answer), and fails with ReversePathNotReady after `maxChecks`.
+ */
+function pollUntil(scope: Construct, toolkit: WorkflowToolkit, props: PollProps): IChainable {
+  const countPath = `$.checks.${props.name.replace(/\W+/g, '_')}`;
+  const start = new Pass(scope, `Start counting ${props.name} checks`, { result: Result.fromObject({ value: 0 }), resultPath: countPath });
+  const count = new Pass(scope, `Count ${props.name} checks`, {
+    parameters: { 'value.$': `States.MathAdd(${countPath}.value, 1)` },
+    resultPath: countPath,
+  });
+  const timedOut = new Pass(scope, `${props.name.charAt(0).toUpperCase()}${props.name.slice(1)} timed out`, {
+    parameters: { Error: 'ReversePathNotReady', Cause: props.timeoutCause },
+    resultPath: '$.error',
+  }).next(toolkit.failAt(`Wait for ${props.name}`));
+  const finished = new Choice(scope, `${props.name.charAt(0).toUpperCase()}${props.name.slice(1)} finished?`)
+    .when(props.done, props.next)
+    .when(Condition.numberGreaterThanEquals(`${countPath}.value`, props.maxChecks), timedOut)
+    .otherwise(new Wait(scope, `Wait for ${props.name}`, { time: WaitTime.duration(props.interval) }).next(count).next(props.check));
+  props.check.next(finished);
+  return start.next(props.check);
 }

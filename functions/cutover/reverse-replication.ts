@@ -7,7 +7,7 @@ import {
   type ReplicationTask,
 } from '@aws-sdk/client-database-migration-service';
 import { describeReplicationTask } from '../shared/dms';
-import { NothingToRollBack, ReversePathNotReady, TaskInUnexpectedState } from '../shared/errors';
+import { NothingToRollBack, TaskInUnexpectedState } from '../shared/errors';
 import { logger } from '../shared/logger';
 import { migrationSlug, type MigrationConfig } from '../shared/migration-input';
 import { testConnections, type EndpointConnection } from '../test-connections/test-connections';
@@ -30,6 +30,8 @@ export interface ReversePath {
   connections: { status: 'successful' | 'testing'; endpoints: EndpointConnection[] };
   /** The task does not exist yet: preparing creates it (a dry run only says so). */
   wouldCreateTask?: boolean;
+  /** The task exists, is not running and both endpoints passed their tests: the workflow waits for this. */
+  ready: boolean;
 }
 
 function reverseEndpoints(config: MigrationConfig): { reverseSourceEndpointArn: string; reverseTargetEndpointArn: string } {
@@ -70,8 +72,8 @@ export function reverseTableMappings(forwardMappings: string | undefined): strin
 
 /**
  * Creates the reverse task if it does not exist and, when `startTests`, tests both reverse endpoints. Later
- * calls only read: ReversePathNotReady while DMS is still creating the task or testing, which the workflow
- * retries. In a dry run nothing is created or tested; the answer says what would be.
+ * calls only read, and the workflow waits between them until `ready` (DMS takes a minute or two to create
+ * a task and test endpoints). In a dry run nothing is created or tested; the answer says what would be.
  */
 export async function prepareReversePath(dms: DatabaseMigrationServiceClient, config: MigrationConfig, startTests: boolean): Promise<ReversePath> {
   const endpoints = reverseEndpoints(config);
@@ -93,11 +95,7 @@ export async function prepareReversePath(dms: DatabaseMigrationServiceClient, co
     );
     logger.info('Reverse replication task created', { taskArn: created.ReplicationTask?.ReplicationTaskArn });
   }
-  const path = await readReversePath(dms, config, startTests && !dryRun);
-  if (!dryRun && !startTests && (path.taskStatus === 'creating' || path.connections.status === 'testing')) {
-    throw new ReversePathNotReady(`Reverse replication is not ready yet: task "${path.taskStatus}", endpoint tests "${path.connections.status}"`);
-  }
-  return path;
+  return readReversePath(dms, config, startTests && !dryRun);
 }
 
 /** The reverse task and its endpoints' connection tests as DMS reports them; starts the tests when asked. */
@@ -109,11 +107,13 @@ export async function readReversePath(dms: DatabaseMigrationServiceClient, confi
     { sourceEndpointArn: endpoints.reverseSourceEndpointArn, targetEndpointArn: endpoints.reverseTargetEndpointArn, replicationInstanceArn: config.replicationInstanceArn },
     startTests,
   );
-  return {
+  const path: ReversePath = {
     taskStatus: task?.Status ?? 'not created',
     connections: { status: connections.status, endpoints: connections.connections },
+    ready: false,
     ...(task?.ReplicationTaskArn ? { taskArn: task.ReplicationTaskArn } : { wouldCreateTask: true }),
   };
+  return { ...path, ready: reversePathBlockers(path).length === 0 };
 }
 
 /** Why the way back is not ready, for the gate; empty when it is. */
@@ -138,19 +138,15 @@ export async function startReverseReplication(dms: DatabaseMigrationServiceClien
 
 /**
  * `complete`: ends the way back. The task is stopped first (DMS refuses to delete a running task), then
- * deleted; a task already gone is what we want.
+ * deleted on a later call: `removed: false` asks the workflow to wait and call again. A task already gone is
+ * what we want.
  */
 export async function removeReversePath(dms: DatabaseMigrationServiceClient, config: MigrationConfig): Promise<{ taskArn?: string; removed: boolean; taskStatus: string }> {
   const task = await findReverseTask(dms, config);
-  if (!task?.ReplicationTaskArn) return { removed: false, taskStatus: 'not found' };
+  if (!task?.ReplicationTaskArn) return { removed: true, taskStatus: 'not found' };
   const taskArn = task.ReplicationTaskArn;
-  if (task.Status === 'running' || task.Status === 'starting') {
-    await stopTask(dms, taskArn);
-    throw new ReversePathNotReady(`The reverse replication task is stopping; it is deleted once stopped`);
-  }
-  if (task.Status === 'stopping' || task.Status === 'deleting') {
-    throw new ReversePathNotReady(`The reverse replication task is "${task.Status}"`);
-  }
+  if (task.Status === 'running' || task.Status === 'starting') return { taskArn, removed: false, taskStatus: await stopTask(dms, taskArn) };
+  if (task.Status === 'stopping' || task.Status === 'deleting') return { taskArn, removed: task.Status === 'deleting', taskStatus: task.Status };
   const deleted = await dms.send(new DeleteReplicationTaskCommand({ ReplicationTaskArn: taskArn }));
   return { taskArn, removed: true, taskStatus: deleted.ReplicationTask?.Status ?? 'deleting' };
 }

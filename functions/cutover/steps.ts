@@ -211,6 +211,6 @@ export async function completeStep(
   }
   if (soakOnly || config.cutover.dryRun) return { soakEndedAt: soakEndsAt.toISOString(), removed: false, taskStatus: 'not changed yet' };
   const removal = await removeReversePath(clients.dms, config);
-  await saveCutoverRecord(clients.dynamoDb, settings.tokenTableName, { ...record, completedAt: now().toISOString() });
+  if (removal.removed) await saveCutoverRecord(clients.dynamoDb, settings.tokenTableName, { ...record, completedAt: now().toISOString() });
   return { soakEndedAt: soakEndsAt.toISOString(), removed: removal.removed, taskStatus: removal.taskStatus };
 }

@@ -40,6 +40,11 @@ export const notificationEventSchema = z.discriminatedUnion('kind', [
     kind: z.literal('approval-request'),
     details: z.object({ reviewUrl: z.url(), expiresAt: z.string(), summary: z.optional(z.string()) }),
   }),
+  z.object({
+    ...common,
+    kind: z.literal('approval-reminder'),
+    details: z.object({ reviewUrl: z.url(), requestedAt: z.string(), expiresAt: z.string(), summary: z.optional(z.string()) }),
+  }),
   z.object({ ...common, kind: z.literal('approval-timeout'), details: z._default(loose, {}) }),
   z.object({ ...common, kind: z.literal('approval-rejected'), details: z.object({ error: z.object({ Error: z.string(), Cause: z.optional(z.string()) }) }) }),
   z.object({ ...common, kind: z.literal('cut-over'), details: z.object({ cutover: loose }) }),
@@ -90,7 +95,7 @@ export const NEXT_STEPS: Record<string, string> = {
   CatchUpTimedOut:
     'The source is writable again and nothing was switched. Check the replication task (running? CDC latency?) and that the heartbeat table is in its table mappings, then run again.',
   MigrationLocked: 'Another execution of this migration is running (named above). Wait for it to finish, or stop it in the console, then run again.',
-  ReversePathNotReady: 'DMS did not finish creating or testing the reverse replication task in time. Check it in the DMS console, then run again.',
+  ReversePathNotReady: 'DMS did not finish creating or testing the reverse replication task (or stopping it, for complete) in time. Check it in the DMS console, then run again.',
   NothingToRollBack: 'There is no cutover (or no reverse replication) on record for this migration. Check the mode in the input.',
   AwsServiceUnavailable: 'AWS kept throttling or failing after several retries. Wait a few minutes, then run the migration again.',
   'States.Timeout': 'A step ran past its time limit. Check the step in the execution history, then run the migration again.',
@@ -200,6 +205,18 @@ function template(event: NotificationEvent): { subject: string; lines: string[] 
           '',
           `Review and decide: ${event.details.reviewUrl}`,
           `The request expires at ${event.details.expiresAt}. Until someone approves, replication keeps running and nothing is cut over.`,
+        ],
+      };
+    case 'approval-reminder':
+      return {
+        subject: 'cutover approval still waiting',
+        lines: [
+          'Phase: waiting for cutover approval',
+          `Nobody has decided on the cutover requested at ${event.details.requestedAt}.`,
+          ...(event.details.summary ? [event.details.summary] : []),
+          '',
+          `Review and decide: ${event.details.reviewUrl}`,
+          `The request expires at ${event.details.expiresAt}; then the workflow ends without cutover and replication keeps running.`,
         ],
       };
     case 'approval-timeout':

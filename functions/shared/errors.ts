@@ -113,11 +113,6 @@ export class MigrationLocked extends MigrationError {
   }
 }
 
-/** The reverse replication task is still being created or its endpoints are still being tested: try again shortly. */
-export class ReversePathNotReady extends MigrationError {
-  override readonly name = 'ReversePathNotReady';
-}
-
 /** A rollback or complete was asked for, but there is no cutover (or no reverse replication) to act on. */
 export class NothingToRollBack extends MigrationError {
   override readonly name = 'NothingToRollBack';

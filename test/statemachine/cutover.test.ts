@@ -284,7 +284,7 @@ function afterCutover(aws: LocalAws): void {
     Status: 'running',
   };
   const describe = () => ({ ReplicationTasks: [reverse] });
-  aws.dms.on(DescribeReplicationTasksCommand, { Filters: [{ Name: 'replication-task-id', Values: [reverse.ReplicationTaskIdentifier] }] }).callsFake(describe);
+  aws.dms.on(DescribeReplicationTasksCommand, { Filters: [{ Name: 'replication-task-id', Values: [reverseTaskIdentifier('Orders to Aurora')] }] }).callsFake(describe);
   aws.dms.on(DescribeReplicationTasksCommand, { Filters: [{ Name: 'replication-task-arn', Values: [REVERSE_TASK_ARN] }] }).callsFake(describe);
   aws.dms.on(StopReplicationTaskCommand, { ReplicationTaskArn: REVERSE_TASK_ARN }).callsFake(() => {
     aws.dmsActions.push('StopReplicationTask reverse');

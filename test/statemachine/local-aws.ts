@@ -23,6 +23,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { CreateDBClusterSnapshotCommand, DescribeDBClustersCommand, RDSClient } from '@aws-sdk/client-rds';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { DescribeExecutionCommand, SFNClient, SendTaskFailureCommand, SendTaskSuccessCommand, TaskTimedOut } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetParameterCommand, ParameterNotFound, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
@@ -39,6 +40,11 @@ export interface Scenario {
   sourceConnection: 'successful' | 'failed';
   /** Full-load progress steps reported by DMS, each followed by a DMS event (unless events are missed). */
   progressSteps: number[];
+  /**
+   * Progress steps one full-load wait lasts before its safety-net timeout fires, for long simulated loads
+   * (e.g. 8 quarter-hourly checks in 2 hours). @default all remaining steps
+   */
+  progressStepsPerWait?: number;
   dmsEventsMissed: boolean;
   /** A table that goes into "Table error" during the load. */
   erroredTable?: string;
@@ -285,7 +291,7 @@ export class LocalAws {
     });
 
     const secrets = mockClient(SecretsManagerClient);
-    secrets.on(GetSecretValueCommand).callsFake((input) => ({ SecretString: this.scenario.databaseSecrets?.[input.SecretId] ?? SIGNING_KEY }));
+    secrets.on(GetSecretValueCommand).callsFake(async (input) => ({ SecretString: this.scenario.databaseSecrets?.[input.SecretId] ?? SIGNING_KEY }));
 
     const sfn = mockClient(SFNClient);
     const settle = (taskToken: string) => {
@@ -305,7 +311,11 @@ export class LocalAws {
       return {};
     });
 
-    this.stubs.push(rds, cloudWatch, ssm, sns, secrets, sfn, this.fakeDynamoDb());
+    // The approval reminder's one-time schedule: created, never fired within a local run.
+    const scheduler = mockClient(SchedulerClient);
+    scheduler.on(CreateScheduleCommand).callsFake((input) => ({ ScheduleArn: `arn:aws:scheduler:eu-west-1:123456789012:schedule/${input.GroupName}/${input.Name}` }));
+
+    this.stubs.push(rds, cloudWatch, ssm, sns, secrets, sfn, scheduler, this.fakeDynamoDb());
   }
 
   /** A table that keeps items by `pk` and evaluates the few expressions the functions write. */

@@ -29,6 +29,10 @@ Object.assign(process.env, {
   APPROVAL_KEY_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:approval-key-AbCdEf',
   APPROVAL_BASE_URL: 'https://approvals.example.com/review',
   APPROVAL_TIMEOUT_SECONDS: '86400',
+  APPROVAL_REMINDER_AFTER_SECONDS: '14400',
+  APPROVAL_REMINDER_SCHEDULE_GROUP: 'OrdersMigration-approval-reminders',
+  APPROVAL_REMINDER_FUNCTION_ARN: 'arn:aws:lambda:eu-west-1:123456789012:function:OrdersMigration-ApprovalReminder',
+  APPROVAL_REMINDER_ROLE_ARN: 'arn:aws:iam::123456789012:role/OrdersMigration-ApprovalReminderScheduler',
 });
 
 type Handler = (event: unknown) => Promise<unknown>;
@@ -44,7 +48,13 @@ export interface WorkflowRun {
   /** The `kind` of every SNS notification, in order. */
   notifications: string[];
   aws: LocalAws;
+  /** The runner's event log, for counting what the service would record (see history-events.ts). */
+  events: ExecutionEvent[];
+  /** When the DMS event that ended a full-load wait reached the watcher (ms since the epoch). */
+  fullLoadEventAt?: number;
 }
+
+export type ExecutionEvent = { type: string; timestamp: number; state?: { name: string; type: string }; [field: string]: unknown };
 
 /**
  * Executes the synthesized definition with aws-local-stepfunctions. Every Lambda task runs the real handler
@@ -63,14 +73,17 @@ export async function runWorkflow(
     const handlers = await loadHandlers(Object.values(synthesized.taskPhases));
     const remainingProgress = [...scenario.progressSteps];
     let tokens = 0;
+    let fullLoadEventAt: number | undefined;
 
     const fullLoadWait = async (taskInput: { Payload: Record<string, unknown> }) => {
       const taskToken = `full-load-token-${++tokens}`;
       const result = aws.waitForToken(taskToken);
       await invoke(handlers['await-full-load'], { ...taskInput.Payload, taskToken });
-      while (!aws.tokenSettled(taskToken) && remainingProgress.length > 0) {
+      for (let step = 0; !aws.tokenSettled(taskToken) && remainingProgress.length > 0 && step < (scenario.progressStepsPerWait ?? Infinity); step++) {
         aws.advanceFullLoad(remainingProgress.shift() as number);
+        const eventAt = Date.now();
         if (!scenario.dmsEventsMissed) await invoke(handlers['full-load-watcher'], DMS_TASK_EVENT);
+        if (aws.tokenSettled(taskToken)) fullLoadEventAt = eventAt;
       }
       if (!aws.tokenSettled(taskToken)) {
         aws.expireToken(taskToken);
@@ -85,11 +98,24 @@ export async function runWorkflow(
       return { decision: 'approved', decidedBy: 'dba@example.com', decidedAt: '2026-11-24T12:00:00.000Z' };
     };
 
+    // A definition without the event-driven wait (a polling loop, for comparison) sees DMS move on between polls.
+    const pollingOnly = !Object.values(synthesized.taskPhases).includes('await-full-load');
+    const poll = async (event: unknown) => {
+      if (remainingProgress.length > 0) aws.advanceFullLoad(remainingProgress.shift() as number);
+      return invoke(handlers['check-progress'], event);
+    };
+
     type LocalHandler = (taskInput: never) => Promise<unknown>;
     const taskResourceLocalHandlers: Record<string, LocalHandler> = {};
     for (const [stateName, phase] of Object.entries(synthesized.taskPhases)) {
       const run: LocalHandler =
-        phase === 'await-full-load' ? fullLoadWait : phase === 'request-approval' ? approval : (event: unknown) => invoke(handlers[phase], event);
+        phase === 'await-full-load'
+          ? fullLoadWait
+          : phase === 'request-approval'
+            ? approval
+            : phase === 'check-progress' && pollingOnly
+              ? poll
+              : (event: unknown) => invoke(handlers[phase], event);
       taskResourceLocalHandlers[stateName] = run;
     }
     const states = Object.entries(synthesized.definition.States);
@@ -109,10 +135,9 @@ export async function runWorkflow(
       },
     });
 
-    type EventLog = { type: string; [field: string]: unknown };
-    const events: EventLog[] = [];
+    const events: ExecutionEvent[] = [];
     const collecting = (async () => {
-      for await (const event of execution.eventLogs) events.push(event as unknown as EventLog);
+      for await (const event of execution.eventLogs) events.push(event as unknown as ExecutionEvent);
     })();
     let output: Record<string, unknown> | undefined;
     try {
@@ -130,6 +155,8 @@ export async function runWorkflow(
       retries: retriesIn(events),
       notifications: aws.notifications.map((notification) => notification.kind),
       aws,
+      events,
+      fullLoadEventAt,
     };
   } finally {
     aws.restore();

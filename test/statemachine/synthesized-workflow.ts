@@ -14,6 +14,7 @@ export const DEPLOYMENT = {
   region: 'eu-west-1',
   notificationEmails: ['dba@example.com'],
   approvalPageUrl: 'https://approvals.example.com/review',
+  monitoring: { replicationInstanceIdentifier: 'orders-replication' },
   migration: migrationInput(),
 };
 
@@ -22,10 +23,7 @@ export const DEPLOYMENT = {
  * function folder whose handler it runs. Bundling is skipped: only the definition is wanted here.
  */
 export function synthesizeWorkflow(deployment: unknown = DEPLOYMENT): { definition: AslDefinition; taskPhases: Record<string, string>; template: Template } {
-  const config = deploymentConfigSchema.parse(deployment);
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  const stack = new MigrationStack(app, config.stackName, { config, env: { account: config.account, region: config.region } });
-  const template = Template.fromStack(stack);
+  const { stack, template } = buildStack(deployment);
 
   const phaseByLogicalId = new Map<string, string>();
   for (const [name, fn] of Object.entries(stack.orchestrator.functions)) {
@@ -43,6 +41,14 @@ export function synthesizeWorkflow(deployment: unknown = DEPLOYMENT): { definiti
     taskPhases[stateName] = phase;
   }
   return { definition, taskPhases, template };
+}
+
+/** The stack as `cdk synth` builds it from a deployment config, without bundling the functions. */
+export function buildStack(deployment: unknown = DEPLOYMENT): { app: App; stack: MigrationStack; template: Template } {
+  const config = deploymentConfigSchema.parse(deployment);
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new MigrationStack(app, config.stackName, { config, env: { account: config.account, region: config.region } });
+  return { app, stack, template: Template.fromStack(stack) };
 }
 
 /** validateInput -> validate-input */
