@@ -8,6 +8,8 @@ import { startThrowawayMariadb, type ThrowawayMariadb } from '../../local/throwa
  * Source and target are two throwaway MariaDB servers; the target is a native replica of the source, a
  * stand-in for DMS CDC that applies the binlog in commit order the same way.
  */
+// Two servers start beside the rest of the suite on a 2-core machine.
+jest.setTimeout(30_000);
 const SCHEMA = 'orders';
 let source: ThrowawayMariadb;
 let target: ThrowawayMariadb;

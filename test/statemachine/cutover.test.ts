@@ -1,4 +1,12 @@
-import { DescribeReplicationTasksCommand, StopReplicationTaskCommand, type ReplicationTask } from '@aws-sdk/client-database-migration-service';
+import {
+  CreateReplicationTaskCommand,
+  DeleteReplicationTaskCommand,
+  DescribeReplicationTasksCommand,
+  ResourceNotFoundFault,
+  StartReplicationTaskCommand,
+  StopReplicationTaskCommand,
+  type ReplicationTask,
+} from '@aws-sdk/client-database-migration-service';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Connection, RowDataPacket } from 'mysql2/promise';
 import { HEARTBEAT_TABLE, heartbeatTableDdl } from '../../functions/cutover/catch-up';
@@ -7,7 +15,7 @@ import { readReadOnlySettings } from '../../functions/cutover/write-freeze';
 import type { MigrationInput } from '../../functions/shared/migration-input';
 import { connectMysql } from '../../functions/shared/mysql';
 import { startThrowawayMariadb, type ThrowawayMariadb } from '../../local/throwaway-mariadb';
-import { REPLICATION_INSTANCE_ARN, migrationInput } from '../fixtures/migration';
+import { migrationInput } from '../fixtures/migration';
 import { HAPPY_PATH, type LocalAws, type Scenario } from './local-aws';
 import { runWorkflow, type WorkflowRun } from './run-workflow';
 import { synthesizeWorkflow } from './synthesized-workflow';
@@ -221,6 +229,59 @@ describe('lossless cutover, executed locally against real MariaDB', () => {
     expect(result.aws.dmsActions).toEqual([]);
   });
 
+  it('with a way back: prepares and tests the reverse task before the freeze, starts it at the target binlog position read at the switch', async () => {
+    const result = await runWorkflow(synthesized, scenario({ prepare: (aws) => fakeReverseTask(aws) }), input({ rollback: REVERSE }));
+    expect(result.status).toBe('SUCCEEDED');
+    const prepared = result.states.indexOf('Prepare reverse replication');
+    expect(result.states.slice(prepared, prepared + 4)).toEqual(['Prepare reverse replication', 'Start counting reverse replication checks', 'Check reverse replication', 'Reverse replication finished?']);
+    expect(result.states.indexOf('Freeze source writes')).toBeGreaterThan(prepared);
+    expect(result.states.slice(-6)).toEqual(['Keep the way back open?', 'Start reverse replication', 'Report: Start reverse replication', 'Notify cut over', 'Release run lock after cutover', 'Migration complete']);
+    const { binlogPosition } = result.output?.switched as { binlogPosition: string };
+    expect(binlogPosition).toMatch(/^binlog\.\d{6}:\d+$/);
+    expect(result.aws.dmsActions.filter((action) => action.includes('reverse') || action.startsWith('Create'))).toEqual([
+      'CreateReplicationTask cdc target->source',
+      `StartReplicationTask reverse at ${binlogPosition}`,
+    ]);
+    expect(result.aws.dmsActions.indexOf('StopReplicationTask')).toBeLessThan(result.aws.dmsActions.indexOf(`StartReplicationTask reverse at ${binlogPosition}`));
+    expect(unmarshall(result.aws.items.get('cutover#orders-to-aurora') ?? {})).toMatchObject({ reverseStartPosition: binlogPosition });
+    // MariaDB has no super_read_only: the source stays read_only, which the reverse task's privileged user passes.
+    expect(await readReadOnlySettings(sourceAdmin)).toEqual({ readOnly: 'ON' });
+  });
+
+  it('complete: after the soak and an approval, stops and then deletes the reverse task', async () => {
+    const result = await runWorkflow(
+      synthesized,
+      scenario({ prepare: (aws) => afterCutover(aws) }),
+      input({ mode: 'complete', rollback: { ...REVERSE, soakMinutes: 60 } }),
+    );
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.states.slice(2)).toEqual([
+      'What to run?',
+      'Check the soak time is over',
+      'Ask to end the way back',
+      'Start counting reverse task removal checks',
+      'End the way back',
+      'Reverse task removal finished?',
+      'Wait for reverse task removal',
+      'Count reverse task removal checks',
+      'End the way back',
+      'Reverse task removal finished?',
+      'Report: way back removed',
+      'Release run lock after complete',
+      'Way back removed',
+    ]);
+    expect(result.aws.dmsActions).toEqual(['StopReplicationTask reverse', 'DeleteReplicationTask reverse']);
+    expect(unmarshall(result.aws.items.get('cutover#orders-to-aurora') ?? {})).toMatchObject({ completedAt: expect.any(String) });
+  });
+
+  it('complete refuses before the soak time is over, without asking anyone', async () => {
+    const result = await runWorkflow(synthesized, scenario({ prepare: (aws) => afterCutover(aws) }), input({ mode: 'complete', rollback: { ...REVERSE, soakMinutes: 43200 } }));
+    expect(result.status).toBe('FAILED');
+    expect(result.states).not.toContain('Ask to end the way back');
+    expect(failure(result)).toMatchObject({ message: expect.stringContaining('the soak time after the cutover runs until 2026-12-24T23:00:00.000Z') });
+    expect(result.aws.dmsActions).toEqual([]);
+  });
+
   it('rollback: freezes the target, proves the old source caught up, switches back and restores writes on the source', async () => {
     // As after a cutover: the source frozen, the cutover on record, the reverse task replicating.
     await sourceAdmin.query('SET GLOBAL read_only = ON');
@@ -273,23 +334,44 @@ function afterCutover(aws: LocalAws): void {
       reverseStartPosition: 'binlog.000001:4',
     }),
   );
-  const reverse: ReplicationTask = {
-    ReplicationTaskIdentifier: reverseTaskIdentifier('Orders to Aurora'),
-    ReplicationTaskArn: REVERSE_TASK_ARN,
-    SourceEndpointArn: REVERSE.reverseSourceEndpointArn,
-    TargetEndpointArn: REVERSE.reverseTargetEndpointArn,
-    ReplicationInstanceArn: REPLICATION_INSTANCE_ARN,
-    MigrationType: 'cdc',
-    TableMappings: MAPPINGS,
-    Status: 'running',
+  fakeReverseTask(aws, 'running');
+}
+
+/**
+ * The reverse DMS task as DMS treats it: not found until created, created `ready`, started at a CDC
+ * position, stopped, deleted. Each change is recorded in dmsActions.
+ */
+function fakeReverseTask(aws: LocalAws, initialStatus?: string): void {
+  const identifier = reverseTaskIdentifier('Orders to Aurora');
+  let reverse: ReplicationTask | undefined = initialStatus
+    ? { ReplicationTaskIdentifier: identifier, ReplicationTaskArn: REVERSE_TASK_ARN, MigrationType: 'cdc', TableMappings: MAPPINGS, Status: initialStatus }
+    : undefined;
+  const describe = () => {
+    if (!reverse) throw new ResourceNotFoundFault({ message: 'No replication tasks found', $metadata: {} });
+    return { ReplicationTasks: [reverse] };
   };
-  const describe = () => ({ ReplicationTasks: [reverse] });
-  aws.dms.on(DescribeReplicationTasksCommand, { Filters: [{ Name: 'replication-task-id', Values: [reverseTaskIdentifier('Orders to Aurora')] }] }).callsFake(describe);
+  aws.dms.on(DescribeReplicationTasksCommand, { Filters: [{ Name: 'replication-task-id', Values: [identifier] }] }).callsFake(describe);
   aws.dms.on(DescribeReplicationTasksCommand, { Filters: [{ Name: 'replication-task-arn', Values: [REVERSE_TASK_ARN] }] }).callsFake(describe);
+  aws.dms.on(CreateReplicationTaskCommand).callsFake((input) => {
+    aws.dmsActions.push(`CreateReplicationTask ${input.MigrationType} ${input.SourceEndpointArn === REVERSE.reverseSourceEndpointArn ? 'target->source' : '?'}`);
+    reverse = { ReplicationTaskIdentifier: input.ReplicationTaskIdentifier, ReplicationTaskArn: REVERSE_TASK_ARN, MigrationType: input.MigrationType, TableMappings: input.TableMappings, Status: 'ready' };
+    return { ReplicationTask: { ...reverse, Status: 'creating' } };
+  });
+  aws.dms.on(StartReplicationTaskCommand, { ReplicationTaskArn: REVERSE_TASK_ARN }).callsFake((input) => {
+    aws.dmsActions.push(`StartReplicationTask reverse at ${input.CdcStartPosition}`);
+    reverse = { ...(reverse as ReplicationTask), Status: 'running' };
+    return { ReplicationTask: { ...reverse, Status: 'starting' } };
+  });
   aws.dms.on(StopReplicationTaskCommand, { ReplicationTaskArn: REVERSE_TASK_ARN }).callsFake(() => {
     aws.dmsActions.push('StopReplicationTask reverse');
-    reverse.Status = 'stopped';
+    reverse = { ...(reverse as ReplicationTask), Status: 'stopped' };
     return { ReplicationTask: { ...reverse, Status: 'stopping' } };
+  });
+  aws.dms.on(DeleteReplicationTaskCommand, { ReplicationTaskArn: REVERSE_TASK_ARN }).callsFake(() => {
+    aws.dmsActions.push('DeleteReplicationTask reverse');
+    const deleted = { ...(reverse as ReplicationTask), Status: 'deleting' };
+    reverse = undefined;
+    return { ReplicationTask: deleted };
   });
 }
 
