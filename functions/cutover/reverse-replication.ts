@@ -7,7 +7,7 @@ import {
   type ReplicationTask,
 } from '@aws-sdk/client-database-migration-service';
 import { describeReplicationTask } from '../shared/dms';
-import { NothingToRollBack, TaskInUnexpectedState } from '../shared/errors';
+import { ConnectionTestFailed, NothingToRollBack, TaskInUnexpectedState } from '../shared/errors';
 import { logger } from '../shared/logger';
 import { migrationSlug, type MigrationConfig } from '../shared/migration-input';
 import { testConnections, type EndpointConnection } from '../test-connections/test-connections';
@@ -26,8 +26,8 @@ export function reverseTaskIdentifier(migrationName: string): string {
 export interface ReversePath {
   taskArn?: string;
   taskStatus: string;
-  /** `testing` until DMS has tested both reverse endpoints. */
-  connections: { status: 'successful' | 'testing'; endpoints: EndpointConnection[] };
+  /** `testing` until DMS has tested both reverse endpoints; `failed` (dry run only: otherwise an error) with DMS's words. */
+  connections: { status: 'successful' | 'testing' | 'failed'; endpoints: EndpointConnection[]; problem?: string };
   /** The task does not exist yet: preparing creates it (a dry run only says so). */
   wouldCreateTask?: boolean;
   /** The task exists, is not running and both endpoints passed their tests: the workflow waits for this. */
@@ -102,18 +102,33 @@ export async function prepareReversePath(dms: DatabaseMigrationServiceClient, co
 export async function readReversePath(dms: DatabaseMigrationServiceClient, config: MigrationConfig, startTests = false): Promise<ReversePath> {
   const endpoints = reverseEndpoints(config);
   const task = await findReverseTask(dms, config);
-  const connections = await testConnections(
-    dms,
-    { sourceEndpointArn: endpoints.reverseSourceEndpointArn, targetEndpointArn: endpoints.reverseTargetEndpointArn, replicationInstanceArn: config.replicationInstanceArn },
-    startTests,
-  );
   const path: ReversePath = {
     taskStatus: task?.Status ?? 'not created',
-    connections: { status: connections.status, endpoints: connections.connections },
+    connections: await reverseConnections(dms, config, endpoints, startTests),
     ready: false,
     ...(task?.ReplicationTaskArn ? { taskArn: task.ReplicationTaskArn } : { wouldCreateTask: true }),
   };
   return { ...path, ready: reversePathBlockers(path).length === 0 };
+}
+
+async function reverseConnections(
+  dms: DatabaseMigrationServiceClient,
+  config: MigrationConfig,
+  endpoints: { reverseSourceEndpointArn: string; reverseTargetEndpointArn: string },
+  startTests: boolean,
+): Promise<ReversePath['connections']> {
+  try {
+    const result = await testConnections(
+      dms,
+      { sourceEndpointArn: endpoints.reverseSourceEndpointArn, targetEndpointArn: endpoints.reverseTargetEndpointArn, replicationInstanceArn: config.replicationInstanceArn },
+      startTests,
+    );
+    return { status: result.status, endpoints: result.connections };
+  } catch (error) {
+    // A dry run reports an untested or failing endpoint; a real run stops on it.
+    if (!(error instanceof ConnectionTestFailed) || !config.cutover.dryRun) throw error;
+    return { status: 'failed', endpoints: [], problem: error.message };
+  }
 }
 
 /** Why the way back is not ready, for the gate; empty when it is. */
@@ -121,7 +136,7 @@ export function reversePathBlockers(path: ReversePath): string[] {
   const blockers: string[] = [];
   if (!path.taskArn) blockers.push('the reverse replication task does not exist yet');
   else if (path.taskStatus !== 'ready' && path.taskStatus !== 'stopped') blockers.push(`the reverse replication task is "${path.taskStatus}", not ready to start`);
-  if (path.connections.status !== 'successful') blockers.push('the reverse endpoints have not passed their connection tests');
+  if (path.connections.status !== 'successful') blockers.push(`the reverse endpoints have not passed their connection tests${path.connections.problem ? `: ${path.connections.problem}` : ''}`);
   return blockers;
 }
 

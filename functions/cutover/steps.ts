@@ -169,10 +169,11 @@ export async function switchStep(
  */
 async function switchBack(clients: CutoverStepClients, settings: StepSettings, config: MigrationConfig, now: () => Date): Promise<SwitchStep> {
   const record = await loadCutoverRecord(clients.dynamoDb, settings.tokenTableName, config.migrationName);
-  const sourceAddress = config.database ? await credentialsOf(clients, config, 'source') : undefined;
+  const stopTaskArn = await replicatingTaskArn(clients, config);
+  const sourceAddress = !record.previousEndpoint && config.database ? await credentialsOf(clients, config, 'source') : undefined;
   const endpoint = record.previousEndpoint ?? (sourceAddress ? `${sourceAddress.host}:${sourceAddress.port}` : undefined);
   if (!endpoint) throw new NothingToRollBack('The cutover record has no earlier endpoint and the input no source database: nothing to switch back to');
-  const switched = await switchOver(clients, config, { stopTaskArn: await replicatingTaskArn(clients, config), endpoint, snapshot: false }, now);
+  const switched = await switchOver(clients, config, { stopTaskArn, endpoint, snapshot: false }, now);
   const beforeFreeze = record.sourceReadOnlyBeforeFreeze;
   const sourceWritesRestored = beforeFreeze && config.database ? await onSide(clients, config, 'source', (connection) => restoreWrites(connection, beforeFreeze)) : undefined;
   await saveCutoverRecord(clients.dynamoDb, settings.tokenTableName, { ...record, rolledBackAt: switched.completedAt });

@@ -1,4 +1,5 @@
 import type { Connection, RowDataPacket } from 'mysql2/promise';
+import { binlogEnabled, readBinlogPosition } from '../../functions/cutover/binlog';
 import { HEARTBEAT_TABLE, heartbeatTableDdl, heartbeatTableExists, proveCatchUp, waitForMarker } from '../../functions/cutover/catch-up';
 import { freezeWrites, listSessionsHoldingWrites, readReadOnlySettings, restoreWrites } from '../../functions/cutover/write-freeze';
 import { connectMysql } from '../../functions/shared/mysql';
@@ -161,5 +162,14 @@ describe('catch-up proof (real MariaDB, native replica standing in for DMS CDC)'
 
   it('waitForMarker reports a marker that never arrives', async () => {
     await expect(waitForMarker(replica, SCHEMA, 'never-written', 0)).resolves.toBe(false);
+  });
+});
+
+describe('binlog position for the reverse task (real MariaDB)', () => {
+  it('reads file:position where the binary log is on, and refuses plainly where it is off', async () => {
+    await expect(binlogEnabled(admin)).resolves.toBe(true);
+    await expect(readBinlogPosition(admin)).resolves.toMatch(/^binlog\.\d{6}:\d+$/);
+    await expect(binlogEnabled(replica)).resolves.toBe(false);
+    await expect(readBinlogPosition(replica)).rejects.toMatchObject({ name: 'TaskInUnexpectedState', message: expect.stringContaining('The target has no binary log') });
   });
 });
