@@ -55,17 +55,15 @@ export function cutoverSequence(scope: Construct, toolkit: WorkflowToolkit, prop
     return task;
   };
 
-  // Gate: independent validation results are optional input from an earlier step.
+  // Gate: the independent data comparison's results are optional input from earlier steps (statemachine/
+  // database-checks.ts): the recheck right before cutover when it ran, else the comparison after DMS validation.
   const gateName = name('Gate');
   const gate = caught(invoke(gateName, 'gate', { 'independentValidation.$': '$.gateInputs.independentValidation' }, '$.gate'), gateName);
+  const takeResults = (stateName: string, path: string) =>
+    new Pass(scope, name(stateName), { parameters: { 'independentValidation.$': path }, resultPath: '$.gateInputs' }).next(gate);
   const gateInputs = new Choice(scope, name('Independent validation ran?'))
-    .when(
-      Condition.isPresent('$.independentValidation'),
-      new Pass(scope, name('Take independent validation results'), {
-        parameters: { 'independentValidation.$': '$.independentValidation' },
-        resultPath: '$.gateInputs',
-      }).next(gate),
-    )
+    .when(Condition.isPresent('$.dataRecheck'), takeResults('Take the data recheck results', '$.dataRecheck'))
+    .when(Condition.isPresent('$.dataComparison'), takeResults('Take the data comparison results', '$.dataComparison'))
     .otherwise(new Pass(scope, name('No independent validation results'), { result: Result.fromObject({ independentValidation: null }), resultPath: '$.gateInputs' }).next(gate));
 
   const freezeName = name(`Freeze ${frozenSide} writes`);

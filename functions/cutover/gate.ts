@@ -20,7 +20,7 @@ export interface DatabaseProbe {
   targetBinlogEnabled: boolean;
 }
 
-/** Independent validation results another step leaves in the state (`$.independentValidation`), when enabled. */
+/** The independent data comparison's summary (`$.dataRecheck` or `$.dataComparison`), when it ran. */
 export interface IndependentValidation {
   outcome: string;
   [detail: string]: unknown;
@@ -50,14 +50,18 @@ export interface GateReport {
   reversePath?: ReversePath;
 }
 
+/** A comparison that found differences fails its own step (DataMismatch); only a match reaches the gate clean. */
+const CLEAN_COMPARISONS: ReadonlySet<string> = new Set(['match']);
+
 /** Every reason the gate refuses, in words an operator can act on. */
 export function gateBlockers(facts: GateFacts, config: MigrationConfig): string[] {
   const blockers = cutoverBlockers(facts, { ...config.cutover });
   if (facts.suspendedTables.length > 0) blockers.push(`tables suspended or cancelled: ${facts.suspendedTables.join(', ')}`);
-  if (facts.independentValidation && facts.independentValidation.outcome !== 'passed') {
-    blockers.push(`independent validation is "${facts.independentValidation.outcome}", not passed`);
+  if (facts.independentValidation && !CLEAN_COMPARISONS.has(facts.independentValidation.outcome)) {
+    blockers.push(`independent validation is "${facts.independentValidation.outcome}", not a match`);
   }
-  if (facts.database) {
+  // A full-load task carries no marker: writes stopped before the load, so there is nothing to prove.
+  if (facts.database && facts.migrationType !== 'full-load') {
     const schema = config.database?.schemas[0] ?? '?';
     if (!facts.database.heartbeatOnSource) blockers.push(`the heartbeat table ${schema}.${HEARTBEAT_TABLE} does not exist on the source (create it, see README)`);
     if (!facts.database.heartbeatOnTarget) blockers.push(`the heartbeat table ${schema}.${HEARTBEAT_TABLE} does not exist on the target: it must be replicated by the task`);
@@ -90,10 +94,10 @@ function likePattern(pattern: string | undefined): RegExp {
 }
 
 /** The heartbeat tables and the target's binlog, read directly (source and target sessions from the handler). */
-export async function probeDatabases(source: Connection, target: Connection, schema: string): Promise<DatabaseProbe> {
+export async function probeDatabases(source: Connection, target: Connection, sourceSchema: string, targetSchema = sourceSchema): Promise<DatabaseProbe> {
   return {
-    heartbeatOnSource: await heartbeatTableExists(source, schema),
-    heartbeatOnTarget: await heartbeatTableExists(target, schema),
+    heartbeatOnSource: await heartbeatTableExists(source, sourceSchema),
+    heartbeatOnTarget: await heartbeatTableExists(target, targetSchema),
     targetBinlogEnabled: await binlogEnabled(target),
   };
 }

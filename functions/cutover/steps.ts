@@ -7,7 +7,7 @@ import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { Connection } from 'mysql2/promise';
 import { describeReplicationTask } from '../shared/dms';
 import { CutoverPreconditionFailed, InvalidInput, NothingToRollBack } from '../shared/errors';
-import type { MigrationConfig } from '../shared/migration-input';
+import { targetSchemaName, type MigrationConfig } from '../shared/migration-input';
 import { readDatabaseCredentials, withMysql, type DatabaseCredentials } from '../shared/mysql';
 import { readBinlogPosition } from './binlog';
 import { HEARTBEAT_TABLE, proveCatchUp, type CatchUpProof } from './catch-up';
@@ -59,13 +59,15 @@ async function replicatingTaskArn(clients: CutoverStepClients, config: Migration
 }
 
 export async function gateStep(clients: CutoverStepClients, config: MigrationConfig, independentValidation?: IndependentValidation): Promise<GateReport> {
-  const schema = config.database?.schemas[0];
+  const { database } = config;
+  const schema = database?.schemas[0];
+  const probe = database && schema
+    ? () => onSide(clients, config, 'source', (source) => onSide(clients, config, 'target', (target) => probeDatabases(source, target, schema, targetSchemaName(database, schema))))
+    : undefined;
   return checkGate(clients, config, {
     direction: config.mode === 'rollback' ? 'to-source' : 'to-target',
     taskArn: await replicatingTaskArn(clients, config),
-    ...(schema
-      ? { probe: () => onSide(clients, config, 'source', (source) => onSide(clients, config, 'target', (target) => probeDatabases(source, target, schema))) }
-      : {}),
+    ...(probe ? { probe } : {}),
     ...(independentValidation ? { independentValidation } : {}),
   });
 }
@@ -108,13 +110,16 @@ export type CatchUpStep = CatchUpProof | { skipped: string };
 export async function catchUpStep(clients: CutoverStepClients, config: MigrationConfig, freeze: FreezeStep, markerPrefix: string): Promise<CatchUpStep> {
   const skipped = await noCatchUpReason(clients, config);
   if (skipped) return { skipped };
-  const schema = (config.database as NonNullable<MigrationConfig['database']>).schemas[0];
+  const database = config.database as NonNullable<MigrationConfig['database']>;
+  const schema = database.schemas[0];
+  const schemaOn = (side: Side) => (side === 'source' ? schema : targetSchemaName(database, schema));
   if (config.cutover.dryRun) return { skipped: `dry run: a marker would be written into ${schema}.${HEARTBEAT_TABLE} and awaited for up to ${config.cutover.writeFreeze.catchUpTimeoutSeconds} s` };
   const { primary, replica } = sidesOf(config);
   return onSide(clients, config, primary, (primaryConnection) =>
     onSide(clients, config, replica, (replicaConnection) =>
       proveCatchUp(primaryConnection, replicaConnection, {
-        schema,
+        schema: schemaOn(primary),
+        replicaSchema: schemaOn(replica),
         timeoutSeconds: config.cutover.writeFreeze.catchUpTimeoutSeconds,
         markerPrefix,
         ...(freeze.freeze ? { freeze: freeze.freeze } : {}),

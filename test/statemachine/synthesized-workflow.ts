@@ -33,7 +33,10 @@ export function synthesizeWorkflow(deployment: unknown = DEPLOYMENT): { definiti
   const definition = JSON.parse(resolveJoin(machine.Properties.DefinitionString)) as AslDefinition;
 
   const taskPhases: Record<string, string> = {};
-  for (const [stateName, state] of Object.entries(definition.States)) {
+  // Map states hold their own states (ItemProcessor); the local runner finds them by name too.
+  const allStates = (states: Record<string, AslState>): Array<[string, AslState]> =>
+    Object.entries(states).flatMap(([name, state]) => [[name, state] as [string, AslState], ...allStates((state.ItemProcessor as AslDefinition | undefined)?.States ?? {})]);
+  for (const [stateName, state] of allStates(definition.States)) {
     if (state.Type !== 'Task') continue;
     const functionArn = String(state.Resource?.startsWith('arn:aws:states:::') ? state.Parameters?.FunctionName : state.Resource);
     const phase = phaseByLogicalId.get(functionArn.split(':function:')[1]);
@@ -69,6 +72,8 @@ function resolveJoin(value: unknown): string {
       if (ref === 'AWS::Partition') return 'aws';
       if (ref === 'AWS::Region') return 'eu-west-1';
       if (ref === 'AWS::AccountId') return '123456789012';
+      // Any other resource (the plans bucket of the Distributed Map) is named by its logical id.
+      if (ref && !ref.startsWith('AWS::')) return ref;
       throw new Error(`Cannot resolve ${JSON.stringify(part)} in the state machine definition`);
     })
     .join(join[0]);

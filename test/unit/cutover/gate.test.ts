@@ -69,7 +69,7 @@ describe('gateBlockers', () => {
 
   it.each<[string, Partial<GateFacts>, string]>([
     ['suspended tables', { suspendedTables: ['orders.customers'] }, 'tables suspended or cancelled: orders.customers'],
-    ['independent validation not passed', { independentValidation: { outcome: 'mismatched' } }, 'independent validation is "mismatched", not passed'],
+    ['independent validation not a match', { independentValidation: { outcome: 'mismatched' } }, 'independent validation is "mismatched", not a match'],
     ['no heartbeat table on the source', { database: { ...facts.database!, heartbeatOnSource: false } }, 'does not exist on the source'],
     ['no heartbeat table on the target', { database: { ...facts.database!, heartbeatOnTarget: false } }, 'does not exist on the target: it must be replicated by the task'],
     ['a heartbeat table the task does not select', { heartbeatInMappings: false }, "the task's table mappings do not select orders.dms_orchestrator_heartbeat"],
@@ -81,9 +81,9 @@ describe('gateBlockers', () => {
     expect(gateBlockers({ ...facts, reversePath: readyPath, ...change }, config)).toEqual([expect.stringContaining(reason)]);
   });
 
-  it('lets independent validation that passed through, and ignores the target binlog without rollback', () => {
+  it('lets a matching independent comparison through, and ignores the target binlog without rollback', () => {
     const noRollback = migrationConfig({ database: DATABASE });
-    expect(gateBlockers({ ...facts, independentValidation: { outcome: 'passed' }, database: { ...facts.database!, targetBinlogEnabled: false } }, noRollback)).toEqual([]);
+    expect(gateBlockers({ ...facts, independentValidation: { outcome: 'match' }, database: { ...facts.database!, targetBinlogEnabled: false } }, noRollback)).toEqual([]);
   });
 });
 
