@@ -11,6 +11,7 @@ import {
   JsonPath,
   Pass,
   Result,
+  State,
   Succeed,
   TaskInput,
   Timeout,
@@ -83,7 +84,9 @@ export class MigrationWorkflow extends Construct {
     const validationCheckInterval = props.validationCheckInterval ?? Duration.minutes(10);
 
     // One run per migration: every way out releases the lock (only this execution's; a refused run frees nothing).
-    const releaseLock = (name: string) => {
+    // A lock that cannot be released must not turn a finished run into a failure or hide the failure being
+    // reported: the run ends as it would have, and the next run takes the lock over (its holder is no longer running).
+    const releaseLock = (name: string, then: State) => {
       const release = new LambdaInvoke(this, name, {
         lambdaFunction: fn.runLock,
         payload: TaskInput.fromObject({ action: 'release', migrationName: JsonPath.stringAt('$.config.migrationName'), executionArn: JsonPath.executionId }),
@@ -92,16 +95,15 @@ export class MigrationWorkflow extends Construct {
         resultPath: JsonPath.DISCARD,
       });
       this.retryTransient(release);
-      return release;
+      release.addCatch(then, { resultPath: JsonPath.DISCARD });
+      return release.next(then);
     };
     const migrationFailed = new Fail(this, 'Migration failed', { errorPath: '$.error.Error', causePath: '$.error.Cause' });
-    const releaseAfterFailure = releaseLock('Release run lock after failure');
-    // A lock that cannot be released must not hide the failure being reported; the next run takes it over.
-    releaseAfterFailure.addCatch(migrationFailed, { resultPath: JsonPath.DISCARD });
+    const releaseAfterFailure = releaseLock('Release run lock after failure', migrationFailed);
     const notifyFailure = this.notification('Notify failure', fn.notify, 'failure', {
       error: JsonPath.objectAt('$.error'),
       failedStep: JsonPath.stringAt('$.failedStep'),
-    }).next(releaseAfterFailure).next(migrationFailed);
+    }).next(releaseAfterFailure);
 
     /** A Lambda step with transient retries and a catch that names the step in the failure notification. */
     const step = (name: string, lambdaFunction: IFunction, payload: Record<string, unknown>, resultPath: string | null) => {
@@ -215,7 +217,7 @@ export class MigrationWorkflow extends Construct {
     const endWithoutCutover = new Succeed(this, 'End without cutover', {
       comment: 'Replication keeps running; nothing was cut over.',
     });
-    const releaseBeforeEnd = releaseLock('Release run lock').next(endWithoutCutover);
+    const releaseBeforeEnd = releaseLock('Release run lock', endWithoutCutover);
     const askForApproval = new LambdaInvoke(this, 'Ask for cutover approval', {
       lambdaFunction: fn.requestApproval,
       integrationPattern: IntegrationPattern.WAIT_FOR_TASK_TOKEN,
@@ -254,7 +256,7 @@ export class MigrationWorkflow extends Construct {
       notification: (name, kind, details) => this.notification(name, fn.notify, kind, details),
       retryTransient: (task) => this.retryTransient(task),
     };
-    const dryRunComplete = releaseLock('Release run lock after dry run').next(new Succeed(this, 'Dry run complete', { comment: 'Every check ran; nothing was changed.' }));
+    const dryRunComplete = releaseLock('Release run lock after dry run', new Succeed(this, 'Dry run complete', { comment: 'Every check ran; nothing was changed.' }));
     const cutover = cutoverSequence(this, toolkit, {
       cutover: fn.cutover,
       afterSwitch: notifyCutOver,
@@ -303,15 +305,14 @@ export class MigrationWorkflow extends Construct {
     const rollback = cutoverSequence(this, toolkit, {
       cutover: fn.cutover,
       afterSwitch: this.notification('Notify rolled back', fn.notify, 'rolled-back', { cutover: JsonPath.objectAt('$.switched') })
-        .next(releaseLock('Release run lock after rollback'))
-        .next(new Succeed(this, 'Rollback complete')),
+        .next(releaseLock('Release run lock after rollback', new Succeed(this, 'Rollback complete'))),
       afterDryRun: dryRunComplete,
     }, 'rollback');
     const complete = completeSequence(this, toolkit, {
       cutover: fn.cutover,
       requestApproval: fn.requestApproval,
       approvalTimeout: props.approvalTimeout ?? Duration.hours(24),
-      afterComplete: releaseLock('Release run lock after complete').next(new Succeed(this, 'Way back removed')),
+      afterComplete: releaseLock('Release run lock after complete', new Succeed(this, 'Way back removed')),
       notApproved: releaseBeforeEnd,
     });
     const whatToRun = new Choice(this, 'What to run?')
@@ -333,7 +334,7 @@ export class MigrationWorkflow extends Construct {
     startTask.next(notifyStarted).next(checkFullLoad).next(fullLoadComplete);
     notifyFullLoadComplete.next(startValidationWait).next(checkValidation).next(validationDone);
     notifyValidation.next(databaseChecks?.comparison(approvalNeeded) ?? approvalNeeded);
-    notifyCutOver.next(releaseLock('Release run lock after cutover')).next(new Succeed(this, 'Migration complete'));
+    notifyCutOver.next(releaseLock('Release run lock after cutover', new Succeed(this, 'Migration complete')));
 
     this.definitionBody = DefinitionBody.fromChainable(definition);
   }
