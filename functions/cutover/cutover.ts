@@ -3,12 +3,13 @@ import {
   StopReplicationTaskCommand,
   type DatabaseMigrationServiceClient,
   type ReplicationTask,
+  type TableStatistics,
 } from '@aws-sdk/client-database-migration-service';
 import { CreateDBClusterSnapshotCommand, CreateDBSnapshotCommand, type RDSClient } from '@aws-sdk/client-rds';
 import { GetParameterCommand, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { summarizeValidation } from '../check-validation/check-validation';
 import { readCdcLatency } from '../shared/cdc-latency';
-import { TABLE_STATES, describeAllTableStatistics, describeReplicationTask, isFullLoadComplete, qualifiedTableName } from '../shared/dms';
+import { TABLE_STATES, describeReplicationTask, isFullLoadComplete, qualifiedTableName } from '../shared/dms';
 import { TaskInUnexpectedState } from '../shared/errors';
 import { logger } from '../shared/logger';
 import type { MigrationConfig } from '../shared/migration-input';
@@ -119,11 +120,12 @@ export async function gatherFacts(
   clients: Pick<CutoverClients, 'dms' | 'cloudWatch'>,
   config: MigrationConfig,
   task: ReplicationTask,
+  allTables: TableStatistics[],
   at: Date,
   taskArn = config.replicationTaskArn,
   requireValidation = config.validation.requireDmsValidation,
 ): Promise<CutoverFacts> {
-  const tables = (await describeAllTableStatistics(clients.dms, taskArn)).filter((table) => table.TableName !== HEARTBEAT_TABLE);
+  const tables = allTables.filter((table) => table.TableName !== HEARTBEAT_TABLE);
   const migrationType = task.MigrationType ?? 'unknown';
   const facts: CutoverFacts = {
     taskStatus: task.Status ?? 'unknown',

@@ -123,8 +123,8 @@ export async function checkGate(
   const at = now();
   const task = await describeReplicationTask(clients.dms, options.taskArn);
   const forward = options.direction === 'to-target';
-  const base = await gatherFacts(clients, config, task, at, options.taskArn, forward && config.validation.requireDmsValidation);
   const tables = await describeAllTableStatistics(clients.dms, options.taskArn);
+  const base = await gatherFacts(clients, config, task, tables, at, options.taskArn, forward && config.validation.requireDmsValidation);
   const withMappings = await clients.dms.send(
     new DescribeReplicationTasksCommand({ Filters: [{ Name: 'replication-task-arn', Values: [options.taskArn] }], WithoutSettings: false }),
   );
