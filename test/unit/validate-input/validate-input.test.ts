@@ -14,6 +14,17 @@ function problemsOf(input: unknown): string {
   throw new Error('expected the input to be rejected');
 }
 
+const DATABASE = {
+  sourceSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/source-AbCdEf',
+  targetSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/target-AbCdEf',
+  schemas: ['orders'],
+};
+const REVERSE = {
+  enabled: true,
+  reverseSourceEndpointArn: 'arn:aws:dms:eu-west-1:123456789012:endpoint:ORDERSREVERSESOURCE',
+  reverseTargetEndpointArn: 'arn:aws:dms:eu-west-1:123456789012:endpoint:ORDERSREVERSETARGET',
+};
+
 describe('validate-input', () => {
   it('applies every default', () => {
     expect(validateMigrationInput(migrationInput())).toEqual({
@@ -22,12 +33,17 @@ describe('validate-input', () => {
       confirmReloadTarget: false,
       validation: { requireDmsValidation: true, maxWaitMinutes: 1440 },
       cutover: {
+        dryRun: false,
+        writeFreeze: { enabled: true, catchUpTimeoutSeconds: 300 },
+        maxPendingValidationRecords: 0,
         maxCdcLatencySeconds: 30,
         latencyWindowMinutes: 5,
         approvalRequired: true,
         snapshotBeforeCutover: true,
         endpointParameterName: '/dms-orchestrator/orders-to-aurora/endpoint',
       },
+      rollback: { enabled: false, soakMinutes: 1440 },
+      mode: 'migrate',
     });
   });
 
@@ -58,6 +74,13 @@ describe('validate-input', () => {
     ['a schema name with a quote', { database: { sourceSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/source-AbCdEf', targetSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/target-AbCdEf', schemas: ["orders`; DROP"] } }, 'database.schemas.0: expected a MySQL schema name'],
     ['an unknown TLS mode', { database: { sourceSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/source-AbCdEf', targetSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/target-AbCdEf', schemas: ['orders'], tls: 'verify-ca' as never } }, 'database.tls: expected one of: verify-rds-ca, required, disabled, or { "source": ..., "target": ... } with those values'],
     ['a TLS mode for an unknown side', { database: { sourceSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/source-AbCdEf', targetSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/target-AbCdEf', schemas: ['orders'], tls: { replica: 'disabled' } as never } }, 'database.tls: Unrecognized key: "replica"'],
+    ['an unknown mode', { mode: 'switch' as never }, 'mode: expected one of: migrate, rollback, complete'],
+    ['a rollback run without a way back', { mode: 'rollback' }, 'mode: mode "rollback" needs rollback.enabled: true'],
+    ['rollback without its reverse endpoints', { database: DATABASE, rollback: { enabled: true } }, 'rollback.reverseSourceEndpointArn: required when rollback.enabled is true'],
+    ['rollback without database access', { rollback: REVERSE }, "database: rollback needs database access: the reverse task starts at the target's binlog position"],
+    ['a reverse endpoint in another account', { database: DATABASE, rollback: { ...REVERSE, reverseTargetEndpointArn: 'arn:aws:dms:eu-west-1:999999999999:endpoint:BACK' } }, 'rollback.reverseTargetEndpointArn: expected the same partition, region and account'],
+    ['a catch-up wait over 10 minutes', { cutover: { writeFreeze: { catchUpTimeoutSeconds: 900 } } }, 'cutover.writeFreeze.catchUpTimeoutSeconds: expected the catch-up wait in seconds (a whole number from 5 to 600)'],
+    ['a dry run flag that is not a boolean', { cutover: { dryRun: 'yes' as never } }, 'cutover.dryRun: expected whether this is a dry run (true or false)'],
     ['a migration name with a newline', { migrationName: 'orders\nmigration' }, 'migrationName: expected a migration name of 1-64 letters'],
   ])('rejects %s', (_, change, expected) => {
     expect(problemsOf({ ...migrationInput(), ...change })).toContain(expected);
@@ -73,6 +96,12 @@ describe('validate-input', () => {
     expect(tlsOf('disabled')).toEqual(['disabled', 'disabled']);
     expect(tlsOf({ target: 'verify-rds-ca' })).toEqual(['required', 'verify-rds-ca']);
     expect(tlsOf({ source: 'disabled', target: 'verify-rds-ca' })).toEqual(['disabled', 'verify-rds-ca']);
+  });
+
+  it('accepts a way back with its endpoints and database access, and the rollback and complete modes', () => {
+    for (const mode of ['migrate', 'rollback', 'complete'] as const) {
+      expect(validateMigrationInput(migrationInput({ database: DATABASE, rollback: REVERSE, mode }))).toMatchObject({ mode, rollback: { ...REVERSE, soakMinutes: 1440 } });
+    }
   });
 
   it('lists every bad field in one error', () => {
