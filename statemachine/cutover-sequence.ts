@@ -71,10 +71,12 @@ export function cutoverSequence(scope: Construct, toolkit: WorkflowToolkit, prop
 
   const catchUpName = name('Prove catch-up');
   const catchUp = invoke(catchUpName, 'catch-up', { freeze: JsonPath.objectAt('$.freeze') }, '$.catchUp');
-  const unfreeze = invoke(name(`Unfreeze ${frozenSide} writes`), 'unfreeze', { freeze: JsonPath.objectAt('$.freeze') }, '$.unfreeze');
-  const catchUpFailed = toolkit.failAt(catchUpName);
-  unfreeze.addCatch(catchUpFailed, { resultPath: '$.unfreezeError' });
-  catchUp.addCatch(unfreeze.next(catchUpFailed), { resultPath: '$.error' });
+  const unfreezeName = name(`Unfreeze ${frozenSide} writes`);
+  const unfreeze = invoke(unfreezeName, 'unfreeze', { freeze: JsonPath.objectAt('$.freeze') }, '$.unfreeze');
+  // A failed unfreeze is the failure to report: the database may still be read-only, and the operator must
+  // hear that rather than the catch-up's "writable again".
+  unfreeze.addCatch(toolkit.failAt(unfreezeName), { resultPath: '$.error' });
+  catchUp.addCatch(unfreeze.next(toolkit.failAt(catchUpName)), { resultPath: '$.error' });
 
   const switchName = name('Switch');
   const switchOver = caught(

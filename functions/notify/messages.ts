@@ -117,6 +117,24 @@ export const NEXT_STEPS: Record<string, string> = {
 
 const DEFAULT_NEXT_STEP = 'Check the execution history for the failed step, fix the cause, then run the migration again.';
 
+/**
+ * Steps whose failure leaves a database read-only: said first, whatever the error, because applications
+ * cannot write until someone acts. The names are the cutover sequence's states (statemachine/cutover-
+ * sequence.ts), also under the rollback's "Roll back: " prefix.
+ */
+export function readOnlyWarning(failedStep: string | undefined): string | undefined {
+  // The rollback names its states "Roll back: switch", "Roll back: unfreeze target writes".
+  const step = failedStep?.replace(/^Roll back: (.)/, (_, first: string) => first.toUpperCase());
+  if (step === 'Switch') {
+    return 'The frozen database is still read-only, and the new endpoint may already be published. Check the endpoint parameter first: make the old database writable again only if applications still point at it.';
+  }
+  const unfreeze = step && /^Unfreeze (\w+) writes$/.exec(step);
+  if (unfreeze) {
+    return `The ${unfreeze[1]} database may still be read-only: restoring its settings failed. Set read_only (and super_read_only) back to the values recorded before the freeze (in the step's input), by hand if needed.`;
+  }
+  return undefined;
+}
+
 /** Lambda's Cause is a JSON string with errorType/errorMessage/trace; the message is all an operator needs. */
 export function causeMessage(cause: string | undefined): string {
   if (!cause) return '(no details given)';
@@ -322,9 +340,11 @@ function template(event: NotificationEvent): { subject: string; lines: string[] 
     }
     case 'failure': {
       const { error, failedStep } = event.details;
+      const warning = readOnlyWarning(failedStep);
       return {
         subject: `FAILED at ${failedStep ?? 'a step'} (${error.Error})`,
         lines: [
+          ...(warning ? [`WARNING: ${warning}`, ''] : []),
           `Phase: ${failedStep ?? 'unknown'}`,
           `Error: ${error.Error}`,
           `What happened: ${causeMessage(error.Cause)}`,

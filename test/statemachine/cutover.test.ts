@@ -187,6 +187,17 @@ describe('lossless cutover, executed locally against real MariaDB', () => {
     expect(result.aws.items.has('lock#orders-to-aurora')).toBe(false);
   });
 
+  it.each([
+    ['Unfreeze source writes', 'Prove catch-up'],
+    ['Roll back: unfreeze target writes', 'Roll back: prove catch-up'],
+  ])('a failed %s is itself the reported failure (the database may still be read-only), not the catch-up', (unfreeze, catchUp) => {
+    const states = synthesized.definition.States;
+    const handler = states[unfreeze].Catch as Array<{ Next: string; ResultPath: string }>;
+    expect(handler).toEqual([expect.objectContaining({ Next: `${unfreeze} failed`, ResultPath: '$.error' })]);
+    expect(states[`${unfreeze} failed`]).toMatchObject({ Type: 'Pass', Result: unfreeze, ResultPath: '$.failedStep', Next: 'Notify failure' });
+    expect((states[catchUp].Catch as Array<{ Next: string }>)[0].Next).toBe(unfreeze);
+  });
+
   it('a dry run runs every check, reports what would happen, and changes nothing', async () => {
     const heartbeatRows = await count(sourceAdmin, HEARTBEAT_TABLE);
     const result = await runWorkflow(synthesized, scenario({ initialStatus: 'running' }), input({}, { dryRun: true }));
