@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { createConnection } from 'mysql2/promise';
+import { createConnection, type Connection, type RowDataPacket } from 'mysql2/promise';
 
 /**
  * A private MariaDB server on a free loopback port with a temporary datadir: for tests and rehearsals that
@@ -128,4 +128,18 @@ async function waitUntilAccepting(server: ChildProcess, port: number, errorLog: 
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
+}
+
+/**
+ * Makes the replica server a native replica of the source, from the source's current binlog position: a
+ * stand-in for DMS CDC that applies the source's changes in commit order. The source needs `log-bin` and a
+ * `server-id` different from the replica's.
+ */
+export async function startNativeReplication(source: ThrowawayMariadb, sourceSession: Connection, replicaSession: Connection): Promise<void> {
+  const [[position]] = await sourceSession.query<RowDataPacket[]>('SHOW MASTER STATUS');
+  await replicaSession.query(
+    `CHANGE MASTER TO MASTER_HOST = '${source.host}', MASTER_PORT = ${source.port}, MASTER_USER = '${source.user}', MASTER_PASSWORD = '${source.password}',
+       MASTER_LOG_FILE = '${position.File}', MASTER_LOG_POS = ${position.Position}, MASTER_USE_GTID = no`,
+  );
+  await replicaSession.query('START SLAVE');
 }

@@ -14,7 +14,7 @@ import type { Connection, RowDataPacket } from 'mysql2/promise';
 import { heartbeatTableDdl, proveCatchUp } from '../functions/cutover/catch-up';
 import { freezeWrites, restoreWrites } from '../functions/cutover/write-freeze';
 import { connectMysql } from '../functions/shared/mysql';
-import { startThrowawayMariadb, type ThrowawayMariadb } from '../local/throwaway-mariadb';
+import { startNativeReplication, startThrowawayMariadb, type ThrowawayMariadb } from '../local/throwaway-mariadb';
 
 const roundsArgument = process.argv.indexOf('--rounds');
 const ROUNDS = roundsArgument > 0 ? Number(process.argv[roundsArgument + 1]) : 7;
@@ -42,12 +42,7 @@ async function main(): Promise<void> {
   try {
     admin = await connect(source);
     replica = await connect(target);
-    const [[position]] = await admin.query<RowDataPacket[]>('SHOW MASTER STATUS');
-    await replica.query(
-      `CHANGE MASTER TO MASTER_HOST = '127.0.0.1', MASTER_PORT = ${source.port}, MASTER_USER = 'root', MASTER_PASSWORD = '',
-         MASTER_LOG_FILE = '${position.File}', MASTER_LOG_POS = ${position.Position}, MASTER_USE_GTID = no`,
-    );
-    await replica.query('START SLAVE');
+    await startNativeReplication(source, admin, replica);
     await admin.query(`CREATE DATABASE ${SCHEMA}`);
     await admin.query(`CREATE TABLE ${SCHEMA}.orders (id INT AUTO_INCREMENT PRIMARY KEY, note VARCHAR(40) NOT NULL)`);
     await admin.query(heartbeatTableDdl(SCHEMA));

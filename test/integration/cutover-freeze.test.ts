@@ -3,7 +3,7 @@ import { binlogEnabled, readBinlogPosition } from '../../functions/cutover/binlo
 import { HEARTBEAT_TABLE, heartbeatTableDdl, heartbeatTableExists, proveCatchUp, waitForMarker } from '../../functions/cutover/catch-up';
 import { freezeWrites, listSessionsHoldingWrites, readReadOnlySettings, restoreWrites } from '../../functions/cutover/write-freeze';
 import { connectMysql } from '../../functions/shared/mysql';
-import { startThrowawayMariadb, type ThrowawayMariadb } from '../../local/throwaway-mariadb';
+import { startNativeReplication, startThrowawayMariadb, type ThrowawayMariadb } from '../../local/throwaway-mariadb';
 
 /**
  * Source and target are two throwaway MariaDB servers; the target is a native replica of the source, a
@@ -36,12 +36,7 @@ beforeAll(async () => {
   ]);
   admin = await connect(source);
   replica = await connect(target);
-  const [[position]] = await admin.query<RowDataPacket[]>('SHOW MASTER STATUS');
-  await replica.query(
-    `CHANGE MASTER TO MASTER_HOST = '127.0.0.1', MASTER_PORT = ${source.port}, MASTER_USER = 'root', MASTER_PASSWORD = '',
-       MASTER_LOG_FILE = '${position.File}', MASTER_LOG_POS = ${position.Position}, MASTER_USE_GTID = no`,
-  );
-  await replica.query('START SLAVE');
+  await startNativeReplication(source, admin, replica);
   await admin.query(`CREATE DATABASE ${SCHEMA}`);
   await admin.query(`CREATE TABLE ${SCHEMA}.orders (id INT AUTO_INCREMENT PRIMARY KEY, note VARCHAR(40) NOT NULL)`);
   await admin.query(heartbeatTableDdl(SCHEMA));

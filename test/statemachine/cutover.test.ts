@@ -14,7 +14,7 @@ import { reverseTaskIdentifier } from '../../functions/cutover/reverse-replicati
 import { readReadOnlySettings } from '../../functions/cutover/write-freeze';
 import type { MigrationInput } from '../../functions/shared/migration-input';
 import { connectMysql } from '../../functions/shared/mysql';
-import { startThrowawayMariadb, type ThrowawayMariadb } from '../../local/throwaway-mariadb';
+import { startNativeReplication, startThrowawayMariadb, type ThrowawayMariadb } from '../../local/throwaway-mariadb';
 import { migrationInput } from '../fixtures/migration';
 import { HAPPY_PATH, type LocalAws, type Scenario } from './local-aws';
 import { runWorkflow, type WorkflowRun } from './run-workflow';
@@ -96,12 +96,7 @@ beforeAll(async () => {
   ]);
   sourceAdmin = await connectMysql(credentials(source), 'source');
   targetAdmin = await connectMysql(credentials(target), 'target');
-  const [[position]] = await sourceAdmin.query<RowDataPacket[]>('SHOW MASTER STATUS');
-  await targetAdmin.query(
-    `CHANGE MASTER TO MASTER_HOST = '127.0.0.1', MASTER_PORT = ${source.port}, MASTER_USER = 'root', MASTER_PASSWORD = '',
-       MASTER_LOG_FILE = '${position.File}', MASTER_LOG_POS = ${position.Position}, MASTER_USE_GTID = no`,
-  );
-  await targetAdmin.query('START SLAVE');
+  await startNativeReplication(source, sourceAdmin, targetAdmin);
   await sourceAdmin.query(`CREATE DATABASE ${SCHEMA}`);
   await sourceAdmin.query(`CREATE TABLE ${SCHEMA}.orders (id INT AUTO_INCREMENT PRIMARY KEY, note VARCHAR(40) NOT NULL)`);
   await sourceAdmin.query(heartbeatTableDdl(SCHEMA));
