@@ -1,0 +1,407 @@
+import type { Connection } from 'mysql2/promise';
+import type { ReplicationTask, TableStatistics } from '@aws-sdk/client-database-migration-service';
+import { connectMysql, type DatabaseCredentials } from '../../functions/shared/mysql';
+import { STOP_REASONS, TABLE_STATES, VALIDATION_STATES } from '../../functions/shared/dms';
+import { AwsServiceError, type JsonService } from './protocols';
+import { copyTable, findRowKey, recreateTable, selectedTables, compareTable, alterOneRow, type SourceTable } from './table-copy';
+
+/**
+ * An emulated DMS that really moves data: endpoints are MySQL databases reached with the credentials in
+ * their Secrets Manager secret, `TestConnection` really connects, and `StartReplicationTask` really copies
+ * the tables its selection rules name, in batches, updating ReplicationTaskStats and DescribeTableStatistics
+ * as it goes, then (when the task validates) compares every row the way DMS data validation does.
+ *
+ * Deliberately not emulated: change data capture (a full-load-and-cdc task keeps `running` after the load
+ * but replays no changes, so its CDC latency is whatever the rehearsal sets), LOB modes, table settings
+ * beyond selection and schema renaming, and parallel table loads (tables load one after another).
+ */
+export interface DmsEndpointDefinition {
+  endpointArn: string;
+  endpointIdentifier: string;
+  endpointType: 'source' | 'target';
+  secretArn: string;
+}
+
+export interface DmsTaskDefinition {
+  replicationTaskArn: string;
+  replicationTaskIdentifier: string;
+  migrationType: 'full-load' | 'full-load-and-cdc';
+  sourceEndpointArn: string;
+  targetEndpointArn: string;
+  replicationInstanceArn: string;
+  /** The task's table mappings (selection rules with `%` wildcards). */
+  tableMappings: { rules: Array<Record<string, unknown>> };
+  /** ValidationSettings.EnableValidation. */
+  validationEnabled: boolean;
+}
+
+export interface DmsInstanceDefinition {
+  replicationInstanceArn: string;
+  replicationInstanceIdentifier: string;
+}
+
+/** What a rehearsal can make go wrong, to prove the workflow's failure paths end to end. */
+export interface DmsFaults {
+  /** The connection test of this endpoint fails as DMS reports an unreachable server. */
+  failConnection?: 'source' | 'target';
+  /** This table (name or schema.name) goes into "Table error" after its first batch. */
+  erroredTable?: string;
+  /** One row of this target table is changed after the full load, before validation. */
+  alterTargetRow?: string;
+}
+
+/** An EventBridge event as DMS sends it for a task's state change. */
+export interface DmsTaskEvent {
+  version: '0';
+  id: string;
+  'detail-type': 'DMS Replication Task State Change';
+  source: 'aws.dms';
+  account: string;
+  time: string;
+  region: string;
+  resources: string[];
+  detail: { type: 'REPLICATION_TASK'; category: 'StateChange' | 'Failure'; eventType: string; detailMessage: string };
+}
+
+export interface EmulatedDmsOptions {
+  endpoints: DmsEndpointDefinition[];
+  task: DmsTaskDefinition;
+  instance: DmsInstanceDefinition;
+  faults: DmsFaults;
+  /** Rows per batch (DMS's CommitRate, 10,000 by default). */
+  batchRows?: number;
+  readCredentials(secretArn: string): DatabaseCredentials;
+  onTaskEvent(event: DmsTaskEvent): void;
+}
+
+interface ConnectionRecord {
+  EndpointArn: string;
+  EndpointIdentifier: string;
+  ReplicationInstanceArn: string;
+  ReplicationInstanceIdentifier: string;
+  Status: 'testing' | 'successful' | 'failed';
+  LastFailureMessage?: string;
+}
+
+export class EmulatedDms {
+  private readonly connections = new Map<string, ConnectionRecord>();
+  private task: ReplicationTask;
+  private tables: TableStatistics[] = [];
+  private loading?: Promise<void>;
+  private stopRequested = false;
+  private readonly batchRows: number;
+
+  constructor(private readonly options: EmulatedDmsOptions) {
+    const { task } = options;
+    this.batchRows = options.batchRows ?? 10_000;
+    this.task = {
+      ReplicationTaskIdentifier: task.replicationTaskIdentifier,
+      ReplicationTaskArn: task.replicationTaskArn,
+      SourceEndpointArn: task.sourceEndpointArn,
+      TargetEndpointArn: task.targetEndpointArn,
+      ReplicationInstanceArn: task.replicationInstanceArn,
+      MigrationType: task.migrationType,
+      TableMappings: JSON.stringify(task.tableMappings),
+      Status: 'ready',
+      ReplicationTaskCreationDate: new Date(),
+    };
+  }
+
+  /** The task as DescribeReplicationTasks returns it. */
+  describeTask(): ReplicationTask {
+    return structuredClone(this.task);
+  }
+
+  describeTables(): TableStatistics[] {
+    return structuredClone(this.tables);
+  }
+
+  /** Resolves once the running full load and validation (if any) have finished. */
+  async settled(): Promise<void> {
+    await this.loading;
+  }
+
+  service(): JsonService {
+    return {
+      protocol: 'json',
+      jsonVersion: '1.1',
+      targetPrefix: 'AmazonDMSv20160101',
+      operations: {
+        TestConnection: (input) => this.testConnection(String(input.ReplicationInstanceArn), String(input.EndpointArn)),
+        DescribeConnections: (input) => ({ Connections: this.describeConnections(filters(input)) }),
+        DescribeReplicationTasks: (input) => {
+          const arns = filters(input)['replication-task-arn'];
+          if (arns && !arns.includes(this.options.task.replicationTaskArn)) throw new AwsServiceError('ResourceNotFoundFault', 'No Tasks found matching provided filters');
+          return { ReplicationTasks: [this.describeTask()] };
+        },
+        DescribeTableStatistics: (input) => {
+          this.requireTask(String(input.ReplicationTaskArn));
+          return { ReplicationTaskArn: this.options.task.replicationTaskArn, TableStatistics: this.describeTables() };
+        },
+        DescribeReplicationInstances: (input) => {
+          const arns = filters(input)['replication-instance-arn'];
+          const { instance } = this.options;
+          if (arns && !arns.includes(instance.replicationInstanceArn)) throw new AwsServiceError('ResourceNotFoundFault', 'No replication instance found matching provided filters');
+          return {
+            ReplicationInstances: [
+              { ReplicationInstanceIdentifier: instance.replicationInstanceIdentifier, ReplicationInstanceArn: instance.replicationInstanceArn, ReplicationInstanceStatus: 'available', ReplicationInstanceClass: 'dms.t3.medium' },
+            ],
+          };
+        },
+        StartReplicationTask: (input) => this.start(String(input.ReplicationTaskArn), String(input.StartReplicationTaskType)),
+        StopReplicationTask: (input) => this.stop(String(input.ReplicationTaskArn)),
+      },
+    };
+  }
+
+  private requireTask(arn: string): void {
+    if (arn !== this.options.task.replicationTaskArn) throw new AwsServiceError('ResourceNotFoundFault', `Replication Task ${arn} not found`);
+  }
+
+  private endpoint(arn: string): DmsEndpointDefinition {
+    const endpoint = this.options.endpoints.find((candidate) => candidate.endpointArn === arn);
+    if (!endpoint) throw new AwsServiceError('ResourceNotFoundFault', `Endpoint ${arn} not found`);
+    return endpoint;
+  }
+
+  private testConnection(replicationInstanceArn: string, endpointArn: string) {
+    const endpoint = this.endpoint(endpointArn);
+    if (replicationInstanceArn !== this.options.instance.replicationInstanceArn) {
+      throw new AwsServiceError('ResourceNotFoundFault', `Replication instance ${replicationInstanceArn} not found`);
+    }
+    const key = `${endpointArn} ${replicationInstanceArn}`;
+    if (this.connections.get(key)?.Status === 'testing') throw new AwsServiceError('InvalidResourceStateFault', 'Test connection already in progress');
+    const record: ConnectionRecord = {
+      EndpointArn: endpointArn,
+      EndpointIdentifier: endpoint.endpointIdentifier,
+      ReplicationInstanceArn: replicationInstanceArn,
+      ReplicationInstanceIdentifier: this.options.instance.replicationInstanceIdentifier,
+      Status: 'testing',
+    };
+    this.connections.set(key, record);
+    void this.runConnectionTest(endpoint, record);
+    return { Connection: { ...record } };
+  }
+
+  private async runConnectionTest(endpoint: DmsEndpointDefinition, record: ConnectionRecord): Promise<void> {
+    const credentials = this.options.readCredentials(endpoint.secretArn);
+    // DMS takes tens of seconds per test; a short minimum keeps the "testing" state observable.
+    await new Promise((resolve) => setTimeout(resolve, CONNECTION_TEST_MILLIS));
+    try {
+      if (this.options.faults.failConnection === endpoint.endpointType) {
+        throw new Error(`Can't connect to MySQL server on '${credentials.host}' (110 "Connection timed out")`);
+      }
+      const connection = await connectMysql(credentials, endpoint.endpointType);
+      await connection.end();
+      record.Status = 'successful';
+    } catch (error) {
+      // DMS quotes the ODBC driver's message behind its own error code.
+      record.Status = 'failed';
+      record.LastFailureMessage = `Test connection for endpoint ${endpoint.endpointIdentifier} failed: Application-Status: 1020912, Application-Message: Cannot connect to ODBC provider ODBC general error., Application-Detailed-Message: RetCode: SQL_ERROR SqlState: HY000 NativeError: 2003 Message: [MySQL][ODBC 8.0(w) Driver]${(error as Error).message.replace(/^Cannot connect to the \w+ database at [^:]+:\d+ as [^:]+: /, '')}`;
+    }
+  }
+
+  private describeConnections(filter: Record<string, string[]>): ConnectionRecord[] {
+    return [...this.connections.values()]
+      .filter((record) => !filter['endpoint-arn'] || filter['endpoint-arn'].includes(record.EndpointArn))
+      .filter((record) => !filter['replication-instance-arn'] || filter['replication-instance-arn'].includes(record.ReplicationInstanceArn))
+      .map((record) => ({ ...record }));
+  }
+
+  private start(arn: string, startType: string) {
+    this.requireTask(arn);
+    const status = this.task.Status;
+    if (status === 'running' || status === 'starting' || status === 'stopping') {
+      throw new AwsServiceError('InvalidResourceStateFault', `Replication Task cannot be started, invalid state: ${status}`);
+    }
+    if (startType === 'resume-processing' && status === 'ready') {
+      throw new AwsServiceError('InvalidResourceStateFault', 'Replication Task has never been started, it cannot be resumed');
+    }
+    const now = new Date();
+    const fullLoad = startType !== 'resume-processing' || this.task.ReplicationTaskStats?.FullLoadProgressPercent !== 100;
+    this.task = {
+      ...this.task,
+      Status: 'starting',
+      StopReason: undefined,
+      LastFailureMessage: undefined,
+      ReplicationTaskStartDate: now,
+      ReplicationTaskStats: {
+        ...(fullLoad ? { FullLoadProgressPercent: 0, TablesLoaded: 0, TablesLoading: 0, TablesQueued: 0, TablesErrored: 0 } : this.task.ReplicationTaskStats),
+        ElapsedTimeMillis: 0,
+        StartDate: now,
+        FreshStartDate: fullLoad ? now : this.task.ReplicationTaskStats?.FreshStartDate,
+      },
+    };
+    this.stopRequested = false;
+    const response = { ReplicationTask: this.describeTask() };
+    this.loading = this.run(fullLoad);
+    return response;
+  }
+
+  private stop(arn: string) {
+    this.requireTask(arn);
+    if (this.task.Status !== 'running') {
+      throw new AwsServiceError('InvalidResourceStateFault', `Replication Task cannot be stopped, invalid state: ${this.task.Status}`);
+    }
+    this.stopRequested = true;
+    this.task = { ...this.task, Status: 'stopping' };
+    const response = { ReplicationTask: this.describeTask() };
+    setTimeout(() => {
+      void this.settled().then(() => {
+        this.task = { ...this.task, Status: 'stopped', StopReason: STOP_REASONS.normal };
+        this.emit('StateChange', 'REPLICATION_TASK_STOPPED', STOP_REASONS.normal);
+      });
+    }, 50);
+    return response;
+  }
+
+  private async run(fullLoad: boolean): Promise<void> {
+    await tick();
+    this.task = { ...this.task, Status: 'running' };
+    this.emit('StateChange', 'REPLICATION_TASK_STARTED', 'Replication task started.');
+    if (!fullLoad) return;
+    const startedAt = Date.now();
+    const stats = () => this.task.ReplicationTaskStats ?? {};
+    const updateStats = (fields: NonNullable<ReplicationTask['ReplicationTaskStats']>) => {
+      this.task = { ...this.task, ReplicationTaskStats: { ...stats(), ...fields, ElapsedTimeMillis: Date.now() - startedAt } };
+    };
+    let source: Connection | undefined;
+    let target: Connection | undefined;
+    try {
+      source = await connectMysql(this.options.readCredentials(this.endpoint(this.options.task.sourceEndpointArn).secretArn), 'source');
+      target = await connectMysql(this.options.readCredentials(this.endpoint(this.options.task.targetEndpointArn).secretArn), 'target');
+      const tables = await selectedTables(source, this.options.task.tableMappings);
+      this.tables = tables.map((table) => tableStatistics(table, this.options.task.validationEnabled));
+      updateStats({ FullLoadStartDate: new Date(), TablesQueued: tables.length });
+      const totalRows = tables.reduce((sum, table) => sum + table.estimatedRows, 0) || 1;
+      let copiedRows = 0;
+      for (const [index, table] of tables.entries()) {
+        if (this.stopRequested) return;
+        this.updateTable(index, { TableState: TABLE_STATES.fullLoad, FullLoadStartTime: new Date() });
+        updateStats(this.tableCounts());
+        const erroring = this.isFaultTable(this.options.faults.erroredTable, table);
+        try {
+          await recreateTable(source, target, table);
+          await copyTable(source, target, table, this.batchRows, (rows) => {
+            copiedRows += rows;
+            this.updateTable(index, { FullLoadRows: (this.tables[index].FullLoadRows ?? 0) + rows, LastUpdateTime: new Date() });
+            updateStats({ FullLoadProgressPercent: Math.min(99, Math.floor((100 * copiedRows) / totalRows)) });
+            if (erroring) throw new Error(`Duplicate entry '1' for key 'PRIMARY' [1062] (injected fault)`);
+          });
+          this.updateTable(index, { TableState: TABLE_STATES.completed, FullLoadEndTime: new Date() });
+        } catch (error) {
+          const message = `Failed to load table ${table.targetSchema}.${table.table}: ${(error as Error).message}`;
+          this.updateTable(index, { TableState: TABLE_STATES.error, FullLoadErrorRows: 1, FullLoadEndTime: new Date(), ValidationState: VALIDATION_STATES.tableError });
+          this.task = { ...this.task, LastFailureMessage: message };
+          this.emit('Failure', 'REPLICATION_TASK_TABLE_ERROR', message);
+        }
+        updateStats(this.tableCounts());
+      }
+      updateStats({ FullLoadProgressPercent: 100, FullLoadFinishDate: new Date(), ...this.tableCounts() });
+      if (this.options.task.migrationType === 'full-load') {
+        this.task = { ...this.task, Status: 'stopped', StopReason: STOP_REASONS.fullLoadOnlyFinished };
+        this.emit('StateChange', 'REPLICATION_TASK_STOPPED', STOP_REASONS.fullLoadOnlyFinished);
+      } else {
+        this.emit('StateChange', 'REPLICATION_TASK_FULL_LOAD_COMPLETED', 'Full load completed; ongoing replication started.');
+      }
+      if (this.options.task.validationEnabled) await this.validate(source, target, tables);
+    } catch (error) {
+      this.task = { ...this.task, Status: 'failed', StopReason: STOP_REASONS.fatalError, LastFailureMessage: (error as Error).message };
+      this.emit('Failure', 'REPLICATION_TASK_FAILED', (error as Error).message);
+    } finally {
+      await source?.end().catch(() => undefined);
+      await target?.end().catch(() => undefined);
+    }
+  }
+
+  /**
+   * DMS data validation, table by table after the load: rows compared by key on both sides. Tables without a
+   * primary key or unique index cannot be validated ("No primary key"), as DMS documents.
+   */
+  private async validate(source: Connection, target: Connection, tables: SourceTable[]): Promise<void> {
+    for (const index of tables.keys()) {
+      if (this.tables[index].TableState !== TABLE_STATES.completed) continue;
+      this.updateTable(index, { ValidationState: VALIDATION_STATES.pendingRecords, ValidationPendingRecords: this.tables[index].FullLoadRows ?? 0 });
+    }
+    for (const [index, table] of tables.entries()) {
+      if (this.stopRequested) return;
+      if (this.tables[index].TableState !== TABLE_STATES.completed) continue;
+      const key = await findRowKey(source, table);
+      if (!key) {
+        this.updateTable(index, { ValidationState: VALIDATION_STATES.noPrimaryKey, ValidationPendingRecords: 0 });
+        continue;
+      }
+      if (this.isFaultTable(this.options.faults.alterTargetRow, table)) await alterOneRow(target, table, key);
+      const mismatched = await compareTable(source, target, table, key, this.batchRows);
+      this.updateTable(index, {
+        ValidationState: mismatched > 0 ? VALIDATION_STATES.mismatchedRecords : VALIDATION_STATES.validated,
+        ValidationFailedRecords: mismatched,
+        ValidationPendingRecords: 0,
+        LastUpdateTime: new Date(),
+      });
+    }
+  }
+
+  private isFaultTable(name: string | undefined, table: SourceTable): boolean {
+    return name !== undefined && (name === table.table || name === `${table.schema}.${table.table}`);
+  }
+
+  private updateTable(index: number, fields: Partial<TableStatistics>): void {
+    this.tables[index] = { ...this.tables[index], ...fields };
+  }
+
+  private tableCounts() {
+    const count = (state: string) => this.tables.filter((table) => table.TableState === state).length;
+    return {
+      TablesLoaded: count(TABLE_STATES.completed),
+      TablesLoading: count(TABLE_STATES.fullLoad),
+      TablesQueued: count(TABLE_STATES.beforeLoad),
+      TablesErrored: count(TABLE_STATES.error),
+    };
+  }
+
+  private emit(category: DmsTaskEvent['detail']['category'], eventType: string, detailMessage: string): void {
+    const [, , , region, account] = this.options.task.replicationTaskArn.split(':');
+    this.options.onTaskEvent({
+      version: '0',
+      id: `emulated-${Date.now()}`,
+      'detail-type': 'DMS Replication Task State Change',
+      source: 'aws.dms',
+      account,
+      time: new Date().toISOString(),
+      region,
+      resources: [this.options.task.replicationTaskArn],
+      detail: { type: 'REPLICATION_TASK', category, eventType, detailMessage },
+    });
+  }
+}
+
+function tableStatistics(table: SourceTable, validationEnabled: boolean): TableStatistics {
+  return {
+    SchemaName: table.targetSchema,
+    TableName: table.table,
+    Inserts: 0,
+    Deletes: 0,
+    Updates: 0,
+    Ddls: 0,
+    FullLoadRows: 0,
+    FullLoadCondtnlChkFailedRows: 0,
+    FullLoadErrorRows: 0,
+    FullLoadReloaded: false,
+    LastUpdateTime: new Date(),
+    TableState: TABLE_STATES.beforeLoad,
+    ValidationPendingRecords: 0,
+    ValidationFailedRecords: 0,
+    ValidationSuspendedRecords: 0,
+    ValidationState: validationEnabled ? VALIDATION_STATES.pendingValidation : VALIDATION_STATES.notEnabled,
+  };
+}
+
+/** DMS Describe* filters: `[{ Name, Values }]` -> `{ name: values }`. */
+function filters(input: Record<string, unknown>): Record<string, string[]> {
+  const list = (input.Filters as Array<{ Name: string; Values: string[] }> | undefined) ?? [];
+  return Object.fromEntries(list.map((filter) => [filter.Name, filter.Values]));
+}
+
+const CONNECTION_TEST_MILLIS = 300;
+const tick = () => new Promise((resolve) => setTimeout(resolve, 100));
