@@ -1,0 +1,126 @@
+import { StateMachine } from 'aws-local-stepfunctions';
+import type { AslDefinition } from './synthesize';
+
+// aws-local-stepfunctions uses Promise.withResolvers (Node.js 22+); this machine runs Node.js 20.
+if (!('withResolvers' in Promise)) {
+  Object.assign(Promise, {
+    withResolvers<T>() {
+      let resolve!: (value: T) => void;
+      let reject!: (reason: unknown) => void;
+      const promise = new Promise<T>((settle, fail) => {
+        resolve = settle;
+        reject = fail;
+      });
+      return { promise, resolve, reject };
+    },
+  });
+}
+
+export type Handler = (event: unknown) => Promise<unknown>;
+/** What runs in place of a Task state: receives the state's effective input (the Lambda payload). */
+export type LocalTask = (taskInput: { Payload: Record<string, unknown> } & Record<string, unknown>) => Promise<unknown>;
+
+export interface LocalExecution {
+  status: 'SUCCEEDED' | 'FAILED';
+  output?: Record<string, unknown>;
+  error?: { Error: string; Cause: unknown };
+  /** Every state entered, in order. */
+  states: string[];
+  /** States retried after an error, with the error name. */
+  retries: Array<{ state: string; error: string }>;
+}
+
+export interface LocalExecutionOptions {
+  executionArn: string;
+  /** Wait states pause this long instead of their definition's time. */
+  waitMilliseconds: number;
+  /** Retry pauses last this long instead of the definition's backoff. */
+  retryIntervalMilliseconds: number;
+  /** Called as each state is entered, for live progress. */
+  onStateEntered?(stateName: string): void;
+}
+
+/**
+ * Executes a synthesized definition with aws-local-stepfunctions, every Task state running `tasks[state]`.
+ * Errors are read from the execution's event log, as the console shows them (error name and cause).
+ */
+export async function executeLocally(
+  definition: AslDefinition,
+  tasks: Record<string, LocalTask>,
+  input: unknown,
+  options: LocalExecutionOptions,
+): Promise<LocalExecution> {
+  const states = Object.entries(definition.States);
+  const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
+  const executionName = options.executionArn.slice(options.executionArn.lastIndexOf(':') + 1);
+  const execution = machine.run(input as never, {
+    overrides: {
+      taskResourceLocalHandlers: tasks as never,
+      waitTimeOverrides: Object.fromEntries(states.filter(([, state]) => state.Type === 'Wait').map(([name]) => [name, options.waitMilliseconds])),
+      retryIntervalOverrides: Object.fromEntries(states.filter(([, state]) => state.Retry).map(([name]) => [name, options.retryIntervalMilliseconds])),
+    },
+    // The local runner's context object is fixed for the whole run: each task-token state gets its own
+    // token from its local task, and State.EnteredTime is the moment the run starts.
+    context: {
+      Execution: { Id: options.executionArn, Input: input as never, StartTime: new Date().toISOString(), Name: executionName },
+      State: { EnteredTime: new Date().toISOString(), Name: executionName },
+      Task: { Token: 'replaced-per-state' },
+    },
+  });
+
+  type EventLog = { type: string; [field: string]: unknown };
+  const events: EventLog[] = [];
+  const collecting = (async () => {
+    for await (const event of execution.eventLogs) {
+      const logged = event as unknown as EventLog;
+      events.push(logged);
+      if (logged.type === 'StateEntered') options.onStateEntered?.((logged.state as { name: string }).name);
+    }
+  })();
+  let output: Record<string, unknown> | undefined;
+  try {
+    output = (await execution.result) as Record<string, unknown>;
+  } catch {
+    // The failure is read from the event log below.
+  }
+  await collecting;
+  const failed = events.find((event) => event.type === 'ExecutionFailed') as { Error: string; Cause: unknown } | undefined;
+  return {
+    status: failed ? 'FAILED' : 'SUCCEEDED',
+    output,
+    error: failed ? { Error: failed.Error, Cause: failed.Cause } : undefined,
+    states: events.filter((event) => event.type === 'StateEntered').map((event) => (event.state as { name: string }).name),
+    retries: retriesIn(events),
+  };
+}
+
+/** Each retry with the error that caused it: the runner logs the failure just before the retry. */
+function retriesIn(events: Array<{ type: string; [field: string]: unknown }>): LocalExecution['retries'] {
+  const lastError = new Map<string, string>();
+  const retries: LocalExecution['retries'] = [];
+  for (const event of events) {
+    const state = (event.state as { name: string } | undefined)?.name ?? '';
+    if (event.type === 'StateFailed') lastError.set(state, String(event.Error));
+    if (event.type === 'StateRetried') retries.push({ state, error: lastError.get(state) ?? 'unknown' });
+  }
+  return retries;
+}
+
+/** The handler of each function folder the workflow runs, plus the DMS event watcher. */
+export async function loadPhaseHandlers(phases: string[]): Promise<Record<string, Handler>> {
+  const handlers: Record<string, Handler> = {};
+  for (const phase of new Set([...phases, 'full-load-watcher'])) {
+    handlers[phase] = ((await import(`../../functions/${phase}/handler`)) as { handler: Handler }).handler;
+  }
+  return handlers;
+}
+
+/** Calls a handler the way the Lambda integration reports it: a thrown error keeps its name, Cause is JSON. */
+export async function invokeAsLambda(handler: Handler, event: unknown): Promise<unknown> {
+  try {
+    return await handler(event);
+  } catch (error) {
+    const { name, message } = error as Error;
+    throw Object.assign(new Error(JSON.stringify({ errorType: name, errorMessage: message, trace: [] })), { name });
+  }
+}
