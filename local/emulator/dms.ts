@@ -116,6 +116,11 @@ export class EmulatedDms {
     return structuredClone(this.tables);
   }
 
+  /** Ends a running load or validation after its current batch, as the emulator shuts down. */
+  halt(): void {
+    this.stopRequested = true;
+  }
+
   /** Resolves once the running full load and validation (if any) have finished. */
   async settled(): Promise<void> {
     await this.loading;

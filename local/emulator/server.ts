@@ -111,6 +111,7 @@ export async function startAwsEmulator(options: EmulatorOptions): Promise<AwsEmu
     rds,
     calls,
     close: async () => {
+      dms.halt();
       await dms.settled();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,0 +1,292 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import type { Connection } from 'mysql2/promise';
+import { connectMysql, type DatabaseCredentials } from '../../functions/shared/mysql';
+import type { MigrationInput } from '../../functions/shared/migration-input';
+import type { DmsTaskEvent } from '../emulator/dms';
+import { startAwsEmulator, type AwsEmulator, type EmulatorFaults } from '../emulator/server';
+import { startThrowawayMariadb, type ThrowawayMariadb } from '../throwaway-mariadb';
+import { executeLocally, invokeAsLambda, loadPhaseHandlers, type Handler, type LocalExecution, type LocalTask } from '../workflow/execute';
+import { synthesizeWorkflow } from '../workflow/synthesize';
+import { startApprovalDesk, type ApprovalDesk } from './approval-desk';
+import { ProgressView, type Terminal } from './progress';
+import { dropSampleDatabase, seedSampleDatabase } from './sample-schema';
+import { rehearsalSummary, seconds } from './summary';
+
+/**
+ * `npm run rehearse`: the whole orchestrator on this machine. A source database seeded with a sample shop,
+ * an empty target server, the AWS emulator, and the state machine synthesized from the CDK code executed
+ * with the real handlers, whose SDK clients reach the emulator through AWS_ENDPOINT_URL.
+ */
+export interface RehearsalOptions {
+  /** Rows to seed in all (about). */
+  rows: number;
+  /** The source database's name on the source server; dropped and recreated. */
+  sourceDatabase: string;
+  /** Seed the source on a private throwaway server instead of the one at sourceHost:sourcePort. */
+  throwaway: boolean;
+  sourceHost: string;
+  sourcePort: number;
+  migrationType: 'full-load-and-cdc' | 'full-load';
+  autoApprove: boolean;
+  /** Rows per DMS batch (CommitRate). */
+  batchRows: number;
+  /** Every SNS message, one JSON line each. */
+  outboxFile: string;
+  faults: EmulatorFaults;
+  cdcLatencySeconds: number;
+  /** How long the workflow's Wait states pause (their definition says minutes). */
+  waitMilliseconds: number;
+  /** Print the handlers' own JSON logs. */
+  verbose: boolean;
+}
+
+export const DEFAULT_REHEARSAL: RehearsalOptions = {
+  rows: 120_000,
+  sourceDatabase: 'dms_rehearsal_shop',
+  throwaway: false,
+  sourceHost: '127.0.0.1',
+  sourcePort: 3306,
+  migrationType: 'full-load-and-cdc',
+  autoApprove: false,
+  batchRows: 10_000,
+  outboxFile: path.join('.rehearsal', 'outbox.jsonl'),
+  faults: {},
+  cdcLatencySeconds: 2,
+  waitMilliseconds: 500,
+  verbose: false,
+};
+
+export interface RehearsalResult {
+  exitCode: number;
+  /** Why the rehearsal did not succeed, in one sentence. */
+  reason?: string;
+  execution?: LocalExecution;
+}
+
+const ACCOUNT = '123456789012';
+const REGION = 'eu-west-1';
+const ARN = {
+  task: `arn:aws:dms:${REGION}:${ACCOUNT}:task:SHOPREHEARSALTASK`,
+  source: `arn:aws:dms:${REGION}:${ACCOUNT}:endpoint:SHOPREHEARSALSOURCE`,
+  target: `arn:aws:dms:${REGION}:${ACCOUNT}:endpoint:SHOPREHEARSALTARGET`,
+  instance: `arn:aws:dms:${REGION}:${ACCOUNT}:rep:SHOPREHEARSALINSTANCE`,
+  sourceSecret: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:rehearsal/source-AbCdEf`,
+  targetSecret: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:rehearsal/target-AbCdEf`,
+};
+const EXECUTION_ARN = `arn:aws:states:${REGION}:${ACCOUNT}:execution:ShopRehearsal-migration:rehearsal-${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}`;
+/** The periodic progress check (an EventBridge schedule in the stack, every 15 minutes), compressed. */
+const PROGRESS_CHECK_MILLIS = 1_000;
+
+export async function rehearse(options: RehearsalOptions, terminal: Terminal): Promise<RehearsalResult> {
+  const startedAt = Date.now();
+  const cleanup: Array<() => Promise<void>> = [];
+  const say = (line: string) => terminal.write(`${line}\n`);
+  try {
+    // 1. Databases: the source (seeded), and the target on its own server so both keep the same schema name.
+    const source = await sourceServer(options, say);
+    if ('stop' in source) cleanup.push(() => source.stop());
+    const target = await startThrowawayMariadb();
+    cleanup.push(() => target.stop());
+    const sourceCredentials: DatabaseCredentials = { host: source.host, port: source.port, username: source.user, password: source.password };
+    const targetCredentials: DatabaseCredentials = { host: target.host, port: target.port, username: target.user, password: target.password };
+    const admin = await connectMysql(sourceCredentials, 'source');
+    cleanup.push(() => admin.end());
+    await dropSampleDatabase(admin, options.sourceDatabase);
+    if (!('stop' in source)) cleanup.push(() => dropSampleDatabase(admin, options.sourceDatabase));
+    const seedStart = Date.now();
+    const seed = await seedSampleDatabase(admin, options.sourceDatabase, options.rows);
+    say(`Seeded ${options.sourceDatabase} on ${source.host}:${source.port}: ${seed.totalRows.toLocaleString('en-US')} rows in ${Object.keys(seed.rowsByTable).length} tables (${seconds(Date.now() - seedStart)}); target server ${target.host}:${target.port}, empty.`);
+
+    // 2. The workflow as synthesized, and the deployment it belongs to.
+    const input = rehearsalInput(options.sourceDatabase);
+    const deployment = {
+      stackName: 'ShopRehearsal',
+      account: ACCOUNT,
+      region: REGION,
+      notificationEmails: [],
+      approvalPageUrl: 'https://approvals.rehearsal.invalid/review',
+      migration: input,
+    };
+    const synthesized = synthesizeWorkflow(deployment);
+
+    // 3. The emulator, and the handlers' environment pointing at it.
+    mkdirSync(path.dirname(path.resolve(options.outboxFile)), { recursive: true });
+    writeFileSync(options.outboxFile, '');
+    let view: ProgressView | undefined;
+    let watcher: Handler | undefined;
+    const signingKeyArn = synthesized.functionEnvironment.APPROVAL_KEY_SECRET_ARN;
+    const emulator: AwsEmulator = await startAwsEmulator({
+      dms: {
+        endpoints: [
+          { endpointArn: ARN.source, endpointIdentifier: 'shop-source', endpointType: 'source', secretArn: ARN.sourceSecret },
+          { endpointArn: ARN.target, endpointIdentifier: 'shop-target', endpointType: 'target', secretArn: ARN.targetSecret },
+        ],
+        task: {
+          replicationTaskArn: ARN.task,
+          replicationTaskIdentifier: 'shop-rehearsal',
+          migrationType: options.migrationType,
+          sourceEndpointArn: ARN.source,
+          targetEndpointArn: ARN.target,
+          replicationInstanceArn: ARN.instance,
+          tableMappings: {
+            rules: [
+              { 'rule-type': 'selection', 'rule-id': '1', 'rule-name': 'shop', 'object-locator': { 'schema-name': options.sourceDatabase, 'table-name': '%' }, 'rule-action': 'include' },
+            ],
+          },
+          validationEnabled: true,
+        },
+        instance: { replicationInstanceArn: ARN.instance, replicationInstanceIdentifier: 'shop-rehearsal-instance' },
+        batchRows: options.batchRows,
+      },
+      target: { type: 'aurora-cluster', identifier: input.target.identifier, host: target.host, port: target.port, engineVersion: '8.0.mysql_aurora.3.08.0' },
+      secrets: {
+        [ARN.sourceSecret]: JSON.stringify({ ...secretOf(sourceCredentials), dbname: options.sourceDatabase }),
+        [ARN.targetSecret]: JSON.stringify(secretOf(targetCredentials)),
+        ...(signingKeyArn ? { [signingKeyArn]: randomBytes(32).toString('base64url') } : {}),
+      },
+      faults: options.faults,
+      cdcLatencySeconds: options.cdcLatencySeconds,
+      outboxFile: options.outboxFile,
+      onPublish: (message) => view?.say(`  ✉ ${message.subject}`),
+      onDmsEvent: (event: DmsTaskEvent) => {
+        if (watcher) void invokeAsLambda(watcher, event).catch((error: Error) => view?.say(`  ! DMS event watcher failed: ${error.name}`));
+      },
+    });
+    cleanup.push(() => emulator.close());
+    pointHandlersAt(emulator.url, synthesized.functionEnvironment, options.verbose);
+    const desk: ApprovalDesk = await startApprovalDesk({ autoApprove: options.autoApprove, emulatorUrl: emulator.url, tokenTableName: process.env.TOKEN_TABLE_NAME ?? '', say: (line) => (view ? view.say(line) : say(line)) });
+    cleanup.push(() => desk.close());
+
+    // 4. Execute, the task-token states parked on tokens the handlers hand back through the emulator.
+    const handlers = await loadPhaseHandlers(Object.values(synthesized.taskPhases));
+    watcher = handlers['full-load-watcher'];
+    const schedule = setInterval(() => {
+      void invokeAsLambda(handlers['full-load-watcher'], { source: 'aws.events', 'detail-type': 'Scheduled Event' }).catch(() => undefined);
+    }, PROGRESS_CHECK_MILLIS);
+    cleanup.push(async () => clearInterval(schedule));
+    view = new ProgressView(terminal, () => ({ task: emulator.dms.describeTask(), tables: emulator.dms.describeTables() }));
+    const redraw = setInterval(() => view?.refresh(), 250);
+    cleanup.push(async () => clearInterval(redraw));
+
+    const stateTimings: Array<{ state: string; at: number }> = [];
+    let tokenCount = 0;
+    const parked = (phase: string, afterInvoke?: (result: unknown) => void): LocalTask => async (taskInput) => {
+      const taskToken = `${phase}-${++tokenCount}-${randomBytes(8).toString('hex')}`;
+      const handedBack = emulator.tokens.waitFor(taskToken);
+      const result = await invokeAsLambda(handlers[phase], { ...taskInput.Payload, taskToken });
+      afterInvoke?.(result);
+      return handedBack;
+    };
+    const tasks: Record<string, LocalTask> = {};
+    for (const [stateName, phase] of Object.entries(synthesized.taskPhases)) {
+      tasks[stateName] =
+        phase === 'await-full-load'
+          ? parked(phase)
+          : phase === 'request-approval'
+            ? parked(phase, (result) => desk.requested(result as { approvalId: string; expiresAt: string }, emulator.messages))
+            : (taskInput) => invokeAsLambda(handlers[phase], taskInput);
+    }
+    say(`AWS emulator at ${emulator.url}; executing the synthesized state machine (${Object.keys(synthesized.definition.States).length} states).`);
+    const execution = await executeLocally(synthesized.definition, tasks, input, {
+      executionArn: EXECUTION_ARN,
+      waitMilliseconds: options.waitMilliseconds,
+      retryIntervalMilliseconds: 100,
+      onStateEntered: (stateName) => {
+        stateTimings.push({ state: stateName, at: Date.now() });
+        view?.stateEntered(stateName);
+      },
+    });
+    view.stop();
+    clearInterval(redraw);
+    // The workflow is over: later DMS events (the task stopping at cutover) have nobody to wake.
+    watcher = undefined;
+
+    const outcome = judge(execution);
+    say('');
+    say(rehearsalSummary({ execution, emulator, seed, startedAt, stateTimings, outboxFile: options.outboxFile, outcome }));
+    return { ...outcome, execution };
+  } catch (error) {
+    const reason = `The rehearsal could not run: ${(error as Error).message}`;
+    say(reason);
+    return { exitCode: 2, reason };
+  } finally {
+    // Last started, first stopped: the watcher schedule before the emulator, the emulator before the databases.
+    for (const step of cleanup.reverse()) await step().catch(() => undefined);
+  }
+}
+
+/** Success is a migration that cut over; anything else, even a clean "no", exits non-zero with the reason. */
+function judge(execution: LocalExecution): { exitCode: number; reason?: string } {
+  if (execution.status === 'FAILED') {
+    const cause = causeMessage(execution.error?.Cause);
+    return { exitCode: 1, reason: `${execution.error?.Error ?? 'Failed'}: ${cause}` };
+  }
+  if (!execution.output?.cutover) {
+    const rejected = execution.output?.error as { Error?: string; Cause?: string } | undefined;
+    return { exitCode: 1, reason: rejected ? `Ended without cutover (${rejected.Error}): ${causeMessage(rejected.Cause)}` : 'Ended without cutover' };
+  }
+  return { exitCode: 0 };
+}
+
+export function causeMessage(cause: unknown): string {
+  if (typeof cause !== 'string') return String(cause ?? '');
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: string };
+    return parsed.errorMessage ?? cause;
+  } catch {
+    return cause;
+  }
+}
+
+export function rehearsalInput(sourceDatabase: string): MigrationInput & { database: NonNullable<MigrationInput['database']> } {
+  return {
+    migrationName: 'Shop rehearsal',
+    replicationTaskArn: ARN.task,
+    sourceEndpointArn: ARN.source,
+    targetEndpointArn: ARN.target,
+    replicationInstanceArn: ARN.instance,
+    target: { type: 'aurora-cluster', identifier: 'shop-aurora' },
+    startPolicy: 'auto',
+    database: { sourceSecretArn: ARN.sourceSecret, targetSecretArn: ARN.targetSecret, schemas: [sourceDatabase] },
+    validation: { requireDmsValidation: true, maxWaitMinutes: 60 },
+    cutover: { maxCdcLatencySeconds: 10, latencyWindowMinutes: 5, approvalRequired: true, snapshotBeforeCutover: true, endpointParameterName: '/apps/shop/database-endpoint' },
+  };
+}
+
+/** The environment Lambda would give the handlers, plus the SDK's standard variables aimed at the emulator. */
+function pointHandlersAt(emulatorUrl: string, functionEnvironment: Record<string, string>, verbose: boolean): void {
+  // A per-service variable (AWS_ENDPOINT_URL_DYNAMODB...) would win over AWS_ENDPOINT_URL and reach real AWS.
+  for (const name of Object.keys(process.env)) if (name.startsWith('AWS_ENDPOINT_URL_')) delete process.env[name];
+  delete process.env.AWS_SESSION_TOKEN;
+  delete process.env.AWS_PROFILE;
+  const { NODE_OPTIONS: _runtimeOnly, ...variables } = functionEnvironment;
+  Object.assign(process.env, variables, {
+    AWS_ENDPOINT_URL: emulatorUrl,
+    AWS_REGION: REGION,
+    // Dummy credentials: the emulator does not check signatures, and no real credentials may be picked up.
+    AWS_ACCESS_KEY_ID: 'rehearsal',
+    AWS_SECRET_ACCESS_KEY: 'rehearsal',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    POWERTOOLS_LOG_LEVEL: verbose ? 'INFO' : 'SILENT',
+  });
+}
+
+async function sourceServer(options: RehearsalOptions, say: (line: string) => void): Promise<ThrowawayMariadb | { host: string; port: number; user: string; password: string }> {
+  const shared = { host: options.sourceHost, port: options.sourcePort, user: 'root', password: '' };
+  if (!options.throwaway) {
+    try {
+      const probe: Connection = await connectMysql({ host: shared.host, port: shared.port, username: shared.user, password: shared.password }, 'source');
+      await probe.end();
+      return shared;
+    } catch (error) {
+      say(`No usable MySQL server at ${shared.host}:${shared.port} (${(error as Error).message.split(': ').pop()}): starting a throwaway MariaDB for the source.`);
+    }
+  }
+  return startThrowawayMariadb();
+}
+
+function secretOf(credentials: DatabaseCredentials) {
+  return { engine: 'mysql', host: credentials.host, port: credentials.port, username: credentials.username, password: credentials.password };
+}

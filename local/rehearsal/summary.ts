@@ -1,0 +1,64 @@
+import type { AwsEmulator } from '../emulator/server';
+import type { LocalExecution } from '../workflow/execute';
+import type { SeedResult } from './sample-schema';
+
+/** What the workflow's output holds that this summary already reports in its own words. */
+const REPORTED_OUTPUT = new Set(['config', 'target', 'connectionChecks', 'connections', 'start', 'progress', 'validationWait', 'validation', 'approval', 'cutover', 'error', 'failedStep']);
+
+export interface SummaryFacts {
+  execution: LocalExecution;
+  emulator: AwsEmulator;
+  seed: SeedResult;
+  startedAt: number;
+  /** When each state was entered, in order. */
+  stateTimings: Array<{ state: string; at: number }>;
+  outboxFile: string;
+  outcome: { exitCode: number; reason?: string };
+}
+
+/** The end-of-run report: outcome, timings, rows copied, validation, where the endpoint went. */
+export function rehearsalSummary(facts: SummaryFacts): string {
+  const { execution, emulator, seed, outcome } = facts;
+  const finishedAt = Date.now();
+  const lines: string[] = [];
+  lines.push(outcome.exitCode === 0 ? `Rehearsal succeeded in ${seconds(finishedAt - facts.startedAt)}: the migration cut over.` : `Rehearsal FAILED after ${seconds(finishedAt - facts.startedAt)}: ${outcome.reason}`);
+
+  lines.push('', 'Timings (states that took 0.1 s or more):');
+  facts.stateTimings.forEach(({ state, at }, index) => {
+    const took = (facts.stateTimings[index + 1]?.at ?? finishedAt) - at;
+    if (took >= 100) lines.push(`  ${state.padEnd(34)} ${seconds(took).padStart(8)}`);
+  });
+
+  const tables = emulator.dms.describeTables();
+  const copied = tables.reduce((sum, table) => sum + (table.FullLoadRows ?? 0), 0);
+  const stats = emulator.dms.describeTask().ReplicationTaskStats;
+  const loadMillis = stats?.FullLoadStartDate && stats.FullLoadFinishDate ? stats.FullLoadFinishDate.getTime() - stats.FullLoadStartDate.getTime() : undefined;
+  const rate = loadMillis ? ` in ${seconds(loadMillis)} (${Math.round(copied / (loadMillis / 1000)).toLocaleString('en-US')} rows/s)` : '';
+  lines.push('', `Full load: ${copied.toLocaleString('en-US')} of ${seed.totalRows.toLocaleString('en-US')} rows copied${rate}`);
+  for (const table of tables) {
+    lines.push(`  ${`${table.SchemaName}.${table.TableName}`.padEnd(34)} ${String((table.FullLoadRows ?? 0).toLocaleString('en-US')).padStart(9)} rows  ${table.TableState}; DMS validation: ${table.ValidationState}${table.ValidationFailedRecords ? ` (${table.ValidationFailedRecords} failed)` : ''}`);
+  }
+
+  const output = execution.output ?? {};
+  const validation = output.validation as { outcome?: string; counts?: Record<string, number> } | undefined;
+  if (validation) lines.push('', `DMS validation: ${validation.outcome} (${Object.entries(validation.counts ?? {}).map(([name, count]) => `${count} ${name}`).join(', ')})`);
+  // Reports added by later workflow steps (readiness, independent validation) are shown as they come.
+  for (const [name, report] of Object.entries(output).filter(([name]) => !REPORTED_OUTPUT.has(name))) {
+    lines.push('', `${name}:`, ...JSON.stringify(report, null, 2).split('\n').slice(0, 30).map((line) => `  ${line}`));
+  }
+
+  const cutover = output.cutover as { endpointParameterName?: string; snapshotIdentifier?: string } | undefined;
+  if (cutover?.endpointParameterName) {
+    const published = emulator.parameters.get(cutover.endpointParameterName);
+    lines.push('', `Endpoint published: SSM parameter ${cutover.endpointParameterName} = ${published?.value ?? '(not set)'}`);
+    if (cutover.snapshotIdentifier) lines.push(`Snapshot before cutover: ${cutover.snapshotIdentifier}`);
+  }
+  const failure = [...emulator.messages].reverse().find((message) => message.attributes.kind === 'failure');
+  if (failure) lines.push('', `Failure notification: ${failure.subject}`, ...failure.message.split('\n').slice(0, 8).map((line) => `  ${line}`));
+  lines.push('', `Notifications: ${emulator.messages.length} published, in ${facts.outboxFile}`);
+  return lines.join('\n');
+}
+
+export function seconds(milliseconds: number): string {
+  return `${(milliseconds / 1000).toFixed(1)} s`;
+}
