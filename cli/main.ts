@@ -37,7 +37,8 @@ export async function main(argv: string[], context: CommandContext): Promise<num
   }
 }
 
-if (require.main === module) {
+/** The `dms-orchestrator` executable (bin/dms-orchestrator.js). */
+export function runFromProcess(): void {
   main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, interactive: Boolean(process.stdout.isTTY) }).then(
     (status) => {
       process.exitCode = status;
