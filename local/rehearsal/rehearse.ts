@@ -160,7 +160,7 @@ export async function rehearse(options: RehearsalOptions, terminal: Terminal): P
     cleanup.push(() => desk.close());
 
     // 4. Execute, the task-token states parked on tokens the handlers hand back through the emulator.
-    const handlers = await loadPhaseHandlers(Object.values(synthesized.taskPhases));
+    const handlers = loadPhaseHandlers(Object.values(synthesized.taskPhases));
     watcher = handlers['full-load-watcher'];
     const schedule = setInterval(() => {
       void invokeAsLambda(handlers['full-load-watcher'], { source: 'aws.events', 'detail-type': 'Scheduled Event' }).catch(() => undefined);
@@ -208,9 +208,7 @@ export async function rehearse(options: RehearsalOptions, terminal: Terminal): P
     say(rehearsalSummary({ execution, emulator, seed, startedAt, stateTimings, outboxFile: options.outboxFile, outcome }));
     return { ...outcome, execution };
   } catch (error) {
-    const reason = `The rehearsal could not run: ${(error as Error).message}`;
-    say(reason);
-    return { exitCode: 2, reason };
+    return { exitCode: 2, reason: `The rehearsal could not run: ${(error as Error).message}` };
   } finally {
     // Last started, first stopped: the watcher schedule before the emulator, the emulator before the databases.
     for (const step of cleanup.reverse()) await step().catch(() => undefined);

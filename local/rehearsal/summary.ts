@@ -29,6 +29,12 @@ export function rehearsalSummary(facts: SummaryFacts): string {
     if (took >= 100) lines.push(`  ${state.padEnd(34)} ${seconds(took).padStart(8)}`);
   });
 
+  if (execution.retries.length > 0) {
+    const retried = new Map<string, number>();
+    for (const retry of execution.retries) retried.set(`${retry.state} after ${retry.error}`, (retried.get(`${retry.state} after ${retry.error}`) ?? 0) + 1);
+    lines.push('', 'Retried:', ...[...retried].map(([what, times]) => `  ${what} (${times}x)`));
+  }
+
   const tables = emulator.dms.describeTables();
   const copied = tables.reduce((sum, table) => sum + (table.FullLoadRows ?? 0), 0);
   const stats = emulator.dms.describeTask().ReplicationTaskStats;

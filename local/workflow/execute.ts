@@ -106,11 +106,14 @@ function retriesIn(events: Array<{ type: string; [field: string]: unknown }>): L
   return retries;
 }
 
-/** The handler of each function folder the workflow runs, plus the DMS event watcher. */
-export async function loadPhaseHandlers(phases: string[]): Promise<Record<string, Handler>> {
+/**
+ * The handler of each function folder the workflow runs, plus the DMS event watcher. Loaded with require, as
+ * Lambda's CommonJS runtime does: each module reads its environment and builds its clients as it loads.
+ */
+export function loadPhaseHandlers(phases: string[]): Record<string, Handler> {
   const handlers: Record<string, Handler> = {};
   for (const phase of new Set([...phases, 'full-load-watcher'])) {
-    handlers[phase] = ((await import(`../../functions/${phase}/handler`)) as { handler: Handler }).handler;
+    handlers[phase] = (require(`../../functions/${phase}/handler`) as { handler: Handler }).handler;
   }
   return handlers;
 }

@@ -36,7 +36,7 @@ export async function runWorkflow(
 ): Promise<WorkflowRun> {
   const aws = new LocalAws(scenario);
   try {
-    const handlers = await loadHandlers(Object.values(synthesized.taskPhases));
+    const handlers = loadHandlers(Object.values(synthesized.taskPhases));
     const remainingProgress = [...scenario.progressSteps];
     let tokens = 0;
 
