@@ -1,14 +1,27 @@
-import { rehearseCommand, REHEARSE_HELP } from './rehearse-command';
+import { APPROVE_HELP, REJECT_HELP, approvalCommand } from './approval-commands';
 import { UsageError, type CommandContext } from './context';
+import { rehearseCommand, REHEARSE_HELP } from './rehearse-command';
+import { START_HELP, startCommand } from './start-command';
+import { STATUS_HELP, statusCommand } from './status-command';
 
 export const HELP = `Usage: dms-orchestrator <command> [options]
 
 Commands:
+  start         validate a migration input and start an execution of the deployed state machine
+  status        show an execution's step and the DMS task's progress, refreshed
+  approve       approve a pending cutover
+  reject        reject a pending cutover
   rehearse      run the whole orchestrator locally against a sample database (no AWS account needed)
+
+AWS credentials and region come from the usual places (environment, profile); ARNs carry their region.
 
 Run "dms-orchestrator <command> --help" for a command's options.`;
 
 const COMMANDS: Record<string, { help: string; run(args: string[], context: CommandContext): Promise<number> }> = {
+  start: { help: START_HELP, run: startCommand },
+  status: { help: STATUS_HELP, run: (args, context) => statusCommand(args, context) },
+  approve: { help: APPROVE_HELP, run: approvalCommand('approve') },
+  reject: { help: REJECT_HELP, run: approvalCommand('reject') },
   rehearse: { help: REHEARSE_HELP, run: rehearseCommand },
 };
 
@@ -32,7 +45,9 @@ export async function main(argv: string[], context: CommandContext): Promise<num
     return await command.run(args, context);
   } catch (error) {
     const usage = error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
-    context.stderr.write(`${usage ? `${(error as Error).message}\n\n${command.help}` : `Error: ${(error as Error).message}`}\n`);
+    // AWS errors keep their name (StateMachineDoesNotExist, AccessDeniedException...): it says what to fix.
+    const { name, message } = error as Error;
+    context.stderr.write(`${usage ? `${message}\n\n${command.help}` : `Error: ${name && name !== 'Error' ? `${name}: ` : ''}${message}`}\n`);
     return usage ? 2 : 1;
   }
 }
