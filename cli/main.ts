@@ -1,8 +1,4 @@
-import { APPROVE_HELP, REJECT_HELP, approvalCommand } from './approval-commands';
 import { UsageError, type CommandContext } from './context';
-import { rehearseCommand, REHEARSE_HELP } from './rehearse-command';
-import { START_HELP, startCommand } from './start-command';
-import { STATUS_HELP, statusCommand } from './status-command';
 
 export const HELP = `Usage: dms-orchestrator <command> [options]
 
@@ -17,12 +13,36 @@ AWS credentials and region come from the usual places (environment, profile); AR
 
 Run "dms-orchestrator <command> --help" for a command's options.`;
 
-const COMMANDS: Record<string, { help: string; run(args: string[], context: CommandContext): Promise<number> }> = {
-  start: { help: START_HELP, run: startCommand },
-  status: { help: STATUS_HELP, run: (args, context) => statusCommand(args, context) },
-  approve: { help: APPROVE_HELP, run: approvalCommand('approve') },
-  reject: { help: REJECT_HELP, run: approvalCommand('reject') },
-  rehearse: { help: REHEARSE_HELP, run: rehearseCommand },
+interface Command {
+  help: string;
+  run(args: string[], context: CommandContext): Promise<number>;
+}
+
+/**
+ * Each command's module loads only when it runs: `--help` stays instant, and the rehearsal's functions read
+ * their environment only after the rehearsal has pointed it at the emulator.
+ */
+const COMMANDS: Record<string, () => Command> = {
+  start: () => {
+    const { START_HELP, startCommand } = require('./start-command') as typeof import('./start-command');
+    return { help: START_HELP, run: startCommand };
+  },
+  status: () => {
+    const { STATUS_HELP, statusCommand } = require('./status-command') as typeof import('./status-command');
+    return { help: STATUS_HELP, run: (args, context) => statusCommand(args, context) };
+  },
+  approve: () => {
+    const { APPROVE_HELP, approvalCommand } = require('./approval-commands') as typeof import('./approval-commands');
+    return { help: APPROVE_HELP, run: approvalCommand('approve') };
+  },
+  reject: () => {
+    const { REJECT_HELP, approvalCommand } = require('./approval-commands') as typeof import('./approval-commands');
+    return { help: REJECT_HELP, run: approvalCommand('reject') };
+  },
+  rehearse: () => {
+    const { REHEARSE_HELP, rehearseCommand } = require('./rehearse-command') as typeof import('./rehearse-command');
+    return { help: REHEARSE_HELP, run: rehearseCommand };
+  },
 };
 
 /** Runs one command line and returns the exit status; never calls process.exit itself. */
@@ -32,7 +52,7 @@ export async function main(argv: string[], context: CommandContext): Promise<num
     context.stdout.write(`${HELP}\n`);
     return name ? 0 : 2;
   }
-  const command = COMMANDS[name];
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name]() : undefined;
   if (!command) {
     context.stderr.write(`Unknown command "${name}".\n\n${HELP}\n`);
     return 2;

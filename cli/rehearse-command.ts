@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { DEFAULT_REHEARSAL, rehearse, type RehearsalOptions } from '../local/rehearsal/rehearse';
+import { DEFAULT_REHEARSAL, type RehearsalOptions } from '../local/rehearsal/options';
+import { rehearse } from '../local/rehearsal/rehearse';
 import { UsageError, type CommandContext } from './context';
 
 export const REHEARSE_HELP = `Usage: dms-orchestrator rehearse [options]

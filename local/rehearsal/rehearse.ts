@@ -5,11 +5,12 @@ import type { Connection } from 'mysql2/promise';
 import { connectMysql, type DatabaseCredentials } from '../../functions/shared/mysql';
 import type { MigrationInput } from '../../functions/shared/migration-input';
 import type { DmsTaskEvent } from '../emulator/dms';
-import { startAwsEmulator, type AwsEmulator, type EmulatorFaults } from '../emulator/server';
+import { startAwsEmulator, type AwsEmulator } from '../emulator/server';
 import { startThrowawayMariadb, type ThrowawayMariadb } from '../throwaway-mariadb';
 import { executeLocally, invokeAsLambda, loadPhaseHandlers, type Handler, type LocalExecution, type LocalTask } from '../workflow/execute';
-import { synthesizeWorkflow } from '../workflow/synthesize';
+import { synthesizeWorkflow, type SynthesizedWorkflow } from '../workflow/synthesize';
 import { startApprovalDesk, type ApprovalDesk } from './approval-desk';
+import type { RehearsalOptions } from './options';
 import { ProgressView, type Terminal } from './progress';
 import { dropSampleDatabase, seedSampleDatabase } from './sample-schema';
 import { rehearsalSummary, seconds } from './summary';
@@ -19,45 +20,6 @@ import { rehearsalSummary, seconds } from './summary';
  * an empty target server, the AWS emulator, and the state machine synthesized from the CDK code executed
  * with the real handlers, whose SDK clients reach the emulator through AWS_ENDPOINT_URL.
  */
-export interface RehearsalOptions {
-  /** Rows to seed in all (about). */
-  rows: number;
-  /** The source database's name on the source server; dropped and recreated. */
-  sourceDatabase: string;
-  /** Seed the source on a private throwaway server instead of the one at sourceHost:sourcePort. */
-  throwaway: boolean;
-  sourceHost: string;
-  sourcePort: number;
-  migrationType: 'full-load-and-cdc' | 'full-load';
-  autoApprove: boolean;
-  /** Rows per DMS batch (CommitRate). */
-  batchRows: number;
-  /** Every SNS message, one JSON line each. */
-  outboxFile: string;
-  faults: EmulatorFaults;
-  cdcLatencySeconds: number;
-  /** How long the workflow's Wait states pause (their definition says minutes). */
-  waitMilliseconds: number;
-  /** Print the handlers' own JSON logs. */
-  verbose: boolean;
-}
-
-export const DEFAULT_REHEARSAL: RehearsalOptions = {
-  rows: 120_000,
-  sourceDatabase: 'dms_rehearsal_shop',
-  throwaway: false,
-  sourceHost: '127.0.0.1',
-  sourcePort: 3306,
-  migrationType: 'full-load-and-cdc',
-  autoApprove: false,
-  batchRows: 10_000,
-  outboxFile: path.join('.rehearsal', 'outbox.jsonl'),
-  faults: {},
-  cdcLatencySeconds: 2,
-  waitMilliseconds: 500,
-  verbose: false,
-};
-
 export interface RehearsalResult {
   exitCode: number;
   /** Why the rehearsal did not succeed, in one sentence. */
@@ -79,7 +41,12 @@ const EXECUTION_ARN = `arn:aws:states:${REGION}:${ACCOUNT}:execution:ShopRehears
 /** The periodic progress check (an EventBridge schedule in the stack, every 15 minutes), compressed. */
 const PROGRESS_CHECK_MILLIS = 1_000;
 
-export async function rehearse(options: RehearsalOptions, terminal: Terminal): Promise<RehearsalResult> {
+/** `synthesize` is replaceable so a test file can synthesize the stack once for several rehearsals. */
+export async function rehearse(
+  options: RehearsalOptions,
+  terminal: Terminal,
+  synthesize: (deployment: unknown) => SynthesizedWorkflow = synthesizeWorkflow,
+): Promise<RehearsalResult> {
   const startedAt = Date.now();
   const cleanup: Array<() => Promise<void>> = [];
   const say = (line: string) => terminal.write(`${line}\n`);
@@ -109,7 +76,7 @@ export async function rehearse(options: RehearsalOptions, terminal: Terminal): P
       approvalPageUrl: 'https://approvals.rehearsal.invalid/review',
       migration: input,
     };
-    const synthesized = synthesizeWorkflow(deployment);
+    const synthesized = synthesize(deployment);
 
     // 3. The emulator, and the handlers' environment pointing at it.
     mkdirSync(path.dirname(path.resolve(options.outboxFile)), { recursive: true });
