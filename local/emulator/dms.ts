@@ -60,7 +60,7 @@ export interface DmsTaskEvent {
   time: string;
   region: string;
   resources: string[];
-  detail: { type: 'REPLICATION_TASK'; category: 'StateChange' | 'Failure'; eventType: string; detailMessage: string };
+  detail: { type: 'REPLICATION_TASK'; category: 'StateChange' | 'Failure'; eventType: string; detailMessage: string; eventId?: string };
 }
 
 export interface EmulatedDmsOptions {
@@ -253,7 +253,7 @@ export class EmulatedDms {
     const response = { ReplicationTask: this.describeTask() };
     setTimeout(() => {
       void this.settled().then(() => {
-        this.task = { ...this.task, Status: 'stopped', StopReason: STOP_REASONS.normal };
+        this.task = { ...this.task, Status: 'stopped', StopReason: STOP_REASONS.normal, ReplicationTaskStats: { ...this.task.ReplicationTaskStats, StopDate: new Date() } };
         this.emit('StateChange', 'REPLICATION_TASK_STOPPED', STOP_REASONS.normal);
       });
     }, 50);
@@ -304,7 +304,7 @@ export class EmulatedDms {
       }
       updateStats({ FullLoadProgressPercent: 100, FullLoadFinishDate: new Date(), ...this.tableCounts() });
       if (this.options.task.migrationType === 'full-load') {
-        this.task = { ...this.task, Status: 'stopped', StopReason: STOP_REASONS.fullLoadOnlyFinished };
+        this.task = { ...this.task, Status: 'stopped', StopReason: STOP_REASONS.fullLoadOnlyFinished, ReplicationTaskStats: { ...stats(), StopDate: new Date() } };
         this.emit('StateChange', 'REPLICATION_TASK_STOPPED', STOP_REASONS.fullLoadOnlyFinished);
       } else {
         this.emit('StateChange', 'REPLICATION_TASK_FULL_LOAD_COMPLETED', 'Full load completed; ongoing replication started.');
@@ -366,6 +366,8 @@ export class EmulatedDms {
   }
 
   private emit(category: DmsTaskEvent['detail']['category'], eventType: string, detailMessage: string): void {
+    // DMS-EVENT-0079 "Replication task has stopped", with the stop reason as the detail message.
+    const eventId = eventType === 'REPLICATION_TASK_STOPPED' ? { eventId: 'DMS-EVENT-0079' } : {};
     const [, , , region, account] = this.options.task.replicationTaskArn.split(':');
     this.options.onTaskEvent({
       version: '0',
@@ -376,7 +378,7 @@ export class EmulatedDms {
       time: new Date().toISOString(),
       region,
       resources: [this.options.task.replicationTaskArn],
-      detail: { type: 'REPLICATION_TASK', category, eventType, detailMessage },
+      detail: { type: 'REPLICATION_TASK', category, eventType, detailMessage, ...eventId },
     });
   }
 }
