@@ -36,6 +36,8 @@ export class ProgressView {
   refresh(): void {
     const line = progressLine(this.state, this.readDms());
     if (this.terminal.interactive) {
+      // Redraw only on change: a waiting rehearsal keeps the line still, so an answer being typed stays visible.
+      if (line === this.lastLine) return;
       this.clearLine();
       this.terminal.write(line);
       this.lastLine = line;

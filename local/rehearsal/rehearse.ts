@@ -50,6 +50,16 @@ export async function rehearse(
   const startedAt = Date.now();
   const cleanup: Array<() => Promise<void>> = [];
   const say = (line: string) => terminal.write(`${line}\n`);
+  const stopEverything = async () => {
+    // Last started, first stopped: the watcher schedule before the emulator, the emulator before the databases.
+    for (const step of cleanup.splice(0).reverse()) await step().catch(() => undefined);
+  };
+  // Ctrl-C at the approval prompt (or anywhere) must not leave a mariadbd running or a seeded database behind.
+  const onInterrupt = () => {
+    say('\nInterrupted: stopping the emulator and the rehearsal databases.');
+    void stopEverything().then(() => process.exit(130));
+  };
+  process.once('SIGINT', onInterrupt);
   try {
     // 1. Databases: the source (seeded), and the target on its own server so both keep the same schema name.
     const source = await sourceServer(options, say);
@@ -177,8 +187,8 @@ export async function rehearse(
   } catch (error) {
     return { exitCode: 2, reason: `The rehearsal could not run: ${(error as Error).message}` };
   } finally {
-    // Last started, first stopped: the watcher schedule before the emulator, the emulator before the databases.
-    for (const step of cleanup.reverse()) await step().catch(() => undefined);
+    process.removeListener('SIGINT', onInterrupt);
+    await stopEverything();
   }
 }
 

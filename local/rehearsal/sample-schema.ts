@@ -53,7 +53,7 @@ export interface SeedResult {
 }
 
 /** Row counts for about `totalRows` rows in all (the default rehearsal seeds 120,000). */
-export function sampleRowCounts(totalRows: number): Record<(typeof SAMPLE_TABLES)[number], number> {
+function sampleRowCounts(totalRows: number): Record<(typeof SAMPLE_TABLES)[number], number> {
   const unit = Math.max(1, Math.round(totalRows / 120));
   return { customers: unit * 10, products: unit, orders: unit * 20, order_lines: unit * 60, page_views: unit * 29 };
 }
