@@ -54,12 +54,14 @@ export async function rehearse(
     // Last started, first stopped: the watcher schedule before the emulator, the emulator before the databases.
     for (const step of cleanup.splice(0).reverse()) await step().catch(() => undefined);
   };
-  // Ctrl-C at the approval prompt (or anywhere) must not leave a mariadbd running or a seeded database behind.
-  const onInterrupt = () => {
-    say('\nInterrupted: stopping the emulator and the rehearsal databases.');
-    void stopEverything().then(() => process.exit(130));
+  // Ctrl-C at the approval prompt, or a CI timeout's SIGTERM, must not leave a mariadbd running (its parent
+  // gone, it would keep its port and datadir) or a seeded database behind.
+  const onSignal = (signal: NodeJS.Signals) => {
+    say(`\nInterrupted (${signal}): stopping the emulator and the rehearsal databases.`);
+    void stopEverything().then(() => process.exit(signal === 'SIGINT' ? 130 : 143));
   };
-  process.once('SIGINT', onInterrupt);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
     // 1. Databases: the source (seeded), and the target on its own server so both keep the same schema name.
     const source = await sourceServer(options, say);
@@ -187,7 +189,8 @@ export async function rehearse(
   } catch (error) {
     return { exitCode: 2, reason: `The rehearsal could not run: ${(error as Error).message}` };
   } finally {
-    process.removeListener('SIGINT', onInterrupt);
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
     await stopEverything();
   }
 }
