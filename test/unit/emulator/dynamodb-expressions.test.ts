@@ -1,0 +1,34 @@
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { applyUpdate, conditionHolds } from '../../../local/emulator/dynamodb';
+
+const item = marshall({ pk: 'approval#1', status: 'pending', decidedBy: 'nobody' });
+const values = marshall({ ':pending': 'pending', ':done': 'approved', ':who': 'dba' });
+
+describe('emulated DynamoDB expressions', () => {
+  it.each([
+    ['attribute_not_exists(pk)', 'no item', undefined, true],
+    ['attribute_not_exists(pk)', 'the pending item', item, false],
+    ['attribute_exists(pk)', 'the pending item', item, true],
+    ['#s = :pending', 'the pending item', item, true],
+    ['#s = :done', 'the pending item', item, false],
+    ['attribute_exists(pk) AND #s = :pending', 'the pending item', item, true],
+    ['attribute_exists(pk) AND #s = :done', 'the pending item', item, false],
+    ['#s = :pending', 'no item', undefined, false],
+  ])('%s on %s holds: %s', (condition, _description, stored, holds) => {
+    expect(conditionHolds(stored, condition, { names: { '#s': 'status' }, values })).toBe(holds);
+  });
+
+  it('applies SET (with if_not_exists) and REMOVE as DynamoDB does', () => {
+    const updated = applyUpdate(item, 'SET #s = :done, decidedBy = if_not_exists(decidedBy, :who), decidedAt = if_not_exists(decidedAt, :who) REMOVE pending', {
+      names: { '#s': 'status' },
+      values,
+    });
+    expect(updated).toEqual(marshall({ pk: 'approval#1', status: 'approved', decidedBy: 'nobody', decidedAt: 'dba' }));
+    expect(applyUpdate(updated, 'REMOVE decidedAt, decidedBy')).toEqual(marshall({ pk: 'approval#1', status: 'approved' }));
+  });
+
+  it('refuses expressions it cannot evaluate instead of guessing', () => {
+    expect(() => conditionHolds(item, 'size(pk) > :n')).toThrow(expect.objectContaining({ name: 'ValidationException' }));
+    expect(() => applyUpdate(item, 'SET hits = hits + :one', { values: marshall({ ':one': 1 }) })).toThrow(expect.objectContaining({ name: 'ValidationException' }));
+  });
+});
