@@ -6,15 +6,15 @@ const values = marshall({ ':pending': 'pending', ':done': 'approved', ':who': 'd
 
 describe('emulated DynamoDB expressions', () => {
   it.each([
-    ['attribute_not_exists(pk)', 'no item', undefined, true],
-    ['attribute_not_exists(pk)', 'the pending item', item, false],
-    ['attribute_exists(pk)', 'the pending item', item, true],
-    ['#s = :pending', 'the pending item', item, true],
-    ['#s = :done', 'the pending item', item, false],
-    ['attribute_exists(pk) AND #s = :pending', 'the pending item', item, true],
-    ['attribute_exists(pk) AND #s = :done', 'the pending item', item, false],
-    ['#s = :pending', 'no item', undefined, false],
-  ])('%s on %s holds: %s', (condition, _description, stored, holds) => {
+    ['attribute_not_exists(pk)', 'no item', true, undefined],
+    ['attribute_not_exists(pk)', 'the pending item', false, item],
+    ['attribute_exists(pk)', 'the pending item', true, item],
+    ['#s = :pending', 'the pending item', true, item],
+    ['#s = :done', 'the pending item', false, item],
+    ['attribute_exists(pk) AND #s = :pending', 'the pending item', true, item],
+    ['attribute_exists(pk) AND #s = :done', 'the pending item', false, item],
+    ['#s = :pending', 'no item', false, undefined],
+  ])('%s on %s holds: %s', (condition, _description, holds, stored) => {
     expect(conditionHolds(stored, condition, { names: { '#s': 'status' }, values })).toBe(holds);
   });
 
