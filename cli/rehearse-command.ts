@@ -1,7 +1,10 @@
 import { parseArgs } from 'node:util';
-import { DEFAULT_REHEARSAL, type RehearsalOptions } from '../local/rehearsal/options';
+import { InvalidInput } from '../functions/shared/errors';
+import { validateMigrationInput } from '../functions/validate-input/validate-input';
+import { DEFAULT_REHEARSAL, type RehearsalOptions, type RehearsedSettings } from '../local/rehearsal/options';
 import { rehearse } from '../local/rehearsal/rehearse';
 import { UsageError, type CommandContext } from './context';
+import { readMigrationFile } from './start-command';
 
 export const REHEARSE_HELP = `Usage: dms-orchestrator rehearse [options]
 
@@ -11,6 +14,8 @@ state machine synthesized from the CDK code with the real phase functions.
 
 Options:
   --auto-approve             approve the cutover as soon as it is requested (unattended runs)
+  --config FILE              rehearse your migration's settings (name, start policy, validation, cutover, target
+                             type) from a deployment config or execution input; its ARNs are not used
   --rows N                   rows to seed in all (default ${DEFAULT_REHEARSAL.rows})
   --full-load-only           rehearse a full-load task instead of full-load-and-cdc
   --throwaway                seed the source on a private throwaway MariaDB, not the server at --source-port
@@ -34,6 +39,7 @@ export function rehearsalOptions(args: string[]): RehearsalOptions {
     args,
     options: {
       'auto-approve': { type: 'boolean', default: false },
+      config: { type: 'string' },
       rows: { type: 'string' },
       'full-load-only': { type: 'boolean', default: false },
       throwaway: { type: 'boolean', default: false },
@@ -74,7 +80,22 @@ export function rehearsalOptions(args: string[]): RehearsalOptions {
     verbose: values.verbose,
     cdcLatencySeconds: wholeNumber('--cdc-latency', values['cdc-latency'], DEFAULT_REHEARSAL.cdcLatencySeconds, 0),
     faults: { throttle, failConnection, erroredTable: values['error-table'], alterTargetRow: values['alter-target-row'] },
+    ...(values.config ? { migrationSettings: rehearsedSettings(values.config) } : {}),
   };
+}
+
+/** The operator's settings, validated with the workflow's own schema: a bad file is a usage error, nothing runs. */
+function rehearsedSettings(file: string): RehearsedSettings {
+  const { input } = readMigrationFile(file);
+  let config;
+  try {
+    config = validateMigrationInput(input);
+  } catch (error) {
+    if (!(error instanceof InvalidInput)) throw error;
+    throw new UsageError(`The migration input in ${file} is invalid:\n${error.problems.map((problem) => `  ${problem}`).join('\n')}`);
+  }
+  const { migrationName, startPolicy, confirmReloadTarget, validation, cutover, target } = config;
+  return { migrationName, startPolicy, confirmReloadTarget, validation, cutover, target: { type: target.type } };
 }
 
 function wholeNumber(flag: string, value: string | undefined, fallback: number, minimum: number): number {

@@ -32,19 +32,27 @@ export function regionOfArn(arn: string): string {
   return region;
 }
 
-/** The execution input and the state machine it is for, from a config file and the flags. */
-export function readStartRequest(file: string, stateMachineArnFlag: string | undefined): { input: unknown; stateMachineArn: string } {
-  let parsed: Record<string, unknown>;
+/** A deployment config (its `migration` block is the input) or a bare execution input. */
+export function readMigrationFile(file: string): { input: unknown; deployment?: Record<string, unknown> } {
+  let parsed: unknown;
   try {
-    parsed = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
     throw new UsageError(`Cannot read ${file} as JSON: ${(error as Error).message}`);
   }
-  const isDeployment = typeof parsed === 'object' && parsed !== null && 'migration' in parsed;
-  const input = isDeployment ? parsed.migration : parsed;
+  if (typeof parsed === 'object' && parsed !== null && 'migration' in parsed) {
+    const deployment = parsed as Record<string, unknown>;
+    return { input: deployment.migration, deployment };
+  }
+  return { input: parsed };
+}
+
+/** The execution input and the state machine it is for, from a config file and the flags. */
+export function readStartRequest(file: string, stateMachineArnFlag: string | undefined): { input: unknown; stateMachineArn: string } {
+  const { input, deployment } = readMigrationFile(file);
   let stateMachineArn = stateMachineArnFlag;
-  if (!stateMachineArn && isDeployment) {
-    const { stackName, account, region } = parsed as { stackName?: unknown; account?: unknown; region?: unknown };
+  if (!stateMachineArn && deployment) {
+    const { stackName, account, region } = deployment;
     if (typeof stackName !== 'string' || typeof account !== 'string' || typeof region !== 'string') {
       throw new UsageError(`${file} has a "migration" block but no stackName, account and region to find the state machine: pass --state-machine-arn`);
     }

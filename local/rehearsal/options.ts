@@ -1,5 +1,10 @@
 import * as path from 'node:path';
+import type { MigrationConfig } from '../../functions/shared/migration-input';
 import type { EmulatorFaults } from '../emulator/server';
+
+export type RehearsedSettings = Pick<MigrationConfig, 'migrationName' | 'startPolicy' | 'confirmReloadTarget' | 'validation' | 'cutover'> & {
+  target: Pick<MigrationConfig['target'], 'type'>;
+};
 
 /** What `dms-orchestrator rehearse` can be told; kept apart from the rehearsal so `--help` loads no CDK. */
 export interface RehearsalOptions {
@@ -12,6 +17,11 @@ export interface RehearsalOptions {
   sourceHost: string;
   sourcePort: number;
   migrationType: 'full-load-and-cdc' | 'full-load';
+  /**
+   * The operator's own migration settings to rehearse (from `--config`): name, start policy, validation and
+   * cutover settings, and the target type. Its ARNs and database secrets are replaced by the rehearsal's.
+   */
+  migrationSettings?: RehearsedSettings;
   autoApprove: boolean;
   /** Rows per DMS batch (CommitRate). */
   batchRows: number;

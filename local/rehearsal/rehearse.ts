@@ -10,7 +10,7 @@ import { startThrowawayMariadb, type ThrowawayMariadb } from '../throwaway-maria
 import { executeLocally, invokeAsLambda, loadPhaseHandlers, type Handler, type LocalExecution, type LocalTask } from '../workflow/execute';
 import { synthesizeWorkflow, type SynthesizedWorkflow } from '../workflow/synthesize';
 import { startApprovalDesk, type ApprovalDesk } from './approval-desk';
-import type { RehearsalOptions } from './options';
+import type { RehearsalOptions, RehearsedSettings } from './options';
 import { ProgressView, type Terminal } from './progress';
 import { dropSampleDatabase, seedSampleDatabase } from './sample-schema';
 import { rehearsalSummary, seconds } from './summary';
@@ -79,7 +79,7 @@ export async function rehearse(
     say(`Seeded ${options.sourceDatabase} on ${source.host}:${source.port}: ${seed.totalRows.toLocaleString('en-US')} rows in ${Object.keys(seed.rowsByTable).length} tables (${seconds(Date.now() - seedStart)}); target server ${target.host}:${target.port}, empty.`);
 
     // 2. The workflow as synthesized, and the deployment it belongs to.
-    const input = rehearsalInput(options.sourceDatabase);
+    const input = rehearsalInput(options.sourceDatabase, options.migrationSettings);
     const deployment = {
       stackName: 'ShopRehearsal',
       account: ACCOUNT,
@@ -119,7 +119,7 @@ export async function rehearse(
         instance: { replicationInstanceArn: ARN.instance, replicationInstanceIdentifier: 'shop-rehearsal-instance' },
         batchRows: options.batchRows,
       },
-      target: { type: 'aurora-cluster', identifier: input.target.identifier, host: target.host, port: target.port, engineVersion: '8.0.mysql_aurora.3.08.0' },
+      target: { type: input.target.type, identifier: input.target.identifier, host: target.host, port: target.port, engineVersion: '8.0.mysql_aurora.3.08.0' },
       secrets: {
         [ARN.sourceSecret]: JSON.stringify({ ...secretOf(sourceCredentials), dbname: options.sourceDatabase }),
         [ARN.targetSecret]: JSON.stringify(secretOf(targetCredentials)),
@@ -218,18 +218,20 @@ export function causeMessage(cause: unknown): string {
   }
 }
 
-export function rehearsalInput(sourceDatabase: string): MigrationInput & { database: NonNullable<MigrationInput['database']> } {
+/** The rehearsal's execution input: its own ARNs and database secrets, with the operator's settings when given. */
+export function rehearsalInput(sourceDatabase: string, settings?: RehearsedSettings): MigrationInput & { database: NonNullable<MigrationInput['database']> } {
   return {
-    migrationName: 'Shop rehearsal',
+    migrationName: settings?.migrationName ?? 'Shop rehearsal',
     replicationTaskArn: ARN.task,
     sourceEndpointArn: ARN.source,
     targetEndpointArn: ARN.target,
     replicationInstanceArn: ARN.instance,
-    target: { type: 'aurora-cluster', identifier: 'shop-aurora' },
-    startPolicy: 'auto',
+    target: { type: settings?.target.type ?? 'aurora-cluster', identifier: 'shop-target' },
+    startPolicy: settings?.startPolicy ?? 'auto',
+    confirmReloadTarget: settings?.confirmReloadTarget ?? false,
     database: { sourceSecretArn: ARN.sourceSecret, targetSecretArn: ARN.targetSecret, schemas: [sourceDatabase] },
-    validation: { requireDmsValidation: true, maxWaitMinutes: 60 },
-    cutover: { maxCdcLatencySeconds: 10, latencyWindowMinutes: 5, approvalRequired: true, snapshotBeforeCutover: true, endpointParameterName: '/apps/shop/database-endpoint' },
+    validation: settings?.validation ?? { requireDmsValidation: true, maxWaitMinutes: 60 },
+    cutover: settings?.cutover ?? { maxCdcLatencySeconds: 10, latencyWindowMinutes: 5, approvalRequired: true, snapshotBeforeCutover: true, endpointParameterName: '/apps/shop/database-endpoint' },
   };
 }
 
