@@ -14,8 +14,16 @@ export const deploymentConfigSchema = z.strictObject({
   account: z.string().check(z.regex(/^\d{12}$/, { error: 'expected a 12-digit AWS account id' })),
   region: z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: 'expected an AWS region such as eu-west-1' })),
   notificationEmails: z._default(z.array(z.email({ error: 'expected an email address' })), []),
-  /** Where the approval e-mail's review link points. */
-  approvalPageUrl: z.url({ protocol: /^https$/, error: 'expected an https URL for the approval page' }),
+  /** Where the approval e-mail's review link points, when not at the approval API's own address (a custom domain). */
+  approvalPageUrl: z.optional(z.url({ protocol: /^https$/, error: 'expected an https URL for the approval page' })),
+  /** Remind the approvers once when nobody has decided the cutover after this many minutes. */
+  approvalReminderMinutes: z._default(
+    z.int({ error: 'expected the approval reminder delay in minutes (a whole number from 5 to 10080)' }).check(
+      z.minimum(5, { error: 'expected at least 5 minutes before the approval reminder' }),
+      z.maximum(10080, { error: 'expected at most 10080 minutes (a week) before the approval reminder' }),
+    ),
+    240,
+  ),
   migration: migrationInputSchema,
 });
 

@@ -1,4 +1,4 @@
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { DeploymentConfig } from './config';
 import { MigrationOrchestrator } from './constructs/migration-orchestrator';
@@ -17,6 +17,7 @@ export class MigrationStack extends Stack {
       migration: props.config.migration,
       notificationEmails: props.config.notificationEmails,
       approvalPageUrl: props.config.approvalPageUrl,
+      approvalReminderAfter: Duration.minutes(props.config.approvalReminderMinutes),
     });
   }
 }

@@ -1,6 +1,5 @@
-import { GetMetricDataCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import {
-  DescribeReplicationInstancesCommand,
   StopReplicationTaskCommand,
   type DatabaseMigrationServiceClient,
   type ReplicationTask,
@@ -8,8 +7,9 @@ import {
 import { CreateDBClusterSnapshotCommand, CreateDBSnapshotCommand, type RDSClient } from '@aws-sdk/client-rds';
 import { GetParameterCommand, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { summarizeValidation } from '../check-validation/check-validation';
-import { TABLE_STATES, describeAllTableStatistics, describeReplicationTask, dmsResourceId, isFullLoadComplete, qualifiedTableName } from '../shared/dms';
-import { CutoverPreconditionFailed, ResourceNotFound, TaskInUnexpectedState } from '../shared/errors';
+import { readCdcLatency } from '../shared/cdc-latency';
+import { TABLE_STATES, describeAllTableStatistics, describeReplicationTask, isFullLoadComplete, qualifiedTableName } from '../shared/dms';
+import { CutoverPreconditionFailed, TaskInUnexpectedState } from '../shared/errors';
 import { logger } from '../shared/logger';
 import type { MigrationConfig } from '../shared/migration-input';
 import { snapshotIdentifier } from '../shared/snapshots';
@@ -116,41 +116,6 @@ async function gatherFacts(clients: CutoverClients, config: MigrationConfig, tas
   };
   if (config.validation.requireDmsValidation) facts.validation = summarizeValidation(tables);
   return facts;
-}
-
-/**
- * CDC latency per minute over the window. AWS/DMS task metrics carry two dimensions: the replication
- * instance's identifier (its name, not the ARN's resource id) and ReplicationTaskIdentifier, which is the
- * task ARN's resource id rather than the task's friendly name.
- */
-async function readCdcLatency(clients: CutoverClients, config: MigrationConfig, at: Date): Promise<CutoverFacts['latencySeconds']> {
-  const instances = await clients.dms.send(
-    new DescribeReplicationInstancesCommand({
-      Filters: [{ Name: 'replication-instance-arn', Values: [config.replicationInstanceArn] }],
-    }),
-  );
-  const instanceIdentifier = instances.ReplicationInstances?.[0]?.ReplicationInstanceIdentifier;
-  if (!instanceIdentifier) throw new ResourceNotFound(`Replication instance ${config.replicationInstanceArn} was not found`);
-
-  const dimensions = [
-    { Name: 'ReplicationInstanceIdentifier', Value: instanceIdentifier },
-    { Name: 'ReplicationTaskIdentifier', Value: dmsResourceId(config.replicationTaskArn) },
-  ];
-  const query = (id: string, metricName: string) => ({
-    Id: id,
-    MetricStat: { Metric: { Namespace: 'AWS/DMS', MetricName: metricName, Dimensions: dimensions }, Period: 60, Stat: 'Maximum' },
-    ReturnData: true,
-  });
-  const response = await clients.cloudWatch.send(
-    new GetMetricDataCommand({
-      StartTime: new Date(at.getTime() - config.cutover.latencyWindowMinutes * 60_000),
-      EndTime: at,
-      ScanBy: 'TimestampAscending',
-      MetricDataQueries: [query('source', 'CDCLatencySource'), query('target', 'CDCLatencyTarget')],
-    }),
-  );
-  const values = (id: string) => response.MetricDataResults?.find((result) => result.Id === id)?.Values ?? [];
-  return { source: values('source'), target: values('target') };
 }
 
 async function snapshotTarget(rds: RDSClient, config: MigrationConfig, at: Date): Promise<string> {

@@ -40,6 +40,11 @@ export const notificationEventSchema = z.discriminatedUnion('kind', [
     kind: z.literal('approval-request'),
     details: z.object({ reviewUrl: z.url(), expiresAt: z.string(), summary: z.optional(z.string()) }),
   }),
+  z.object({
+    ...common,
+    kind: z.literal('approval-reminder'),
+    details: z.object({ reviewUrl: z.url(), requestedAt: z.string(), expiresAt: z.string(), summary: z.optional(z.string()) }),
+  }),
   z.object({ ...common, kind: z.literal('approval-timeout'), details: z._default(loose, {}) }),
   z.object({ ...common, kind: z.literal('approval-rejected'), details: z.object({ error: z.object({ Error: z.string(), Cause: z.optional(z.string()) }) }) }),
   z.object({ ...common, kind: z.literal('cut-over'), details: z.object({ cutover: loose }) }),
@@ -190,6 +195,18 @@ function template(event: NotificationEvent): { subject: string; lines: string[] 
           '',
           `Review and decide: ${event.details.reviewUrl}`,
           `The request expires at ${event.details.expiresAt}. Until someone approves, replication keeps running and nothing is cut over.`,
+        ],
+      };
+    case 'approval-reminder':
+      return {
+        subject: 'cutover approval still waiting',
+        lines: [
+          'Phase: waiting for cutover approval',
+          `Nobody has decided on the cutover requested at ${event.details.requestedAt}.`,
+          ...(event.details.summary ? [event.details.summary] : []),
+          '',
+          `Review and decide: ${event.details.reviewUrl}`,
+          `The request expires at ${event.details.expiresAt}; then the workflow ends without cutover and replication keeps running.`,
         ],
       };
     case 'approval-timeout':

@@ -1,39 +1,36 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { DatabaseMigrationServiceClient } from '@aws-sdk/client-database-migration-service';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import * as z from 'zod/mini';
 import { requireEnv } from '../shared/env';
-import { ConfigurationError } from '../shared/errors';
 import { phaseHandler } from '../shared/handler';
 import { configEventSchema } from '../shared/migration-input';
+import { signingKeyLoader } from '../shared/signing-key';
 import { requestApproval } from './request-approval';
 
-const clients = { dynamoDb: new DynamoDBClient({}), sns: new SNSClient({}) };
-const secrets = new SecretsManagerClient({});
-const signingKeySecretArn = requireEnv('APPROVAL_KEY_SECRET_ARN');
+const clients = {
+  dynamoDb: new DynamoDBClient({}),
+  sns: new SNSClient({}),
+  dms: new DatabaseMigrationServiceClient({}),
+  cloudWatch: new CloudWatchClient({}),
+  scheduler: new SchedulerClient({}),
+};
+const loadSigningKey = signingKeyLoader(new SecretsManagerClient({}), requireEnv('APPROVAL_KEY_SECRET_ARN'));
 const settings = {
   tokenTableName: requireEnv('TOKEN_TABLE_NAME'),
   topicArn: requireEnv('TOPIC_ARN'),
   approvalBaseUrl: requireEnv('APPROVAL_BASE_URL'),
   timeoutSeconds: Number(requireEnv('APPROVAL_TIMEOUT_SECONDS')),
+  reminder: {
+    afterSeconds: Number(requireEnv('APPROVAL_REMINDER_AFTER_SECONDS')),
+    scheduleGroupName: requireEnv('APPROVAL_REMINDER_SCHEDULE_GROUP'),
+    functionArn: requireEnv('APPROVAL_REMINDER_FUNCTION_ARN'),
+    roleArn: requireEnv('APPROVAL_REMINDER_ROLE_ARN'),
+  },
 };
-
-// Read once per container: the key only changes when the secret is rotated, and a rotation invalidates
-// pending links, which then simply ask for a new request.
-let signingKey: Promise<string> | undefined;
-function loadSigningKey(): Promise<string> {
-  signingKey ??= secrets
-    .send(new GetSecretValueCommand({ SecretId: signingKeySecretArn }))
-    .then((secret) => {
-      if (!secret.SecretString) throw new ConfigurationError('The approval signing key secret has no string value');
-      return secret.SecretString;
-    })
-    .catch((error: unknown) => {
-      signingKey = undefined; // a failed read is retried on the next invocation, not cached
-      throw error;
-    });
-  return signingKey;
-}
 
 const eventSchema = z.extend(configEventSchema, {
   taskToken: z.string().check(z.minLength(1)),

@@ -1,10 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import { PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { DatabaseMigrationServiceClient } from '@aws-sdk/client-database-migration-service';
+import { CreateScheduleCommand, type SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { notify } from '../notify/notify';
 import { approvalUrl } from '../shared/approval-link';
+import type { ApprovalDetails } from '../shared/approval-record';
+import { readCdcLatency } from '../shared/cdc-latency';
+import { logger } from '../shared/logger';
 import type { MigrationConfig } from '../shared/migration-input';
+
+export interface ApprovalReminderSettings {
+  /** Remind this long after the request when nobody has decided; no reminder when it is not before expiry. */
+  afterSeconds: number;
+  scheduleGroupName: string;
+  /** The approval-reminder function, and the role EventBridge Scheduler invokes it with. */
+  functionArn: string;
+  roleArn: string;
+}
 
 export interface ApprovalRequestSettings {
   tokenTableName: string;
@@ -13,6 +28,7 @@ export interface ApprovalRequestSettings {
   approvalBaseUrl: string;
   /** Matches the workflow's timeout on the approval state, so the e-mail states the real deadline. */
   timeoutSeconds: number;
+  reminder: ApprovalReminderSettings;
 }
 
 export interface ApprovalRequestEvent {
@@ -26,12 +42,16 @@ export interface ApprovalRequestEvent {
 export interface ApprovalRequestClients {
   dynamoDb: DynamoDBClient;
   sns: SNSClient;
+  dms: DatabaseMigrationServiceClient;
+  cloudWatch: CloudWatchClient;
+  scheduler: SchedulerClient;
 }
 
 /**
  * Parks the workflow on a person's decision: the task token goes into the token table under a fresh, opaque
- * approval id, and the e-mail carries only a signed link to the review page. Nothing in the e-mail can
- * decide anything by being fetched; the page asks for an explicit Approve or Reject.
+ * approval id, with where the migration stands for the review page, and the e-mail carries only a signed
+ * link to that page. Nothing in the e-mail can decide anything by being fetched; the page asks for an
+ * explicit Approve or Reject.
  */
 export async function requestApproval(
   clients: ApprovalRequestClients,
@@ -40,28 +60,34 @@ export async function requestApproval(
   event: ApprovalRequestEvent,
   now: Date,
   newApprovalId: () => string = randomUUID,
-): Promise<{ approvalId: string; expiresAt: string }> {
+): Promise<{ approvalId: string; expiresAt: string; reminderAt?: string }> {
   const approvalId = newApprovalId();
   const expiresAt = new Date(now.getTime() + settings.timeoutSeconds * 1000);
   const summary = approvalSummary(event);
+  const details = { ...approvalDetails(event), cdcLatency: await latestCdcLatency(clients, event, now) };
   await clients.dynamoDb.send(
     new PutItemCommand({
       TableName: settings.tokenTableName,
-      Item: marshall({
-        pk: `approval#${approvalId}`,
-        taskToken: event.taskToken,
-        executionArn: event.executionArn ?? '',
-        migrationName: event.config.migrationName,
-        status: 'pending',
-        summary,
-        requestedAt: now.toISOString(),
-        expiresAt: expiresAt.toISOString(),
-        // DynamoDB TTL removes the record a week after it could last be used.
-        ttl: Math.floor(expiresAt.getTime() / 1000) + 7 * 24 * 3600,
-      }),
+      Item: marshall(
+        {
+          pk: `approval#${approvalId}`,
+          taskToken: event.taskToken,
+          executionArn: event.executionArn ?? '',
+          migrationName: event.config.migrationName,
+          status: 'pending',
+          summary,
+          details,
+          requestedAt: now.toISOString(),
+          expiresAt: expiresAt.toISOString(),
+          // DynamoDB TTL removes the record a week after it could last be used.
+          ttl: Math.floor(expiresAt.getTime() / 1000) + 7 * 24 * 3600,
+        },
+        { removeUndefinedValues: true },
+      ),
       ConditionExpression: 'attribute_not_exists(pk)',
     }),
   );
+  const reminderAt = await scheduleReminder(clients.scheduler, settings, approvalId, now, expiresAt);
   await notify(clients.sns, settings.topicArn, {
     kind: 'approval-request',
     migrationName: event.config.migrationName,
@@ -72,16 +98,113 @@ export async function requestApproval(
       summary,
     },
   });
-  return { approvalId, expiresAt: expiresAt.toISOString() };
+  return { approvalId, expiresAt: expiresAt.toISOString(), ...(reminderAt ? { reminderAt } : {}) };
 }
 
-/** One line on where the migration stands, for the e-mail and the review page. */
+/** One line on where the migration stands, for the e-mail. */
 export function approvalSummary(event: Pick<ApprovalRequestEvent, 'progress' | 'validation'>): string {
-  const tables = (event.progress?.tables ?? {}) as Record<string, unknown>;
+  const details = approvalDetails(event);
   const parts = [
-    typeof tables.loaded === 'number' ? `${tables.loaded} tables loaded` : undefined,
-    typeof event.progress?.rowsLoaded === 'number' ? `${event.progress.rowsLoaded.toLocaleString('en-US')} rows` : undefined,
-    typeof event.validation?.outcome === 'string' ? `DMS validation ${event.validation.outcome}` : undefined,
+    details.tablesLoaded !== undefined ? `${details.tablesLoaded} tables loaded` : undefined,
+    details.rowsLoaded !== undefined ? `${details.rowsLoaded.toLocaleString('en-US')} rows` : undefined,
+    details.validation ? `DMS validation ${details.validation.outcome}` : undefined,
   ].filter(Boolean);
   return parts.length > 0 ? `${parts.join(', ')}.` : 'Full load and validation finished.';
+}
+
+/**
+ * The review page's facts, picked from the workflow's progress ($.progress, check-progress's output) and
+ * validation summary ($.validation, check-validation's output). Both arrive as loose objects, so each
+ * field is taken only when it has the expected type.
+ */
+export function approvalDetails(event: Pick<ApprovalRequestEvent, 'progress' | 'validation'>): ApprovalDetails {
+  const progress = event.progress ?? {};
+  const tables = (progress.tables ?? {}) as Record<string, unknown>;
+  const validation = event.validation ?? {};
+  const counts = (validation.counts ?? {}) as Record<string, unknown>;
+  const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+  const number = (value: unknown) => (typeof value === 'number' ? value : undefined);
+  const outcome = text(validation.outcome);
+  return {
+    taskPhase: text(progress.phase),
+    migrationType: text(progress.migrationType),
+    tablesLoaded: number(tables.loaded),
+    rowsLoaded: number(progress.rowsLoaded),
+    validation: outcome
+      ? {
+          outcome,
+          tableCount: number(validation.tableCount),
+          validated: number(counts.validated),
+          pending: number(counts.pending),
+          failed: number(counts.failed),
+          notEnabled: number(counts.notEnabled),
+        }
+      : undefined,
+  };
+}
+
+/**
+ * CDC latency as the approver should see it, read once, here, rather than each time the page is shown:
+ * the page stays a reader of its own table (no CloudWatch or DMS permissions on the function the internet
+ * reaches, no metric calls per scanner fetch), and the cutover re-checks latency over its own window anyway
+ * before it switches anything. The figure is for information, so a failed read is shown as unavailable
+ * rather than failing the approval request.
+ */
+async function latestCdcLatency(clients: ApprovalRequestClients, event: ApprovalRequestEvent, now: Date): Promise<ApprovalDetails['cdcLatency']> {
+  // A full-load-only task has no CDC, so DMS publishes no CDC latency for it.
+  if (event.progress?.migrationType === 'full-load') return { unavailable: 'a full-load-only task has no CDC' };
+  try {
+    const latency = await readCdcLatency(clients, event.config, now);
+    const source = latency.source.at(-1);
+    const target = latency.target.at(-1);
+    if (source === undefined || target === undefined) {
+      return { unavailable: `DMS published no CDC latency in the last ${event.config.cutover.latencyWindowMinutes} minutes` };
+    }
+    return { sourceSeconds: source, targetSeconds: target, measuredAt: now.toISOString() };
+  } catch (error) {
+    logger.warn('Could not read CDC latency for the approval page', { errorName: (error as Error).name });
+    return { unavailable: `CloudWatch could not be read (${(error as Error).name})` };
+  }
+}
+
+/**
+ * The reminder is a one-time EventBridge Scheduler schedule (`at()`), deleted by Scheduler once it has run
+ * (ActionAfterCompletion DELETE): nothing runs, and nothing is paid, while the request waits. It cannot
+ * remind after a decision: the reminder function reminds only while the record is still pending, and marks
+ * it reminded with a conditional write first. A failure to schedule costs only the reminder, so it is logged
+ * and the approval request goes on.
+ */
+async function scheduleReminder(
+  scheduler: SchedulerClient,
+  settings: ApprovalRequestSettings,
+  approvalId: string,
+  now: Date,
+  expiresAt: Date,
+): Promise<string | undefined> {
+  const remindAt = new Date(now.getTime() + settings.reminder.afterSeconds * 1000);
+  if (remindAt >= expiresAt) return undefined;
+  try {
+    await scheduler.send(
+      new CreateScheduleCommand({
+        Name: `approval-reminder-${approvalId}`,
+        GroupName: settings.reminder.scheduleGroupName,
+        Description: 'Reminds the approvers once if the cutover approval is still pending',
+        ScheduleExpression: `at(${remindAt.toISOString().slice(0, 19)})`,
+        ScheduleExpressionTimezone: 'UTC',
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        ActionAfterCompletion: 'DELETE',
+        Target: {
+          Arn: settings.reminder.functionArn,
+          RoleArn: settings.reminder.roleArn,
+          Input: JSON.stringify({ approvalId }),
+          RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 3600 },
+        },
+        ClientToken: approvalId,
+      }),
+    );
+  } catch (error) {
+    logger.warn('Could not schedule the approval reminder', { approvalId, errorName: (error as Error).name });
+    return undefined;
+  }
+  return remindAt.toISOString();
 }

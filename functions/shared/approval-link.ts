@@ -36,3 +36,19 @@ export function verifyApprovalLink(key: string, query: Record<string, string | u
   if (link.expiresAt.getTime() <= now.getTime()) return { valid: false, reason: 'expired' };
   return { valid: true, link };
 }
+
+/**
+ * The review form's anti-forgery token: an HMAC of the approval id under the same key, with its own prefix so
+ * it can never double as a link signature. Only someone who loaded the review page has it, so a POST forged
+ * from another site, or a scanner replaying the link as a POST, cannot decide anything.
+ */
+export function csrfToken(key: string, approvalId: string): string {
+  return createHmac('sha256', key).update(`csrf.${approvalId}`).digest('base64url');
+}
+
+export function verifyCsrfToken(key: string, approvalId: string, given: string | undefined): boolean {
+  if (!given) return false;
+  const expected = Buffer.from(csrfToken(key, approvalId));
+  const candidate = Buffer.from(given);
+  return expected.length === candidate.length && timingSafeEqual(expected, candidate);
+}

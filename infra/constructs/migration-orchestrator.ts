@@ -13,6 +13,7 @@ import { Construct } from 'constructs';
 import { snapshotIdentifierPrefix } from '../../functions/shared/snapshots';
 import type { MigrationConfig } from '../../functions/shared/migration-input';
 import { MigrationWorkflow } from '../../statemachine/definition';
+import { ApprovalApi } from './approval-api';
 import { migrationResourceArns, type MigrationResourceArns } from './migration-resources';
 import { PhaseFunction } from './phase-function';
 
@@ -21,8 +22,10 @@ export interface MigrationOrchestratorProps {
   readonly migration: MigrationConfig;
   /** Addresses subscribed to the notification topic. @default none */
   readonly notificationEmails?: string[];
-  /** The review page the approval e-mail links to. */
-  readonly approvalPageUrl: string;
+  /** Link the approval e-mail to this address instead of the approval API's own (a custom domain). @default the API's review route */
+  readonly approvalPageUrl?: string;
+  /** Remind the approvers once when nobody has decided after this long. @default 4 hours */
+  readonly approvalReminderAfter?: Duration;
   /** How long a cutover approval request stays open before the workflow ends without cutover. @default 24 hours */
   readonly approvalTimeout?: Duration;
   /** The full-load wait's safety net: the workflow checks progress itself when no DMS event came for this long. @default 2 hours */
@@ -66,6 +69,8 @@ export class MigrationOrchestrator extends Construct {
   readonly stateMachine: StateMachine;
   /** `<stack name>-migration`: fixed, so roles can name the state machine without depending on it. */
   readonly stateMachineName: string;
+  /** The cutover approval page and its reminder. */
+  readonly approvalApi: ApprovalApi;
 
   constructor(scope: Construct, id: string, props: MigrationOrchestratorProps) {
     super(scope, id);
@@ -143,7 +148,6 @@ export class MigrationOrchestrator extends Construct {
       requestApproval: phase('request-approval', 'RequestApproval', 'Asks a person to approve the cutover', {
         TOKEN_TABLE_NAME: this.tokenTable.tableName,
         TOPIC_ARN: this.topic.topicArn,
-        APPROVAL_BASE_URL: props.approvalPageUrl,
         APPROVAL_TIMEOUT_SECONDS: String(approvalTimeout.toSeconds()),
         APPROVAL_KEY_SECRET_ARN: this.approvalSigningKey.secretArn,
       }),
@@ -184,6 +188,16 @@ export class MigrationOrchestrator extends Construct {
       tracingEnabled: true,
       // Inputs name resources and outputs carry progress: both stay out of the logs.
       logs: { destination: executionLogs, level: LogLevel.ALL, includeExecutionData: false },
+    });
+    this.approvalApi = new ApprovalApi(this, 'ApprovalApi', {
+      tokenTable: this.tokenTable,
+      signingKey: this.approvalSigningKey,
+      topic: this.topic,
+      logKey: this.key,
+      stateMachineArn: `arn:${arns.partition}:states:${arns.region}:${arns.account}:stateMachine:${this.stateMachineName}`,
+      requestApproval: this.functions.requestApproval,
+      reminderAfter: props.approvalReminderAfter,
+      approvalPageUrl: props.approvalPageUrl,
     });
     this.grantLeastPrivilege(arns);
   }

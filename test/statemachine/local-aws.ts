@@ -23,6 +23,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { CreateDBClusterSnapshotCommand, DescribeDBClustersCommand, RDSClient } from '@aws-sdk/client-rds';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SFNClient, SendTaskFailureCommand, SendTaskSuccessCommand, TaskTimedOut } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetParameterCommand, ParameterNotFound, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
@@ -281,7 +282,11 @@ export class LocalAws {
     sfn.on(SendTaskSuccessCommand).callsFake((input) => settle(() => this.tokens.succeed(input.taskToken, input.output)));
     sfn.on(SendTaskFailureCommand).callsFake((input) => settle(() => this.tokens.fail(input.taskToken, input.error, input.cause)));
 
-    this.stubs.push(rds, cloudWatch, ssm, sns, secrets, sfn, this.fakeDynamoDb());
+    // The approval reminder's one-time schedule: created, never fired within a local run.
+    const scheduler = mockClient(SchedulerClient);
+    scheduler.on(CreateScheduleCommand).callsFake((input) => ({ ScheduleArn: `arn:aws:scheduler:eu-west-1:123456789012:schedule/${input.GroupName}/${input.Name}` }));
+
+    this.stubs.push(rds, cloudWatch, ssm, sns, secrets, sfn, scheduler, this.fakeDynamoDb());
   }
 
   /** A table that keeps items by `pk` and evaluates the expressions the functions write, as the emulator does. */

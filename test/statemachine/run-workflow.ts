@@ -14,6 +14,10 @@ Object.assign(process.env, {
   APPROVAL_KEY_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:approval-key-AbCdEf',
   APPROVAL_BASE_URL: 'https://approvals.example.com/review',
   APPROVAL_TIMEOUT_SECONDS: '86400',
+  APPROVAL_REMINDER_AFTER_SECONDS: '14400',
+  APPROVAL_REMINDER_SCHEDULE_GROUP: 'OrdersMigration-approval-reminders',
+  APPROVAL_REMINDER_FUNCTION_ARN: 'arn:aws:lambda:eu-west-1:123456789012:function:OrdersMigration-ApprovalReminder',
+  APPROVAL_REMINDER_ROLE_ARN: 'arn:aws:iam::123456789012:role/OrdersMigration-ApprovalReminderScheduler',
 });
 
 export interface WorkflowRun extends LocalExecution {

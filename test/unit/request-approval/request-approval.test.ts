@@ -1,9 +1,12 @@
+import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { DatabaseMigrationServiceClient, DescribeReplicationInstancesCommand } from '@aws-sdk/client-database-migration-service';
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { approvalSummary, requestApproval } from '../../../functions/request-approval/request-approval';
+import { approvalDetails, approvalSummary, requestApproval } from '../../../functions/request-approval/request-approval';
 import { approvalUrl, signApproval, verifyApprovalLink } from '../../../functions/shared/approval-link';
 import { migrationConfig } from '../../fixtures/migration';
 
@@ -40,28 +43,46 @@ describe('request-approval', () => {
   const dynamoDb = mockClient(DynamoDBClient);
   const sns = mockClient(SNSClient);
   const secrets = mockClient(SecretsManagerClient);
-  const settings = { tokenTableName: 'tokens', topicArn: 'arn:aws:sns:eu-west-1:123456789012:orders', approvalBaseUrl: 'https://approvals.example.com/review', timeoutSeconds: 86400 };
+  const dms = mockClient(DatabaseMigrationServiceClient);
+  const cloudWatch = mockClient(CloudWatchClient);
+  const scheduler = mockClient(SchedulerClient);
+  const clients = { dynamoDb: new DynamoDBClient({}), sns: new SNSClient({}), dms: new DatabaseMigrationServiceClient({}), cloudWatch: new CloudWatchClient({}), scheduler: new SchedulerClient({}) };
+  const reminder = {
+    afterSeconds: 4 * 3600,
+    scheduleGroupName: 'OrdersMigration-approval-reminders',
+    functionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:OrdersMigration-ApprovalReminder',
+    roleArn: 'arn:aws:iam::123456789012:role/OrdersMigration-SchedulerRole',
+  };
+  const settings = { tokenTableName: 'tokens', topicArn: 'arn:aws:sns:eu-west-1:123456789012:orders', approvalBaseUrl: 'https://approvals.example.com/review', timeoutSeconds: 86400, reminder };
   const event = {
     taskToken: 'AQCEAAAAKgAAAAMAAAAA-token',
     executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:OrdersMigration:run-1',
     config: migrationConfig(),
-    progress: { tables: { loaded: 12 }, rowsLoaded: 1_234_567 },
-    validation: { outcome: 'passed' },
+    progress: { phase: 'cdc', migrationType: 'full-load-and-cdc', tables: { loaded: 12, loading: 0, queued: 0, errored: 0 }, rowsLoaded: 1_234_567 },
+    validation: { outcome: 'passed', tableCount: 12, counts: { validated: 12, pending: 0, failed: 0, notEnabled: 0 } },
   };
+  const storedItem = () => dynamoDb.commandCalls(PutItemCommand)[0].args[0].input.Item;
 
   beforeEach(() => {
-    dynamoDb.reset();
-    sns.reset();
-    secrets.reset();
+    for (const stub of [dynamoDb, sns, secrets, dms, cloudWatch, scheduler]) stub.reset();
     dynamoDb.on(PutItemCommand).resolves({});
     sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
+    dms.on(DescribeReplicationInstancesCommand).resolves({ ReplicationInstances: [{ ReplicationInstanceIdentifier: 'orders-replication', ReplicationInstanceArn: event.config.replicationInstanceArn }] });
+    cloudWatch.on(GetMetricDataCommand).resolves({
+      MetricDataResults: [
+        { Id: 'source', Label: 'CDCLatencySource', Timestamps: [new Date('2026-11-24T11:58:00Z'), new Date('2026-11-24T11:59:00Z')], Values: [4, 2], StatusCode: 'Complete' },
+        { Id: 'target', Label: 'CDCLatencyTarget', Timestamps: [new Date('2026-11-24T11:58:00Z'), new Date('2026-11-24T11:59:00Z')], Values: [6, 3], StatusCode: 'Complete' },
+      ],
+      Messages: [],
+    });
+    scheduler.on(CreateScheduleCommand).resolves({ ScheduleArn: `arn:aws:scheduler:eu-west-1:123456789012:schedule/${reminder.scheduleGroupName}/approval-reminder-${link.approvalId}` });
   });
 
-  it('stores the token under a new approval id and e-mails only the signed link', async () => {
-    const clients = { dynamoDb: new DynamoDBClient({}), sns: new SNSClient({}) };
+  it('stores the token and the page details under a new approval id, schedules the reminder and e-mails only the signed link', async () => {
     await expect(requestApproval(clients, KEY, settings, event, now, () => link.approvalId)).resolves.toEqual({
       approvalId: link.approvalId,
       expiresAt: '2026-11-25T12:00:00.000Z',
+      reminderAt: '2026-11-24T16:00:00.000Z',
     });
     expect(dynamoDb).toHaveReceivedCommandWith(PutItemCommand, {
       TableName: 'tokens',
@@ -72,20 +93,79 @@ describe('request-approval', () => {
         migrationName: 'Orders to Aurora',
         status: 'pending',
         summary: '12 tables loaded, 1,234,567 rows, DMS validation passed.',
+        details: {
+          taskPhase: 'cdc',
+          migrationType: 'full-load-and-cdc',
+          tablesLoaded: 12,
+          rowsLoaded: 1_234_567,
+          validation: { outcome: 'passed', tableCount: 12, validated: 12, pending: 0, failed: 0, notEnabled: 0 },
+          cdcLatency: { sourceSeconds: 2, targetSeconds: 3, measuredAt: '2026-11-24T12:00:00.000Z' },
+        },
         requestedAt: '2026-11-24T12:00:00.000Z',
         expiresAt: '2026-11-25T12:00:00.000Z',
         ttl: link.expiresAt.getTime() / 1000 + 7 * 24 * 3600,
       }),
       ConditionExpression: 'attribute_not_exists(pk)',
     });
+    expect(cloudWatch).toHaveReceivedCommandWith(GetMetricDataCommand, {
+      StartTime: new Date('2026-11-24T11:55:00Z'),
+      EndTime: now,
+      ScanBy: 'TimestampAscending',
+    });
+    expect(scheduler).toHaveReceivedCommandWith(CreateScheduleCommand, {
+      Name: `approval-reminder-${link.approvalId}`,
+      GroupName: reminder.scheduleGroupName,
+      Description: 'Reminds the approvers once if the cutover approval is still pending',
+      ScheduleExpression: 'at(2026-11-24T16:00:00)',
+      ScheduleExpressionTimezone: 'UTC',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      ActionAfterCompletion: 'DELETE',
+      Target: {
+        Arn: reminder.functionArn,
+        RoleArn: reminder.roleArn,
+        Input: JSON.stringify({ approvalId: link.approvalId }),
+        RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 3600 },
+      },
+      ClientToken: link.approvalId,
+    });
     const message = sns.commandCalls(PublishCommand)[0].args[0].input.Message as string;
     expect(message).toContain(`Review and decide: ${approvalUrl(settings.approvalBaseUrl, KEY, link)}`);
     expect(message).not.toContain(event.taskToken);
   });
 
-  it('summarizes what it knows', () => {
+  it('schedules no reminder that would come at or after the expiry', async () => {
+    await expect(requestApproval(clients, KEY, { ...settings, timeoutSeconds: 4 * 3600 }, event, now, () => link.approvalId)).resolves.not.toHaveProperty('reminderAt');
+    expect(scheduler).not.toHaveReceivedAnyCommand();
+  });
+
+  it('still asks for approval when the reminder cannot be scheduled: only the reminder is lost', async () => {
+    scheduler.on(CreateScheduleCommand).rejects(Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' }));
+    await expect(requestApproval(clients, KEY, settings, event, now, () => link.approvalId)).resolves.not.toHaveProperty('reminderAt');
+    expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
+  });
+
+  it.each<[string, () => void, typeof event, string]>([
+    ['a full-load-only task', () => undefined, { ...event, progress: { ...event.progress, migrationType: 'full-load' } }, 'a full-load-only task has no CDC'],
+    ['no datapoints in the window', () => cloudWatch.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: 'source', Values: [] }, { Id: 'target', Values: [] }] }), event, 'DMS published no CDC latency in the last 5 minutes'],
+    ['CloudWatch refusing', () => cloudWatch.on(GetMetricDataCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' })), event, 'CloudWatch could not be read (AccessDeniedException)'],
+    ['a missing replication instance', () => dms.on(DescribeReplicationInstancesCommand).resolves({ ReplicationInstances: [] }), event, 'CloudWatch could not be read (ResourceNotFound)'],
+  ])('shows CDC latency as unavailable for %s, and still asks for approval', async (_, arrange, requestEvent, unavailable) => {
+    arrange();
+    await requestApproval(clients, KEY, settings, requestEvent, now, () => link.approvalId);
+    expect(storedItem()?.details.M?.cdcLatency).toEqual({ M: { unavailable: { S: unavailable } } });
+    expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
+  });
+
+  it('summarizes and details what it knows, ignoring fields of the wrong type', () => {
     expect(approvalSummary({})).toBe('Full load and validation finished.');
     expect(approvalSummary({ validation: { outcome: 'not-enabled' } })).toBe('DMS validation not-enabled.');
+    expect(approvalDetails({ progress: { phase: 7, tables: { loaded: '12' } }, validation: { outcome: 3 } })).toEqual({
+      taskPhase: undefined,
+      migrationType: undefined,
+      tablesLoaded: undefined,
+      rowsLoaded: undefined,
+      validation: undefined,
+    });
   });
 
   it('handler reads the signing key from Secrets Manager once, and retries a failed or empty read', async () => {
@@ -95,6 +175,10 @@ describe('request-approval', () => {
       TOPIC_ARN: settings.topicArn,
       APPROVAL_BASE_URL: settings.approvalBaseUrl,
       APPROVAL_TIMEOUT_SECONDS: '86400',
+      APPROVAL_REMINDER_AFTER_SECONDS: '14400',
+      APPROVAL_REMINDER_SCHEDULE_GROUP: reminder.scheduleGroupName,
+      APPROVAL_REMINDER_FUNCTION_ARN: reminder.functionArn,
+      APPROVAL_REMINDER_ROLE_ARN: reminder.roleArn,
     });
     const { handler } = await import('../../../functions/request-approval/handler');
     secrets

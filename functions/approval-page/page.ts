@@ -1,0 +1,166 @@
+import { createHash } from 'node:crypto';
+import type { ApprovalDetails, ApprovalRecord } from '../shared/approval-record';
+import { MAX_DECIDED_BY_LENGTH, MAX_REASON_LENGTH } from './decide';
+
+/**
+ * The review page and every outcome page, as pure functions from data to HTML. Self-contained (inline CSS,
+ * no scripts, no external assets: mail clients and locked-down phones show it as it is), and every value is
+ * escaped, migration names and reasons included.
+ */
+
+export function escapeHtml(value: unknown): string {
+  return String(value).replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
+}
+
+const STYLE = `
+:root{color-scheme:light;--ink:#1b1f24;--muted:#57606a;--line:#d0d7de;--ok:#1a7f37;--bad:#cf222e;--warn:#9a6700}
+*{box-sizing:border-box}
+body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--ink);background:#f6f8fa}
+main{max-width:40rem;margin:0 auto;padding:1rem}
+.card{background:#fff;border:1px solid var(--line);border-radius:8px;padding:1rem 1.25rem;margin-bottom:1rem}
+h1{font-size:1.4rem;margin:.25rem 0 .5rem}
+h2{font-size:1.05rem;margin:0 0 .5rem}
+.eyebrow{color:var(--muted);font-size:.85rem;margin:0;text-transform:uppercase;letter-spacing:.04em}
+dl{display:grid;grid-template-columns:minmax(8rem,auto) 1fr;gap:.35rem 1rem;margin:0}
+dt{color:var(--muted)}
+dd{margin:0;font-weight:600;overflow-wrap:anywhere}
+label{display:block;font-weight:600;margin:.75rem 0 .25rem}
+input,textarea{width:100%;font:inherit;padding:.6rem;border:1px solid var(--line);border-radius:6px}
+textarea{min-height:4.5rem}
+button{display:block;width:100%;font:inherit;font-weight:700;padding:.8rem;margin-top:.75rem;border:0;border-radius:6px;color:#fff;cursor:pointer}
+.approve{background:var(--ok)}
+.reject{background:var(--bad)}
+.hint{color:var(--muted);font-size:.9rem;margin:.25rem 0 0}
+.gap{margin-top:1.25rem}
+.outcome-ok{border-left:6px solid var(--ok)}
+.outcome-bad{border-left:6px solid var(--bad)}
+.outcome-warn{border-left:6px solid var(--warn)}
+@media (max-width:30rem){dl{grid-template-columns:1fr}dd{margin-bottom:.4rem}}
+`;
+
+/**
+ * Content-Security-Policy: nothing loads from anywhere, the inline style is allowed by its hash, and the form
+ * may only post back to this page. The URL carries the link's signature, so no Referer leaves the page.
+ */
+export const PAGE_HEADERS: Record<string, string> = {
+  'content-type': 'text/html; charset=utf-8',
+  'content-security-policy': `default-src 'none'; style-src 'sha256-${createHash('sha256').update(STYLE).digest('base64')}'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-store',
+  'x-content-type-options': 'nosniff',
+  'x-robots-tag': 'noindex, nofollow',
+};
+
+type Tone = 'ok' | 'bad' | 'warn';
+
+function layout(title: string, body: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex, nofollow">
+<title>${escapeHtml(title)}</title>
+<style>${STYLE}</style>
+</head>
+<body><main>
+${body}
+</main></body>
+</html>`;
+}
+
+/** `2026-11-25T12:00:00.000Z` -> `2026-11-25 12:00 UTC`: unambiguous for whoever reads it, wherever they are. */
+export function utc(iso: string | undefined): string {
+  if (!iso) return 'unknown';
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+/** How long until `iso`, in hours and minutes, for "expires in ...". */
+export function timeLeft(iso: string, now: Date): string {
+  const minutes = Math.max(0, Math.floor((new Date(iso).getTime() - now.getTime()) / 60_000));
+  const hours = Math.floor(minutes / 60);
+  return hours > 0 ? `${hours} h ${minutes % 60} min` : `${minutes} min`;
+}
+
+const count = (value: number | undefined) => (typeof value === 'number' ? value.toLocaleString('en-US') : 'unknown');
+
+/** The replication task's phase (check-progress's `phase`), in words. */
+const TASK_PHASES: Record<string, string> = {
+  cdc: 'replication running (CDC): changes keep flowing to the target',
+  stopped: 'replication stopped (full load finished)',
+  'full-load': 'replication in full load',
+  starting: 'replication starting',
+  failed: 'replication failed',
+};
+
+export function validationLine(validation: ApprovalDetails['validation']): string {
+  if (!validation) return 'unknown';
+  const counts = [
+    typeof validation.validated === 'number' ? `${validation.validated} validated` : undefined,
+    validation.pending ? `${validation.pending} pending` : undefined,
+    validation.failed ? `${validation.failed} failed` : undefined,
+    validation.notEnabled ? `${validation.notEnabled} not enabled` : undefined,
+  ].filter(Boolean);
+  const tables = typeof validation.tableCount === 'number' ? ` (${validation.tableCount} tables${counts.length ? `: ${counts.join(', ')}` : ''})` : '';
+  return `${validation.outcome}${tables}`;
+}
+
+export function cdcLatencyLine(latency: ApprovalDetails['cdcLatency']): string {
+  if (!latency) return 'unknown';
+  if ('unavailable' in latency) return `not available: ${latency.unavailable}`;
+  return `source ${latency.sourceSeconds} s, target ${latency.targetSeconds} s (read at ${utc(latency.measuredAt)})`;
+}
+
+function facts(record: ApprovalRecord, now: Date): string {
+  const details = record.details ?? {};
+  const rows: Array<[string, string]> = [
+    ['Migration', record.migrationName],
+    ['Phase', `waiting for cutover approval; ${TASK_PHASES[details.taskPhase ?? ''] ?? `replication ${details.taskPhase ?? 'unknown'}`}`],
+    ['Tables loaded', count(details.tablesLoaded)],
+    ['Rows loaded', count(details.rowsLoaded)],
+    ['DMS validation', validationLine(details.validation)],
+    ['CDC latency', cdcLatencyLine(details.cdcLatency)],
+    ['Requested', utc(record.requestedAt)],
+    ['Expires', `${utc(record.expiresAt)} (in ${timeLeft(record.expiresAt, now)})`],
+  ];
+  return `<dl>${rows.map(([term, value]) => `<dt>${escapeHtml(term)}</dt><dd>${escapeHtml(value)}</dd>`).join('')}</dl>`;
+}
+
+/** The review form. It posts back to the very URL it came from (id, expiry and signature in the query). */
+export function reviewPage(record: ApprovalRecord, csrf: string, now: Date): string {
+  return layout(
+    `Cutover approval: ${record.migrationName}`,
+    `<div class="card">
+<p class="eyebrow">DMS migration · cutover approval</p>
+<h1>Approve the cutover of ${escapeHtml(record.migrationName)}?</h1>
+${facts(record, now)}
+</div>
+<form class="card" method="post">
+<input type="hidden" name="csrf" value="${escapeHtml(csrf)}">
+<label for="decidedBy">Your name or e-mail</label>
+<input id="decidedBy" name="decidedBy" required maxlength="${MAX_DECIDED_BY_LENGTH}" autocomplete="email" placeholder="jane.doe@example.com">
+<p class="hint">Recorded with the decision, so the team can see who decided.</p>
+<h2 class="gap">Approve</h2>
+<p class="hint">The workflow re-checks CDC latency and validation, snapshots the target, stops replication and publishes the target endpoint.</p>
+<button class="approve" type="submit" name="decision" value="approve">Approve cutover</button>
+<h2 class="gap">Reject</h2>
+<label for="reason">Reason (optional)</label>
+<textarea id="reason" name="reason" maxlength="${MAX_REASON_LENGTH}" placeholder="Not before the Friday change window"></textarea>
+<button class="reject" type="submit" name="decision" value="reject">Reject cutover</button>
+<p class="hint">Rejecting cuts nothing over; replication keeps running.</p>
+</form>`,
+  );
+}
+
+/** One message page: a decision made, a request already decided, or why nothing could be decided. */
+export function messagePage(tone: Tone, title: string, paragraphs: string[], record?: ApprovalRecord): string {
+  return layout(
+    title,
+    `<div class="card outcome-${tone}">
+<p class="eyebrow">DMS migration · cutover approval${record ? ` · ${escapeHtml(record.migrationName)}` : ''}</p>
+<h1>${escapeHtml(title)}</h1>
+${paragraphs.map((paragraph) => `<p>${escapeHtml(paragraph)}</p>`).join('\n')}
+</div>`,
+  );
+}

@@ -1,0 +1,66 @@
+import { GetItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+
+/**
+ * One cutover approval request in the token table, under `approval#<approval id>`. The task token never
+ * leaves this record: links carry only the id.
+ *
+ * status: `pending` until someone decides; `approved` / `rejected` once the decision was claimed (and then
+ * sent to Step Functions); `closed` when the workflow had stopped waiting (its approval timed out or the
+ * execution ended) by the time a decision arrived, so nothing was sent.
+ */
+export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'closed';
+export type ApprovalDecision = 'approved' | 'rejected';
+
+/** Where the migration stood when approval was requested: what the review page shows. */
+export interface ApprovalDetails {
+  /** The replication task's phase (`cdc`, `stopped`, ...), from the last progress check. */
+  taskPhase?: string;
+  migrationType?: string;
+  tablesLoaded?: number;
+  rowsLoaded?: number;
+  validation?: { outcome: string; tableCount?: number; validated?: number; pending?: number; failed?: number; notEnabled?: number };
+  /** The latest CDCLatencySource/Target datapoints at request time, or why there are none. */
+  cdcLatency?: { sourceSeconds: number; targetSeconds: number; measuredAt: string } | { unavailable: string };
+}
+
+export interface ApprovalRecord {
+  approvalId: string;
+  taskToken: string;
+  executionArn: string;
+  migrationName: string;
+  status: ApprovalStatus;
+  summary: string;
+  details?: ApprovalDetails;
+  requestedAt: string;
+  expiresAt: string;
+  decision?: ApprovalDecision;
+  decidedBy?: string;
+  decidedAt?: string;
+  reason?: string;
+  /** For `closed`: the Step Functions error that said the workflow no longer waits (TaskTimedOut, ...). */
+  closedBecause?: string;
+  reminderSentAt?: string;
+}
+
+const PREFIX = 'approval#';
+
+export function approvalKey(approvalId: string): Record<string, AttributeValue> {
+  return marshall({ pk: `${PREFIX}${approvalId}` });
+}
+
+export function approvalFromItem(item: Record<string, AttributeValue>): ApprovalRecord {
+  const { pk, ttl: _ttl, ...fields } = unmarshall(item) as { pk: string; ttl?: number } & Omit<ApprovalRecord, 'approvalId'>;
+  return { approvalId: pk.slice(PREFIX.length), ...fields };
+}
+
+/** Strongly consistent, so a page shown right after a decision shows that decision. */
+export async function readApproval(dynamoDb: DynamoDBClient, tableName: string, approvalId: string): Promise<ApprovalRecord | undefined> {
+  const response = await dynamoDb.send(new GetItemCommand({ TableName: tableName, Key: approvalKey(approvalId), ConsistentRead: true }));
+  return response.Item ? approvalFromItem(response.Item) : undefined;
+}
+
+/** Expiry is stored as an ISO-8601 UTC string, so comparing with `now` is a string comparison in DynamoDB too. */
+export function hasExpired(record: Pick<ApprovalRecord, 'expiresAt'>, now: Date): boolean {
+  return record.expiresAt <= now.toISOString();
+}

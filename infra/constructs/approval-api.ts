@@ -1,0 +1,175 @@
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination, type ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { PhaseFunction } from './phase-function';
+
+export interface ApprovalApiProps {
+  /** Holds the approval records (and their task tokens). */
+  readonly tokenTable: ITable;
+  /** The HMAC key approval links and forms are signed with. */
+  readonly signingKey: ISecret;
+  /** Where reminders are published. */
+  readonly topic: ITopic;
+  /** Encrypts the functions' and the API's log groups. */
+  readonly logKey: IKey;
+  /** The state machine whose approval tokens the page completes, spelled from its fixed name (see MigrationOrchestrator). */
+  readonly stateMachineArn: string;
+  /** The function that asks for approval: it links to this API and schedules the reminders. */
+  readonly requestApproval: PhaseFunction;
+  /** Remind the approvers once when nobody has decided after this long. @default 4 hours */
+  readonly reminderAfter?: Duration;
+  /** Stage-wide request limits. @default 5 requests per second, bursts of 10: a page a few people open */
+  readonly throttle?: ThrottleSettings;
+  /** Link to this address instead of the API's own (a custom domain in front of it). @default the API's /review route */
+  readonly approvalPageUrl?: string;
+}
+
+/**
+ * The cutover approval page behind an API Gateway HTTP API, and its reminder.
+ *
+ * An HTTP API rather than a REST API: it has stage throttling and access logs, costs less, and the page
+ * needs nothing a REST API adds. The route is deliberately unauthenticated: the HMAC-signed, expiring link
+ * is the authorization to see the page, a decision needs the form's anti-forgery token too, and each request
+ * can be decided only once. The page's role can complete this state machine's tokens, read and update the
+ * token table, and read the signing key; nothing else.
+ */
+export class ApprovalApi extends Construct {
+  readonly api: HttpApi;
+  readonly stage: HttpStage;
+  readonly pageFunction: PhaseFunction;
+  readonly reminderFunction: PhaseFunction;
+  readonly reminderSchedules: ScheduleGroup;
+  /** The address the approval e-mail links to. */
+  readonly reviewUrl: string;
+
+  constructor(scope: Construct, id: string, props: ApprovalApiProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const tableItems = (actions: string[]) => new PolicyStatement({ effect: Effect.ALLOW, actions, resources: [props.tokenTable.tableArn] });
+
+    this.pageFunction = new PhaseFunction(this, 'Page', {
+      phase: 'approval-page',
+      description: 'Cutover approval page: review, then approve or reject once',
+      logKey: props.logKey,
+      environment: { TOKEN_TABLE_NAME: props.tokenTable.tableName, APPROVAL_KEY_SECRET_ARN: props.signingKey.secretArn },
+    });
+    this.pageFunction.addToRolePolicy(tableItems(['dynamodb:GetItem', 'dynamodb:UpdateItem']));
+    this.pageFunction.addToRolePolicy(
+      new PolicyStatement({ effect: Effect.ALLOW, actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'], resources: [props.stateMachineArn] }),
+    );
+    props.signingKey.grantRead(this.pageFunction);
+
+    this.api = new HttpApi(this, 'Api', {
+      apiName: `${stack.stackName}-approval`,
+      description: 'Cutover approval page',
+      createDefaultStage: false,
+    });
+    const [route] = this.api.addRoutes({
+      path: '/review',
+      methods: [HttpMethod.ANY],
+      integration: new HttpLambdaIntegration('Page', this.pageFunction),
+    });
+    Validations.of(route).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-APIG4',
+      reason:
+        'The approval page is deliberately unauthenticated: the HMAC-signed, expiring link in the e-mail is the authorization to view it, a decision needs the form’s anti-forgery token bound to the approval id, and each request is decided once (conditional write).',
+    });
+
+    const accessLogs = new LogGroup(this, 'AccessLogs', {
+      retention: RetentionDays.SIX_MONTHS,
+      encryptionKey: props.logKey,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.stage = new HttpStage(this, 'Stage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: props.throttle ?? { rateLimit: 5, burstLimit: 10 },
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(accessLogs),
+        // The path only, never the query string: it carries the link's signature.
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            time: '$context.requestTime',
+            ip: '$context.identity.sourceIp',
+            userAgent: '$context.identity.userAgent',
+            method: '$context.httpMethod',
+            path: '$context.path',
+            status: '$context.status',
+            responseLength: '$context.responseLength',
+            latencyMs: '$context.responseLatency',
+            integrationError: '$context.integrationErrorMessage',
+          }),
+        ),
+      },
+    });
+    this.reviewUrl = props.approvalPageUrl ?? `${this.stage.url}review`;
+
+    // The reminder: a one-time EventBridge Scheduler schedule per request (see request-approval), in a group
+    // of this stack's own, so the requester may create schedules there and nowhere else.
+    this.reminderFunction = new PhaseFunction(this, 'Reminder', {
+      phase: 'approval-reminder',
+      description: 'Reminds the approvers once when a cutover approval is still pending',
+      logKey: props.logKey,
+      environment: {
+        TOKEN_TABLE_NAME: props.tokenTable.tableName,
+        TOPIC_ARN: props.topic.topicArn,
+        APPROVAL_KEY_SECRET_ARN: props.signingKey.secretArn,
+        APPROVAL_BASE_URL: this.reviewUrl,
+      },
+    });
+    this.reminderFunction.addToRolePolicy(tableItems(['dynamodb:GetItem', 'dynamodb:UpdateItem']));
+    props.topic.grantPublish(this.reminderFunction);
+    props.signingKey.grantRead(this.reminderFunction);
+    Validations.of(this.reminderFunction.role!).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+      reason: 'Publishing to the KMS-encrypted topic needs GenerateDataKey* on the topic key only (granted by Topic.grantPublish).',
+    });
+
+    this.reminderSchedules = new ScheduleGroup(this, 'Reminders', { scheduleGroupName: `${stack.stackName}-approval-reminders`.slice(0, 64) });
+    const schedulerRole = new Role(this, 'SchedulerRole', {
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': stack.account } } }),
+      description: 'EventBridge Scheduler invokes the approval reminder',
+    });
+    // The exact function ARN only: Scheduler invokes the unqualified function.
+    schedulerRole.addToPolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['lambda:InvokeFunction'], resources: [this.reminderFunction.functionArn] }));
+
+    const requester = props.requestApproval;
+    requester.addEnvironment('APPROVAL_BASE_URL', this.reviewUrl);
+    requester.addEnvironment('APPROVAL_REMINDER_AFTER_SECONDS', String((props.reminderAfter ?? Duration.hours(4)).toSeconds()));
+    requester.addEnvironment('APPROVAL_REMINDER_SCHEDULE_GROUP', this.reminderSchedules.scheduleGroupName);
+    requester.addEnvironment('APPROVAL_REMINDER_FUNCTION_ARN', this.reminderFunction.functionArn);
+    requester.addEnvironment('APPROVAL_REMINDER_ROLE_ARN', schedulerRole.roleArn);
+    // Spelled in the state machine's partition, region and account, so the ARN is a plain string.
+    const [, partition, , region, account] = props.stateMachineArn.split(':');
+    const reminderSchedules = `arn:${partition}:scheduler:${region}:${account}:schedule/${this.reminderSchedules.scheduleGroupName}/approval-reminder-*`;
+    requester.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['scheduler:CreateSchedule'], resources: [reminderSchedules] }));
+    requester.addToRolePolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ['iam:PassRole'],
+        resources: [schedulerRole.roleArn],
+        conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+      }),
+    );
+    // The page shows CDC latency read at request time. GetMetricData and DMS Describe* list calls have no
+    // resource-level permissions.
+    requester.addToRolePolicy(
+      new PolicyStatement({ effect: Effect.ALLOW, actions: ['dms:DescribeReplicationInstances', 'cloudwatch:GetMetricData'], resources: ['*'] }),
+    );
+    Validations.of(requester.role!).acknowledge({
+      id: `AwsSolutions::AwsSolutions-IAM5[Resource::${reminderSchedules}]`,
+      reason: 'Reminder schedules are named after the approval id, known only when approval is requested; the group is this stack’s own.',
+    });
+  }
+}

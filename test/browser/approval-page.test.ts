@@ -1,0 +1,194 @@
+import { mkdirSync } from 'node:fs';
+import * as path from 'node:path';
+import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { DatabaseMigrationServiceClient, DescribeReplicationInstancesCommand } from '@aws-sdk/client-database-migration-service';
+import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SFNClient, SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { serveHttpApi, type LocalHttpApi } from '../../local/api-gateway-adapter';
+import { SIGNING_KEY, TABLE_NAME } from '../fixtures/approval';
+import { migrationConfig } from '../fixtures/migration';
+import { FakeTokenTable } from '../fixtures/token-table';
+
+/**
+ * The approval page as a person (and a mail scanner) meets it: the real request-approval handler e-mails the
+ * link (captured from the SNS fake), the real approval-page handler serves it through the local API Gateway
+ * adapter, and headless Chromium opens it, fills in the form and clicks. AWS is faked at the SDK boundary.
+ */
+
+// Starting Chromium and the first page load take a few seconds on a shared two-core machine.
+jest.setTimeout(30_000);
+
+const OUTPUT = path.join(__dirname, '..', '..', 'test-output');
+const TASK_TOKEN = 'AQCEAAAAKgAAAAMAAAAA-browser-token';
+const sns = mockClient(SNSClient);
+const sfn = mockClient(SFNClient);
+const secrets = mockClient(SecretsManagerClient);
+const dms = mockClient(DatabaseMigrationServiceClient);
+const cloudWatch = mockClient(CloudWatchClient);
+const scheduler = mockClient(SchedulerClient);
+const table = new FakeTokenTable();
+
+type PageHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+let api: LocalHttpApi;
+let browser: Browser;
+let requestApproval: (event: unknown) => Promise<{ approvalId: string }>;
+
+beforeAll(async () => {
+  let pageHandler: PageHandler | undefined;
+  api = await serveHttpApi((event) => (pageHandler as PageHandler)(event));
+  // What the stack gives the functions; the e-mailed link points at the local adapter.
+  Object.assign(process.env, {
+    TOKEN_TABLE_NAME: TABLE_NAME,
+    TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:orders-migration',
+    APPROVAL_KEY_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:approval-key-AbCdEf',
+    APPROVAL_BASE_URL: `${api.url}/review`,
+    APPROVAL_TIMEOUT_SECONDS: '86400',
+    APPROVAL_REMINDER_AFTER_SECONDS: '14400',
+    APPROVAL_REMINDER_SCHEDULE_GROUP: 'OrdersMigration-approval-reminders',
+    APPROVAL_REMINDER_FUNCTION_ARN: 'arn:aws:lambda:eu-west-1:123456789012:function:OrdersMigration-ApprovalReminder',
+    APPROVAL_REMINDER_ROLE_ARN: 'arn:aws:iam::123456789012:role/OrdersMigration-ApprovalReminderScheduler',
+  });
+  pageHandler = (await import('../../functions/approval-page/handler')).handler;
+  requestApproval = (await import('../../functions/request-approval/handler')).handler as typeof requestApproval;
+
+  secrets.on(GetSecretValueCommand).resolves({ SecretString: SIGNING_KEY });
+  dms.on(DescribeReplicationInstancesCommand).resolves({ ReplicationInstances: [{ ReplicationInstanceIdentifier: 'orders-replication' }] });
+  cloudWatch.on(GetMetricDataCommand).resolves({
+    MetricDataResults: [
+      { Id: 'source', Values: [5, 2], StatusCode: 'Complete' },
+      { Id: 'target', Values: [7, 4], StatusCode: 'Complete' },
+    ],
+  });
+  scheduler.on(CreateScheduleCommand).resolves({ ScheduleArn: 'arn:aws:scheduler:eu-west-1:123456789012:schedule/OrdersMigration-approval-reminders/r' });
+  sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
+  mkdirSync(OUTPUT, { recursive: true });
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    // launch() gives every run a fresh, temporary user-data directory of its own.
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await api?.close();
+  for (const stub of [sns, sfn, secrets, dms, cloudWatch, scheduler, table]) stub.restore();
+});
+
+beforeEach(() => {
+  sfn.reset();
+  sfn.on(SendTaskSuccessCommand).resolves({}).on(SendTaskFailureCommand).resolves({});
+});
+
+/** Runs the real request-approval handler and returns the link from the e-mail it published. */
+async function emailedLink(): Promise<{ approvalId: string; link: string }> {
+  const { approvalId } = await requestApproval({
+    taskToken: TASK_TOKEN,
+    executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:OrdersMigration-migration:browser-run',
+    config: migrationConfig(),
+    progress: { phase: 'cdc', migrationType: 'full-load-and-cdc', tables: { loaded: 3, loading: 0, queued: 0, errored: 0 }, rowsLoaded: 120_000 },
+    validation: { outcome: 'passed', tableCount: 3, counts: { validated: 3, pending: 0, failed: 0, notEnabled: 0 } },
+  });
+  const message = sns.commandCalls(PublishCommand).at(-1)?.args[0].input.Message ?? '';
+  const link = /Review and decide: (\S+)/.exec(message)?.[1];
+  if (!link) throw new Error(`No review link in the e-mail:\n${message}`);
+  return { approvalId, link };
+}
+
+async function openPage(link: string, viewport = { width: 1024, height: 900 }): Promise<Page> {
+  const page = await browser.newPage({ viewport });
+  const response = await page.goto(link);
+  expect(response?.status()).toBe(200);
+  return page;
+}
+
+describe('approval page in a real browser', () => {
+  it('the e-mailed link shows the review page; Approve sends exactly one SendTaskSuccess with who and when', async () => {
+    const { approvalId, link } = await emailedLink();
+    expect(link.startsWith(`${api.url}/review?id=${approvalId}&expires=`)).toBe(true);
+    const page = await openPage(link);
+    expect(await page.title()).toBe('Cutover approval: Orders to Aurora');
+    const facts = await page.locator('dl').innerText();
+    for (const text of ['Orders to Aurora', 'waiting for cutover approval; replication running (CDC)', '120,000', 'passed (3 tables: 3 validated)', 'source 2 s, target 4 s', 'in 23 h 59 min']) {
+      expect(facts).toContain(text);
+    }
+    await page.screenshot({ path: path.join(OUTPUT, 'approval-page-desktop.png'), fullPage: true });
+    const phone = await openPage(link, { width: 390, height: 844 });
+    await phone.screenshot({ path: path.join(OUTPUT, 'approval-page-phone.png'), fullPage: true });
+    // No horizontal scrolling on a phone.
+    expect(await phone.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    await phone.close();
+
+    // A colleague opens the same link before the approval and decides after it.
+    const colleague = await openPage(link);
+
+    await page.fill('#decidedBy', 'dba@example.com');
+    await page.click('button.approve');
+    await expect(page.locator('h1').innerText()).resolves.toBe('Cutover approved');
+    await page.screenshot({ path: path.join(OUTPUT, 'approval-page-approved.png'), fullPage: true });
+
+    const record = table.approval(approvalId);
+    expect(record).toMatchObject({ status: 'approved', decision: 'approved', decidedBy: 'dba@example.com' });
+    expect(sfn.commandCalls(SendTaskSuccessCommand).map((call) => call.args[0].input)).toEqual([
+      { taskToken: TASK_TOKEN, output: JSON.stringify({ decision: 'approved', decidedBy: 'dba@example.com', decidedAt: record?.decidedAt }) },
+    ]);
+    expect(sfn).not.toHaveReceivedCommand(SendTaskFailureCommand);
+
+    // The colleague's stale form decides nothing more: the page says who decided and when.
+    await colleague.fill('#decidedBy', 'someone.else@example.com');
+    const [answer] = await Promise.all([colleague.waitForResponse((response) => response.request().method() === 'POST'), colleague.click('button.reject')]);
+    expect(answer.status()).toBe(409);
+    await expect(colleague.locator('h1').innerText()).resolves.toBe('Already decided');
+    await expect(colleague.locator('main').innerText()).resolves.toContain('dba@example.com approved this cutover');
+    expect(sfn).toHaveReceivedCommandTimes(SendTaskSuccessCommand, 1);
+    expect(sfn).not.toHaveReceivedCommand(SendTaskFailureCommand);
+    await colleague.close();
+    await page.close();
+  });
+
+  it('a mail scanner that GETs, HEADs, prefetches and OPTIONS the link three times decides nothing', async () => {
+    const { approvalId, link } = await emailedLink();
+    for (let round = 0; round < 3; round += 1) {
+      expect((await fetch(link)).status).toBe(200);
+      expect((await fetch(link, { method: 'HEAD' })).status).toBe(200);
+      expect((await fetch(link, { headers: { 'sec-purpose': 'prefetch', purpose: 'prefetch' } })).status).toBe(200);
+      expect((await fetch(link, { method: 'OPTIONS' })).status).toBe(204);
+    }
+    // A scanner that replays the link as a POST has no form token.
+    expect((await fetch(link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'decision=approve&decidedBy=scanner' })).status).toBe(403);
+    expect(sfn).not.toHaveReceivedAnyCommand();
+    expect(table.approval(approvalId)).toMatchObject({ status: 'pending' });
+    expect(table.approval(approvalId)).not.toHaveProperty('decidedBy');
+  });
+
+  it('Reject with a reason reaches SendTaskFailure with that reason and who rejected', async () => {
+    const { approvalId, link } = await emailedLink();
+    const page = await openPage(link, { width: 390, height: 844 });
+    await page.fill('#decidedBy', 'Jane Doe');
+    await page.fill('#reason', 'Not before the Friday change window');
+    await page.click('button.reject');
+    await expect(page.locator('h1').innerText()).resolves.toBe('Cutover rejected');
+    await expect(page.locator('main').innerText()).resolves.toContain('Reason: Not before the Friday change window.');
+    const record = table.approval(approvalId);
+    expect(sfn.commandCalls(SendTaskFailureCommand).map((call) => call.args[0].input)).toEqual([
+      { taskToken: TASK_TOKEN, error: 'ApprovalRejected', cause: `Not before the Friday change window (rejected by Jane Doe at ${record?.decidedAt})` },
+    ]);
+    expect(sfn).not.toHaveReceivedCommand(SendTaskSuccessCommand);
+    await page.close();
+  });
+
+  it('a tampered link shows a clear refusal page', async () => {
+    const { link } = await emailedLink();
+    const page = await browser.newPage();
+    const response = await page.goto(link.replace(/id=[^&]+/, 'id=another-approval'));
+    expect(response?.status()).toBe(403);
+    await expect(page.locator('h1').innerText()).resolves.toBe('This approval link is not valid');
+    await page.close();
+    expect(sfn).not.toHaveReceivedAnyCommand();
+  });
+});

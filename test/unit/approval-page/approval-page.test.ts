@@ -1,0 +1,281 @@
+import { DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SFNClient, SendTaskFailureCommand, SendTaskSuccessCommand, TaskTimedOut } from '@aws-sdk/client-sfn';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { serveApprovalPage, type PageRequest } from '../../../functions/approval-page/approval-page';
+import { cdcLatencyLine, escapeHtml, timeLeft, utc, validationLine } from '../../../functions/approval-page/page';
+import { approvalUrl, csrfToken, signApproval, verifyCsrfToken } from '../../../functions/shared/approval-link';
+import { APPROVAL_ID, SIGNING_KEY, TABLE_NAME, TASK_TOKEN, pendingApproval, storeApproval } from '../../fixtures/approval';
+import { FakeTokenTable } from '../../fixtures/token-table';
+
+const now = new Date('2026-11-24T14:30:00Z');
+const expiresAt = new Date('2026-11-25T12:00:00Z');
+const clients = { dynamoDb: new DynamoDBClient({}), stepFunctions: new SFNClient({}) };
+const settings = { tokenTableName: TABLE_NAME };
+const link = { approvalId: APPROVAL_ID, expiresAt };
+const linkQuery = () => Object.fromEntries(new URL(approvalUrl('https://approvals.example.com/review', SIGNING_KEY, link)).searchParams);
+const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
+const validForm = (fields: Record<string, string> = {}) => form({ csrf: csrfToken(SIGNING_KEY, APPROVAL_ID), decidedBy: 'dba@example.com', decision: 'approve', ...fields });
+const serve = (request: Partial<PageRequest>, at: Date = now) =>
+  serveApprovalPage(clients, settings, SIGNING_KEY, { method: 'GET', query: linkQuery(), ...request }, at);
+
+let table: FakeTokenTable;
+const sfn = mockClient(SFNClient);
+
+beforeEach(() => {
+  table = new FakeTokenTable();
+  sfn.reset();
+  sfn.on(SendTaskSuccessCommand).resolves({}).on(SendTaskFailureCommand).resolves({});
+  storeApproval(table, pendingApproval());
+});
+afterEach(() => table.restore());
+
+function expectNothingDecided() {
+  expect(sfn).not.toHaveReceivedAnyCommand();
+  expect(table.stub).not.toHaveReceivedCommand(UpdateItemCommand);
+  expect(table.approval(APPROVAL_ID)).toMatchObject({ status: 'pending' });
+}
+
+describe('CSRF tokens', () => {
+  it('are bound to the approval id and never equal the link signature', () => {
+    const token = csrfToken(SIGNING_KEY, APPROVAL_ID);
+    expect(verifyCsrfToken(SIGNING_KEY, APPROVAL_ID, token)).toBe(true);
+    expect(verifyCsrfToken(SIGNING_KEY, 'another-approval', token)).toBe(false);
+    expect(verifyCsrfToken('another-key', APPROVAL_ID, token)).toBe(false);
+    expect(verifyCsrfToken(SIGNING_KEY, APPROVAL_ID, undefined)).toBe(false);
+    expect(verifyCsrfToken(SIGNING_KEY, APPROVAL_ID, token.slice(1))).toBe(false);
+    expect(token).not.toBe(signApproval(SIGNING_KEY, link));
+  });
+});
+
+describe('approval page: reading never decides', () => {
+  it('GET shows the review page with the facts, the expiry, both buttons and the form token', async () => {
+    const response = await serve({});
+    expect(response.statusCode).toBe(200);
+    expect(response.headers).toMatchObject({ 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
+    expect(response.headers['content-security-policy']).toMatch(/^default-src 'none'; style-src 'sha256-[A-Za-z0-9+/=]+'; form-action 'self'/);
+    for (const text of [
+      'Approve the cutover of Orders to Aurora?',
+      'waiting for cutover approval; replication running (CDC)',
+      '<dt>Tables loaded</dt><dd>12</dd>',
+      '<dt>Rows loaded</dt><dd>1,234,567</dd>',
+      'passed (12 tables: 12 validated)',
+      'source 2 s, target 3 s (read at 2026-11-24 12:00 UTC)',
+      '2026-11-25 12:00 UTC (in 21 h 30 min)',
+      `<input type="hidden" name="csrf" value="${csrfToken(SIGNING_KEY, APPROVAL_ID)}">`,
+      'name="decidedBy" required',
+      '<button class="approve" type="submit" name="decision" value="approve">',
+      '<button class="reject" type="submit" name="decision" value="reject">',
+    ]) {
+      expect(response.body).toContain(text);
+    }
+    expect(response.body).not.toContain(TASK_TOKEN);
+    expect(table.stub).toHaveReceivedCommandWith(GetItemCommand, { TableName: TABLE_NAME, Key: marshall({ pk: `approval#${APPROVAL_ID}` }), ConsistentRead: true });
+    expectNothingDecided();
+  });
+
+  it('HEAD answers like GET without a body; OPTIONS lists the methods; neither decides', async () => {
+    await expect(serve({ method: 'HEAD' })).resolves.toMatchObject({ statusCode: 200, body: '' });
+    await expect(serve({ method: 'OPTIONS' })).resolves.toEqual({ statusCode: 204, headers: { allow: 'GET, HEAD, POST, OPTIONS', 'cache-control': 'no-store' }, body: '' });
+    expectNothingDecided();
+  });
+
+  it('refuses any other method with 405', async () => {
+    const response = await serve({ method: 'PUT', body: validForm() });
+    expect(response).toMatchObject({ statusCode: 405, headers: { allow: 'GET, HEAD, POST, OPTIONS' } });
+    expectNothingDecided();
+  });
+
+  it('escapes everything it shows', async () => {
+    storeApproval(table, pendingApproval({ migrationName: '<script>alert(1)</script>', details: { taskPhase: '"><img src=x onerror=alert(1)>' } }));
+    const response = await serve({});
+    expect(response.body).not.toContain('<script>alert');
+    expect(response.body).not.toContain('<img');
+    expect(response.body).toContain('&#60;script&#62;alert(1)&#60;/script&#62;');
+    expect(escapeHtml(`<a href="x">'&'</a>`)).toBe('&#60;a href=&#34;x&#34;&#62;&#39;&#38;&#39;&#60;/a&#62;');
+  });
+
+  it.each<[string, (query: Record<string, string>) => Record<string, string | undefined>, number, string]>([
+    ['a tampered id', (query) => ({ ...query, id: 'another-approval' }), 403, 'This approval link is not valid'],
+    ['a tampered expiry', (query) => ({ ...query, expires: String(Number(query.expires) + 86400) }), 403, 'This approval link is not valid'],
+    ['a missing signature', (query) => ({ ...query, signature: undefined }), 400, 'This approval link is incomplete'],
+  ])('%s gets a clear page and decides nothing, by GET or POST', async (_, change, statusCode, title) => {
+    for (const method of ['GET', 'POST']) {
+      const response = await serve({ method, query: change(linkQuery()), body: validForm() });
+      expect(response.statusCode).toBe(statusCode);
+      expect(response.body).toContain(title);
+    }
+    expectNothingDecided();
+    expect(table.stub).not.toHaveReceivedAnyCommand();
+  });
+
+  it('an expired link gets 410 with when it expired, by GET or POST', async () => {
+    for (const method of ['GET', 'POST']) {
+      const response = await serve({ method, body: validForm() }, expiresAt);
+      expect(response.statusCode).toBe(410);
+      expect(response.body).toContain('This approval request has expired');
+      expect(response.body).toContain('It expired at 2026-11-25 12:00 UTC');
+    }
+    expectNothingDecided();
+  });
+
+  it('a request that is not in the table gets 404', async () => {
+    table.items.clear();
+    const response = await serve({});
+    expect(response.statusCode).toBe(404);
+    expect(response.body).toContain('No such approval request');
+  });
+
+  it('a request the workflow stopped waiting for gets 410 and says whose decision came too late', async () => {
+    storeApproval(table, pendingApproval({ status: 'closed', decision: 'approved', decidedBy: 'Jane Doe', decidedAt: '2026-11-24T14:00:00.000Z', closedBecause: 'TaskTimedOut' }));
+    const response = await serve({});
+    expect(response.statusCode).toBe(410);
+    expect(response.body).toContain('The workflow is no longer waiting');
+    expect(response.body).toContain('Jane Doe&#39;s decision (approved) at 2026-11-24 14:00 UTC arrived after the workflow had stopped waiting for it (Step Functions answered TaskTimedOut)');
+  });
+
+  it('a failure to read the table gets a 500 page, not an exception', async () => {
+    table.stub.on(GetItemCommand).rejects(Object.assign(new Error('not authorized'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } }));
+    const response = await serve({});
+    expect(response.statusCode).toBe(500);
+    expect(response.body).toContain('The page could not complete (AccessDeniedException)');
+  });
+});
+
+describe('approval page: deciding', () => {
+  it('POST with the form token approves once, and shows who approved and when', async () => {
+    const response = await serve({ method: 'POST', body: validForm() });
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toContain('Cutover approved');
+    expect(response.body).toContain('Approved by dba@example.com at 2026-11-24 14:30 UTC.');
+    expect(sfn).toHaveReceivedCommandWith(SendTaskSuccessCommand, {
+      taskToken: TASK_TOKEN,
+      output: JSON.stringify({ decision: 'approved', decidedBy: 'dba@example.com', decidedAt: now.toISOString() }),
+    });
+  });
+
+  it('POST reject sends the reason, and the page repeats it escaped', async () => {
+    const response = await serve({ method: 'POST', body: validForm({ decision: 'reject', reason: 'Wait for <b>Friday</b>' }) });
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toContain('Cutover rejected');
+    expect(response.body).toContain('Reason: Wait for &#60;b&#62;Friday&#60;/b&#62;.');
+    expect(sfn).toHaveReceivedCommandWith(SendTaskFailureCommand, {
+      taskToken: TASK_TOKEN,
+      error: 'ApprovalRejected',
+      cause: 'Wait for <b>Friday</b> (rejected by dba@example.com at 2026-11-24T14:30:00.000Z)',
+    });
+  });
+
+  it('a replayed POST gets 409 with who decided and when; a later GET shows the same, with 200', async () => {
+    await serve({ method: 'POST', body: validForm({ decision: 'reject' }) });
+    const replay = await serve({ method: 'POST', body: validForm({ decidedBy: 'someone.else@example.com' }) }, new Date('2026-11-24T15:00:00Z'));
+    expect(replay.statusCode).toBe(409);
+    expect(replay.body).toContain('Already decided');
+    expect(replay.body).toContain('dba@example.com rejected this cutover at 2026-11-24 14:30 UTC.');
+    const view = await serve({});
+    expect(view.statusCode).toBe(200);
+    expect(view.body).toContain('dba@example.com rejected this cutover');
+    expect(sfn).toHaveReceivedCommandTimes(SendTaskFailureCommand, 1);
+    expect(sfn).not.toHaveReceivedCommand(SendTaskSuccessCommand);
+  });
+
+  it.each([
+    ['a missing form token', form({ decidedBy: 'dba@example.com', decision: 'approve' })],
+    ['the form token of another approval', form({ csrf: csrfToken(SIGNING_KEY, 'another-approval'), decidedBy: 'dba@example.com', decision: 'approve' })],
+    ['the link signature as form token', form({ csrf: signApproval(SIGNING_KEY, link), decidedBy: 'dba@example.com', decision: 'approve' })],
+    ['no body at all', undefined],
+  ])('POST with %s is refused with 403 and decides nothing', async (_, body) => {
+    const response = await serve({ method: 'POST', body });
+    expect(response.statusCode).toBe(403);
+    expect(response.body).toContain('This form did not come from the approval page');
+    expectNothingDecided();
+  });
+
+  it('POST without a name asks for it with 400 and decides nothing', async () => {
+    const response = await serve({ method: 'POST', body: validForm({ decidedBy: ' ' }) });
+    expect(response.statusCode).toBe(400);
+    expect(response.body).toContain('enter your name or e-mail address, so others can see who decided');
+    expectNothingDecided();
+  });
+
+  it('POST after the workflow timed out gets 410 and records the request as closed', async () => {
+    sfn.on(SendTaskSuccessCommand).rejects(new TaskTimedOut({ message: 'Task Timed Out', $metadata: { httpStatusCode: 400 } }));
+    const response = await serve({ method: 'POST', body: validForm() });
+    expect(response.statusCode).toBe(410);
+    expect(response.body).toContain('The workflow is no longer waiting');
+    expect(table.approval(APPROVAL_ID)).toMatchObject({ status: 'closed', closedBecause: 'TaskTimedOut' });
+  });
+
+  it('POST while Step Functions throttles gets 503 with Retry-After, and the request stays pending', async () => {
+    sfn.on(SendTaskSuccessCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } }));
+    const response = await serve({ method: 'POST', body: validForm() });
+    expect(response).toMatchObject({ statusCode: 503, headers: { 'retry-after': '60' } });
+    expect(response.body).toContain('nothing was decided');
+    expect(table.approval(APPROVAL_ID)).toMatchObject({ status: 'pending' });
+  });
+
+  it('POST on a request removed from the table gets 404', async () => {
+    table.items.clear();
+    await expect(serve({ method: 'POST', body: validForm() })).resolves.toMatchObject({ statusCode: 404 });
+    expect(sfn).not.toHaveReceivedAnyCommand();
+  });
+});
+
+describe('page wording', () => {
+  it('formats times, time left, validation and latency for people', () => {
+    expect(utc('2026-11-25T12:00:00.000Z')).toBe('2026-11-25 12:00 UTC');
+    expect(utc(undefined)).toBe('unknown');
+    expect(utc('soon')).toBe('soon');
+    expect(timeLeft('2026-11-24T14:45:00.000Z', now)).toBe('15 min');
+    expect(timeLeft('2026-11-24T14:00:00.000Z', now)).toBe('0 min');
+    expect(validationLine(undefined)).toBe('unknown');
+    expect(validationLine({ outcome: 'not-enabled' })).toBe('not-enabled');
+    expect(validationLine({ outcome: 'failed', tableCount: 3, validated: 1, pending: 1, failed: 1, notEnabled: 0 })).toBe('failed (3 tables: 1 validated, 1 pending, 1 failed)');
+    expect(cdcLatencyLine(undefined)).toBe('unknown');
+    expect(cdcLatencyLine({ unavailable: 'a full-load-only task has no CDC' })).toBe('not available: a full-load-only task has no CDC');
+  });
+});
+
+describe('approval page handler', () => {
+  const secrets = mockClient(SecretsManagerClient);
+  const event = (method: string, body?: string): APIGatewayProxyEventV2 =>
+    ({
+      version: '2.0',
+      routeKey: 'ANY /review',
+      rawPath: '/review',
+      rawQueryString: '',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      queryStringParameters: Object.fromEntries(new URL(approvalUrl('https://approvals.example.com/review', SIGNING_KEY, { approvalId: APPROVAL_ID, expiresAt: new Date(Date.now() + 3_600_000) })).searchParams),
+      requestContext: { http: { method } },
+      isBase64Encoded: body !== undefined,
+      ...(body !== undefined ? { body: Buffer.from(body).toString('base64') } : {}),
+    }) as unknown as APIGatewayProxyEventV2;
+
+  beforeAll(() => {
+    Object.assign(process.env, { TOKEN_TABLE_NAME: TABLE_NAME, APPROVAL_KEY_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:approval-key-AbCdEf' });
+  });
+  beforeEach(() => {
+    secrets.reset();
+    storeApproval(table, pendingApproval({ expiresAt: new Date(Date.now() + 3_600_000).toISOString() }));
+  });
+
+  it('answers 500 with a page while the signing key cannot be read, then serves once it can', async () => {
+    const { handler } = await import('../../../functions/approval-page/handler');
+    secrets.on(GetSecretValueCommand).rejectsOnce(Object.assign(new Error('denied'), { name: 'AccessDeniedException' })).resolves({ SecretString: SIGNING_KEY });
+    const failed = await handler(event('GET'));
+    expect(failed).toMatchObject({ statusCode: 500, headers: { 'content-type': 'text/html; charset=utf-8' } });
+    expect(failed.body).toContain('nothing was decided');
+    await expect(handler(event('GET'))).resolves.toMatchObject({ statusCode: 200 });
+    expect(secrets).toHaveReceivedCommandWith(GetSecretValueCommand, { SecretId: process.env.APPROVAL_KEY_SECRET_ARN });
+  });
+
+  it('decodes a base64 form body, as the HTTP API sends it, and decides', async () => {
+    const { handler } = await import('../../../functions/approval-page/handler');
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: SIGNING_KEY });
+    const response = await handler(event('POST', validForm()));
+    expect(response.statusCode).toBe(200);
+    expect(sfn).toHaveReceivedCommandWith(SendTaskSuccessCommand, { taskToken: TASK_TOKEN });
+  });
+});
