@@ -5,8 +5,10 @@ export type Item = Record<string, AttributeValue>;
 
 /**
  * The DynamoDB item expressions the functions write, evaluated as DynamoDB does; anything else is refused
- * loudly rather than guessed. Conditions: `attribute_exists(a)`, `attribute_not_exists(a)`, `a = :v`,
- * joined by AND. Updates: `SET a = :v, b = if_not_exists(b, :v)` and `REMOVE a, b`.
+ * loudly rather than guessed. Conditions: `attribute_exists(a)`, `attribute_not_exists(a)`, comparisons
+ * (`a = :v`, `<>`, `<`, `<=`, `>`, `>=`; strings and numbers), joined by AND. Updates:
+ * `SET a = :v, b = if_not_exists(b, :v)` and `REMOVE a, b`. A failed condition can return the item
+ * (ReturnValuesOnConditionCheckFailure ALL_OLD), as DynamoDB does.
  */
 export interface ExpressionContext {
   names?: Record<string, string>;
@@ -24,10 +26,24 @@ function clauseHolds(item: Item | undefined, clause: string, context: Expression
     const present = item?.[attributeName(existence[2], context)] !== undefined;
     return existence[1] ? !present : present;
   }
-  const equals = /^([#\w]+)\s*=\s*(:\w+)$/.exec(clause);
-  if (!equals) throw new AwsServiceError('ValidationException', `The emulator cannot evaluate the condition "${clause}"`);
-  const stored = item?.[attributeName(equals[1], context)];
-  return stored !== undefined && JSON.stringify(stored) === JSON.stringify(context.values?.[equals[2]]);
+  const comparison = /^([#\w]+)\s*(=|<>|<=|>=|<|>)\s*(:\w+)$/.exec(clause);
+  if (!comparison) throw new AwsServiceError('ValidationException', `The emulator cannot evaluate the condition "${clause}"`);
+  const [, attribute, operator, placeholder] = comparison;
+  const stored = item?.[attributeName(attribute, context)];
+  const given = context.values?.[placeholder];
+  if (stored === undefined || given === undefined) return false;
+  if (operator === '=') return JSON.stringify(stored) === JSON.stringify(given);
+  if (operator === '<>') return JSON.stringify(stored) !== JSON.stringify(given);
+  const order = compare(stored, given);
+  if (order === undefined) return false;
+  return operator === '<' ? order < 0 : operator === '<=' ? order <= 0 : operator === '>' ? order > 0 : order >= 0;
+}
+
+/** DynamoDB orders strings by UTF-8 bytes and numbers numerically; other types (or a mix) do not compare. */
+function compare(stored: AttributeValue, given: AttributeValue): number | undefined {
+  if (stored.S !== undefined && given.S !== undefined) return Buffer.compare(Buffer.from(stored.S), Buffer.from(given.S));
+  if (stored.N !== undefined && given.N !== undefined) return Math.sign(Number(stored.N) - Number(given.N));
+  return undefined;
 }
 
 export function applyUpdate(item: Item, updateExpression: string, context: ExpressionContext = {}): Item {
@@ -52,7 +68,13 @@ function attributeName(token: string, context: ExpressionContext): string {
   return token.startsWith('#') ? (context.names?.[token] ?? token) : token;
 }
 
-const CONDITION_FAILED = () => new AwsServiceError('ConditionalCheckFailedException', 'The conditional request failed');
+const CONDITION_FAILED = (input: Record<string, unknown>, current: Item | undefined) =>
+  new AwsServiceError(
+    'ConditionalCheckFailedException',
+    'The conditional request failed',
+    400,
+    input.ReturnValuesOnConditionCheckFailure === 'ALL_OLD' && current ? { Item: current } : {},
+  );
 
 /** Tables keyed by their partition key only (the token table's `pk`), as the stack creates them. */
 export function dynamoDbService(tables: Map<string, Map<string, Item>>, partitionKey = 'pk'): JsonService {
@@ -79,7 +101,8 @@ export function dynamoDbService(tables: Map<string, Map<string, Item>>, partitio
       PutItem: (input) => {
         const items = table(input);
         const key = keyOf(input.Item);
-        if (!conditionHolds(items.get(key), input.ConditionExpression as string | undefined, context(input))) throw CONDITION_FAILED();
+        const current = items.get(key);
+        if (!conditionHolds(current, input.ConditionExpression as string | undefined, context(input))) throw CONDITION_FAILED(input, current);
         items.set(key, input.Item as Item);
         return {};
       },
@@ -87,7 +110,7 @@ export function dynamoDbService(tables: Map<string, Map<string, Item>>, partitio
         const items = table(input);
         const key = keyOf(input.Key);
         const current = items.get(key);
-        if (!conditionHolds(current, input.ConditionExpression as string | undefined, context(input))) throw CONDITION_FAILED();
+        if (!conditionHolds(current, input.ConditionExpression as string | undefined, context(input))) throw CONDITION_FAILED(input, current);
         const updated = applyUpdate(current ?? { ...(input.Key as Item) }, String(input.UpdateExpression ?? ''), context(input));
         items.set(key, updated);
         return input.ReturnValues === 'ALL_NEW' ? { Attributes: updated } : {};
@@ -96,7 +119,7 @@ export function dynamoDbService(tables: Map<string, Map<string, Item>>, partitio
         const items = table(input);
         const key = keyOf(input.Key);
         const current = items.get(key);
-        if (!conditionHolds(current, input.ConditionExpression as string | undefined, context(input))) throw CONDITION_FAILED();
+        if (!conditionHolds(current, input.ConditionExpression as string | undefined, context(input))) throw CONDITION_FAILED(input, current);
         items.delete(key);
         return input.ReturnValues === 'ALL_OLD' && current ? { Attributes: current } : {};
       },

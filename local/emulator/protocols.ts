@@ -1,12 +1,15 @@
 import type { IncomingHttpHeaders } from 'node:http';
 
 /**
- * The AWS wire protocols the handlers' SDK v3 clients speak, for the emulator's side of the conversation:
+ * The AWS wire protocols the handlers' SDK v3 clients speak, for the emulator's side of the conversation
+ * (CloudWatch's installed client speaks awsJson1_0, with the awsQueryCompatible trait):
  * - awsJson1_0 / awsJson1_1 (DMS, SSM, Secrets Manager: 1.1; DynamoDB, Step Functions, CloudWatch: 1.0):
  *   POST with `X-Amz-Target: <prefix>.<Operation>` and a JSON body; timestamps travel as epoch seconds;
  *   errors are a 4xx/5xx with `{"__type": "<Code>", "message"}` (the SDK takes the name after any `#`).
  * - awsQuery (SNS, RDS): a form-encoded body with `Action` and `Version`, an XML response
  *   `<OpResponse><OpResult>...</OpResult></OpResponse>` and errors as `<ErrorResponse><Error><Code>`.
+ * - restJson1 (EventBridge Scheduler): the operation is the method and path (`POST /schedules/{Name}`), a
+ *   JSON body, errors named by the `x-amzn-errortype` header.
  */
 
 /** An error the emulated service answers with; `code` reaches the handler as the SDK error's `name`. */
@@ -15,6 +18,8 @@ export class AwsServiceError extends Error {
     readonly code: string,
     message: string,
     readonly statusCode = 400,
+    /** Modeled members of the error beyond its message (DynamoDB's `Item` on a failed condition). */
+    readonly fields: Record<string, unknown> = {},
   ) {
     super(message);
     this.name = code;
@@ -41,7 +46,20 @@ export interface QueryService {
   operations: Record<string, (parameters: Record<string, string>) => unknown>;
 }
 
-export type EmulatedService = JsonService | QueryService;
+export interface RestJsonService {
+  protocol: 'rest-json';
+  /** Routes by method and path pattern; `{Name}` segments become input fields. */
+  routes: Array<{ method: string; path: string; operationName: string; operation: Operation }>;
+}
+
+export type EmulatedService = JsonService | QueryService | RestJsonService;
+
+export interface WireRequest {
+  method: string;
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
 
 export interface WireResponse {
   statusCode: number;
@@ -54,10 +72,11 @@ const REQUEST_ID = () => `emulator-${Math.random().toString(16).slice(2, 10)}`;
 /** Finds the service and operation a request is for, runs it, and encodes the answer in the service's protocol. */
 export async function handleAwsRequest(
   services: EmulatedService[],
-  headers: IncomingHttpHeaders,
-  body: string,
+  { method, path, headers, body }: WireRequest,
   beforeOperation: (operationName: string, protocol: EmulatedService['protocol']) => void = () => undefined,
 ): Promise<WireResponse> {
+  const route = restRoute(services, method, path);
+  if (route) return runRestJson(route.operationName, route.operation, { ...route.pathFields, ...(body ? (JSON.parse(body) as Record<string, unknown>) : {}) }, beforeOperation);
   const target = headers['x-amz-target'];
   if (typeof target === 'string') {
     const separator = target.lastIndexOf('.');
@@ -99,8 +118,36 @@ function jsonError(jsonVersion: string, error: AwsServiceError): WireResponse {
   return {
     statusCode: error.statusCode,
     headers: { 'content-type': `application/x-amz-json-${jsonVersion}`, 'x-amzn-requestid': REQUEST_ID(), 'x-amzn-errortype': error.code },
-    body: JSON.stringify({ __type: error.code, message: error.message }),
+    body: JSON.stringify({ __type: error.code, message: error.message, ...(toJsonWire(error.fields) as object) }),
   };
+}
+
+function restRoute(services: EmulatedService[], method: string, path: string) {
+  for (const service of services) {
+    if (service.protocol !== 'rest-json') continue;
+    for (const route of service.routes) {
+      const names: string[] = [];
+      const pattern = new RegExp(`^${route.path.replace(/\{(\w+)\}/g, (_, name: string) => (names.push(name), '([^/?]+)'))}(\\?.*)?$`);
+      const match = route.method === method ? pattern.exec(path) : null;
+      if (match) return { ...route, pathFields: Object.fromEntries(names.map((name, index) => [name, decodeURIComponent(match[index + 1])])) };
+    }
+  }
+  return undefined;
+}
+
+async function runRestJson(operationName: string, operation: Operation, input: Record<string, unknown>, beforeOperation: BeforeOperation): Promise<WireResponse> {
+  try {
+    beforeOperation(operationName, 'rest-json');
+    const output = await operation(input);
+    return { statusCode: 200, headers: { 'content-type': 'application/json', 'x-amzn-requestid': REQUEST_ID() }, body: JSON.stringify(toJsonWire(output ?? {})) };
+  } catch (error) {
+    const serviceError = asServiceError(error);
+    return {
+      statusCode: serviceError.statusCode,
+      headers: { 'content-type': 'application/json', 'x-amzn-requestid': REQUEST_ID(), 'x-amzn-errortype': serviceError.code },
+      body: JSON.stringify({ message: serviceError.message }),
+    };
+  }
 }
 
 /** JSON protocols send timestamps as epoch seconds (with fractions). */

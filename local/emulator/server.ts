@@ -8,6 +8,7 @@ import { AwsServiceError, handleAwsRequest, type EmulatedService } from './proto
 import {
   cloudWatchService,
   rdsService,
+  schedulerService,
   secretsManagerService,
   snsService,
   ssmService,
@@ -49,6 +50,8 @@ export interface AwsEmulator {
   readonly parameters: Map<string, { value: string; version: number; type: string }>;
   readonly dynamoDbTables: Map<string, Map<string, Item>>;
   readonly rds: RdsState;
+  /** One-time schedules created (the approval reminder); the emulator keeps them but never fires them. */
+  readonly schedules: Array<{ name: string; groupName: string; expression: string; input: string }>;
   /** Every operation called, in order (`AmazonDMSv20160101.StartReplicationTask` style names are not kept: just the operation). */
   readonly calls: string[];
   close(): Promise<void>;
@@ -64,6 +67,7 @@ export async function startAwsEmulator(options: EmulatorOptions): Promise<AwsEmu
   const dynamoDbTables: AwsEmulator['dynamoDbTables'] = new Map();
   const rds: RdsState = { target: options.target, snapshots: [] };
   const calls: string[] = [];
+  const schedules: AwsEmulator['schedules'] = [];
   const dms = new EmulatedDms({
     ...options.dms,
     faults,
@@ -79,6 +83,7 @@ export async function startAwsEmulator(options: EmulatorOptions): Promise<AwsEmu
     secretsManagerService(secrets),
     stepFunctionsService(tokens),
     dynamoDbService(dynamoDbTables),
+    schedulerService(schedules),
   ];
   const beforeOperation = (operation: string, protocol: EmulatedService['protocol']) => {
     calls.push(operation);
@@ -86,14 +91,15 @@ export async function startAwsEmulator(options: EmulatorOptions): Promise<AwsEmu
     if (remaining <= 0) return;
     throttleRemaining.set(operation, remaining - 1);
     // JSON services answer ThrottlingException; query services (SNS, RDS) answer Throttling.
-    throw new AwsServiceError(protocol === 'json' ? 'ThrottlingException' : 'Throttling', 'Rate exceeded');
+    throw new AwsServiceError(protocol === 'query' ? 'Throttling' : 'ThrottlingException', 'Rate exceeded');
   };
 
   const server: Server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
-      void handleAwsRequest(services, request.headers, Buffer.concat(chunks).toString('utf8'), beforeOperation).then((answer) => {
+      const wireRequest = { method: request.method ?? 'POST', path: request.url ?? '/', headers: request.headers, body: Buffer.concat(chunks).toString('utf8') };
+      void handleAwsRequest(services, wireRequest, beforeOperation).then((answer) => {
         response.writeHead(answer.statusCode, { ...answer.headers, 'content-length': Buffer.byteLength(answer.body) });
         response.end(answer.body);
       });
@@ -109,6 +115,7 @@ export async function startAwsEmulator(options: EmulatorOptions): Promise<AwsEmu
     parameters,
     dynamoDbTables,
     rds,
+    schedules,
     calls,
     close: async () => {
       dms.halt();

@@ -1,6 +1,6 @@
 import { appendFileSync } from 'node:fs';
 import type { TaskTokens } from '../workflow/task-tokens';
-import { AwsServiceError, queryMap, type JsonService, type QueryService } from './protocols';
+import { AwsServiceError, queryMap, type JsonService, type QueryService, type RestJsonService } from './protocols';
 
 /** The smaller services: what the handlers call, answered with the shapes the real services return. */
 
@@ -230,5 +230,29 @@ export function stepFunctionsService(tokens: TaskTokens): JsonService {
       SendTaskSuccess: (input) => relay(() => tokens.succeed(String(input.taskToken), String(input.output))),
       SendTaskFailure: (input) => relay(() => tokens.fail(String(input.taskToken), input.error as string | undefined, input.cause as string | undefined)),
     },
+  };
+}
+
+/** EventBridge Scheduler CreateSchedule (restJson1): kept, not fired: a rehearsal ends long before a reminder is due. */
+export function schedulerService(schedules: Array<{ name: string; groupName: string; expression: string; input: string }>): RestJsonService {
+  return {
+    protocol: 'rest-json',
+    routes: [
+      {
+        method: 'POST',
+        path: '/schedules/{Name}',
+        operationName: 'CreateSchedule',
+        operation: (input) => {
+          const name = String(input.Name);
+          const groupName = String(input.GroupName ?? 'default');
+          if (schedules.some((schedule) => schedule.name === name && schedule.groupName === groupName)) {
+            throw new AwsServiceError('ConflictException', `Schedule ${name} already exists.`, 409);
+          }
+          const target = (input.Target ?? {}) as { Arn?: string; Input?: string };
+          schedules.push({ name, groupName, expression: String(input.ScheduleExpression), input: String(target.Input ?? '') });
+          return { ScheduleArn: `arn:aws:scheduler:eu-west-1:123456789012:schedule/${groupName}/${name}` };
+        },
+      },
+    ],
   };
 }

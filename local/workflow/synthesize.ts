@@ -33,8 +33,9 @@ export function synthesizeWorkflow(deployment: unknown): SynthesizedWorkflow {
   for (const [name, fn] of Object.entries(stack.orchestrator.functions)) {
     phaseByLogicalId.set(Stack.of(fn).getLogicalId(fn.node.defaultChild as CfnElement), folderOf(name));
   }
+  const resolve = intrinsicResolver(template, config.region, config.account);
   const [machine] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
-  const definition = JSON.parse(resolveJoin(machine.Properties.DefinitionString)) as AslDefinition;
+  const definition = JSON.parse(resolve(machine.Properties.DefinitionString)) as AslDefinition;
 
   const taskPhases: Record<string, string> = {};
   for (const [stateName, state] of Object.entries(definition.States)) {
@@ -44,55 +45,63 @@ export function synthesizeWorkflow(deployment: unknown): SynthesizedWorkflow {
     if (!phase) throw new Error(`Task "${stateName}" calls an unknown function ${functionArn}`);
     taskPhases[stateName] = phase;
   }
-  return { definition, taskPhases, functionEnvironment: functionEnvironment(template, config.region, config.account), template };
+  return { definition, taskPhases, functionEnvironment: functionEnvironment(template, resolve), template };
 }
 
-function functionEnvironment(template: Template, region: string, account: string): Record<string, string> {
-  const resources = template.toJSON().Resources as Record<string, { Type: string; Properties?: Record<string, unknown> }>;
-  const arnOf = (logicalId: string): string => {
-    switch (resources[logicalId]?.Type) {
+function functionEnvironment(template: Template, resolve: (value: unknown) => string): Record<string, string> {
+  const environment: Record<string, string> = {};
+  for (const fn of Object.values(template.findResources('AWS::Lambda::Function'))) {
+    const variables = (fn.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
+    for (const [name, value] of Object.entries(variables)) environment[name] = resolve(value);
+  }
+  return environment;
+}
+
+type Resources = Record<string, { Type: string }>;
+
+/**
+ * Resolves the template's intrinsic functions the way CloudFormation would at deployment, with the stack's
+ * own resources named by their logical ids: `Ref` is a topic's or secret's ARN and anything else's name,
+ * `Fn::GetAtt ... Arn` is the resource's ARN, `Fn::Join` joins what it resolves.
+ */
+function intrinsicResolver(template: Template, region: string, account: string): (value: unknown) => string {
+  const resources = template.toJSON().Resources as Resources;
+  const arn = (logicalId: string): string => {
+    const type = resources[logicalId]?.Type ?? '';
+    switch (type) {
+      case 'AWS::Lambda::Function':
+        return `arn:aws:lambda:${region}:${account}:function:${logicalId}`;
+      case 'AWS::IAM::Role':
+        return `arn:aws:iam::${account}:role/${logicalId}`;
       case 'AWS::SNS::Topic':
         return `arn:aws:sns:${region}:${account}:${logicalId}`;
       case 'AWS::SecretsManager::Secret':
         return `arn:aws:secretsmanager:${region}:${account}:secret:${logicalId}-AbCdEf`;
+      case 'AWS::DynamoDB::Table':
+        return `arn:aws:dynamodb:${region}:${account}:table/${logicalId}`;
       default:
-        // Tables, buckets and most other resources: Ref is the resource's name.
-        return logicalId;
+        return `arn:aws:${type.split('::')[1]?.toLowerCase() ?? 'unknown'}:${region}:${account}:${logicalId}`;
     }
   };
-  const environment: Record<string, string> = {};
-  for (const resource of Object.values(resources)) {
-    if (resource.Type !== 'AWS::Lambda::Function') continue;
-    const variables = (resource.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
-    for (const [name, value] of Object.entries(variables)) {
-      const ref = (value as { Ref?: string }).Ref;
-      if (typeof value === 'string') environment[name] = value;
-      else if (ref) environment[name] = arnOf(ref);
-      else throw new Error(`Cannot resolve the environment variable ${name}: ${JSON.stringify(value)}`);
+  const pseudo: Record<string, string> = { 'AWS::Partition': 'aws', 'AWS::Region': region, 'AWS::AccountId': account, 'AWS::URLSuffix': 'amazonaws.com' };
+  const resolve = (value: unknown): string => {
+    if (typeof value === 'string') return value;
+    const intrinsic = value as { Ref?: string; 'Fn::GetAtt'?: [string, string]; 'Fn::Join'?: [string, unknown[]] };
+    if (intrinsic.Ref) {
+      const type = resources[intrinsic.Ref]?.Type;
+      return pseudo[intrinsic.Ref] ?? (type === 'AWS::SNS::Topic' || type === 'AWS::SecretsManager::Secret' ? arn(intrinsic.Ref) : intrinsic.Ref);
     }
-  }
-  return environment;
+    if (intrinsic['Fn::GetAtt']) {
+      const [logicalId, attribute] = intrinsic['Fn::GetAtt'];
+      return attribute === 'Arn' ? arn(logicalId) : `${logicalId}.${attribute}`;
+    }
+    if (intrinsic['Fn::Join']) return intrinsic['Fn::Join'][1].map(resolve).join(intrinsic['Fn::Join'][0]);
+    throw new Error(`Cannot resolve ${JSON.stringify(value)} from the template`);
+  };
+  return resolve;
 }
 
 /** validateInput -> validate-input */
 function folderOf(functionName: string): string {
   return functionName.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
-}
-
-/** Resolves the template's Fn::Join, turning each function's Fn::GetAtt Arn into a recognizable ARN. */
-function resolveJoin(value: unknown): string {
-  if (typeof value === 'string') return value;
-  const join = (value as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
-  return join[1]
-    .map((part) => {
-      if (typeof part === 'string') return part;
-      const getAtt = (part as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt'];
-      if (getAtt) return `arn:aws:lambda:eu-west-1:123456789012:function:${getAtt[0]}`;
-      const ref = (part as { Ref?: string }).Ref;
-      if (ref === 'AWS::Partition') return 'aws';
-      if (ref === 'AWS::Region') return 'eu-west-1';
-      if (ref === 'AWS::AccountId') return '123456789012';
-      throw new Error(`Cannot resolve ${JSON.stringify(part)} in the state machine definition`);
-    })
-    .join(join[0]);
 }

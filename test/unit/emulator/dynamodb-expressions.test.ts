@@ -14,8 +14,21 @@ describe('emulated DynamoDB expressions', () => {
     ['attribute_exists(pk) AND #s = :pending', 'the pending item', true, item],
     ['attribute_exists(pk) AND #s = :done', 'the pending item', false, item],
     ['#s = :pending', 'no item', false, undefined],
+    ['#s <> :done', 'the pending item', true, item],
+    ['#s > :done', 'the pending item', true, item],
+    ['#s <= :done', 'the pending item', false, item],
+    ['#s = :pending AND decidedBy >= :who', 'the pending item', true, item],
+    ['decidedBy < :who', 'the pending item', false, item],
   ])('%s on %s holds: %s', (condition, _description, holds, stored) => {
     expect(conditionHolds(stored, condition, { names: { '#s': 'status' }, values })).toBe(holds);
+  });
+
+  it('compares numbers numerically and refuses to order mixed types', () => {
+    const counted = marshall({ pk: 'p', count: 9, label: '10' });
+    const ten = { values: marshall({ ':ten': 10, ':tenText': '10' }) };
+    expect(conditionHolds(counted, 'count < :ten', ten)).toBe(true);
+    expect(conditionHolds(counted, 'label < :ten', ten)).toBe(false);
+    expect(conditionHolds(counted, 'label >= :tenText', ten)).toBe(true);
   });
 
   it('applies SET (with if_not_exists) and REMOVE as DynamoDB does', () => {

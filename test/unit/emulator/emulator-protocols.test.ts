@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/client-database-migration-service';
 import { DeleteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { CreateDBClusterSnapshotCommand, DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
+import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient, SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
@@ -156,6 +157,19 @@ describe('AWS emulator wire protocols, spoken to by the real SDK v3 clients', ()
     await expect(
       dynamoDb.send(new DeleteItemCommand({ TableName: 'tokens', Key, ConditionExpression: '#status = :pending', ExpressionAttributeNames: { '#status': 'status' }, ExpressionAttributeValues: marshall({ ':pending': 'pending' }) })),
     ).rejects.toMatchObject({ name: 'ConditionalCheckFailedException' });
+    // ReturnValuesOnConditionCheckFailure: the failure carries the item as it stands.
+    await expect(
+      dynamoDb.send(
+        new UpdateItemCommand({
+          TableName: 'tokens',
+          Key,
+          UpdateExpression: 'SET decidedBy = :who',
+          ConditionExpression: 'attribute_not_exists(pk)',
+          ExpressionAttributeValues: marshall({ ':who': 'late' }),
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'ConditionalCheckFailedException', Item: marshall({ pk: 'approval#1', status: 'approved', decidedBy: 'dba' }) });
   });
 
   it('relays SendTaskSuccess and SendTaskFailure to the waiting state, and answers TaskTimedOut for unknown tokens', async () => {
@@ -167,6 +181,20 @@ describe('AWS emulator wire protocols, spoken to by the real SDK v3 clients', ()
     await sfn.send(new SendTaskFailureCommand({ taskToken: 'token-2', error: 'ApprovalRejected', cause: 'Not tonight' }));
     await failed;
     await expect(sfn.send(new SendTaskSuccessCommand({ taskToken: 'token-1', output: '{}' }))).rejects.toMatchObject({ name: 'TaskTimedOut' });
+  });
+
+  it('keeps EventBridge Scheduler schedules (restJson1) and refuses a duplicate name with ConflictException', async () => {
+    const scheduler = client(SchedulerClient);
+    const schedule = {
+      Name: 'approval-reminder-1',
+      GroupName: 'reminders',
+      ScheduleExpression: 'at(2026-11-25T06:00:00)',
+      FlexibleTimeWindow: { Mode: 'OFF' as const },
+      Target: { Arn: 'arn:aws:lambda:eu-west-1:123456789012:function:reminder', RoleArn: 'arn:aws:iam::123456789012:role/scheduler', Input: '{"approvalId":"1"}' },
+    };
+    expect((await scheduler.send(new CreateScheduleCommand(schedule))).ScheduleArn).toBe('arn:aws:scheduler:eu-west-1:123456789012:schedule/reminders/approval-reminder-1');
+    expect(emulator.schedules).toEqual([{ name: 'approval-reminder-1', groupName: 'reminders', expression: 'at(2026-11-25T06:00:00)', input: '{"approvalId":"1"}' }]);
+    await expect(scheduler.send(new CreateScheduleCommand(schedule))).rejects.toMatchObject({ name: 'ConflictException', $metadata: { httpStatusCode: 409 } });
   });
 
   it('serves CloudWatch CDC latency datapoints and Secrets Manager secrets', async () => {
