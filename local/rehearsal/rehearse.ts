@@ -2,10 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Connection } from 'mysql2/promise';
+import { logger } from '../../functions/shared/logger';
 import { connectMysql, type DatabaseCredentials } from '../../functions/shared/mysql';
 import type { MigrationInput } from '../../functions/shared/migration-input';
 import type { DmsTaskEvent } from '../emulator/dms';
 import { startAwsEmulator, type AwsEmulator } from '../emulator/server';
+import type { PublishedMessage } from '../emulator/services';
 import { startThrowawayMariadb, type ThrowawayMariadb } from '../throwaway-mariadb';
 import { executeLocally, invokeAsLambda, loadPhaseHandlers, type Handler, type LocalExecution, type LocalTask } from '../workflow/execute';
 import { synthesizeWorkflow, type SynthesizedWorkflow } from '../workflow/synthesize';
@@ -85,7 +87,6 @@ export async function rehearse(
       account: ACCOUNT,
       region: REGION,
       notificationEmails: [],
-      approvalPageUrl: 'https://approvals.rehearsal.invalid/review',
       migration: input,
     };
     const synthesized = synthesize(deployment);
@@ -137,6 +138,8 @@ export async function rehearse(
     pointHandlersAt(emulator.url, synthesized.functionEnvironment, options.verbose);
     const desk: ApprovalDesk = await startApprovalDesk({ autoApprove: options.autoApprove, emulatorUrl: emulator.url, tokenTableName: process.env.TOKEN_TABLE_NAME ?? '', say: (line) => (view ? view.say(line) : say(line)) });
     cleanup.push(() => desk.close());
+    // The e-mail's review link leads to the approval page served here, not to the stack's API.
+    process.env.APPROVAL_BASE_URL = desk.reviewBaseUrl;
 
     // 4. Execute, the task-token states parked on tokens the handlers hand back through the emulator.
     const handlers = loadPhaseHandlers(Object.values(synthesized.taskPhases));
@@ -164,7 +167,7 @@ export async function rehearse(
         phase === 'await-full-load'
           ? parked(phase)
           : phase === 'request-approval'
-            ? parked(phase, (result) => desk.requested(result as { approvalId: string; expiresAt: string }, emulator.messages))
+            ? parked(phase, (result) => desk.requested({ ...(result as { approvalId: string; expiresAt: string }), reviewUrl: reviewLinkIn(emulator.messages) }))
             : (taskInput) => invokeAsLambda(handlers[phase], taskInput);
     }
     say(`AWS emulator at ${emulator.url}; executing the synthesized state machine (${Object.keys(synthesized.definition.States).length} states).`);
@@ -193,6 +196,12 @@ export async function rehearse(
     process.removeListener('SIGTERM', onSignal);
     await stopEverything();
   }
+}
+
+/** The review link of the latest approval e-mail. */
+function reviewLinkIn(messages: PublishedMessage[]): string | undefined {
+  const request = [...messages].reverse().find((message) => message.attributes.kind === 'approval-request');
+  return /https?:\/\/\S+/.exec(request?.message ?? '')?.[0];
 }
 
 /** Success is a migration that cut over; anything else, even a clean "no", exits non-zero with the reason. */
@@ -251,6 +260,8 @@ function pointHandlersAt(emulatorUrl: string, functionEnvironment: Record<string
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     POWERTOOLS_LOG_LEVEL: verbose ? 'INFO' : 'SILENT',
   });
+  // The shared logger may exist already (the approval core the CLI shares loads it): set its level directly.
+  logger.setLogLevel(verbose ? 'INFO' : 'SILENT');
 }
 
 async function sourceServer(options: RehearsalOptions, say: (line: string) => void): Promise<ThrowawayMariadb | { host: string; port: number; user: string; password: string }> {

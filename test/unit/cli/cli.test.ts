@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { DatabaseMigrationServiceClient, DescribeReplicationTasksCommand, DescribeTableStatisticsCommand } from '@aws-sdk/client-database-migration-service';
-import { ConditionalCheckFailedException, DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DescribeExecutionCommand,
   GetExecutionHistoryCommand,
@@ -13,11 +13,12 @@ import {
   StartExecutionCommand,
   StateMachineDoesNotExist,
 } from '@aws-sdk/client-sfn';
-import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { main } from '../../../cli/main';
 import { statusCommand } from '../../../cli/status-command';
+import { APPROVAL_ID, TABLE_NAME, TASK_TOKEN, pendingApproval, storeApproval } from '../../fixtures/approval';
 import { TASK_ARN, migrationInput, replicationTask, tableStatistics } from '../../fixtures/migration';
+import { FakeTokenTable } from '../../fixtures/token-table';
 
 const sfn = mockClient(SFNClient);
 const dms = mockClient(DatabaseMigrationServiceClient);
@@ -169,57 +170,53 @@ describe('status', () => {
 });
 
 describe('approve and reject', () => {
-  const pending = (overrides: Record<string, unknown> = {}) =>
-    dynamoDb.on(GetItemCommand).resolves({
-      Item: marshall({
-        pk: 'approval#abc-123',
-        taskToken: 'token-xyz',
-        status: 'pending',
-        expiresAt: '2099-01-01T00:00:00.000Z',
-        migrationName: 'Orders to Aurora',
-        executionArn: EXECUTION_ARN,
-        ...overrides,
-      }),
-    });
+  // The token table as DynamoDB behaves for the approval core; the CLI decides through that core.
+  const approve = (...args: string[]) => run('approve', ...args, '--token-table', TABLE_NAME, '--region', 'eu-west-1');
+  const reject = (...args: string[]) => run('reject', ...args, '--token-table', TABLE_NAME, '--region', 'eu-west-1');
+  let table: FakeTokenTable;
+  beforeEach(() => {
+    dynamoDb.restore();
+    table = new FakeTokenTable();
+  });
+  afterEach(() => table.restore());
 
-  it('approves from the review link: claims the record, then hands the token back with the decision', async () => {
-    pending();
-    const result = await run('approve', 'https://approvals.example.com/review?id=abc-123&expires=4070908800&signature=s', '--token-table', 'tokens', '--region', 'eu-west-1', '--by', 'dba@example.com');
+  it('approves from the review link: the record is claimed, then the workflow gets the decision', async () => {
+    storeApproval(table, pendingApproval({ expiresAt: '2099-01-01T00:00:00.000Z' }));
+    const result = await approve(`https://approvals.example.com/review?id=${APPROVAL_ID}&expires=4070908800&signature=s`, '--by', 'dba@example.com');
     expect(result).toMatchObject({ exitCode: 0, stdout: 'Cutover of "Orders to Aurora" approved by dba@example.com.\n' });
-    expect(dynamoDb).toHaveReceivedCommandWith(UpdateItemCommand, {
-      TableName: 'tokens',
-      Key: marshall({ pk: 'approval#abc-123' }),
-      ConditionExpression: '#status = :pending',
-    });
+    expect(table.approval(APPROVAL_ID)).toMatchObject({ status: 'approved', decidedBy: 'dba@example.com' });
     const sent = sfn.commandCalls(SendTaskSuccessCommand)[0].args[0].input;
-    expect(sent.taskToken).toBe('token-xyz');
+    expect(sent.taskToken).toBe(TASK_TOKEN);
     expect(JSON.parse(sent.output ?? '')).toMatchObject({ decision: 'approved', decidedBy: 'dba@example.com' });
   });
 
-  it('rejects with the reason as the ApprovalRejected cause; a rejection without a reason is refused', async () => {
-    pending();
-    expect(await run('reject', 'abc-123', '--token-table', 'tokens', '--region', 'eu-west-1')).toMatchObject({ exitCode: 2, stderr: expect.stringContaining('reject needs --reason') });
-    const result = await run('reject', 'abc-123', '--token-table', 'tokens', '--region', 'eu-west-1', '--by', 'dba', '--reason', 'Not before the Friday window', '--json');
-    expect(JSON.parse(result.stdout)).toMatchObject({ approvalId: 'abc-123', status: 'rejected', decidedBy: 'dba' });
-    expect(sfn).toHaveReceivedCommandWith(SendTaskFailureCommand, { taskToken: 'token-xyz', error: 'ApprovalRejected', cause: 'Rejected by dba: Not before the Friday window' });
+  it('rejects with the reason in the ApprovalRejected cause, and prints JSON without the task token', async () => {
+    storeApproval(table, pendingApproval({ expiresAt: '2099-01-01T00:00:00.000Z' }));
+    const result = await reject(APPROVAL_ID, '--by', 'dba', '--reason', 'Not before the Friday window', '--json');
+    expect(result.exitCode).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ approvalId: APPROVAL_ID, outcome: 'decided', record: { status: 'rejected', decidedBy: 'dba', reason: 'Not before the Friday window' } });
+    expect(result.stdout).not.toContain(TASK_TOKEN);
+    expect(sfn).toHaveReceivedCommandWith(SendTaskFailureCommand, { taskToken: TASK_TOKEN, error: 'ApprovalRejected', cause: expect.stringContaining('Not before the Friday window (rejected by dba at') });
   });
 
-  it('refuses an approval that is decided, expired, unknown, or taken by someone else a moment earlier', async () => {
-    const approve = () => run('approve', 'abc-123', '--token-table', 'tokens', '--region', 'eu-west-1');
-    pending({ status: 'approved' });
-    expect(await approve()).toMatchObject({ exitCode: 1, stderr: 'Approval abc-123 was already approved\n' });
-    pending({ expiresAt: '2020-01-01T00:00:00.000Z' });
-    expect((await approve()).stderr).toContain('expired at 2020-01-01T00:00:00.000Z');
-    dynamoDb.on(GetItemCommand).resolves({});
-    expect((await approve()).stderr).toContain('No approval request abc-123 in tokens');
-    pending();
-    dynamoDb.on(UpdateItemCommand).rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));
-    expect((await approve()).stderr).toContain('was decided by someone else just now');
+  it('changes nothing for an approval already decided, expired or unknown, and exits 1 saying so', async () => {
+    storeApproval(table, pendingApproval({ status: 'approved', decidedBy: 'oncall', decidedAt: '2026-11-24T13:00:00.000Z', expiresAt: '2099-01-01T00:00:00.000Z' }));
+    expect(await approve(APPROVAL_ID)).toMatchObject({ exitCode: 1, stderr: `Nothing changed: approval ${APPROVAL_ID} was already approved by oncall at 2026-11-24T13:00:00.000Z.\n` });
+    storeApproval(table, pendingApproval({ expiresAt: '2020-01-01T00:00:00.000Z' }));
+    expect((await approve(APPROVAL_ID)).stderr).toContain('expired at 2020-01-01T00:00:00.000Z');
+    expect((await approve('no-such-approval')).stderr).toContain('No approval request no-such-approval');
     expect(sfn).not.toHaveReceivedCommand(SendTaskSuccessCommand);
   });
 
-  it('needs the token table and a region', async () => {
-    expect((await run('approve', 'abc-123')).stderr).toContain('--token-table NAME is required');
-    expect((await run('approve', 'https://approvals.example.com/review?expires=1', '--token-table', 't', '--region', 'eu-west-1')).stderr).toContain('carries no approval id');
+  it('needs the token table and a region, and a link with an id', async () => {
+    expect((await run('approve', APPROVAL_ID)).stderr).toContain('--token-table NAME is required');
+    const region = process.env.AWS_REGION;
+    delete process.env.AWS_REGION;
+    try {
+      expect((await run('approve', APPROVAL_ID, '--token-table', TABLE_NAME)).stderr).toContain('--region is required (or set AWS_REGION)');
+    } finally {
+      process.env.AWS_REGION = region;
+    }
+    expect((await approve('https://approvals.example.com/review?expires=1')).stderr).toContain('carries no approval id');
   });
 });
