@@ -54,14 +54,20 @@ function rehearseInItsOwnProcess(...options: string[]): Promise<{ exitCode: numb
 let synthesized: SynthesizedWorkflow | undefined;
 const synthesizeOnce = (deployment: unknown) => (synthesized ??= synthesizeWorkflow(deployment));
 
-async function rehearseHere(faults: RehearsalOptions['faults']) {
+async function rehearseHere(faults: RehearsalOptions['faults'], options: { autoApprove?: boolean; onOutput?: (output: string) => void } = {}) {
   const { outbox, sourceDatabase } = smallRehearsal();
   jest.resetModules(); // the handlers read their environment as they load: each rehearsal has its own emulator
   let output = '';
   const startedAt = Date.now();
   const result = await rehearse(
-    { ...DEFAULT_REHEARSAL, rows: 3000, batchRows: 500, outboxFile: outbox, sourceDatabase, autoApprove: true, waitMilliseconds: 100, faults },
-    { write: (text) => (output += text), interactive: false },
+    { ...DEFAULT_REHEARSAL, rows: 3000, batchRows: 500, outboxFile: outbox, sourceDatabase, autoApprove: options.autoApprove ?? true, waitMilliseconds: 100, faults },
+    {
+      write: (text) => {
+        output += text;
+        options.onOutput?.(output);
+      },
+      interactive: false,
+    },
     synthesizeOnce,
   );
   reportDuration(`rehearse with ${JSON.stringify(faults)}`, startedAt);
@@ -95,7 +101,7 @@ describe('npm run rehearse', () => {
   });
 });
 
-describe('rehearsal fault injection', () => {
+describe('rehearsal paths that end short of cutover', () => {
   it('a failed source connection test ends the run with the DMS message in the failure notification, exit 1', async () => {
     const result = await rehearseHere({ failConnection: 'source' });
     expect(result.exitCode).toBe(1);
@@ -110,6 +116,33 @@ describe('rehearsal fault injection', () => {
     expect(result.exitCode).toBe(1);
     expect(result.failure?.subject).toContain('FAILED at Wait for full load (TablesErrored)');
     expect(result.failure?.message).toMatch(/Full load failed for rehearsal_test_\d+_\d+\.orders/);
+    expect(kinds(result.notifications)).not.toContain('cut-over');
+  });
+
+  it('prints the review link of the real approval page and waits; a rejection there ends without cutover, exit 1', async () => {
+    let decided = false;
+    const rejectOnThePage = async (reviewUrl: string) => {
+      const page = await (await fetch(reviewUrl)).text();
+      const csrf = /name="csrf" value="([^"]+)"/.exec(page)?.[1] ?? '';
+      const form = new URLSearchParams({ csrf, decision: 'reject', decidedBy: 'dba@example.com', reason: 'Not before the Friday window' });
+      await fetch(reviewUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form });
+    };
+    const result = await rehearseHere(
+      {},
+      {
+        autoApprove: false,
+        onOutput: (output) => {
+          const reviewUrl = /http:\/\/127\.0\.0\.1:\d+\/review\?\S+/.exec(output)?.[0];
+          if (reviewUrl && !decided) {
+            decided = true;
+            void rejectOnThePage(reviewUrl);
+          }
+        },
+      },
+    );
+    expect(result.exitCode).toBe(1);
+    expect(result.reason).toMatch(/^Ended without cutover \(ApprovalRejected\): Not before the Friday window \(rejected by dba@example.com at /);
+    expect(kinds(result.notifications)).toEqual(expect.arrayContaining(['approval-request', 'approval-rejected']));
     expect(kinds(result.notifications)).not.toContain('cut-over');
   });
 
