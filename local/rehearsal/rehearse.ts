@@ -6,7 +6,7 @@ import { logger } from '../../functions/shared/logger';
 import { connectMysql, type DatabaseCredentials } from '../../functions/shared/mysql';
 import type { MigrationInput } from '../../functions/shared/migration-input';
 import type { DmsTaskEvent } from '../emulator/dms';
-import { startAwsEmulator, type AwsEmulator } from '../emulator/server';
+import { startAwsEmulator, type AwsEmulator, type EmulatorOptions } from '../emulator/server';
 import type { PublishedMessage } from '../emulator/services';
 import { startThrowawayMariadb, type ThrowawayMariadb } from '../throwaway-mariadb';
 import { executeLocally, invokeAsLambda, loadPhaseHandlers, type Handler, type LocalExecution, type LocalTask } from '../workflow/execute';
@@ -14,7 +14,7 @@ import { synthesizeWorkflow, type SynthesizedWorkflow } from '../workflow/synthe
 import { startApprovalDesk, type ApprovalDesk } from './approval-desk';
 import type { RehearsalOptions, RehearsedSettings } from './options';
 import { ProgressView, type Terminal } from './progress';
-import { dropSampleDatabase, seedSampleDatabase } from './sample-schema';
+import { dropSampleDatabase, seedSampleDatabase, type SeedResult } from './sample-schema';
 import { rehearsalSummary, seconds } from './summary';
 
 /**
@@ -66,19 +66,7 @@ export async function rehearse(
   process.once('SIGTERM', onSignal);
   try {
     // 1. Databases: the source (seeded), and the target on its own server so both keep the same schema name.
-    const source = await sourceServer(options, say);
-    if ('stop' in source) cleanup.push(() => source.stop());
-    const target = await startThrowawayMariadb();
-    cleanup.push(() => target.stop());
-    const sourceCredentials: DatabaseCredentials = { host: source.host, port: source.port, username: source.user, password: source.password };
-    const targetCredentials: DatabaseCredentials = { host: target.host, port: target.port, username: target.user, password: target.password };
-    const admin = await connectMysql(sourceCredentials, 'source');
-    cleanup.push(() => admin.end());
-    await dropSampleDatabase(admin, options.sourceDatabase);
-    if (!('stop' in source)) cleanup.push(() => dropSampleDatabase(admin, options.sourceDatabase));
-    const seedStart = Date.now();
-    const seed = await seedSampleDatabase(admin, options.sourceDatabase, options.rows);
-    say(`Seeded ${options.sourceDatabase} on ${source.host}:${source.port}: ${seed.totalRows.toLocaleString('en-US')} rows in ${Object.keys(seed.rowsByTable).length} tables (${seconds(Date.now() - seedStart)}); target server ${target.host}:${target.port}, empty.`);
+    const { sourceCredentials, targetCredentials, seed } = await prepareDatabases(options, say, cleanup);
 
     // 2. The workflow as synthesized, and the deployment it belongs to.
     const input = rehearsalInput(options.sourceDatabase, options.migrationSettings);
@@ -98,34 +86,7 @@ export async function rehearse(
     let watcher: Handler | undefined;
     const signingKeyArn = synthesized.functionEnvironment.APPROVAL_KEY_SECRET_ARN;
     const emulator: AwsEmulator = await startAwsEmulator({
-      dms: {
-        endpoints: [
-          { endpointArn: ARN.source, endpointIdentifier: 'shop-source', endpointType: 'source', secretArn: ARN.sourceSecret },
-          { endpointArn: ARN.target, endpointIdentifier: 'shop-target', endpointType: 'target', secretArn: ARN.targetSecret },
-        ],
-        task: {
-          replicationTaskArn: ARN.task,
-          replicationTaskIdentifier: 'shop-rehearsal',
-          migrationType: options.migrationType,
-          sourceEndpointArn: ARN.source,
-          targetEndpointArn: ARN.target,
-          replicationInstanceArn: ARN.instance,
-          tableMappings: {
-            rules: [
-              { 'rule-type': 'selection', 'rule-id': '1', 'rule-name': 'shop', 'object-locator': { 'schema-name': options.sourceDatabase, 'table-name': '%' }, 'rule-action': 'include' },
-            ],
-          },
-          validationEnabled: true,
-        },
-        instance: { replicationInstanceArn: ARN.instance, replicationInstanceIdentifier: 'shop-rehearsal-instance' },
-        batchRows: options.batchRows,
-      },
-      target: { type: input.target.type, identifier: input.target.identifier, host: target.host, port: target.port, engineVersion: '8.0.mysql_aurora.3.08.0' },
-      secrets: {
-        [ARN.sourceSecret]: JSON.stringify({ ...secretOf(sourceCredentials), dbname: options.sourceDatabase }),
-        [ARN.targetSecret]: JSON.stringify(secretOf(targetCredentials)),
-        ...(signingKeyArn ? { [signingKeyArn]: randomBytes(32).toString('base64url') } : {}),
-      },
+      ...rehearsalAws(options, input, { sourceCredentials, targetCredentials, signingKeyArn }),
       faults: options.faults,
       cdcLatencySeconds: options.cdcLatencySeconds,
       outboxFile: options.outboxFile,
@@ -196,6 +157,71 @@ export async function rehearse(
     process.removeListener('SIGTERM', onSignal);
     await stopEverything();
   }
+}
+
+interface RehearsalDatabases {
+  sourceCredentials: DatabaseCredentials;
+  targetCredentials: DatabaseCredentials;
+  seed: SeedResult;
+}
+
+/** The seeded source and the empty target server; what they need stopped or dropped goes onto `cleanup`. */
+async function prepareDatabases(options: RehearsalOptions, say: (line: string) => void, cleanup: Array<() => Promise<void>>): Promise<RehearsalDatabases> {
+  const source = await sourceServer(options, say);
+  if ('stop' in source) cleanup.push(() => source.stop());
+  const target = await startThrowawayMariadb();
+  cleanup.push(() => target.stop());
+  const sourceCredentials: DatabaseCredentials = { host: source.host, port: source.port, username: source.user, password: source.password };
+  const targetCredentials: DatabaseCredentials = { host: target.host, port: target.port, username: target.user, password: target.password };
+  const admin = await connectMysql(sourceCredentials, 'source');
+  cleanup.push(() => admin.end());
+  await dropSampleDatabase(admin, options.sourceDatabase);
+  if (!('stop' in source)) cleanup.push(() => dropSampleDatabase(admin, options.sourceDatabase));
+  const seedStart = Date.now();
+  const seed = await seedSampleDatabase(admin, options.sourceDatabase, options.rows);
+  say(
+    `Seeded ${options.sourceDatabase} on ${source.host}:${source.port}: ${seed.totalRows.toLocaleString('en-US')} rows in ` +
+      `${Object.keys(seed.rowsByTable).length} tables (${seconds(Date.now() - seedStart)}); target server ${target.host}:${target.port}, empty.`,
+  );
+  return { sourceCredentials, targetCredentials, seed };
+}
+
+/** The AWS side of the rehearsal: the DMS task, endpoints and instance, the target as RDS sees it, the secrets. */
+function rehearsalAws(
+  options: RehearsalOptions,
+  input: ReturnType<typeof rehearsalInput>,
+  { sourceCredentials, targetCredentials, signingKeyArn }: { sourceCredentials: DatabaseCredentials; targetCredentials: DatabaseCredentials; signingKeyArn?: string },
+): Pick<EmulatorOptions, 'dms' | 'target' | 'secrets'> {
+  return {
+    dms: {
+      endpoints: [
+        { endpointArn: ARN.source, endpointIdentifier: 'shop-source', endpointType: 'source', secretArn: ARN.sourceSecret },
+        { endpointArn: ARN.target, endpointIdentifier: 'shop-target', endpointType: 'target', secretArn: ARN.targetSecret },
+      ],
+      task: {
+        replicationTaskArn: ARN.task,
+        replicationTaskIdentifier: 'shop-rehearsal',
+        migrationType: options.migrationType,
+        sourceEndpointArn: ARN.source,
+        targetEndpointArn: ARN.target,
+        replicationInstanceArn: ARN.instance,
+        tableMappings: {
+          rules: [
+            { 'rule-type': 'selection', 'rule-id': '1', 'rule-name': 'shop', 'object-locator': { 'schema-name': options.sourceDatabase, 'table-name': '%' }, 'rule-action': 'include' },
+          ],
+        },
+        validationEnabled: true,
+      },
+      instance: { replicationInstanceArn: ARN.instance, replicationInstanceIdentifier: 'shop-rehearsal-instance' },
+      batchRows: options.batchRows,
+    },
+    target: { type: input.target.type, identifier: input.target.identifier, host: targetCredentials.host, port: targetCredentials.port, engineVersion: '8.0.mysql_aurora.3.08.0' },
+    secrets: {
+      [ARN.sourceSecret]: JSON.stringify({ ...secretOf(sourceCredentials), dbname: options.sourceDatabase }),
+      [ARN.targetSecret]: JSON.stringify(secretOf(targetCredentials)),
+      ...(signingKeyArn ? { [signingKeyArn]: randomBytes(32).toString('base64url') } : {}),
+    },
+  };
 }
 
 /** The review link of the latest approval e-mail. */
