@@ -1,13 +1,21 @@
 import { readFileSync } from 'node:fs';
 import * as z from 'zod/mini';
-import { migrationInputSchema } from '../functions/shared/migration-input';
+import { migrationInputSchema, type MigrationConfig } from '../functions/shared/migration-input';
+import {
+  dmsResourcesSchema,
+  monitoringSchema,
+  parseMigrationSettings,
+  scheduleSchema,
+  type CreatedDmsResources,
+  type MigrationSettings,
+} from './deployment-options';
 
 /**
  * The deployment config: one file an operator edits, validated before anything is synthesized. The
  * `migration` block is the same execution input the state machine receives, so IAM can be scoped to the
  * migration's own ARNs and a bad ARN fails `cdk synth` instead of a 2 a.m. execution.
  */
-export const deploymentConfigSchema = z.strictObject({
+const deploymentFields = z.strictObject({
   stackName: z
     .string()
     .check(z.regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, { error: 'expected a CloudFormation stack name (letters, digits, hyphens)' })),
@@ -24,10 +32,64 @@ export const deploymentConfigSchema = z.strictObject({
     ),
     240,
   ),
-  migration: migrationInputSchema,
+  /** Start the migration on a schedule (EventBridge Scheduler). @default none: started by hand */
+  schedule: z.optional(scheduleSchema),
+  monitoring: z._default(monitoringSchema, () => z.parse(monitoringSchema, {})),
+  /** Use existing DMS resources (their ARNs in `migration`) or let the stack create them. */
+  dms: z._default(dmsResourcesSchema, { mode: 'existing' as const }),
+  /** The execution input; with dms.mode "create", without the four DMS ARNs. Checked below, per mode. */
+  migration: z.unknown(),
 });
 
-export type DeploymentConfig = z.output<typeof deploymentConfigSchema>;
+type DeploymentFields = Omit<z.output<typeof deploymentFields>, 'dms' | 'migration'>;
+export type ExistingDmsDeployment = DeploymentFields & { dms: { mode: 'existing' }; migration: MigrationConfig };
+export type CreatedDmsDeployment = DeploymentFields & { dms: CreatedDmsResources; migration: MigrationSettings };
+export type DeploymentConfig = ExistingDmsDeployment | CreatedDmsDeployment;
+
+/**
+ * The migration block is checked per mode: in full by the execution input schema with existing DMS resources,
+ * without its four DMS ARNs when the stack creates them. Checked alongside the other fields (zod runs object
+ * checks even when a field failed), so one run reports every problem.
+ */
+function checkPerDmsMode(fields: z.output<typeof deploymentFields>): { problems: Array<{ path: PropertyKey[]; message: string }>; config?: DeploymentConfig } {
+  const problems: Array<{ path: PropertyKey[]; message: string }> = [];
+  const monitoring = fields.monitoring as z.output<typeof monitoringSchema> | undefined;
+  const dms = fields.dms as z.output<typeof dmsResourcesSchema> | undefined;
+  // An unknown mode is reported on dms.mode; which migration fields it would need is anyone's guess.
+  if (dms?.mode !== 'create' && dms?.mode !== 'existing') return { problems };
+  if (dms.mode === 'create') {
+    if (monitoring?.replicationInstanceIdentifier !== undefined) {
+      problems.push({ path: ['monitoring', 'replicationInstanceIdentifier'], message: 'leave this out: the stack names the replication instance it creates' });
+    }
+    const settings = parseMigrationSettings(fields.migration);
+    if (!settings.success) problems.push(...settings.issues.map((issue) => ({ ...issue, path: ['migration', ...issue.path] })));
+    return { problems, config: settings.success ? { ...fields, dms, migration: settings.data } : undefined };
+  }
+  if (monitoring && monitoring.replicationInstanceIdentifier === undefined) {
+    problems.push({
+      path: ['monitoring', 'replicationInstanceIdentifier'],
+      message: 'expected the replication instance identifier: DMS publishes task metrics under the instance name, which its ARN does not contain',
+    });
+  }
+  const migration = migrationInputSchema.safeParse(fields.migration);
+  if (!migration.success) problems.push(...migration.error.issues.map(({ path, message }) => ({ path: ['migration', ...path], message })));
+  return { problems, config: migration.success ? { ...fields, dms: { mode: 'existing' }, migration: migration.data } : undefined };
+}
+
+export const deploymentConfigSchema = z.pipe(
+  deploymentFields.check(
+    z.superRefine((fields, context) => {
+      for (const { path, message } of checkPerDmsMode(fields).problems) context.addIssue({ code: 'custom', path, message });
+    }),
+  ),
+  // Reached only when every check passed, so the per-mode result is complete.
+  z.transform((fields) => checkPerDmsMode(fields).config as DeploymentConfig),
+);
+
+/** The stack creates the DMS resources: the migration's ARNs are filled in from them. */
+export function createsDmsResources(config: DeploymentConfig): config is CreatedDmsDeployment {
+  return config.dms.mode === 'create';
+}
 
 export function loadDeploymentConfig(path: string): DeploymentConfig {
   let raw: unknown;

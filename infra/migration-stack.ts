@@ -1,7 +1,11 @@
 import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import type { DeploymentConfig } from './config';
+import type { MigrationConfig } from '../functions/shared/migration-input';
+import { createsDmsResources, type DeploymentConfig } from './config';
+import { DmsResources } from './constructs/dms-resources';
+import { MigrationDashboard } from './constructs/migration-dashboard';
 import { MigrationOrchestrator } from './constructs/migration-orchestrator';
+import { MigrationSchedule } from './constructs/migration-schedule';
 
 export interface MigrationStackProps extends StackProps {
   readonly config: DeploymentConfig;
@@ -10,14 +14,52 @@ export interface MigrationStackProps extends StackProps {
 /** The deployable stack: one migration's orchestrator, wired from the deployment config. */
 export class MigrationStack extends Stack {
   readonly orchestrator: MigrationOrchestrator;
+  /** The DMS resources, when the config asks the stack to create them. */
+  readonly dms?: DmsResources;
+  readonly dashboard: MigrationDashboard;
+  readonly schedule?: MigrationSchedule;
 
   constructor(scope: Construct, id: string, props: MigrationStackProps) {
     super(scope, id, props);
+    const { config } = props;
+    const { migration: resolved, replicationInstanceIdentifier, dms } = this.resolveDms(config);
+    this.dms = dms;
+
     this.orchestrator = new MigrationOrchestrator(this, 'Orchestrator', {
-      migration: props.config.migration,
-      notificationEmails: props.config.notificationEmails,
-      approvalPageUrl: props.config.approvalPageUrl,
-      approvalReminderAfter: Duration.minutes(props.config.approvalReminderMinutes),
+      migration: resolved,
+      notificationEmails: config.notificationEmails,
+      approvalPageUrl: config.approvalPageUrl,
+      approvalReminderAfter: Duration.minutes(config.approvalReminderMinutes),
     });
+    this.dashboard = new MigrationDashboard(this, 'Monitoring', {
+      migrationName: resolved.migrationName,
+      stateMachine: this.orchestrator.stateMachine,
+      replicationTaskArn: resolved.replicationTaskArn,
+      replicationInstanceIdentifier,
+      topic: this.orchestrator.topic,
+      topicKey: this.orchestrator.key,
+      cdcLatencyAlarmThreshold: Duration.seconds(config.monitoring.cdcLatencyAlarmSeconds),
+    });
+    if (config.schedule) {
+      this.schedule = new MigrationSchedule(this, 'Schedule', {
+        stateMachine: this.orchestrator.stateMachine,
+        input: resolved,
+        cron: config.schedule.cron,
+        timeZone: config.schedule.timeZone,
+      });
+    }
+  }
+
+  /** The migration with its DMS ARNs: as configured, or references to the resources created here. */
+  private resolveDms(config: DeploymentConfig): { migration: MigrationConfig; replicationInstanceIdentifier: string; dms?: DmsResources } {
+    if (createsDmsResources(config)) {
+      const dms = new DmsResources(this, 'Dms', { resources: config.dms, targetType: config.migration.target.type });
+      return { migration: { ...config.migration, ...dms.arns }, replicationInstanceIdentifier: dms.replicationInstanceIdentifier, dms };
+    }
+    const { replicationInstanceIdentifier } = config.monitoring;
+    if (!replicationInstanceIdentifier) {
+      throw new Error('monitoring.replicationInstanceIdentifier is required with existing DMS resources: DMS publishes task metrics under the instance name');
+    }
+    return { migration: config.migration, replicationInstanceIdentifier };
   }
 }

@@ -37,7 +37,7 @@ const ssmParameterName = z.string({ error: 'expected an SSM parameter name (a st
   z.refine((name) => !/^\/?(aws|ssm)/i.test(name), { error: 'SSM parameter names cannot start with "aws" or "ssm"' }),
 );
 
-const wholeNumber = (description: string, min: number, max: number) => {
+export const wholeNumber = (description: string, min: number, max: number) => {
   const error = `expected ${description} (a whole number from ${min} to ${max})`;
   return z.int({ error }).check(z.minimum(min, { error }), z.maximum(max, { error }));
 };
@@ -67,7 +67,7 @@ const cutoverSettings = z.strictObject({
 });
 
 /** Secrets Manager secret ARNs: `arn:aws:secretsmanager:<region>:<account>:secret:<name>-<6 random characters>`. */
-const secretArn = (description: string) =>
+export const secretArn = (description: string) =>
   z.string({ error: `expected the ${description} secret ARN (a string)` }).check(
     z.regex(new RegExp(`^arn:${AWS_PARTITION}:secretsmanager:[a-z]{2}(-[a-z]+)+-\\d:\\d{12}:secret:[A-Za-z0-9/_+=.@-]+$`), {
       error: `expected the ${description} secret ARN: arn:aws:secretsmanager:<region>:<account-id>:secret:<name>`,

@@ -76,7 +76,7 @@ export class MigrationOrchestrator extends Construct {
     super(scope, id);
     const { migration } = props;
     this.stateMachineName = `${Stack.of(this).stackName}-migration`.slice(0, 80);
-    const arns = migrationResourceArns(migration, snapshotIdentifierPrefix(migration.migrationName));
+    const arns = migrationResourceArns(migration, snapshotIdentifierPrefix(migration.migrationName), Stack.of(this));
     this.resourceArns = arns;
 
     this.key = new Key(this, 'Key', {

@@ -1,3 +1,4 @@
+import { Token } from 'aws-cdk-lib';
 import type { MigrationConfig } from '../../functions/shared/migration-input';
 
 /**
@@ -20,8 +21,18 @@ export interface MigrationResourceArns {
   readonly endpointParameter: string;
 }
 
-export function migrationResourceArns(config: MigrationConfig, snapshotPrefix: string): MigrationResourceArns {
-  const [, partition, , region, account] = config.replicationTaskArn.split(':');
+/**
+ * `stackEnvironment` places the migration when its DMS ARNs are CloudFormation references (the stack creates
+ * the DMS resources), so the RDS and SSM ARNs built here stay plain strings.
+ */
+export function migrationResourceArns(
+  config: MigrationConfig,
+  snapshotPrefix: string,
+  stackEnvironment: { region: string; account: string },
+): MigrationResourceArns {
+  const [, partition, , region, account] = Token.isUnresolved(config.replicationTaskArn)
+    ? ['arn', partitionOf(stackEnvironment.region), 'dms', stackEnvironment.region, stackEnvironment.account]
+    : config.replicationTaskArn.split(':');
   const rds = (resource: string) => `arn:${partition}:rds:${region}:${account}:${resource}`;
   const isCluster = config.target.type === 'aurora-cluster';
   const parameterName = config.cutover.endpointParameterName;
@@ -38,4 +49,11 @@ export function migrationResourceArns(config: MigrationConfig, snapshotPrefix: s
     // SSM ARNs join "parameter" and a fully qualified name without doubling the slash.
     endpointParameter: `arn:${partition}:ssm:${region}:${account}:parameter${parameterName.startsWith('/') ? '' : '/'}${parameterName}`,
   };
+}
+
+/** China and GovCloud regions have their own partitions; every other commercial region is `aws`. */
+function partitionOf(region: string): string {
+  if (region.startsWith('cn-')) return 'aws-cn';
+  if (region.startsWith('us-gov-')) return 'aws-us-gov';
+  return 'aws';
 }

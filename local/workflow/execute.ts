@@ -20,6 +20,9 @@ export type Handler = (event: unknown) => Promise<unknown>;
 /** What runs in place of a Task state: receives the state's effective input (the Lambda payload). */
 export type LocalTask = (taskInput: { Payload: Record<string, unknown> } & Record<string, unknown>) => Promise<unknown>;
 
+/** One entry of the runner's event log (StateEntered, StateFailed, ExecutionFailed...). */
+export type ExecutionEvent = { type: string; timestamp: number; state?: { name: string; type: string }; [field: string]: unknown };
+
 export interface LocalExecution {
   status: 'SUCCEEDED' | 'FAILED';
   output?: Record<string, unknown>;
@@ -28,6 +31,8 @@ export interface LocalExecution {
   states: string[];
   /** States retried after an error, with the error name. */
   retries: Array<{ state: string; error: string }>;
+  /** The runner's event log, for counting what the service would record. */
+  events: ExecutionEvent[];
 }
 
 export interface LocalExecutionOptions {
@@ -68,13 +73,12 @@ export async function executeLocally(
     },
   });
 
-  type EventLog = { type: string; [field: string]: unknown };
-  const events: EventLog[] = [];
+  const events: ExecutionEvent[] = [];
   const collecting = (async () => {
     for await (const event of execution.eventLogs) {
-      const logged = event as unknown as EventLog;
+      const logged = event as unknown as ExecutionEvent;
       events.push(logged);
-      if (logged.type === 'StateEntered') options.onStateEntered?.((logged.state as { name: string }).name);
+      if (logged.type === 'StateEntered' && logged.state) options.onStateEntered?.(logged.state.name);
     }
   })();
   let output: Record<string, unknown> | undefined;
@@ -89,17 +93,18 @@ export async function executeLocally(
     status: failed ? 'FAILED' : 'SUCCEEDED',
     output,
     error: failed ? { Error: failed.Error, Cause: failed.Cause } : undefined,
-    states: events.filter((event) => event.type === 'StateEntered').map((event) => (event.state as { name: string }).name),
+    states: events.filter((event) => event.type === 'StateEntered').map((event) => event.state?.name ?? ''),
     retries: retriesIn(events),
+    events,
   };
 }
 
 /** Each retry with the error that caused it: the runner logs the failure just before the retry. */
-function retriesIn(events: Array<{ type: string; [field: string]: unknown }>): LocalExecution['retries'] {
+function retriesIn(events: ExecutionEvent[]): LocalExecution['retries'] {
   const lastError = new Map<string, string>();
   const retries: LocalExecution['retries'] = [];
   for (const event of events) {
-    const state = (event.state as { name: string } | undefined)?.name ?? '';
+    const state = event.state?.name ?? '';
     if (event.type === 'StateFailed') lastError.set(state, String(event.Error));
     if (event.type === 'StateRetried') retries.push({ state, error: lastError.get(state) ?? 'unknown' });
   }

@@ -24,16 +24,14 @@ export interface SynthesizedWorkflow {
  * function folder whose handler it runs. Bundling is skipped: only the definition is wanted here.
  */
 export function synthesizeWorkflow(deployment: unknown): SynthesizedWorkflow {
-  const config = deploymentConfigSchema.parse(deployment);
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  const stack = new MigrationStack(app, config.stackName, { config, env: { account: config.account, region: config.region } });
-  const template = Template.fromStack(stack);
+  const { stack, template } = buildStack(deployment);
+  const { region, account } = stack;
 
   const phaseByLogicalId = new Map<string, string>();
   for (const [name, fn] of Object.entries(stack.orchestrator.functions)) {
     phaseByLogicalId.set(Stack.of(fn).getLogicalId(fn.node.defaultChild as CfnElement), folderOf(name));
   }
-  const resolve = intrinsicResolver(template, config.region, config.account);
+  const resolve = intrinsicResolver(template, region, account);
   const [machine] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
   const definition = JSON.parse(resolve(machine.Properties.DefinitionString)) as AslDefinition;
 
@@ -46,6 +44,14 @@ export function synthesizeWorkflow(deployment: unknown): SynthesizedWorkflow {
     taskPhases[stateName] = phase;
   }
   return { definition, taskPhases, functionEnvironment: functionEnvironment(template, resolve), template };
+}
+
+/** The stack as `cdk synth` builds it from a deployment config, without bundling the functions. */
+export function buildStack(deployment: unknown): { app: App; stack: MigrationStack; template: Template } {
+  const config = deploymentConfigSchema.parse(deployment);
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new MigrationStack(app, config.stackName, { config, env: { account: config.account, region: config.region } });
+  return { app, stack, template: Template.fromStack(stack) };
 }
 
 function functionEnvironment(template: Template, resolve: (value: unknown) => string): Record<string, string> {

@@ -42,6 +42,11 @@ export interface Scenario {
   sourceConnection: 'successful' | 'failed';
   /** Full-load progress steps reported by DMS, each followed by a DMS event (unless events are missed). */
   progressSteps: number[];
+  /**
+   * Progress steps one full-load wait lasts before its safety-net timeout fires, for long simulated loads
+   * (e.g. 8 quarter-hourly checks in 2 hours). @default all remaining steps
+   */
+  progressStepsPerWait?: number;
   dmsEventsMissed: boolean;
   /** A table that goes into "Table error" during the load. */
   erroredTable?: string;

@@ -3,6 +3,8 @@ import { TASK_ARN, migrationInput } from '../fixtures/migration';
 import { LocalAws, type Scenario } from './local-aws';
 import type { AslDefinition } from './synthesized-workflow';
 
+export type { ExecutionEvent } from '../../local/workflow/execute';
+
 export const EXECUTION_ARN = 'arn:aws:states:eu-west-1:123456789012:execution:OrdersMigration-migration:local-run';
 
 // What the stack gives the functions at deployment (see MigrationOrchestrator), set before they load.
@@ -24,6 +26,8 @@ export interface WorkflowRun extends LocalExecution {
   /** The `kind` of every SNS notification, in order. */
   notifications: string[];
   aws: LocalAws;
+  /** When the DMS event that ended a full-load wait reached the watcher (ms since the epoch). */
+  fullLoadEventAt?: number;
 }
 
 /**
@@ -43,14 +47,17 @@ export async function runWorkflow(
     const handlers = loadHandlers(Object.values(synthesized.taskPhases));
     const remainingProgress = [...scenario.progressSteps];
     let tokens = 0;
+    let fullLoadEventAt: number | undefined;
 
     const fullLoadWait = async (taskInput: { Payload: Record<string, unknown> }) => {
       const taskToken = `full-load-token-${++tokens}`;
       const result = aws.tokens.waitFor(taskToken);
       await invoke(handlers['await-full-load'], { ...taskInput.Payload, taskToken });
-      while (aws.tokens.isWaiting(taskToken) && remainingProgress.length > 0) {
+      for (let step = 0; aws.tokens.isWaiting(taskToken) && remainingProgress.length > 0 && step < (scenario.progressStepsPerWait ?? Infinity); step++) {
         aws.advanceFullLoad(remainingProgress.shift() as number);
+        const eventAt = Date.now();
         if (!scenario.dmsEventsMissed) await invoke(handlers['full-load-watcher'], DMS_TASK_EVENT);
+        if (!aws.tokens.isWaiting(taskToken)) fullLoadEventAt = eventAt;
       }
       if (aws.tokens.isWaiting(taskToken)) {
         aws.tokens.expire(taskToken);
@@ -65,13 +72,26 @@ export async function runWorkflow(
       return { decision: 'approved', decidedBy: 'dba@example.com', decidedAt: '2026-11-24T12:00:00.000Z' };
     };
 
+    // A definition without the event-driven wait (a polling loop, for comparison) sees DMS move on between polls.
+    const pollingOnly = !Object.values(synthesized.taskPhases).includes('await-full-load');
+    const poll = async (event: unknown) => {
+      if (remainingProgress.length > 0) aws.advanceFullLoad(remainingProgress.shift() as number);
+      return invoke(handlers['check-progress'], event);
+    };
+
     const tasks: Record<string, LocalTask> = {};
     for (const [stateName, phase] of Object.entries(synthesized.taskPhases)) {
       tasks[stateName] =
-        phase === 'await-full-load' ? fullLoadWait : phase === 'request-approval' ? approval : (taskInput) => invoke(handlers[phase], taskInput);
+        phase === 'await-full-load'
+          ? fullLoadWait
+          : phase === 'request-approval'
+            ? approval
+            : phase === 'check-progress' && pollingOnly
+              ? poll
+              : (taskInput) => invoke(handlers[phase], taskInput);
     }
     const execution = await executeLocally(synthesized.definition, tasks, input, { executionArn: EXECUTION_ARN, waitMilliseconds: 0, retryIntervalMilliseconds: 0 });
-    return { ...execution, notifications: aws.notifications.map((notification) => notification.kind), aws };
+    return { ...execution, notifications: aws.notifications.map((notification) => notification.kind), aws, fullLoadEventAt };
   } finally {
     aws.restore();
   }

@@ -1,4 +1,4 @@
-import { synthesizeWorkflow as synthesize, type SynthesizedWorkflow } from '../../local/workflow/synthesize';
+import { buildStack as build, synthesizeWorkflow as synthesize, type SynthesizedWorkflow } from '../../local/workflow/synthesize';
 import { migrationInput } from '../fixtures/migration';
 
 export type { AslDefinition, AslState } from '../../local/workflow/synthesize';
@@ -9,10 +9,16 @@ export const DEPLOYMENT = {
   region: 'eu-west-1',
   notificationEmails: ['dba@example.com'],
   approvalPageUrl: 'https://approvals.example.com/review',
+  monitoring: { replicationInstanceIdentifier: 'orders-replication' },
   migration: migrationInput(),
 };
 
 /** The test deployment's state machine, as `cdk synth` writes it. */
 export function synthesizeWorkflow(deployment: unknown = DEPLOYMENT): SynthesizedWorkflow {
   return synthesize(deployment);
+}
+
+/** The test deployment's stack, as `cdk synth` builds it. */
+export function buildStack(deployment: unknown = DEPLOYMENT): ReturnType<typeof build> {
+  return build(deployment);
 }

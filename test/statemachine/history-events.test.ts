@@ -1,0 +1,64 @@
+import { HISTORY_EVENT_LIMIT, historyEventCount, stateTransitionCount } from './history-events';
+import type { ExecutionEvent } from './run-workflow';
+import { simulateEventDriven, simulatePolling } from './simulated-migration';
+import { synthesizeWorkflow, type AslDefinition } from './synthesized-workflow';
+
+const LAMBDA = 'arn:aws:lambda:eu-west-1:123456789012:function:phase';
+const DEFINITION: AslDefinition = {
+  StartAt: 'Work',
+  States: {
+    Work: { Type: 'Task', Resource: LAMBDA },
+    Park: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken' },
+    Decide: { Type: 'Choice' },
+    Give: { Type: 'Fail' },
+  },
+};
+const event = (type: string, name?: string): ExecutionEvent => ({ type, timestamp: 0, ...(name ? { state: { name, type: DEFINITION.States[name].Type } } : {}) });
+
+describe('history events the service records for a locally executed run', () => {
+  it.each([
+    ['a Lambda task: entered, scheduled, started, succeeded, exited', [event('StateEntered', 'Work'), event('StateExited', 'Work')], 5],
+    ['a task-token task also records TaskSubmitted', [event('StateEntered', 'Park'), event('StateExited', 'Park')], 6],
+    ['a retried attempt: failed, then scheduled and started again', [event('StateEntered', 'Work'), event('StateFailed', 'Work'), event('StateRetried', 'Work'), event('StateExited', 'Work')], 8],
+    ['a caught failure leaves through TaskStateExited, without a success', [event('StateEntered', 'Park'), event('StateFailed', 'Park'), event('StateCaught', 'Park'), event('StateExited', 'Park')], 6],
+    ['a Choice: entered and exited', [event('StateEntered', 'Decide'), event('StateExited', 'Decide')], 2],
+    ['a Fail state and the execution failure', [event('StateEntered', 'Give'), event('StateFailed', 'Give'), event('ExecutionFailed')], 2],
+    ['the execution start and end', [event('ExecutionStarted'), event('ExecutionSucceeded')], 2],
+  ])('%s', (_, events, expected) => {
+    expect(historyEventCount(events, DEFINITION)).toBe(expected);
+  });
+
+  it('counts a state transition per state entered and per retry', () => {
+    expect(stateTransitionCount([event('StateEntered', 'Work'), event('StateRetried', 'Work'), event('StateEntered', 'Decide')])).toBe(3);
+  });
+});
+
+describe('the history-event design figure', () => {
+  const synthesized = synthesizeWorkflow();
+
+  it('a 7-day full load stays under 10 % of the history limit and moves on at the DMS event itself', async () => {
+    const week = await simulateEventDriven(synthesized, 7 * 24);
+    expect(week.historyEvents).toBeLessThan(HISTORY_EVENT_LIMIT / 10);
+    // 84 two-hour safety-net periods: the first 83 time out into a check of the workflow's own, the last ends
+    // with the DMS event.
+    expect(week.safetyNetTimeouts).toBe(83);
+    expect(week.run.states.filter((state) => state === 'Check full-load progress')).toHaveLength(84);
+    // The DMS event hands the token back: the next states are the decision and the notification, with no
+    // timeout or progress check in between.
+    expect(week.run.fullLoadEventAt).toBeDefined();
+    const afterLastWait = week.run.states.slice(week.run.states.lastIndexOf('Wait for full load') + 1);
+    expect(afterLastWait.slice(0, 2)).toEqual(['Full load complete?', 'Notify full load complete']);
+    expect(week.run.notifications.filter((kind) => kind === 'full-load-progress')).toHaveLength(3);
+  });
+
+  it('a naive 60-second polling loop would pass the history limit within days', async () => {
+    // One at a time: the runs share the SDK client fakes.
+    const oneHour = await simulatePolling(synthesized, 1);
+    const twoHours = await simulatePolling(synthesized, 2);
+    const perPoll = (twoHours.historyEvents - oneHour.historyEvents) / 60;
+    // Wait (entered, exited), the progress Lambda (5 events), the Choice (entered, exited).
+    expect(perPoll).toBe(9);
+    const sevenDays = oneHour.historyEvents + perPoll * (7 * 24 * 60 - 60);
+    expect(sevenDays).toBeGreaterThan(HISTORY_EVENT_LIMIT);
+  });
+});

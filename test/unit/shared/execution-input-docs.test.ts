@@ -1,0 +1,40 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { migrationInputSchema } from '../../../functions/shared/migration-input';
+import { EXECUTION_INPUT_SCHEMA_PATH, executionInputJsonSchema } from '../../../scripts/docs-schema';
+
+const DOCS = readFileSync(path.join(__dirname, '..', '..', '..', 'docs', 'execution-input.md'), 'utf8');
+
+type JsonSchemaProperty = { properties?: Record<string, JsonSchemaProperty>; default?: unknown };
+
+/** Every field without sub-fields, by dotted path (`cutover.maxCdcLatencySeconds`), with its schema. */
+function leafFields(schema: JsonSchemaProperty, prefix = ''): Array<[string, JsonSchemaProperty]> {
+  return Object.entries(schema.properties ?? {}).flatMap(([name, property]): Array<[string, JsonSchemaProperty]> =>
+    property.properties ? leafFields(property, `${prefix}${name}.`) : [[`${prefix}${name}`, property]],
+  );
+}
+
+const valueAt = (object: unknown, dottedPath: string) =>
+  dottedPath.split('.').reduce<unknown>((value, key) => (value as Record<string, unknown> | undefined)?.[key], object);
+
+describe('docs/execution-input', () => {
+  const schema = JSON.parse(executionInputJsonSchema()) as JsonSchemaProperty;
+
+  it('ships the JSON Schema generated from the execution input schema (run npm run docs:schema when this fails)', () => {
+    expect(readFileSync(EXECUTION_INPUT_SCHEMA_PATH, 'utf8')).toBe(executionInputJsonSchema());
+  });
+
+  it('shows a complete example, every field set, that the workflow accepts as it is', () => {
+    const [, exampleText] = /```json\n([\s\S]*?)\n```/.exec(DOCS) ?? [];
+    const example = JSON.parse(exampleText) as unknown;
+    expect(migrationInputSchema.safeParse(example).error?.issues).toBeUndefined();
+    expect(leafFields(schema).filter(([field]) => valueAt(example, field) === undefined)).toEqual([]);
+  });
+
+  it('documents every field of the input, with the default the schema applies', () => {
+    const rows = leafFields(schema).map(([field, property]) =>
+      property.default === undefined ? `| \`${field}\` |` : `| \`${field}\` | no | \`${String(property.default)}\` |`,
+    );
+    expect(rows.filter((row) => !DOCS.includes(row))).toEqual([]);
+  });
+});
