@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { InvalidInput } from '../functions/shared/errors';
 import { validateMigrationInput } from '../functions/validate-input/validate-input';
 import { DEFAULT_REHEARSAL, type RehearsalOptions, type RehearsedSettings } from '../local/rehearsal/options';
-import { rehearse } from '../local/rehearsal/rehearse';
+import { REHEARSAL_DMS_ARNS, rehearse } from '../local/rehearsal/rehearse';
 import { UsageError, type CommandContext } from './context';
 import { readMigrationFile } from './start-command';
 
@@ -89,7 +89,8 @@ function rehearsedSettings(file: string): RehearsedSettings {
   const { input } = readMigrationFile(file);
   let config;
   try {
-    config = validateMigrationInput(input);
+    // A config whose stack creates the DMS resources names none: the rehearsal's stand in, as they would anyway.
+    config = validateMigrationInput({ ...REHEARSAL_DMS_ARNS, ...(input as object) });
   } catch (error) {
     if (!(error instanceof InvalidInput)) throw error;
     throw new UsageError(`The migration input in ${file} is invalid:\n${error.problems.map((problem) => `  ${problem}`).join('\n')}`);

@@ -39,6 +39,14 @@ const ARN = {
   sourceSecret: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:rehearsal/source-AbCdEf`,
   targetSecret: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:rehearsal/target-AbCdEf`,
 };
+const REPLICATION_INSTANCE_IDENTIFIER = 'shop-rehearsal-instance';
+/** The DMS resources the rehearsal's input names, whatever an operator's config names. */
+export const REHEARSAL_DMS_ARNS = {
+  replicationTaskArn: ARN.task,
+  sourceEndpointArn: ARN.source,
+  targetEndpointArn: ARN.target,
+  replicationInstanceArn: ARN.instance,
+};
 const EXECUTION_ARN = `arn:aws:states:${REGION}:${ACCOUNT}:execution:ShopRehearsal-migration:rehearsal-${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}`;
 /** The periodic progress check (an EventBridge schedule in the stack, every 15 minutes), compressed. */
 const PROGRESS_CHECK_MILLIS = 1_000;
@@ -75,6 +83,7 @@ export async function rehearse(
       account: ACCOUNT,
       region: REGION,
       notificationEmails: [],
+      monitoring: { replicationInstanceIdentifier: REPLICATION_INSTANCE_IDENTIFIER },
       migration: input,
     };
     const synthesized = synthesize(deployment);
@@ -212,7 +221,7 @@ function rehearsalAws(
         },
         validationEnabled: true,
       },
-      instance: { replicationInstanceArn: ARN.instance, replicationInstanceIdentifier: 'shop-rehearsal-instance' },
+      instance: { replicationInstanceArn: ARN.instance, replicationInstanceIdentifier: REPLICATION_INSTANCE_IDENTIFIER },
       batchRows: options.batchRows,
     },
     target: { type: input.target.type, identifier: input.target.identifier, host: targetCredentials.host, port: targetCredentials.port, engineVersion: '8.0.mysql_aurora.3.08.0' },
@@ -257,10 +266,7 @@ export function causeMessage(cause: unknown): string {
 export function rehearsalInput(sourceDatabase: string, settings?: RehearsedSettings): MigrationInput & { database: NonNullable<MigrationInput['database']> } {
   return {
     migrationName: settings?.migrationName ?? 'Shop rehearsal',
-    replicationTaskArn: ARN.task,
-    sourceEndpointArn: ARN.source,
-    targetEndpointArn: ARN.target,
-    replicationInstanceArn: ARN.instance,
+    ...REHEARSAL_DMS_ARNS,
     target: { type: settings?.target.type ?? 'aurora-cluster', identifier: 'shop-target' },
     startPolicy: settings?.startPolicy ?? 'auto',
     confirmReloadTarget: settings?.confirmReloadTarget ?? false,

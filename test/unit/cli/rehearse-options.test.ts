@@ -42,6 +42,13 @@ describe('dms-orchestrator rehearse options', () => {
     });
   });
 
+  it('accepts a config whose stack creates the DMS resources (its migration block names no DMS ARNs)', () => {
+    const file = path.join(directory, 'create-dms.json');
+    const { replicationTaskArn: _task, sourceEndpointArn: _source, targetEndpointArn: _target, replicationInstanceArn: _instance, ...settings } = migrationInput({ migrationName: 'Created DMS' });
+    writeFileSync(file, JSON.stringify({ dms: { mode: 'create' }, migration: settings }));
+    expect(rehearsalOptions(['--config', file]).migrationSettings?.migrationName).toBe('Created DMS');
+  });
+
   it('refuses an invalid config with every bad field, before anything runs', () => {
     const file = path.join(directory, 'bad.json');
     writeFileSync(file, JSON.stringify({ ...migrationInput(), startPolicy: 'whenever' }));
