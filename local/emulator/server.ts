@@ -48,12 +48,8 @@ export interface AwsEmulator {
   readonly tokens: TaskTokens;
   readonly messages: PublishedMessage[];
   readonly parameters: Map<string, { value: string; version: number; type: string }>;
-  readonly dynamoDbTables: Map<string, Map<string, Item>>;
-  readonly rds: RdsState;
   /** One-time schedules created (the approval reminder); the emulator keeps them but never fires them. */
   readonly schedules: Array<{ name: string; groupName: string; expression: string; input: string }>;
-  /** Every operation called, in order (`AmazonDMSv20160101.StartReplicationTask` style names are not kept: just the operation). */
-  readonly calls: string[];
   close(): Promise<void>;
 }
 
@@ -64,9 +60,8 @@ export async function startAwsEmulator(options: EmulatorOptions): Promise<AwsEmu
   const tokens = new TaskTokens();
   const messages: PublishedMessage[] = [];
   const parameters: AwsEmulator['parameters'] = new Map();
-  const dynamoDbTables: AwsEmulator['dynamoDbTables'] = new Map();
+  const dynamoDbTables = new Map<string, Map<string, Item>>();
   const rds: RdsState = { target: options.target, snapshots: [] };
-  const calls: string[] = [];
   const schedules: AwsEmulator['schedules'] = [];
   const dms = new EmulatedDms({
     ...options.dms,
@@ -86,7 +81,6 @@ export async function startAwsEmulator(options: EmulatorOptions): Promise<AwsEmu
     schedulerService(schedules),
   ];
   const beforeOperation = (operation: string, protocol: EmulatedService['protocol']) => {
-    calls.push(operation);
     const remaining = throttleRemaining.get(operation) ?? 0;
     if (remaining <= 0) return;
     throttleRemaining.set(operation, remaining - 1);
@@ -113,10 +107,7 @@ export async function startAwsEmulator(options: EmulatorOptions): Promise<AwsEmu
     tokens,
     messages,
     parameters,
-    dynamoDbTables,
-    rds,
     schedules,
-    calls,
     close: async () => {
       dms.halt();
       await dms.settled();
