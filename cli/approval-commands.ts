@@ -16,7 +16,7 @@ APPROVAL is the approval id, or the whole review link from the approval e-mail. 
 authorization (dynamodb:UpdateItem on the token table, states:SendTask* on the state machine).
 
 Options:
-  --token-table NAME   the orchestrator's token table (Lambda environment TOKEN_TABLE_NAME)
+  --token-table NAME   the orchestrator's token table (stack output TokenTableName)
   --region REGION      the stack's region (default: AWS_REGION)
   --by NAME            who decides (default: your user name), recorded and notified
   --reason TEXT        why; sent to everyone notified${command === 'reject' ? ' (please give one)' : ''}

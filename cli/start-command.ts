@@ -50,6 +50,11 @@ export function readMigrationFile(file: string): { input: unknown; deployment?: 
 /** The execution input and the state machine it is for, from a config file and the flags. */
 export function readStartRequest(file: string, stateMachineArnFlag: string | undefined): { input: unknown; stateMachineArn: string } {
   const { input, deployment } = readMigrationFile(file);
+  if ((deployment?.dms as { mode?: string } | undefined)?.mode === 'create') {
+    throw new UsageError(
+      `${file} lets the stack create the DMS resources, so its migration block has no DMS ARNs: start from the execution input with the created ARNs (the stack's schedule uses it, or see docs/execution-input.md), with --state-machine-arn`,
+    );
+  }
   let stateMachineArn = stateMachineArnFlag;
   if (!stateMachineArn && deployment) {
     const { stackName, account, region } = deployment;

@@ -87,6 +87,12 @@ describe('start', () => {
     expect(sfn).not.toHaveReceivedCommand(StartExecutionCommand);
   });
 
+  it('refuses a deployment whose stack creates the DMS resources: its input lacks the ARNs the stack made', async () => {
+    const result = await run('start', '--config', file('create.json', { ...deployment, dms: { mode: 'create' } }));
+    expect(result).toMatchObject({ exitCode: 2, stderr: expect.stringContaining('lets the stack create the DMS resources') });
+    expect(sfn).not.toHaveReceivedCommand(StartExecutionCommand);
+  });
+
   it('needs a state machine ARN for a bare execution input, and says so with the usage', async () => {
     const result = await run('start', '--config', file('input.json', migrationInput()));
     expect(result.exitCode).toBe(2);
