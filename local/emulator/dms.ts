@@ -3,7 +3,19 @@ import type { ReplicationTask, TableStatistics } from '@aws-sdk/client-database-
 import { connectMysql, type DatabaseCredentials } from '../../functions/shared/mysql';
 import { STOP_REASONS, TABLE_STATES, VALIDATION_STATES } from '../../functions/shared/dms';
 import { AwsServiceError, type JsonService } from './protocols';
-import { copyTable, findRowKey, recreateTable, selectedTables, compareTable, alterOneRow, type SourceTable } from './table-copy';
+import {
+  alterOneRow,
+  compareTable,
+  copyTable,
+  deleteRows,
+  findRowKey,
+  recreateTable,
+  rowsByKey,
+  selectedTables,
+  tableChecksum,
+  upsertRows,
+  type SourceTable,
+} from './table-copy';
 
 /**
  * An emulated DMS that really moves data: endpoints are MySQL databases reached with the credentials in
@@ -11,9 +23,13 @@ import { copyTable, findRowKey, recreateTable, selectedTables, compareTable, alt
  * the tables its selection rules name, in batches, updating ReplicationTaskStats and DescribeTableStatistics
  * as it goes, then (when the task validates) compares every row the way DMS data validation does.
  *
- * Deliberately not emulated: change data capture (a full-load-and-cdc task keeps `running` after the load
- * but replays no changes, so its CDC latency is whatever the rehearsal sets), LOB modes, table settings
- * beyond selection and schema renaming, and parallel table loads (tables load one after another).
+ * A full-load-and-cdc task then keeps `running` and replicates what changes on the source (see
+ * `replicateChanges`), including tables created there later that its selection rules match.
+ *
+ * Deliberately not emulated: binlog-based capture (changes are found by comparing the source with what was
+ * last replicated, about once a second, so changes made during the load itself are not replayed), changes to
+ * tables without a key, LOB modes, table settings beyond selection and schema renaming, and parallel table
+ * loads (tables load one after another). CDC latency is whatever the rehearsal sets.
  */
 export interface DmsEndpointDefinition {
   endpointArn: string;
@@ -310,6 +326,7 @@ export class EmulatedDms {
         this.emit('StateChange', 'REPLICATION_TASK_FULL_LOAD_COMPLETED', 'Full load completed; ongoing replication started.');
       }
       if (this.options.task.validationEnabled) await this.validate(source, target, tables);
+      if (this.options.task.migrationType === 'full-load-and-cdc') await this.replicateChanges(source, target, tables);
     } catch (error) {
       this.task = { ...this.task, Status: 'failed', StopReason: STOP_REASONS.fatalError, LastFailureMessage: (error as Error).message };
       this.emit('Failure', 'REPLICATION_TASK_FAILED', (error as Error).message);
@@ -345,6 +362,66 @@ export class EmulatedDms {
         LastUpdateTime: new Date(),
       });
     }
+  }
+
+  /**
+   * Ongoing replication until the task stops: source changes (inserts, updates, deletes by key) are applied to
+   * the target and counted in the table statistics, as DMS's CDC does; changes made on the target alone are
+   * left as they are. A table the selection rules match that appears on the source is created on the target.
+   */
+  private async replicateChanges(source: Connection, target: Connection, loaded: SourceTable[]): Promise<void> {
+    type Replicated = { table: SourceTable; key: string[]; checksum: string; rows: Map<string, unknown[]> };
+    const replicated = new Map<string, Replicated>();
+    const known = new Set(loaded.map((table) => `${table.schema}.${table.table}`));
+    /** Starts following a table: from what the load copied, or from nothing for a table created since. */
+    const follow = async (table: SourceTable, createdSinceLoad: boolean): Promise<string[] | undefined> => {
+      const key = await findRowKey(source, table);
+      if (!key) return undefined;
+      const baseline = createdSinceLoad ? { checksum: '', rows: new Map<string, unknown[]>() } : { checksum: await tableChecksum(source, table.schema, table), rows: await rowsByKey(source, table, key) };
+      replicated.set(`${table.schema}.${table.table}`, { table, key, ...baseline });
+      return key;
+    };
+    for (const [index, table] of loaded.entries()) {
+      if (this.tables[index].TableState === TABLE_STATES.completed) await follow(table, false);
+    }
+    while (!this.stopRequested && this.task.Status === 'running') {
+      await new Promise((resolve) => setTimeout(resolve, CDC_POLL_MILLIS));
+      for (const table of await selectedTables(source, this.options.task.tableMappings)) {
+        if (known.has(`${table.schema}.${table.table}`)) continue;
+        // DMS replicates a CREATE TABLE for a table its selection rules match.
+        known.add(`${table.schema}.${table.table}`);
+        await recreateTable(source, target, table);
+        const key = await follow(table, true);
+        // Validation checks CDC changes as they are applied: the emulator applies exactly the source's rows.
+        const validationState = !this.options.task.validationEnabled ? VALIDATION_STATES.notEnabled : key ? VALIDATION_STATES.validated : VALIDATION_STATES.noPrimaryKey;
+        this.tables.push({ ...tableStatistics(table, this.options.task.validationEnabled), TableState: TABLE_STATES.completed, ValidationState: validationState });
+      }
+      for (const entry of replicated.values()) {
+        if (this.stopRequested) return;
+        const checksum = await tableChecksum(source, entry.table.schema, entry.table);
+        if (checksum === entry.checksum) continue;
+        const rows = await rowsByKey(source, entry.table, entry.key);
+        const changed = [...rows].filter(([key, row]) => JSON.stringify(entry.rows.get(key)) !== JSON.stringify(row));
+        const deleted = [...entry.rows.keys()].filter((key) => !rows.has(key));
+        await upsertRows(target, entry.table, changed.map(([, row]) => row));
+        await deleteRows(target, entry.table, entry.key, deleted.map((key) => JSON.parse(key) as unknown[]));
+        const inserts = changed.filter(([key]) => !entry.rows.has(key)).length;
+        this.countChanges(entry.table, { Inserts: inserts, Updates: changed.length - inserts, Deletes: deleted.length });
+        Object.assign(entry, { checksum, rows });
+      }
+    }
+  }
+
+  private countChanges(table: SourceTable, changes: { Inserts: number; Updates: number; Deletes: number }): void {
+    const index = this.tables.findIndex((statistics) => statistics.SchemaName === table.targetSchema && statistics.TableName === table.table);
+    if (index < 0) return;
+    const current = this.tables[index];
+    this.updateTable(index, {
+      Inserts: (current.Inserts ?? 0) + changes.Inserts,
+      Updates: (current.Updates ?? 0) + changes.Updates,
+      Deletes: (current.Deletes ?? 0) + changes.Deletes,
+      LastUpdateTime: new Date(),
+    });
   }
 
   private isFaultTable(name: string | undefined, table: SourceTable): boolean {
@@ -411,4 +488,6 @@ function filters(input: Record<string, unknown>): Record<string, string[]> {
 }
 
 const CONNECTION_TEST_MILLIS = 300;
+/** How often ongoing replication looks for source changes. */
+const CDC_POLL_MILLIS = 1_000;
 const tick = () => new Promise((resolve) => setTimeout(resolve, 100));
