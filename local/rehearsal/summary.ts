@@ -45,6 +45,11 @@ export function rehearsalSummary(facts: SummaryFacts): string {
     lines.push(`  ${`${table.SchemaName}.${table.TableName}`.padEnd(34)} ${String((table.FullLoadRows ?? 0).toLocaleString('en-US')).padStart(9)} rows  ${table.TableState}; DMS validation: ${table.ValidationState}${table.ValidationFailedRecords ? ` (${table.ValidationFailedRecords} failed)` : ''}`);
   }
 
+  if (emulator.dms.describeTask().MigrationType === 'full-load-and-cdc') {
+    const changes = (field: 'Inserts' | 'Updates' | 'Deletes') => tables.reduce((sum, table) => sum + (table[field] ?? 0), 0);
+    lines.push(`Ongoing replication (CDC): ${changes('Inserts')} inserts, ${changes('Updates')} updates, ${changes('Deletes')} deletes applied after the load`);
+  }
+
   const output = execution.output ?? {};
   const validation = output.validation as { outcome?: string; counts?: Record<string, number> } | undefined;
   if (validation) lines.push('', `DMS validation: ${validation.outcome} (${Object.entries(validation.counts ?? {}).map(([name, count]) => `${count} ${name}`).join(', ')})`);
