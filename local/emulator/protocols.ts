@@ -48,11 +48,20 @@ export interface QueryService {
 
 export interface RestJsonService {
   protocol: 'rest-json';
+  /** The SigV4 signing name requests carry in their credential scope (`scheduler`). */
+  signingName: string;
   /** Routes by method and path pattern; `{Name}` segments become input fields. */
   routes: Array<{ method: string; path: string; operationName: string; operation: Operation }>;
 }
 
-export type EmulatedService = JsonService | QueryService | RestJsonService;
+/** restXml services (S3) read the HTTP request themselves: the path, the query, headers and a raw body. */
+export interface RestXmlService {
+  protocol: 'rest-xml';
+  signingName: string;
+  handle(request: WireRequest, beforeOperation: BeforeOperation): Promise<WireResponse> | WireResponse;
+}
+
+export type EmulatedService = JsonService | QueryService | RestJsonService | RestXmlService;
 
 export interface WireRequest {
   method: string;
@@ -75,7 +84,11 @@ export async function handleAwsRequest(
   { method, path, headers, body }: WireRequest,
   beforeOperation: (operationName: string, protocol: EmulatedService['protocol']) => void = () => undefined,
 ): Promise<WireResponse> {
-  const route = restRoute(services, method, path);
+  // REST services are told apart by the signing name in the SigV4 credential scope: their paths may overlap.
+  const signingName = /Credential=[^/]+\/[^/]+\/[^/]+\/([^/]+)\//.exec(String(headers.authorization ?? ''))?.[1];
+  const restXml = services.find((service): service is RestXmlService => service.protocol === 'rest-xml' && service.signingName === signingName);
+  if (restXml) return restXml.handle({ method, path, headers, body }, beforeOperation);
+  const route = restRoute(services, signingName, method, path);
   if (route) return runRestJson(route.operationName, route.operation, { ...route.pathFields, ...(body ? (JSON.parse(body) as Record<string, unknown>) : {}) }, beforeOperation);
   const target = headers['x-amz-target'];
   if (typeof target === 'string') {
@@ -94,7 +107,7 @@ export async function handleAwsRequest(
   return runQuery(service, parameters, beforeOperation);
 }
 
-type BeforeOperation = (operationName: string, protocol: EmulatedService['protocol']) => void;
+export type BeforeOperation = (operationName: string, protocol: EmulatedService['protocol']) => void;
 
 async function runJson(service: JsonService, operationName: string, body: string, beforeOperation: BeforeOperation): Promise<WireResponse> {
   const operation = service.operations[operationName];
@@ -122,9 +135,9 @@ function jsonError(jsonVersion: string, error: AwsServiceError): WireResponse {
   };
 }
 
-function restRoute(services: EmulatedService[], method: string, path: string) {
+function restRoute(services: EmulatedService[], signingName: string | undefined, method: string, path: string) {
   for (const service of services) {
-    if (service.protocol !== 'rest-json') continue;
+    if (service.protocol !== 'rest-json' || service.signingName !== signingName) continue;
     for (const route of service.routes) {
       const names: string[] = [];
       const pattern = new RegExp(`^${route.path.replace(/\{(\w+)\}/g, (_, name: string) => (names.push(name), '([^/?]+)'))}(\\?.*)?$`);
@@ -213,7 +226,7 @@ function isDate(value: unknown): value is Date {
   return Object.prototype.toString.call(value) === '[object Date]';
 }
 
-function escapeXml(text: string): string {
+export function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 

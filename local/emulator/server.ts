@@ -5,6 +5,7 @@ import { TaskTokens } from '../workflow/task-tokens';
 import { EmulatedDms, type DmsEndpointDefinition, type DmsFaults, type DmsInstanceDefinition, type DmsTaskDefinition, type DmsTaskEvent } from './dms';
 import { dynamoDbService, type Item } from './dynamodb';
 import { AwsServiceError, handleAwsRequest, type EmulatedService } from './protocols';
+import { s3Service } from './s3';
 import {
   cloudWatchService,
   rdsService,
@@ -79,12 +80,14 @@ export async function startAwsEmulator(options: EmulatorOptions): Promise<AwsEmu
     stepFunctionsService(tokens),
     dynamoDbService(dynamoDbTables),
     schedulerService(schedules),
+    s3Service(new Map()),
   ];
   const beforeOperation = (operation: string, protocol: EmulatedService['protocol']) => {
     const remaining = throttleRemaining.get(operation) ?? 0;
     if (remaining <= 0) return;
     throttleRemaining.set(operation, remaining - 1);
-    // JSON services answer ThrottlingException; query services (SNS, RDS) answer Throttling.
+    // JSON services answer ThrottlingException, query services (SNS, RDS) Throttling, S3 SlowDown (503).
+    if (protocol === 'rest-xml') throw new AwsServiceError('SlowDown', 'Please reduce your request rate.', 503);
     throw new AwsServiceError(protocol === 'query' ? 'Throttling' : 'ThrottlingException', 'Rate exceeded');
   };
 

@@ -237,6 +237,7 @@ export function stepFunctionsService(tokens: TaskTokens): JsonService {
 export function schedulerService(schedules: Array<{ name: string; groupName: string; expression: string; input: string }>): RestJsonService {
   return {
     protocol: 'rest-json',
+    signingName: 'scheduler',
     routes: [
       {
         method: 'POST',

@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/client-database-migration-service';
 import { DeleteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { CreateDBClusterSnapshotCommand, DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient, SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
@@ -195,6 +196,23 @@ describe('AWS emulator wire protocols, spoken to by the real SDK v3 clients', ()
     expect((await scheduler.send(new CreateScheduleCommand(schedule))).ScheduleArn).toBe('arn:aws:scheduler:eu-west-1:123456789012:schedule/reminders/approval-reminder-1');
     expect(emulator.schedules).toEqual([{ name: 'approval-reminder-1', groupName: 'reminders', expression: 'at(2026-11-25T06:00:00)', input: '{"approvalId":"1"}' }]);
     await expect(scheduler.send(new CreateScheduleCommand(schedule))).rejects.toMatchObject({ name: 'ConflictException', $metadata: { httpStatusCode: 409 } });
+  });
+
+  it('stores S3 objects (restXml, path style), lists them by prefix, and answers NoSuchKey for a missing one', async () => {
+    const s3 = client(S3Client);
+    await s3.send(new PutObjectCommand({ Bucket: 'plans', Key: 'run-1/table-0.json', Body: '{"chunks":3}', ContentType: 'application/json' }));
+    await s3.send(new PutObjectCommand({ Bucket: 'plans', Key: 'run-1/results/0-0.json', Body: '{"match":true}' }));
+    await s3.send(new PutObjectCommand({ Bucket: 'plans', Key: 'run-2/table-0.json', Body: '{}' }));
+    const object = await s3.send(new GetObjectCommand({ Bucket: 'plans', Key: 'run-1/table-0.json' }));
+    expect(await object.Body?.transformToString()).toBe('{"chunks":3}');
+    expect(object.ContentType).toBe('application/json');
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: 'plans', Prefix: 'run-1/' }));
+    expect(listed.Contents?.map((entry) => entry.Key)).toEqual(['run-1/results/0-0.json', 'run-1/table-0.json']);
+    const firstPage = await s3.send(new ListObjectsV2Command({ Bucket: 'plans', Prefix: 'run-', MaxKeys: 2 }));
+    expect(firstPage).toMatchObject({ IsTruncated: true, KeyCount: 2 });
+    const secondPage = await s3.send(new ListObjectsV2Command({ Bucket: 'plans', Prefix: 'run-', ContinuationToken: firstPage.NextContinuationToken }));
+    expect(secondPage.Contents?.map((entry) => entry.Key)).toEqual(['run-2/table-0.json']);
+    await expect(s3.send(new GetObjectCommand({ Bucket: 'plans', Key: 'run-9/none.json' }))).rejects.toMatchObject({ name: 'NoSuchKey', $metadata: { httpStatusCode: 404 } });
   });
 
   it('serves CloudWatch CDC latency datapoints and Secrets Manager secrets', async () => {
