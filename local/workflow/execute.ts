@@ -1,5 +1,5 @@
 import { StateMachine } from 'aws-local-stepfunctions';
-import type { AslDefinition } from './synthesize';
+import { allStates, type AslDefinition } from './asl';
 
 // aws-local-stepfunctions uses Promise.withResolvers (Node.js 22+); this machine runs Node.js 20.
 if (!('withResolvers' in Promise)) {
@@ -55,7 +55,7 @@ export async function executeLocally(
   input: unknown,
   options: LocalExecutionOptions,
 ): Promise<LocalExecution> {
-  const states = Object.entries(definition.States);
+  const states = allStates(definition);
   const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
   const executionName = options.executionArn.slice(options.executionArn.lastIndexOf(':') + 1);
   const execution = machine.run(input as never, {

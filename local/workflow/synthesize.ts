@@ -3,9 +3,9 @@ import { Template } from 'aws-cdk-lib/assertions';
 import type { CfnElement } from 'aws-cdk-lib';
 import { deploymentConfigSchema } from '../../infra/config';
 import { MigrationStack } from '../../infra/migration-stack';
+import { allStates, type AslDefinition } from './asl';
 
-export type AslDefinition = { StartAt: string; States: Record<string, AslState> };
-export type AslState = { Type: string; Resource?: string; Parameters?: Record<string, unknown>; [field: string]: unknown };
+export type { AslDefinition, AslState } from './asl';
 
 export interface SynthesizedWorkflow {
   definition: AslDefinition;
@@ -36,7 +36,7 @@ export function synthesizeWorkflow(deployment: unknown): SynthesizedWorkflow {
   const definition = JSON.parse(resolve(machine.Properties.DefinitionString)) as AslDefinition;
 
   const taskPhases: Record<string, string> = {};
-  for (const [stateName, state] of Object.entries(definition.States)) {
+  for (const [stateName, state] of allStates(definition)) {
     if (state.Type !== 'Task') continue;
     const functionArn = String(state.Resource?.startsWith('arn:aws:states:::') ? state.Parameters?.FunctionName : state.Resource);
     const phase = phaseByLogicalId.get(functionArn.split(':function:')[1]);
