@@ -19,7 +19,8 @@ Options:
   --rows N                   rows to seed in all (default ${DEFAULT_REHEARSAL.rows})
   --full-load-only           rehearse a full-load task instead of full-load-and-cdc
   --throwaway                seed the source on a private throwaway MariaDB, not the server at --source-port
-  --source-port PORT         the MySQL/MariaDB server for the source (default 3306, root without password)
+  --source-port PORT         the MySQL/MariaDB server for the source (default 3306, root without password),
+                             used when it has a row-based binary log; otherwise a throwaway server is started
   --source-database NAME     the source database to (re)create (default ${DEFAULT_REHEARSAL.sourceDatabase})
   --batch-rows N             rows per DMS batch (default ${DEFAULT_REHEARSAL.batchRows})
   --outbox FILE              where SNS notifications are written (default ${DEFAULT_REHEARSAL.outboxFile})

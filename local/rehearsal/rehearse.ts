@@ -178,7 +178,7 @@ interface RehearsalDatabases {
 async function prepareDatabases(options: RehearsalOptions, say: (line: string) => void, cleanup: Array<() => Promise<void>>): Promise<RehearsalDatabases> {
   const source = await sourceServer(options, say);
   if ('stop' in source) cleanup.push(() => source.stop());
-  const target = await startThrowawayMariadb();
+  const target = await startThrowawayMariadb(SERVER_TEXT_SETTINGS);
   cleanup.push(() => target.stop());
   const sourceCredentials: DatabaseCredentials = { host: source.host, port: source.port, username: source.user, password: source.password };
   const targetCredentials: DatabaseCredentials = { host: target.host, port: target.port, username: target.user, password: target.password };
@@ -296,18 +296,50 @@ function pointHandlersAt(emulatorUrl: string, functionEnvironment: Record<string
   logger.setLogLevel(verbose ? 'INFO' : 'SILENT');
 }
 
+/** Both servers store text the same way, so comparing them (and the readiness collation check) sees no difference. */
+const SERVER_TEXT_SETTINGS = { 'character-set-server': 'utf8mb4', 'collation-server': 'utf8mb4_unicode_ci' };
+/**
+ * What DMS needs from a MySQL source for change data capture: a row-based binary log with full row images
+ * and a server id (the readiness check verifies the same).
+ */
+const CDC_SOURCE_SETTINGS = { 'log-bin': 'binlog', 'binlog-format': 'ROW', 'binlog-row-image': 'FULL', 'server-id': 1 };
+
+/**
+ * The running server at sourceHost:sourcePort when it can serve as a DMS source, otherwise a throwaway one set
+ * up like a well-prepared source: the rehearsal never changes a running server's settings.
+ */
 async function sourceServer(options: RehearsalOptions, say: (line: string) => void): Promise<ThrowawayMariadb | { host: string; port: number; user: string; password: string }> {
   const shared = { host: options.sourceHost, port: options.sourcePort, user: 'root', password: '' };
-  if (!options.throwaway) {
+  const throwaway = () => startThrowawayMariadb({ ...SERVER_TEXT_SETTINGS, ...CDC_SOURCE_SETTINGS });
+  if (options.throwaway) return throwaway();
+  let problem: string | undefined;
+  try {
+    const probe: Connection = await connectMysql({ host: shared.host, port: shared.port, username: shared.user, password: shared.password }, 'source');
     try {
-      const probe: Connection = await connectMysql({ host: shared.host, port: shared.port, username: shared.user, password: shared.password }, 'source');
+      if (options.migrationType === 'full-load-and-cdc') problem = await cdcSourceProblem(probe);
+    } finally {
       await probe.end();
-      return shared;
-    } catch (error) {
-      say(`No usable MySQL server at ${shared.host}:${shared.port} (${(error as Error).message.split(': ').pop()}): starting a throwaway MariaDB for the source.`);
     }
+  } catch (error) {
+    problem = `no usable MySQL server there (${(error as Error).message.split(': ').pop()})`;
   }
-  return startThrowawayMariadb();
+  if (!problem) return shared;
+  say(`The source cannot be ${shared.host}:${shared.port}: ${problem}. Starting a throwaway MariaDB for it.`);
+  return throwaway();
+}
+
+/** Why a server could not be the source of a CDC migration, or undefined when it can. */
+async function cdcSourceProblem(connection: Connection): Promise<string | undefined> {
+  const [[settings]] = (await connection.query('SELECT @@log_bin AS logBin, @@binlog_format AS format, @@binlog_row_image AS rowImage, @@server_id AS serverId')) as unknown as [
+    Array<{ logBin: string | number; format: string; rowImage: string; serverId: string | number }>,
+  ];
+  const missing = [
+    Number(settings.logBin) === 1 ? undefined : 'log_bin is OFF',
+    settings.format.toUpperCase() === 'ROW' ? undefined : `binlog_format is ${settings.format}`,
+    settings.rowImage.toUpperCase() === 'FULL' ? undefined : `binlog_row_image is ${settings.rowImage}`,
+    Number(settings.serverId) > 0 ? undefined : 'server_id is 0',
+  ].filter(Boolean);
+  return missing.length > 0 ? `DMS change data capture needs a row-based binary log (${missing.join(', ')})` : undefined;
 }
 
 function secretOf(credentials: DatabaseCredentials) {
