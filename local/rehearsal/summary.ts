@@ -53,9 +53,9 @@ export function rehearsalSummary(facts: SummaryFacts): string {
   const output = execution.output ?? {};
   const validation = output.validation as { outcome?: string; counts?: Record<string, number> } | undefined;
   if (validation) lines.push('', `DMS validation: ${validation.outcome} (${Object.entries(validation.counts ?? {}).map(([name, count]) => `${count} ${name}`).join(', ')})`);
-  // Reports added by later workflow steps (readiness, independent validation) are shown as they come.
+  // Reports of the other workflow steps (readiness, the independent comparison, ...), recognized by their shape.
   for (const [name, report] of Object.entries(output).filter(([name]) => !REPORTED_OUTPUT.has(name))) {
-    lines.push('', `${name}:`, ...JSON.stringify(report, null, 2).split('\n').slice(0, 30).map((line) => `  ${line}`));
+    lines.push('', ...describeReport(name, report));
   }
 
   const cutover = output.cutover as { endpointParameterName?: string; snapshotIdentifier?: string } | undefined;
@@ -68,6 +68,33 @@ export function rehearsalSummary(facts: SummaryFacts): string {
   if (failure) lines.push('', `Failure notification: ${failure.subject}`, ...failure.message.split('\n').slice(0, 8).map((line) => `  ${line}`));
   lines.push('', `Notifications: ${emulator.messages.length} published, in ${facts.outboxFile}`);
   return lines.join('\n');
+}
+
+interface CheckReport {
+  counts: Record<string, number>;
+  checks: Array<{ name: string; status: string; seen?: string; remedy?: string }>;
+}
+interface ComparisonReport {
+  outcome: string;
+  tableCount: number;
+  sourceRows?: number;
+  targetRows?: number;
+  report?: string;
+}
+
+/** A readiness-style report lists its checks; a comparison gives its outcome; anything else shows as JSON. */
+export function describeReport(name: string, report: unknown): string[] {
+  const value = report as Partial<CheckReport & ComparisonReport>;
+  if (value && typeof value.counts === 'object' && Array.isArray(value.checks)) {
+    const counts = Object.entries(value.counts).map(([status, count]) => `${count} ${status}`).join(', ');
+    const notable = value.checks.filter((check) => check.status !== 'pass');
+    return [`${name}: ${counts}`, ...notable.map((check) => `  ${check.status.toUpperCase()} ${check.name}: ${check.seen ?? ''}${check.remedy ? ` -> ${check.remedy}` : ''}`)];
+  }
+  if (value && typeof value.outcome === 'string' && typeof value.tableCount === 'number') {
+    const rows = value.sourceRows !== undefined ? `, ${value.sourceRows.toLocaleString('en-US')} source rows, ${(value.targetRows ?? 0).toLocaleString('en-US')} target rows` : '';
+    return [`${name}: ${value.outcome} (${value.tableCount} tables${rows})${value.report ? `; report ${value.report}` : ''}`];
+  }
+  return [`${name}:`, ...JSON.stringify(report, null, 2).split('\n').slice(0, 20).map((line) => `  ${line}`)];
 }
 
 export function seconds(milliseconds: number): string {

@@ -1,4 +1,5 @@
 import { ProgressView, progressBar, progressLine } from '../../../local/rehearsal/progress';
+import { describeReport } from '../../../local/rehearsal/summary';
 import { replicationTask, tableStatistics } from '../../fixtures/migration';
 
 describe('rehearsal progress', () => {
@@ -30,5 +31,29 @@ describe('rehearsal progress', () => {
     view.stateEntered('Wait for full load');
     for (percent of [5, 12, 15, 100]) view.refresh();
     expect(output.split('\n').filter(Boolean).map((line) => line.match(/^→ .*|\d+%/)?.[0])).toEqual(['→ Wait for full load', '0%', '12%', '100%']);
+  });
+});
+
+describe('rehearsal summary of the other steps\' reports', () => {
+  it('lists a readiness report by its counts and the checks that did not pass, with their remedy', () => {
+    expect(
+      describeReport('readiness', {
+        counts: { pass: 11, warn: 1, fail: 0 },
+        checks: [
+          { name: 'Binary logging is on', status: 'pass', seen: 'log_bin=ON' },
+          { name: 'Every table has a primary or unique key', status: 'warn', seen: '1 without a key: page_views', remedy: 'Add a primary key where you can.' },
+        ],
+      }),
+    ).toEqual(['readiness: 11 pass, 1 warn, 0 fail', '  WARN Every table has a primary or unique key: 1 without a key: page_views -> Add a primary key where you can.']);
+  });
+
+  it('gives a comparison its outcome, tables, rows and where the full report is', () => {
+    expect(describeReport('dataComparison', { outcome: 'match', tableCount: 5, sourceRows: 3000, targetRows: 3000, report: 's3://plans/run/report.json' })).toEqual([
+      'dataComparison: match (5 tables, 3,000 source rows, 3,000 target rows); report s3://plans/run/report.json',
+    ]);
+  });
+
+  it('shows anything else as indented JSON', () => {
+    expect(describeReport('lock', { holder: 'me' })).toEqual(['lock:', '  {', '    "holder": "me"', '  }']);
   });
 });
