@@ -185,7 +185,14 @@ async function prepareDatabases(options: RehearsalOptions, say: (line: string) =
   const admin = await connectMysql(sourceCredentials, 'source');
   cleanup.push(() => admin.end());
   await dropSampleDatabase(admin, options.sourceDatabase);
-  if (!('stop' in source)) cleanup.push(() => dropSampleDatabase(admin, options.sourceDatabase));
+  if (!('stop' in source)) {
+    cleanup.push(() => dropSampleDatabase(admin, options.sourceDatabase));
+    // The cutover's write freeze sets read_only on the source: a running server gets its own value back.
+    const [[{ readOnly }]] = (await admin.query('SELECT @@GLOBAL.read_only AS readOnly')) as unknown as [Array<{ readOnly: string | number }>];
+    cleanup.push(async () => {
+      await admin.query(`SET GLOBAL read_only = ${Number(readOnly) === 1 ? 'ON' : 'OFF'}`);
+    });
+  }
   const seedStart = Date.now();
   const seed = await seedSampleDatabase(admin, options.sourceDatabase, options.rows);
   say(
