@@ -39,6 +39,14 @@ const deploymentFields = z.strictObject({
   dms: z._default(dmsResourcesSchema, { mode: 'existing' as const }),
   /** The execution input; with dms.mode "create", without the four DMS ARNs. Checked below, per mode. */
   migration: z.unknown(),
+  /** Subnets and security groups for the functions that connect to the databases (readiness, data comparison). */
+  databaseNetwork: z.optional(
+    z.strictObject({
+      vpcId: z.string().check(z.regex(/^vpc-[0-9a-f]{8,17}$/, { error: 'expected a VPC id such as vpc-0abc1234def567890' })),
+      subnetIds: z.array(z.string().check(z.regex(/^subnet-[0-9a-f]{8,17}$/, { error: 'expected a subnet id' }))).check(z.minLength(1)),
+      securityGroupIds: z.array(z.string().check(z.regex(/^sg-[0-9a-f]{8,17}$/, { error: 'expected a security group id' }))).check(z.minLength(1)),
+    }),
+  ),
 });
 
 type DeploymentFields = Omit<z.output<typeof deploymentFields>, 'dms' | 'migration'>;

@@ -30,6 +30,7 @@ export class MigrationStack extends Stack {
       notificationEmails: config.notificationEmails,
       approvalPageUrl: config.approvalPageUrl,
       approvalReminderAfter: Duration.minutes(config.approvalReminderMinutes),
+      databaseNetwork: config.databaseNetwork,
     });
     this.dashboard = new MigrationDashboard(this, 'Monitoring', {
       migrationName: resolved.migrationName,

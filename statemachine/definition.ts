@@ -19,6 +19,8 @@ import {
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import { DatabaseChecks, type DatabaseCheckFunctions } from './database-checks';
 
 /** The functions the workflow calls, one per runbook step. */
 export interface MigrationWorkflowFunctions {
@@ -49,6 +51,8 @@ export interface MigrationWorkflowProps {
   readonly validationCheckInterval?: Duration;
   /** How long the approval request stays open. @default 24 hours */
   readonly approvalTimeout?: Duration;
+  /** Readiness and independent data comparison (statemachine/database-checks.ts). @default none: those steps are left out */
+  readonly databaseChecks?: { functions: DatabaseCheckFunctions; plansBucket: IBucket };
 }
 
 /** Errors worth retrying: Lambda's own service errors and AWS throttling/5xx surfaced by our handlers. */
@@ -95,6 +99,13 @@ export class MigrationWorkflow extends Construct {
       return task;
     };
     const config = { 'config.$': '$.config' };
+    const databaseChecks =
+      props.databaseChecks &&
+      new DatabaseChecks(this, props.databaseChecks.functions, props.databaseChecks.plansBucket, {
+        step,
+        failurePath: (stepName) => this.recordFailedStep(stepName).next(notifyFailure),
+        retryTransient: (task) => this.retryTransient(task),
+      });
 
     // 1. Validate input: a clear error before anything is touched.
     const validateInput = new LambdaInvoke(this, 'Validate input', {
@@ -138,7 +149,10 @@ export class MigrationWorkflow extends Construct {
 
     // 3. Start the task, never reloading the target unless asked to.
     const startTask = step('Start task', fn.startTask, config, '$.start');
-    const notifyStarted = this.notification('Notify started', fn.notify, 'started', { start: JsonPath.objectAt('$.start') });
+    const notifyStarted = this.notification('Notify started', fn.notify, 'started', {
+      start: JsonPath.objectAt('$.start'),
+      ...(databaseChecks ? { readiness: JsonPath.objectAt('$.readiness') } : {}),
+    });
 
     // 4. Wait for the full load: parked on a task token that a DMS event completes, with a polling safety net.
     const checkFullLoad = step('Check full-load progress', fn.checkProgress, config, '$.progress');
@@ -227,12 +241,13 @@ export class MigrationWorkflow extends Construct {
       .when(Condition.stringEquals('$.validation.outcome', 'pending'), waitBeforeValidationCheck.next(checkValidation))
       .otherwise(notifyValidation);
 
+    const beforeCutover = databaseChecks?.recheckBeforeCutover(cutover) ?? cutover;
     const approvalNeeded = new Choice(this, 'Approval required?')
-      .when(Condition.booleanEquals('$.config.cutover.approvalRequired', true), askForApproval.next(cutover))
-      .otherwise(cutover);
+      .when(Condition.booleanEquals('$.config.cutover.approvalRequired', true), askForApproval.next(beforeCutover))
+      .otherwise(beforeCutover);
 
     const connectionTestsDone = new Choice(this, 'Connection tests finished?')
-      .when(Condition.stringEquals('$.connections.status', 'successful'), startTask)
+      .when(Condition.stringEquals('$.connections.status', 'successful'), databaseChecks?.readiness(startTask) ?? startTask)
       .when(
         Condition.numberGreaterThanEquals('$.connectionChecks.value', maxConnectionChecks),
         connectionTestsTimedOut,
@@ -251,7 +266,7 @@ export class MigrationWorkflow extends Construct {
       .next(connectionTestsDone);
     startTask.next(notifyStarted).next(checkFullLoad).next(fullLoadComplete);
     notifyFullLoadComplete.next(startValidationWait).next(checkValidation).next(validationDone);
-    notifyValidation.next(approvalNeeded);
+    notifyValidation.next(databaseChecks?.comparison(approvalNeeded) ?? approvalNeeded);
     cutover.next(notifyCutOver).next(new Succeed(this, 'Migration complete'));
 
     this.definitionBody = DefinitionBody.fromChainable(definition);

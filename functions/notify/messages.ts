@@ -18,7 +18,16 @@ export const notificationEventSchema = z.discriminatedUnion('kind', [
   z.object({
     ...common,
     kind: z.literal('started'),
-    details: z.object({ start: z.looseObject({ action: z.string(), outcome: z.string(), previousStatus: z.string(), reason: z.string() }) }),
+    details: z.object({
+      start: z.looseObject({ action: z.string(), outcome: z.string(), previousStatus: z.string(), reason: z.string() }),
+      /** The readiness report (functions/check-readiness), when the input gives database access. */
+      readiness: z.optional(
+        z.looseObject({
+          outcome: z.string(),
+          checks: z.optional(z.array(z.looseObject({ side: z.string(), name: z.string(), status: z.string(), seen: z.string(), remedy: z.optional(z.string()) }))),
+        }),
+      ),
+    }),
   }),
   z.object({
     ...common,
@@ -82,6 +91,10 @@ export const NEXT_STEPS: Record<string, string> = {
   ValidationMismatch:
     'Inspect the mismatched records in the awsdms_control.awsdms_validation_failures_v1 table on the target, fix the cause, revalidate the tables, then run the migration again.',
   ValidationNotEnabled: 'Enable data validation on the task, or set validation.requireDmsValidation to false, then run again.',
+  ReadinessCheckFailed:
+    'Nothing was started. Fix each failed check on the database it names (the remedy follows each), then start the migration again.',
+  DataMismatch:
+    'Nothing was cut over; replication keeps running. Look at the named rows on both databases (the full report is in S3), find why they differ, fix them, then run the migration again.',
   CutoverPreconditionFailed:
     'Nothing was cut over and replication keeps running. Resolve the listed conditions (for latency: wait for CDC to catch up), then run the migration again.',
   ValidationTimedOut:
@@ -132,6 +145,18 @@ function tablesLine(tables: Record<string, unknown>): string {
   return `Tables: ${count(tables.loaded)} loaded, ${count(tables.loading)} loading, ${count(tables.queued)} queued, ${count(tables.errored)} errored`;
 }
 
+/** Readiness in the "started" message: the outcome, then every warning with its remedy. */
+function readinessLines(readiness: Extract<NotificationEvent, { kind: 'started' }>['details']['readiness']): string[] {
+  if (!readiness) return [];
+  if (readiness.outcome === 'not-checked') return ['Readiness: not checked (the input has no database block)'];
+  const checks = readiness.checks ?? [];
+  const warnings = checks.filter((check) => check.status === 'warn');
+  return [
+    `Readiness: ${readiness.outcome} (${checks.length - warnings.length} of ${checks.length} checks passed)`,
+    ...warnings.map((check) => `  WARN ${check.side}: ${check.name}: ${check.seen}. ${check.remedy ?? ''}`.trimEnd()),
+  ];
+}
+
 export function renderNotification(event: NotificationEvent): Notification {
   const name = event.migrationName;
   const { subject, lines } = template(event);
@@ -147,7 +172,14 @@ function template(event: NotificationEvent): { subject: string; lines: string[] 
       const verb = start.outcome === 'started' ? `task ${start.action}` : start.outcome.replace('-', ' ');
       return {
         subject: `replication ${verb}`,
-        lines: ['Phase: starting replication', `Task was: ${start.previousStatus}`, `Decision: ${start.reason}`, '', 'Next: the workflow waits for the full load and reports progress.'],
+        lines: [
+          'Phase: starting replication',
+          `Task was: ${start.previousStatus}`,
+          `Decision: ${start.reason}`,
+          ...readinessLines(event.details.readiness),
+          '',
+          'Next: the workflow waits for the full load and reports progress.',
+        ],
       };
     }
     case 'full-load-progress': {

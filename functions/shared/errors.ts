@@ -90,6 +90,19 @@ export class DatabaseUnreachable extends MigrationError {
   override readonly name = 'DatabaseUnreachable';
 }
 
+/** A readiness check of the source or target database failed; the message lists every failed check. */
+export class ReadinessCheckFailed extends MigrationError {
+  override readonly name = 'ReadinessCheckFailed';
+  constructor(readonly failedChecks: string[]) {
+    super(`Not ready to migrate: ${failedChecks.join('; ')}`);
+  }
+}
+
+/** The independent comparison found tables whose rows differ between source and target. */
+export class DataMismatch extends MigrationError {
+  override readonly name = 'DataMismatch';
+}
+
 /** An AWS API answered with throttling or a server-side fault; safe to retry with backoff. */
 export class AwsServiceUnavailable extends MigrationError {
   override readonly name = 'AwsServiceUnavailable';

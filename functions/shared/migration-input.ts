@@ -87,6 +87,30 @@ const databaseAccess = z.strictObject({
   targetSecretArn: secretArn('target database'),
   /** The schemas the task migrates, as named on the source (and, unchanged, on the target). */
   schemas: z.array(schemaName).check(z.minLength(1, { error: 'expected at least one schema name' })),
+  /** Target schema names for source schemas the task's table mappings rename: `{ "orders": "orders_v2" }`. */
+  targetSchemas: z.optional(z.record(schemaName, schemaName)),
+});
+
+/** Readiness checks before the task starts (functions/check-readiness); they need the `database` block. */
+export const readinessSettings = z.strictObject({
+  /** Binary logs must be kept at least this long, so DMS can resume after an interruption. */
+  minBinlogRetentionHours: z._default(wholeNumber('the minimum binary log retention in hours', 1, 8760), 24),
+  /** LOB sizes are read exactly up to this many rows per table, from a sample beyond it. */
+  lobScanRows: z._default(wholeNumber('the LOB scan limit in rows', 1, 10_000_000), 100_000),
+});
+
+/** Our own row-by-row comparison of source and target (functions/plan-data-comparison and siblings); needs `database`. */
+export const independentValidationSettings = z.strictObject({
+  /** Rows per compared chunk: about 2-5 s of work on a current server, far inside the Lambda limit. */
+  chunkRows: z._default(wholeNumber('the rows per chunk', 1000, 5_000_000), 100_000),
+  /** Chunks compared at once: each holds one session on the source and one on the target. */
+  maxConcurrency: z._default(wholeNumber('the comparison concurrency', 1, 64), 4),
+  /** Differing keys listed per table and category (missing, extra, different); the count is always exact. */
+  maxReportedKeys: z._default(wholeNumber('the reported keys per table', 1, 1000), 20),
+  /** A chunk that differs is compared again after this pause before it counts: CDC may still be applying a change. */
+  confirmAfterSeconds: z._default(wholeNumber('the pause before a differing chunk is compared again, in seconds', 0, 300), 5),
+  /** Compare again right before the cutover (after approval), not only after DMS validation. */
+  recheckBeforeCutover: z._default(flag('whether to compare again before cutover'), false),
 });
 
 const migrationInputFields = z
@@ -108,6 +132,8 @@ const migrationInputFields = z
     /** `reload` truncates and reloads every target table; the operator must say so explicitly. */
     confirmReloadTarget: z._default(flag('the reload confirmation'), false),
     database: z.optional(databaseAccess),
+    readiness: z.optional(readinessSettings),
+    independentValidation: z.optional(independentValidationSettings),
     validation: z._default(validationSettings, () => z.parse(validationSettings, {})),
     cutover: z._default(cutoverSettings, () => z.parse(cutoverSettings, {})),
   })
@@ -154,6 +180,11 @@ export type MigrationConfig = z.output<typeof migrationInputSchema>;
 
 /** A handler event that carries the validated config, as the state machine passes it to every phase. */
 export const configEventSchema = z.object({ config: migrationInputSchema });
+
+/** The target's name for a source schema. */
+export function targetSchemaName(database: NonNullable<MigrationConfig['database']>, sourceSchema: string): string {
+  return database.targetSchemas?.[sourceSchema] ?? sourceSchema;
+}
 
 export function defaultEndpointParameterName(migrationName: string): string {
   return `/dms-orchestrator/${migrationSlug(migrationName)}/endpoint`;

@@ -14,6 +14,7 @@ import { snapshotIdentifierPrefix } from '../../functions/shared/snapshots';
 import type { MigrationConfig } from '../../functions/shared/migration-input';
 import { MigrationWorkflow } from '../../statemachine/definition';
 import { ApprovalApi } from './approval-api';
+import { DatabaseChecks, type DatabaseCheckPhaseFunctions, type DatabaseNetwork } from './database-checks';
 import { migrationResourceArns, type MigrationResourceArns } from './migration-resources';
 import { PhaseFunction } from './phase-function';
 
@@ -34,10 +35,12 @@ export interface MigrationOrchestratorProps {
   readonly progressMilestonePercent?: number;
   /** How often the watcher looks at the full load between DMS events, for progress milestones. @default 15 minutes */
   readonly progressCheckInterval?: Duration;
+  /** The network the database-facing functions run in (only with `migration.database`). @default no VPC */
+  readonly databaseNetwork?: DatabaseNetwork;
 }
 
-/** The phase functions of one migration, by phase. */
-export interface PhaseFunctions {
+/** The phase functions of one migration, by phase; the database checks only when the migration has `database`. */
+export interface PhaseFunctions extends Partial<DatabaseCheckPhaseFunctions> {
   readonly validateInput: PhaseFunction;
   readonly checkTarget: PhaseFunction;
   readonly testConnections: PhaseFunction;
@@ -67,6 +70,8 @@ export class MigrationOrchestrator extends Construct {
   /** The key approval links are signed with. */
   readonly approvalSigningKey: Secret;
   readonly stateMachine: StateMachine;
+  /** Readiness and independent data comparison, when the migration gives direct database access. */
+  readonly databaseChecks?: DatabaseChecks;
   /** `<stack name>-migration`: fixed, so roles can name the state machine without depending on it. */
   readonly stateMachineName: string;
   /** The cutover approval page and its reminder. */
@@ -130,6 +135,8 @@ export class MigrationOrchestrator extends Construct {
     };
     const phase = (name: string, phaseId: string, description: string, environment?: Record<string, string>) =>
       new PhaseFunction(this, phaseId, { phase: name, description, logKey: this.key, environment });
+    this.databaseChecks =
+      migration.database && new DatabaseChecks(this, 'DatabaseChecks', { database: migration.database, logKey: this.key, network: props.databaseNetwork });
 
     this.functions = {
       validateInput: phase('validate-input', 'ValidateInput', 'Validates the migration input'),
@@ -151,6 +158,7 @@ export class MigrationOrchestrator extends Construct {
         APPROVAL_TIMEOUT_SECONDS: String(approvalTimeout.toSeconds()),
         APPROVAL_KEY_SECRET_ARN: this.approvalSigningKey.secretArn,
       }),
+      ...this.databaseChecks?.functions,
     };
 
     // Every state change of this task wakes the watcher; it reads the task itself, so the event's content
@@ -174,6 +182,7 @@ export class MigrationOrchestrator extends Construct {
       functions: this.functions,
       fullLoadSafetyNet: props.fullLoadSafetyNet,
       approvalTimeout,
+      databaseChecks: this.databaseChecks && { functions: this.databaseChecks.functions, plansBucket: this.databaseChecks.plansBucket },
     });
     const executionLogs = new LogGroup(this, 'WorkflowLogs', {
       retention: RetentionDays.SIX_MONTHS,
@@ -200,6 +209,7 @@ export class MigrationOrchestrator extends Construct {
       approvalPageUrl: props.approvalPageUrl,
     });
     this.grantLeastPrivilege(arns);
+    this.databaseChecks?.acknowledgeStateMachineAccess(this.stateMachine);
   }
 
   private grantLeastPrivilege(arns: MigrationResourceArns): void {

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { ISecurityGroup, ISubnet, IVpc } from 'aws-cdk-lib/aws-ec2';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { CfnLogGroup, LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -18,6 +19,10 @@ export interface PhaseFunctionProps {
   readonly environment?: Record<string, string>;
   /** @default 30 seconds: every phase is a handful of API calls. */
   readonly timeout?: Duration;
+  /** @default 256 MB */
+  readonly memorySize?: number;
+  /** Runs the function in these subnets, for functions that reach databases inside a VPC. @default no VPC */
+  readonly network?: { vpc: IVpc; subnets: ISubnet[]; securityGroups: ISecurityGroup[] };
 }
 
 /**
@@ -47,8 +52,9 @@ export class PhaseFunction extends NodejsFunction {
       description: props.description,
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
-      memorySize: 256,
+      memorySize: props.memorySize ?? 256,
       timeout: props.timeout ?? Duration.seconds(30),
+      ...(props.network ? { vpc: props.network.vpc, vpcSubnets: { subnets: props.network.subnets }, securityGroups: props.network.securityGroups } : {}),
       tracing: Tracing.ACTIVE,
       logGroup,
       environment: {

@@ -22,8 +22,11 @@ import {
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
 import { CreateDBClusterSnapshotCommand, DescribeDBClustersCommand, RDSClient } from '@aws-sdk/client-rds';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { sdkStreamMixin } from '@smithy/core/serde';
+import { Readable } from 'node:stream';
 import { SFNClient, SendTaskFailureCommand, SendTaskSuccessCommand, TaskTimedOut } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetParameterCommand, ParameterNotFound, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
@@ -57,6 +60,8 @@ export interface Scenario {
   approval: 'approve' | 'reject' | 'timeout';
   /** DescribeReplicationTasks calls answered with ThrottlingException before DMS answers again. */
   throttledTaskReads: number;
+  /** Database secrets by ARN (SecretString JSON), for the readiness and data comparison steps. */
+  databaseSecrets?: Record<string, string>;
 }
 
 export const HAPPY_PATH: Scenario = {
@@ -94,6 +99,8 @@ export class LocalAws {
   readonly notifications: PublishedNotification[] = [];
   readonly parameters = new Map<string, string>();
   readonly items = new Map<string, Record<string, AttributeValue>>();
+  /** The plans bucket's objects, by key. */
+  readonly objects = new Map<string, string>();
   /** What DMS was asked to do, in order: the commands that change something. */
   readonly dmsActions: string[] = [];
   /** The workflow's parked task tokens, settled by the functions' SendTaskSuccess / SendTaskFailure. */
@@ -273,6 +280,9 @@ export class LocalAws {
 
     const secrets = mockClient(SecretsManagerClient);
     secrets.on(GetSecretValueCommand).resolves({ SecretString: SIGNING_KEY });
+    for (const [SecretId, SecretString] of Object.entries(this.scenario.databaseSecrets ?? {})) {
+      secrets.on(GetSecretValueCommand, { SecretId }).resolves({ ARN: SecretId, Name: SecretId.split(':').at(-1), SecretString });
+    }
 
     const sfn = mockClient(SFNClient);
     const settle = (settleToken: () => void) => {
@@ -291,7 +301,26 @@ export class LocalAws {
     const scheduler = mockClient(SchedulerClient);
     scheduler.on(CreateScheduleCommand).callsFake((input) => ({ ScheduleArn: `arn:aws:scheduler:eu-west-1:123456789012:schedule/${input.GroupName}/${input.Name}` }));
 
-    this.stubs.push(rds, cloudWatch, ssm, sns, secrets, sfn, scheduler, this.fakeDynamoDb());
+    this.stubs.push(rds, cloudWatch, ssm, sns, secrets, sfn, scheduler, this.fakeDynamoDb(), this.fakeS3());
+  }
+
+  /** One bucket: objects by key, listed in key order as S3 does, bodies as the SDK's stream mixin. */
+  private fakeS3(): AwsClientStub<S3Client> {
+    const s3 = mockClient(S3Client);
+    s3.on(PutObjectCommand).callsFake((input) => {
+      this.objects.set(input.Key, String(input.Body));
+      return { ETag: '"etag"' };
+    });
+    s3.on(GetObjectCommand).callsFake((input) => {
+      const body = this.objects.get(input.Key);
+      if (body === undefined) throw Object.assign(new Error('The specified key does not exist.'), { name: 'NoSuchKey', $fault: 'client', $metadata: { httpStatusCode: 404 } });
+      return { Body: sdkStreamMixin(Readable.from([Buffer.from(body)])), ContentType: 'application/json' };
+    });
+    s3.on(ListObjectsV2Command).callsFake((input) => {
+      const keys = [...this.objects.keys()].filter((key) => key.startsWith(input.Prefix ?? '')).sort();
+      return { Contents: keys.map((Key) => ({ Key, Size: this.objects.get(Key)?.length })), KeyCount: keys.length, IsTruncated: false, Prefix: input.Prefix };
+    });
+    return s3;
   }
 
   /** A table that keeps items by `pk` and evaluates the expressions the functions write, as the emulator does. */

@@ -20,6 +20,7 @@ Object.assign(process.env, {
   APPROVAL_REMINDER_SCHEDULE_GROUP: 'OrdersMigration-approval-reminders',
   APPROVAL_REMINDER_FUNCTION_ARN: 'arn:aws:lambda:eu-west-1:123456789012:function:OrdersMigration-ApprovalReminder',
   APPROVAL_REMINDER_ROLE_ARN: 'arn:aws:iam::123456789012:role/OrdersMigration-ApprovalReminderScheduler',
+  PLANS_BUCKET: 'orders-migration-plans',
 });
 
 export interface WorkflowRun extends LocalExecution {

@@ -1,0 +1,20 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import * as z from 'zod/mini';
+import { runIdSchema } from '../shared/data-comparison/comparison-run';
+import { requireEnv } from '../shared/env';
+import { InvalidInput } from '../shared/errors';
+import { phaseHandler } from '../shared/handler';
+import { configEventSchema } from '../shared/migration-input';
+import { planDataComparison } from './plan-data-comparison';
+
+const clients = { secretsManager: new SecretsManagerClient({}), s3: new S3Client({}) };
+const bucket = requireEnv('PLANS_BUCKET');
+
+const eventSchema = z.extend(configEventSchema, { runId: runIdSchema });
+
+export const handler = phaseHandler('plan-data-comparison', eventSchema, ({ config, runId }) => {
+  const { database } = config;
+  if (!database) throw new InvalidInput(['database: the data comparison needs the database block (secret ARNs and schemas)']);
+  return planDataComparison(clients, bucket, { ...config, database }, runId);
+});

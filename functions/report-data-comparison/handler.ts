@@ -1,0 +1,16 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import * as z from 'zod/mini';
+import { runIdSchema } from '../shared/data-comparison/comparison-run';
+import { requireEnv } from '../shared/env';
+import { phaseHandler } from '../shared/handler';
+import { configEventSchema, independentValidationSettings } from '../shared/migration-input';
+import { reportDataComparison } from './report-data-comparison';
+
+const s3 = new S3Client({});
+const bucket = requireEnv('PLANS_BUCKET');
+const eventSchema = z.extend(configEventSchema, { runId: runIdSchema, tableCount: z.int().check(z.minimum(0)) });
+
+export const handler = phaseHandler('report-data-comparison', eventSchema, ({ config, runId, tableCount }) => {
+  const { maxReportedKeys } = z.parse(independentValidationSettings, config.independentValidation ?? {});
+  return reportDataComparison(s3, bucket, { runId, tableCount, maxReportedKeys });
+});

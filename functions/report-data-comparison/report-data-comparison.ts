@@ -1,0 +1,133 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { DifferingKeys } from '../shared/data-comparison/compare-chunk';
+import { getJson, listKeys, putJson, reportKey, resultsPrefix, tableKey, type ChunkResult, type ComparedTable } from '../shared/data-comparison/comparison-run';
+import { DataMismatch } from '../shared/errors';
+
+/** Tables named in the step output and the failure message; the full report is in S3. */
+export const MAX_TABLES_LISTED = 10;
+/** Keys quoted per category in the failure message. */
+const KEYS_QUOTED = 3;
+/** Objects read from S3 at once. */
+const READ_CONCURRENCY = 16;
+
+export interface TableReport {
+  table: string;
+  method: ComparedTable['method'];
+  status: 'match' | 'mismatch' | 'not-compared' | 'incomplete';
+  /** Why the comparison is weaker than key by key, or did not happen. */
+  note?: string;
+  keyColumns: string[];
+  chunks: { planned: number; compared: number; differing: number };
+  sourceRows: number;
+  targetRows: number;
+  missingOnTarget: DifferingKeys;
+  extraOnTarget: DifferingKeys;
+  different: DifferingKeys;
+}
+
+export interface ComparisonSummary {
+  outcome: 'match';
+  tableCount: number;
+  sourceRows: number;
+  targetRows: number;
+  /** Tables that matched but were compared without a key (count and checksum only). */
+  weakerTables: string[];
+  report: string;
+}
+
+async function mapLimited<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    for (let index = next++; index < items.length; index = next++) results[index] = await work(items[index]);
+  });
+  await Promise.all(lanes);
+  return results;
+}
+
+const addKeys = (into: DifferingKeys, from: DifferingKeys | undefined, maxKeys: number) => {
+  if (!from) return;
+  into.count += from.count;
+  into.keys.push(...from.keys.slice(0, Math.max(0, maxKeys - into.keys.length)));
+};
+
+export function tableReport(table: ComparedTable, results: ChunkResult[], maxKeys: number): TableReport {
+  const report: TableReport = {
+    table: `${table.schema}.${table.table}`,
+    method: table.method,
+    status: 'match',
+    ...(table.note ? { note: table.note } : {}),
+    keyColumns: table.keyColumns,
+    chunks: { planned: table.chunkCount, compared: results.length, differing: 0 },
+    sourceRows: 0,
+    targetRows: 0,
+    missingOnTarget: { count: 0, keys: [] },
+    extraOnTarget: { count: 0, keys: [] },
+    different: { count: 0, keys: [] },
+  };
+  for (const result of [...results].sort((a, b) => a.chunkIndex - b.chunkIndex)) {
+    report.sourceRows += result.source.rowCount;
+    report.targetRows += result.target.rowCount;
+    if (result.match) continue;
+    report.chunks.differing += 1;
+    addKeys(report.missingOnTarget, result.differences?.missingOnTarget, maxKeys);
+    addKeys(report.extraOnTarget, result.differences?.extraOnTarget, maxKeys);
+    addKeys(report.different, result.differences?.different, maxKeys);
+  }
+  report.status = table.method === 'not-compared' ? 'not-compared' : results.length < table.chunkCount ? 'incomplete' : report.chunks.differing > 0 ? 'mismatch' : 'match';
+  return report;
+}
+
+/** `id=5` or `(region=us, seq=700)`. */
+export function formatKey(keyColumns: string[], values: string[]): string {
+  const pairs = values.map((value, index) => `${keyColumns[index]}=${value}`);
+  return pairs.length === 1 ? pairs[0] : `(${pairs.join(', ')})`;
+}
+
+export function describeTable(report: TableReport): string {
+  switch (report.status) {
+    case 'not-compared':
+      return `${report.table}: not compared, ${report.note}`;
+    case 'incomplete':
+      return `${report.table}: only ${report.chunks.compared} of ${report.chunks.planned} chunks have a result`;
+    default: {
+      const located = report.missingOnTarget.count + report.extraOnTarget.count + report.different.count;
+      if (report.keyColumns.length === 0 || located === 0) {
+        return `${report.table}: ${report.sourceRows} rows on the source, ${report.targetRows} on the target, checksums differ (${report.note ?? 'rows not located'})`;
+      }
+      const category = (label: string, found: DifferingKeys) =>
+        found.count === 0 ? [] : [`${found.count} ${label} (${found.keys.slice(0, KEYS_QUOTED).map((key) => formatKey(report.keyColumns, key)).join('; ')}${found.count > KEYS_QUOTED ? '; ...' : ''})`];
+      return `${report.table}: ${[...category('missing on target', report.missingOnTarget), ...category('extra on target', report.extraOnTarget), ...category('different', report.different)].join(', ')}`;
+    }
+  }
+}
+
+/**
+ * Joins the chunk results into one report per table and stores it next to the plan. Any table that differs,
+ * could not be compared, or lacks chunk results fails the step, listing the tables and the first keys.
+ */
+export async function reportDataComparison(s3: S3Client, bucket: string, run: { runId: string; tableCount: number; maxReportedKeys: number }): Promise<ComparisonSummary> {
+  const tables = await mapLimited(Array.from({ length: run.tableCount }, (_, index) => index), READ_CONCURRENCY, (index) => getJson<ComparedTable>(s3, bucket, tableKey(run.runId, index)));
+  const results = await mapLimited(await listKeys(s3, bucket, resultsPrefix(run.runId)), READ_CONCURRENCY, (key) => getJson<ChunkResult>(s3, bucket, key));
+  const byTable = new Map<number, ChunkResult[]>();
+  for (const result of results) byTable.set(result.tableIndex, [...(byTable.get(result.tableIndex) ?? []), result]);
+  const reports = tables.map((table) => tableReport(table, byTable.get(table.index) ?? [], run.maxReportedKeys));
+  const location = `s3://${bucket}/${reportKey(run.runId)}`;
+  await putJson(s3, bucket, reportKey(run.runId), { runId: run.runId, tables: reports });
+
+  const failing = reports.filter((report) => report.status !== 'match');
+  if (failing.length > 0) {
+    const listed = failing.slice(0, MAX_TABLES_LISTED).map(describeTable);
+    const more = failing.length > MAX_TABLES_LISTED ? [`and ${failing.length - MAX_TABLES_LISTED} more tables`] : [];
+    throw new DataMismatch(`${failing.length} of ${reports.length} tables differ between source and target: ${[...listed, ...more].join('; ')}. Full report: ${location}`);
+  }
+  const weaker = reports.filter((report) => report.method !== 'key-ranges').map((report) => report.table);
+  return {
+    outcome: 'match',
+    tableCount: reports.length,
+    sourceRows: reports.reduce((sum, report) => sum + report.sourceRows, 0),
+    targetRows: reports.reduce((sum, report) => sum + report.targetRows, 0),
+    weakerTables: weaker.slice(0, MAX_TABLES_LISTED),
+    report: location,
+  };
+}

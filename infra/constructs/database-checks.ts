@@ -1,0 +1,137 @@
+import { Duration, Fn, Stack, Validations } from 'aws-cdk-lib';
+import { SecurityGroup, Subnet, Vpc } from 'aws-cdk-lib/aws-ec2';
+import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3';
+import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import type { MigrationConfig } from '../../functions/shared/migration-input';
+import { PhaseFunction } from './phase-function';
+
+/**
+ * Where the functions that talk to the databases run. They open MySQL sessions to the source and the target,
+ * so in a real deployment they need a network path to both: the subnets (with routes to the databases and to
+ * the Secrets Manager, S3 and DMS APIs, through a NAT gateway or VPC endpoints) and a security group the
+ * databases' security groups admit on the MySQL port. Given as ids, resolved offline: no lookups at synth time.
+ */
+export interface DatabaseNetwork {
+  readonly vpcId: string;
+  readonly subnetIds: string[];
+  readonly securityGroupIds: string[];
+}
+
+export interface DatabaseChecksProps {
+  readonly database: NonNullable<MigrationConfig['database']>;
+  readonly logKey: IKey;
+  /** @default none: the functions run outside a VPC and reach only publicly routable databases */
+  readonly network?: DatabaseNetwork;
+  /** Days a comparison's plan, results and report stay in the bucket. @default 30 */
+  readonly planRetentionDays?: number;
+}
+
+export interface DatabaseCheckPhaseFunctions {
+  readonly checkReadiness: PhaseFunction;
+  readonly planDataComparison: PhaseFunction;
+  readonly compareDataChunk: PhaseFunction;
+  readonly reportDataComparison: PhaseFunction;
+}
+
+/**
+ * The readiness check and the independent data comparison: four functions and the bucket that holds the
+ * comparison plans. Only these functions may read the two database secrets, and only those two.
+ */
+export class DatabaseChecks extends Construct {
+  /** Comparison plans, chunk results and reports; they name key values of differing rows, so they expire. */
+  readonly plansBucket: Bucket;
+  readonly functions: DatabaseCheckPhaseFunctions;
+
+  constructor(scope: Construct, id: string, props: DatabaseChecksProps) {
+    super(scope, id);
+    this.plansBucket = new Bucket(this, 'ComparisonPlans', {
+      encryption: BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      lifecycleRules: [{ expiration: Duration.days(props.planRetentionDays ?? 30), abortIncompleteMultipartUploadAfter: Duration.days(1) }],
+    });
+    Validations.of(this.plansBucket).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-S1',
+      reason: 'Only this stack’s functions and state machine read or write the bucket, and their calls are in CloudTrail; the objects are short-lived working files.',
+    });
+
+    const network = props.network && this.resolveNetwork(props.network);
+    const environment = { PLANS_BUCKET: this.plansBucket.bucketName };
+    const phase = (name: string, phaseId: string, description: string, timeout: Duration, extra: { environment?: Record<string, string>; memorySize?: number } = {}) =>
+      new PhaseFunction(this, phaseId, { phase: name, description, logKey: props.logKey, timeout, network, ...extra });
+    this.functions = {
+      // Reads variables, grants and information_schema, plus a bounded LOB sample per LOB column.
+      checkReadiness: phase('check-readiness', 'CheckReadiness', 'Checks the source and target databases are ready for DMS', Duration.minutes(2)),
+      // Index dives and EXPLAINs only: a few hundred quick queries even for large schemas.
+      planDataComparison: phase('plan-data-comparison', 'PlanDataComparison', 'Plans the independent data comparison', Duration.minutes(5), { environment }),
+      // One chunk (100,000 rows by default) hashes in seconds; locating differences and the CDC re-check add
+      // a little. Ten minutes leaves a slow or busy source ample room inside Lambda's 15-minute limit.
+      compareDataChunk: phase('compare-data-chunk', 'CompareDataChunk', 'Compares one chunk of a table on source and target', Duration.minutes(10), { environment, memorySize: 512 }),
+      reportDataComparison: phase('report-data-comparison', 'ReportDataComparison', 'Reports the independent data comparison per table', Duration.minutes(5), { environment }),
+    };
+    this.grantLeastPrivilege(props);
+  }
+
+  /**
+   * The Distributed Map's own permissions, granted by CDK to the state machine role: reading the chunk list
+   * and writing results in the plans bucket, and starting, describing and stopping its child executions.
+   */
+  acknowledgeStateMachineAccess(stateMachine: StateMachine): void {
+    const bucketId = Stack.of(this).getLogicalId(this.plansBucket.node.defaultChild as never);
+    const machineId = Stack.of(this).getLogicalId(stateMachine.node.defaultChild as never);
+    const { region, account } = Stack.of(this);
+    const executions = `arn:<AWS::Partition>:states:${region}:${account}:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${machineId}"}]}]}`;
+    Validations.of(stateMachine).acknowledge(
+      { id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::<${bucketId}>/*]`, reason: 'The Distributed Map reads chunk lists from and writes results to the stack’s own plans bucket; object names are per run.' },
+      { id: `AwsSolutions::AwsSolutions-IAM5[Resource::${executions}:*]`, reason: 'The Distributed Map describes and stops its own child executions, whose names are generated at run time.' },
+      { id: `AwsSolutions::AwsSolutions-IAM5[Resource::${executions}/*:*]`, reason: 'The Distributed Map describes and stops its own child executions, whose names are generated at run time.' },
+    );
+  }
+
+  private resolveNetwork(network: DatabaseNetwork) {
+    // Explicit subnets make the VPC's availability zones irrelevant; Fn.getAzs() avoids a context lookup.
+    const subnets = network.subnetIds.map((subnetId, index) => Subnet.fromSubnetId(this, `DatabaseSubnet${index}`, subnetId));
+    for (const subnet of subnets) {
+      Validations.of(subnet).acknowledge({ id: 'Annotation::@aws-cdk/aws-ec2:noSubnetRouteTableId', reason: 'Lambda needs only the subnet id; no route is added to its table.' });
+    }
+    const vpc = Vpc.fromVpcAttributes(this, 'DatabaseVpc', { vpcId: network.vpcId, availabilityZones: Fn.getAzs() });
+    Validations.of(vpc).acknowledge({ id: 'Annotation::@aws-cdk/aws-ec2:vpcAttributeIsListTokenavailabilityZones', reason: 'The functions are given their subnets explicitly; nothing selects subnets by zone.' });
+    return {
+      vpc,
+      subnets,
+      securityGroups: network.securityGroupIds.map((groupId, index) => SecurityGroup.fromSecurityGroupId(this, `DatabaseSecurityGroup${index}`, groupId, { mutable: false })),
+    };
+  }
+
+  private grantLeastPrivilege(props: DatabaseChecksProps): void {
+    const { functions, plansBucket } = this;
+    const allow = (actions: string[], resources: string[]) => new PolicyStatement({ effect: Effect.ALLOW, actions, resources });
+    const readSecrets = allow(['secretsmanager:GetSecretValue'], [props.database.sourceSecretArn, props.database.targetSecretArn]);
+    const runs = plansBucket.arnForObjects('runs/*');
+    for (const fn of [functions.checkReadiness, functions.planDataComparison, functions.compareDataChunk]) fn.addToRolePolicy(readSecrets);
+    // DescribeReplicationTasks takes no resource-level permission; the readiness check reads the task's migration type.
+    functions.checkReadiness.addToRolePolicy(allow(['dms:DescribeReplicationTasks'], ['*']));
+    functions.planDataComparison.addToRolePolicy(allow(['s3:PutObject'], [runs]));
+    functions.compareDataChunk.addToRolePolicy(allow(['s3:GetObject', 's3:PutObject'], [runs]));
+    functions.reportDataComparison.addToRolePolicy(allow(['s3:GetObject', 's3:PutObject'], [runs]));
+    functions.reportDataComparison.addToRolePolicy(allow(['s3:ListBucket'], [plansBucket.bucketArn]));
+    for (const fn of Object.values(functions) as PhaseFunction[]) {
+      if (props.network) {
+        // What AWSLambdaVPCAccessExecutionRole grants: Lambda manages the function's network interfaces. These
+        // EC2 actions take no resource-level permissions for Describe*, and interfaces are created on demand.
+        fn.addToRolePolicy(
+          allow(['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'], ['*']),
+        );
+      }
+      if (fn.role && fn !== functions.checkReadiness) {
+        Validations.of(fn.role).acknowledge({
+          id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(plansBucket.node.defaultChild as never)}.Arn>/runs/*]`,
+          reason: 'Objects of comparison runs in the stack’s own plans bucket; their names are only known at run time.',
+        });
+      }
+    }
+  }
+}

@@ -1,0 +1,184 @@
+import type { Connection } from 'mysql2/promise';
+import { compareChunk, targetSide, type ChunkComparison } from '../../functions/shared/data-comparison/compare-chunk';
+import { planRanges } from '../../functions/shared/data-comparison/key-ranges';
+import { readTableShape, type TableShape } from '../../functions/shared/data-comparison/table-shape';
+import { connectMysql } from '../../functions/shared/mysql';
+
+const LOCAL = { host: '127.0.0.1', port: 3306, username: 'root', password: '' };
+const SOURCE = `dc_source_${process.pid}`;
+const TARGET = `dc_target_${process.pid}`;
+
+let source: Connection;
+let target: Connection;
+
+/** Runs the same statements in both databases. */
+async function onBoth(...statements: string[]) {
+  for (const [connection, database] of [[source, SOURCE], [target, TARGET]] as const) {
+    await connection.query(`USE ${database}`);
+    for (const statement of statements) await connection.query(statement);
+  }
+}
+
+async function shapeOf(table: string): Promise<TableShape> {
+  return (await readTableShape(source, SOURCE, table)) as TableShape;
+}
+
+/** What the workflow does, in one process: plan on the source, compare every chunk with the target's copy. */
+async function compareTable(table: string, chunkRows = 400): Promise<{ chunks: number; results: ChunkComparison[] }> {
+  const shape = await shapeOf(table);
+  const ranges = await planRanges(source, shape, chunkRows);
+  const results: ChunkComparison[] = [];
+  for (const range of ranges) {
+    results.push(await compareChunk({ connection: source, shape }, targetSide(target, shape, TARGET), range, { leafRows: 50, maxKeys: 5 }));
+  }
+  return { chunks: ranges.length, results };
+}
+
+function summary({ results }: { results: ChunkComparison[] }) {
+  const sum = (pick: (result: ChunkComparison) => { count: number; keys: string[][] } | undefined) => ({
+    count: results.reduce((total, result) => total + (pick(result)?.count ?? 0), 0),
+    keys: results.flatMap((result) => pick(result)?.keys ?? []),
+  });
+  return {
+    match: results.every((result) => result.match),
+    missingOnTarget: sum((result) => result.differences?.missingOnTarget),
+    extraOnTarget: sum((result) => result.differences?.extraOnTarget),
+    different: sum((result) => result.differences?.different),
+  };
+}
+
+const ORDERS = `CREATE TABLE orders (
+  id BIGINT UNSIGNED PRIMARY KEY, customer VARCHAR(64) NOT NULL, amount DECIMAL(12,2), note VARCHAR(100) NULL,
+  ratio FLOAT, score DOUBLE, created DATETIME(6), updated TIMESTAMP(6) NULL, payload BLOB NULL, doc TEXT NULL
+) CHARACTER SET utf8mb4`;
+const FILL_ORDERS = `INSERT INTO orders
+  SELECT seq * 3, CONCAT('customer-', seq % 97), seq * 1.25, IF(seq % 5 = 0, NULL, CONCAT('n', seq)), seq / 7, seq / 3,
+         '2026-01-01 00:00:00' + INTERVAL seq SECOND, '2026-01-01 00:00:00.5' + INTERVAL seq MINUTE,
+         IF(seq % 7 = 0, NULL, UNHEX(MD5(seq))), REPEAT('x', seq % 50)
+    FROM seq_1_to_3000`;
+
+beforeAll(async () => {
+  source = await connectMysql(LOCAL, 'source');
+  target = await connectMysql(LOCAL, 'target');
+  for (const database of [SOURCE, TARGET]) await source.query(`CREATE DATABASE ${database}`);
+  await onBoth(
+    ORDERS,
+    FILL_ORDERS,
+    'CREATE TABLE order_lines (region CHAR(2) NOT NULL, seq INT NOT NULL, product VARCHAR(20), PRIMARY KEY (region, seq))',
+    "INSERT INTO order_lines SELECT ELT(1 + seq % 3, 'eu', 'us', 'ap'), seq, CONCAT('p', seq) FROM seq_1_to_1500",
+    'CREATE TABLE codes (code VARCHAR(40) NOT NULL PRIMARY KEY, label VARCHAR(20)) CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci',
+    "INSERT INTO codes SELECT LOWER(MD5(seq)), CONCAT('l', seq) FROM seq_1_to_1200",
+    'CREATE TABLE audit (happened DATETIME, message VARCHAR(50))',
+    "INSERT INTO audit SELECT '2026-01-01' + INTERVAL seq HOUR, CONCAT('m', seq % 10) FROM seq_1_to_300",
+  );
+});
+
+afterAll(async () => {
+  for (const database of [SOURCE, TARGET]) await source.query(`DROP DATABASE IF EXISTS ${database}`);
+  await Promise.all([source.end(), target.end()]);
+});
+
+describe('independent data comparison on a real MariaDB', () => {
+  it('passes identical tables, cut into several chunks without a full scan', async () => {
+    const result = await compareTable('orders');
+    expect(result.chunks).toBeGreaterThan(4);
+    expect(summary(result).match).toBe(true);
+    expect(result.results.reduce((total, chunk) => total + chunk.source.rowCount, 0)).toBe(3000);
+  });
+
+  it('locates a changed, a deleted and an extra row by primary key', async () => {
+    await target.query(`UPDATE ${TARGET}.orders SET customer = 'someone else' WHERE id = 1500`);
+    await target.query(`DELETE FROM ${TARGET}.orders WHERE id = 3000`);
+    await target.query(`INSERT INTO ${TARGET}.orders (id, customer) VALUES (4501, 'new')`);
+    try {
+      expect(summary(await compareTable('orders'))).toEqual({
+        match: false,
+        missingOnTarget: { count: 1, keys: [['3000']] },
+        extraOnTarget: { count: 1, keys: [['4501']] },
+        different: { count: 1, keys: [['1500']] },
+      });
+    } finally {
+      await target.query(`REPLACE INTO ${TARGET}.orders SELECT * FROM ${SOURCE}.orders WHERE id IN (1500, 3000)`);
+      await target.query(`DELETE FROM ${TARGET}.orders WHERE id = 4501`);
+    }
+    expect(summary(await compareTable('orders')).match).toBe(true);
+  });
+
+  it.each`
+    change                                             | column
+    ${"note = '' WHERE id = 15"}                       | ${'NULL versus empty string'}
+    ${"note = CONCAT(note, ' ') WHERE id = 6"}         | ${'a trailing space'}
+    ${'ratio = ratio * 1.001 WHERE id = 30'}           | ${'a float'}
+    ${'updated = updated + INTERVAL 1 MICROSECOND WHERE id = 45'} | ${'a timestamp by one microsecond'}
+    ${"doc = CONCAT(doc, 'y') WHERE id = 60"}          | ${'a TEXT column'}
+    ${'payload = NULL WHERE id = 75'}                  | ${'a BLOB set to NULL'}
+  `('catches $column', async ({ change }) => {
+    const id = /id = (\d+)/.exec(change)![1];
+    await target.query(`UPDATE ${TARGET}.orders SET ${change}`);
+    try {
+      expect(summary(await compareTable('orders'))).toMatchObject({ match: false, different: { count: 1, keys: [[id]] } });
+    } finally {
+      await target.query(`REPLACE INTO ${TARGET}.orders SELECT * FROM ${SOURCE}.orders WHERE id = ${id}`);
+    }
+  });
+
+  it('is not fooled by values swapped between rows or by time zones and fractional-second display', async () => {
+    // Values permuted among rows keep every column's multiset: CRC32+XOR checksums can miss this.
+    await target.query(`UPDATE ${TARGET}.orders SET customer = IF(id = 3, 'customer-2', 'customer-1') WHERE id IN (3, 6)`);
+    try {
+      expect(summary(await compareTable('orders')).different.count).toBe(2);
+    } finally {
+      await target.query(`REPLACE INTO ${TARGET}.orders SELECT * FROM ${SOURCE}.orders WHERE id IN (3, 6)`);
+    }
+    // A session in another zone writes the same instant: TIMESTAMP values are equal, and the comparison pins UTC.
+    await target.query("SET time_zone = '+05:30'");
+    // id 90 holds 2026-01-01 00:30:00.5 UTC, which is 06:00:00.5 at +05:30.
+    await target.query(`UPDATE ${TARGET}.orders SET updated = '2026-01-01 06:00:00.5' WHERE id = 90`);
+    await target.query("SET time_zone = '+00:00'");
+    expect(summary(await compareTable('orders')).match).toBe(true);
+  });
+
+  it('without bisection, locates rows from whole key lists only up to the row limit', async () => {
+    const shape = await shapeOf('orders');
+    await target.query(`UPDATE ${TARGET}.orders SET amount = 0 WHERE id = 900`);
+    try {
+      const compare = (maxUnsplitRows: number) => compareChunk({ connection: source, shape }, targetSide(target, shape, TARGET), { lower: null, upper: null }, { bisect: false, maxUnsplitRows });
+      expect((await compare(5000)).differences?.different).toEqual({ count: 1, keys: [['900']] });
+      const beyondLimit = await compare(1000);
+      expect(beyondLimit.match).toBe(false);
+      expect(beyondLimit.differences).toBeUndefined();
+    } finally {
+      await target.query(`REPLACE INTO ${TARGET}.orders SELECT * FROM ${SOURCE}.orders WHERE id = 900`);
+    }
+  });
+
+  it('handles a composite primary key', async () => {
+    expect(summary(await compareTable('order_lines', 200)).match).toBe(true);
+    await target.query(`UPDATE ${TARGET}.order_lines SET product = 'changed' WHERE region = 'us' AND seq = 700`);
+    await target.query(`DELETE FROM ${TARGET}.order_lines WHERE region = 'ap' AND seq = 1202`);
+    const result = summary(await compareTable('order_lines', 200));
+    expect(result).toMatchObject({ different: { count: 1, keys: [['us', '700']] }, missingOnTarget: { count: 1, keys: [['ap', '1202']] } });
+  });
+
+  it('handles a string primary key in a case-insensitive collation', async () => {
+    const result = await compareTable('codes', 150);
+    expect(result.chunks).toBeGreaterThan(3);
+    expect(summary(result).match).toBe(true);
+    const [[row]] = (await source.query(`SELECT code FROM ${SOURCE}.codes ORDER BY code LIMIT 1 OFFSET 600`)) as unknown as [[{ code: string }]];
+    await target.query(`UPDATE ${TARGET}.codes SET label = 'changed' WHERE code = ?`, [row.code]);
+    expect(summary(await compareTable('codes', 150))).toMatchObject({ different: { count: 1, keys: [[row.code]] } });
+  });
+
+  it('compares a table without a key as a whole: count and checksum, rows not located', async () => {
+    const shape = await shapeOf('audit');
+    expect(shape.key).toBeNull();
+    const clean = await compareTable('audit', 50);
+    expect(clean).toMatchObject({ chunks: 1, results: [{ match: true, source: { rowCount: 300 } }] });
+    // A duplicated row and a deleted one keep the count: only the checksum tells.
+    await target.query(`DELETE FROM ${TARGET}.audit WHERE message = 'm3' LIMIT 1`);
+    await target.query(`INSERT INTO ${TARGET}.audit SELECT * FROM ${SOURCE}.audit WHERE message = 'm4' LIMIT 1`);
+    const changed = await compareTable('audit', 50);
+    expect(changed.results[0]).toMatchObject({ match: false, source: { rowCount: 300 }, target: { rowCount: 300 } });
+    expect(changed.results[0].differences).toBeUndefined();
+  });
+});
