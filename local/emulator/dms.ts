@@ -90,6 +90,13 @@ export interface EmulatedDmsOptions {
   onTaskEvent(event: DmsTaskEvent): void;
 }
 
+/** A table as the full load left it on the target: where ongoing replication starts from. */
+interface LoadedTable {
+  table: SourceTable;
+  key: string[];
+  rows: Map<string, unknown[]>;
+}
+
 interface ConnectionRecord {
   EndpointArn: string;
   EndpointIdentifier: string;
@@ -325,8 +332,11 @@ export class EmulatedDms {
       } else {
         this.emit('StateChange', 'REPLICATION_TASK_FULL_LOAD_COMPLETED', 'Full load completed; ongoing replication started.');
       }
+      // What the load put on the target is where ongoing replication starts: source changes made since the
+      // copy (DMS's cached changes) are applied from there, and nothing changed on the target alone is undone.
+      const loaded = this.options.task.migrationType === 'full-load-and-cdc' ? await this.loadedRows(target, tables) : undefined;
       if (this.options.task.validationEnabled) await this.validate(source, target, tables);
-      if (this.options.task.migrationType === 'full-load-and-cdc') await this.replicateChanges(source, target, tables);
+      if (loaded) await this.replicateChanges(source, target, tables, loaded);
     } catch (error) {
       this.task = { ...this.task, Status: 'failed', StopReason: STOP_REASONS.fatalError, LastFailureMessage: (error as Error).message };
       this.emit('Failure', 'REPLICATION_TASK_FAILED', (error as Error).message);
@@ -369,21 +379,12 @@ export class EmulatedDms {
    * the target and counted in the table statistics, as DMS's CDC does; changes made on the target alone are
    * left as they are. A table the selection rules match that appears on the source is created on the target.
    */
-  private async replicateChanges(source: Connection, target: Connection, loaded: SourceTable[]): Promise<void> {
+  private async replicateChanges(source: Connection, target: Connection, tables: SourceTable[], loaded: LoadedTable[]): Promise<void> {
+    // An empty checksum makes the first round compare each table with what the load copied.
     type Replicated = { table: SourceTable; key: string[]; checksum: string; rows: Map<string, unknown[]> };
     const replicated = new Map<string, Replicated>();
-    const known = new Set(loaded.map((table) => `${table.schema}.${table.table}`));
-    /** Starts following a table: from what the load copied, or from nothing for a table created since. */
-    const follow = async (table: SourceTable, createdSinceLoad: boolean): Promise<string[] | undefined> => {
-      const key = await findRowKey(source, table);
-      if (!key) return undefined;
-      const baseline = createdSinceLoad ? { checksum: '', rows: new Map<string, unknown[]>() } : { checksum: await tableChecksum(source, table.schema, table), rows: await rowsByKey(source, table, key) };
-      replicated.set(`${table.schema}.${table.table}`, { table, key, ...baseline });
-      return key;
-    };
-    for (const [index, table] of loaded.entries()) {
-      if (this.tables[index].TableState === TABLE_STATES.completed) await follow(table, false);
-    }
+    const known = new Set(tables.map((table) => `${table.schema}.${table.table}`));
+    for (const { table, key, rows } of loaded) replicated.set(`${table.schema}.${table.table}`, { table, key, checksum: '', rows });
     while (!this.stopRequested && this.task.Status === 'running') {
       await new Promise((resolve) => setTimeout(resolve, CDC_POLL_MILLIS));
       for (const table of await selectedTables(source, this.options.task.tableMappings)) {
@@ -391,7 +392,8 @@ export class EmulatedDms {
         // DMS replicates a CREATE TABLE for a table its selection rules match.
         known.add(`${table.schema}.${table.table}`);
         await recreateTable(source, target, table);
-        const key = await follow(table, true);
+        const key = await findRowKey(source, table);
+        if (key) replicated.set(`${table.schema}.${table.table}`, { table, key, checksum: '', rows: new Map() });
         // Validation checks CDC changes as they are applied: the emulator applies exactly the source's rows.
         const validationState = !this.options.task.validationEnabled ? VALIDATION_STATES.notEnabled : key ? VALIDATION_STATES.validated : VALIDATION_STATES.noPrimaryKey;
         this.tables.push({ ...tableStatistics(table, this.options.task.validationEnabled), TableState: TABLE_STATES.completed, ValidationState: validationState });
@@ -410,6 +412,17 @@ export class EmulatedDms {
         Object.assign(entry, { checksum, rows });
       }
     }
+  }
+
+  /** The rows each completed, keyed table holds on the target after the load. */
+  private async loadedRows(target: Connection, tables: SourceTable[]): Promise<LoadedTable[]> {
+    const loaded: LoadedTable[] = [];
+    for (const [index, table] of tables.entries()) {
+      if (this.tables[index].TableState !== TABLE_STATES.completed) continue;
+      const key = await findRowKey(target, { schema: table.targetSchema, table: table.table });
+      if (key) loaded.push({ table, key, rows: await rowsByKey(target, { ...table, schema: table.targetSchema }, key) });
+    }
+    return loaded;
   }
 
   private countChanges(table: SourceTable, changes: { Inserts: number; Updates: number; Deletes: number }): void {
