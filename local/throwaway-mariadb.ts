@@ -1,5 +1,5 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -28,13 +28,41 @@ const STARTUP_TIMEOUT_MS = 30_000;
 export async function startThrowawayMariadb(settings: ServerSettings = {}): Promise<ThrowawayMariadb> {
   const directory = mkdtempSync(path.join(tmpdir(), 'dms-orchestrator-mariadb-'));
   const datadir = path.join(directory, 'data');
+  // Its own tmpdir: bootstraps running at once in a shared /tmp collide on their temporary-table files.
+  const serverTmpdir = path.join(directory, 'tmp');
+  mkdirSync(serverTmpdir);
   await run('mariadb-install-db', [
     '--no-defaults',
     `--datadir=${datadir}`,
+    `--tmpdir=${serverTmpdir}`,
     '--auth-root-authentication-method=normal',
     '--skip-test-db',
     '--user=root',
   ]);
+  try {
+    return await startOnFreePort(directory, datadir, serverTmpdir, settings);
+  } catch (error) {
+    rmSync(directory, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/**
+ * A port found free may be taken by another process before mariadbd binds it (tests start servers in
+ * parallel workers): a server that exits during startup is tried again on a new port.
+ */
+async function startOnFreePort(directory: string, datadir: string, serverTmpdir: string, settings: ServerSettings, attemptsLeft = 3): Promise<ThrowawayMariadb> {
+  try {
+    return await startServer(directory, datadir, serverTmpdir, settings);
+  } catch (error) {
+    if (attemptsLeft <= 1 || !(error instanceof ServerExitedDuringStartup)) throw error;
+    return startOnFreePort(directory, datadir, serverTmpdir, settings, attemptsLeft - 1);
+  }
+}
+
+class ServerExitedDuringStartup extends Error {}
+
+async function startServer(directory: string, datadir: string, serverTmpdir: string, settings: ServerSettings): Promise<ThrowawayMariadb> {
   const port = await freePort();
   const options = Object.entries(settings).map(([name, value]) => (value === true ? `--${name}` : `--${name}=${value}`));
   const server = spawn(
@@ -42,6 +70,7 @@ export async function startThrowawayMariadb(settings: ServerSettings = {}): Prom
     [
       '--no-defaults',
       `--datadir=${datadir}`,
+      `--tmpdir=${serverTmpdir}`,
       `--port=${port}`,
       '--bind-address=127.0.0.1',
       `--socket=${path.join(directory, 'mariadb.sock')}`,
@@ -56,17 +85,20 @@ export async function startThrowawayMariadb(settings: ServerSettings = {}): Prom
     { stdio: 'ignore' },
   );
   const exited = new Promise<void>((resolve) => server.once('exit', () => resolve()));
-  const stop = async () => {
+  const shutDown = async () => {
     if (server.exitCode === null && server.signalCode === null) {
       server.kill('SIGTERM');
       await exited;
     }
+  };
+  const stop = async () => {
+    await shutDown();
     rmSync(directory, { recursive: true, force: true });
   };
   try {
     await waitUntilAccepting(server, port, path.join(directory, 'error.log'));
   } catch (error) {
-    await stop();
+    await shutDown();
     throw error;
   }
   return { host: '127.0.0.1', port, user: 'root', password: '', stop };
@@ -86,7 +118,7 @@ async function freePort(): Promise<number> {
 async function waitUntilAccepting(server: ChildProcess, port: number, errorLog: string): Promise<void> {
   const deadline = Date.now() + STARTUP_TIMEOUT_MS;
   for (;;) {
-    if (server.exitCode !== null) throw new Error(`mariadbd exited during startup (code ${server.exitCode}); see ${errorLog}`);
+    if (server.exitCode !== null) throw new ServerExitedDuringStartup(`mariadbd exited during startup (code ${server.exitCode}); see ${errorLog}`);
     try {
       const connection = await createConnection({ host: '127.0.0.1', port, user: 'root', password: '' });
       await connection.end();

@@ -1,7 +1,7 @@
 /**
  * Bundles every function as it is deployed (esbuild, minified, `@aws-sdk/*` left to the Lambda runtime, as
- * NodejsFunction does by default) and prints, per function, the bundle size and the module initialization
- * time: the median, over fresh `node` processes, of the time `require()` of the bundle takes, including
+ * NodejsFunction does by default, the module aliases of infra/bundling.ts) and prints, per function, the
+ * bundle size and the module initialization time: the median, over fresh `node` processes, of the time `require()` of the bundle takes, including
  * loading the SDK clients it uses from node_modules. Targets: at most 150 KB and 150 ms each. The size with
  * the SDK bundled in is printed for comparison.
  *
@@ -12,6 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { build } from 'esbuild';
+import { BUNDLE_ALIASES } from '../infra/bundling';
 
 const ROOT = path.join(__dirname, '..');
 const FUNCTIONS = path.join(ROOT, 'functions');
@@ -43,6 +44,7 @@ async function bundle(entry: string, outfile: string, external: string[]): Promi
     target: 'node22',
     format: 'cjs',
     external,
+    alias: { ...BUNDLE_ALIASES },
     logLevel: 'silent',
   });
   return statSync(outfile).size / 1024;

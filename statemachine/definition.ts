@@ -11,6 +11,7 @@ import {
   JsonPath,
   Pass,
   Result,
+  State,
   Succeed,
   TaskInput,
   Timeout,
@@ -19,6 +20,7 @@ import {
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { completeSequence, cutoverSequence, type WorkflowToolkit } from './cutover-sequence';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { DatabaseChecks, type DatabaseCheckFunctions } from './database-checks';
 
@@ -34,6 +36,7 @@ export interface MigrationWorkflowFunctions {
   readonly requestApproval: IFunction;
   readonly cutover: IFunction;
   readonly notify: IFunction;
+  readonly runLock: IFunction;
 }
 
 export interface MigrationWorkflowProps {
@@ -80,10 +83,27 @@ export class MigrationWorkflow extends Construct {
     const fullLoadSafetyNet = props.fullLoadSafetyNet ?? Duration.hours(2);
     const validationCheckInterval = props.validationCheckInterval ?? Duration.minutes(10);
 
+    // One run per migration: every way out releases the lock (only this execution's; a refused run frees nothing).
+    // A lock that cannot be released must not turn a finished run into a failure or hide the failure being
+    // reported: the run ends as it would have, and the next run takes the lock over (its holder is no longer running).
+    const releaseLock = (name: string, then: State) => {
+      const release = new LambdaInvoke(this, name, {
+        lambdaFunction: fn.runLock,
+        payload: TaskInput.fromObject({ action: 'release', migrationName: JsonPath.stringAt('$.config.migrationName'), executionArn: JsonPath.executionId }),
+        payloadResponseOnly: true,
+        retryOnServiceExceptions: false,
+        resultPath: JsonPath.DISCARD,
+      });
+      this.retryTransient(release);
+      release.addCatch(then, { resultPath: JsonPath.DISCARD });
+      return release.next(then);
+    };
+    const migrationFailed = new Fail(this, 'Migration failed', { errorPath: '$.error.Error', causePath: '$.error.Cause' });
+    const releaseAfterFailure = releaseLock('Release run lock after failure', migrationFailed);
     const notifyFailure = this.notification('Notify failure', fn.notify, 'failure', {
       error: JsonPath.objectAt('$.error'),
       failedStep: JsonPath.stringAt('$.failedStep'),
-    }).next(new Fail(this, 'Migration failed', { errorPath: '$.error.Error', causePath: '$.error.Cause' }));
+    }).next(releaseAfterFailure);
 
     /** A Lambda step with transient retries and a catch that names the step in the failure notification. */
     const step = (name: string, lambdaFunction: IFunction, payload: Record<string, unknown>, resultPath: string | null) => {
@@ -197,6 +217,7 @@ export class MigrationWorkflow extends Construct {
     const endWithoutCutover = new Succeed(this, 'End without cutover', {
       comment: 'Replication keeps running; nothing was cut over.',
     });
+    const releaseBeforeEnd = releaseLock('Release run lock', endWithoutCutover);
     const askForApproval = new LambdaInvoke(this, 'Ask for cutover approval', {
       lambdaFunction: fn.requestApproval,
       integrationPattern: IntegrationPattern.WAIT_FOR_TASK_TOKEN,
@@ -213,24 +234,34 @@ export class MigrationWorkflow extends Construct {
     });
     this.retryTransient(askForApproval);
     askForApproval.addCatch(
-      this.notification('Notify approval timed out', fn.notify, 'approval-timeout', {}).next(endWithoutCutover),
+      this.notification('Notify approval timed out', fn.notify, 'approval-timeout', {}).next(releaseBeforeEnd),
       { errors: [Errors.TIMEOUT], resultPath: '$.error' },
     );
     askForApproval.addCatch(
       this.notification('Notify approval rejected', fn.notify, 'approval-rejected', {
         error: JsonPath.objectAt('$.error'),
-      }).next(endWithoutCutover),
+      }).next(releaseBeforeEnd),
       { errors: ['ApprovalRejected'], resultPath: '$.error' },
     );
     askForApproval.addCatch(this.recordFailedStep('Ask for cutover approval').next(notifyFailure), {
       resultPath: '$.error',
     });
 
-    // 7. Cut over.
-    const cutover = step('Cut over', fn.cutover, { ...config, 'target.$': '$.target' }, '$.cutover');
+    // 7. Cut over without losing a write: gate, freeze, catch-up proof, switch, way back (statemachine/cutover-sequence.ts).
     const notifyCutOver = this.notification('Notify cut over', fn.notify, 'cut-over', {
-      cutover: JsonPath.objectAt('$.cutover'),
+      cutover: JsonPath.objectAt('$.switched'),
     });
+    const toolkit: WorkflowToolkit = {
+      failAt: (stepName) => this.recordFailedStep(stepName).next(notifyFailure),
+      notification: (name, kind, details) => this.notification(name, fn.notify, kind, details),
+      retryTransient: (task) => this.retryTransient(task),
+    };
+    const dryRunComplete = releaseLock('Release run lock after dry run', new Succeed(this, 'Dry run complete', { comment: 'Every check ran; nothing was changed.' }));
+    const cutover = cutoverSequence(this, toolkit, {
+      cutover: fn.cutover,
+      afterSwitch: notifyCutOver,
+      afterDryRun: dryRunComplete,
+    }, 'migrate');
 
     const fullLoadComplete = new Choice(this, 'Full load complete?')
       .when(Condition.booleanEquals('$.progress.fullLoadComplete', true), notifyFullLoadComplete)
@@ -259,15 +290,51 @@ export class MigrationWorkflow extends Construct {
       );
     checkConnectionTests.next(connectionTestsDone);
 
+    // The run lock, then the mode: a migration runs the runbook; a rollback or a dry run looks up the target
+    // and goes straight to the cutover sequence; complete ends the way back after the soak and an approval.
+    const takeLock = new LambdaInvoke(this, 'Take the run lock', {
+      lambdaFunction: fn.runLock,
+      payload: TaskInput.fromObject({ action: 'acquire', migrationName: JsonPath.stringAt('$.config.migrationName'), executionArn: JsonPath.executionId }),
+      payloadResponseOnly: true,
+      retryOnServiceExceptions: false,
+      resultPath: '$.runLock',
+    });
+    this.retryTransient(takeLock);
+    takeLock.addCatch(this.recordFailedStep('Take the run lock').next(notifyFailure), { resultPath: '$.error' });
+    const lookUpTarget = step('Look up the target', fn.checkTarget, config, '$.target');
+    const rollback = cutoverSequence(this, toolkit, {
+      cutover: fn.cutover,
+      afterSwitch: this.notification('Notify rolled back', fn.notify, 'rolled-back', { cutover: JsonPath.objectAt('$.switched') })
+        .next(releaseLock('Release run lock after rollback', new Succeed(this, 'Rollback complete'))),
+      afterDryRun: dryRunComplete,
+    }, 'rollback');
+    const complete = completeSequence(this, toolkit, {
+      cutover: fn.cutover,
+      requestApproval: fn.requestApproval,
+      approvalTimeout: props.approvalTimeout ?? Duration.hours(24),
+      afterComplete: releaseLock('Release run lock after complete', new Succeed(this, 'Way back removed')),
+      notApproved: releaseBeforeEnd,
+    });
+    const whatToRun = new Choice(this, 'What to run?')
+      .when(Condition.stringEquals('$.config.mode', 'complete'), complete)
+      .when(Condition.stringEquals('$.config.mode', 'rollback'), lookUpTarget)
+      .when(Condition.booleanEquals('$.config.cutover.dryRun', true), lookUpTarget)
+      .otherwise(checkTarget);
+    lookUpTarget.next(
+      new Choice(this, 'Rolling back?').when(Condition.stringEquals('$.config.mode', 'rollback'), rollback).otherwise(cutover),
+    );
+
     const definition = validateInput
-      .next(checkTarget)
+      .next(takeLock)
+      .next(whatToRun);
+    checkTarget
       .next(new Pass(this, 'Start counting connection checks', { result: Result.fromObject({ value: 0 }), resultPath: '$.connectionChecks' }))
       .next(testConnections)
       .next(connectionTestsDone);
     startTask.next(notifyStarted).next(checkFullLoad).next(fullLoadComplete);
     notifyFullLoadComplete.next(startValidationWait).next(checkValidation).next(validationDone);
     notifyValidation.next(databaseChecks?.comparison(approvalNeeded) ?? approvalNeeded);
-    cutover.next(notifyCutOver).next(new Succeed(this, 'Migration complete'));
+    notifyCutOver.next(releaseLock('Release run lock after cutover', new Succeed(this, 'Migration complete')));
 
     this.definitionBody = DefinitionBody.fromChainable(definition);
   }

@@ -117,7 +117,7 @@ function decidedPage(record: ApprovalRecord): PageResponse {
   if (record.decision === 'approved') {
     return page(200, messagePage('ok', 'Cutover approved', [
       `Approved by ${record.decidedBy} at ${utc(record.decidedAt)}.`,
-      'The workflow goes on to the cutover: it re-checks CDC latency and validation first, and e-mails the outcome.',
+      'The workflow goes on to the cutover: it re-checks the cutover gate first, reports each step by e-mail, and e-mails the outcome.',
     ], record));
   }
   return page(200, messagePage('bad', 'Cutover rejected', [

@@ -142,7 +142,7 @@ ${facts(record, now)}
 <input id="decidedBy" name="decidedBy" required maxlength="${MAX_DECIDED_BY_LENGTH}" autocomplete="email" placeholder="jane.doe@example.com">
 <p class="hint">Recorded with the decision, so the team can see who decided.</p>
 <h2 class="gap">Approve</h2>
-<p class="hint">The workflow re-checks CDC latency and validation, snapshots the target, stops replication and publishes the target endpoint.</p>
+<p class="hint">The workflow re-checks the cutover gate (CDC latency, validation, tables); with database access it freezes source writes and proves the target has every write before it snapshots the target, stops replication and publishes the target endpoint.</p>
 <button class="approve" type="submit" name="decision" value="approve">Approve cutover</button>
 <h2 class="gap">Reject</h2>
 <label for="reason">Reason (optional)</label>

@@ -3,7 +3,7 @@ import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as z from 'zod/mini';
 import { describeReplicationTask } from '../shared/dms';
 import { ReadinessCheckFailed } from '../shared/errors';
-import { readinessSettings, targetSchemaName, type MigrationConfig } from '../shared/migration-input';
+import { readinessSettings, targetSchemaName, tlsModeOf, type MigrationConfig } from '../shared/migration-input';
 import { readDatabaseCredentials, withMysql } from '../shared/mysql';
 import { sourceChecks, targetChecks, type ReadinessCheck } from './readiness-checks';
 import { readSourceFacts, readTargetFacts } from './server-facts';
@@ -33,8 +33,8 @@ export async function checkReadiness(clients: ReadinessClients, config: Database
   const task = await describeReplicationTask(clients.dms, config.replicationTaskArn);
   const migrationType = task.MigrationType ?? 'full-load-and-cdc';
   const [sourceCredentials, targetCredentials] = await Promise.all([
-    readDatabaseCredentials(clients.secretsManager, database.sourceSecretArn),
-    readDatabaseCredentials(clients.secretsManager, database.targetSecretArn),
+    readDatabaseCredentials(clients.secretsManager, database.sourceSecretArn, tlsModeOf(database, 'source')),
+    readDatabaseCredentials(clients.secretsManager, database.targetSecretArn, tlsModeOf(database, 'target')),
   ]);
   const targetSchemas = database.schemas.map((schema) => targetSchemaName(database, schema));
   const [source, target] = await Promise.all([

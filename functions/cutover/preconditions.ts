@@ -11,11 +11,15 @@ export interface CutoverFacts {
   erroredTables: string[];
   /** Absent when the migration does not require DMS validation. */
   validation?: ValidationSummary;
+  /** Records DMS has yet to validate, over all tables. */
+  pendingValidationRecords?: number;
 }
 
 export interface CutoverLimits {
   maxCdcLatencySeconds: number;
   latencyWindowMinutes: number;
+  /** Pending-only validation passes when no more records than this are pending. @default 0 */
+  maxPendingValidationRecords?: number;
 }
 
 /**
@@ -35,7 +39,7 @@ export function cutoverBlockers(facts: CutoverFacts, limits: CutoverLimits): str
     blockers.push(...latencyBlockers(facts, limits));
   }
   if (facts.erroredTables.length > 0) blockers.push(`tables in error: ${facts.erroredTables.join(', ')}`);
-  if (facts.validation && facts.validation.outcome !== 'passed') blockers.push(validationBlocker(facts.validation));
+  if (facts.validation && facts.validation.outcome !== 'passed' && !pendingWithinLimit(facts, limits)) blockers.push(validationBlocker(facts.validation));
   return blockers;
 }
 
@@ -57,6 +61,11 @@ function latencyBlockers(facts: CutoverFacts, limits: CutoverLimits): string[] {
     }
   }
   return blockers;
+}
+
+/** Under CDC, validation of the latest changes is always a little behind: a few pending records, none failed, may pass. */
+function pendingWithinLimit(facts: CutoverFacts, limits: CutoverLimits): boolean {
+  return facts.validation?.outcome === 'pending' && (facts.pendingValidationRecords ?? Infinity) <= (limits.maxPendingValidationRecords ?? 0);
 }
 
 function validationBlocker({ outcome, offendingTableCount, counts }: ValidationSummary): string {

@@ -58,6 +58,9 @@ export const notificationEventSchema = z.discriminatedUnion('kind', [
   z.object({ ...common, kind: z.literal('approval-rejected'), details: z.object({ error: z.object({ Error: z.string(), Cause: z.optional(z.string()) }) }) }),
   z.object({ ...common, kind: z.literal('cut-over'), details: z.object({ cutover: loose }) }),
   z.object({ ...common, kind: z.literal('failure'), details: failureDetails }),
+  z.object({ ...common, kind: z.literal('cutover-step'), details: z.object({ step: z.string(), outcome: loose }) }),
+  z.object({ ...common, kind: z.literal('cutover-dry-run'), details: z.object({ gate: loose, freeze: loose, catchUp: loose }) }),
+  z.object({ ...common, kind: z.literal('rolled-back'), details: z.object({ cutover: loose }) }),
 ]);
 
 export type NotificationEvent = z.infer<typeof notificationEventSchema>;
@@ -100,12 +103,37 @@ export const NEXT_STEPS: Record<string, string> = {
   ValidationTimedOut:
     'Replication keeps running and nothing was cut over. Look at the pending tables in DMS (validation can lag under heavy CDC), then run the migration again or raise validation.maxWaitMinutes.',
   ConnectionTestTimedOut: 'DMS did not finish the connection tests in time. Check the replication instance is healthy, then run again.',
+  WriteFreezeFailed:
+    'Nothing was frozen or switched. A long statement or LOCK TABLES held the freeze off (or the admin user lacks the privilege to set read_only): end it, then run again.',
+  CatchUpTimedOut:
+    'The source is writable again and nothing was switched. Check the replication task (running? CDC latency?) and that the heartbeat table is in its table mappings, then run again.',
+  MigrationLocked: 'Another execution of this migration is running (named above). Wait for it to finish, or stop it in the console, then run again.',
+  ReversePathNotReady: 'DMS did not finish creating or testing the reverse replication task (or stopping it, for complete) in time. Check it in the DMS console, then run again.',
+  NothingToRollBack: 'There is no cutover (or no reverse replication) on record for this migration. Check the mode in the input.',
   AwsServiceUnavailable: 'AWS kept throttling or failing after several retries. Wait a few minutes, then run the migration again.',
   'States.Timeout': 'A step ran past its time limit. Check the step in the execution history, then run the migration again.',
   'States.TaskFailed': 'A step failed. Check the execution history for its error, then run the migration again.',
 };
 
 const DEFAULT_NEXT_STEP = 'Check the execution history for the failed step, fix the cause, then run the migration again.';
+
+/**
+ * Steps whose failure leaves a database read-only: said first, whatever the error, because applications
+ * cannot write until someone acts. The names are the cutover sequence's states (statemachine/cutover-
+ * sequence.ts), also under the rollback's "Roll back: " prefix.
+ */
+export function readOnlyWarning(failedStep: string | undefined): string | undefined {
+  // The rollback names its states "Roll back: switch", "Roll back: unfreeze target writes".
+  const step = failedStep?.replace(/^Roll back: (.)/, (_, first: string) => first.toUpperCase());
+  if (step === 'Switch') {
+    return 'The frozen database is still read-only, and the new endpoint may already be published. Check the endpoint parameter first: make the old database writable again only if applications still point at it.';
+  }
+  const unfreeze = step && /^Unfreeze (\w+) writes$/.exec(step);
+  if (unfreeze) {
+    return `The ${unfreeze[1]} database may still be read-only: restoring its settings failed. Set read_only (and super_read_only) back to the values recorded before the freeze (in the step's input), by hand if needed.`;
+  }
+  return undefined;
+}
 
 /** Lambda's Cause is a JSON string with errorType/errorMessage/trace; the message is all an operator needs. */
 export function causeMessage(cause: string | undefined): string {
@@ -276,11 +304,47 @@ function template(event: NotificationEvent): { subject: string; lines: string[] 
         ],
       };
     }
+    case 'cutover-step':
+      return {
+        subject: `cutover: ${event.details.step}`,
+        lines: [`Phase: ${event.details.step}`, ...outcomeLines(event.details.outcome)],
+      };
+    case 'cutover-dry-run': {
+      const { gate, freeze, catchUp } = event.details;
+      const blockers = Array.isArray(gate.blockers) ? (gate.blockers as unknown[]).map(String) : [];
+      return {
+        subject: `cutover dry run: ${gate.passed === true ? 'ready' : 'NOT ready'}`,
+        lines: [
+          'Phase: cutover dry run (nothing was changed)',
+          gate.passed === true ? 'Gate: every check passed' : `Gate would refuse: ${blockers.join('; ')}`,
+          `Write freeze: ${String(gate.writeFreeze)}${typeof freeze.skipped === 'string' ? ` (${freeze.skipped})` : ''}`,
+          ...outcomeLines((freeze.preview ?? {}) as Record<string, unknown>),
+          `Catch-up: ${typeof catchUp.skipped === 'string' ? catchUp.skipped : String(gate.catchUp)}`,
+          '',
+          'Next: run again without cutover.dryRun to cut over.',
+        ],
+      };
+    }
+    case 'rolled-back': {
+      const { cutover } = event.details;
+      return {
+        subject: 'rolled back to the source',
+        lines: [
+          'Phase: rollback',
+          `Endpoint: ${String(cutover.endpoint)} (published to SSM parameter ${String(cutover.endpointParameterName)})`,
+          `Source writes: ${cutover.sourceWritesRestored ? `restored (${JSON.stringify(cutover.sourceWritesRestored)})` : 'not changed'}`,
+          '',
+          'Next: restart or reconfigure applications that read the endpoint parameter. The target is left read-only.',
+        ],
+      };
+    }
     case 'failure': {
       const { error, failedStep } = event.details;
+      const warning = readOnlyWarning(failedStep);
       return {
         subject: `FAILED at ${failedStep ?? 'a step'} (${error.Error})`,
         lines: [
+          ...(warning ? [`WARNING: ${warning}`, ''] : []),
           `Phase: ${failedStep ?? 'unknown'}`,
           `Error: ${error.Error}`,
           `What happened: ${causeMessage(error.Cause)}`,
@@ -290,4 +354,9 @@ function template(event: NotificationEvent): { subject: string; lines: string[] 
       };
     }
   }
+}
+
+/** One line per top-level fact of a step's outcome; nested objects as compact JSON. */
+function outcomeLines(outcome: Record<string, unknown>): string[] {
+  return Object.entries(outcome).map(([key, value]) => `${key}: ${typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value)}`);
 }

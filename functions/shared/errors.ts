@@ -107,3 +107,26 @@ export class DataMismatch extends MigrationError {
 export class AwsServiceUnavailable extends MigrationError {
   override readonly name = 'AwsServiceUnavailable';
 }
+
+/** The source could not be put into read_only (a statement or table lock outlasted lock_wait_timeout, or no privilege). */
+export class WriteFreezeFailed extends MigrationError {
+  override readonly name = 'WriteFreezeFailed';
+}
+
+/** The catch-up marker did not reach the target in time; the source's writes were restored, nothing was switched. */
+export class CatchUpTimedOut extends MigrationError {
+  override readonly name = 'CatchUpTimedOut';
+}
+
+/** Another execution holds this migration's run lock; the message names it. */
+export class MigrationLocked extends MigrationError {
+  override readonly name = 'MigrationLocked';
+  constructor(readonly holder: string) {
+    super(`Another execution is already running this migration: ${holder}. This one stopped before changing anything.`);
+  }
+}
+
+/** A rollback or complete was asked for, but there is no cutover (or no reverse replication) to act on. */
+export class NothingToRollBack extends MigrationError {
+  override readonly name = 'NothingToRollBack';
+}

@@ -56,7 +56,20 @@ const validationSettings = z.strictObject({
   maxWaitMinutes: z._default(wholeNumber('the validation wait in minutes', 1, 10080), 1440),
 });
 
+/** The write freeze and catch-up proof (they need the `database` block; without it the cutover relies on CDC latency alone). */
+const writeFreezeSettings = z.strictObject({
+  /** false when the application is stopped another way: read_only is left alone, the marker still proves catch-up. */
+  enabled: z._default(flag('whether to set read_only on the source during the cutover'), true),
+  /** How long the catch-up marker may take to reach the target before the source is unfrozen and the cutover refused. */
+  catchUpTimeoutSeconds: z._default(wholeNumber('the catch-up wait in seconds', 5, 600), 300),
+});
+
 const cutoverSettings = z.strictObject({
+  /** Runs every check and reports what would happen, changing nothing. */
+  dryRun: z._default(flag('whether this is a dry run'), false),
+  writeFreeze: z._default(writeFreezeSettings, () => z.parse(writeFreezeSettings, {})),
+  /** DMS validation may still have this many pending records (and none failed) at the gate. */
+  maxPendingValidationRecords: z._default(wholeNumber('the pending validation records allowed at cutover', 0, 1_000_000), 0),
   /** Both CDCLatencySource and CDCLatencyTarget must stay at or under this for the whole window. */
   maxCdcLatencySeconds: z._default(wholeNumber('the maximum CDC latency in seconds', 0, 3600), 30),
   latencyWindowMinutes: z._default(wholeNumber('the CDC latency window in minutes', 1, 60), 5),
@@ -79,6 +92,17 @@ const schemaName = z.string({ error: 'expected a schema name (a string)' }).chec
 );
 
 /**
+ * How our own sessions protect the connection, like MySQL's --ssl-mode: `required` encrypts without checking
+ * the server's certificate (self-managed MySQL 8 generates a self-signed one at first start; RDS and Aurora
+ * accept TLS on every instance); `verify-rds-ca` also checks the certificate against the Amazon RDS CA
+ * bundle and the host name against the secret's host (an RDS endpoint name, not a CNAME or IP); `disabled`
+ * sends queries and rows in the clear.
+ */
+export const TLS_MODES = ['verify-rds-ca', 'required', 'disabled'] as const;
+export type TlsMode = (typeof TLS_MODES)[number];
+const tlsMode = z.enum(TLS_MODES, { error: `expected one of: ${TLS_MODES.join(', ')}` });
+
+/**
  * Direct database access for the checks DMS cannot make: readiness, independent validation, the write
  * freeze. Only secret ARNs: the credentials stay in Secrets Manager and never enter the execution.
  */
@@ -89,6 +113,13 @@ const databaseAccess = z.strictObject({
   schemas: z.array(schemaName).check(z.minLength(1, { error: 'expected at least one schema name' })),
   /** Target schema names for source schemas the task's table mappings rename: `{ "orders": "orders_v2" }`. */
   targetSchemas: z.optional(z.record(schemaName, schemaName)),
+  /** One mode for both sides, or `{ "source": ..., "target": ... }` (an omitted side is `required`). */
+  tls: z._default(
+    z.union([tlsMode, z.strictObject({ source: z._default(tlsMode, 'required'), target: z._default(tlsMode, 'required') })], {
+      error: `expected one of: ${TLS_MODES.join(', ')}, or { "source": ..., "target": ... } with those values`,
+    }),
+    'required',
+  ),
 });
 
 /** Readiness checks before the task starts (functions/check-readiness); they need the `database` block. */
@@ -111,6 +142,22 @@ export const independentValidationSettings = z.strictObject({
   confirmAfterSeconds: z._default(wholeNumber('the pause before a differing chunk is compared again, in seconds', 0, 300), 5),
   /** Compare again right before the cutover (after approval), not only after DMS validation. */
   recheckBeforeCutover: z._default(flag('whether to compare again before cutover'), false),
+});
+
+export const MODES = ['migrate', 'rollback', 'complete'] as const;
+export type Mode = (typeof MODES)[number];
+
+/**
+ * The way back: a reverse DMS task (target -> source, CDC only) prepared before the freeze and started at the
+ * switch. Its endpoints are created by the operator, like the forward ones: the reverse source endpoint
+ * points at the target database, the reverse target endpoint at the old source.
+ */
+const rollbackSettings = z.strictObject({
+  enabled: z._default(flag('whether to keep a way back (reverse replication)'), false),
+  reverseSourceEndpointArn: z.optional(dmsArn('endpoint', 'reverse source endpoint (the target database as a DMS source)')),
+  reverseTargetEndpointArn: z.optional(dmsArn('endpoint', 'reverse target endpoint (the old source as a DMS target)')),
+  /** How long the reverse replication runs after the cutover before `complete` may remove it. */
+  soakMinutes: z._default(wholeNumber('the soak time in minutes', 0, 43200), 1440),
 });
 
 const migrationInputFields = z
@@ -136,6 +183,9 @@ const migrationInputFields = z
     independentValidation: z.optional(independentValidationSettings),
     validation: z._default(validationSettings, () => z.parse(validationSettings, {})),
     cutover: z._default(cutoverSettings, () => z.parse(cutoverSettings, {})),
+    rollback: z._default(rollbackSettings, () => z.parse(rollbackSettings, {})),
+    /** migrate: the whole runbook; rollback: switch back to the source; complete: end the way back after the soak. */
+    mode: z._default(z.enum(MODES, { error: `expected one of: ${MODES.join(', ')}` }), 'migrate'),
   })
   // zod runs this even when fields failed, so every problem is reported in one go; fields that failed are
   // skipped here rather than reported twice.
@@ -150,6 +200,16 @@ const migrationInputFields = z
     if (typeof input.sourceEndpointArn === 'string' && input.sourceEndpointArn === input.targetEndpointArn) {
       context.addIssue({ code: 'custom', path: ['targetEndpointArn'], message: 'the target endpoint must differ from the source endpoint' });
     }
+    if (input.rollback?.enabled === true) {
+      for (const field of ['reverseSourceEndpointArn', 'reverseTargetEndpointArn'] as const) {
+        if (!input.rollback[field]) context.addIssue({ code: 'custom', path: ['rollback', field], message: 'required when rollback.enabled is true' });
+      }
+      if (!input.database) {
+        context.addIssue({ code: 'custom', path: ['database'], message: "rollback needs database access: the reverse task starts at the target's binlog position, read at the switch" });
+      }
+    } else if (input.mode === 'rollback' || input.mode === 'complete') {
+      context.addIssue({ code: 'custom', path: ['mode'], message: `mode "${input.mode}" needs rollback.enabled: true and the reverse endpoints` });
+    }
     const taskScope = dmsArnScope(input.replicationTaskArn);
     if (!taskScope) return;
     for (const field of ['sourceEndpointArn', 'targetEndpointArn', 'replicationInstanceArn'] as const) {
@@ -160,6 +220,12 @@ const migrationInputFields = z
           path: [field],
           message: `expected the same partition, region and account as the replication task (${taskScope})`,
         });
+      }
+    }
+    for (const field of ['reverseSourceEndpointArn', 'reverseTargetEndpointArn'] as const) {
+      const scope = dmsArnScope(input.rollback?.[field]);
+      if (scope && scope !== taskScope) {
+        context.addIssue({ code: 'custom', path: ['rollback', field], message: `expected the same partition, region and account as the replication task (${taskScope})` });
       }
     }
   }));
@@ -184,6 +250,11 @@ export const configEventSchema = z.object({ config: migrationInputSchema });
 /** The target's name for a source schema. */
 export function targetSchemaName(database: NonNullable<MigrationConfig['database']>, sourceSchema: string): string {
   return database.targetSchemas?.[sourceSchema] ?? sourceSchema;
+}
+
+/** The TLS mode of one side's sessions. */
+export function tlsModeOf(database: NonNullable<MigrationConfig['database']>, side: 'source' | 'target'): TlsMode {
+  return typeof database.tls === 'string' ? database.tls : database.tls[side];
 }
 
 export function defaultEndpointParameterName(migrationName: string): string {

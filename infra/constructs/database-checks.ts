@@ -6,7 +6,7 @@ import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3'
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { MigrationConfig } from '../../functions/shared/migration-input';
-import { PhaseFunction } from './phase-function';
+import { PhaseFunction, type PhaseFunctionProps } from './phase-function';
 
 /**
  * Where the functions that talk to the databases run. They open MySQL sessions to the source and the target,
@@ -44,6 +44,8 @@ export class DatabaseChecks extends Construct {
   /** Comparison plans, chunk results and reports; they name key values of differing rows, so they expire. */
   readonly plansBucket: Bucket;
   readonly functions: DatabaseCheckPhaseFunctions;
+  /** The subnets and security groups these functions run in; other functions that reach the databases reuse them. */
+  readonly network?: PhaseFunctionProps['network'];
 
   constructor(scope: Construct, id: string, props: DatabaseChecksProps) {
     super(scope, id);
@@ -59,6 +61,7 @@ export class DatabaseChecks extends Construct {
     });
 
     const network = props.network && this.resolveNetwork(props.network);
+    this.network = network;
     const environment = { PLANS_BUCKET: this.plansBucket.bucketName };
     const phase = (name: string, phaseId: string, description: string, timeout: Duration, extra: { environment?: Record<string, string>; memorySize?: number } = {}) =>
       new PhaseFunction(this, phaseId, { phase: name, description, logKey: props.logKey, timeout, network, ...extra });

@@ -7,6 +7,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { CfnLogGroup, LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
+import { BUNDLE_ESBUILD_ARGS } from '../bundling';
 
 const PROJECT_ROOT = path.join(__dirname, '..', '..');
 
@@ -69,6 +70,7 @@ export class PhaseFunction extends NodejsFunction {
         // The Lambda runtime ships AWS SDK v3; bundling it would take each function from ~70 KB to 0.5-1 MB
         // and slow its cold start (see npm run bench:bundles).
         externalModules: ['@aws-sdk/*'],
+        esbuildArgs: { ...BUNDLE_ESBUILD_ARGS },
       },
     });
     Validations.of(role).acknowledge(

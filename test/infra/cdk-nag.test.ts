@@ -7,6 +7,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { deploymentConfigSchema } from '../../infra/config';
 import { MigrationStack } from '../../infra/migration-stack';
 import { DEPLOYMENT } from '../statemachine/synthesized-workflow';
+import { WITH_WAY_BACK } from '../fixtures/way-back';
 
 const EXAMPLES = path.join(__dirname, '..', '..', 'examples');
 const example = (file: string) => JSON.parse(readFileSync(path.join(EXAMPLES, file), 'utf8')) as unknown;
@@ -49,6 +50,7 @@ describe.each([
   ['existing DMS resources, started by hand', DEPLOYMENT],
   ['existing DMS resources on a schedule (examples/orders-to-aurora.json)', example('orders-to-aurora.json')],
   ['DMS resources created by the stack (examples/orders-to-rds-create-dms.json)', example('orders-to-rds-create-dms.json')],
+  ['direct database access and a way back (reverse replication)', WITH_WAY_BACK],
 ])('cdk-nag AwsSolutions on the stack: %s', (_, deployment) => {
   const report = awsSolutionsReport(deployment);
 

@@ -55,7 +55,8 @@ describe('database checks infrastructure', () => {
     const grantingSecrets = Object.values(template.findResources('AWS::IAM::Policy'))
       .flatMap((policy) => policy.Properties.PolicyDocument.Statement)
       .filter((statement: { Resource: unknown }) => JSON.stringify(statement.Resource).includes(SOURCE_SECRET));
-    expect(grantingSecrets).toHaveLength(3);
+    // The three above and the cutover (write freeze and catch-up marker).
+    expect(grantingSecrets).toHaveLength(4);
   });
 
   it('runs the database-facing functions in the configured subnets and security groups, with timeouts sized to their work', () => {

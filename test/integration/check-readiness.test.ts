@@ -33,7 +33,7 @@ async function readiness(source: object, target: object, migrationType = 'full-l
   secretsManager.on(GetSecretValueCommand, { SecretId: SOURCE_SECRET }).resolves({ SecretString: JSON.stringify(source) });
   secretsManager.on(GetSecretValueCommand, { SecretId: TARGET_SECRET }).resolves({ SecretString: JSON.stringify(target) });
   dms.on(DescribeReplicationTasksCommand).resolves({ ReplicationTasks: [replicationTask({ MigrationType: migrationType as never })] });
-  const config = migrationConfig({ database: { sourceSecretArn: SOURCE_SECRET, targetSecretArn: TARGET_SECRET, schemas: [SCHEMA] }, readiness: readinessSettings });
+  const config = migrationConfig({ database: { sourceSecretArn: SOURCE_SECRET, targetSecretArn: TARGET_SECRET, schemas: [SCHEMA], tls: 'disabled' }, readiness: readinessSettings });
   return checkReadiness({ secretsManager: new SecretsManagerClient({}), dms: new DatabaseMigrationServiceClient({}) }, config as never);
 }
 

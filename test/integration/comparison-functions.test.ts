@@ -22,7 +22,7 @@ const CREDENTIALS = JSON.stringify({ host: '127.0.0.1', port: 3306, username: 'r
 const BUCKET = 'orders-migration-plans';
 
 const config = migrationConfig({
-  database: { sourceSecretArn: SOURCE_SECRET, targetSecretArn: TARGET_SECRET, schemas: [SOURCE], targetSchemas: { [SOURCE]: TARGET } },
+  database: { sourceSecretArn: SOURCE_SECRET, targetSecretArn: TARGET_SECRET, schemas: [SOURCE], targetSchemas: { [SOURCE]: TARGET }, tls: 'disabled' },
   independentValidation: { chunkRows: 1000, confirmAfterSeconds: 0 },
 }) as Parameters<typeof planDataComparison>[2];
 

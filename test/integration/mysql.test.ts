@@ -10,13 +10,14 @@ describe('database credentials from Secrets Manager', () => {
   afterEach(() => secretsManager.reset());
   afterAll(() => secretsManager.restore());
 
-  it('reads the RDS/DMS secret shape, with the port as a number or a string', async () => {
+  it('reads the RDS/DMS secret shape, with the port as a number or a string, and requires TLS unless told otherwise', async () => {
     secretsManager.on(GetSecretValueCommand, { SecretId: SECRET_ARN }).resolves({
       ARN: SECRET_ARN,
       Name: 'orders/source',
       SecretString: JSON.stringify({ engine: 'mysql', host: 'db.internal', port: '3307', username: 'dms', password: 's3cret' }),
     });
-    await expect(readDatabaseCredentials(new SecretsManagerClient({}), SECRET_ARN)).resolves.toEqual({ host: 'db.internal', port: 3307, username: 'dms', password: 's3cret' });
+    await expect(readDatabaseCredentials(new SecretsManagerClient({}), SECRET_ARN)).resolves.toEqual({ host: 'db.internal', port: 3307, username: 'dms', password: 's3cret', tls: 'required' });
+    await expect(readDatabaseCredentials(new SecretsManagerClient({}), SECRET_ARN, 'verify-rds-ca')).resolves.toMatchObject({ tls: 'verify-rds-ca' });
   });
 
   it('names the missing fields, never the values', async () => {

@@ -14,4 +14,13 @@ describe('throwaway MariaDB', () => {
     }
     await expect(createConnection({ host: server.host, port: server.port, user: 'root' })).rejects.toThrow(/ECONNREFUSED/);
   });
+
+  it('starts several servers at once, as parallel test files do, each on its own port', async () => {
+    const servers = await Promise.all([1, 2, 3].map(() => startThrowawayMariadb({ 'log-bin': 'binlog', 'server-id': 1 })));
+    try {
+      expect(new Set(servers.map((server) => server.port)).size).toBe(3);
+    } finally {
+      await Promise.all(servers.map((server) => server.stop()));
+    }
+  });
 });

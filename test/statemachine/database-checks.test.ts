@@ -17,7 +17,7 @@ const TARGET_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orde
 const CREDENTIALS = JSON.stringify({ engine: 'mysql', host: '127.0.0.1', port: 3306, username: 'root', password: '' });
 
 const input = migrationInput({
-  database: { sourceSecretArn: SOURCE_SECRET, targetSecretArn: TARGET_SECRET, schemas: [SOURCE], targetSchemas: { [SOURCE]: TARGET } },
+  database: { sourceSecretArn: SOURCE_SECRET, targetSecretArn: TARGET_SECRET, schemas: [SOURCE], targetSchemas: { [SOURCE]: TARGET }, tls: 'disabled' },
   independentValidation: { chunkRows: 1000, confirmAfterSeconds: 0, recheckBeforeCutover: true },
   cutover: { endpointParameterName: '/apps/orders/database-endpoint' },
 });
@@ -53,7 +53,7 @@ describe('database checks in the workflow, executed locally against MariaDB', ()
     expect(result.status).toBe('SUCCEEDED');
     const comparison = ['Plan data comparison', 'Chunk list small enough to pass inline?', 'Compare chunks', 'Report data comparison'];
     expect(result.states).toEqual(expect.arrayContaining(['Database access for readiness?', 'Check source and target readiness', 'Start task', ...comparison]));
-    const order = ['Check source and target readiness', 'Start task', 'Notify validation outcome', 'Plan data comparison', 'Report data comparison', 'Ask for cutover approval', 'Plan data comparison before cutover', 'Report data comparison before cutover', 'Cut over'];
+    const order = ['Check source and target readiness', 'Start task', 'Notify validation outcome', 'Plan data comparison', 'Report data comparison', 'Ask for cutover approval', 'Plan data comparison before cutover', 'Report data comparison before cutover', 'Gate'];
     expect(order.map((state) => result.states.indexOf(state))).toEqual([...order.map((state) => result.states.indexOf(state))].sort((a, b) => a - b));
     expect(result.states.filter((state) => state.startsWith('Compare chunk'))).toEqual(expect.arrayContaining(['Compare chunks', 'Compare chunk', 'Compare chunks before cutover']));
     expect(result.output?.dataComparison).toEqual({
@@ -77,7 +77,7 @@ describe('database checks in the workflow, executed locally against MariaDB', ()
       const result = await run();
       expect(result.status).toBe('FAILED');
       expect(result.error?.Error).toBe('DataMismatch');
-      expect(result.states.slice(-4)).toEqual(['Report data comparison', 'Report data comparison failed', 'Notify failure', 'Migration failed']);
+      expect(result.states.slice(-5)).toEqual(['Report data comparison', 'Report data comparison failed', 'Notify failure', 'Release run lock after failure', 'Migration failed']);
       expect(failure(result)?.message).toContain(`2 of 3 tables differ between source and target: ${SOURCE}.customers: 1 different (id=1200); ${SOURCE}.order_lines: 1 missing on target ((order_id=250, line=1))`);
       expect(result.states).not.toContain('Ask for cutover approval');
       expect(result.aws.parameters.size).toBe(0);

@@ -27,7 +27,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { sdkStreamMixin } from '@smithy/core/serde';
 import { Readable } from 'node:stream';
-import { SFNClient, SendTaskFailureCommand, SendTaskSuccessCommand, TaskTimedOut } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, SFNClient, SendTaskFailureCommand, SendTaskSuccessCommand, TaskTimedOut } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetParameterCommand, ParameterNotFound, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
@@ -60,8 +60,12 @@ export interface Scenario {
   approval: 'approve' | 'reject' | 'timeout';
   /** DescribeReplicationTasks calls answered with ThrottlingException before DMS answers again. */
   throttledTaskReads: number;
-  /** Database secrets by ARN (SecretString JSON), for the readiness and data comparison steps. */
+  /** The task's table mappings (JSON), when a test needs particular ones. */
+  tableMappings?: string;
+  /** Database secrets by ARN (SecretString JSON), for the readiness, data comparison and cutover steps. */
   databaseSecrets?: Record<string, string>;
+  /** Extra fakes or state a test adds once the fakes exist (say, a reverse DMS task or a held lock). */
+  prepare?: (aws: LocalAws) => void;
 }
 
 export const HAPPY_PATH: Scenario = {
@@ -120,10 +124,12 @@ export class LocalAws {
       ...(scenario.initialStatus === 'ready'
         ? { ReplicationTaskStartDate: undefined, ReplicationTaskStats: undefined }
         : { ReplicationTaskStats: this.stats(40) }),
+      ...(scenario.tableMappings ? { TableMappings: scenario.tableMappings } : {}),
     });
     this.tables = TABLES.map((TableName) => tableStatistics({ TableName, TableState: 'Before load', FullLoadRows: 0, ValidationState: 'Pending validation' }));
     this.fakeDms();
     this.fakeOthers();
+    scenario.prepare?.(this);
   }
 
   restore(): void {
@@ -295,6 +301,8 @@ export class LocalAws {
       return {};
     };
     sfn.on(SendTaskSuccessCommand).callsFake((input) => settle(() => this.tokens.succeed(input.taskToken, input.output)));
+    // Any other execution of this state machine (a lock holder) is still running.
+    sfn.on(DescribeExecutionCommand).callsFake((input) => ({ executionArn: input.executionArn, status: 'RUNNING', startDate: new Date('2026-11-24T23:00:00Z') }));
     sfn.on(SendTaskFailureCommand).callsFake((input) => settle(() => this.tokens.fail(input.taskToken, input.error, input.cause)));
 
     // The approval reminder's one-time schedule: created, never fired within a local run.

@@ -12,8 +12,24 @@ function failureOf(result: WorkflowRun) {
   return { error: result.error?.Error, subject: notification?.subject, message: notification?.message };
 }
 
-const START = ['Validate input', 'Check target', 'Start counting connection checks', 'Test connections', 'Connection tests finished?'];
+const START = ['Validate input', 'Take the run lock', 'What to run?', 'Check target', 'Start counting connection checks', 'Test connections', 'Connection tests finished?'];
 const FULL_LOAD = ['Start task', 'Notify started', 'Check full-load progress', 'Full load complete?', 'Wait for full load', 'Full load complete?', 'Notify full load complete'];
+const CUTOVER = [
+  'Prepare a way back?',
+  'Independent validation ran?',
+  'No independent validation results',
+  'Gate',
+  'Report: Gate',
+  'Freeze source writes',
+  'Report: Freeze source writes',
+  'Prove catch-up',
+  'Report: Prove catch-up',
+  'Dry run?',
+  'Switch',
+  'Report: Switch',
+  'Keep the way back open?',
+];
+const CUTOVER_REPORTS = ['cutover-step', 'cutover-step', 'cutover-step', 'cutover-step'];
 const VALIDATION = ['Note when validation wait began', 'Check DMS validation', 'DMS validation finished?'];
 
 describe('migration workflow, executed locally from the synthesized definition', () => {
@@ -34,14 +50,26 @@ describe('migration workflow, executed locally from the synthesized definition',
       'Notify validation outcome',
       'Approval required?',
       'Ask for cutover approval',
-      'Cut over',
+      ...CUTOVER,
       'Notify cut over',
+      'Release run lock after cutover',
       'Migration complete',
     ]);
-    expect(result.notifications).toEqual(['started', 'full-load-progress', 'full-load-progress', 'full-load-complete', 'validation-outcome', 'approval-request', 'cut-over']);
+    expect(result.notifications).toEqual([
+      'started',
+      'full-load-progress',
+      'full-load-progress',
+      'full-load-complete',
+      'validation-outcome',
+      'approval-request',
+      ...CUTOVER_REPORTS,
+      'cut-over',
+    ]);
     expect(result.aws.dmsActions).toEqual(['TestConnection', 'TestConnection', 'StartReplicationTask start-replication', 'StopReplicationTask']);
     expect(result.aws.parameters.get('/apps/orders/database-endpoint')).toBe('orders-aurora.cluster-c1a2b3c4d5e6.eu-west-1.rds.amazonaws.com:3306');
-    expect(result.output?.cutover).toMatchObject({ alreadyCutOver: false, cdcLatencySeconds: { source: 3, target: 3 } });
+    expect(result.output?.gate).toMatchObject({ passed: true, catchUp: 'CDC latency only (no database access in the input)' });
+    expect(result.output?.switched).toMatchObject({ alreadySwitched: false, taskStatus: 'stopping' });
+    expect(result.aws.items.has('lock#orders-to-aurora')).toBe(false);
     const progressSubjects = result.aws.notifications.filter((published) => published.kind === 'full-load-progress').map((published) => published.subject);
     expect(progressSubjects).toEqual(['[DMS] Orders to Aurora: full load 30 %', '[DMS] Orders to Aurora: full load 60 %']);
   });
@@ -49,7 +77,7 @@ describe('migration workflow, executed locally from the synthesized definition',
   it('full-load-only task: completes when DMS stops it with FULL_LOAD_ONLY_FINISHED, cuts over without stopping it again', async () => {
     const result = await run({ migrationType: 'full-load' });
     expect(result.status).toBe('SUCCEEDED');
-    expect(result.states).toEqual(expect.arrayContaining(['Wait for full load', 'Notify full load complete', 'Cut over', 'Migration complete']));
+    expect(result.states).toEqual(expect.arrayContaining(['Wait for full load', 'Notify full load complete', 'Switch', 'Migration complete']));
     expect(result.aws.dmsActions).toEqual(['TestConnection', 'TestConnection', 'StartReplicationTask start-replication']);
     expect(result.notifications.at(-1)).toBe('cut-over');
   });
@@ -57,7 +85,7 @@ describe('migration workflow, executed locally from the synthesized definition',
   it('a failed connection test stops the run before the task starts, quoting DMS', async () => {
     const result = await run({ sourceConnection: 'failed' });
     expect(result.status).toBe('FAILED');
-    expect(result.states.slice(-3)).toEqual(['Check connection tests failed', 'Notify failure', 'Migration failed']);
+    expect(result.states.slice(-4)).toEqual(['Check connection tests failed', 'Notify failure', 'Release run lock after failure', 'Migration failed']);
     expect(failureOf(result)).toMatchObject({
       error: 'ConnectionTestFailed',
       subject: '[DMS] Orders to Aurora: FAILED at Check connection tests (ConnectionTestFailed)',
@@ -69,7 +97,7 @@ describe('migration workflow, executed locally from the synthesized definition',
   it('errored tables fail the full-load wait with their names', async () => {
     const result = await run({ erroredTable: 'order_lines' });
     expect(result.status).toBe('FAILED');
-    expect(result.states.slice(-4)).toEqual(['Wait for full load', 'Wait for full load failed', 'Notify failure', 'Migration failed']);
+    expect(result.states.slice(-5)).toEqual(['Wait for full load', 'Wait for full load failed', 'Notify failure', 'Release run lock after failure', 'Migration failed']);
     expect(failureOf(result)).toMatchObject({ error: 'TablesErrored', message: expect.stringContaining('Full load failed for orders.order_lines') });
     expect(result.aws.dmsActions).not.toContain('StopReplicationTask');
   });
@@ -85,7 +113,7 @@ describe('migration workflow, executed locally from the synthesized definition',
   it('a rejected approval ends without cutover, replication still running', async () => {
     const result = await run({ approval: 'reject' });
     expect(result.status).toBe('SUCCEEDED');
-    expect(result.states.slice(-3)).toEqual(['Ask for cutover approval', 'Notify approval rejected', 'End without cutover']);
+    expect(result.states.slice(-4)).toEqual(['Ask for cutover approval', 'Notify approval rejected', 'Release run lock', 'End without cutover']);
     expect(result.notifications.slice(-2)).toEqual(['approval-request', 'approval-rejected']);
     expect(result.aws.notifications.at(-1)?.message).toContain('Not before the Friday change window');
     expect(result.aws.dmsActions).not.toContain('StopReplicationTask');
@@ -95,7 +123,8 @@ describe('migration workflow, executed locally from the synthesized definition',
   it('an approval timeout notifies and ends without cutover, nothing lost', async () => {
     const result = await run({ approval: 'timeout' });
     expect(result.status).toBe('SUCCEEDED');
-    expect(result.states.slice(-3)).toEqual(['Ask for cutover approval', 'Notify approval timed out', 'End without cutover']);
+    expect(result.states.slice(-4)).toEqual(['Ask for cutover approval', 'Notify approval timed out', 'Release run lock', 'End without cutover']);
+    expect(result.aws.items.has('lock#orders-to-aurora')).toBe(false);
     expect(result.notifications.at(-1)).toBe('approval-timeout');
     expect(result.aws.dmsActions).not.toContain('StopReplicationTask');
   });
@@ -103,7 +132,7 @@ describe('migration workflow, executed locally from the synthesized definition',
   it('a cutover precondition failure changes nothing and says why', async () => {
     const result = await run({ cdcLatencySeconds: 120 });
     expect(result.status).toBe('FAILED');
-    expect(result.states.slice(-4)).toEqual(['Cut over', 'Cut over failed', 'Notify failure', 'Migration failed']);
+    expect(result.states.slice(-5)).toEqual(['Gate', 'Gate failed', 'Notify failure', 'Release run lock after failure', 'Migration failed']);
     expect(failureOf(result)).toMatchObject({
       error: 'CutoverPreconditionFailed',
       message: expect.stringContaining('CDCLatencySource reached 120 s in the last 5 minutes (maximum 30 s)'),
@@ -140,7 +169,7 @@ describe('migration workflow, executed locally from the synthesized definition',
   it('invalid input fails first, touches nothing, and is reported under the execution name', async () => {
     const result = await run({}, migrationInput({ startPolicy: 'reload' }));
     expect(result.status).toBe('FAILED');
-    expect(result.states).toEqual(['Validate input', 'Name the run after the execution', 'Validate input failed', 'Notify failure', 'Migration failed']);
+    expect(result.states).toEqual(['Validate input', 'Name the run after the execution', 'Validate input failed', 'Notify failure', 'Release run lock after failure', 'Migration failed']);
     expect(failureOf(result)).toMatchObject({
       error: 'InvalidInput',
       subject: '[DMS] local-run: FAILED at Validate input (InvalidInput)',

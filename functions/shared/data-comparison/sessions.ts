@@ -1,6 +1,6 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Connection } from 'mysql2/promise';
-import type { MigrationConfig } from '../migration-input';
+import { tlsModeOf, type MigrationConfig } from '../migration-input';
 import { readDatabaseCredentials, withMysql } from '../mysql';
 
 export type DatabaseAccess = NonNullable<MigrationConfig['database']>;
@@ -15,8 +15,8 @@ export async function withBothDatabases<T>(
   work: (source: Connection, target: Connection) => Promise<T>,
 ): Promise<T> {
   const [sourceCredentials, targetCredentials] = await Promise.all([
-    readDatabaseCredentials(secretsManager, database.sourceSecretArn),
-    readDatabaseCredentials(secretsManager, database.targetSecretArn),
+    readDatabaseCredentials(secretsManager, database.sourceSecretArn, tlsModeOf(database, 'source')),
+    readDatabaseCredentials(secretsManager, database.targetSecretArn, tlsModeOf(database, 'target')),
   ]);
   return withMysql(sourceCredentials, 'source', (source) =>
     withMysql(targetCredentials, 'target', async (target) => {

@@ -11,8 +11,8 @@ import { CreateDBClusterSnapshotCommand, CreateDBSnapshotCommand, RDSClient } fr
 import { GetParameterCommand, ParameterNotFound, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { summarizeValidation } from '../../../functions/check-validation/check-validation';
-import { cutover } from '../../../functions/cutover/cutover';
-import { handler } from '../../../functions/cutover/handler';
+import { switchOver } from '../../../functions/cutover/cutover';
+import { checkGate } from '../../../functions/cutover/gate';
 import { cutoverBlockers, type CutoverFacts } from '../../../functions/cutover/preconditions';
 import { STOP_REASONS } from '../../../functions/shared/dms';
 import { REPLICATION_INSTANCE_ARN, TASK_ARN, migrationConfig, replicationTask, tableStatistics } from '../../fixtures/migration';
@@ -58,20 +58,27 @@ describe('cutoverBlockers', () => {
     expect(cutoverBlockers({ ...goodFacts, migrationType: 'full-load', taskStatus: 'stopped', latencySeconds: { source: [], target: [] } }, limits)).toEqual([]);
   });
 
+  it('lets pending-only validation pass within the allowed number of pending records', () => {
+    const pending = { ...goodFacts, validation: summarizeValidation([tableStatistics({ ValidationState: 'Pending records', ValidationPendingRecords: 40 })]), pendingValidationRecords: 40 };
+    expect(cutoverBlockers(pending, { ...limits, maxPendingValidationRecords: 40 })).toEqual([]);
+    expect(cutoverBlockers(pending, { ...limits, maxPendingValidationRecords: 39 })).toEqual(['DMS validation is still pending for 1 table(s)']);
+  });
+
   it('ignores validation when the migration does not require it', () => {
     expect(cutoverBlockers({ ...goodFacts, validation: undefined }, limits)).toEqual([]);
   });
 });
 
-describe('cutover', () => {
+describe('gate and switch', () => {
   const dms = mockClient(DatabaseMigrationServiceClient);
   const cloudWatch = mockClient(CloudWatchClient);
   const rds = mockClient(RDSClient);
   const ssm = mockClient(SSMClient);
   const clients = { dms: new DatabaseMigrationServiceClient({}), cloudWatch: new CloudWatchClient({}), rds: new RDSClient({}), ssm: new SSMClient({}) };
   const config = migrationConfig({ cutover: { endpointParameterName: '/apps/orders/db' } });
-  const target = { writerEndpoint: 'orders-aurora.cluster-c1a2b3c4d5e6.eu-west-1.rds.amazonaws.com', port: 3306 };
-  const endpoint = `${target.writerEndpoint}:3306`;
+  const endpoint = 'orders-aurora.cluster-c1a2b3c4d5e6.eu-west-1.rds.amazonaws.com:3306';
+  const plan = { stopTaskArn: TASK_ARN, endpoint, snapshot: true };
+  const gate = { direction: 'to-target' as const, taskArn: TASK_ARN };
   const at = new Date('2026-11-24T22:00:00.000Z');
   const clock = () => at;
 
@@ -90,6 +97,7 @@ describe('cutover', () => {
     });
     dms.on(StopReplicationTaskCommand).resolves({ ReplicationTask: replicationTask({ Status: 'stopping' }) });
     rds.on(CreateDBClusterSnapshotCommand).resolves({ DBClusterSnapshot: { DBClusterSnapshotIdentifier: 'x', Status: 'creating' } });
+    ssm.on(GetParameterCommand).rejects(new ParameterNotFound({ message: 'not found', $metadata: {} }));
     ssm.on(PutParameterCommand).resolves({ Version: 2, Tier: 'Standard' });
   }
 
@@ -100,18 +108,9 @@ describe('cutover', () => {
     ssm.reset();
   });
 
-  it('snapshots the target, stops the task and publishes the endpoint', async () => {
+  it('gate reads CDC latency for the task from AWS/DMS and passes a healthy migration', async () => {
     healthyMigration();
-    await expect(cutover(clients, config, target, clock)).resolves.toEqual({
-      startedAt: '2026-11-24T22:00:00.000Z',
-      completedAt: '2026-11-24T22:00:00.000Z',
-      cdcLatencySeconds: { source: 4, target: 7 },
-      snapshotIdentifier: 'dms-orch-orders-to-aurora-20261124220000',
-      endpointParameterName: '/apps/orders/db',
-      endpoint,
-      taskStatus: 'stopping',
-      alreadyCutOver: false,
-    });
+    await expect(checkGate(clients, config, gate, clock)).resolves.toMatchObject({ passed: true, blockers: [], direction: 'to-target' });
     expect(cloudWatch).toHaveReceivedCommandWith(GetMetricDataCommand, {
       StartTime: new Date('2026-11-24T21:55:00.000Z'),
       EndTime: at,
@@ -136,54 +135,13 @@ describe('cutover', () => {
     expect(dms).toHaveReceivedCommandWith(DescribeReplicationInstancesCommand, {
       Filters: [{ Name: 'replication-instance-arn', Values: [REPLICATION_INSTANCE_ARN] }],
     });
-    expect(rds).toHaveReceivedCommandWith(CreateDBClusterSnapshotCommand, {
-      DBClusterSnapshotIdentifier: 'dms-orch-orders-to-aurora-20261124220000',
-      DBClusterIdentifier: 'orders-aurora',
-      Tags: [{ Key: 'dms-orchestrator:migration', Value: 'Orders to Aurora' }],
-    });
-    expect(dms).toHaveReceivedCommandWith(StopReplicationTaskCommand, { ReplicationTaskArn: TASK_ARN });
-    expect(ssm).toHaveReceivedCommandWith(PutParameterCommand, { Name: '/apps/orders/db', Value: endpoint, Type: 'String', Overwrite: true });
-    expect(ssm).not.toHaveReceivedCommand(GetParameterCommand);
   });
 
-  it('cuts over a finished full-load task without reading latency or stopping it again', async () => {
-    healthyMigration();
-    dms.on(DescribeReplicationTasksCommand).resolves({
-      ReplicationTasks: [replicationTask({ MigrationType: 'full-load', Status: 'stopped', StopReason: STOP_REASONS.fullLoadOnlyFinished })],
-    });
-    ssm.on(GetParameterCommand).rejects(new ParameterNotFound({ message: 'not found', $metadata: {} }));
-    const record = await cutover(clients, config, target, clock);
-    expect(record).toMatchObject({ taskStatus: 'stopped', alreadyCutOver: false, endpoint });
-    expect(record.cdcLatencySeconds).toBeUndefined();
-    expect(cloudWatch).not.toHaveReceivedAnyCommand();
-    expect(dms).not.toHaveReceivedCommand(StopReplicationTaskCommand);
-    expect(ssm).toHaveReceivedCommandWith(PutParameterCommand, { Name: '/apps/orders/db', Value: endpoint });
-  });
-
-  it('snapshots an RDS instance target with CreateDBSnapshot', async () => {
-    healthyMigration();
-    rds.on(CreateDBSnapshotCommand).resolves({ DBSnapshot: { DBSnapshotIdentifier: 'x', Status: 'creating' } });
-    const instanceConfig = migrationConfig({ target: { type: 'rds-instance', identifier: 'orders-mysql' } });
-    await cutover(clients, instanceConfig, target, clock);
-    expect(rds).toHaveReceivedCommandWith(CreateDBSnapshotCommand, {
-      DBSnapshotIdentifier: 'dms-orch-orders-to-aurora-20261124220000',
-      DBInstanceIdentifier: 'orders-mysql',
-    });
-    expect(rds).not.toHaveReceivedCommand(CreateDBClusterSnapshotCommand);
-  });
-
-  it('skips the snapshot when not wanted', async () => {
-    healthyMigration();
-    const record = await cutover(clients, migrationConfig({ cutover: { snapshotBeforeCutover: false } }), target, clock);
-    expect(record.snapshotIdentifier).toBeUndefined();
-    expect(rds).not.toHaveReceivedAnyCommand();
-  });
-
-  it('refuses with every failed precondition and changes nothing', async () => {
+  it('gate refuses with every failed precondition', async () => {
     healthyMigration();
     cloudWatch.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: 'source', Values: [90] }, { Id: 'target', Values: [] }] });
     dms.on(DescribeTableStatisticsCommand).resolves({ ReplicationTaskArn: TASK_ARN, TableStatistics: [tableStatistics({ TableState: 'Table error', ValidationState: 'Table error' })] });
-    const error = await cutover(clients, config, target, clock).catch((caught: unknown) => caught);
+    const error = await checkGate(clients, config, gate, clock).catch((caught: unknown) => caught);
     expect(error).toMatchObject({
       name: 'CutoverPreconditionFailed',
       failedPreconditions: [
@@ -193,77 +151,126 @@ describe('cutover', () => {
         'DMS validation failed for 1 table(s)',
       ],
     });
-    expect(rds).not.toHaveReceivedAnyCommand();
-    expect(dms).not.toHaveReceivedCommand(StopReplicationTaskCommand);
-    expect(ssm).not.toHaveReceivedCommand(PutParameterCommand);
   });
 
-  it('does nothing again when an earlier run already cut over', async () => {
+  it('gate lets a finished full-load task through without reading latency', async () => {
+    healthyMigration();
+    dms.on(DescribeReplicationTasksCommand).resolves({
+      ReplicationTasks: [replicationTask({ MigrationType: 'full-load', Status: 'stopped', StopReason: STOP_REASONS.fullLoadOnlyFinished })],
+    });
+    await expect(checkGate(clients, config, gate, clock)).resolves.toMatchObject({ passed: true });
+    expect(cloudWatch).not.toHaveReceivedAnyCommand();
+  });
+
+  it('gate reports a missing replication instance', async () => {
+    healthyMigration();
+    dms.on(DescribeReplicationInstancesCommand).resolves({ ReplicationInstances: [] });
+    await expect(checkGate(clients, config, gate, clock)).rejects.toMatchObject({ name: 'ResourceNotFound' });
+  });
+
+  it('switch snapshots the target, stops the task and publishes the endpoint', async () => {
+    healthyMigration();
+    await expect(switchOver(clients, config, plan, clock)).resolves.toEqual({
+      startedAt: '2026-11-24T22:00:00.000Z',
+      completedAt: '2026-11-24T22:00:00.000Z',
+      snapshotIdentifier: 'dms-orch-orders-to-aurora-20261124220000',
+      endpointParameterName: '/apps/orders/db',
+      endpoint,
+      taskStatus: 'stopping',
+      alreadySwitched: false,
+    });
+    expect(rds).toHaveReceivedCommandWith(CreateDBClusterSnapshotCommand, {
+      DBClusterSnapshotIdentifier: 'dms-orch-orders-to-aurora-20261124220000',
+      DBClusterIdentifier: 'orders-aurora',
+      Tags: [{ Key: 'dms-orchestrator:migration', Value: 'Orders to Aurora' }],
+    });
+    expect(dms).toHaveReceivedCommandWith(StopReplicationTaskCommand, { ReplicationTaskArn: TASK_ARN });
+    expect(ssm).toHaveReceivedCommandWith(PutParameterCommand, { Name: '/apps/orders/db', Value: endpoint, Type: 'String', Overwrite: true });
+  });
+
+  it('switch records the previous endpoint and reads the new primary\'s binlog position after the task stopped', async () => {
+    healthyMigration();
+    ssm.on(GetParameterCommand).resolves({ Parameter: { Name: '/apps/orders/db', Type: 'String', Value: 'orders-ec2.internal:3306', Version: 1 } });
+    const stoppedFirst: string[] = [];
+    dms.on(StopReplicationTaskCommand).callsFake(() => {
+      stoppedFirst.push('stop');
+      return { ReplicationTask: replicationTask({ Status: 'stopping' }) };
+    });
+    const capturePosition = async () => {
+      stoppedFirst.push('position');
+      return 'mysql-bin-changelog.000024:373';
+    };
+    await expect(switchOver(clients, config, { ...plan, capturePosition }, clock)).resolves.toMatchObject({
+      previousEndpoint: 'orders-ec2.internal:3306',
+      binlogPosition: 'mysql-bin-changelog.000024:373',
+    });
+    expect(stoppedFirst).toEqual(['stop', 'position']);
+  });
+
+  it('switch leaves a finished full-load task stopped', async () => {
+    healthyMigration();
+    dms.on(DescribeReplicationTasksCommand).resolves({
+      ReplicationTasks: [replicationTask({ MigrationType: 'full-load', Status: 'stopped', StopReason: STOP_REASONS.fullLoadOnlyFinished })],
+    });
+    const record = await switchOver(clients, config, plan, clock);
+    expect(record).toMatchObject({ taskStatus: 'stopped', alreadySwitched: false, endpoint });
+    expect(dms).not.toHaveReceivedCommand(StopReplicationTaskCommand);
+    expect(ssm).toHaveReceivedCommandWith(PutParameterCommand, { Name: '/apps/orders/db', Value: endpoint });
+  });
+
+  it('switch snapshots an RDS instance target with CreateDBSnapshot', async () => {
+    healthyMigration();
+    rds.on(CreateDBSnapshotCommand).resolves({ DBSnapshot: { DBSnapshotIdentifier: 'x', Status: 'creating' } });
+    const instanceConfig = migrationConfig({ target: { type: 'rds-instance', identifier: 'orders-mysql' } });
+    await switchOver(clients, instanceConfig, plan, clock);
+    expect(rds).toHaveReceivedCommandWith(CreateDBSnapshotCommand, {
+      DBSnapshotIdentifier: 'dms-orch-orders-to-aurora-20261124220000',
+      DBInstanceIdentifier: 'orders-mysql',
+    });
+    expect(rds).not.toHaveReceivedCommand(CreateDBClusterSnapshotCommand);
+  });
+
+  it('switch skips the snapshot when not wanted, or in the rollback direction', async () => {
+    healthyMigration();
+    expect((await switchOver(clients, migrationConfig({ cutover: { snapshotBeforeCutover: false } }), plan, clock)).snapshotIdentifier).toBeUndefined();
+    expect((await switchOver(clients, config, { ...plan, snapshot: false }, clock)).snapshotIdentifier).toBeUndefined();
+    expect(rds).not.toHaveReceivedAnyCommand();
+  });
+
+  it('switch does nothing again when an earlier run already switched', async () => {
     dms.on(DescribeReplicationTasksCommand).resolves({ ReplicationTasks: [replicationTask({ Status: 'stopped', StopReason: STOP_REASONS.normal })] });
     ssm.on(GetParameterCommand).resolves({ Parameter: { Name: '/apps/orders/db', Type: 'String', Value: endpoint, Version: 2 } });
-    await expect(cutover(clients, config, target, clock)).resolves.toMatchObject({ alreadyCutOver: true, taskStatus: 'stopped', endpoint });
+    await expect(switchOver(clients, config, plan, clock)).resolves.toMatchObject({ alreadySwitched: true, taskStatus: 'stopped', endpoint });
     expect(ssm).toHaveReceivedCommandWith(GetParameterCommand, { Name: '/apps/orders/db' });
     expect(rds).not.toHaveReceivedAnyCommand();
     expect(dms).not.toHaveReceivedCommand(StopReplicationTaskCommand);
     expect(ssm).not.toHaveReceivedCommand(PutParameterCommand);
   });
 
-  it('refuses a stopped task whose endpoint was never published', async () => {
-    dms.on(DescribeReplicationTasksCommand).resolves({ ReplicationTasks: [replicationTask({ Status: 'stopped', StopReason: STOP_REASONS.normal })] });
-    dms.on(DescribeTableStatisticsCommand).resolves({ ReplicationTaskArn: TASK_ARN, TableStatistics: [tableStatistics()] });
-    dms.on(DescribeReplicationInstancesCommand).resolves({ ReplicationInstances: [{ ReplicationInstanceIdentifier: 'orders-replication' }] });
-    cloudWatch.on(GetMetricDataCommand).resolves({ MetricDataResults: [] });
-    ssm.on(GetParameterCommand).rejects(new ParameterNotFound({ message: 'not found', $metadata: {} }));
-    await expect(cutover(clients, config, target, clock)).rejects.toMatchObject({
-      name: 'CutoverPreconditionFailed',
-      message: expect.stringContaining('the task is "stopped", not running CDC'),
-    });
-    expect(ssm).not.toHaveReceivedCommand(PutParameterCommand);
-  });
-
-  it('accepts a task that is already stopping when asked to stop', async () => {
+  it('switch accepts a task that is already stopping when asked to stop', async () => {
     healthyMigration();
     dms.on(StopReplicationTaskCommand).rejects(new InvalidResourceStateFault({ message: 'Task is already stopping', $metadata: {} }));
     dms.on(DescribeReplicationTasksCommand).resolvesOnce({ ReplicationTasks: [replicationTask({ Status: 'running' })] }).resolves({ ReplicationTasks: [replicationTask({ Status: 'stopping' })] });
-    await expect(cutover(clients, config, target, clock)).resolves.toMatchObject({ taskStatus: 'stopping' });
+    await expect(switchOver(clients, config, plan, clock)).resolves.toMatchObject({ taskStatus: 'stopping' });
     expect(ssm).toHaveReceivedCommand(PutParameterCommand);
   });
 
-  it('fails clearly when DMS will not stop a task that is not stopping', async () => {
+  it('switch fails clearly when DMS will not stop a task that is not stopping', async () => {
     healthyMigration();
     dms.on(StopReplicationTaskCommand).rejects(new InvalidResourceStateFault({ message: 'Task is being modified', $metadata: {} }));
     dms.on(DescribeReplicationTasksCommand).resolvesOnce({ ReplicationTasks: [replicationTask({ Status: 'running' })] }).resolves({ ReplicationTasks: [replicationTask({ Status: 'modifying' })] });
-    await expect(cutover(clients, config, target, clock)).rejects.toMatchObject({
+    await expect(switchOver(clients, config, plan, clock)).rejects.toMatchObject({
       name: 'TaskInUnexpectedState',
       message: 'DMS would not stop the task (now "modifying"): Task is being modified',
     });
     expect(ssm).not.toHaveReceivedCommand(PutParameterCommand);
   });
 
-  it('passes other errors from stop and parameter reads through', async () => {
+  it('switch passes other errors from stop and parameter reads through', async () => {
     healthyMigration();
     dms.on(StopReplicationTaskCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedFault' }));
-    await expect(cutover(clients, config, target, clock)).rejects.toMatchObject({ name: 'AccessDeniedFault' });
-    dms.on(DescribeReplicationTasksCommand).resolves({ ReplicationTasks: [replicationTask({ Status: 'stopped' })] });
+    await expect(switchOver(clients, config, plan, clock)).rejects.toMatchObject({ name: 'AccessDeniedFault' });
     ssm.on(GetParameterCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
-    await expect(cutover(clients, config, target, clock)).rejects.toMatchObject({ name: 'AccessDeniedException' });
-  });
-
-  it('reports a missing replication instance', async () => {
-    healthyMigration();
-    dms.on(DescribeReplicationInstancesCommand).resolves({ ReplicationInstances: [] });
-    await expect(cutover(clients, config, target, clock)).rejects.toMatchObject({ name: 'ResourceNotFound' });
-  });
-
-  it('handler validates the target it is given', async () => {
-    await expect(handler({ config, target: { writerEndpoint: '', port: 0 } })).rejects.toMatchObject({
-      name: 'InvalidInput',
-      message: expect.stringMatching(/target\.writerEndpoint.*target\.port/),
-    });
-  });
-
-  it('handler cuts over with real clients', async () => {
-    healthyMigration();
-    await expect(handler({ config, target })).resolves.toMatchObject({ alreadyCutOver: false, endpoint });
+    await expect(switchOver(clients, config, plan, clock)).rejects.toMatchObject({ name: 'AccessDeniedException' });
   });
 });

@@ -1,6 +1,6 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
-import { MAX_SUBJECT_LENGTH, NEXT_STEPS, causeMessage, consoleLink, renderNotification, safeSubject, type NotificationEvent } from '../../../functions/notify/messages';
+import { MAX_SUBJECT_LENGTH, NEXT_STEPS, causeMessage, consoleLink, readOnlyWarning, renderNotification, safeSubject, type NotificationEvent } from '../../../functions/notify/messages';
 
 const TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:orders-migration';
 const EXECUTION_ARN = 'arn:aws:states:eu-west-1:123456789012:execution:OrdersMigration:run-42';
@@ -118,6 +118,24 @@ describe('message templates', () => {
     const { body } = renderNotification({ ...base, kind: 'failure', details: { error: { Error: 'Lambda.Unknown' } } });
     expect(body).toContain('What happened: (no details given)');
     expect(body).toContain('What to do: Check the execution history');
+  });
+
+  it.each([
+    ['Switch', 'The frozen database is still read-only, and the new endpoint may already be published'],
+    ['Roll back: switch', 'The frozen database is still read-only'],
+    ['Unfreeze source writes', 'The source database may still be read-only: restoring its settings failed'],
+    ['Roll back: unfreeze target writes', 'The target database may still be read-only'],
+  ])('failure at %s: warns first that a database is left read-only', (failedStep, warning) => {
+    const { body } = renderNotification({ ...base, kind: 'failure', details: { error: { Error: 'DatabaseUnreachable' }, failedStep } });
+    // Before the phase, error and cause: the first thing read after the migration's name.
+    const lines = body.split('\n');
+    expect(lines[lines.findIndex((line) => line.startsWith('Migration:')) + 1]).toContain(`WARNING: ${warning}`);
+  });
+
+  it('failure before the freeze or after a restore: no read-only warning', () => {
+    for (const failedStep of ['Gate', 'Freeze source writes', 'Prove catch-up', 'Start task', undefined]) {
+      expect(readOnlyWarning(failedStep)).toBeUndefined();
+    }
   });
 
   it('has next steps for every error the functions throw', () => {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { handler } from '../../../functions/validate-input/handler';
 import { validateMigrationInput } from '../../../functions/validate-input/validate-input';
-import { migrationInputSchema, type MigrationInput } from '../../../functions/shared/migration-input';
+import { migrationInputSchema, tlsModeOf, TLS_MODES, type MigrationInput } from '../../../functions/shared/migration-input';
 import { migrationInput } from '../../fixtures/migration';
 
 function problemsOf(input: unknown): string {
@@ -14,6 +14,17 @@ function problemsOf(input: unknown): string {
   throw new Error('expected the input to be rejected');
 }
 
+const DATABASE = {
+  sourceSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/source-AbCdEf',
+  targetSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/target-AbCdEf',
+  schemas: ['orders'],
+};
+const REVERSE = {
+  enabled: true,
+  reverseSourceEndpointArn: 'arn:aws:dms:eu-west-1:123456789012:endpoint:ORDERSREVERSESOURCE',
+  reverseTargetEndpointArn: 'arn:aws:dms:eu-west-1:123456789012:endpoint:ORDERSREVERSETARGET',
+};
+
 describe('validate-input', () => {
   it('applies every default', () => {
     expect(validateMigrationInput(migrationInput())).toEqual({
@@ -22,12 +33,17 @@ describe('validate-input', () => {
       confirmReloadTarget: false,
       validation: { requireDmsValidation: true, maxWaitMinutes: 1440 },
       cutover: {
+        dryRun: false,
+        writeFreeze: { enabled: true, catchUpTimeoutSeconds: 300 },
+        maxPendingValidationRecords: 0,
         maxCdcLatencySeconds: 30,
         latencyWindowMinutes: 5,
         approvalRequired: true,
         snapshotBeforeCutover: true,
         endpointParameterName: '/dms-orchestrator/orders-to-aurora/endpoint',
       },
+      rollback: { enabled: false, soakMinutes: 1440 },
+      mode: 'migrate',
     });
   });
 
@@ -56,9 +72,36 @@ describe('validate-input', () => {
     ['a database secret that is not a Secrets Manager ARN', { database: { sourceSecretArn: 'orders/source', targetSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/target-AbCdEf', schemas: ['orders'] } }, 'database.sourceSecretArn: expected the source database secret ARN'],
     ['database access without schemas', { database: { sourceSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/source-AbCdEf', targetSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/target-AbCdEf', schemas: [] } }, 'database.schemas: expected at least one schema name'],
     ['a schema name with a quote', { database: { sourceSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/source-AbCdEf', targetSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/target-AbCdEf', schemas: ["orders`; DROP"] } }, 'database.schemas.0: expected a MySQL schema name'],
+    ['an unknown TLS mode', { database: { sourceSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/source-AbCdEf', targetSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/target-AbCdEf', schemas: ['orders'], tls: 'verify-ca' as never } }, 'database.tls: expected one of: verify-rds-ca, required, disabled, or { "source": ..., "target": ... } with those values'],
+    ['a TLS mode for an unknown side', { database: { sourceSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/source-AbCdEf', targetSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/target-AbCdEf', schemas: ['orders'], tls: { replica: 'disabled' } as never } }, 'database.tls: Unrecognized key: "replica"'],
+    ['an unknown mode', { mode: 'switch' as never }, 'mode: expected one of: migrate, rollback, complete'],
+    ['a rollback run without a way back', { mode: 'rollback' }, 'mode: mode "rollback" needs rollback.enabled: true'],
+    ['rollback without its reverse endpoints', { database: DATABASE, rollback: { enabled: true } }, 'rollback.reverseSourceEndpointArn: required when rollback.enabled is true'],
+    ['rollback without database access', { rollback: REVERSE }, "database: rollback needs database access: the reverse task starts at the target's binlog position"],
+    ['a reverse endpoint in another account', { database: DATABASE, rollback: { ...REVERSE, reverseTargetEndpointArn: 'arn:aws:dms:eu-west-1:999999999999:endpoint:BACK' } }, 'rollback.reverseTargetEndpointArn: expected the same partition, region and account'],
+    ['a catch-up wait over 10 minutes', { cutover: { writeFreeze: { catchUpTimeoutSeconds: 900 } } }, 'cutover.writeFreeze.catchUpTimeoutSeconds: expected the catch-up wait in seconds (a whole number from 5 to 600)'],
+    ['a dry run flag that is not a boolean', { cutover: { dryRun: 'yes' as never } }, 'cutover.dryRun: expected whether this is a dry run (true or false)'],
     ['a migration name with a newline', { migrationName: 'orders\nmigration' }, 'migrationName: expected a migration name of 1-64 letters'],
   ])('rejects %s', (_, change, expected) => {
     expect(problemsOf({ ...migrationInput(), ...change })).toContain(expected);
+  });
+
+  it('requires TLS on both database sessions unless told otherwise, with one mode for both sides or one per side', () => {
+    const database = { sourceSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/source-AbCdEf', targetSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/target-AbCdEf', schemas: ['orders'] };
+    const tlsOf = (tls?: unknown) => {
+      const config = validateMigrationInput({ ...migrationInput(), database: { ...database, ...(tls === undefined ? {} : { tls }) } });
+      return [tlsModeOf(config.database!, 'source'), tlsModeOf(config.database!, 'target')];
+    };
+    expect(tlsOf()).toEqual(['required', 'required']);
+    expect(tlsOf('disabled')).toEqual(['disabled', 'disabled']);
+    expect(tlsOf({ target: 'verify-rds-ca' })).toEqual(['required', 'verify-rds-ca']);
+    expect(tlsOf({ source: 'disabled', target: 'verify-rds-ca' })).toEqual(['disabled', 'verify-rds-ca']);
+  });
+
+  it('accepts a way back with its endpoints and database access, and the rollback and complete modes', () => {
+    for (const mode of ['migrate', 'rollback', 'complete'] as const) {
+      expect(validateMigrationInput(migrationInput({ database: DATABASE, rollback: REVERSE, mode }))).toMatchObject({ mode, rollback: { ...REVERSE, soakMinutes: 1440 } });
+    }
   });
 
   it('lists every bad field in one error', () => {
@@ -103,6 +146,7 @@ describe('validate-input properties', () => {
   );
   const secretName = fc.stringMatching(/^[a-z][a-z0-9/_-]{0,20}-[A-Za-z0-9]{6}$/);
   const schemas = fc.array(fc.stringMatching(/^[a-z_][a-z0-9_]{0,20}$/), { minLength: 1, maxLength: 4 });
+  const tlsMode = fc.constantFrom(...TLS_MODES);
   const validInput = scope.chain(({ partition, region, account }) => {
     const arn = (type: string) => id.map((resourceId) => `arn:${partition}:dms:${region}:${account}:${type}:${resourceId}`);
     const secretArn = secretName.map((name) => `arn:${partition}:secretsmanager:${region}:${account}:secret:${name}`);
@@ -115,7 +159,10 @@ describe('validate-input properties', () => {
         replicationInstanceArn: arn('rep'),
         target,
         startPolicy: fc.constantFrom('auto' as const, 'resume' as const),
-        database: fc.record({ sourceSecretArn: secretArn, targetSecretArn: secretArn, schemas }),
+        database: fc.record(
+          { sourceSecretArn: secretArn, targetSecretArn: secretArn, schemas, tls: fc.oneof(tlsMode, fc.record({ source: tlsMode, target: tlsMode }, { requiredKeys: [] })) },
+          { requiredKeys: ['sourceSecretArn', 'targetSecretArn', 'schemas'] },
+        ),
         validation,
         cutover,
       },
@@ -147,6 +194,7 @@ describe('validate-input properties', () => {
     fc.record({ path: fc.constantFrom('cutover.endpointParameterName'), value: fc.oneof(fc.constant('has space'), fc.constant('/ssm/x'), fc.constant('trailing/'), fc.constant('')) }),
     fc.record({ path: fc.constantFrom('database.sourceSecretArn', 'database.targetSecretArn'), value: fc.oneof(fc.constant('plain-name'), fc.constant('arn:aws:ssm:eu-west-1:123456789012:parameter/x'), fc.integer()) }),
     fc.record({ path: fc.constantFrom('database.schemas'), value: fc.oneof(fc.constant([]), fc.constant('orders'), fc.constant(null)) }),
+    fc.record({ path: fc.constantFrom('database.tls'), value: fc.oneof(fc.constantFrom('verify-ca', 'REQUIRED', 'none', ''), fc.boolean(), fc.constant({ source: 'off' }), fc.constant({ replica: 'required' })) }),
     fc.record({ path: fc.constantFrom('startpolicy', 'cutover.maxLatency', 'target.kind', 'database.password'), value: fc.constant('unexpected') }),
   );
 

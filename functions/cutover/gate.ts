@@ -1,0 +1,155 @@
+import { DescribeReplicationTasksCommand, type DatabaseMigrationServiceClient } from '@aws-sdk/client-database-migration-service';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { Connection } from 'mysql2/promise';
+import { TABLE_STATES, VALIDATION_STATES, describeAllTableStatistics, describeReplicationTask, qualifiedTableName } from '../shared/dms';
+import { CutoverPreconditionFailed } from '../shared/errors';
+import type { MigrationConfig } from '../shared/migration-input';
+import { binlogEnabled } from './binlog';
+import { HEARTBEAT_TABLE, heartbeatTableExists } from './catch-up';
+import { gatherFacts } from './cutover';
+import { cutoverBlockers, type CutoverFacts } from './preconditions';
+import { readReversePath, reversePathBlockers, type ReversePath } from './reverse-replication';
+
+export type Direction = 'to-target' | 'to-source';
+
+/** What the direct database probe found; absent when the input has no `database` block. */
+export interface DatabaseProbe {
+  heartbeatOnSource: boolean;
+  heartbeatOnTarget: boolean;
+  /** Reverse replication reads the target's binlog. */
+  targetBinlogEnabled: boolean;
+}
+
+/** The independent data comparison's summary (`$.dataRecheck` or `$.dataComparison`), when it ran. */
+export interface IndependentValidation {
+  outcome: string;
+  [detail: string]: unknown;
+}
+
+export interface GateFacts extends CutoverFacts {
+  direction: Direction;
+  /** Tables DMS cancelled, or with records validation had to suspend. */
+  suspendedTables: string[];
+  /** The heartbeat table is selected by the replicating task's table mappings. */
+  heartbeatInMappings: boolean;
+  database?: DatabaseProbe;
+  independentValidation?: IndependentValidation;
+  /** Only when rollback is enabled and the direction is to the target. */
+  reversePath?: ReversePath;
+  writeFreeze: boolean;
+}
+
+export interface GateReport {
+  direction: Direction;
+  passed: boolean;
+  blockers: string[];
+  checkedAt: string;
+  /** How the switch will know nothing was left behind. */
+  catchUp: 'marker' | 'CDC latency only (no database access in the input)';
+  writeFreeze: 'read_only on the source' | 'read_only on the target' | 'skipped (writeFreeze.enabled is false)';
+  reversePath?: ReversePath;
+}
+
+/** A comparison that found differences fails its own step (DataMismatch); only a match reaches the gate clean. */
+const CLEAN_COMPARISONS: ReadonlySet<string> = new Set(['match']);
+
+/** Every reason the gate refuses, in words an operator can act on. */
+export function gateBlockers(facts: GateFacts, config: MigrationConfig): string[] {
+  const blockers = cutoverBlockers(facts, { ...config.cutover });
+  if (facts.suspendedTables.length > 0) blockers.push(`tables suspended or cancelled: ${facts.suspendedTables.join(', ')}`);
+  if (facts.independentValidation && !CLEAN_COMPARISONS.has(facts.independentValidation.outcome)) {
+    blockers.push(`independent validation is "${facts.independentValidation.outcome}", not a match`);
+  }
+  // A full-load task carries no marker: writes stopped before the load, so there is nothing to prove.
+  if (facts.database && facts.migrationType !== 'full-load') {
+    const schema = config.database?.schemas[0] ?? '?';
+    if (!facts.database.heartbeatOnSource) blockers.push(`the heartbeat table ${schema}.${HEARTBEAT_TABLE} does not exist on the source (create it, see README)`);
+    if (!facts.database.heartbeatOnTarget) blockers.push(`the heartbeat table ${schema}.${HEARTBEAT_TABLE} does not exist on the target: it must be replicated by the task`);
+    if (!facts.heartbeatInMappings) blockers.push(`the task's table mappings do not select ${schema}.${HEARTBEAT_TABLE}: the catch-up marker could never arrive`);
+    if (facts.direction === 'to-target' && config.rollback.enabled && !facts.database.targetBinlogEnabled) {
+      blockers.push('the target has no binary log: reverse replication could not start (enable binlog_format in its parameter group)');
+    }
+  }
+  if (facts.reversePath) blockers.push(...reversePathBlockers(facts.reversePath));
+  return blockers;
+}
+
+/**
+ * Whether DMS selection rules include `schema.table`: some include rule matches and no exclude rule does.
+ * `%` is the DMS wildcard; names are compared exactly, as MySQL on Linux does.
+ */
+export function tableMappingsSelect(tableMappings: string | undefined, schema: string, table: string): boolean {
+  const rules = ((JSON.parse(tableMappings ?? '{}') as { rules?: Array<Record<string, unknown>> }).rules ?? []).filter((rule) => rule['rule-type'] === 'selection');
+  const matches = (rule: Record<string, unknown>) => {
+    const locator = (rule['object-locator'] ?? {}) as Record<string, string>;
+    return likePattern(locator['schema-name']).test(schema) && likePattern(locator['table-name'] ?? '%').test(table);
+  };
+  const included = rules.some((rule) => (rule['rule-action'] === 'include' || rule['rule-action'] === 'explicit') && matches(rule));
+  return included && !rules.some((rule) => rule['rule-action'] === 'exclude' && matches(rule));
+}
+
+function likePattern(pattern: string | undefined): RegExp {
+  if (pattern === undefined) return /^(?!)/;
+  return new RegExp(`^${pattern.split('%').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+}
+
+/** The heartbeat tables and the target's binlog, read directly (source and target sessions from the handler). */
+export async function probeDatabases(source: Connection, target: Connection, sourceSchema: string, targetSchema = sourceSchema): Promise<DatabaseProbe> {
+  return {
+    heartbeatOnSource: await heartbeatTableExists(source, sourceSchema),
+    heartbeatOnTarget: await heartbeatTableExists(target, targetSchema),
+    targetBinlogEnabled: await binlogEnabled(target),
+  };
+}
+
+export interface GateOptions {
+  direction: Direction;
+  /** The task replicating in this direction: the forward task, or the reverse task for a rollback. */
+  taskArn: string;
+  probe?: () => Promise<DatabaseProbe>;
+  independentValidation?: IndependentValidation;
+}
+
+/**
+ * The gate before the freeze: every precondition, all reasons at once. Refuses with
+ * CutoverPreconditionFailed; in a dry run it reports the refusal instead, so the operator sees it all.
+ */
+export async function checkGate(
+  clients: { dms: DatabaseMigrationServiceClient; cloudWatch: CloudWatchClient },
+  config: MigrationConfig,
+  options: GateOptions,
+  now: () => Date = () => new Date(),
+): Promise<GateReport> {
+  const at = now();
+  const task = await describeReplicationTask(clients.dms, options.taskArn);
+  const forward = options.direction === 'to-target';
+  const tables = await describeAllTableStatistics(clients.dms, options.taskArn);
+  const base = await gatherFacts(clients, config, task, tables, at, options.taskArn, forward && config.validation.requireDmsValidation);
+  const withMappings = await clients.dms.send(
+    new DescribeReplicationTasksCommand({ Filters: [{ Name: 'replication-task-arn', Values: [options.taskArn] }], WithoutSettings: false }),
+  );
+  const schema = config.database?.schemas[0];
+  const facts: GateFacts = {
+    ...base,
+    direction: options.direction,
+    suspendedTables: tables
+      .filter((table) => table.TableState === TABLE_STATES.cancelled || table.ValidationState === VALIDATION_STATES.suspendedRecords || (table.ValidationSuspendedRecords ?? 0) > 0)
+      .map(qualifiedTableName),
+    heartbeatInMappings: schema !== undefined && tableMappingsSelect(withMappings.ReplicationTasks?.[0]?.TableMappings, schema, HEARTBEAT_TABLE),
+    writeFreeze: config.cutover.writeFreeze.enabled,
+    ...(options.probe ? { database: await options.probe() } : {}),
+    ...(forward && options.independentValidation ? { independentValidation: options.independentValidation } : {}),
+    ...(forward && config.rollback.enabled ? { reversePath: await readReversePath(clients.dms, config) } : {}),
+  };
+  const blockers = gateBlockers(facts, config);
+  if (blockers.length > 0 && !config.cutover.dryRun) throw new CutoverPreconditionFailed(blockers);
+  return {
+    direction: options.direction,
+    passed: blockers.length === 0,
+    blockers,
+    checkedAt: at.toISOString(),
+    catchUp: facts.database ? 'marker' : 'CDC latency only (no database access in the input)',
+    writeFreeze: !facts.writeFreeze ? 'skipped (writeFreeze.enabled is false)' : forward ? 'read_only on the source' : 'read_only on the target',
+    ...(facts.reversePath ? { reversePath: facts.reversePath } : {}),
+  };
+}

@@ -1,0 +1,411 @@
+import {
+  CreateReplicationTaskCommand,
+  DeleteReplicationTaskCommand,
+  DescribeReplicationTasksCommand,
+  ResourceNotFoundFault,
+  StartReplicationTaskCommand,
+  StopReplicationTaskCommand,
+  type ReplicationTask,
+} from '@aws-sdk/client-database-migration-service';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import type { Connection, RowDataPacket } from 'mysql2/promise';
+import { HEARTBEAT_TABLE, heartbeatTableDdl } from '../../functions/cutover/catch-up';
+import { reverseTaskIdentifier } from '../../functions/cutover/reverse-replication';
+import { readReadOnlySettings } from '../../functions/cutover/write-freeze';
+import type { MigrationInput } from '../../functions/shared/migration-input';
+import { connectMysql } from '../../functions/shared/mysql';
+import { startThrowawayMariadb, type ThrowawayMariadb } from '../../local/throwaway-mariadb';
+import { migrationInput } from '../fixtures/migration';
+import { HAPPY_PATH, type LocalAws, type Scenario } from './local-aws';
+import { runWorkflow, type WorkflowRun } from './run-workflow';
+import { synthesizeWorkflow } from './synthesized-workflow';
+
+/**
+ * The cutover sequence executed from the synthesized definition against two real MariaDB servers. Forward,
+ * the "DMS" that carries the marker is native replication: the target is a replica of the source, applying
+ * the binlog in commit order as DMS CDC does. Backward (rollback), the test harness copies heartbeat rows
+ * from the target to the source, standing in for the reverse DMS task.
+ */
+const SCHEMA = 'orders';
+const SOURCE_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/source-AbCdEf';
+const TARGET_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/target-AbCdEf';
+const PARAMETER = '/apps/orders/database-endpoint';
+const TARGET_ENDPOINT = 'orders-aurora.cluster-c1a2b3c4d5e6.eu-west-1.rds.amazonaws.com:3306';
+const OTHER_EXECUTION = 'arn:aws:states:eu-west-1:123456789012:execution:OrdersMigration-migration:scheduled-start';
+const REVERSE_TASK_ARN = 'arn:aws:dms:eu-west-1:123456789012:task:ORDERSREVERSETASKABCDEFGHIJ';
+const REVERSE = {
+  enabled: true,
+  reverseSourceEndpointArn: 'arn:aws:dms:eu-west-1:123456789012:endpoint:ORDERSREVERSESOURCE',
+  reverseTargetEndpointArn: 'arn:aws:dms:eu-west-1:123456789012:endpoint:ORDERSREVERSETARGET',
+};
+const MAPPINGS = JSON.stringify({
+  rules: [{ 'rule-type': 'selection', 'rule-id': '1', 'rule-name': 'orders', 'object-locator': { 'schema-name': SCHEMA, 'table-name': '%' }, 'rule-action': 'include' }],
+});
+
+// Two servers to start and whole workflow runs with real waits on MariaDB (the catch-up timeout is 5 s).
+jest.setTimeout(30_000);
+const synthesized = synthesizeWorkflow();
+let source: ThrowawayMariadb;
+let target: ThrowawayMariadb;
+let sourceAdmin: Connection;
+let targetAdmin: Connection;
+
+const credentials = (server: ThrowawayMariadb, username = 'root', password = '') => ({ host: server.host, port: server.port, username, password });
+
+function scenario(changes: Partial<Scenario> = {}): Scenario {
+  return {
+    ...HAPPY_PATH,
+    tableMappings: MAPPINGS,
+    databaseSecrets: {
+      [SOURCE_SECRET]: JSON.stringify(credentials(source)),
+      [TARGET_SECRET]: JSON.stringify(credentials(target)),
+    },
+    ...changes,
+  };
+}
+
+function input(overrides: Partial<MigrationInput> = {}, cutover: Partial<NonNullable<MigrationInput['cutover']>> = {}): MigrationInput {
+  return migrationInput({
+    database: { sourceSecretArn: SOURCE_SECRET, targetSecretArn: TARGET_SECRET, schemas: [SCHEMA], tls: 'disabled' },
+    validation: { requireDmsValidation: false },
+    cutover: { endpointParameterName: PARAMETER, approvalRequired: false, writeFreeze: { catchUpTimeoutSeconds: 5 }, ...cutover },
+    ...overrides,
+  });
+}
+
+async function count(connection: Connection, table: string): Promise<number> {
+  const [rows] = await connection.query<RowDataPacket[]>(`SELECT COUNT(*) AS n FROM ${SCHEMA}.${table}`);
+  return Number(rows[0].n);
+}
+
+async function appWrite(server: ThrowawayMariadb): Promise<unknown> {
+  const app = await connectMysql(credentials(server, 'app', 'app-password'), 'application');
+  try {
+    return await app.query(`INSERT INTO ${SCHEMA}.orders (note) VALUES ('application write')`);
+  } finally {
+    await app.end();
+  }
+}
+
+const failure = (result: WorkflowRun) => result.aws.notifications.find((published) => published.kind === 'failure');
+
+beforeAll(async () => {
+  [source, target] = await Promise.all([
+    startThrowawayMariadb({ 'log-bin': 'binlog', 'binlog-format': 'ROW', 'server-id': 1 }),
+    startThrowawayMariadb({ 'log-bin': 'binlog', 'binlog-format': 'ROW', 'server-id': 2 }),
+  ]);
+  sourceAdmin = await connectMysql(credentials(source), 'source');
+  targetAdmin = await connectMysql(credentials(target), 'target');
+  const [[position]] = await sourceAdmin.query<RowDataPacket[]>('SHOW MASTER STATUS');
+  await targetAdmin.query(
+    `CHANGE MASTER TO MASTER_HOST = '127.0.0.1', MASTER_PORT = ${source.port}, MASTER_USER = 'root', MASTER_PASSWORD = '',
+       MASTER_LOG_FILE = '${position.File}', MASTER_LOG_POS = ${position.Position}, MASTER_USE_GTID = no`,
+  );
+  await targetAdmin.query('START SLAVE');
+  await sourceAdmin.query(`CREATE DATABASE ${SCHEMA}`);
+  await sourceAdmin.query(`CREATE TABLE ${SCHEMA}.orders (id INT AUTO_INCREMENT PRIMARY KEY, note VARCHAR(40) NOT NULL)`);
+  await sourceAdmin.query(heartbeatTableDdl(SCHEMA));
+  // Replicated to the target with everything else.
+  await sourceAdmin.query("CREATE USER 'app'@'%' IDENTIFIED BY 'app-password'");
+  await sourceAdmin.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ${SCHEMA}.* TO 'app'@'%'`);
+  await appWrite(source);
+});
+
+afterAll(async () => {
+  await Promise.all([sourceAdmin?.end(), targetAdmin?.end()]);
+  await Promise.all([source?.stop(), target?.stop()]);
+});
+
+afterEach(async () => {
+  await sourceAdmin.query('SET GLOBAL read_only = OFF');
+  await targetAdmin.query('SET GLOBAL read_only = OFF');
+  await targetAdmin.query('START SLAVE');
+});
+
+describe('lossless cutover, executed locally against real MariaDB', () => {
+  it('freeze -> catch-up -> switch: every earlier write is on the target, the source stays read-only, the lock is released', async () => {
+    const result = await runWorkflow(synthesized, scenario(), input());
+    expect(result.status).toBe('SUCCEEDED');
+    const sequence = result.states.slice(result.states.indexOf('Gate'));
+    expect(sequence).toEqual([
+      'Gate',
+      'Report: Gate',
+      'Freeze source writes',
+      'Report: Freeze source writes',
+      'Prove catch-up',
+      'Report: Prove catch-up',
+      'Dry run?',
+      'Switch',
+      'Report: Switch',
+      'Keep the way back open?',
+      'Notify cut over',
+      'Release run lock after cutover',
+      'Migration complete',
+    ]);
+    expect(result.aws.notifications.filter((published) => published.kind === 'cutover-step').map((published) => published.subject)).toEqual([
+      '[DMS] Orders to Aurora: cutover: Gate',
+      '[DMS] Orders to Aurora: cutover: Freeze source writes',
+      '[DMS] Orders to Aurora: cutover: Prove catch-up',
+      '[DMS] Orders to Aurora: cutover: Switch',
+    ]);
+    expect(result.output?.gate).toMatchObject({ passed: true, catchUp: 'marker', writeFreeze: 'read_only on the source' });
+    expect(result.output?.freeze).toMatchObject({ side: 'source', frozen: true, freeze: { previous: { readOnly: 'OFF' }, superReadOnlyAvailable: false } });
+    const { marker } = result.output?.catchUp as { marker: string };
+    const [onTarget] = await targetAdmin.query<RowDataPacket[]>(`SELECT marker FROM ${SCHEMA}.${HEARTBEAT_TABLE} WHERE marker = ?`, [marker]);
+    expect(onTarget).toHaveLength(1);
+    expect(await count(targetAdmin, 'orders')).toBe(await count(sourceAdmin, 'orders'));
+    expect(result.aws.parameters.get(PARAMETER)).toBe(TARGET_ENDPOINT);
+    expect(await readReadOnlySettings(sourceAdmin)).toEqual({ readOnly: 'ON' });
+    await expect(appWrite(source)).rejects.toMatchObject({ code: 'ER_OPTION_PREVENTS_STATEMENT' });
+    expect(result.aws.items.has('lock#orders-to-aurora')).toBe(false);
+    expect(unmarshall(result.aws.items.get('cutover#orders-to-aurora') ?? {})).toMatchObject({
+      endpoint: TARGET_ENDPOINT,
+      sourceReadOnlyBeforeFreeze: { readOnly: 'OFF' },
+    });
+  });
+
+  it('a catch-up timeout unfreezes the source with its recorded values and switches nothing', async () => {
+    await targetAdmin.query('STOP SLAVE');
+    const result = await runWorkflow(synthesized, scenario(), input());
+    expect(result.status).toBe('FAILED');
+    expect(result.states.slice(result.states.indexOf('Prove catch-up'))).toEqual([
+      'Prove catch-up',
+      'Unfreeze source writes',
+      'Prove catch-up failed',
+      'Notify failure',
+      'Release run lock after failure',
+      'Migration failed',
+    ]);
+    expect(failure(result)).toMatchObject({
+      subject: '[DMS] Orders to Aurora: FAILED at Prove catch-up (CatchUpTimedOut)',
+      message: expect.stringContaining('Source writes were restored (read_only=OFF); nothing was switched'),
+    });
+    expect(await readReadOnlySettings(sourceAdmin)).toEqual({ readOnly: 'OFF' });
+    await expect(appWrite(source)).resolves.toBeDefined();
+    expect(result.aws.dmsActions).not.toContain('StopReplicationTask');
+    expect(result.aws.parameters.size).toBe(0);
+    expect(result.aws.items.has('lock#orders-to-aurora')).toBe(false);
+  });
+
+  it.each([
+    ['Unfreeze source writes', 'Prove catch-up'],
+    ['Roll back: unfreeze target writes', 'Roll back: prove catch-up'],
+  ])('a failed %s is itself the reported failure (the database may still be read-only), not the catch-up', (unfreeze, catchUp) => {
+    const states = synthesized.definition.States;
+    const handler = states[unfreeze].Catch as Array<{ Next: string; ResultPath: string }>;
+    expect(handler).toEqual([expect.objectContaining({ Next: `${unfreeze} failed`, ResultPath: '$.error' })]);
+    expect(states[`${unfreeze} failed`]).toMatchObject({ Type: 'Pass', Result: unfreeze, ResultPath: '$.failedStep', Next: 'Notify failure' });
+    expect((states[catchUp].Catch as Array<{ Next: string }>)[0].Next).toBe(unfreeze);
+  });
+
+  it('a dry run runs every check, reports what would happen, and changes nothing', async () => {
+    const heartbeatRows = await count(sourceAdmin, HEARTBEAT_TABLE);
+    const result = await runWorkflow(synthesized, scenario({ initialStatus: 'running' }), input({}, { dryRun: true }));
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.states.slice(0, 4)).toEqual(['Validate input', 'Take the run lock', 'What to run?', 'Look up the target']);
+    expect(result.states.slice(-3)).toEqual(['Report dry run', 'Release run lock after dry run', 'Dry run complete']);
+    expect(result.states).not.toContain('Switch');
+    expect(result.output?.freeze).toMatchObject({ frozen: false, skipped: 'dry run', preview: { current: { readOnly: 'OFF' }, sessionsHoldingWrites: [] } });
+    const report = result.aws.notifications.find((published) => published.kind === 'cutover-dry-run');
+    expect(report).toMatchObject({ subject: '[DMS] Orders to Aurora: cutover dry run: ready', message: expect.stringContaining('Gate: every check passed') });
+    expect(result.aws.dmsActions).toEqual([]);
+    expect(result.aws.parameters.size).toBe(0);
+    expect(await readReadOnlySettings(sourceAdmin)).toEqual({ readOnly: 'OFF' });
+    expect(await count(sourceAdmin, HEARTBEAT_TABLE)).toBe(heartbeatRows);
+    expect([...result.aws.items.keys()]).toEqual([]);
+  });
+
+  it('the gate refuses with every reason and freezes nothing when the heartbeat table is not replicated', async () => {
+    const result = await runWorkflow(synthesized, scenario({ tableMappings: JSON.stringify({ rules: [] }) }), input());
+    expect(result.status).toBe('FAILED');
+    expect(result.states).not.toContain('Freeze source writes');
+    expect(failure(result)).toMatchObject({
+      subject: '[DMS] Orders to Aurora: FAILED at Gate (CutoverPreconditionFailed)',
+      message: expect.stringContaining("the task's table mappings do not select orders.dms_orchestrator_heartbeat"),
+    });
+    expect(await readReadOnlySettings(sourceAdmin)).toEqual({ readOnly: 'OFF' });
+    expect(result.aws.dmsActions).not.toContain('StopReplicationTask');
+  });
+
+  it('a second execution is refused by the lock, names the holder, and leaves the holder its lock', async () => {
+    const heldLock = marshall({ pk: 'lock#orders-to-aurora', holder: OTHER_EXECUTION, migrationName: 'Orders to Aurora', acquiredAt: '2026-11-24T23:00:00.000Z' });
+    const result = await runWorkflow(synthesized, scenario({ prepare: (aws) => aws.items.set('lock#orders-to-aurora', heldLock) }), input());
+    expect(result.status).toBe('FAILED');
+    expect(result.states).toEqual(['Validate input', 'Take the run lock', 'Take the run lock failed', 'Notify failure', 'Release run lock after failure', 'Migration failed']);
+    expect(failure(result)).toMatchObject({
+      subject: '[DMS] Orders to Aurora: FAILED at Take the run lock (MigrationLocked)',
+      message: expect.stringContaining(`Another execution is already running this migration: ${OTHER_EXECUTION}`),
+    });
+    expect(result.aws.items.get('lock#orders-to-aurora')).toEqual(heldLock);
+    expect(result.aws.dmsActions).toEqual([]);
+  });
+
+  it('with a way back: prepares and tests the reverse task before the freeze, starts it at the target binlog position read at the switch', async () => {
+    const result = await runWorkflow(synthesized, scenario({ prepare: (aws) => fakeReverseTask(aws) }), input({ rollback: REVERSE }));
+    expect(result.status).toBe('SUCCEEDED');
+    const prepared = result.states.indexOf('Prepare reverse replication');
+    expect(result.states.slice(prepared, prepared + 4)).toEqual(['Prepare reverse replication', 'Start counting reverse replication checks', 'Check reverse replication', 'Reverse replication finished?']);
+    expect(result.states.indexOf('Freeze source writes')).toBeGreaterThan(prepared);
+    expect(result.states.slice(-6)).toEqual(['Keep the way back open?', 'Start reverse replication', 'Report: Start reverse replication', 'Notify cut over', 'Release run lock after cutover', 'Migration complete']);
+    const { binlogPosition } = result.output?.switched as { binlogPosition: string };
+    expect(binlogPosition).toMatch(/^binlog\.\d{6}:\d+$/);
+    expect(result.aws.dmsActions.filter((action) => action.includes('reverse') || action.startsWith('Create'))).toEqual([
+      'CreateReplicationTask cdc target->source',
+      `StartReplicationTask reverse at ${binlogPosition}`,
+    ]);
+    expect(result.aws.dmsActions.indexOf('StopReplicationTask')).toBeLessThan(result.aws.dmsActions.indexOf(`StartReplicationTask reverse at ${binlogPosition}`));
+    expect(unmarshall(result.aws.items.get('cutover#orders-to-aurora') ?? {})).toMatchObject({ reverseStartPosition: binlogPosition });
+    // MariaDB has no super_read_only: the source stays read_only, which the reverse task's privileged user passes.
+    expect(await readReadOnlySettings(sourceAdmin)).toEqual({ readOnly: 'ON' });
+  });
+
+  it('complete: after the soak and an approval, stops and then deletes the reverse task', async () => {
+    const result = await runWorkflow(
+      synthesized,
+      scenario({ prepare: (aws) => afterCutover(aws) }),
+      input({ mode: 'complete', rollback: { ...REVERSE, soakMinutes: 60 } }),
+    );
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.states.slice(2)).toEqual([
+      'What to run?',
+      'Check the soak time is over',
+      'Ask to end the way back',
+      'Start counting reverse task removal checks',
+      'End the way back',
+      'Reverse task removal finished?',
+      'Wait for reverse task removal',
+      'Count reverse task removal checks',
+      'End the way back',
+      'Reverse task removal finished?',
+      'Report: way back removed',
+      'Release run lock after complete',
+      'Way back removed',
+    ]);
+    expect(result.aws.dmsActions).toEqual(['StopReplicationTask reverse', 'DeleteReplicationTask reverse']);
+    expect(unmarshall(result.aws.items.get('cutover#orders-to-aurora') ?? {})).toMatchObject({ completedAt: expect.any(String) });
+  });
+
+  it('complete refuses before the soak time is over, without asking anyone', async () => {
+    const result = await runWorkflow(synthesized, scenario({ prepare: (aws) => afterCutover(aws) }), input({ mode: 'complete', rollback: { ...REVERSE, soakMinutes: 43200 } }));
+    expect(result.status).toBe('FAILED');
+    expect(result.states).not.toContain('Ask to end the way back');
+    expect(failure(result)).toMatchObject({ message: expect.stringContaining('the soak time after the cutover runs until 2026-12-24T23:00:00.000Z') });
+    expect(result.aws.dmsActions).toEqual([]);
+  });
+
+  it('rollback: freezes the target, proves the old source caught up, switches back and restores writes on the source', async () => {
+    // As after a cutover: the source frozen, the cutover on record, the reverse task replicating.
+    await sourceAdmin.query('SET GLOBAL read_only = ON');
+    const copier = copyHeartbeatsToSource();
+    try {
+      const result = await runWorkflow(
+        synthesized,
+        scenario({ initialStatus: 'running', prepare: (aws) => afterCutover(aws) }),
+        input({ mode: 'rollback', rollback: REVERSE }),
+      );
+      expect(result.status).toBe('SUCCEEDED');
+      expect(result.states.slice(result.states.indexOf('Roll back: gate'))).toEqual([
+        'Roll back: gate',
+        'Report: Roll back: gate',
+        'Roll back: freeze target writes',
+        'Report: Roll back: freeze target writes',
+        'Roll back: prove catch-up',
+        'Report: Roll back: prove catch-up',
+        'Roll back: dry run?',
+        'Roll back: switch',
+        'Report: Roll back: switch',
+        'Notify rolled back',
+        'Release run lock after rollback',
+        'Rollback complete',
+      ]);
+      expect(result.aws.dmsActions).toEqual(['StopReplicationTask reverse']);
+      expect(result.aws.parameters.get(PARAMETER)).toBe('orders-ec2.internal:3306');
+      expect(result.output?.switched).toMatchObject({ sourceWritesRestored: { readOnly: 'OFF' } });
+      await expect(appWrite(source)).resolves.toBeDefined();
+      expect(await readReadOnlySettings(targetAdmin)).toEqual({ readOnly: 'ON' });
+      expect(unmarshall(result.aws.items.get('cutover#orders-to-aurora') ?? {})).toMatchObject({ rolledBackAt: expect.any(String) });
+      expect(result.aws.notifications.at(-1)).toMatchObject({ kind: 'rolled-back', subject: '[DMS] Orders to Aurora: rolled back to the source' });
+    } finally {
+      await copier.stop();
+    }
+  });
+});
+
+/** The cutover record and a running reverse task, as a migration with rollback enabled leaves them. */
+function afterCutover(aws: LocalAws): void {
+  aws.items.set(
+    'cutover#orders-to-aurora',
+    marshall({
+      pk: 'cutover#orders-to-aurora',
+      migrationName: 'Orders to Aurora',
+      switchedAt: '2026-11-24T23:00:00.000Z',
+      endpoint: TARGET_ENDPOINT,
+      previousEndpoint: 'orders-ec2.internal:3306',
+      sourceReadOnlyBeforeFreeze: { readOnly: 'OFF' },
+      reverseStartPosition: 'binlog.000001:4',
+    }),
+  );
+  fakeReverseTask(aws, 'running');
+}
+
+/**
+ * The reverse DMS task as DMS treats it: not found until created, created `ready`, started at a CDC
+ * position, stopped, deleted. Each change is recorded in dmsActions.
+ */
+function fakeReverseTask(aws: LocalAws, initialStatus?: string): void {
+  const identifier = reverseTaskIdentifier('Orders to Aurora');
+  let reverse: ReplicationTask | undefined = initialStatus
+    ? { ReplicationTaskIdentifier: identifier, ReplicationTaskArn: REVERSE_TASK_ARN, MigrationType: 'cdc', TableMappings: MAPPINGS, Status: initialStatus }
+    : undefined;
+  const describe = () => {
+    if (!reverse) throw new ResourceNotFoundFault({ message: 'No replication tasks found', $metadata: {} });
+    return { ReplicationTasks: [reverse] };
+  };
+  aws.dms.on(DescribeReplicationTasksCommand, { Filters: [{ Name: 'replication-task-id', Values: [identifier] }] }).callsFake(describe);
+  aws.dms.on(DescribeReplicationTasksCommand, { Filters: [{ Name: 'replication-task-arn', Values: [REVERSE_TASK_ARN] }] }).callsFake(describe);
+  aws.dms.on(CreateReplicationTaskCommand).callsFake((input) => {
+    aws.dmsActions.push(`CreateReplicationTask ${input.MigrationType} ${input.SourceEndpointArn === REVERSE.reverseSourceEndpointArn ? 'target->source' : '?'}`);
+    reverse = { ReplicationTaskIdentifier: input.ReplicationTaskIdentifier, ReplicationTaskArn: REVERSE_TASK_ARN, MigrationType: input.MigrationType, TableMappings: input.TableMappings, Status: 'ready' };
+    return { ReplicationTask: { ...reverse, Status: 'creating' } };
+  });
+  aws.dms.on(StartReplicationTaskCommand, { ReplicationTaskArn: REVERSE_TASK_ARN }).callsFake((input) => {
+    aws.dmsActions.push(`StartReplicationTask reverse at ${input.CdcStartPosition}`);
+    reverse = { ...(reverse as ReplicationTask), Status: 'running' };
+    return { ReplicationTask: { ...reverse, Status: 'starting' } };
+  });
+  aws.dms.on(StopReplicationTaskCommand, { ReplicationTaskArn: REVERSE_TASK_ARN }).callsFake(() => {
+    aws.dmsActions.push('StopReplicationTask reverse');
+    reverse = { ...(reverse as ReplicationTask), Status: 'stopped' };
+    return { ReplicationTask: { ...reverse, Status: 'stopping' } };
+  });
+  aws.dms.on(DeleteReplicationTaskCommand, { ReplicationTaskArn: REVERSE_TASK_ARN }).callsFake(() => {
+    aws.dmsActions.push('DeleteReplicationTask reverse');
+    const deleted = { ...(reverse as ReplicationTask), Status: 'deleting' };
+    reverse = undefined;
+    return { ReplicationTask: deleted };
+  });
+}
+
+/** Stands in for the reverse DMS task: copies new heartbeat rows from the target to the source. */
+function copyHeartbeatsToSource(): { stop(): Promise<void> } {
+  let running = true;
+  const loop = (async () => {
+    const from = await connectMysql(credentials(target), 'target');
+    const to = await connectMysql(credentials(source), 'source');
+    try {
+      while (running) {
+        const [rows] = await from.query<RowDataPacket[]>(`SELECT marker, written_at FROM ${SCHEMA}.${HEARTBEAT_TABLE}`);
+        for (const row of rows) await to.query(`INSERT IGNORE INTO ${SCHEMA}.${HEARTBEAT_TABLE} (marker, written_at) VALUES (?, ?)`, [String(row.marker), String(row.written_at)]);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    } finally {
+      await Promise.all([from.end(), to.end()]);
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+    },
+  };
+}

@@ -1,0 +1,100 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { DatabaseMigrationServiceClient, DescribeReplicationTasksCommand } from '@aws-sdk/client-database-migration-service';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { RDSClient } from '@aws-sdk/client-rds';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { completeStep, freezeStep, startReverseStep, switchStep, unfreezeStep } from '../../../functions/cutover/steps';
+import { migrationConfig, replicationTask } from '../../fixtures/migration';
+
+const DATABASE = {
+  sourceSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/source-AbCdEf',
+  targetSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/target-AbCdEf',
+  schemas: ['orders'],
+};
+const REVERSE = {
+  enabled: true,
+  reverseSourceEndpointArn: 'arn:aws:dms:eu-west-1:123456789012:endpoint:ORDERSREVERSESOURCE',
+  reverseTargetEndpointArn: 'arn:aws:dms:eu-west-1:123456789012:endpoint:ORDERSREVERSETARGET',
+};
+const settings = { tokenTableName: 'orders-migration-tokens' };
+const dms = mockClient(DatabaseMigrationServiceClient);
+const dynamoDb = mockClient(DynamoDBClient);
+// Answers nothing: a step that reached for a secret here would fail the test instead of calling AWS.
+const secretsManager = mockClient(SecretsManagerClient);
+const clients = {
+  dms: new DatabaseMigrationServiceClient({}),
+  cloudWatch: new CloudWatchClient({}),
+  rds: new RDSClient({}),
+  ssm: new SSMClient({}),
+  secretsManager: new SecretsManagerClient({}),
+  dynamoDb: new DynamoDBClient({}),
+};
+const record = (fields: Record<string, unknown>) => ({ Item: marshall({ pk: 'cutover#orders-to-aurora', migrationName: 'Orders to Aurora', switchedAt: '2026-11-24T23:00:00.000Z', endpoint: 'x:3306', ...fields }) });
+const notFrozen = { side: 'source' as const, frozen: false, skipped: 'not run' };
+
+beforeEach(() => {
+  dms.reset();
+  dynamoDb.reset();
+});
+afterAll(() => {
+  dms.restore();
+  dynamoDb.restore();
+  secretsManager.restore();
+});
+
+describe('cutover steps: the refusals that keep data safe', () => {
+  it('freezes nothing and proves nothing without database access, and says so', async () => {
+    await expect(freezeStep(clients, migrationConfig())).resolves.toEqual({ side: 'source', frozen: false, skipped: 'no database access in the input: the switch relies on CDC latency alone' });
+    await expect(unfreezeStep(clients, migrationConfig(), notFrozen)).resolves.toEqual({});
+  });
+
+  it('skips the freeze for a full-load task and when the application is stopped another way', async () => {
+    dms.on(DescribeReplicationTasksCommand).resolves({ ReplicationTasks: [replicationTask({ MigrationType: 'full-load' })] });
+    await expect(freezeStep(clients, migrationConfig({ database: DATABASE }))).resolves.toMatchObject({ frozen: false, skipped: expect.stringContaining('full-load task') });
+    dms.on(DescribeReplicationTasksCommand).resolves({ ReplicationTasks: [replicationTask()] });
+    await expect(freezeStep(clients, migrationConfig({ database: DATABASE, cutover: { writeFreeze: { enabled: false } } }))).resolves.toMatchObject({
+      frozen: false,
+      skipped: 'writeFreeze.enabled is false: the application was stopped another way',
+    });
+  });
+
+  it('will not switch to the target without its endpoint', async () => {
+    await expect(switchStep(clients, settings, migrationConfig(), undefined, notFrozen)).rejects.toMatchObject({ name: 'InvalidInput' });
+  });
+
+  it('will not roll back without a reverse task, nor without a cutover on record', async () => {
+    dms.on(DescribeReplicationTasksCommand).rejects(Object.assign(new Error('No replication tasks found'), { name: 'ResourceNotFoundFault' }));
+    const rollback = migrationConfig({ database: DATABASE, rollback: REVERSE, mode: 'rollback' });
+    dynamoDb.on(GetItemCommand).resolves({});
+    await expect(switchStep(clients, settings, rollback, undefined, notFrozen)).rejects.toMatchObject({ name: 'NothingToRollBack', message: expect.stringContaining('No cutover of Orders to Aurora is on record') });
+    dynamoDb.on(GetItemCommand).resolves(record({}));
+    await expect(switchStep(clients, settings, rollback, undefined, notFrozen)).rejects.toMatchObject({ name: 'NothingToRollBack', message: expect.stringContaining('There is no reverse replication task') });
+  });
+
+  it('will not start the way back without a reverse task or a binlog position', async () => {
+    const config = migrationConfig({ database: DATABASE, rollback: REVERSE });
+    const switched = { startedAt: '', completedAt: '', endpointParameterName: '/p', endpoint: 'x:1', taskStatus: 'stopped', alreadySwitched: false };
+    dms.on(DescribeReplicationTasksCommand).rejects(Object.assign(new Error('No replication tasks found'), { name: 'ResourceNotFoundFault' }));
+    await expect(startReverseStep(clients, config, switched, notFrozen)).rejects.toMatchObject({ name: 'NothingToRollBack', message: expect.stringContaining('disappeared') });
+    dms.on(DescribeReplicationTasksCommand).resolves({ ReplicationTasks: [replicationTask({ ReplicationTaskArn: 'arn:aws:dms:eu-west-1:123456789012:task:REVERSE' })] });
+    await expect(startReverseStep(clients, config, switched, notFrozen)).rejects.toMatchObject({ name: 'NothingToRollBack', message: expect.stringContaining('no binlog position') });
+  });
+
+  it('will not complete a cutover that was rolled back; checking the soak changes nothing', async () => {
+    const config = migrationConfig({ database: DATABASE, rollback: { ...REVERSE, soakMinutes: 0 }, mode: 'complete' });
+    dynamoDb.on(GetItemCommand).resolves(record({ rolledBackAt: '2026-11-25T01:00:00.000Z' }));
+    await expect(completeStep(clients, settings, config)).rejects.toMatchObject({ name: 'NothingToRollBack', message: expect.stringContaining('was rolled back at 2026-11-25T01:00:00.000Z') });
+    dynamoDb.on(GetItemCommand).resolves(record({}));
+    await expect(completeStep(clients, settings, config, true)).resolves.toEqual({ soakEndedAt: '2026-11-24T23:00:00.000Z', removed: false, taskStatus: 'not changed yet' });
+    expect(dms).not.toHaveReceivedAnyCommand();
+  });
+
+  it('handler refuses an unknown step', async () => {
+    process.env.TOKEN_TABLE_NAME = settings.tokenTableName;
+    const { handler } = await import('../../../functions/cutover/handler');
+    await expect(handler({ step: 'switch-everything', config: migrationConfig() })).rejects.toMatchObject({ name: 'InvalidInput', message: expect.stringContaining('step') });
+  });
+});
