@@ -15,7 +15,7 @@ import { startApprovalDesk, type ApprovalDesk } from './approval-desk';
 import type { RehearsalOptions, RehearsedSettings } from './options';
 import { ProgressView, type Terminal } from './progress';
 import { dropSampleDatabase, seedSampleDatabase, type SeedResult } from './sample-schema';
-import { rehearsalSummary, seconds } from './summary';
+import { rehearsalSummary, seconds, switchRecordIn } from './summary';
 
 /**
  * `npm run rehearse`: the whole orchestrator on this machine. A source database seeded with a sample shop,
@@ -252,7 +252,7 @@ function judge(execution: LocalExecution): { exitCode: number; reason?: string }
     const cause = causeMessage(execution.error?.Cause);
     return { exitCode: 1, reason: `${execution.error?.Error ?? 'Failed'}: ${cause}` };
   }
-  if (!execution.output?.cutover) {
+  if (!switchRecordIn(execution.output)) {
     const rejected = execution.output?.error as { Error?: string; Cause?: string } | undefined;
     return { exitCode: 1, reason: rejected ? `Ended without cutover (${rejected.Error}): ${causeMessage(rejected.Cause)}` : 'Ended without cutover' };
   }
@@ -277,7 +277,8 @@ export function rehearsalInput(sourceDatabase: string, settings?: RehearsedSetti
     target: { type: settings?.target.type ?? 'aurora-cluster', identifier: 'shop-target' },
     startPolicy: settings?.startPolicy ?? 'auto',
     confirmReloadTarget: settings?.confirmReloadTarget ?? false,
-    database: { sourceSecretArn: ARN.sourceSecret, targetSecretArn: ARN.targetSecret, schemas: [sourceDatabase] },
+    // The local servers offer no TLS; a real migration keeps the default, "required".
+    database: { sourceSecretArn: ARN.sourceSecret, targetSecretArn: ARN.targetSecret, schemas: [sourceDatabase], tls: 'disabled' },
     validation: settings?.validation ?? { requireDmsValidation: true, maxWaitMinutes: 60 },
     cutover: settings?.cutover ?? { maxCdcLatencySeconds: 10, latencyWindowMinutes: 5, approvalRequired: true, snapshotBeforeCutover: true, endpointParameterName: '/apps/shop/database-endpoint' },
   };

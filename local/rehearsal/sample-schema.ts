@@ -1,4 +1,5 @@
 import type { Connection } from 'mysql2/promise';
+import { HEARTBEAT_TABLE, heartbeatTableDdl } from '../../functions/cutover/catch-up';
 
 /**
  * The rehearsal's source database: a small shop with the shapes that matter to a migration: a composite
@@ -74,6 +75,8 @@ export async function seedSampleDatabase(connection: Connection, database: strin
     order_lines: (i) => [1 + Math.floor(i / 3), 1 + (i % 3), 1 + (i % counts.products), 1 + (i % 9), (1 + random() * 100).toFixed(2)],
     page_views: (i) => [i.toString(16).padStart(16, '0'), i % 4 === 0 ? null : 1 + (i % counts.customers), `/products/${1 + (i % counts.products)}`, at(i).slice(0, 19)],
   };
+  // The operator's preparation for the cutover's catch-up proof: the heartbeat table, copied by the load.
+  await connection.query(heartbeatTableDdl(database));
   const rowsByTable: Record<string, number> = {};
   for (const table of SAMPLE_TABLES) {
     await connection.query(`CREATE TABLE \`${database}\`.\`${table}\` ${DEFINITIONS[table]} ENGINE=InnoDB`);
@@ -95,7 +98,8 @@ export async function seedSampleDatabase(connection: Connection, database: strin
  */
 export async function dropSampleDatabase(connection: Connection, database: string): Promise<void> {
   const [rows] = await connection.query('SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?', [database]);
-  const foreign = (rows as Array<{ name: string }>).map((row) => row.name).filter((name) => !(SAMPLE_TABLES as readonly string[]).includes(name));
+  const ours: readonly string[] = [...SAMPLE_TABLES, HEARTBEAT_TABLE];
+  const foreign = (rows as Array<{ name: string }>).map((row) => row.name).filter((name) => !ours.includes(name));
   if (foreign.length > 0) {
     throw new Error(`Database ${database} holds tables the rehearsal did not create (${foreign.join(', ')}); choose another name with --source-database`);
   }

@@ -2,8 +2,20 @@ import type { AwsEmulator } from '../emulator/server';
 import type { LocalExecution } from '../workflow/execute';
 import type { SeedResult } from './sample-schema';
 
-/** What the workflow's output holds that this summary already reports in its own words. */
-const REPORTED_OUTPUT = new Set(['config', 'target', 'connectionChecks', 'connections', 'start', 'progress', 'validationWait', 'validation', 'approval', 'cutover', 'error', 'failedStep']);
+/** What the workflow's output holds that this summary reports in its own words, or that is only plumbing. */
+const REPORTED_OUTPUT = new Set([
+  'config', 'target', 'connectionChecks', 'connections', 'start', 'progress', 'validationWait', 'validation', 'approval', 'cutover', 'switched', 'error', 'failedStep',
+  'runLock', 'gateInputs',
+]);
+
+/** The record of the switch to the target (`$.switched`, or `$.cutover` before the cutover was split in steps). */
+export function switchRecordIn(output: Record<string, unknown> | undefined): { endpointParameterName: string; endpoint: string; snapshotIdentifier?: string } | undefined {
+  for (const name of ['switched', 'cutover']) {
+    const record = output?.[name] as { endpointParameterName?: unknown; endpoint?: unknown } | undefined;
+    if (typeof record?.endpointParameterName === 'string' && typeof record.endpoint === 'string') return record as { endpointParameterName: string; endpoint: string };
+  }
+  return undefined;
+}
 
 export interface SummaryFacts {
   execution: LocalExecution;
@@ -58,8 +70,8 @@ export function rehearsalSummary(facts: SummaryFacts): string {
     lines.push('', ...describeReport(name, report));
   }
 
-  const cutover = output.cutover as { endpointParameterName?: string; snapshotIdentifier?: string } | undefined;
-  if (cutover?.endpointParameterName) {
+  const cutover = switchRecordIn(output);
+  if (cutover) {
     const published = emulator.parameters.get(cutover.endpointParameterName);
     lines.push('', `Endpoint published: SSM parameter ${cutover.endpointParameterName} = ${published?.value ?? '(not set)'}`);
     if (cutover.snapshotIdentifier) lines.push(`Snapshot before cutover: ${cutover.snapshotIdentifier}`);
@@ -94,7 +106,12 @@ export function describeReport(name: string, report: unknown): string[] {
     const rows = value.sourceRows !== undefined ? `, ${value.sourceRows.toLocaleString('en-US')} source rows, ${(value.targetRows ?? 0).toLocaleString('en-US')} target rows` : '';
     return [`${name}: ${value.outcome} (${value.tableCount} tables${rows})${value.report ? `; report ${value.report}` : ''}`];
   }
-  return [`${name}:`, ...JSON.stringify(report, null, 2).split('\n').slice(0, 20).map((line) => `  ${line}`)];
+  const proof = report as { marker?: string; writtenAt?: string; seenOnTargetAt?: string };
+  if (proof && typeof proof.marker === 'string' && proof.seenOnTargetAt) {
+    return [`${name}: marker ${proof.marker} written on the source at ${proof.writtenAt}, seen on the target at ${proof.seenOnTargetAt}`];
+  }
+  const json = JSON.stringify(report);
+  return [`${name}: ${json.length > 200 ? `${json.slice(0, 200)}...` : json}`];
 }
 
 export function seconds(milliseconds: number): string {

@@ -53,7 +53,11 @@ describe('rehearsal summary of the other steps\' reports', () => {
     ]);
   });
 
-  it('shows anything else as indented JSON', () => {
-    expect(describeReport('lock', { holder: 'me' })).toEqual(['lock:', '  {', '    "holder": "me"', '  }']);
+  it('says when the catch-up marker was written and seen, and shows anything else as one line of JSON', () => {
+    expect(describeReport('catchUp', { marker: 'run:1', writtenAt: '2026-11-25 06:04:14.548945', seenOnTargetAt: '2026-11-25T06:04:15.052Z' })).toEqual([
+      'catchUp: marker run:1 written on the source at 2026-11-25 06:04:14.548945, seen on the target at 2026-11-25T06:04:15.052Z',
+    ]);
+    expect(describeReport('lock', { holder: 'me' })).toEqual(['lock: {"holder":"me"}']);
+    expect(describeReport('big', { text: 'x'.repeat(300) })[0]).toHaveLength('big: '.length + 203);
   });
 });
