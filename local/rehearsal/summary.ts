@@ -53,8 +53,9 @@ export function rehearsalSummary(facts: SummaryFacts): string {
   const loadMillis = stats?.FullLoadStartDate && stats.FullLoadFinishDate ? stats.FullLoadFinishDate.getTime() - stats.FullLoadStartDate.getTime() : undefined;
   const rate = loadMillis ? ` in ${seconds(loadMillis)} (${Math.round(copied / (loadMillis / 1000)).toLocaleString('en-US')} rows/s)` : '';
   lines.push('', `Full load: ${copied.toLocaleString('en-US')} of ${seed.totalRows.toLocaleString('en-US')} rows copied${rate}`);
+  const nameWidth = Math.max(34, ...tables.map((table) => `${table.SchemaName}.${table.TableName}`.length));
   for (const table of tables) {
-    lines.push(`  ${`${table.SchemaName}.${table.TableName}`.padEnd(34)} ${String((table.FullLoadRows ?? 0).toLocaleString('en-US')).padStart(9)} rows  ${table.TableState}; DMS validation: ${table.ValidationState}${table.ValidationFailedRecords ? ` (${table.ValidationFailedRecords} failed)` : ''}`);
+    lines.push(`  ${`${table.SchemaName}.${table.TableName}`.padEnd(nameWidth)} ${String((table.FullLoadRows ?? 0).toLocaleString('en-US')).padStart(9)} rows  ${table.TableState}; DMS validation: ${table.ValidationState}${table.ValidationFailedRecords ? ` (${table.ValidationFailedRecords} failed)` : ''}`);
   }
 
   if (emulator.dms.describeTask().MigrationType === 'full-load-and-cdc') {
