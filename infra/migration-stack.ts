@@ -1,4 +1,4 @@
-import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { MigrationConfig } from '../functions/shared/migration-input';
 import { createsDmsResources, type DeploymentConfig } from './config';
@@ -49,6 +49,9 @@ export class MigrationStack extends Stack {
         timeZone: config.schedule.timeZone,
       });
     }
+    // What `dms-orchestrator status` and `approve`/`reject` ask for (--state-machine-arn, --token-table).
+    new CfnOutput(this, 'StateMachineArn', { value: this.orchestrator.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'TokenTableName', { value: this.orchestrator.tokenTable.tableName });
   }
 
   /** The migration with its DMS ARNs: as configured, or references to the resources created here. */

@@ -31,6 +31,8 @@ import { DescribeExecutionCommand, SFNClient, SendTaskFailureCommand, SendTaskSu
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetParameterCommand, ParameterNotFound, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
+import { applyUpdate, conditionHolds } from '../../local/emulator/dynamodb';
+import { TaskTokenUnknown, TaskTokens } from '../../local/workflow/task-tokens';
 import { REPLICATION_INSTANCE_ARN, TASK_ARN, replicationTask, tableStatistics } from '../fixtures/migration';
 
 /** What the simulated migration looks like; each workflow path test changes one thing. */
@@ -105,13 +107,14 @@ export class LocalAws {
   readonly objects = new Map<string, string>();
   /** What DMS was asked to do, in order: the commands that change something. */
   readonly dmsActions: string[] = [];
+  /** The workflow's parked task tokens, settled by the functions' SendTaskSuccess / SendTaskFailure. */
+  readonly tokens = new TaskTokens();
   private readonly stubs: Array<{ restore(): void }> = [this.dms];
   private task: ReplicationTask;
   private tables: TableStatistics[];
   private connectionChecks = 0;
   private validationChecks = 0;
   private throttledReads: number;
-  private readonly tokenWaiters = new Map<string, { resolve(output: unknown): void; reject(error: Error): void }>();
 
   constructor(private readonly scenario: Scenario) {
     this.throttledReads = scenario.throttledTaskReads;
@@ -156,20 +159,6 @@ export class LocalAws {
         LastFailureMessage: `Failed to load table orders.${this.scenario.erroredTable}: Duplicate entry '42' for key 'PRIMARY'`,
       };
     }
-  }
-
-  /** The output Step Functions receives for a task token: resolves on SendTaskSuccess, rejects on SendTaskFailure. */
-  waitForToken(taskToken: string): Promise<unknown> {
-    return new Promise((resolve, reject) => this.tokenWaiters.set(taskToken, { resolve, reject }));
-  }
-
-  tokenSettled(taskToken: string): boolean {
-    return !this.tokenWaiters.has(taskToken);
-  }
-
-  /** A token the workflow gave up on (its timeout fired): later callbacks get TaskTimedOut, as from the service. */
-  expireToken(taskToken: string): void {
-    this.tokenWaiters.delete(taskToken);
   }
 
   private stats(percent: number): NonNullable<ReplicationTask['ReplicationTaskStats']> {
@@ -302,22 +291,19 @@ export class LocalAws {
     }
 
     const sfn = mockClient(SFNClient);
-    const settle = (taskToken: string) => {
-      const waiter = this.tokenWaiters.get(taskToken);
-      if (!waiter) throw new TaskTimedOut({ message: 'Task Timed Out', $metadata: {} });
-      this.tokenWaiters.delete(taskToken);
-      return waiter;
-    };
-    sfn.on(SendTaskSuccessCommand).callsFake((input) => {
-      settle(input.taskToken).resolve(JSON.parse(input.output));
+    const settle = (settleToken: () => void) => {
+      try {
+        settleToken();
+      } catch (error) {
+        if (!(error instanceof TaskTokenUnknown)) throw error;
+        throw new TaskTimedOut({ message: 'Task Timed Out', $metadata: {} });
+      }
       return {};
-    });
+    };
+    sfn.on(SendTaskSuccessCommand).callsFake((input) => settle(() => this.tokens.succeed(input.taskToken, input.output)));
     // Any other execution of this state machine (a lock holder) is still running.
     sfn.on(DescribeExecutionCommand).callsFake((input) => ({ executionArn: input.executionArn, status: 'RUNNING', startDate: new Date('2026-11-24T23:00:00Z') }));
-    sfn.on(SendTaskFailureCommand).callsFake((input) => {
-      settle(input.taskToken).reject(Object.assign(new Error(input.cause), { name: input.error }));
-      return {};
-    });
+    sfn.on(SendTaskFailureCommand).callsFake((input) => settle(() => this.tokens.fail(input.taskToken, input.error, input.cause)));
 
     // The approval reminder's one-time schedule: created, never fired within a local run.
     const scheduler = mockClient(SchedulerClient);
@@ -345,46 +331,34 @@ export class LocalAws {
     return s3;
   }
 
-  /** A table that keeps items by `pk` and evaluates the few expressions the functions write. */
+  /** A table that keeps items by `pk` and evaluates the expressions the functions write, as the emulator does. */
   private fakeDynamoDb(): AwsClientStub<DynamoDBClient> {
     const dynamoDb = mockClient(DynamoDBClient);
-    const failCondition = () => {
-      throw new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
-    };
-    const conditionHolds = (item: Record<string, AttributeValue> | undefined, condition: string | undefined, values: Record<string, AttributeValue> = {}) => {
-      if (!condition) return true;
-      const notExists = /^attribute_not_exists\((\w+)\)$/.exec(condition);
-      if (notExists) return item?.[notExists[1]] === undefined;
-      const equals = /^(\w+) = (:\w+)$/.exec(condition);
-      if (!equals) throw new Error(`Fake DynamoDB cannot evaluate ${condition}`);
-      return item !== undefined && JSON.stringify(item[equals[1]]) === JSON.stringify(values[equals[2]]);
+    const expressions = (input: { ExpressionAttributeNames?: Record<string, string>; ExpressionAttributeValues?: Record<string, AttributeValue> }) => ({
+      names: input.ExpressionAttributeNames,
+      values: input.ExpressionAttributeValues,
+    });
+    const requireCondition = (holds: boolean) => {
+      if (!holds) throw new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
     };
     dynamoDb.on(GetItemCommand).callsFake((input) => {
       const item = this.items.get(input.Key.pk.S);
       return item ? { Item: item } : {};
     });
     dynamoDb.on(PutItemCommand).callsFake((input) => {
-      if (!conditionHolds(this.items.get(input.Item.pk.S), input.ConditionExpression, input.ExpressionAttributeValues)) failCondition();
+      requireCondition(conditionHolds(this.items.get(input.Item.pk.S), input.ConditionExpression, expressions(input)));
       this.items.set(input.Item.pk.S, input.Item);
       return {};
     });
     dynamoDb.on(DeleteItemCommand).callsFake((input) => {
-      if (!conditionHolds(this.items.get(input.Key.pk.S), input.ConditionExpression, input.ExpressionAttributeValues)) failCondition();
+      requireCondition(conditionHolds(this.items.get(input.Key.pk.S), input.ConditionExpression, expressions(input)));
       this.items.delete(input.Key.pk.S);
       return {};
     });
     dynamoDb.on(UpdateItemCommand).callsFake((input) => {
-      const key = input.Key.pk.S;
-      const item = this.items.get(key);
-      const values = input.ExpressionAttributeValues ?? {};
-      if (!conditionHolds(item, input.ConditionExpression, values)) failCondition();
-      const updated: Record<string, AttributeValue> = { ...(item ?? { pk: input.Key.pk }) };
-      for (const assignment of (input.UpdateExpression as string).replace(/^SET /, '').split(/, (?![^(]*\))/)) {
-        const [attribute, expression] = assignment.split(' = ');
-        const ifNotExists = /^if_not_exists\((\w+), (:\w+)\)$/.exec(expression);
-        updated[attribute] = ifNotExists ? (updated[ifNotExists[1]] ?? values[ifNotExists[2]]) : values[expression];
-      }
-      this.items.set(key, updated);
+      const item = this.items.get(input.Key.pk.S);
+      requireCondition(conditionHolds(item, input.ConditionExpression, expressions(input)));
+      this.items.set(input.Key.pk.S, applyUpdate(item ?? { pk: input.Key.pk }, input.UpdateExpression, expressions(input)));
       return {};
     });
     return dynamoDb;

@@ -1,22 +1,9 @@
-import { StateMachine } from 'aws-local-stepfunctions';
+import { executeLocally, invokeAsLambda as invoke, loadPhaseHandlers as loadHandlers, type LocalExecution, type LocalTask } from '../../local/workflow/execute';
 import { TASK_ARN, migrationInput } from '../fixtures/migration';
 import { LocalAws, type Scenario } from './local-aws';
 import type { AslDefinition } from './synthesized-workflow';
 
-// aws-local-stepfunctions uses Promise.withResolvers (Node.js 22+); this machine runs Node.js 20.
-if (!('withResolvers' in Promise)) {
-  Object.assign(Promise, {
-    withResolvers<T>() {
-      let resolve!: (value: T) => void;
-      let reject!: (reason: unknown) => void;
-      const promise = new Promise<T>((settle, fail) => {
-        resolve = settle;
-        reject = fail;
-      });
-      return { promise, resolve, reject };
-    },
-  });
-}
+export type { ExecutionEvent } from '../../local/workflow/execute';
 
 export const EXECUTION_ARN = 'arn:aws:states:eu-west-1:123456789012:execution:OrdersMigration-migration:local-run';
 
@@ -36,26 +23,13 @@ Object.assign(process.env, {
   PLANS_BUCKET: 'orders-migration-plans',
 });
 
-type Handler = (event: unknown) => Promise<unknown>;
-
-export interface WorkflowRun {
-  status: 'SUCCEEDED' | 'FAILED';
-  output?: Record<string, unknown>;
-  error?: { Error: string; Cause: unknown };
-  /** Every state entered, in order. */
-  states: string[];
-  /** States retried after an error, with the error name. */
-  retries: Array<{ state: string; error: string }>;
+export interface WorkflowRun extends LocalExecution {
   /** The `kind` of every SNS notification, in order. */
   notifications: string[];
   aws: LocalAws;
-  /** The runner's event log, for counting what the service would record (see history-events.ts). */
-  events: ExecutionEvent[];
   /** When the DMS event that ended a full-load wait reached the watcher (ms since the epoch). */
   fullLoadEventAt?: number;
 }
-
-export type ExecutionEvent = { type: string; timestamp: number; state?: { name: string; type: string }; [field: string]: unknown };
 
 /**
  * Executes the synthesized definition with aws-local-stepfunctions. Every Lambda task runs the real handler
@@ -71,23 +45,23 @@ export async function runWorkflow(
 ): Promise<WorkflowRun> {
   const aws = new LocalAws(scenario);
   try {
-    const handlers = await loadHandlers(Object.values(synthesized.taskPhases));
+    const handlers = loadHandlers(Object.values(synthesized.taskPhases));
     const remainingProgress = [...scenario.progressSteps];
     let tokens = 0;
     let fullLoadEventAt: number | undefined;
 
     const fullLoadWait = async (taskInput: { Payload: Record<string, unknown> }) => {
       const taskToken = `full-load-token-${++tokens}`;
-      const result = aws.waitForToken(taskToken);
+      const result = aws.tokens.waitFor(taskToken);
       await invoke(handlers['await-full-load'], { ...taskInput.Payload, taskToken });
-      for (let step = 0; !aws.tokenSettled(taskToken) && remainingProgress.length > 0 && step < (scenario.progressStepsPerWait ?? Infinity); step++) {
+      for (let step = 0; aws.tokens.isWaiting(taskToken) && remainingProgress.length > 0 && step < (scenario.progressStepsPerWait ?? Infinity); step++) {
         aws.advanceFullLoad(remainingProgress.shift() as number);
         const eventAt = Date.now();
         if (!scenario.dmsEventsMissed) await invoke(handlers['full-load-watcher'], DMS_TASK_EVENT);
-        if (aws.tokenSettled(taskToken)) fullLoadEventAt = eventAt;
+        if (!aws.tokens.isWaiting(taskToken)) fullLoadEventAt = eventAt;
       }
-      if (!aws.tokenSettled(taskToken)) {
-        aws.expireToken(taskToken);
+      if (aws.tokens.isWaiting(taskToken)) {
+        aws.tokens.expire(taskToken);
         throw Object.assign(new Error('The task timed out'), { name: 'States.Timeout' });
       }
       return result;
@@ -106,74 +80,22 @@ export async function runWorkflow(
       return invoke(handlers['check-progress'], event);
     };
 
-    type LocalHandler = (taskInput: never) => Promise<unknown>;
-    const taskResourceLocalHandlers: Record<string, LocalHandler> = {};
+    const tasks: Record<string, LocalTask> = {};
     for (const [stateName, phase] of Object.entries(synthesized.taskPhases)) {
-      const run: LocalHandler =
+      tasks[stateName] =
         phase === 'await-full-load'
           ? fullLoadWait
           : phase === 'request-approval'
             ? approval
             : phase === 'check-progress' && pollingOnly
               ? poll
-              : (event: unknown) => invoke(handlers[phase], event);
-      taskResourceLocalHandlers[stateName] = run;
+              : (taskInput) => invoke(handlers[phase], taskInput);
     }
-    const states = Object.entries(synthesized.definition.States);
-    const machine = new StateMachine(synthesized.definition as never, { validationOptions: { checkArn: false } });
-    const execution = machine.run(input as never, {
-      overrides: {
-        taskResourceLocalHandlers: taskResourceLocalHandlers as never,
-        waitTimeOverrides: Object.fromEntries(states.filter(([, state]) => state.Type === 'Wait').map(([name]) => [name, 0])),
-        retryIntervalOverrides: Object.fromEntries(states.filter(([, state]) => state.Retry).map(([name]) => [name, 0])),
-      },
-      // The local runner's context object is fixed for the whole run: each task-token state gets its own
-      // token from the overrides above, and State.EnteredTime is the moment the run starts.
-      context: {
-        Execution: { Id: EXECUTION_ARN, Input: input as never, StartTime: new Date().toISOString(), Name: 'local-run' },
-        State: { EnteredTime: new Date().toISOString(), Name: 'local-run' },
-        Task: { Token: 'replaced-per-state' },
-      },
-    });
-
-    const events: ExecutionEvent[] = [];
-    const collecting = (async () => {
-      for await (const event of execution.eventLogs) events.push(event as unknown as ExecutionEvent);
-    })();
-    let output: Record<string, unknown> | undefined;
-    try {
-      output = (await execution.result) as Record<string, unknown>;
-    } catch {
-      // The failure is read from the event log below.
-    }
-    await collecting;
-    const failed = events.find((event) => event.type === 'ExecutionFailed') as { Error: string; Cause: unknown } | undefined;
-    return {
-      status: failed ? 'FAILED' : 'SUCCEEDED',
-      output,
-      error: failed ? { Error: failed.Error, Cause: failed.Cause } : undefined,
-      states: events.filter((event) => event.type === 'StateEntered').map((event) => (event.state as { name: string }).name),
-      retries: retriesIn(events),
-      notifications: aws.notifications.map((notification) => notification.kind),
-      aws,
-      events,
-      fullLoadEventAt,
-    };
+    const execution = await executeLocally(synthesized.definition, tasks, input, { executionArn: EXECUTION_ARN, waitMilliseconds: 0, retryIntervalMilliseconds: 0 });
+    return { ...execution, notifications: aws.notifications.map((notification) => notification.kind), aws, fullLoadEventAt };
   } finally {
     aws.restore();
   }
-}
-
-/** Each retry with the error that caused it: the runner logs the failure just before the retry. */
-function retriesIn(events: Array<{ type: string; [field: string]: unknown }>): WorkflowRun['retries'] {
-  const lastError = new Map<string, string>();
-  const retries: WorkflowRun['retries'] = [];
-  for (const event of events) {
-    const state = (event.state as { name: string } | undefined)?.name ?? '';
-    if (event.type === 'StateFailed') lastError.set(state, String(event.Error));
-    if (event.type === 'StateRetried') retries.push({ state, error: lastError.get(state) ?? 'unknown' });
-  }
-  return retries;
 }
 
 const DMS_TASK_EVENT = {
@@ -183,21 +105,3 @@ const DMS_TASK_EVENT = {
   resources: [TASK_ARN],
   detail: { type: 'REPLICATION_TASK', category: 'StateChange', eventType: 'REPLICATION_TASK_STATE_CHANGE' },
 };
-
-async function loadHandlers(phases: string[]): Promise<Record<string, Handler>> {
-  const handlers: Record<string, Handler> = {};
-  for (const phase of new Set([...phases, 'full-load-watcher'])) {
-    handlers[phase] = ((await import(`../../functions/${phase}/handler`)) as { handler: Handler }).handler;
-  }
-  return handlers;
-}
-
-/** Calls a handler the way the Lambda integration reports it: a thrown error keeps its name, Cause is JSON. */
-async function invoke(handler: Handler, event: unknown): Promise<unknown> {
-  try {
-    return await handler(event);
-  } catch (error) {
-    const { name, message } = error as Error;
-    throw Object.assign(new Error(JSON.stringify({ errorType: name, errorMessage: message, trace: [] })), { name });
-  }
-}

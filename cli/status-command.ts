@@ -1,0 +1,125 @@
+import { parseArgs } from 'node:util';
+import { DatabaseMigrationServiceClient } from '@aws-sdk/client-database-migration-service';
+import { DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { summarizeTask, type FullLoadProgress } from '../functions/check-progress/check-progress';
+import { summarizeValidation, type ValidationSummary } from '../functions/check-validation/check-validation';
+import { describeAllTableStatistics, describeReplicationTask } from '../functions/shared/dms';
+import { progressBar } from '../local/rehearsal/progress';
+import { UsageError, type CommandContext } from './context';
+import { readStartRequest, regionOfArn } from './start-command';
+
+export const STATUS_HELP = `Usage: dms-orchestrator status [EXECUTION_ARN] [options]
+
+Shows where a migration stands: the execution's status and current step, and the DMS task's full-load and
+validation progress as bars, refreshed until the execution ends.
+
+Without EXECUTION_ARN, shows the state machine's most recent execution (give --state-machine-arn or --config).
+
+Options:
+  --state-machine-arn ARN    the state machine whose latest execution to show
+  --config FILE              the deployment config (to find the state machine)
+  --once                     print once and exit
+  --interval SECONDS         seconds between refreshes (default 10)
+  --json                     print JSON (one object per refresh)`;
+
+export interface MigrationStatus {
+  executionArn: string;
+  status: string;
+  currentStep?: string;
+  startedAt?: string;
+  stoppedAt?: string;
+  error?: string;
+  cause?: string;
+  replicationTaskArn?: string;
+  task?: FullLoadProgress & { tableCount: number };
+  validation?: Pick<ValidationSummary, 'outcome' | 'counts' | 'tableCount'>;
+}
+
+export async function readMigrationStatus(clients: { sfn: SFNClient; dms: DatabaseMigrationServiceClient }, executionArn: string): Promise<MigrationStatus> {
+  const execution = await clients.sfn.send(new DescribeExecutionCommand({ executionArn }));
+  const history = await clients.sfn.send(new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 25 }));
+  const entered = history.events?.find((event) => event.stateEnteredEventDetails?.name)?.stateEnteredEventDetails?.name;
+  const status: MigrationStatus = {
+    executionArn,
+    status: execution.status ?? 'UNKNOWN',
+    currentStep: entered,
+    startedAt: execution.startDate?.toISOString(),
+    stoppedAt: execution.stopDate?.toISOString(),
+  };
+  if (execution.error) status.error = execution.error;
+  if (execution.cause) status.cause = execution.cause;
+  const input = parseInput(execution.input);
+  if (!input?.replicationTaskArn) return status;
+  status.replicationTaskArn = input.replicationTaskArn;
+  const task = await describeReplicationTask(clients.dms, input.replicationTaskArn);
+  const tables = await describeAllTableStatistics(clients.dms, input.replicationTaskArn);
+  status.task = { ...summarizeTask(task), tableCount: tables.length };
+  const validation = summarizeValidation(tables);
+  status.validation = { outcome: validation.outcome, counts: validation.counts, tableCount: validation.tableCount };
+  return status;
+}
+
+function parseInput(input: string | undefined): { replicationTaskArn?: string } | undefined {
+  try {
+    return JSON.parse(input ?? '') as { replicationTaskArn?: string };
+  } catch {
+    return undefined;
+  }
+}
+
+export function renderStatus(status: MigrationStatus): string {
+  const lines = [`Execution ${status.executionArn}`, `  Status: ${status.status}${status.currentStep ? `, at "${status.currentStep}"` : ''}${status.startedAt ? ` (started ${status.startedAt})` : ''}`];
+  if (status.error) lines.push(`  Error: ${status.error}${status.cause ? `: ${status.cause}` : ''}`);
+  if (status.task) {
+    const { task } = status;
+    lines.push(
+      `  DMS task: ${task.status} (${task.phase})${task.stopReason ? `, ${task.stopReason}` : ''}`,
+      `  Full load   ${progressBar(task.fullLoadProgressPercent)} ${String(task.fullLoadProgressPercent).padStart(3)}%  ` +
+        `${task.tables.loaded} loaded, ${task.tables.loading} loading, ${task.tables.queued} queued, ${task.tables.errored} errored of ${task.tableCount} tables`,
+    );
+  }
+  if (status.validation && status.validation.tableCount > 0) {
+    const { counts, tableCount, outcome } = status.validation;
+    const percent = Math.floor((100 * counts.validated) / tableCount);
+    lines.push(`  Validation  ${progressBar(percent)} ${String(percent).padStart(3)}%  ${counts.validated} of ${tableCount} tables validated, ${counts.failed} failed (${outcome})`);
+  }
+  return lines.join('\n');
+}
+
+export async function statusCommand(args: string[], context: CommandContext, sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      'state-machine-arn': { type: 'string' },
+      config: { type: 'string' },
+      once: { type: 'boolean', default: false },
+      interval: { type: 'string', default: '10' },
+      json: { type: 'boolean', default: false },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (positionals.length > 1) throw new UsageError('status takes at most one execution ARN');
+  if (!/^\d+$/.test(values.interval) || Number(values.interval) < 1) throw new UsageError('--interval takes a whole number of seconds (1 or more)');
+  let executionArn = positionals[0];
+  if (!executionArn) {
+    const stateMachineArn = values['state-machine-arn'] ?? (values.config ? readStartRequest(values.config, undefined).stateMachineArn : undefined);
+    if (!stateMachineArn) throw new UsageError('Give an execution ARN, or --state-machine-arn / --config to show the latest execution');
+    const latest = await new SFNClient({ region: regionOfArn(stateMachineArn) }).send(new ListExecutionsCommand({ stateMachineArn, maxResults: 1 }));
+    executionArn = latest.executions?.[0]?.executionArn ?? '';
+    if (!executionArn) {
+      context.stderr.write(`No executions of ${stateMachineArn} yet: start one with "dms-orchestrator start --config FILE".\n`);
+      return 1;
+    }
+  }
+  if (!/^arn:[^:]+:states:[^:]+:\d{12}:execution:/.test(executionArn)) throw new UsageError(`"${executionArn}" is not an execution ARN (arn:aws:states:<region>:<account>:execution:<machine>:<name>)`);
+  const region = regionOfArn(executionArn);
+  const clients = { sfn: new SFNClient({ region }), dms: new DatabaseMigrationServiceClient({ region }) };
+  for (;;) {
+    const status = await readMigrationStatus(clients, executionArn);
+    if (values.json) context.stdout.write(`${JSON.stringify(status)}\n`);
+    else context.stdout.write(`${context.interactive && !values.once ? '\x1b[2J\x1b[H' : ''}${renderStatus(status)}\n`);
+    if (values.once || status.status !== 'RUNNING') return status.status === 'FAILED' || status.status === 'TIMED_OUT' || status.status === 'ABORTED' ? 1 : 0;
+    await sleep(Number(values.interval) * 1000);
+  }
+}

@@ -1,0 +1,128 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { AwsServiceError, type JsonService } from './protocols';
+
+export type Item = Record<string, AttributeValue>;
+
+/**
+ * The DynamoDB item expressions the functions write, evaluated as DynamoDB does; anything else is refused
+ * loudly rather than guessed. Conditions: `attribute_exists(a)`, `attribute_not_exists(a)`, comparisons
+ * (`a = :v`, `<>`, `<`, `<=`, `>`, `>=`; strings and numbers), joined by AND. Updates:
+ * `SET a = :v, b = if_not_exists(b, :v)` and `REMOVE a, b`. A failed condition can return the item
+ * (ReturnValuesOnConditionCheckFailure ALL_OLD), as DynamoDB does.
+ */
+export interface ExpressionContext {
+  names?: Record<string, string>;
+  values?: Record<string, AttributeValue>;
+}
+
+export function conditionHolds(item: Item | undefined, condition: string | undefined, context: ExpressionContext = {}): boolean {
+  if (!condition) return true;
+  return condition.split(/\s+AND\s+/i).every((clause) => clauseHolds(item, clause.trim(), context));
+}
+
+function clauseHolds(item: Item | undefined, clause: string, context: ExpressionContext): boolean {
+  const existence = /^attribute_(not_)?exists\(\s*([#\w]+)\s*\)$/.exec(clause);
+  if (existence) {
+    const present = item?.[attributeName(existence[2], context)] !== undefined;
+    return existence[1] ? !present : present;
+  }
+  const comparison = /^([#\w]+)\s*(=|<>|<=|>=|<|>)\s*(:\w+)$/.exec(clause);
+  if (!comparison) throw new AwsServiceError('ValidationException', `The emulator cannot evaluate the condition "${clause}"`);
+  const [, attribute, operator, placeholder] = comparison;
+  const stored = item?.[attributeName(attribute, context)];
+  const given = context.values?.[placeholder];
+  if (stored === undefined || given === undefined) return false;
+  if (operator === '=') return JSON.stringify(stored) === JSON.stringify(given);
+  if (operator === '<>') return JSON.stringify(stored) !== JSON.stringify(given);
+  const order = compare(stored, given);
+  if (order === undefined) return false;
+  return operator === '<' ? order < 0 : operator === '<=' ? order <= 0 : operator === '>' ? order > 0 : order >= 0;
+}
+
+/** DynamoDB orders strings by UTF-8 bytes and numbers numerically; other types (or a mix) do not compare. */
+function compare(stored: AttributeValue, given: AttributeValue): number | undefined {
+  if (stored.S !== undefined && given.S !== undefined) return Buffer.compare(Buffer.from(stored.S), Buffer.from(given.S));
+  if (stored.N !== undefined && given.N !== undefined) return Math.sign(Number(stored.N) - Number(given.N));
+  return undefined;
+}
+
+export function applyUpdate(item: Item, updateExpression: string, context: ExpressionContext = {}): Item {
+  const updated: Item = { ...item };
+  for (const [, action, body] of updateExpression.matchAll(/(SET|REMOVE)\s+(.+?)(?=\s+(?:SET|REMOVE)\s+|$)/gi)) {
+    for (const assignment of body.split(/,(?![^(]*\))/).map((part) => part.trim())) {
+      if (action.toUpperCase() === 'REMOVE') {
+        delete updated[attributeName(assignment, context)];
+        continue;
+      }
+      const [attribute, expression] = assignment.split(/\s*=\s*/);
+      const ifNotExists = /^if_not_exists\(\s*([#\w]+)\s*,\s*(:\w+)\s*\)$/.exec(expression);
+      const value = ifNotExists ? (updated[attributeName(ifNotExists[1], context)] ?? context.values?.[ifNotExists[2]]) : context.values?.[expression];
+      if (value === undefined) throw new AwsServiceError('ValidationException', `The emulator cannot evaluate the update "${assignment}"`);
+      updated[attributeName(attribute, context)] = value;
+    }
+  }
+  return updated;
+}
+
+function attributeName(token: string, context: ExpressionContext): string {
+  return token.startsWith('#') ? (context.names?.[token] ?? token) : token;
+}
+
+const CONDITION_FAILED = (input: Record<string, unknown>, current: Item | undefined) =>
+  new AwsServiceError(
+    'ConditionalCheckFailedException',
+    'The conditional request failed',
+    400,
+    input.ReturnValuesOnConditionCheckFailure === 'ALL_OLD' && current ? { Item: current } : {},
+  );
+
+/** Tables keyed by their partition key only (the token table's `pk`), as the stack creates them. */
+export function dynamoDbService(tables: Map<string, Map<string, Item>>, partitionKey = 'pk'): JsonService {
+  const table = (input: Record<string, unknown>) => {
+    const name = String(input.TableName);
+    let items = tables.get(name);
+    if (!items) tables.set(name, (items = new Map()));
+    return items;
+  };
+  const keyOf = (key: unknown) => JSON.stringify((key as Item)[partitionKey]);
+  const context = (input: Record<string, unknown>): ExpressionContext => ({
+    names: input.ExpressionAttributeNames as Record<string, string> | undefined,
+    values: input.ExpressionAttributeValues as Record<string, AttributeValue> | undefined,
+  });
+  return {
+    protocol: 'json',
+    jsonVersion: '1.0',
+    targetPrefix: 'DynamoDB_20120810',
+    operations: {
+      GetItem: (input) => {
+        const item = table(input).get(keyOf(input.Key));
+        return item ? { Item: item } : {};
+      },
+      PutItem: (input) => {
+        const items = table(input);
+        const key = keyOf(input.Item);
+        const current = items.get(key);
+        if (!conditionHolds(current, input.ConditionExpression as string | undefined, context(input))) throw CONDITION_FAILED(input, current);
+        items.set(key, input.Item as Item);
+        return {};
+      },
+      UpdateItem: (input) => {
+        const items = table(input);
+        const key = keyOf(input.Key);
+        const current = items.get(key);
+        if (!conditionHolds(current, input.ConditionExpression as string | undefined, context(input))) throw CONDITION_FAILED(input, current);
+        const updated = applyUpdate(current ?? { ...(input.Key as Item) }, String(input.UpdateExpression ?? ''), context(input));
+        items.set(key, updated);
+        return input.ReturnValues === 'ALL_NEW' ? { Attributes: updated } : {};
+      },
+      DeleteItem: (input) => {
+        const items = table(input);
+        const key = keyOf(input.Key);
+        const current = items.get(key);
+        if (!conditionHolds(current, input.ConditionExpression as string | undefined, context(input))) throw CONDITION_FAILED(input, current);
+        items.delete(key);
+        return input.ReturnValues === 'ALL_OLD' && current ? { Attributes: current } : {};
+      },
+    },
+  };
+}

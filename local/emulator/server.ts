@@ -1,0 +1,129 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { DatabaseCredentials } from '../../functions/shared/mysql';
+import { TaskTokens } from '../workflow/task-tokens';
+import { EmulatedDms, type DmsEndpointDefinition, type DmsFaults, type DmsInstanceDefinition, type DmsTaskDefinition, type DmsTaskEvent } from './dms';
+import { dynamoDbService, type Item } from './dynamodb';
+import { AwsServiceError, handleAwsRequest, type EmulatedService } from './protocols';
+import { s3Service } from './s3';
+import {
+  cloudWatchService,
+  rdsService,
+  schedulerService,
+  secretsManagerService,
+  snsService,
+  ssmService,
+  stepFunctionsService,
+  type LocalTargetDatabase,
+  type PublishedMessage,
+  type RdsState,
+} from './services';
+
+/**
+ * A local AWS for the rehearsal: one plain HTTP server on a free loopback port that answers, over the real
+ * wire protocols, exactly the API calls the phase functions make. Point the SDK at it with
+ * `AWS_ENDPOINT_URL=<url>` (honoured by every SDK v3 client) and any dummy credentials.
+ */
+export interface EmulatorOptions {
+  dms: { endpoints: DmsEndpointDefinition[]; task: DmsTaskDefinition; instance: DmsInstanceDefinition; batchRows?: number };
+  target: LocalTargetDatabase;
+  /** Secrets by ARN: the database secrets (`{host, port, username, password}`) and the approval signing key. */
+  secrets: Record<string, string>;
+  faults?: EmulatorFaults;
+  cdcLatencySeconds?: number;
+  /** Where every published SNS message is appended, one JSON line each. */
+  outboxFile?: string;
+  onPublish?(message: PublishedMessage): void;
+  /** The DMS event rule's target: called on every task state change, as EventBridge would invoke the watcher. */
+  onDmsEvent?(event: DmsTaskEvent): void;
+}
+
+export interface EmulatorFaults extends DmsFaults {
+  /** Answer the next N calls of an operation (e.g. `DescribeReplicationTasks`) with the service's throttling error. */
+  throttle?: Record<string, number>;
+}
+
+export interface AwsEmulator {
+  readonly url: string;
+  readonly dms: EmulatedDms;
+  readonly tokens: TaskTokens;
+  readonly messages: PublishedMessage[];
+  readonly parameters: Map<string, { value: string; version: number; type: string }>;
+  /** One-time schedules created (the approval reminder); the emulator keeps them but never fires them. */
+  readonly schedules: Array<{ name: string; groupName: string; expression: string; input: string }>;
+  close(): Promise<void>;
+}
+
+export async function startAwsEmulator(options: EmulatorOptions): Promise<AwsEmulator> {
+  const faults = options.faults ?? {};
+  const throttleRemaining = new Map(Object.entries(faults.throttle ?? {}));
+  const secrets = new Map(Object.entries(options.secrets));
+  const tokens = new TaskTokens();
+  const messages: PublishedMessage[] = [];
+  const parameters: AwsEmulator['parameters'] = new Map();
+  const dynamoDbTables = new Map<string, Map<string, Item>>();
+  const rds: RdsState = { target: options.target, snapshots: [] };
+  const schedules: AwsEmulator['schedules'] = [];
+  const dms = new EmulatedDms({
+    ...options.dms,
+    faults,
+    readCredentials: (secretArn) => databaseCredentials(secrets, secretArn),
+    onTaskEvent: (event) => options.onDmsEvent?.(event),
+  });
+  const services: EmulatedService[] = [
+    dms.service(),
+    snsService({ messages, file: options.outboxFile, onPublish: options.onPublish }),
+    rdsService(rds),
+    cloudWatchService({ cdcLatencySeconds: options.cdcLatencySeconds ?? 1 }),
+    ssmService(parameters),
+    secretsManagerService(secrets),
+    stepFunctionsService(tokens),
+    dynamoDbService(dynamoDbTables),
+    schedulerService(schedules),
+    s3Service(new Map()),
+  ];
+  const beforeOperation = (operation: string, protocol: EmulatedService['protocol']) => {
+    const remaining = throttleRemaining.get(operation) ?? 0;
+    if (remaining <= 0) return;
+    throttleRemaining.set(operation, remaining - 1);
+    // JSON services answer ThrottlingException, query services (SNS, RDS) Throttling, S3 SlowDown (503).
+    if (protocol === 'rest-xml') throw new AwsServiceError('SlowDown', 'Please reduce your request rate.', 503);
+    throw new AwsServiceError(protocol === 'query' ? 'Throttling' : 'ThrottlingException', 'Rate exceeded');
+  };
+
+  const server: Server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const wireRequest = { method: request.method ?? 'POST', path: request.url ?? '/', headers: request.headers, body: Buffer.concat(chunks).toString('utf8') };
+      void handleAwsRequest(services, wireRequest, beforeOperation).then((answer) => {
+        response.writeHead(answer.statusCode, { ...answer.headers, 'content-length': Buffer.byteLength(answer.body) });
+        response.end(answer.body);
+      });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    dms,
+    tokens,
+    messages,
+    parameters,
+    schedules,
+    close: async () => {
+      dms.halt();
+      await dms.settled();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** DMS endpoints configured with a Secrets Manager secret read it in the RDS secret JSON shape. */
+function databaseCredentials(secrets: Map<string, string>, secretArn: string): DatabaseCredentials {
+  const secret = secrets.get(secretArn);
+  if (secret === undefined) throw new Error(`The emulator holds no secret ${secretArn}`);
+  const { host, port, username, password } = JSON.parse(secret) as { host: string; port?: number | string; username: string; password: string };
+  return { host, port: Number(port ?? 3306), username, password };
+}

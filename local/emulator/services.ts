@@ -1,0 +1,259 @@
+import { appendFileSync } from 'node:fs';
+import type { TaskTokens } from '../workflow/task-tokens';
+import { AwsServiceError, queryMap, type JsonService, type QueryService, type RestJsonService } from './protocols';
+
+/** The smaller services: what the handlers call, answered with the shapes the real services return. */
+
+export interface PublishedMessage {
+  topicArn: string;
+  subject: string;
+  message: string;
+  attributes: Record<string, string>;
+  publishedAt: Date;
+}
+
+/** SNS Publish: each message is kept, handed to `onPublish` and appended to the outbox file as one JSON line. */
+export function snsService(outbox: { messages: PublishedMessage[]; file?: string; onPublish?(message: PublishedMessage): void }): QueryService {
+  return {
+    protocol: 'query',
+    apiVersion: '2010-03-31',
+    xmlNamespace: 'http://sns.amazonaws.com/doc/2010-03-31/',
+    listMemberNames: {},
+    operations: {
+      Publish: (parameters) => {
+        const attributes = Object.fromEntries(Object.entries(queryMap(parameters, 'MessageAttributes')).map(([name, value]) => [name, value.StringValue ?? '']));
+        const message: PublishedMessage = {
+          topicArn: parameters.TopicArn ?? '',
+          subject: parameters.Subject ?? '',
+          message: parameters.Message ?? '',
+          attributes,
+          publishedAt: new Date(),
+        };
+        outbox.messages.push(message);
+        if (outbox.file) appendFileSync(outbox.file, `${JSON.stringify(message)}\n`);
+        outbox.onPublish?.(message);
+        return { MessageId: `emulated-${outbox.messages.length}` };
+      },
+    },
+  };
+}
+
+/** The local target database, described by RDS as an available MySQL-compatible cluster or instance. */
+export interface LocalTargetDatabase {
+  type: 'aurora-cluster' | 'rds-instance';
+  identifier: string;
+  host: string;
+  port: number;
+  engineVersion: string;
+}
+
+export interface RdsState {
+  target: LocalTargetDatabase;
+  snapshots: Array<{ identifier: string; of: string; createdAt: Date }>;
+}
+
+export function rdsService(state: RdsState): QueryService {
+  const { target } = state;
+  const snapshot = (identifier: string | undefined, of: string | undefined, kind: 'cluster' | 'instance') => {
+    if (of !== target.identifier || (kind === 'cluster') !== (target.type === 'aurora-cluster')) {
+      throw kind === 'cluster'
+        ? new AwsServiceError('DBClusterNotFoundFault', `DBCluster ${of} not found.`, 404)
+        : new AwsServiceError('DBInstanceNotFound', `DBInstance ${of} not found.`, 404);
+    }
+    if (state.snapshots.some((existing) => existing.identifier === identifier)) {
+      throw new AwsServiceError(kind === 'cluster' ? 'DBClusterSnapshotAlreadyExistsFault' : 'DBSnapshotAlreadyExists', `Cannot create the snapshot because a snapshot with the identifier ${identifier} already exists.`);
+    }
+    const createdAt = new Date();
+    state.snapshots.push({ identifier: String(identifier), of: String(of), createdAt });
+    return createdAt;
+  };
+  return {
+    protocol: 'query',
+    apiVersion: '2014-10-31',
+    xmlNamespace: 'http://rds.amazonaws.com/doc/2014-10-31/',
+    listMemberNames: { DBClusters: 'DBCluster', DBInstances: 'DBInstance', DBClusterMembers: 'DBClusterMember' },
+    operations: {
+      DescribeDBClusters: (parameters) => {
+        if (target.type !== 'aurora-cluster' || (parameters.DBClusterIdentifier && parameters.DBClusterIdentifier !== target.identifier)) {
+          throw new AwsServiceError('DBClusterNotFoundFault', `DBCluster ${parameters.DBClusterIdentifier} not found.`, 404);
+        }
+        return {
+          DBClusters: [
+            {
+              DBClusterIdentifier: target.identifier,
+              Status: 'available',
+              Engine: 'aurora-mysql',
+              EngineVersion: target.engineVersion,
+              Endpoint: target.host,
+              ReaderEndpoint: target.host,
+              Port: target.port,
+              DBClusterMembers: [{ DBInstanceIdentifier: `${target.identifier}-instance-1`, IsClusterWriter: true }],
+            },
+          ],
+        };
+      },
+      DescribeDBInstances: (parameters) => {
+        if (target.type !== 'rds-instance' || (parameters.DBInstanceIdentifier && parameters.DBInstanceIdentifier !== target.identifier)) {
+          throw new AwsServiceError('DBInstanceNotFound', `DBInstance ${parameters.DBInstanceIdentifier} not found.`, 404);
+        }
+        return {
+          DBInstances: [
+            {
+              DBInstanceIdentifier: target.identifier,
+              DBInstanceStatus: 'available',
+              Engine: 'mysql',
+              EngineVersion: target.engineVersion,
+              Endpoint: { Address: target.host, Port: target.port },
+            },
+          ],
+        };
+      },
+      CreateDBClusterSnapshot: (parameters) => {
+        const createdAt = snapshot(parameters.DBClusterSnapshotIdentifier, parameters.DBClusterIdentifier, 'cluster');
+        return {
+          DBClusterSnapshot: {
+            DBClusterSnapshotIdentifier: parameters.DBClusterSnapshotIdentifier,
+            DBClusterIdentifier: parameters.DBClusterIdentifier,
+            SnapshotCreateTime: createdAt,
+            Engine: 'aurora-mysql',
+            Status: 'creating',
+          },
+        };
+      },
+      CreateDBSnapshot: (parameters) => {
+        const createdAt = snapshot(parameters.DBSnapshotIdentifier, parameters.DBInstanceIdentifier, 'instance');
+        return {
+          DBSnapshot: {
+            DBSnapshotIdentifier: parameters.DBSnapshotIdentifier,
+            DBInstanceIdentifier: parameters.DBInstanceIdentifier,
+            SnapshotCreateTime: createdAt,
+            Engine: 'mysql',
+            Status: 'creating',
+          },
+        };
+      },
+    },
+  };
+}
+
+/**
+ * CloudWatch GetMetricData for the DMS task's CDC latency: one datapoint per period over the requested
+ * window, at the latency the rehearsal is set to (the emulated task replays no changes, so its CDC keeps up).
+ */
+export function cloudWatchService(latency: { cdcLatencySeconds: number }): JsonService {
+  return {
+    protocol: 'json',
+    jsonVersion: '1.0',
+    targetPrefix: 'GraniteServiceVersion20100801',
+    operations: {
+      GetMetricData: (input) => {
+        const start = Number(input.StartTime) * 1000;
+        const end = Number(input.EndTime) * 1000;
+        const queries = (input.MetricDataQueries as Array<{ Id: string; MetricStat?: { Period?: number; Metric?: { MetricName?: string } } }>) ?? [];
+        return {
+          MetricDataResults: queries.map((query) => {
+            const periodMs = (query.MetricStat?.Period ?? 60) * 1000;
+            const timestamps: Date[] = [];
+            for (let at = start; at < end; at += periodMs) timestamps.push(new Date(at));
+            return {
+              Id: query.Id,
+              Label: query.MetricStat?.Metric?.MetricName ?? query.Id,
+              Timestamps: timestamps,
+              Values: timestamps.map(() => latency.cdcLatencySeconds),
+              StatusCode: 'Complete',
+            };
+          }),
+          Messages: [],
+        };
+      },
+    },
+  };
+}
+
+export function ssmService(parameters: Map<string, { value: string; version: number; type: string }>): JsonService {
+  return {
+    protocol: 'json',
+    jsonVersion: '1.1',
+    targetPrefix: 'AmazonSSM',
+    operations: {
+      GetParameter: (input) => {
+        const name = String(input.Name);
+        const parameter = parameters.get(name);
+        if (!parameter) throw new AwsServiceError('ParameterNotFound', `Parameter ${name} not found.`);
+        return { Parameter: { Name: name, Type: parameter.type, Value: parameter.value, Version: parameter.version, LastModifiedDate: new Date(), DataType: 'text' } };
+      },
+      PutParameter: (input) => {
+        const name = String(input.Name);
+        const existing = parameters.get(name);
+        if (existing && input.Overwrite !== true) {
+          throw new AwsServiceError('ParameterAlreadyExists', 'The parameter already exists. To overwrite this value, set the overwrite option in the request to true.');
+        }
+        const version = (existing?.version ?? 0) + 1;
+        parameters.set(name, { value: String(input.Value), version, type: String(input.Type ?? existing?.type ?? 'String') });
+        return { Version: version, Tier: 'Standard' };
+      },
+    },
+  };
+}
+
+export function secretsManagerService(secrets: Map<string, string>): JsonService {
+  return {
+    protocol: 'json',
+    jsonVersion: '1.1',
+    targetPrefix: 'secretsmanager',
+    operations: {
+      GetSecretValue: (input) => {
+        const id = String(input.SecretId);
+        const value = secrets.get(id);
+        if (value === undefined) throw new AwsServiceError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
+        return { ARN: id, Name: id.split(':secret:')[1] ?? id, SecretString: value, VersionId: 'emulated-version', VersionStages: ['AWSCURRENT'], CreatedDate: new Date() };
+      },
+    },
+  };
+}
+
+/** SendTaskSuccess / SendTaskFailure, relayed to the locally executed state machine's waiting states. */
+export function stepFunctionsService(tokens: TaskTokens): JsonService {
+  const relay = (settle: () => void) => {
+    try {
+      settle();
+    } catch (error) {
+      throw new AwsServiceError('TaskTimedOut', (error as Error).message);
+    }
+    return {};
+  };
+  return {
+    protocol: 'json',
+    jsonVersion: '1.0',
+    targetPrefix: 'AWSStepFunctions',
+    operations: {
+      SendTaskSuccess: (input) => relay(() => tokens.succeed(String(input.taskToken), String(input.output))),
+      SendTaskFailure: (input) => relay(() => tokens.fail(String(input.taskToken), input.error as string | undefined, input.cause as string | undefined)),
+    },
+  };
+}
+
+/** EventBridge Scheduler CreateSchedule (restJson1): kept, not fired: a rehearsal ends long before a reminder is due. */
+export function schedulerService(schedules: Array<{ name: string; groupName: string; expression: string; input: string }>): RestJsonService {
+  return {
+    protocol: 'rest-json',
+    signingName: 'scheduler',
+    routes: [
+      {
+        method: 'POST',
+        path: '/schedules/{Name}',
+        operationName: 'CreateSchedule',
+        operation: (input) => {
+          const name = String(input.Name);
+          const groupName = String(input.GroupName ?? 'default');
+          if (schedules.some((schedule) => schedule.name === name && schedule.groupName === groupName)) {
+            throw new AwsServiceError('ConflictException', `Schedule ${name} already exists.`, 409);
+          }
+          const target = (input.Target ?? {}) as { Arn?: string; Input?: string };
+          schedules.push({ name, groupName, expression: String(input.ScheduleExpression), input: String(target.Input ?? '') });
+          return { ScheduleArn: `arn:aws:scheduler:eu-west-1:123456789012:schedule/${groupName}/${name}` };
+        },
+      },
+    ],
+  };
+}

@@ -1,0 +1,52 @@
+import * as path from 'node:path';
+import type { MigrationConfig } from '../../functions/shared/migration-input';
+import type { EmulatorFaults } from '../emulator/server';
+
+export type RehearsedSettings = Pick<MigrationConfig, 'migrationName' | 'startPolicy' | 'confirmReloadTarget' | 'validation' | 'cutover'> & {
+  target: Pick<MigrationConfig['target'], 'type'>;
+};
+
+/** What `dms-orchestrator rehearse` can be told; kept apart from the rehearsal so `--help` loads no CDK. */
+export interface RehearsalOptions {
+  /** Rows to seed in all (about). */
+  rows: number;
+  /** The source database's name on the source server; dropped and recreated. */
+  sourceDatabase: string;
+  /** Seed the source on a private throwaway server instead of the one at sourceHost:sourcePort. */
+  throwaway: boolean;
+  sourceHost: string;
+  sourcePort: number;
+  migrationType: 'full-load-and-cdc' | 'full-load';
+  /**
+   * The operator's own migration settings to rehearse (from `--config`): name, start policy, validation and
+   * cutover settings, and the target type. Its ARNs and database secrets are replaced by the rehearsal's.
+   */
+  migrationSettings?: RehearsedSettings;
+  autoApprove: boolean;
+  /** Rows per DMS batch (CommitRate). */
+  batchRows: number;
+  /** Every SNS message, one JSON line each. */
+  outboxFile: string;
+  faults: EmulatorFaults;
+  cdcLatencySeconds: number;
+  /** How long the workflow's Wait states pause (their definition says minutes). */
+  waitMilliseconds: number;
+  /** Print the handlers' own JSON logs. */
+  verbose: boolean;
+}
+
+export const DEFAULT_REHEARSAL: RehearsalOptions = {
+  rows: 120_000,
+  sourceDatabase: 'dms_rehearsal_shop',
+  throwaway: false,
+  sourceHost: '127.0.0.1',
+  sourcePort: 3306,
+  migrationType: 'full-load-and-cdc',
+  autoApprove: false,
+  batchRows: 10_000,
+  outboxFile: path.join('.rehearsal', 'outbox.jsonl'),
+  faults: {},
+  cdcLatencySeconds: 2,
+  waitMilliseconds: 500,
+  verbose: false,
+};

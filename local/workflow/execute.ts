@@ -1,0 +1,134 @@
+import { StateMachine } from 'aws-local-stepfunctions';
+import { allStates, type AslDefinition } from './asl';
+
+// aws-local-stepfunctions uses Promise.withResolvers (Node.js 22+); this machine runs Node.js 20.
+if (!('withResolvers' in Promise)) {
+  Object.assign(Promise, {
+    withResolvers<T>() {
+      let resolve!: (value: T) => void;
+      let reject!: (reason: unknown) => void;
+      const promise = new Promise<T>((settle, fail) => {
+        resolve = settle;
+        reject = fail;
+      });
+      return { promise, resolve, reject };
+    },
+  });
+}
+
+export type Handler = (event: unknown) => Promise<unknown>;
+/** What runs in place of a Task state: receives the state's effective input (the Lambda payload). */
+export type LocalTask = (taskInput: { Payload: Record<string, unknown> } & Record<string, unknown>) => Promise<unknown>;
+
+/** One entry of the runner's event log (StateEntered, StateFailed, ExecutionFailed...). */
+export type ExecutionEvent = { type: string; timestamp: number; state?: { name: string; type: string }; [field: string]: unknown };
+
+export interface LocalExecution {
+  status: 'SUCCEEDED' | 'FAILED';
+  output?: Record<string, unknown>;
+  error?: { Error: string; Cause: unknown };
+  /** Every state entered, in order. */
+  states: string[];
+  /** States retried after an error, with the error name. */
+  retries: Array<{ state: string; error: string }>;
+  /** The runner's event log, for counting what the service would record. */
+  events: ExecutionEvent[];
+}
+
+export interface LocalExecutionOptions {
+  executionArn: string;
+  /** Wait states pause this long instead of their definition's time. */
+  waitMilliseconds: number;
+  /** Retry pauses last this long instead of the definition's backoff. */
+  retryIntervalMilliseconds: number;
+  /** Called as each state is entered, for live progress. */
+  onStateEntered?(stateName: string): void;
+}
+
+/**
+ * Executes a synthesized definition with aws-local-stepfunctions, every Task state running `tasks[state]`.
+ * Errors are read from the execution's event log, as the console shows them (error name and cause).
+ */
+export async function executeLocally(
+  definition: AslDefinition,
+  tasks: Record<string, LocalTask>,
+  input: unknown,
+  options: LocalExecutionOptions,
+): Promise<LocalExecution> {
+  const states = allStates(definition);
+  const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
+  const executionName = options.executionArn.slice(options.executionArn.lastIndexOf(':') + 1);
+  const execution = machine.run(input as never, {
+    overrides: {
+      taskResourceLocalHandlers: tasks as never,
+      waitTimeOverrides: Object.fromEntries(states.filter(([, state]) => state.Type === 'Wait').map(([name]) => [name, options.waitMilliseconds])),
+      retryIntervalOverrides: Object.fromEntries(states.filter(([, state]) => state.Retry).map(([name]) => [name, options.retryIntervalMilliseconds])),
+    },
+    // The local runner's context object is fixed for the whole run: each task-token state gets its own
+    // token from its local task, and State.EnteredTime is the moment the run starts.
+    context: {
+      Execution: { Id: options.executionArn, Input: input as never, StartTime: new Date().toISOString(), Name: executionName },
+      State: { EnteredTime: new Date().toISOString(), Name: executionName },
+      Task: { Token: 'replaced-per-state' },
+    },
+  });
+
+  const events: ExecutionEvent[] = [];
+  const collecting = (async () => {
+    for await (const event of execution.eventLogs) {
+      const logged = event as unknown as ExecutionEvent;
+      events.push(logged);
+      if (logged.type === 'StateEntered' && logged.state) options.onStateEntered?.(logged.state.name);
+    }
+  })();
+  let output: Record<string, unknown> | undefined;
+  try {
+    output = (await execution.result) as Record<string, unknown>;
+  } catch {
+    // The failure is read from the event log below.
+  }
+  await collecting;
+  const failed = events.find((event) => event.type === 'ExecutionFailed') as { Error: string; Cause: unknown } | undefined;
+  return {
+    status: failed ? 'FAILED' : 'SUCCEEDED',
+    output,
+    error: failed ? { Error: failed.Error, Cause: failed.Cause } : undefined,
+    states: events.filter((event) => event.type === 'StateEntered').map((event) => event.state?.name ?? ''),
+    retries: retriesIn(events),
+    events,
+  };
+}
+
+/** Each retry with the error that caused it: the runner logs the failure just before the retry. */
+function retriesIn(events: ExecutionEvent[]): LocalExecution['retries'] {
+  const lastError = new Map<string, string>();
+  const retries: LocalExecution['retries'] = [];
+  for (const event of events) {
+    const state = event.state?.name ?? '';
+    if (event.type === 'StateFailed') lastError.set(state, String(event.Error));
+    if (event.type === 'StateRetried') retries.push({ state, error: lastError.get(state) ?? 'unknown' });
+  }
+  return retries;
+}
+
+/**
+ * The handler of each function folder the workflow runs, plus the DMS event watcher. Loaded with require, as
+ * Lambda's CommonJS runtime does: each module reads its environment and builds its clients as it loads.
+ */
+export function loadPhaseHandlers(phases: string[]): Record<string, Handler> {
+  const handlers: Record<string, Handler> = {};
+  for (const phase of new Set([...phases, 'full-load-watcher'])) {
+    handlers[phase] = (require(`../../functions/${phase}/handler`) as { handler: Handler }).handler;
+  }
+  return handlers;
+}
+
+/** Calls a handler the way the Lambda integration reports it: a thrown error keeps its name, Cause is JSON. */
+export async function invokeAsLambda(handler: Handler, event: unknown): Promise<unknown> {
+  try {
+    return await handler(event);
+  } catch (error) {
+    const { name, message } = error as Error;
+    throw Object.assign(new Error(JSON.stringify({ errorType: name, errorMessage: message, trace: [] })), { name });
+  }
+}

@@ -1,0 +1,161 @@
+import {
+  DatabaseMigrationServiceClient,
+  DescribeReplicationTasksCommand,
+  DescribeTableStatisticsCommand,
+  StartReplicationTaskCommand,
+  StopReplicationTaskCommand,
+} from '@aws-sdk/client-database-migration-service';
+import type { Connection } from 'mysql2/promise';
+import { connectMysql } from '../../functions/shared/mysql';
+import type { DmsTaskEvent } from '../../local/emulator/dms';
+import { startAwsEmulator, type AwsEmulator } from '../../local/emulator/server';
+import { REPLICATION_INSTANCE_ARN, SOURCE_ENDPOINT_ARN, TARGET_ENDPOINT_ARN, TASK_ARN } from '../fixtures/migration';
+
+/** The emulated DMS against the shared MariaDB: what its full load and validation really do to the data. */
+const LOCAL = { host: '127.0.0.1', port: 3306, username: 'root', password: '' };
+const SOURCE = `emulated_dms_source_${process.pid}`;
+const TARGET = `emulated_dms_target_${process.pid}`;
+const SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:local-AbCdEf';
+// Ongoing replication looks for changes once a second: a few rounds of it take seconds on a loaded machine.
+jest.setTimeout(60_000);
+
+/** An emulator whose task copies SOURCE into TARGET (schema renamed), skipping tables named skip%. */
+function emulatedDms(migrationType: 'full-load' | 'full-load-and-cdc', taskArn: string): Promise<AwsEmulator> {
+  return startAwsEmulator({
+    dms: {
+      endpoints: [
+        { endpointArn: SOURCE_ENDPOINT_ARN, endpointIdentifier: 'source', endpointType: 'source', secretArn: SECRET },
+        { endpointArn: TARGET_ENDPOINT_ARN, endpointIdentifier: 'target', endpointType: 'target', secretArn: SECRET },
+      ],
+      task: {
+        replicationTaskArn: taskArn,
+        replicationTaskIdentifier: 'emulated',
+        migrationType,
+        sourceEndpointArn: SOURCE_ENDPOINT_ARN,
+        targetEndpointArn: TARGET_ENDPOINT_ARN,
+        replicationInstanceArn: REPLICATION_INSTANCE_ARN,
+        tableMappings: {
+          rules: [
+            { 'rule-type': 'selection', 'object-locator': { 'schema-name': SOURCE, 'table-name': '%' }, 'rule-action': 'include' },
+            { 'rule-type': 'selection', 'object-locator': { 'schema-name': SOURCE, 'table-name': 'skip%' }, 'rule-action': 'exclude' },
+            { 'rule-type': 'transformation', 'rule-target': 'schema', 'object-locator': { 'schema-name': SOURCE }, 'rule-action': 'rename', value: TARGET },
+          ],
+        },
+        validationEnabled: true,
+      },
+      instance: { replicationInstanceArn: REPLICATION_INSTANCE_ARN, replicationInstanceIdentifier: 'instance' },
+      batchRows: 10,
+    },
+    target: { type: 'aurora-cluster', identifier: 'target', host: '127.0.0.1', port: 3306, engineVersion: '8.0' },
+    secrets: { [SECRET]: JSON.stringify(LOCAL) },
+    onDmsEvent: (event) => events.push(event),
+  });
+}
+
+let admin: Connection;
+let emulator: AwsEmulator;
+const events: DmsTaskEvent[] = [];
+const dms = () => new DatabaseMigrationServiceClient({ endpoint: emulator.url, maxAttempts: 1 });
+
+beforeAll(async () => {
+  admin = await connectMysql(LOCAL, 'source');
+  await admin.query(`CREATE DATABASE ${SOURCE}`);
+  await admin.query(`CREATE TABLE ${SOURCE}.order_lines (order_id INT NOT NULL, line_no INT NOT NULL, sku VARCHAR(20) NOT NULL, note TEXT NULL, PRIMARY KEY (order_id, line_no))`);
+  await admin.query(`CREATE TABLE ${SOURCE}.audit_log (at DATETIME NOT NULL, message VARCHAR(100) NULL)`);
+  await admin.query(`CREATE TABLE ${SOURCE}.skipped (id INT PRIMARY KEY)`);
+  const lines = Array.from({ length: 25 }, (_, index) => [1 + Math.floor(index / 4), 1 + (index % 4), `SKU-${index}`, index % 3 === 0 ? null : `note ${index} — ünïcode`]);
+  await admin.query(`INSERT INTO ${SOURCE}.order_lines VALUES ?`, [lines]);
+  await admin.query(`INSERT INTO ${SOURCE}.audit_log VALUES ?`, [Array.from({ length: 7 }, (_, index) => [`2026-11-25 0${index}:00:00`, index % 2 ? null : `event ${index}`])]);
+  emulator = await emulatedDms('full-load', TASK_ARN);
+});
+
+afterAll(async () => {
+  await emulator.close();
+  await admin.query(`DROP DATABASE IF EXISTS ${SOURCE}`);
+  await admin.query(`DROP DATABASE IF EXISTS ${TARGET}`);
+  await admin.end();
+});
+
+describe('emulated DMS full load (real MariaDB)', () => {
+  it('refuses to resume a task that never ran, and to stop a task that is not running', async () => {
+    await expect(dms().send(new StartReplicationTaskCommand({ ReplicationTaskArn: TASK_ARN, StartReplicationTaskType: 'resume-processing' }))).rejects.toMatchObject({
+      name: 'InvalidResourceStateFault',
+    });
+    await expect(dms().send(new StopReplicationTaskCommand({ ReplicationTaskArn: TASK_ARN }))).rejects.toMatchObject({ name: 'InvalidResourceStateFault' });
+  });
+
+  it('copies the selected tables into the renamed schema in batches, stops as a full-load task does, and validates by key', async () => {
+    const started = await dms().send(new StartReplicationTaskCommand({ ReplicationTaskArn: TASK_ARN, StartReplicationTaskType: 'start-replication' }));
+    expect(started.ReplicationTask?.Status).toBe('starting');
+    await emulator.dms.settled();
+
+    const [task] = (await dms().send(new DescribeReplicationTasksCommand({ Filters: [{ Name: 'replication-task-arn', Values: [TASK_ARN] }] }))).ReplicationTasks ?? [];
+    expect(task).toMatchObject({ Status: 'stopped', StopReason: 'Stop Reason FULL_LOAD_ONLY_FINISHED', ReplicationTaskStats: { FullLoadProgressPercent: 100, TablesLoaded: 2, TablesErrored: 0 } });
+    const tables = (await dms().send(new DescribeTableStatisticsCommand({ ReplicationTaskArn: TASK_ARN }))).TableStatistics ?? [];
+    expect(tables.map(({ SchemaName, TableName, FullLoadRows, TableState, ValidationState }) => ({ SchemaName, TableName, FullLoadRows, TableState, ValidationState }))).toEqual([
+      // DMS validation needs a primary key or a unique index over NOT NULL columns.
+      { SchemaName: TARGET, TableName: 'audit_log', FullLoadRows: 7, TableState: 'Table completed', ValidationState: 'No primary key' },
+      { SchemaName: TARGET, TableName: 'order_lines', FullLoadRows: 25, TableState: 'Table completed', ValidationState: 'Validated' },
+    ]);
+
+    const [copied] = await admin.query(`SELECT * FROM ${TARGET}.order_lines ORDER BY order_id, line_no`);
+    const [original] = await admin.query(`SELECT * FROM ${SOURCE}.order_lines ORDER BY order_id, line_no`);
+    expect(copied).toEqual(original);
+    const [auditRows] = await admin.query(`SELECT COUNT(*) AS count FROM ${TARGET}.audit_log WHERE message IS NULL`);
+    // Values are strings: the session returns BIGINT as strings, so nothing is rounded.
+    expect(auditRows).toEqual([{ count: '3' }]);
+    const [skipped] = await admin.query(`SELECT COUNT(*) AS count FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'skipped'`, [TARGET]);
+    expect(skipped).toEqual([{ count: '0' }]);
+
+    expect(events.map((event) => event.detail.eventType)).toEqual(['REPLICATION_TASK_STARTED', 'REPLICATION_TASK_STOPPED']);
+    expect(events[1]).toMatchObject({ source: 'aws.dms', 'detail-type': 'DMS Replication Task State Change', resources: [TASK_ARN], detail: { eventId: 'DMS-EVENT-0079', detailMessage: 'Stop Reason FULL_LOAD_ONLY_FINISHED' } });
+  });
+});
+
+describe('emulated DMS ongoing replication (real MariaDB)', () => {
+  let cdc: AwsEmulator;
+  const cdcDms = () => new DatabaseMigrationServiceClient({ endpoint: cdc.url, maxAttempts: 1 });
+  const CDC_TASK_ARN = `${TASK_ARN}CDC`;
+  afterAll(() => cdc.close());
+
+  /** Resolves once `check` holds, or after 20 s (the assertions that follow then say what is missing). */
+  async function eventually(check: () => Promise<boolean>): Promise<void> {
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline && !(await check())) await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  const targetRows = async (sql: string) => ((await admin.query(sql))[0] as Array<Record<string, unknown>>);
+
+  it('applies source inserts, updates and deletes and new tables to the target, counts them, and leaves target-only changes alone', async () => {
+    cdc = await emulatedDms('full-load-and-cdc', CDC_TASK_ARN);
+    await cdcDms().send(new StartReplicationTaskCommand({ ReplicationTaskArn: CDC_TASK_ARN, StartReplicationTaskType: 'start-replication' }));
+    const validated = () => cdc.dms.describeTables().filter((table) => table.ValidationState === 'Validated' || table.ValidationState === 'No primary key').length;
+    await eventually(async () => validated() === 2);
+    expect(cdc.dms.describeTask()).toMatchObject({ Status: 'running', ReplicationTaskStats: { FullLoadProgressPercent: 100 } });
+
+    await admin.query(`UPDATE ${TARGET}.order_lines SET sku = 'EDITED-ON-TARGET' WHERE order_id = 7 AND line_no = 1`);
+    await admin.query(`INSERT INTO ${SOURCE}.order_lines VALUES (100, 1, 'SKU-NEW', NULL)`);
+    await admin.query(`UPDATE ${SOURCE}.order_lines SET note = 'changed on the source' WHERE order_id = 1 AND line_no = 2`);
+    await admin.query(`DELETE FROM ${SOURCE}.order_lines WHERE order_id = 2`);
+    await admin.query(`CREATE TABLE ${SOURCE}.cutover_marker (id INT PRIMARY KEY, written_at DATETIME NOT NULL)`);
+    await admin.query(`INSERT INTO ${SOURCE}.cutover_marker VALUES (1, '2026-11-25 05:00:00')`);
+
+    await eventually(async () => (await targetRows(`SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = '${TARGET}' AND TABLE_NAME = 'cutover_marker'`))[0].n === '1');
+    await eventually(async () => (await targetRows(`SELECT COUNT(*) AS n FROM ${TARGET}.cutover_marker`))[0].n === '1');
+    await eventually(async () => (await targetRows(`SELECT COUNT(*) AS n FROM ${TARGET}.order_lines WHERE order_id = 2`))[0].n === '0');
+
+    expect(await targetRows(`SELECT sku, note FROM ${TARGET}.order_lines WHERE (order_id, line_no) IN ((100, 1), (1, 2), (7, 1)) ORDER BY order_id, line_no`)).toEqual([
+      { sku: 'SKU-1', note: 'changed on the source' },
+      { sku: 'EDITED-ON-TARGET', note: null },
+      { sku: 'SKU-NEW', note: null },
+    ]);
+    const lines = cdc.dms.describeTables().find((table) => table.TableName === 'order_lines');
+    expect(lines).toMatchObject({ Inserts: 1, Updates: 1, Deletes: 4 });
+    expect(cdc.dms.describeTables().find((table) => table.TableName === 'cutover_marker')).toMatchObject({ TableState: 'Table completed', Inserts: 1, ValidationState: 'Validated' });
+  });
+
+  it('stops replicating when the task is stopped, with the stop reason DMS gives', async () => {
+    await cdcDms().send(new StopReplicationTaskCommand({ ReplicationTaskArn: CDC_TASK_ARN }));
+    await eventually(async () => cdc.dms.describeTask().Status === 'stopped');
+    expect(cdc.dms.describeTask()).toMatchObject({ Status: 'stopped', StopReason: 'Stop Reason NORMAL' });
+  });
+});

@@ -1,0 +1,168 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { DEFAULT_REHEARSAL, type RehearsalOptions } from '../../local/rehearsal/options';
+import { rehearse } from '../../local/rehearsal/rehearse';
+import { synthesizeWorkflow, type SynthesizedWorkflow } from '../../local/workflow/synthesize';
+
+/**
+ * `npm run rehearse` end to end: a source database on the shared MariaDB, a throwaway target server, the
+ * emulator, the synthesized workflow and the real handlers. The happy path runs as an operator runs it (the
+ * CLI in its own process, judged by its exit status); the fault paths run in this process, sharing one
+ * synthesis of the stack, with the handlers loaded afresh for each rehearsal. A small seed keeps each run to
+ * seconds; the default (120,000 rows) is the README's first command.
+ */
+const ROOT = path.resolve(__dirname, '../..');
+// Each rehearsal starts a MariaDB server and runs the whole workflow: seconds, not milliseconds.
+jest.setTimeout(180_000);
+const outboxDirectory = mkdtempSync(path.join(tmpdir(), 'rehearsal-test-'));
+let runs = 0;
+
+interface Notification {
+  subject: string;
+  message: string;
+  attributes: { kind: string };
+}
+
+function smallRehearsal(): { outbox: string; sourceDatabase: string } {
+  const run = ++runs;
+  return { outbox: path.join(outboxDirectory, `outbox-${run}.jsonl`), sourceDatabase: `rehearsal_test_${process.pid}_${run}` };
+}
+
+function notificationsIn(outbox: string): Notification[] {
+  return (existsSync(outbox) ? readFileSync(outbox, 'utf8') : '').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Notification);
+}
+
+/** A figure for the log, not an assertion: how long one rehearsal takes on this machine. */
+function reportDuration(what: string, startedAt: number): void {
+  console.log(`${what}: ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
+}
+
+function rehearseInItsOwnProcess(...options: string[]): Promise<{ exitCode: number; stdout: string; stderr: string; notifications: Notification[] }> {
+  const { outbox, sourceDatabase } = smallRehearsal();
+  const args = ['bin/dms-orchestrator.js', 'rehearse', '--rows', '3000', '--batch-rows', '500', '--outbox', outbox, '--source-database', sourceDatabase, ...options];
+  const startedAt = Date.now();
+  return new Promise((resolve) => {
+    execFile(process.execPath, args, { cwd: ROOT, timeout: 170_000 }, (error, stdout, stderr) => {
+      reportDuration(`dms-orchestrator rehearse ${options.join(' ')}`, startedAt);
+      resolve({ exitCode: error ? Number(error.code) : 0, stdout, stderr, notifications: notificationsIn(outbox) });
+    });
+  });
+}
+
+let synthesized: SynthesizedWorkflow | undefined;
+const synthesizeOnce = (deployment: unknown) => (synthesized ??= synthesizeWorkflow(deployment));
+
+async function rehearseHere(faults: RehearsalOptions['faults'], options: { autoApprove?: boolean; onOutput?: (output: string) => void } = {}) {
+  const { outbox, sourceDatabase } = smallRehearsal();
+  jest.resetModules(); // the handlers read their environment as they load: each rehearsal has its own emulator
+  let output = '';
+  const startedAt = Date.now();
+  const result = await rehearse(
+    { ...DEFAULT_REHEARSAL, rows: 3000, batchRows: 500, outboxFile: outbox, sourceDatabase, autoApprove: options.autoApprove ?? true, waitMilliseconds: 100, faults },
+    {
+      write: (text) => {
+        output += text;
+        options.onOutput?.(output);
+      },
+      interactive: false,
+    },
+    synthesizeOnce,
+  );
+  reportDuration(`rehearse with ${JSON.stringify(faults)}`, startedAt);
+  const notifications = notificationsIn(outbox);
+  return { ...result, output, notifications, failure: notifications.find((notification) => notification.attributes.kind === 'failure') };
+}
+
+const kinds = (notifications: Notification[]) => notifications.map((notification) => notification.attributes.kind);
+
+afterAll(() => rmSync(outboxDirectory, { recursive: true, force: true }));
+
+describe('npm run rehearse', () => {
+  it('migrates the sample shop through every phase to cutover, riding out throttling, and exits 0', async () => {
+    const result = await rehearseInItsOwnProcess('--auto-approve', '--throttle', 'DescribeReplicationTasks=4');
+    expect(result.stderr).toBe('');
+    expect(result.exitCode).toBe(0);
+    expect(kinds(result.notifications)).toEqual(expect.arrayContaining(['started', 'full-load-complete', 'validation-outcome', 'approval-request', 'cut-over']));
+    expect(kinds(result.notifications)).not.toContain('failure');
+    expect(result.stdout).toContain('Rehearsal succeeded');
+    expect(result.stdout).toMatch(/Full load: 3,000 of 3,000 rows copied/);
+    expect(result.stdout).toMatch(/page_views +\d[\d,]* rows {2}Table completed; DMS validation: Validated/);
+    expect(result.stdout).toMatch(/Endpoint published: SSM parameter \/apps\/shop\/database-endpoint = 127\.0\.0\.1:\d+/);
+    expect(result.stdout).toMatch(/Retried:\n {2}[A-Za-z ]+ after AwsServiceUnavailable/);
+  });
+
+  it('refuses a bad option before touching anything, exit 2 with the usage', async () => {
+    const result = await rehearseInItsOwnProcess('--fail-connection', 'both');
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('--fail-connection takes "source" or "target"');
+    expect(result.stderr).toContain('Usage: dms-orchestrator rehearse');
+  });
+});
+
+describe('rehearsal paths that end short of cutover', () => {
+  it('a failed source connection test ends the run with the DMS message in the failure notification, exit 1', async () => {
+    const result = await rehearseHere({ failConnection: 'source' });
+    expect(result.exitCode).toBe(1);
+    expect(result.reason).toMatch(/^ConnectionTestFailed: The source endpoint shop-source failed its connection test/);
+    expect(result.failure?.subject).toContain('(ConnectionTestFailed)');
+    expect(result.failure?.message).toContain("Can't connect to MySQL server on '127.0.0.1'");
+    expect(kinds(result.notifications)).not.toContain('started');
+  });
+
+  it('a table in "Table error" fails the full-load wait and names the table, exit 1', async () => {
+    const result = await rehearseHere({ erroredTable: 'orders' });
+    expect(result.exitCode).toBe(1);
+    expect(result.failure?.subject).toContain('FAILED at Wait for full load (TablesErrored)');
+    expect(result.failure?.message).toMatch(/Full load failed for rehearsal_test_\d+_\d+\.orders/);
+    expect(kinds(result.notifications)).not.toContain('cut-over');
+  });
+
+  it('prints the review link of the real approval page and waits; a rejection there ends without cutover, exit 1', async () => {
+    let decided = false;
+    const pageProblems: string[] = [];
+    /** Opens the link as a browser would, then posts the page's own form with Reject and a reason. */
+    const rejectOnThePage = async (reviewUrl: string): Promise<void> => {
+      for (let attempt = 1; attempt <= 5; attempt += 1) {
+        const page = await (await fetch(reviewUrl)).text();
+        const csrf = /name="csrf" value="([^"]+)"/.exec(page)?.[1];
+        if (csrf) {
+          const form = new URLSearchParams({ csrf, decision: 'reject', decidedBy: 'dba@example.com', reason: 'Not before the Friday window' });
+          const answer = await fetch(reviewUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form });
+          if (answer.ok) return;
+          pageProblems.push(`POST answered ${answer.status}`);
+        } else {
+          pageProblems.push(`no form on the page: ${/<h1[^>]*>([^<]*)/.exec(page)?.[1] ?? page.slice(0, 80)}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    };
+    const result = await rehearseHere(
+      {},
+      {
+        autoApprove: false,
+        onOutput: (output) => {
+          const reviewUrl = /http:\/\/127\.0\.0\.1:\d+\/review\?\S+/.exec(output)?.[0];
+          if (reviewUrl && !decided) {
+            decided = true;
+            void rejectOnThePage(reviewUrl).catch((error: Error) => pageProblems.push(error.message));
+          }
+        },
+      },
+    );
+    expect(pageProblems).toEqual([]);
+    expect(result.exitCode).toBe(1);
+    expect(result.reason).toMatch(/^Ended without cutover \(ApprovalRejected\): Not before the Friday window \(rejected by dba@example.com at /);
+    expect(kinds(result.notifications)).toEqual(expect.arrayContaining(['approval-request', 'approval-rejected']));
+    expect(kinds(result.notifications)).not.toContain('cut-over');
+  });
+
+  it('a target row changed before validation is caught as a validation mismatch, nothing cut over, exit 1', async () => {
+    const result = await rehearseHere({ alterTargetRow: 'customers' });
+    expect(result.exitCode).toBe(1);
+    expect(result.failure?.subject).toContain('(ValidationMismatch)');
+    expect(result.failure?.message).toMatch(/\.customers \(Mismatched records: 1 failed/);
+    expect(kinds(result.notifications)).not.toContain('approval-request');
+  });
+});

@@ -1,0 +1,57 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { rehearsalOptions } from '../../../cli/rehearse-command';
+import { DEFAULT_REHEARSAL } from '../../../local/rehearsal/options';
+import { migrationInput } from '../../fixtures/migration';
+
+const directory = mkdtempSync(path.join(tmpdir(), 'rehearse-options-'));
+afterAll(() => rmSync(directory, { recursive: true, force: true }));
+
+describe('dms-orchestrator rehearse options', () => {
+  it('defaults to the README rehearsal: 120,000 rows, full load and CDC, waiting for a person to approve', () => {
+    expect(rehearsalOptions([])).toEqual({ ...DEFAULT_REHEARSAL, faults: { throttle: {} } });
+    expect(DEFAULT_REHEARSAL).toMatchObject({ rows: 120_000, migrationType: 'full-load-and-cdc', autoApprove: false });
+  });
+
+  it('turns the fault flags into emulator faults', () => {
+    const options = rehearsalOptions(['--throttle', 'DescribeReplicationTasks=3', '--throttle', 'Publish=1', '--fail-connection', 'target', '--error-table', 'orders', '--alter-target-row', 'customers']);
+    expect(options.faults).toEqual({ throttle: { DescribeReplicationTasks: 3, Publish: 1 }, failConnection: 'target', erroredTable: 'orders', alterTargetRow: 'customers' });
+  });
+
+  it.each([
+    [['--throttle', 'DescribeReplicationTasks'], '--throttle takes OPERATION=N'],
+    [['--rows', '50'], '--rows takes a whole number of at least 120'],
+    [['--cdc-latency', 'soon'], '--cdc-latency takes a whole number'],
+    [['--fail-connection', 'both'], '--fail-connection takes "source" or "target"'],
+  ])('refuses %j: %s', (args, message) => {
+    expect(() => rehearsalOptions(args)).toThrow(expect.objectContaining({ name: 'UsageError', message: expect.stringContaining(message) }));
+  });
+
+  it("rehearses the operator's own settings from a deployment config, never its ARNs", () => {
+    const file = path.join(directory, 'deployment.json');
+    writeFileSync(file, JSON.stringify({ stackName: 'Orders', migration: migrationInput({ migrationName: 'Orders night move', target: { type: 'rds-instance', identifier: 'orders-db' }, cutover: { maxCdcLatencySeconds: 5, approvalRequired: false } }) }));
+    const { migrationSettings } = rehearsalOptions(['--config', file]);
+    expect(migrationSettings).toEqual({
+      migrationName: 'Orders night move',
+      startPolicy: 'auto',
+      confirmReloadTarget: false,
+      validation: { requireDmsValidation: true, maxWaitMinutes: 1440 },
+      cutover: expect.objectContaining({ maxCdcLatencySeconds: 5, approvalRequired: false, endpointParameterName: '/dms-orchestrator/orders-night-move/endpoint' }),
+      target: { type: 'rds-instance' },
+    });
+  });
+
+  it('accepts a config whose stack creates the DMS resources (its migration block names no DMS ARNs)', () => {
+    const file = path.join(directory, 'create-dms.json');
+    const { replicationTaskArn: _task, sourceEndpointArn: _source, targetEndpointArn: _target, replicationInstanceArn: _instance, ...settings } = migrationInput({ migrationName: 'Created DMS' });
+    writeFileSync(file, JSON.stringify({ dms: { mode: 'create' }, migration: settings }));
+    expect(rehearsalOptions(['--config', file]).migrationSettings?.migrationName).toBe('Created DMS');
+  });
+
+  it('refuses an invalid config with every bad field, before anything runs', () => {
+    const file = path.join(directory, 'bad.json');
+    writeFileSync(file, JSON.stringify({ ...migrationInput(), startPolicy: 'whenever' }));
+    expect(() => rehearsalOptions(['--config', file])).toThrow(expect.objectContaining({ name: 'UsageError', message: expect.stringContaining('startPolicy: expected one of: auto, resume, reload') }));
+  });
+});

@@ -1,0 +1,233 @@
+import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import {
+  DatabaseMigrationServiceClient,
+  DescribeConnectionsCommand,
+  DescribeReplicationInstancesCommand,
+  DescribeReplicationTasksCommand,
+  StopReplicationTaskCommand,
+  TestConnectionCommand,
+} from '@aws-sdk/client-database-migration-service';
+import { DeleteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { CreateDBClusterSnapshotCommand, DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SFNClient, SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { startAwsEmulator, type AwsEmulator } from '../../../local/emulator/server';
+import { REPLICATION_INSTANCE_ARN, SOURCE_ENDPOINT_ARN, TARGET_ENDPOINT_ARN, TASK_ARN } from '../../fixtures/migration';
+
+const SOURCE_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:source-AbCdEf';
+const TARGET_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:target-AbCdEf';
+const unreachable = JSON.stringify({ host: '127.0.0.1', port: 1, username: 'nobody', password: 'x' });
+
+let emulator: AwsEmulator;
+let previousEndpoint: string | undefined;
+
+beforeAll(async () => {
+  emulator = await startAwsEmulator({
+    dms: {
+      endpoints: [
+        { endpointArn: SOURCE_ENDPOINT_ARN, endpointIdentifier: 'shop-source', endpointType: 'source', secretArn: SOURCE_SECRET },
+        { endpointArn: TARGET_ENDPOINT_ARN, endpointIdentifier: 'shop-target', endpointType: 'target', secretArn: TARGET_SECRET },
+      ],
+      task: {
+        replicationTaskArn: TASK_ARN,
+        replicationTaskIdentifier: 'shop-task',
+        migrationType: 'full-load-and-cdc',
+        sourceEndpointArn: SOURCE_ENDPOINT_ARN,
+        targetEndpointArn: TARGET_ENDPOINT_ARN,
+        replicationInstanceArn: REPLICATION_INSTANCE_ARN,
+        tableMappings: { rules: [] },
+        validationEnabled: true,
+      },
+      instance: { replicationInstanceArn: REPLICATION_INSTANCE_ARN, replicationInstanceIdentifier: 'shop-replication' },
+    },
+    target: { type: 'aurora-cluster', identifier: 'shop-aurora', host: '127.0.0.1', port: 3307, engineVersion: '8.0.mysql_aurora.3.08.0' },
+    secrets: { [SOURCE_SECRET]: unreachable, [TARGET_SECRET]: unreachable, 'approval-key': 'signing-key' },
+    faults: { throttle: { DescribeReplicationInstances: 5 } },
+    cdcLatencySeconds: 2,
+  });
+  // The handlers' clients take no endpoint option: the standard environment variable points them here.
+  previousEndpoint = process.env.AWS_ENDPOINT_URL;
+  process.env.AWS_ENDPOINT_URL = emulator.url;
+});
+
+afterAll(async () => {
+  process.env.AWS_ENDPOINT_URL = previousEndpoint;
+  if (previousEndpoint === undefined) delete process.env.AWS_ENDPOINT_URL;
+  await emulator.close();
+});
+
+/** A client as the handlers build it, retrying quickly so throttling tests stay fast. */
+const client = <T>(Client: new (config: object) => T): T => new Client({ maxAttempts: 1 });
+
+describe('AWS emulator wire protocols, spoken to by the real SDK v3 clients', () => {
+  it('answers DMS (awsJson1_1) with the task, timestamps decoded as dates', async () => {
+    const response = await client(DatabaseMigrationServiceClient).send(
+      new DescribeReplicationTasksCommand({ Filters: [{ Name: 'replication-task-arn', Values: [TASK_ARN] }], WithoutSettings: true }),
+    );
+    expect(response.ReplicationTasks?.[0]).toMatchObject({ ReplicationTaskArn: TASK_ARN, Status: 'ready', MigrationType: 'full-load-and-cdc' });
+    expect(response.ReplicationTasks?.[0].ReplicationTaskCreationDate).toBeInstanceOf(Date);
+  });
+
+  it('reports DMS faults under their modeled names', async () => {
+    const dms = client(DatabaseMigrationServiceClient);
+    await expect(dms.send(new StopReplicationTaskCommand({ ReplicationTaskArn: TASK_ARN }))).rejects.toMatchObject({
+      name: 'InvalidResourceStateFault',
+      message: 'Replication Task cannot be stopped, invalid state: ready',
+    });
+    await expect(
+      dms.send(new DescribeReplicationTasksCommand({ Filters: [{ Name: 'replication-task-arn', Values: [`${TASK_ARN}X`] }] })),
+    ).rejects.toMatchObject({ name: 'ResourceNotFoundFault' });
+  });
+
+  it('really tests an endpoint connection and quotes the failure, refusing a second test while one runs', async () => {
+    const dms = client(DatabaseMigrationServiceClient);
+    const started = await dms.send(new TestConnectionCommand({ ReplicationInstanceArn: REPLICATION_INSTANCE_ARN, EndpointArn: SOURCE_ENDPOINT_ARN }));
+    expect(started.Connection?.Status).toBe('testing');
+    await expect(dms.send(new TestConnectionCommand({ ReplicationInstanceArn: REPLICATION_INSTANCE_ARN, EndpointArn: SOURCE_ENDPOINT_ARN }))).rejects.toMatchObject({
+      name: 'InvalidResourceStateFault',
+    });
+    let connection;
+    do {
+      connection = (await dms.send(new DescribeConnectionsCommand({ Filters: [{ Name: 'endpoint-arn', Values: [SOURCE_ENDPOINT_ARN] }] }))).Connections?.[0];
+    } while (connection?.Status === 'testing');
+    expect(connection).toMatchObject({ Status: 'failed', EndpointIdentifier: 'shop-source', LastFailureMessage: expect.stringContaining('ECONNREFUSED') });
+  });
+
+  it('throttles the next N calls of an operation with ThrottlingException, then answers', async () => {
+    const dms = client(DatabaseMigrationServiceClient);
+    const describe = () => dms.send(new DescribeReplicationInstancesCommand({}));
+    for (let call = 0; call < 5; call += 1) await expect(describe()).rejects.toMatchObject({ name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } });
+    expect((await describe()).ReplicationInstances?.[0].ReplicationInstanceIdentifier).toBe('shop-replication');
+  });
+
+  it('answers RDS (awsQuery) in XML, lists under their member names, and its not-found fault', async () => {
+    const rds = client(RDSClient);
+    const clusters = await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: 'shop-aurora' }));
+    expect(clusters.DBClusters).toEqual([
+      expect.objectContaining({ DBClusterIdentifier: 'shop-aurora', Status: 'available', Engine: 'aurora-mysql', Endpoint: '127.0.0.1', Port: 3307 }),
+    ]);
+    await expect(rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: 'other' }))).rejects.toMatchObject({ name: 'DBClusterNotFoundFault' });
+    await expect(rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'shop-aurora' }))).rejects.toMatchObject({ name: 'DBInstanceNotFoundFault' });
+    const snapshot = await rds.send(new CreateDBClusterSnapshotCommand({ DBClusterSnapshotIdentifier: 'before-cutover', DBClusterIdentifier: 'shop-aurora' }));
+    expect(snapshot.DBClusterSnapshot).toMatchObject({ DBClusterSnapshotIdentifier: 'before-cutover', Status: 'creating' });
+  });
+
+  it('keeps SNS messages with their attributes', async () => {
+    const published = await client(SNSClient).send(
+      new PublishCommand({
+        TopicArn: 'arn:aws:sns:eu-west-1:123456789012:topic',
+        Subject: 'Migration started',
+        Message: 'Line one\nline two & more',
+        MessageAttributes: { kind: { DataType: 'String', StringValue: 'started' }, migration: { DataType: 'String', StringValue: 'Shop' } },
+      }),
+    );
+    expect(published.MessageId).toBeDefined();
+    expect(emulator.messages.at(-1)).toMatchObject({ subject: 'Migration started', message: 'Line one\nline two & more', attributes: { kind: 'started', migration: 'Shop' } });
+  });
+
+  it('stores SSM parameters and answers ParameterNotFound for a missing one', async () => {
+    const ssm = client(SSMClient);
+    await expect(ssm.send(new GetParameterCommand({ Name: '/apps/shop/endpoint' }))).rejects.toMatchObject({ name: 'ParameterNotFound' });
+    await ssm.send(new PutParameterCommand({ Name: '/apps/shop/endpoint', Value: '127.0.0.1:3307', Type: 'String', Overwrite: true }));
+    expect((await ssm.send(new GetParameterCommand({ Name: '/apps/shop/endpoint' }))).Parameter).toMatchObject({ Value: '127.0.0.1:3307', Version: 1 });
+  });
+
+  it('evaluates DynamoDB condition and update expressions, failing with ConditionalCheckFailedException', async () => {
+    const dynamoDb = client(DynamoDBClient);
+    const Key = marshall({ pk: 'approval#1' });
+    await dynamoDb.send(new PutItemCommand({ TableName: 'tokens', Item: marshall({ pk: 'approval#1', status: 'pending' }), ConditionExpression: 'attribute_not_exists(pk)' }));
+    await expect(
+      dynamoDb.send(new PutItemCommand({ TableName: 'tokens', Item: marshall({ pk: 'approval#1' }), ConditionExpression: 'attribute_not_exists(pk)' })),
+    ).rejects.toMatchObject({ name: 'ConditionalCheckFailedException' });
+    await dynamoDb.send(
+      new UpdateItemCommand({
+        TableName: 'tokens',
+        Key,
+        UpdateExpression: 'SET #status = :approved, decidedBy = if_not_exists(decidedBy, :who)',
+        ConditionExpression: '#status = :pending',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: marshall({ ':approved': 'approved', ':pending': 'pending', ':who': 'dba' }),
+      }),
+    );
+    expect(unmarshall((await dynamoDb.send(new GetItemCommand({ TableName: 'tokens', Key }))).Item ?? {})).toEqual({ pk: 'approval#1', status: 'approved', decidedBy: 'dba' });
+    await expect(
+      dynamoDb.send(new DeleteItemCommand({ TableName: 'tokens', Key, ConditionExpression: '#status = :pending', ExpressionAttributeNames: { '#status': 'status' }, ExpressionAttributeValues: marshall({ ':pending': 'pending' }) })),
+    ).rejects.toMatchObject({ name: 'ConditionalCheckFailedException' });
+    // ReturnValuesOnConditionCheckFailure: the failure carries the item as it stands.
+    await expect(
+      dynamoDb.send(
+        new UpdateItemCommand({
+          TableName: 'tokens',
+          Key,
+          UpdateExpression: 'SET decidedBy = :who',
+          ConditionExpression: 'attribute_not_exists(pk)',
+          ExpressionAttributeValues: marshall({ ':who': 'late' }),
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'ConditionalCheckFailedException', Item: marshall({ pk: 'approval#1', status: 'approved', decidedBy: 'dba' }) });
+  });
+
+  it('relays SendTaskSuccess and SendTaskFailure to the waiting state, and answers TaskTimedOut for unknown tokens', async () => {
+    const sfn = client(SFNClient);
+    const succeeded = expect(emulator.tokens.waitFor('token-1')).resolves.toEqual({ decision: 'approved' });
+    await sfn.send(new SendTaskSuccessCommand({ taskToken: 'token-1', output: '{"decision":"approved"}' }));
+    await succeeded;
+    const failed = expect(emulator.tokens.waitFor('token-2')).rejects.toMatchObject({ name: 'ApprovalRejected', message: 'Not tonight' });
+    await sfn.send(new SendTaskFailureCommand({ taskToken: 'token-2', error: 'ApprovalRejected', cause: 'Not tonight' }));
+    await failed;
+    await expect(sfn.send(new SendTaskSuccessCommand({ taskToken: 'token-1', output: '{}' }))).rejects.toMatchObject({ name: 'TaskTimedOut' });
+  });
+
+  it('keeps EventBridge Scheduler schedules (restJson1) and refuses a duplicate name with ConflictException', async () => {
+    const scheduler = client(SchedulerClient);
+    const schedule = {
+      Name: 'approval-reminder-1',
+      GroupName: 'reminders',
+      ScheduleExpression: 'at(2026-11-25T06:00:00)',
+      FlexibleTimeWindow: { Mode: 'OFF' as const },
+      Target: { Arn: 'arn:aws:lambda:eu-west-1:123456789012:function:reminder', RoleArn: 'arn:aws:iam::123456789012:role/scheduler', Input: '{"approvalId":"1"}' },
+    };
+    expect((await scheduler.send(new CreateScheduleCommand(schedule))).ScheduleArn).toBe('arn:aws:scheduler:eu-west-1:123456789012:schedule/reminders/approval-reminder-1');
+    expect(emulator.schedules).toEqual([{ name: 'approval-reminder-1', groupName: 'reminders', expression: 'at(2026-11-25T06:00:00)', input: '{"approvalId":"1"}' }]);
+    await expect(scheduler.send(new CreateScheduleCommand(schedule))).rejects.toMatchObject({ name: 'ConflictException', $metadata: { httpStatusCode: 409 } });
+  });
+
+  it('stores S3 objects (restXml, path style), lists them by prefix, and answers NoSuchKey for a missing one', async () => {
+    const s3 = client(S3Client);
+    await s3.send(new PutObjectCommand({ Bucket: 'plans', Key: 'run-1/table-0.json', Body: '{"chunks":3}', ContentType: 'application/json' }));
+    await s3.send(new PutObjectCommand({ Bucket: 'plans', Key: 'run-1/results/0-0.json', Body: '{"match":true}' }));
+    await s3.send(new PutObjectCommand({ Bucket: 'plans', Key: 'run-2/table-0.json', Body: '{}' }));
+    const object = await s3.send(new GetObjectCommand({ Bucket: 'plans', Key: 'run-1/table-0.json' }));
+    expect(await object.Body?.transformToString()).toBe('{"chunks":3}');
+    expect(object.ContentType).toBe('application/json');
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: 'plans', Prefix: 'run-1/' }));
+    expect(listed.Contents?.map((entry) => entry.Key)).toEqual(['run-1/results/0-0.json', 'run-1/table-0.json']);
+    const firstPage = await s3.send(new ListObjectsV2Command({ Bucket: 'plans', Prefix: 'run-', MaxKeys: 2 }));
+    expect(firstPage).toMatchObject({ IsTruncated: true, KeyCount: 2 });
+    const secondPage = await s3.send(new ListObjectsV2Command({ Bucket: 'plans', Prefix: 'run-', ContinuationToken: firstPage.NextContinuationToken }));
+    expect(secondPage.Contents?.map((entry) => entry.Key)).toEqual(['run-2/table-0.json']);
+    await expect(s3.send(new GetObjectCommand({ Bucket: 'plans', Key: 'run-9/none.json' }))).rejects.toMatchObject({ name: 'NoSuchKey', $metadata: { httpStatusCode: 404 } });
+  });
+
+  it('serves CloudWatch CDC latency datapoints and Secrets Manager secrets', async () => {
+    const end = new Date('2026-11-25T03:00:00Z');
+    const metrics = await client(CloudWatchClient).send(
+      new GetMetricDataCommand({
+        StartTime: new Date(end.getTime() - 5 * 60_000),
+        EndTime: end,
+        MetricDataQueries: [{ Id: 'source', MetricStat: { Metric: { Namespace: 'AWS/DMS', MetricName: 'CDCLatencySource' }, Period: 60, Stat: 'Maximum' } }],
+      }),
+    );
+    expect(metrics.MetricDataResults?.[0]).toMatchObject({ Id: 'source', Values: [2, 2, 2, 2, 2], StatusCode: 'Complete' });
+    expect(metrics.MetricDataResults?.[0].Timestamps?.[0]).toEqual(new Date('2026-11-25T02:55:00Z'));
+    const secrets = client(SecretsManagerClient);
+    expect((await secrets.send(new GetSecretValueCommand({ SecretId: 'approval-key' }))).SecretString).toBe('signing-key');
+    await expect(secrets.send(new GetSecretValueCommand({ SecretId: 'missing' }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+  });
+});
