@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-database-migration-service';
 import { CreateDBClusterSnapshotCommand, CreateDBSnapshotCommand, type RDSClient } from '@aws-sdk/client-rds';
 import { GetParameterCommand, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
-import { summarizeValidation } from '../check-validation/check-validation';
+import { summarizeValidation, validationCoverage } from '../check-validation/check-validation';
 import { readCdcLatency } from '../shared/cdc-latency';
 import { TABLE_STATES, describeReplicationTask, isFullLoadComplete, qualifiedTableName } from '../shared/dms';
 import { TaskInUnexpectedState } from '../shared/errors';
@@ -136,7 +136,7 @@ export async function gatherFacts(
     erroredTables: tables.filter((table) => table.TableState === TABLE_STATES.error).map(qualifiedTableName),
   };
   if (requireValidation) {
-    facts.validation = summarizeValidation(tables);
+    facts.validation = summarizeValidation(tables, validationCoverage(config));
     facts.pendingValidationRecords = tables.reduce((sum, table) => sum + (table.ValidationPendingRecords ?? 0), 0);
   }
   return facts;

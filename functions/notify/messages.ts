@@ -42,7 +42,7 @@ export const notificationEventSchema = z.discriminatedUnion('kind', [
   z.object({
     ...common,
     kind: z.literal('validation-outcome'),
-    details: z.object({ validation: z.looseObject({ outcome: z.string(), tableCount: z.number(), counts: loose }) }),
+    details: z.object({ validation: z.looseObject({ outcome: z.string(), tableCount: z.number(), counts: loose, keylessTables: z.optional(z.array(z.string())) }) }),
   }),
   z.object({
     ...common,
@@ -243,6 +243,9 @@ function template(event: NotificationEvent): { subject: string; lines: string[] 
           `Outcome: ${validation.outcome}`,
           `Tables: ${count(validation.tableCount)} in all; ${count(counts.validated)} validated, ${count(counts.pending)} pending, ${count(counts.failed)} failed, ${count(counts.notEnabled)} not enabled`,
           ...(pending.length > 0 ? [`Still pending: ${pending.join(', ')}`] : []),
+          ...(typeof counts.keyless === 'number' && counts.keyless > 0
+            ? [`Without a primary key, checked by the independent comparison (count and checksum; DMS cannot validate them): ${validation.keylessTables?.join(', ') ?? count(counts.keyless)}`]
+            : []),
         ],
       };
     }

@@ -4,8 +4,9 @@ import { HEARTBEAT_TABLE, heartbeatTableDdl } from '../../functions/cutover/catc
 /**
  * The rehearsal's source database: a small shop with the shapes that matter to a migration: a composite
  * primary key (order_lines), nullable columns (customers.phone, orders.note), DECIMAL money, TIMESTAMP and
- * DATETIME values, an ENUM, utf8mb4 text, and a table without a primary key (page_views, identified only by a
- * unique index), which the readiness check warns about. Rows are generated deterministically.
+ * DATETIME values, an ENUM, utf8mb4 text, and a table with neither a primary nor a unique key (page_views):
+ * the readiness check warns about it, DMS cannot validate it, and the independent comparison checks it by count
+ * and checksum. Rows are generated deterministically.
  */
 export const SAMPLE_TABLES = ['customers', 'products', 'orders', 'order_lines', 'page_views'] as const;
 
@@ -44,7 +45,7 @@ const DEFINITIONS: Record<(typeof SAMPLE_TABLES)[number], string> = {
     customer_id INT UNSIGNED NULL,
     path VARCHAR(255) NOT NULL,
     viewed_at DATETIME NOT NULL,
-    UNIQUE KEY page_views_by_id (view_id)
+    KEY page_views_by_time (viewed_at)
   )`,
 };
 

@@ -33,10 +33,11 @@ describe('summarizeValidation', () => {
     expect(summarizeValidation([validated('a'), validated('b')])).toEqual({
       outcome: 'passed',
       tableCount: 2,
-      counts: { validated: 2, pending: 0, failed: 0, notEnabled: 0 },
+      counts: { validated: 2, pending: 0, failed: 0, notEnabled: 0, keyless: 0 },
       offendingTableCount: 0,
       offendingTables: [],
       pendingTables: [],
+      keylessTables: [],
     });
   });
 
@@ -67,6 +68,17 @@ describe('summarizeValidation', () => {
   it('fails a task validated only in part: an unvalidated table is unproven', () => {
     const summary = summarizeValidation([validated('a'), tableStatistics({ TableName: 'b', ValidationState: 'Not enabled' })]);
     expect(summary).toMatchObject({ outcome: 'failed', offendingTableCount: 1, offendingTables: [{ table: 'orders.b', validationState: 'Not enabled' }] });
+  });
+
+  it('leaves keyless tables to the independent comparison when it runs: they neither pass nor fail DMS validation', () => {
+    const keyless = tableStatistics({ TableName: 'page_views', ValidationState: 'No primary key' });
+    expect(tableVerdict(keyless, { keylessTablesCompared: true })).toBe('keyless');
+    const summary = summarizeValidation([validated('a'), keyless], { keylessTablesCompared: true });
+    expect(summary).toMatchObject({ outcome: 'passed', counts: { validated: 1, keyless: 1, failed: 0 }, keylessTables: ['orders.page_views'], offendingTableCount: 0 });
+    // Failed records on a keyless table still fail it, and with nothing but keyless tables DMS has nothing left to prove.
+    expect(tableVerdict({ ...keyless, ValidationFailedRecords: 1 }, { keylessTablesCompared: true })).toBe('failed');
+    expect(summarizeValidation([keyless], { keylessTablesCompared: true }).outcome).toBe('passed');
+    expect(summarizeValidation([keyless, tableStatistics({ TableName: 'b', ValidationState: 'Not enabled' })], { keylessTablesCompared: true }).outcome).toBe('not-enabled');
   });
 
   it('caps the listed tables but keeps the full count', () => {
@@ -104,6 +116,30 @@ describe('check-validation handler', () => {
       name: 'ValidationMismatch',
       message: 'DMS validation failed for 1 of 2 table(s): orders.order_lines (Mismatched records: 17 failed, 2 suspended).',
     });
+  });
+
+  it('without direct database access a keyless table fails DMS validation, saying how to check it instead', async () => {
+    dms.on(DescribeTableStatisticsCommand).resolves({
+      ReplicationTaskArn: TASK_ARN,
+      TableStatistics: [tableStatistics({ TableName: 'page_views', ValidationState: 'No primary key' }), validated('customers')],
+    });
+    await expect(handler({ config: migrationConfig() })).rejects.toMatchObject({
+      name: 'ValidationMismatch',
+      message: expect.stringContaining('orders.page_views (No primary key: 0 failed, 0 suspended). DMS cannot validate a table without a primary key: add a database block'),
+    });
+  });
+
+  it('with direct database access a keyless table passes on to the independent comparison', async () => {
+    dms.on(DescribeTableStatisticsCommand).resolves({
+      ReplicationTaskArn: TASK_ARN,
+      TableStatistics: [tableStatistics({ TableName: 'page_views', ValidationState: 'No primary key' }), validated('customers')],
+    });
+    const database = {
+      sourceSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/source-AbCdEf',
+      targetSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/target-AbCdEf',
+      schemas: ['orders'],
+    };
+    await expect(handler({ config: migrationConfig({ database }) })).resolves.toMatchObject({ outcome: 'passed', keylessTables: ['orders.page_views'] });
   });
 
   it('says how many more tables failed than it lists', async () => {

@@ -60,6 +60,15 @@ describe('message templates', () => {
     expect(body).toContain('Tables: 3 in all; 3 validated, 0 pending, 0 failed, 0 not enabled');
   });
 
+  it('validation outcome: names the keyless tables left to the independent comparison', () => {
+    const { body } = renderNotification({
+      ...base,
+      kind: 'validation-outcome',
+      details: { validation: { outcome: 'passed', tableCount: 3, counts: { validated: 2, pending: 0, failed: 0, notEnabled: 0, keyless: 1 }, keylessTables: ['shop.page_views'] } },
+    });
+    expect(body).toContain('Without a primary key, checked by the independent comparison (count and checksum; DMS cannot validate them): shop.page_views');
+  });
+
   it('approval request: the review link and the expiry, never a decision link', () => {
     const { body } = renderNotification({
       ...base,
