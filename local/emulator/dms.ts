@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Connection } from 'mysql2/promise';
 import type { ReplicationTask, TableStatistics } from '@aws-sdk/client-database-migration-service';
 import { connectMysql, type DatabaseCredentials } from '../../functions/shared/mysql';
@@ -26,6 +27,10 @@ import {
  * A full-load-and-cdc task then keeps `running` and replicates what changes on the source (see
  * `replicateChanges`), including tables created there later that its selection rules match.
  *
+ * `CreateReplicationTask` adds CDC-only tasks (the way back after a cutover): started with "start-replication"
+ * at a CdcStartPosition, such a task replicates its source's changes from the moment it starts, with the same
+ * change capture as the migration's own task.
+ *
  * Deliberately not emulated: binlog-based capture (changes are found by comparing the source with what was
  * last replicated, about once a second, so changes made during the load itself are not replayed), changes to
  * tables without a key, LOB modes, table settings beyond selection and schema renaming, and parallel table
@@ -41,7 +46,7 @@ export interface DmsEndpointDefinition {
 export interface DmsTaskDefinition {
   replicationTaskArn: string;
   replicationTaskIdentifier: string;
-  migrationType: 'full-load' | 'full-load-and-cdc';
+  migrationType: 'full-load' | 'full-load-and-cdc' | 'cdc';
   sourceEndpointArn: string;
   targetEndpointArn: string;
   replicationInstanceArn: string;
@@ -113,6 +118,8 @@ export class EmulatedDms {
   private loading?: Promise<void>;
   private stopRequested = false;
   private readonly batchRows: number;
+  /** Tasks made with CreateReplicationTask, each emulated like the migration's own task, by ARN. */
+  private readonly created = new Map<string, EmulatedDms>();
 
   constructor(private readonly options: EmulatedDmsOptions) {
     const { task } = options;
@@ -142,11 +149,12 @@ export class EmulatedDms {
   /** Ends a running load or validation after its current batch, as the emulator shuts down. */
   halt(): void {
     this.stopRequested = true;
+    for (const task of this.created.values()) task.halt();
   }
 
-  /** Resolves once the running full load and validation (if any) have finished. */
+  /** Resolves once the running full load and validation (if any) and created tasks' replication have finished. */
   async settled(): Promise<void> {
-    await this.loading;
+    await Promise.all([this.loading, ...[...this.created.values()].map((task) => task.loading)]);
   }
 
   service(): JsonService {
@@ -158,14 +166,19 @@ export class EmulatedDms {
         TestConnection: (input) => this.testConnection(String(input.ReplicationInstanceArn), String(input.EndpointArn)),
         DescribeConnections: (input) => ({ Connections: this.describeConnections(filters(input)) }),
         DescribeReplicationTasks: (input) => {
-          const arns = filters(input)['replication-task-arn'];
-          if (arns && !arns.includes(this.options.task.replicationTaskArn)) throw new AwsServiceError('ResourceNotFoundFault', 'No Tasks found matching provided filters');
-          return { ReplicationTasks: [this.describeTask()] };
+          const { 'replication-task-arn': arns, 'replication-task-id': identifiers } = filters(input);
+          const tasks = [this.describeTask(), ...[...this.created.values()].map((task) => task.describeTask())]
+            .filter((task) => !arns || arns.includes(String(task.ReplicationTaskArn)))
+            .filter((task) => !identifiers || identifiers.includes(String(task.ReplicationTaskIdentifier)));
+          if (tasks.length === 0) throw new AwsServiceError('ResourceNotFoundFault', 'No Tasks found matching provided filters');
+          return { ReplicationTasks: tasks };
         },
         DescribeTableStatistics: (input) => {
-          this.requireTask(String(input.ReplicationTaskArn));
-          return { ReplicationTaskArn: this.options.task.replicationTaskArn, TableStatistics: this.describeTables() };
+          const arn = String(input.ReplicationTaskArn);
+          return { ReplicationTaskArn: arn, TableStatistics: this.taskNamed(arn).describeTables() };
         },
+        CreateReplicationTask: (input) => this.createTask(input),
+        DeleteReplicationTask: (input) => this.deleteTask(String(input.ReplicationTaskArn)),
         DescribeReplicationInstances: (input) => {
           const arns = filters(input)['replication-instance-arn'];
           const { instance } = this.options;
@@ -176,10 +189,77 @@ export class EmulatedDms {
             ],
           };
         },
-        StartReplicationTask: (input) => this.start(String(input.ReplicationTaskArn), String(input.StartReplicationTaskType)),
-        StopReplicationTask: (input) => this.stop(String(input.ReplicationTaskArn)),
+        StartReplicationTask: (input) => {
+          const arn = String(input.ReplicationTaskArn);
+          return this.taskNamed(arn).start(arn, String(input.StartReplicationTaskType), input.CdcStartPosition as string | undefined);
+        },
+        StopReplicationTask: (input) => {
+          const arn = String(input.ReplicationTaskArn);
+          return this.taskNamed(arn).stop(arn);
+        },
       },
     };
+  }
+
+  /** The migration's own task or one made with CreateReplicationTask. */
+  private taskNamed(arn: string): EmulatedDms {
+    const task = arn === this.options.task.replicationTaskArn ? this : this.created.get(arn);
+    if (!task) throw new AwsServiceError('ResourceNotFoundFault', `Replication Task ${arn} not found`);
+    return task;
+  }
+
+  /** DMS answers "creating" at once and makes the task "ready" a little later (minutes on AWS). */
+  private createTask(input: Record<string, unknown>) {
+    const identifier = String(input.ReplicationTaskIdentifier);
+    if (this.options.task.replicationTaskIdentifier === identifier || [...this.created.values()].some((task) => task.options.task.replicationTaskIdentifier === identifier)) {
+      throw new AwsServiceError('ResourceAlreadyExistsFault', `Replication Task ${identifier} already exists`);
+    }
+    const sourceEndpointArn = this.endpoint(String(input.SourceEndpointArn)).endpointArn;
+    const targetEndpointArn = this.endpoint(String(input.TargetEndpointArn)).endpointArn;
+    if (input.ReplicationInstanceArn !== this.options.instance.replicationInstanceArn) {
+      throw new AwsServiceError('ResourceNotFoundFault', `Replication instance ${String(input.ReplicationInstanceArn)} not found`);
+    }
+    const migrationType = String(input.MigrationType);
+    if (migrationType !== 'cdc' && migrationType !== 'full-load' && migrationType !== 'full-load-and-cdc') {
+      throw new AwsServiceError('InvalidParameterValueException', `Invalid migration type: ${migrationType}`);
+    }
+    const [arnPrefix] = this.options.task.replicationTaskArn.split(':task:');
+    const replicationTaskArn = `${arnPrefix}:task:${randomBytes(13).toString('hex').toUpperCase()}`;
+    const task = new EmulatedDms({
+      ...this.options,
+      task: {
+        replicationTaskArn,
+        replicationTaskIdentifier: identifier,
+        migrationType,
+        sourceEndpointArn,
+        targetEndpointArn,
+        replicationInstanceArn: this.options.instance.replicationInstanceArn,
+        tableMappings: JSON.parse(String(input.TableMappings)) as DmsTaskDefinition['tableMappings'],
+        validationEnabled: false,
+      },
+      faults: {},
+      // The stack's EventBridge rule listens to the migration's own task only.
+      onTaskEvent: () => undefined,
+    });
+    task.task = { ...task.task, Status: 'creating' };
+    this.created.set(replicationTaskArn, task);
+    setTimeout(() => {
+      task.task = { ...task.task, Status: 'ready' };
+    }, TASK_CHANGE_MILLIS);
+    return { ReplicationTask: task.describeTask() };
+  }
+
+  /** DMS refuses to delete a task that runs; the task shows "deleting" until it is gone. */
+  private deleteTask(arn: string) {
+    const task = this.taskNamed(arn);
+    if (task === this) throw new AwsServiceError('InvalidParameterValueException', 'The emulator does not delete the migration’s own task');
+    const status = task.task.Status;
+    if (status === 'running' || status === 'starting' || status === 'stopping' || status === 'creating' || status === 'deleting') {
+      throw new AwsServiceError('InvalidResourceStateFault', `Replication Task cannot be deleted, invalid state: ${status}`);
+    }
+    task.task = { ...task.task, Status: 'deleting' };
+    setTimeout(() => this.created.delete(arn), TASK_CHANGE_MILLIS);
+    return { ReplicationTask: task.describeTask() };
   }
 
   private requireTask(arn: string): void {
@@ -236,23 +316,25 @@ export class EmulatedDms {
       .map((record) => ({ ...record }));
   }
 
-  private start(arn: string, startType: string) {
+  private start(arn: string, startType: string, cdcStartPosition?: string) {
     this.requireTask(arn);
     const status = this.task.Status;
-    if (status === 'running' || status === 'starting' || status === 'stopping') {
+    if (status === 'running' || status === 'starting' || status === 'stopping' || status === 'creating' || status === 'deleting') {
       throw new AwsServiceError('InvalidResourceStateFault', `Replication Task cannot be started, invalid state: ${status}`);
     }
     if (startType === 'resume-processing' && status === 'ready') {
       throw new AwsServiceError('InvalidResourceStateFault', 'Replication Task has never been started, it cannot be resumed');
     }
     const now = new Date();
-    const fullLoad = startType !== 'resume-processing' || this.task.ReplicationTaskStats?.FullLoadProgressPercent !== 100;
+    const cdcOnly = this.options.task.migrationType === 'cdc';
+    const fullLoad = !cdcOnly && (startType !== 'resume-processing' || this.task.ReplicationTaskStats?.FullLoadProgressPercent !== 100);
     this.task = {
       ...this.task,
       Status: 'starting',
       StopReason: undefined,
       LastFailureMessage: undefined,
       ReplicationTaskStartDate: now,
+      ...(cdcStartPosition ? { CdcStartPosition: cdcStartPosition } : {}),
       ReplicationTaskStats: {
         ...(fullLoad ? { FullLoadProgressPercent: 0, TablesLoaded: 0, TablesLoading: 0, TablesQueued: 0, TablesErrored: 0 } : this.task.ReplicationTaskStats),
         ElapsedTimeMillis: 0,
@@ -262,7 +344,7 @@ export class EmulatedDms {
     };
     this.stopRequested = false;
     const response = { ReplicationTask: this.describeTask() };
-    this.loading = this.run(fullLoad);
+    this.loading = this.run(fullLoad || cdcOnly);
     return response;
   }
 
@@ -275,7 +357,7 @@ export class EmulatedDms {
     this.task = { ...this.task, Status: 'stopping' };
     const response = { ReplicationTask: this.describeTask() };
     setTimeout(() => {
-      void this.settled().then(() => {
+      void Promise.resolve(this.loading).then(() => {
         this.task = { ...this.task, Status: 'stopped', StopReason: STOP_REASONS.normal, ReplicationTaskStats: { ...this.task.ReplicationTaskStats, StopDate: new Date() } };
         this.emit('StateChange', 'REPLICATION_TASK_STOPPED', STOP_REASONS.normal);
       });
@@ -283,11 +365,16 @@ export class EmulatedDms {
     return response;
   }
 
-  private async run(fullLoad: boolean): Promise<void> {
+  /** `replicate`: a full load (then CDC when the task has it), or a CDC-only task's capture. */
+  private async run(replicate: boolean): Promise<void> {
     await tick();
-    this.task = { ...this.task, Status: 'running' };
-    this.emit('StateChange', 'REPLICATION_TASK_STARTED', 'Replication task started.');
-    if (!fullLoad) return;
+    const markRunning = () => {
+      this.task = { ...this.task, Status: 'running' };
+      this.emit('StateChange', 'REPLICATION_TASK_STARTED', 'Replication task started.');
+    };
+    const cdcOnly = this.options.task.migrationType === 'cdc';
+    if (!cdcOnly) markRunning();
+    if (!replicate) return;
     const startedAt = Date.now();
     const stats = () => this.task.ReplicationTaskStats ?? {};
     const updateStats = (fields: NonNullable<ReplicationTask['ReplicationTaskStats']>) => {
@@ -299,6 +386,15 @@ export class EmulatedDms {
       source = await connectMysql(this.options.readCredentials(this.endpoint(this.options.task.sourceEndpointArn).secretArn), 'source');
       target = await connectMysql(this.options.readCredentials(this.endpoint(this.options.task.targetEndpointArn).secretArn), 'target');
       const tables = await selectedTables(source, this.options.task.tableMappings);
+      if (cdcOnly) {
+        // Started at the position read when nothing had changed since: the source's rows now are where capture
+        // starts, and the task is "running" once it captures.
+        this.tables = tables.map((table) => ({ ...tableStatistics(table, false), TableState: TABLE_STATES.completed }));
+        const capturedFrom = await this.keyedRows(source, tables, (table) => table.schema);
+        markRunning();
+        await this.replicateChanges(source, target, tables, capturedFrom);
+        return;
+      }
       this.tables = tables.map((table) => tableStatistics(table, this.options.task.validationEnabled));
       updateStats({ FullLoadStartDate: new Date(), TablesQueued: tables.length });
       const totalRows = tables.reduce((sum, table) => sum + table.estimatedRows, 0) || 1;
@@ -334,7 +430,7 @@ export class EmulatedDms {
       }
       // What the load put on the target is where ongoing replication starts: source changes made since the
       // copy (DMS's cached changes) are applied from there, and nothing changed on the target alone is undone.
-      const loaded = this.options.task.migrationType === 'full-load-and-cdc' ? await this.loadedRows(target, tables) : undefined;
+      const loaded = this.options.task.migrationType === 'full-load-and-cdc' ? await this.keyedRows(target, tables, (table) => table.targetSchema) : undefined;
       if (this.options.task.validationEnabled) await this.validate(source, target, tables);
       if (loaded) await this.replicateChanges(source, target, tables, loaded);
     } catch (error) {
@@ -414,13 +510,13 @@ export class EmulatedDms {
     }
   }
 
-  /** The rows each completed, keyed table holds on the target after the load. */
-  private async loadedRows(target: Connection, tables: SourceTable[]): Promise<LoadedTable[]> {
+  /** The rows each completed, keyed table holds in `schemaOf` on this server: the target after the load, or a CDC-only task's source. */
+  private async keyedRows(connection: Connection, tables: SourceTable[], schemaOf: (table: SourceTable) => string): Promise<LoadedTable[]> {
     const loaded: LoadedTable[] = [];
     for (const [index, table] of tables.entries()) {
       if (this.tables[index].TableState !== TABLE_STATES.completed) continue;
-      const key = await findRowKey(target, { schema: table.targetSchema, table: table.table });
-      if (key) loaded.push({ table, key, rows: await rowsByKey(target, { ...table, schema: table.targetSchema }, key) });
+      const key = await findRowKey(connection, { schema: schemaOf(table), table: table.table });
+      if (key) loaded.push({ table, key, rows: await rowsByKey(connection, { ...table, schema: schemaOf(table) }, key) });
     }
     return loaded;
   }
@@ -501,6 +597,8 @@ function filters(input: Record<string, unknown>): Record<string, string[]> {
 }
 
 const CONNECTION_TEST_MILLIS = 300;
+/** How long a created task stays "creating" and a deleted one "deleting". */
+const TASK_CHANGE_MILLIS = 200;
 /** How often ongoing replication looks for source changes. */
 const CDC_POLL_MILLIS = 1_000;
 const tick = () => new Promise((resolve) => setTimeout(resolve, 100));
