@@ -18,6 +18,8 @@ Options:
                              type) from a deployment config or execution input; its ARNs are not used
   --rows N                   rows to seed in all (default ${DEFAULT_REHEARSAL.rows})
   --full-load-only           rehearse a full-load task instead of full-load-and-cdc
+  --rollback                 keep a way back (reverse replication) at the cutover, place orders on the target,
+                             then roll back to the source with a second execution (mode "rollback")
   --throwaway                seed the source on a private throwaway MariaDB, not the server at --source-port
   --source-port PORT         the MySQL/MariaDB server for the source (default 3306, root without password),
                              used when it has a row-based binary log; otherwise a throwaway server is started
@@ -32,7 +34,7 @@ Fault injection (to watch the failure paths):
   --alter-target-row TABLE   one target row is changed after the load, before validation
   --cdc-latency SECONDS      CDC latency CloudWatch reports (default ${DEFAULT_REHEARSAL.cdcLatencySeconds})
 
-Exit status: 0 when the migration cut over; 1 when the workflow failed or ended without cutover (the reason is
+Exit status: 0 when the migration cut over (with --rollback: and rolled back); 1 when the workflow failed or ended without cutover (the reason is
 printed); 2 when the rehearsal could not run.`;
 
 export function rehearsalOptions(args: string[]): RehearsalOptions {
@@ -43,6 +45,7 @@ export function rehearsalOptions(args: string[]): RehearsalOptions {
       config: { type: 'string' },
       rows: { type: 'string' },
       'full-load-only': { type: 'boolean', default: false },
+      rollback: { type: 'boolean', default: false },
       throwaway: { type: 'boolean', default: false },
       'source-port': { type: 'string' },
       'source-database': { type: 'string' },
@@ -62,6 +65,7 @@ export function rehearsalOptions(args: string[]): RehearsalOptions {
   if (failConnection !== undefined && failConnection !== 'source' && failConnection !== 'target') {
     throw new UsageError('--fail-connection takes "source" or "target"');
   }
+  if (values.rollback && values['full-load-only']) throw new UsageError('--rollback needs ongoing replication: it cannot be combined with --full-load-only');
   const throttle: Record<string, number> = {};
   for (const entry of values.throttle) {
     const match = /^([A-Za-z]+)=(\d+)$/.exec(entry);
@@ -73,6 +77,7 @@ export function rehearsalOptions(args: string[]): RehearsalOptions {
     autoApprove: values['auto-approve'],
     rows: wholeNumber('--rows', values.rows, DEFAULT_REHEARSAL.rows, 120),
     migrationType: values['full-load-only'] ? 'full-load' : 'full-load-and-cdc',
+    rollback: values.rollback,
     throwaway: values.throwaway,
     sourcePort: wholeNumber('--source-port', values['source-port'], DEFAULT_REHEARSAL.sourcePort, 1),
     sourceDatabase: values['source-database'] ?? DEFAULT_REHEARSAL.sourceDatabase,

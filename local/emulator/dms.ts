@@ -142,6 +142,11 @@ export class EmulatedDms {
     return structuredClone(this.task);
   }
 
+  /** The migration's own task, then those made with CreateReplicationTask. */
+  describeTasks(): ReplicationTask[] {
+    return [this.describeTask(), ...[...this.created.values()].map((task) => task.describeTask())];
+  }
+
   describeTables(): TableStatistics[] {
     return structuredClone(this.tables);
   }
@@ -167,7 +172,7 @@ export class EmulatedDms {
         DescribeConnections: (input) => ({ Connections: this.describeConnections(filters(input)) }),
         DescribeReplicationTasks: (input) => {
           const { 'replication-task-arn': arns, 'replication-task-id': identifiers } = filters(input);
-          const tasks = [this.describeTask(), ...[...this.created.values()].map((task) => task.describeTask())]
+          const tasks = this.describeTasks()
             .filter((task) => !arns || arns.includes(String(task.ReplicationTaskArn)))
             .filter((task) => !identifiers || identifiers.includes(String(task.ReplicationTaskIdentifier)));
           if (tasks.length === 0) throw new AwsServiceError('ResourceNotFoundFault', 'No Tasks found matching provided filters');

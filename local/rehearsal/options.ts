@@ -33,6 +33,8 @@ export interface RehearsalOptions {
   waitMilliseconds: number;
   /** Print the handlers' own JSON logs. */
   verbose: boolean;
+  /** Keep a way back (rollback.enabled), then roll back after the cutover with a second execution. */
+  rollback: boolean;
 }
 
 export const DEFAULT_REHEARSAL: RehearsalOptions = {
@@ -49,4 +51,5 @@ export const DEFAULT_REHEARSAL: RehearsalOptions = {
   cdcLatencySeconds: 2,
   waitMilliseconds: 500,
   verbose: false,
+  rollback: false,
 };

@@ -15,6 +15,7 @@ import { startApprovalDesk, type ApprovalDesk } from './approval-desk';
 import type { RehearsalOptions, RehearsedSettings } from './options';
 import { ProgressView, type Terminal } from './progress';
 import { dropSampleDatabase, seedSampleDatabase, type SeedResult } from './sample-schema';
+import { ordersOnSource, placeOrdersOnTarget, rollbackSummary, type RollbackFacts } from './rollback';
 import { rehearsalSummary, seconds, switchRecordIn } from './summary';
 
 /**
@@ -36,6 +37,9 @@ const ARN = {
   source: `arn:aws:dms:${REGION}:${ACCOUNT}:endpoint:SHOPREHEARSALSOURCE`,
   target: `arn:aws:dms:${REGION}:${ACCOUNT}:endpoint:SHOPREHEARSALTARGET`,
   instance: `arn:aws:dms:${REGION}:${ACCOUNT}:rep:SHOPREHEARSALINSTANCE`,
+  /** The operator's endpoints for the way back: the target as a DMS source, the old source as a DMS target. */
+  reverseSource: `arn:aws:dms:${REGION}:${ACCOUNT}:endpoint:SHOPREHEARSALREVERSESOURCE`,
+  reverseTarget: `arn:aws:dms:${REGION}:${ACCOUNT}:endpoint:SHOPREHEARSALREVERSETARGET`,
   sourceSecret: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:rehearsal/source-AbCdEf`,
   targetSecret: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:rehearsal/target-AbCdEf`,
 };
@@ -77,7 +81,7 @@ export async function rehearse(
     const { sourceCredentials, targetCredentials, seed } = await prepareDatabases(options, say, cleanup);
 
     // 2. The workflow as synthesized, and the deployment it belongs to.
-    const input = rehearsalInput(options.sourceDatabase, options.migrationSettings);
+    const input = rehearsalInput(options.sourceDatabase, options.migrationSettings, options.rollback);
     const deployment = {
       stackName: 'ShopRehearsal',
       account: ACCOUNT,
@@ -158,7 +162,38 @@ export async function rehearse(
     const outcome = judge(execution);
     say('');
     say(rehearsalSummary({ execution, emulator, seed, startedAt, stateTimings, outboxFile: options.outboxFile, outcome }));
-    return { ...outcome, execution };
+    if (!options.rollback || outcome.exitCode !== 0) return { ...outcome, execution };
+
+    // 5. The way back: once reverse replication runs, the application writes on its new primary, then a second
+    // execution rolls back to the source.
+    const reverseTaskArn = (execution.output?.reverseReplication as { taskArn?: string } | undefined)?.taskArn;
+    while (emulator.dms.describeTasks().find((task) => task.ReplicationTaskArn === reverseTaskArn)?.Status === 'starting') await new Promise((resolve) => setTimeout(resolve, 100));
+    const placedOnTarget = await placeOrdersOnTarget(targetCredentials, options.sourceDatabase);
+    say('');
+    say(`Placed orders ${placedOnTarget.join(', ')} on the target (the new primary) as the application would; rolling back to the source.`);
+    const rollbackTimings: Array<{ state: string; at: number }> = [];
+    const rollback = await executeLocally(synthesized.definition, tasks, { ...input, mode: 'rollback' }, {
+      executionArn: `${EXECUTION_ARN}-rollback`,
+      waitMilliseconds: options.waitMilliseconds,
+      retryIntervalMilliseconds: 100,
+      onStateEntered: (stateName) => {
+        rollbackTimings.push({ state: stateName, at: Date.now() });
+        say(`→ ${stateName}`);
+      },
+    });
+    const switchedBack = switchRecordIn(rollback.output);
+    const facts: RollbackFacts = {
+      execution: rollback,
+      stateTimings: rollbackTimings,
+      placedOnTarget,
+      foundOnSource: await ordersOnSource(sourceCredentials, options.sourceDatabase, placedOnTarget),
+      publishedEndpoint: switchedBack ? emulator.parameters.get(switchedBack.endpointParameterName)?.value : undefined,
+      sourceAddress: `${sourceCredentials.host}:${sourceCredentials.port}`,
+    };
+    const rollbackOutcome = judgeRollback(facts);
+    say('');
+    say(rollbackSummary(facts, rollbackOutcome));
+    return { ...rollbackOutcome, execution: rollback };
   } catch (error) {
     return { exitCode: 2, reason: `The rehearsal could not run: ${(error as Error).message}` };
   } finally {
@@ -178,7 +213,8 @@ interface RehearsalDatabases {
 async function prepareDatabases(options: RehearsalOptions, say: (line: string) => void, cleanup: Array<() => Promise<void>>): Promise<RehearsalDatabases> {
   const source = await sourceServer(options, say);
   if ('stop' in source) cleanup.push(() => source.stop());
-  const target = await startThrowawayMariadb(SERVER_TEXT_SETTINGS);
+  // The way back starts at the target's binlog position: with --rollback the target keeps a binlog, as the gate requires.
+  const target = await startThrowawayMariadb(options.rollback ? { ...SERVER_TEXT_SETTINGS, ...CDC_SOURCE_SETTINGS, 'server-id': 2 } : SERVER_TEXT_SETTINGS);
   cleanup.push(() => target.stop());
   const sourceCredentials: DatabaseCredentials = { host: source.host, port: source.port, username: source.user, password: source.password };
   const targetCredentials: DatabaseCredentials = { host: target.host, port: target.port, username: target.user, password: target.password };
@@ -213,6 +249,8 @@ function rehearsalAws(
       endpoints: [
         { endpointArn: ARN.source, endpointIdentifier: 'shop-source', endpointType: 'source', secretArn: ARN.sourceSecret },
         { endpointArn: ARN.target, endpointIdentifier: 'shop-target', endpointType: 'target', secretArn: ARN.targetSecret },
+        { endpointArn: ARN.reverseSource, endpointIdentifier: 'shop-reverse-source', endpointType: 'source', secretArn: ARN.targetSecret },
+        { endpointArn: ARN.reverseTarget, endpointIdentifier: 'shop-reverse-target', endpointType: 'target', secretArn: ARN.sourceSecret },
       ],
       task: {
         replicationTaskArn: ARN.task,
@@ -259,6 +297,17 @@ function judge(execution: LocalExecution): { exitCode: number; reason?: string }
   return { exitCode: 0 };
 }
 
+/** Success is a rollback that switched back, with every order placed on the target on the source and the endpoint on the source. */
+export function judgeRollback(facts: RollbackFacts): { exitCode: number; reason?: string } {
+  const { execution } = facts;
+  if (execution.status === 'FAILED') return { exitCode: 1, reason: `Rollback failed (${execution.error?.Error ?? 'Failed'}): ${causeMessage(execution.error?.Cause)}` };
+  if (!switchRecordIn(execution.output)) return { exitCode: 1, reason: 'The rollback ended without switching back' };
+  const missing = facts.placedOnTarget.filter((id) => !facts.foundOnSource.includes(id));
+  if (missing.length > 0) return { exitCode: 1, reason: `Orders placed on the target after the cutover are missing on the source: ${missing.join(', ')}` };
+  if (facts.publishedEndpoint !== facts.sourceAddress) return { exitCode: 1, reason: `The endpoint parameter names ${facts.publishedEndpoint ?? 'nothing'}, not the source at ${facts.sourceAddress}` };
+  return { exitCode: 0 };
+}
+
 export function causeMessage(cause: unknown): string {
   if (typeof cause !== 'string') return String(cause ?? '');
   try {
@@ -270,7 +319,7 @@ export function causeMessage(cause: unknown): string {
 }
 
 /** The rehearsal's execution input: its own ARNs and database secrets, with the operator's settings when given. */
-export function rehearsalInput(sourceDatabase: string, settings?: RehearsedSettings): MigrationInput & { database: NonNullable<MigrationInput['database']> } {
+export function rehearsalInput(sourceDatabase: string, settings?: RehearsedSettings, rollback = false): MigrationInput & { database: NonNullable<MigrationInput['database']> } {
   return {
     migrationName: settings?.migrationName ?? 'Shop rehearsal',
     ...REHEARSAL_DMS_ARNS,
@@ -281,6 +330,7 @@ export function rehearsalInput(sourceDatabase: string, settings?: RehearsedSetti
     database: { sourceSecretArn: ARN.sourceSecret, targetSecretArn: ARN.targetSecret, schemas: [sourceDatabase], tls: 'disabled' },
     validation: settings?.validation ?? { requireDmsValidation: true, maxWaitMinutes: 60 },
     cutover: settings?.cutover ?? { maxCdcLatencySeconds: 10, latencyWindowMinutes: 5, approvalRequired: true, snapshotBeforeCutover: true, endpointParameterName: '/apps/shop/database-endpoint' },
+    ...(rollback ? { rollback: { enabled: true, reverseSourceEndpointArn: ARN.reverseSource, reverseTargetEndpointArn: ARN.reverseTarget } } : {}),
   };
 }
 

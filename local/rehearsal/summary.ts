@@ -111,6 +111,10 @@ export function describeReport(name: string, report: unknown): string[] {
   if (proof && typeof proof.marker === 'string' && proof.seenOnTargetAt) {
     return [`${name}: marker ${proof.marker} written on the source at ${proof.writtenAt}, seen on the target at ${proof.seenOnTargetAt}`];
   }
+  const reverse = report as { taskArn?: string; taskStatus?: string; cdcStartPosition?: string };
+  if (name === 'reverseReplication' && reverse?.cdcStartPosition) {
+    return [`Start reverse replication: task ${reverse.taskArn} ${reverse.taskStatus} at the target's binlog position ${reverse.cdcStartPosition}`];
+  }
   const json = JSON.stringify(report);
   return [`${name}: ${json.length > 200 ? `${json.slice(0, 200)}...` : json}`];
 }
