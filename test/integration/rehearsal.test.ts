@@ -97,6 +97,30 @@ describe('npm run rehearse', () => {
     expect(result.stdout).toMatch(/Retried:\n {2}[A-Za-z ]+ after AwsServiceUnavailable/);
   });
 
+  it('--rollback: cuts over keeping a way back, then rolls back; orders placed on the target are on the source, the endpoint names it, exit 0', async () => {
+    const result = await rehearseInItsOwnProcess('--auto-approve', '--rollback');
+    expect(result.stderr).toBe('');
+    expect(result.exitCode).toBe(0);
+    expect(result.notifications.map((notification) => notification.subject.replace(/^\[DMS\] Shop rehearsal: /, '')).slice(-10)).toEqual([
+      'cutover: Freeze source writes',
+      'cutover: Prove catch-up',
+      'cutover: Switch',
+      'cutover: Start reverse replication',
+      'cut over to the target',
+      'cutover: Roll back: gate',
+      'cutover: Roll back: freeze target writes',
+      'cutover: Roll back: prove catch-up',
+      'cutover: Roll back: switch',
+      'rolled back to the source',
+    ]);
+    expect(result.stdout).toMatch(/Start reverse replication: task arn:aws:dms:\S+ starting at the target's binlog position binlog\.\d+:\d+/);
+    expect(result.stdout).toMatch(/Rollback steps:\n(?: {2}Roll back: .+\n)*? {2}Roll back: freeze target writes +\d/);
+    expect(result.stdout).toMatch(/Catch-up proof: marker \S+ written on the target at .+, seen on the source at /);
+    expect(result.stdout).toMatch(/Orders placed on the target after the cutover: (\d+, \d+, \d+); on the source after the rollback: \1\n/);
+    expect(result.stdout).toMatch(/Endpoint published: (127\.0\.0\.1:\d+) \(the source is \1\)/);
+    expect(result.stdout).toContain('Rollback succeeded: the applications are back on the source.');
+  });
+
   it('refuses a bad option before touching anything, exit 2 with the usage', async () => {
     const result = await rehearseInItsOwnProcess('--fail-connection', 'both');
     expect(result.exitCode).toBe(2);

@@ -14,6 +14,10 @@ describe('dms-orchestrator rehearse options', () => {
     expect(DEFAULT_REHEARSAL).toMatchObject({ rows: 120_000, migrationType: 'full-load-and-cdc', autoApprove: false });
   });
 
+  it('--rollback rehearses the way back after the cutover', () => {
+    expect(rehearsalOptions(['--rollback'])).toMatchObject({ rollback: true, migrationType: 'full-load-and-cdc' });
+  });
+
   it('turns the fault flags into emulator faults', () => {
     const options = rehearsalOptions(['--throttle', 'DescribeReplicationTasks=3', '--throttle', 'Publish=1', '--fail-connection', 'target', '--error-table', 'orders', '--alter-target-row', 'customers']);
     expect(options.faults).toEqual({ throttle: { DescribeReplicationTasks: 3, Publish: 1 }, failConnection: 'target', erroredTable: 'orders', alterTargetRow: 'customers' });
@@ -24,6 +28,7 @@ describe('dms-orchestrator rehearse options', () => {
     [['--rows', '50'], '--rows takes a whole number of at least 120'],
     [['--cdc-latency', 'soon'], '--cdc-latency takes a whole number'],
     [['--fail-connection', 'both'], '--fail-connection takes "source" or "target"'],
+    [['--rollback', '--full-load-only'], '--rollback needs ongoing replication'],
   ])('refuses %j: %s', (args, message) => {
     expect(() => rehearsalOptions(args)).toThrow(expect.objectContaining({ name: 'UsageError', message: expect.stringContaining(message) }));
   });
