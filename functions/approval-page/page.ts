@@ -101,6 +101,7 @@ export function validationLine(validation: ApprovalDetails['validation']): strin
     validation.pending ? `${validation.pending} pending` : undefined,
     validation.failed ? `${validation.failed} failed` : undefined,
     validation.notEnabled ? `${validation.notEnabled} not enabled` : undefined,
+    validation.keyless ? `${validation.keyless} without a primary key, left to the independent comparison` : undefined,
   ].filter(Boolean);
   const tables = typeof validation.tableCount === 'number' ? ` (${validation.tableCount} tables${counts.length ? `: ${counts.join(', ')}` : ''})` : '';
   return `${validation.outcome}${tables}`;

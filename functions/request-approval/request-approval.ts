@@ -138,6 +138,7 @@ export function approvalDetails(event: Pick<ApprovalRequestEvent, 'progress' | '
           pending: number(counts.pending),
           failed: number(counts.failed),
           notEnabled: number(counts.notEnabled),
+          keyless: number(counts.keyless),
         }
       : undefined,
   };

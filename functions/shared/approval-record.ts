@@ -19,7 +19,7 @@ export interface ApprovalDetails {
   migrationType?: string;
   tablesLoaded?: number;
   rowsLoaded?: number;
-  validation?: { outcome: string; tableCount?: number; validated?: number; pending?: number; failed?: number; notEnabled?: number };
+  validation?: { outcome: string; tableCount?: number; validated?: number; pending?: number; failed?: number; notEnabled?: number; keyless?: number };
   /** The latest CDCLatencySource/Target datapoints at request time, or why there are none. */
   cdcLatency?: { sourceSeconds: number; targetSeconds: number; measuredAt: string } | { unavailable: string };
 }

@@ -233,6 +233,9 @@ describe('page wording', () => {
     expect(validationLine(undefined)).toBe('unknown');
     expect(validationLine({ outcome: 'not-enabled' })).toBe('not-enabled');
     expect(validationLine({ outcome: 'failed', tableCount: 3, validated: 1, pending: 1, failed: 1, notEnabled: 0 })).toBe('failed (3 tables: 1 validated, 1 pending, 1 failed)');
+    expect(validationLine({ outcome: 'passed', tableCount: 6, validated: 5, pending: 0, failed: 0, notEnabled: 0, keyless: 1 })).toBe(
+      'passed (6 tables: 5 validated, 1 without a primary key, left to the independent comparison)',
+    );
     expect(cdcLatencyLine(undefined)).toBe('unknown');
     expect(cdcLatencyLine({ unavailable: 'a full-load-only task has no CDC' })).toBe('not available: a full-load-only task has no CDC');
   });

@@ -59,7 +59,7 @@ describe('request-approval', () => {
     executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:OrdersMigration:run-1',
     config: migrationConfig(),
     progress: { phase: 'cdc', migrationType: 'full-load-and-cdc', tables: { loaded: 12, loading: 0, queued: 0, errored: 0 }, rowsLoaded: 1_234_567 },
-    validation: { outcome: 'passed', tableCount: 12, counts: { validated: 12, pending: 0, failed: 0, notEnabled: 0 } },
+    validation: { outcome: 'passed', tableCount: 12, counts: { validated: 11, pending: 0, failed: 0, notEnabled: 0, keyless: 1 } },
   };
   const storedItem = () => dynamoDb.commandCalls(PutItemCommand)[0].args[0].input.Item;
 
@@ -98,7 +98,7 @@ describe('request-approval', () => {
           migrationType: 'full-load-and-cdc',
           tablesLoaded: 12,
           rowsLoaded: 1_234_567,
-          validation: { outcome: 'passed', tableCount: 12, validated: 12, pending: 0, failed: 0, notEnabled: 0 },
+          validation: { outcome: 'passed', tableCount: 12, validated: 11, pending: 0, failed: 0, notEnabled: 0, keyless: 1 },
           cdcLatency: { sourceSeconds: 2, targetSeconds: 3, measuredAt: '2026-11-24T12:00:00.000Z' },
         },
         requestedAt: '2026-11-24T12:00:00.000Z',
