@@ -165,7 +165,8 @@ export async function rehearse(
     if (!options.rollback || outcome.exitCode !== 0) return { ...outcome, execution };
 
     // 5. The way back: once reverse replication runs, the application writes on its new primary, then a second
-    // execution rolls back to the source.
+    // execution rolls back to the source. (The emulated task captures from the rows as they are when it runs,
+    // not from the binlog position, so writes made while it is "starting" would not be carried back.)
     const reverseTaskArn = (execution.output?.reverseReplication as { taskArn?: string } | undefined)?.taskArn;
     while (emulator.dms.describeTasks().find((task) => task.ReplicationTaskArn === reverseTaskArn)?.Status === 'starting') await new Promise((resolve) => setTimeout(resolve, 100));
     const placedOnTarget = await placeOrdersOnTarget(targetCredentials, options.sourceDatabase);
