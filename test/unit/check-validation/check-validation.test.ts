@@ -2,7 +2,7 @@ import { DatabaseMigrationServiceClient, DescribeTableStatisticsCommand } from '
 import { mockClient } from 'aws-sdk-client-mock';
 import { MAX_LISTED_TABLES, summarizeValidation, tableVerdict } from '../../../functions/check-validation/check-validation';
 import { handler } from '../../../functions/check-validation/handler';
-import { TASK_ARN, migrationConfig, tableStatistics } from '../../fixtures/migration';
+import { DATABASE_ACCESS, TASK_ARN, migrationConfig, tableStatistics } from '../../fixtures/migration';
 
 const validated = (TableName: string) => tableStatistics({ TableName, ValidationState: 'Validated' });
 
@@ -134,12 +134,7 @@ describe('check-validation handler', () => {
       ReplicationTaskArn: TASK_ARN,
       TableStatistics: [tableStatistics({ TableName: 'page_views', ValidationState: 'No primary key' }), validated('customers')],
     });
-    const database = {
-      sourceSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/source-AbCdEf',
-      targetSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/target-AbCdEf',
-      schemas: ['orders'],
-    };
-    await expect(handler({ config: migrationConfig({ database }) })).resolves.toMatchObject({ outcome: 'passed', keylessTables: ['orders.page_views'] });
+    await expect(handler({ config: migrationConfig({ database: DATABASE_ACCESS }) })).resolves.toMatchObject({ outcome: 'passed', keylessTables: ['orders.page_views'] });
   });
 
   it('says how many more tables failed than it lists', async () => {

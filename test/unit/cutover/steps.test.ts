@@ -7,18 +7,8 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { completeStep, freezeStep, startReverseStep, switchStep, unfreezeStep } from '../../../functions/cutover/steps';
-import { migrationConfig, replicationTask } from '../../fixtures/migration';
+import { DATABASE_ACCESS as DATABASE, WAY_BACK as REVERSE, migrationConfig, replicationTask } from '../../fixtures/migration';
 
-const DATABASE = {
-  sourceSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/source-AbCdEf',
-  targetSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/target-AbCdEf',
-  schemas: ['orders'],
-};
-const REVERSE = {
-  enabled: true,
-  reverseSourceEndpointArn: 'arn:aws:dms:eu-west-1:123456789012:endpoint:ORDERSREVERSESOURCE',
-  reverseTargetEndpointArn: 'arn:aws:dms:eu-west-1:123456789012:endpoint:ORDERSREVERSETARGET',
-};
 const settings = { tokenTableName: 'orders-migration-tokens' };
 const dms = mockClient(DatabaseMigrationServiceClient);
 const dynamoDb = mockClient(DynamoDBClient);

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { handler } from '../../../functions/validate-input/handler';
 import { validateMigrationInput } from '../../../functions/validate-input/validate-input';
 import { migrationInputSchema, tlsModeOf, TLS_MODES, type MigrationInput } from '../../../functions/shared/migration-input';
-import { migrationInput } from '../../fixtures/migration';
+import { migrationInput, DATABASE_ACCESS as DATABASE, WAY_BACK as REVERSE } from '../../fixtures/migration';
 
 function problemsOf(input: unknown): string {
   try {
@@ -14,16 +14,6 @@ function problemsOf(input: unknown): string {
   throw new Error('expected the input to be rejected');
 }
 
-const DATABASE = {
-  sourceSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/source-AbCdEf',
-  targetSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/target-AbCdEf',
-  schemas: ['orders'],
-};
-const REVERSE = {
-  enabled: true,
-  reverseSourceEndpointArn: 'arn:aws:dms:eu-west-1:123456789012:endpoint:ORDERSREVERSESOURCE',
-  reverseTargetEndpointArn: 'arn:aws:dms:eu-west-1:123456789012:endpoint:ORDERSREVERSETARGET',
-};
 
 describe('validate-input', () => {
   it('applies every default', () => {
