@@ -128,6 +128,15 @@ function facts(record: ApprovalRecord, now: Date): string {
   return `<dl>${rows.map(([term, value]) => `<dt>${escapeHtml(term)}</dt><dd>${escapeHtml(value)}</dd>`).join('')}</dl>`;
 }
 
+/**
+ * Enter in a text field (or a phone keyboard's Go) submits a form through its default button: the first submit
+ * button in tree order (HTML "implicit submission"). Without this, that is Approve. The spec says a disabled
+ * default button blocks implicit submission altogether, and Chromium, Firefox and WebKit follow it, so a
+ * disabled, hidden first submit button leaves a click on Approve or Reject as the only way to decide (the page
+ * runs no scripts, so nothing else could intercept the key).
+ */
+const NO_IMPLICIT_SUBMISSION = '<button type="submit" disabled hidden aria-hidden="true" tabindex="-1"></button>';
+
 /** The review form. It posts back to the very URL it came from (id, expiry and signature in the query). */
 export function reviewPage(record: ApprovalRecord, csrf: string, now: Date): string {
   return layout(
@@ -138,9 +147,10 @@ export function reviewPage(record: ApprovalRecord, csrf: string, now: Date): str
 ${facts(record, now)}
 </div>
 <form class="card" method="post">
+${NO_IMPLICIT_SUBMISSION}
 <input type="hidden" name="csrf" value="${escapeHtml(csrf)}">
 <label for="decidedBy">Your name or e-mail</label>
-<input id="decidedBy" name="decidedBy" required maxlength="${MAX_DECIDED_BY_LENGTH}" autocomplete="email" placeholder="jane.doe@example.com">
+<input id="decidedBy" name="decidedBy" required maxlength="${MAX_DECIDED_BY_LENGTH}" autocomplete="email" enterkeyhint="next" placeholder="jane.doe@example.com">
 <p class="hint">Recorded with the decision, so the team can see who decided.</p>
 <h2 class="gap">Approve</h2>
 <p class="hint">The workflow re-checks the cutover gate (CDC latency, validation, tables); with database access it freezes source writes and proves the target has every write before it snapshots the target, stops replication and publishes the target endpoint.</p>

@@ -166,6 +166,32 @@ describe('approval page in a real browser', () => {
     expect(table.approval(approvalId)).not.toHaveProperty('decidedBy');
   });
 
+  it.each([
+    ['desktop', { width: 1024, height: 900 }],
+    ['phone', { width: 390, height: 844 }],
+  ])('Enter in the name field decides nothing (%s): only a click on Approve or Reject does', async (_viewport, viewport) => {
+    const { approvalId, link } = await emailedLink();
+    const page = await openPage(link, viewport);
+    const posts: string[] = [];
+    page.on('request', (request) => {
+      if (request.method() === 'POST') posts.push(request.url());
+    });
+    await page.fill('#decidedBy', 'dba@example.com');
+    await page.press('#decidedBy', 'Enter');
+    // A submission would have started at once; give a loaded machine a moment to show one.
+    await page.waitForTimeout(500);
+    expect(posts).toEqual([]);
+    // The reason box is a textarea: Enter there is a new line, never a decision.
+    await page.fill('#reason', 'checking');
+    await page.press('#reason', 'Enter');
+    await page.waitForTimeout(500);
+    expect(posts).toEqual([]);
+    await expect(page.locator('h1').innerText()).resolves.toBe('Approve the cutover of Orders to Aurora?');
+    expect(table.approval(approvalId)).toMatchObject({ status: 'pending' });
+    expect(sfn).not.toHaveReceivedAnyCommand();
+    await page.close();
+  });
+
   it('Reject with a reason reaches SendTaskFailure with that reason and who rejected', async () => {
     const { approvalId, link } = await emailedLink();
     const page = await openPage(link, { width: 390, height: 844 });
