@@ -79,11 +79,18 @@ const cutoverSettings = z.strictObject({
   endpointParameterName: z.optional(ssmParameterName),
 });
 
-/** Secrets Manager secret ARNs: `arn:aws:secretsmanager:<region>:<account>:secret:<name>-<6 random characters>`. */
+/**
+ * Secrets Manager secret ARNs: `arn:aws:secretsmanager:<region>:<account>:secret:<name>-<6 random characters>`.
+ * Only the complete ARN: a partial one (without the suffix) works as a SecretId, but never matches an IAM
+ * policy's Resource, so every call the stack's roles make with it would be denied on AWS.
+ */
 export const secretArn = (description: string) =>
   z.string({ error: `expected the ${description} secret ARN (a string)` }).check(
-    z.regex(new RegExp(`^arn:${AWS_PARTITION}:secretsmanager:[a-z]{2}(-[a-z]+)+-\\d:\\d{12}:secret:[A-Za-z0-9/_+=.@-]+$`), {
-      error: `expected the ${description} secret ARN: arn:aws:secretsmanager:<region>:<account-id>:secret:<name>`,
+    z.regex(new RegExp(`^arn:${AWS_PARTITION}:secretsmanager:[a-z]{2}(-[a-z]+)+-\\d:\\d{12}:secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$`), {
+      error:
+        `expected the complete ${description} secret ARN, ending in "-" and the 6 characters Secrets Manager adds: ` +
+        'arn:aws:secretsmanager:<region>:<account-id>:secret:<name>-AbCdEf (copy "Secret ARN" from the console, or run ' +
+        'aws secretsmanager describe-secret --secret-id <name> --query ARN)',
     }),
   );
 
@@ -160,33 +167,34 @@ const rollbackSettings = z.strictObject({
   soakMinutes: z._default(wholeNumber('the soak time in minutes', 0, 43200), 1440),
 });
 
-const migrationInputFields = z
-  .strictObject({
-    migrationName: z.string({ error: 'expected a migration name (a string)' }).check(
-      z.regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/, {
-        error: 'expected a migration name of 1-64 letters, digits, spaces, dots, underscores or hyphens',
-      }),
-    ),
-    replicationTaskArn: dmsArn('task', 'replication task'),
-    sourceEndpointArn: dmsArn('endpoint', 'source endpoint'),
-    targetEndpointArn: dmsArn('endpoint', 'target endpoint'),
-    replicationInstanceArn: dmsArn('rep', 'replication instance'),
-    target: z.strictObject({
-      type: z.enum(TARGET_TYPES, { error: `expected one of: ${TARGET_TYPES.join(', ')}` }),
-      identifier: rdsIdentifier,
+const migrationInputShape = z.strictObject({
+  migrationName: z.string({ error: 'expected a migration name (a string)' }).check(
+    z.regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/, {
+      error: 'expected a migration name of 1-64 letters, digits, spaces, dots, underscores or hyphens',
     }),
-    startPolicy: z._default(z.enum(START_POLICIES, { error: `expected one of: ${START_POLICIES.join(', ')}` }), 'auto'),
-    /** `reload` truncates and reloads every target table; the operator must say so explicitly. */
-    confirmReloadTarget: z._default(flag('the reload confirmation'), false),
-    database: z.optional(databaseAccess),
-    readiness: z.optional(readinessSettings),
-    independentValidation: z.optional(independentValidationSettings),
-    validation: z._default(validationSettings, () => z.parse(validationSettings, {})),
-    cutover: z._default(cutoverSettings, () => z.parse(cutoverSettings, {})),
-    rollback: z._default(rollbackSettings, () => z.parse(rollbackSettings, {})),
-    /** migrate: the whole runbook; rollback: switch back to the source; complete: end the way back after the soak. */
-    mode: z._default(z.enum(MODES, { error: `expected one of: ${MODES.join(', ')}` }), 'migrate'),
-  })
+  ),
+  replicationTaskArn: dmsArn('task', 'replication task'),
+  sourceEndpointArn: dmsArn('endpoint', 'source endpoint'),
+  targetEndpointArn: dmsArn('endpoint', 'target endpoint'),
+  replicationInstanceArn: dmsArn('rep', 'replication instance'),
+  target: z.strictObject({
+    type: z.enum(TARGET_TYPES, { error: `expected one of: ${TARGET_TYPES.join(', ')}` }),
+    identifier: rdsIdentifier,
+  }),
+  startPolicy: z._default(z.enum(START_POLICIES, { error: `expected one of: ${START_POLICIES.join(', ')}` }), 'auto'),
+  /** `reload` truncates and reloads every target table; the operator must say so explicitly. */
+  confirmReloadTarget: z._default(flag('the reload confirmation'), false),
+  database: z.optional(databaseAccess),
+  readiness: z.optional(readinessSettings),
+  independentValidation: z.optional(independentValidationSettings),
+  validation: z._default(validationSettings, () => z.parse(validationSettings, {})),
+  cutover: z._default(cutoverSettings, () => z.parse(cutoverSettings, {})),
+  rollback: z._default(rollbackSettings, () => z.parse(rollbackSettings, {})),
+  /** migrate: the whole runbook; rollback: switch back to the source; complete: end the way back after the soak. */
+  mode: z._default(z.enum(MODES, { error: `expected one of: ${MODES.join(', ')}` }), 'migrate'),
+});
+
+const migrationInputFields = migrationInputShape
   // zod runs this even when fields failed, so every problem is reported in one go; fields that failed are
   // skipped here rather than reported twice.
   .check(z.superRefine((input, context) => {
@@ -210,10 +218,12 @@ const migrationInputFields = z
     } else if (input.mode === 'rollback' || input.mode === 'complete') {
       context.addIssue({ code: 'custom', path: ['mode'], message: `mode "${input.mode}" needs rollback.enabled: true and the reverse endpoints` });
     }
-    const taskScope = dmsArnScope(input.replicationTaskArn);
+    checkWayBackEndpoints(input, context);
+    checkDatabaseSecrets(input, context);
+    const taskScope = arnScope(input.replicationTaskArn, 'dms');
     if (!taskScope) return;
     for (const field of ['sourceEndpointArn', 'targetEndpointArn', 'replicationInstanceArn'] as const) {
-      const scope = dmsArnScope(input[field]);
+      const scope = arnScope(input[field], 'dms');
       if (scope && scope !== taskScope) {
         context.addIssue({
           code: 'custom',
@@ -223,12 +233,73 @@ const migrationInputFields = z
       }
     }
     for (const field of ['reverseSourceEndpointArn', 'reverseTargetEndpointArn'] as const) {
-      const scope = dmsArnScope(input.rollback?.[field]);
+      const scope = arnScope(input.rollback?.[field], 'dms');
       if (scope && scope !== taskScope) {
         context.addIssue({ code: 'custom', path: ['rollback', field], message: `expected the same partition, region and account as the replication task (${taskScope})` });
       }
     }
   }));
+
+type CheckedInput = z.output<typeof migrationInputShape>;
+type IssueSink = { addIssue(issue: { code: 'custom'; path: PropertyKey[]; message: string }): void };
+
+/**
+ * A way back needs two endpoints of its own: DMS endpoints have a direction (source or target), and the reverse
+ * source reads the new target while the reverse target writes to the old source. Reusing a forward endpoint, or
+ * one endpoint for both ends, would replicate the wrong way or into itself.
+ */
+function checkWayBackEndpoints(input: Partial<CheckedInput>, context: IssueSink): void {
+  const { reverseSourceEndpointArn, reverseTargetEndpointArn } = input.rollback ?? {};
+  if (reverseSourceEndpointArn && reverseSourceEndpointArn === reverseTargetEndpointArn) {
+    context.addIssue({
+      code: 'custom',
+      path: ['rollback', 'reverseTargetEndpointArn'],
+      message: 'the reverse target endpoint (the old source as a DMS target) must differ from the reverse source endpoint (the target database as a DMS source)',
+    });
+  }
+  const forward = { sourceEndpointArn: input.sourceEndpointArn, targetEndpointArn: input.targetEndpointArn };
+  for (const reverseField of ['reverseSourceEndpointArn', 'reverseTargetEndpointArn'] as const) {
+    for (const [forwardField, forwardArn] of Object.entries(forward)) {
+      if (forwardArn && input.rollback?.[reverseField] === forwardArn) {
+        context.addIssue({
+          code: 'custom',
+          path: ['rollback', reverseField],
+          message: `the way back needs endpoints of its own: ${reverseField} is the forward ${forwardField}, which replicates the other way`,
+        });
+      }
+    }
+  }
+}
+
+/**
+ * The source and target sessions must reach two databases. One secret for both would make readiness, the
+ * independent comparison and the catch-up proof all read the source and "prove" a migration that never
+ * happened. The secrets must also live where the task runs: the stack grants access to secrets in its own
+ * account and region, and DMS endpoints read their secrets there too.
+ */
+function checkDatabaseSecrets(input: Partial<CheckedInput>, context: IssueSink): void {
+  const database = input.database;
+  if (!database || typeof database.sourceSecretArn !== 'string' || typeof database.targetSecretArn !== 'string') return;
+  if (database.sourceSecretArn === database.targetSecretArn) {
+    context.addIssue({
+      code: 'custom',
+      path: ['database', 'targetSecretArn'],
+      message: 'the target secret is the source secret: the checks would compare the source with itself; give the target database its own secret',
+    });
+  }
+  const taskScope = arnScope(input.replicationTaskArn, 'dms');
+  if (!taskScope) return;
+  for (const field of ['sourceSecretArn', 'targetSecretArn'] as const) {
+    const scope = arnScope(database[field], 'secretsmanager');
+    if (scope && scope !== taskScope) {
+      context.addIssue({
+        code: 'custom',
+        path: ['database', field],
+        message: `expected a secret in the replication task's partition, region and account (${taskScope}), not ${scope}`,
+      });
+    }
+  }
+}
 
 export const migrationInputSchema = z.pipe(
   migrationInputFields,
@@ -265,9 +336,9 @@ export function migrationSlug(migrationName: string): string {
   return migrationName.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'migration';
 }
 
-/** `arn:partition:dms:region:account:type:id` -> `partition:region:account`, or undefined for anything else. */
-function dmsArnScope(arn: unknown): string | undefined {
+/** `arn:partition:<service>:region:account:...` -> `partition:region:account`, or undefined for anything else. */
+function arnScope(arn: unknown, service: 'dms' | 'secretsmanager'): string | undefined {
   if (typeof arn !== 'string') return undefined;
-  const match = /^arn:([^:]+):dms:([^:]+):(\d{12}):/.exec(arn);
+  const match = new RegExp(`^arn:([^:]+):${service}:([^:]+):(\\d{12}):`).exec(arn);
   return match ? `${match[1]}:${match[2]}:${match[3]}` : undefined;
 }

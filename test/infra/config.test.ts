@@ -109,7 +109,7 @@ describe('deployment config', () => {
     it.each([
       [{ subnetIds: ['subnet-0a1b2c3d4e5f60718'] }, 'dms.subnetIds: expected at least two subnet ids, in different Availability Zones'],
       [{ identifier: 'Orders--Rds' }, 'dms.identifier: expected the DMS resource identifier: 1-48 lowercase letters, digits or hyphens, starting with a letter, no "--"'],
-      [{ source: { secretArn: 'orders/source-mysql' } }, 'dms.source.secretArn: expected the source database secret ARN: arn:aws:secretsmanager:<region>:<account-id>:secret:<name>'],
+      [{ source: { secretArn: 'orders/source-mysql' } }, 'dms.source.secretArn: expected the complete source database secret ARN, ending in "-" and the 6 characters Secrets Manager adds: arn:aws:secretsmanager:<region>:<account-id>:secret:<name>-AbCdEf (copy "Secret ARN" from the console, or run aws secretsmanager describe-secret --secret-id <name> --query ARN)'],
       [{ source: { secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:s-AbCdEf', password: 'hunter2' } }, 'dms.source: Unrecognized key: "password"'],
       [{ tableMappings: { rules: [] } }, 'dms.tableMappings.rules: expected at least one table-mapping rule'],
       [{ replicationInstance: { allocatedStorageGb: 2 } }, 'dms.replicationInstance.allocatedStorageGb: expected the replication instance storage in GB (a whole number from 5 to 6144)'],
