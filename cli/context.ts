@@ -4,6 +4,8 @@ export interface CommandContext {
   stderr: { write(text: string): unknown };
   /** stdout is a terminal: progress can redraw in place. */
   interactive: boolean;
+  /** stdin is a terminal: someone can type an answer (the rehearsal's approve | reject). */
+  canPrompt: boolean;
 }
 
 /** A mistake in the command line: printed with the command's usage, exit status 2. */

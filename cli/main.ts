@@ -74,7 +74,7 @@ export async function main(argv: string[], context: CommandContext): Promise<num
 
 /** The `dms-orchestrator` executable (bin/dms-orchestrator.js). */
 export function runFromProcess(): void {
-  main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, interactive: Boolean(process.stdout.isTTY) }).then(
+  main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, interactive: Boolean(process.stdout.isTTY), canPrompt: Boolean(process.stdin.isTTY) }).then(
     (status) => {
       process.exitCode = status;
     },

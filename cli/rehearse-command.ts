@@ -113,6 +113,11 @@ function wholeNumber(flag: string, value: string | undefined, fallback: number, 
 
 export async function rehearseCommand(args: string[], context: CommandContext): Promise<number> {
   const options = rehearsalOptions(args);
+  if (!options.autoApprove && !context.canPrompt) {
+    // Without a terminal nobody sees the review link or can type a decision: the run would wait out the whole
+    // approval timeout (24 hours) for nothing.
+    throw new UsageError('No terminal to approve the cutover from (standard input is not a terminal): run the rehearsal in a terminal, or add --auto-approve for an unattended run.');
+  }
   if (!/^[A-Za-z0-9_]{1,64}$/.test(options.sourceDatabase)) throw new UsageError('--source-database takes a MySQL database name (letters, digits, _)');
   const result = await rehearse(options, { write: (text) => context.stdout.write(text), interactive: context.interactive });
   if (result.reason) context.stderr.write(`${result.reason}\n`);

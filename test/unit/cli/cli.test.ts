@@ -41,6 +41,7 @@ function context() {
     stdout: { write: (text: string) => (output.stdout += text) },
     stderr: { write: (text: string) => (output.stderr += text) },
     interactive: false,
+    canPrompt: false,
   };
 }
 
@@ -66,6 +67,16 @@ describe('dms-orchestrator', () => {
     const unknown = await run('deploy');
     expect(unknown).toMatchObject({ exitCode: 2, stderr: expect.stringContaining('Unknown command "deploy"') });
     expect((await run('start', '--help')).stdout).toContain('Usage: dms-orchestrator start --config FILE');
+  });
+});
+
+describe('rehearse', () => {
+  it('without a terminal and without --auto-approve, says so at once and starts nothing', async () => {
+    const result = await run('rehearse');
+    expect(result).toMatchObject({ exitCode: 2, stdout: '' });
+    expect(result.stderr.split('\n')[0]).toBe(
+      'No terminal to approve the cutover from (standard input is not a terminal): run the rehearsal in a terminal, or add --auto-approve for an unattended run.',
+    );
   });
 });
 
