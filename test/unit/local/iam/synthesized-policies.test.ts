@@ -3,6 +3,7 @@ import {
   assumedRoleArn,
   conventionalPhysicalResources,
   evaluate,
+  parsePolicyDocument,
   functionPolicies,
   policyProblems,
   resolveIntrinsic,
@@ -66,11 +67,13 @@ describe('the synthesized stack’s policies, as the local IAM evaluates them', 
     expect(read(DATABASE_ACCESS.sourceSecretArn.replace(/-AbCdEf$/, '-ZyXwVu'))).toMatchObject({ outcome: 'ImplicitDeny' });
   });
 
-  it('never allows a secret that the deployment named by its partial ARN (no 6-character suffix)', () => {
-    const partial = { ...WITH_WAY_BACK, migration: { ...WITH_WAY_BACK.migration, database: { ...DATABASE_ACCESS, sourceSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/source' } } };
-    const cutoverOfPartial = principalsOf(partial).fn('Gate, write freeze');
-    const realSecret = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/source-Q1w2E3';
-    expect(evaluate(cutoverOfPartial.policies, { action: 'secretsmanager:GetSecretValue', resources: [realSecret], context: {} })).toMatchObject({ outcome: 'ImplicitDeny' });
+  it('never gets to deploy a secret named by its partial ARN (no 6-character suffix): its policy could match no real secret', () => {
+    const partialArn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/source';
+    const realSecret = `${partialArn}-Q1w2E3`;
+    const partialGrant = [{ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: partialArn }] }];
+    expect(evaluate(partialGrant.map((document) => parsePolicyDocument('partial', document)), { action: 'secretsmanager:GetSecretValue', resources: [realSecret], context: {} })).toMatchObject({ outcome: 'ImplicitDeny' });
+    const partial = { ...WITH_WAY_BACK, migration: { ...WITH_WAY_BACK.migration, database: { ...DATABASE_ACCESS, sourceSecretArn: partialArn } } };
+    expect(() => principalsOf(partial)).toThrow(/expected the complete source database secret ARN/);
   });
 
   it('keeps the run lock to lock# items and the cutover to cutover# items of the token table', () => {
