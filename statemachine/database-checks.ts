@@ -15,15 +15,11 @@ import {
   type IChainable,
 } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
+import type { DatabaseCheckPhase } from '../infra/phases';
 import type { WorkflowKit } from './kit';
 
 /** The functions that talk to the source and target databases directly. */
-export interface DatabaseCheckFunctions {
-  readonly checkReadiness: IFunction;
-  readonly planDataComparison: IFunction;
-  readonly compareDataChunk: IFunction;
-  readonly reportDataComparison: IFunction;
-}
+export type DatabaseCheckFunctions = Record<DatabaseCheckPhase, IFunction>;
 
 /**
  * The runbook steps that need the `database` block: readiness before the task starts, and the independent

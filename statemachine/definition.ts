@@ -4,26 +4,13 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Choice, Condition, DefinitionBody, Errors, JsonPath, Pass, Succeed, Wait, WaitTime } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import type { WorkflowPhase } from '../infra/phases';
 import { completeSequence, cutoverSequence } from './cutover-sequence';
 import { DatabaseCheckStates, type DatabaseCheckFunctions } from './database-checks';
 import { openChoice, sequence, WorkflowKit } from './kit';
 
-export { TRANSIENT_ERRORS } from './kit';
-
-/** The functions the workflow calls, one per runbook step. */
-export interface MigrationWorkflowFunctions {
-  readonly validateInput: IFunction;
-  readonly checkTarget: IFunction;
-  readonly testConnections: IFunction;
-  readonly startTask: IFunction;
-  readonly checkProgress: IFunction;
-  readonly awaitFullLoad: IFunction;
-  readonly checkValidation: IFunction;
-  readonly requestApproval: IFunction;
-  readonly cutover: IFunction;
-  readonly notify: IFunction;
-  readonly runLock: IFunction;
-}
+/** The functions the workflow calls, one per phase (infra/phases). */
+export type MigrationWorkflowFunctions = Record<WorkflowPhase, IFunction>;
 
 export interface MigrationWorkflowProps {
   readonly functions: MigrationWorkflowFunctions;
