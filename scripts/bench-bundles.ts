@@ -13,6 +13,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import * as path from 'node:path';
 import { build } from 'esbuild';
 import { BUNDLE_ALIASES } from '../infra/bundling';
+import { ENVIRONMENT } from '../functions/shared/environment';
 
 const ROOT = path.join(__dirname, '..');
 const FUNCTIONS = path.join(ROOT, 'functions');
@@ -24,11 +25,11 @@ const RUNS = runsArgument > 0 ? Number(process.argv[runsArgument + 1]) : 7;
 const RUNTIME_ENVIRONMENT = { AWS_REGION: 'eu-west-1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
 
 /**
- * What a handler reads at module load (its `requireEnv` calls: handlers are the only readers of the
+ * What a handler reads at module load (its `requireString`/`requireNumber` calls: handlers are the only readers of the
  * environment), with harmless placeholder values of the right shape, so a new variable never breaks the run.
  */
 function handlerEnvironment(handlerSource: string): Record<string, string> {
-  const names = [...handlerSource.matchAll(/requireEnv\(\s*'([A-Z0-9_]+)'\s*\)/g)].map((match) => match[1]);
+  const names = [...handlerSource.matchAll(/require(?:String|Number)\(\s*ENVIRONMENT\.(\w+)\s*\)/g)].map((match) => ENVIRONMENT[match[1] as keyof typeof ENVIRONMENT]);
   const placeholder = (name: string) =>
     name.endsWith('_ARN') ? `arn:aws:sns:eu-west-1:123456789012:bench-${name.toLowerCase()}` : name.endsWith('_URL') ? 'https://bench.example.com/' : '60';
   return Object.fromEntries(names.map((name) => [name, placeholder(name)]));

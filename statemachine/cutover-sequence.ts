@@ -1,16 +1,9 @@
 import { Duration } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import { Choice, Condition, Errors, type IChainable, IntegrationPattern, JsonPath, Pass, Result, TaskInput, Timeout, Wait, WaitTime, type State } from 'aws-cdk-lib/aws-stepfunctions';
-import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Choice, Condition, Errors, type IChainable, JsonPath, Pass, Result, type State } from 'aws-cdk-lib/aws-stepfunctions';
+import type { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-
-/** What the workflow lends the cutover sequence: its failure path, notifications and retry policy. */
-export interface WorkflowToolkit {
-  /** Names the failed step, notifies, releases the run lock and fails the execution. */
-  failAt(stepName: string): IChainable;
-  notification(name: string, kind: string, details: Record<string, unknown>): LambdaInvoke;
-  retryTransient(task: LambdaInvoke): void;
-}
+import type { WorkflowKit } from './kit';
 
 export interface CutoverSequenceProps {
   readonly cutover: IFunction;
@@ -28,26 +21,12 @@ export interface CutoverSequenceProps {
  * proof gives the frozen side its writes back before the failure is reported; a failed switch leaves the
  * source frozen (writes never land on a side the applications may be leaving) and says so.
  */
-export function cutoverSequence(scope: Construct, toolkit: WorkflowToolkit, props: CutoverSequenceProps, direction: 'migrate' | 'rollback'): State {
+export function cutoverSequence(scope: Construct, toolkit: WorkflowKit, props: CutoverSequenceProps, direction: 'migrate' | 'rollback'): State {
   const forward = direction === 'migrate';
   const name = (state: string) => (forward ? state : `Roll back: ${state.charAt(0).toLowerCase()}${state.slice(1)}`);
   const frozenSide = forward ? 'source' : 'target';
-  const invoke = (stateName: string, step: string, payload: Record<string, unknown>, resultPath: string) => {
-    const task = new LambdaInvoke(scope, stateName, {
-      lambdaFunction: props.cutover,
-      payload: TaskInput.fromObject({
-        step,
-        config: JsonPath.objectAt('$.config'),
-        executionName: JsonPath.stringAt('$$.Execution.Name'),
-        ...payload,
-      }),
-      payloadResponseOnly: true,
-      retryOnServiceExceptions: false,
-      resultPath,
-    });
-    toolkit.retryTransient(task);
-    return task;
-  };
+  const invoke = (stateName: string, step: string, payload: Record<string, unknown>, resultPath: string) =>
+    toolkit.invoke(stateName, props.cutover, { step, config: JsonPath.objectAt('$.config'), executionName: JsonPath.stringAt('$$.Execution.Name'), ...payload }, resultPath);
   const reported = (task: LambdaInvoke, stepName: string, resultField: string) =>
     task.next(toolkit.notification(`Report: ${stepName}`, 'cutover-step', { step: stepName, outcome: JsonPath.objectAt(`$.${resultField}`) }));
   const caught = (task: LambdaInvoke, stepName: string) => {
@@ -120,15 +99,15 @@ export function cutoverSequence(scope: Construct, toolkit: WorkflowToolkit, prop
   const prepareName = 'Prepare reverse replication';
   const prepare = caught(invoke(prepareName, 'prepare-way-back', {}, '$.reversePath'), prepareName);
   const checkName = 'Check reverse replication';
-  const waitForReversePath = pollUntil(scope, toolkit, {
+  const waitForReversePath = toolkit.pollUntil({
     name: 'reverse replication',
     check: caught(invoke(checkName, 'check-way-back', {}, '$.reversePath'), checkName),
     done: Condition.or(Condition.booleanEquals('$.reversePath.ready', true), Condition.booleanEquals('$.config.cutover.dryRun', true)),
     interval: Duration.seconds(20),
     maxChecks: 30,
+    errorName: 'ReversePathNotReady',
     timeoutCause: 'DMS did not finish creating the reverse replication task or testing its endpoints within 10 minutes',
-    next: gateInputs,
-  });
+  }).next(gateInputs);
   return new Choice(scope, 'Prepare a way back?')
     .when(Condition.booleanEquals('$.config.rollback.enabled', true), prepare.next(waitForReversePath))
     .otherwise(gateInputs);
@@ -147,83 +126,30 @@ export interface CompleteSequenceProps {
  * `complete`: once the soak time after the cutover is over and a person approves, the reverse task is
  * stopped and deleted. The soak is checked before anyone is asked, and again when the task is removed.
  */
-export function completeSequence(scope: Construct, toolkit: WorkflowToolkit, props: CompleteSequenceProps): State {
-  const completeStep = (stateName: string, step: string, resultPath: string) => {
-    const task = new LambdaInvoke(scope, stateName, {
-      lambdaFunction: props.cutover,
-      payload: TaskInput.fromObject({ step, config: JsonPath.objectAt('$.config') }),
-      payloadResponseOnly: true,
-      retryOnServiceExceptions: false,
-      resultPath,
-    });
-    toolkit.retryTransient(task);
-    return task;
-  };
-  const checkSoak = completeStep('Check the soak time is over', 'check-soak', '$.soak');
-  checkSoak.addCatch(toolkit.failAt('Check the soak time is over'), { resultPath: '$.error' });
+export function completeSequence(toolkit: WorkflowKit, props: CompleteSequenceProps): State {
+  const checkSoak = toolkit.step('Check the soak time is over', props.cutover, { step: 'check-soak', config: JsonPath.objectAt('$.config') }, '$.soak');
 
   const askName = 'Ask to end the way back';
-  const ask = new LambdaInvoke(scope, askName, {
-    lambdaFunction: props.requestApproval,
-    integrationPattern: IntegrationPattern.WAIT_FOR_TASK_TOKEN,
-    payload: TaskInput.fromObject({ taskToken: JsonPath.taskToken, executionArn: JsonPath.executionId, config: JsonPath.objectAt('$.config') }),
-    retryOnServiceExceptions: false,
-    taskTimeout: Timeout.duration(props.approvalTimeout),
-    resultPath: '$.approval',
-  });
-  toolkit.retryTransient(ask);
+  const ask = toolkit.waitForToken(askName, props.requestApproval, { timeout: props.approvalTimeout, resultPath: '$.approval' });
   ask.addCatch(props.notApproved, { errors: [Errors.TIMEOUT, 'ApprovalRejected'], resultPath: '$.error' });
   ask.addCatch(toolkit.failAt(askName), { resultPath: '$.error' });
 
   const removeName = 'End the way back';
-  const remove = completeStep(removeName, 'complete', '$.complete');
-  remove.addCatch(toolkit.failAt(removeName), { resultPath: '$.error' });
+  const remove = toolkit.step(removeName, props.cutover, { step: 'complete', config: JsonPath.objectAt('$.config') }, '$.complete');
   // DMS deletes a task only once it has stopped: the step stops it, and the workflow calls it again.
-  const waitForRemoval = pollUntil(scope, toolkit, {
+  const waitForRemoval = toolkit.pollUntil({
     name: 'reverse task removal',
     check: remove,
     done: Condition.booleanEquals('$.complete.removed', true),
     interval: Duration.seconds(30),
     maxChecks: 20,
+    errorName: 'ReversePathNotReady',
     timeoutCause: 'DMS did not stop and delete the reverse replication task within 10 minutes',
-    next: toolkit
-      .notification('Report: way back removed', 'cutover-step', { step: removeName, outcome: JsonPath.objectAt('$.complete') })
-      .next(props.afterComplete),
   });
-  checkSoak.next(ask).next(waitForRemoval);
+  checkSoak
+    .next(ask)
+    .next(waitForRemoval)
+    .next(toolkit.notification('Report: way back removed', 'cutover-step', { step: removeName, outcome: JsonPath.objectAt('$.complete') }))
+    .next(props.afterComplete);
   return checkSoak;
-}
-
-interface PollProps {
-  /** Names the loop's states: "Count <name> checks", "<name> finished?", "Wait for <name>". */
-  readonly name: string;
-  readonly check: LambdaInvoke;
-  readonly done: Condition;
-  readonly interval: Duration;
-  readonly maxChecks: number;
-  readonly timeoutCause: string;
-  readonly next: IChainable;
-}
-
-/**
- * Calls `check` until `done`, pausing in a Wait state between calls (no Lambda sleeps, no retry of a real
- * answer), and fails with ReversePathNotReady after `maxChecks`.
- */
-function pollUntil(scope: Construct, toolkit: WorkflowToolkit, props: PollProps): IChainable {
-  const countPath = `$.checks.${props.name.replace(/\W+/g, '_')}`;
-  const start = new Pass(scope, `Start counting ${props.name} checks`, { result: Result.fromObject({ value: 0 }), resultPath: countPath });
-  const count = new Pass(scope, `Count ${props.name} checks`, {
-    parameters: { 'value.$': `States.MathAdd(${countPath}.value, 1)` },
-    resultPath: countPath,
-  });
-  const timedOut = new Pass(scope, `${props.name.charAt(0).toUpperCase()}${props.name.slice(1)} timed out`, {
-    parameters: { Error: 'ReversePathNotReady', Cause: props.timeoutCause },
-    resultPath: '$.error',
-  }).next(toolkit.failAt(`Wait for ${props.name}`));
-  const finished = new Choice(scope, `${props.name.charAt(0).toUpperCase()}${props.name.slice(1)} finished?`)
-    .when(props.done, props.next)
-    .when(Condition.numberGreaterThanEquals(`${countPath}.value`, props.maxChecks), timedOut)
-    .otherwise(new Wait(scope, `Wait for ${props.name}`, { time: WaitTime.duration(props.interval) }).next(count).next(props.check));
-  props.check.next(finished);
-  return start.next(props.check);
 }

@@ -2,15 +2,15 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { requireEnv } from '../shared/env';
+import { ENVIRONMENT, requireString } from '../shared/environment';
 import { logger } from '../shared/logger';
 import { signingKeyLoader } from '../shared/signing-key';
 import { serveApprovalPage } from './approval-page';
 import { PAGE_HEADERS, messagePage } from './page';
 
 const clients = { dynamoDb: new DynamoDBClient({}), stepFunctions: new SFNClient({}) };
-const settings = { tokenTableName: requireEnv('TOKEN_TABLE_NAME') };
-const loadSigningKey = signingKeyLoader(new SecretsManagerClient({}), requireEnv('APPROVAL_KEY_SECRET_ARN'));
+const settings = { tokenTableName: requireString(ENVIRONMENT.tokenTableName) };
+const loadSigningKey = signingKeyLoader(new SecretsManagerClient({}), requireString(ENVIRONMENT.approvalKeySecretArn));
 
 /**
  * API Gateway HTTP API, payload format 2.0. HTTP APIs base64-encode request bodies they do not treat as

@@ -2,17 +2,17 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import * as z from 'zod/mini';
-import { requireEnv } from '../shared/env';
+import { ENVIRONMENT, requireString } from '../shared/environment';
 import { phaseHandler } from '../shared/handler';
 import { signingKeyLoader } from '../shared/signing-key';
 import { remindApprovers } from './approval-reminder';
 
 const clients = { dynamoDb: new DynamoDBClient({}), sns: new SNSClient({}) };
-const loadSigningKey = signingKeyLoader(new SecretsManagerClient({}), requireEnv('APPROVAL_KEY_SECRET_ARN'));
+const loadSigningKey = signingKeyLoader(new SecretsManagerClient({}), requireString(ENVIRONMENT.approvalKeySecretArn));
 const settings = {
-  tokenTableName: requireEnv('TOKEN_TABLE_NAME'),
-  topicArn: requireEnv('TOPIC_ARN'),
-  approvalBaseUrl: requireEnv('APPROVAL_BASE_URL'),
+  tokenTableName: requireString(ENVIRONMENT.tokenTableName),
+  topicArn: requireString(ENVIRONMENT.topicArn),
+  approvalBaseUrl: requireString(ENVIRONMENT.approvalBaseUrl),
 };
 
 /** The input the reminder schedule was created with (see request-approval). */

@@ -4,7 +4,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import * as z from 'zod/mini';
 import { readFullLoadWait, registerFullLoadWait, settleFullLoadWait } from '../full-load-watcher/full-load-wait';
-import { requireEnv } from '../shared/env';
+import { ENVIRONMENT, requireNumber, requireString } from '../shared/environment';
 import { phaseHandler } from '../shared/handler';
 import { configEventSchema } from '../shared/migration-input';
 
@@ -15,9 +15,9 @@ const clients = {
   sns: new SNSClient({}),
 };
 const settings = {
-  tokenTableName: requireEnv('TOKEN_TABLE_NAME'),
-  topicArn: requireEnv('TOPIC_ARN'),
-  milestonePercent: Number(requireEnv('PROGRESS_MILESTONE_PERCENT')),
+  tokenTableName: requireString(ENVIRONMENT.tokenTableName),
+  topicArn: requireString(ENVIRONMENT.topicArn),
+  milestonePercent: requireNumber(ENVIRONMENT.progressMilestonePercent),
 };
 
 const eventSchema = z.extend(configEventSchema, { taskToken: z.string().check(z.minLength(1)), executionArn: z.optional(z.string()) });

@@ -2,14 +2,14 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as z from 'zod/mini';
 import { chunkItemSchema } from '../shared/data-comparison/comparison-run';
-import { requireEnv } from '../shared/env';
+import { ENVIRONMENT, requireString } from '../shared/environment';
 import { InvalidInput } from '../shared/errors';
 import { phaseHandler } from '../shared/handler';
 import { configEventSchema } from '../shared/migration-input';
 import { compareDataChunk } from './compare-data-chunk';
 
 const clients = { secretsManager: new SecretsManagerClient({}), s3: new S3Client({}) };
-const bucket = requireEnv('PLANS_BUCKET');
+const bucket = requireString(ENVIRONMENT.plansBucket);
 const eventSchema = z.extend(configEventSchema, { chunk: chunkItemSchema });
 
 export const handler = phaseHandler('compare-data-chunk', eventSchema, ({ config, chunk }) => {

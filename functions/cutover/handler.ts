@@ -5,7 +5,7 @@ import { RDSClient } from '@aws-sdk/client-rds';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import * as z from 'zod/mini';
-import { requireEnv } from '../shared/env';
+import { ENVIRONMENT, requireString } from '../shared/environment';
 import { phaseHandler } from '../shared/handler';
 import { configEventSchema } from '../shared/migration-input';
 import type { SwitchRecord } from './cutover';
@@ -21,7 +21,7 @@ const clients = {
   secretsManager: new SecretsManagerClient({}),
   dynamoDb: new DynamoDBClient({}),
 };
-const settings = { tokenTableName: requireEnv('TOKEN_TABLE_NAME') };
+const settings = { tokenTableName: requireString(ENVIRONMENT.tokenTableName) };
 
 const STEPS = ['gate', 'prepare-way-back', 'check-way-back', 'freeze', 'catch-up', 'unfreeze', 'switch', 'start-reverse', 'check-soak', 'complete'] as const;
 const record = z.record(z.string(), z.unknown());

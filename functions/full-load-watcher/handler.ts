@@ -3,7 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import * as z from 'zod/mini';
-import { requireEnv } from '../shared/env';
+import { ENVIRONMENT, requireNumber, requireString } from '../shared/environment';
 import { phaseHandler } from '../shared/handler';
 import { logger } from '../shared/logger';
 import { readFullLoadWait, settleFullLoadWait } from './full-load-wait';
@@ -15,11 +15,11 @@ const clients = {
   sns: new SNSClient({}),
 };
 const settings = {
-  tokenTableName: requireEnv('TOKEN_TABLE_NAME'),
-  topicArn: requireEnv('TOPIC_ARN'),
-  milestonePercent: Number(requireEnv('PROGRESS_MILESTONE_PERCENT')),
+  tokenTableName: requireString(ENVIRONMENT.tokenTableName),
+  topicArn: requireString(ENVIRONMENT.topicArn),
+  milestonePercent: requireNumber(ENVIRONMENT.progressMilestonePercent),
 };
-const replicationTaskArn = requireEnv('REPLICATION_TASK_ARN');
+const replicationTaskArn = requireString(ENVIRONMENT.replicationTaskArn);
 
 /**
  * Runs on every DMS state change of this migration's task (EventBridge rule on `aws.dms`) and on a periodic

@@ -1,13 +1,13 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import * as z from 'zod/mini';
 import { runIdSchema } from '../shared/data-comparison/comparison-run';
-import { requireEnv } from '../shared/env';
+import { ENVIRONMENT, requireString } from '../shared/environment';
 import { phaseHandler } from '../shared/handler';
 import { configEventSchema, independentValidationSettings } from '../shared/migration-input';
 import { reportDataComparison } from './report-data-comparison';
 
 const s3 = new S3Client({});
-const bucket = requireEnv('PLANS_BUCKET');
+const bucket = requireString(ENVIRONMENT.plansBucket);
 const eventSchema = z.extend(configEventSchema, { runId: runIdSchema, tableCount: z.int().check(z.minimum(0)) });
 
 export const handler = phaseHandler('report-data-comparison', eventSchema, ({ config, runId, tableCount }) => {

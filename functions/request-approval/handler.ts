@@ -5,7 +5,7 @@ import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import * as z from 'zod/mini';
-import { requireEnv } from '../shared/env';
+import { ENVIRONMENT, requireNumber, requireString } from '../shared/environment';
 import { phaseHandler } from '../shared/handler';
 import { configEventSchema } from '../shared/migration-input';
 import { signingKeyLoader } from '../shared/signing-key';
@@ -18,17 +18,17 @@ const clients = {
   cloudWatch: new CloudWatchClient({}),
   scheduler: new SchedulerClient({}),
 };
-const loadSigningKey = signingKeyLoader(new SecretsManagerClient({}), requireEnv('APPROVAL_KEY_SECRET_ARN'));
+const loadSigningKey = signingKeyLoader(new SecretsManagerClient({}), requireString(ENVIRONMENT.approvalKeySecretArn));
 const settings = {
-  tokenTableName: requireEnv('TOKEN_TABLE_NAME'),
-  topicArn: requireEnv('TOPIC_ARN'),
-  approvalBaseUrl: requireEnv('APPROVAL_BASE_URL'),
-  timeoutSeconds: Number(requireEnv('APPROVAL_TIMEOUT_SECONDS')),
+  tokenTableName: requireString(ENVIRONMENT.tokenTableName),
+  topicArn: requireString(ENVIRONMENT.topicArn),
+  approvalBaseUrl: requireString(ENVIRONMENT.approvalBaseUrl),
+  timeoutSeconds: requireNumber(ENVIRONMENT.approvalTimeoutSeconds),
   reminder: {
-    afterSeconds: Number(requireEnv('APPROVAL_REMINDER_AFTER_SECONDS')),
-    scheduleGroupName: requireEnv('APPROVAL_REMINDER_SCHEDULE_GROUP'),
-    functionArn: requireEnv('APPROVAL_REMINDER_FUNCTION_ARN'),
-    roleArn: requireEnv('APPROVAL_REMINDER_ROLE_ARN'),
+    afterSeconds: requireNumber(ENVIRONMENT.approvalReminderAfterSeconds),
+    scheduleGroupName: requireString(ENVIRONMENT.approvalReminderScheduleGroup),
+    functionArn: requireString(ENVIRONMENT.approvalReminderFunctionArn),
+    roleArn: requireString(ENVIRONMENT.approvalReminderRoleArn),
   },
 };
 

@@ -1,12 +1,12 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import * as z from 'zod/mini';
-import { requireEnv } from '../shared/env';
+import { ENVIRONMENT, requireString } from '../shared/environment';
 import { phaseHandler } from '../shared/handler';
 import { acquireRunLock, releaseRunLock } from './run-lock';
 
 const clients = { dynamoDb: new DynamoDBClient({}), sfn: new SFNClient({}) };
-const tableName = requireEnv('TOKEN_TABLE_NAME');
+const tableName = requireString(ENVIRONMENT.tokenTableName);
 
 const eventSchema = z.object({
   action: z.enum(['acquire', 'release']),

@@ -10,6 +10,8 @@ import { ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { ENVIRONMENT } from '../../functions/shared/environment';
+import { grantPublish } from '../phases/phase';
 import { PhaseFunction } from './phase-function';
 
 export interface ApprovalApiProps {
@@ -60,7 +62,7 @@ export class ApprovalApi extends Construct {
       phase: 'approval-page',
       description: 'Cutover approval page: review, then approve or reject once',
       logKey: props.logKey,
-      environment: { TOKEN_TABLE_NAME: props.tokenTable.tableName, APPROVAL_KEY_SECRET_ARN: props.signingKey.secretArn },
+      environment: { [ENVIRONMENT.tokenTableName]: props.tokenTable.tableName, [ENVIRONMENT.approvalKeySecretArn]: props.signingKey.secretArn },
     });
     this.pageFunction.addToRolePolicy(tableItems(['dynamodb:GetItem', 'dynamodb:UpdateItem']));
     this.pageFunction.addToRolePolicy(
@@ -122,19 +124,15 @@ export class ApprovalApi extends Construct {
       description: 'Reminds the approvers once when a cutover approval is still pending',
       logKey: props.logKey,
       environment: {
-        TOKEN_TABLE_NAME: props.tokenTable.tableName,
-        TOPIC_ARN: props.topic.topicArn,
-        APPROVAL_KEY_SECRET_ARN: props.signingKey.secretArn,
-        APPROVAL_BASE_URL: this.reviewUrl,
+        [ENVIRONMENT.tokenTableName]: props.tokenTable.tableName,
+        [ENVIRONMENT.topicArn]: props.topic.topicArn,
+        [ENVIRONMENT.approvalKeySecretArn]: props.signingKey.secretArn,
+        [ENVIRONMENT.approvalBaseUrl]: this.reviewUrl,
       },
     });
     this.reminderFunction.addToRolePolicy(tableItems(['dynamodb:GetItem', 'dynamodb:UpdateItem']));
-    props.topic.grantPublish(this.reminderFunction);
+    grantPublish(this.reminderFunction, props.topic);
     props.signingKey.grantRead(this.reminderFunction);
-    Validations.of(this.reminderFunction.role!).acknowledge({
-      id: 'AwsSolutions::AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
-      reason: 'Publishing to the KMS-encrypted topic needs GenerateDataKey* on the topic key only (granted by Topic.grantPublish).',
-    });
 
     this.reminderSchedules = new ScheduleGroup(this, 'Reminders', { scheduleGroupName: `${stack.stackName}-approval-reminders`.slice(0, 64) });
     const schedulerRole = new Role(this, 'SchedulerRole', {
@@ -145,11 +143,11 @@ export class ApprovalApi extends Construct {
     schedulerRole.addToPolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['lambda:InvokeFunction'], resources: [this.reminderFunction.functionArn] }));
 
     const requester = props.requestApproval;
-    requester.addEnvironment('APPROVAL_BASE_URL', this.reviewUrl);
-    requester.addEnvironment('APPROVAL_REMINDER_AFTER_SECONDS', String((props.reminderAfter ?? Duration.hours(4)).toSeconds()));
-    requester.addEnvironment('APPROVAL_REMINDER_SCHEDULE_GROUP', this.reminderSchedules.scheduleGroupName);
-    requester.addEnvironment('APPROVAL_REMINDER_FUNCTION_ARN', this.reminderFunction.functionArn);
-    requester.addEnvironment('APPROVAL_REMINDER_ROLE_ARN', schedulerRole.roleArn);
+    requester.addEnvironment(ENVIRONMENT.approvalBaseUrl, this.reviewUrl);
+    requester.addEnvironment(ENVIRONMENT.approvalReminderAfterSeconds, String((props.reminderAfter ?? Duration.hours(4)).toSeconds()));
+    requester.addEnvironment(ENVIRONMENT.approvalReminderScheduleGroup, this.reminderSchedules.scheduleGroupName);
+    requester.addEnvironment(ENVIRONMENT.approvalReminderFunctionArn, this.reminderFunction.functionArn);
+    requester.addEnvironment(ENVIRONMENT.approvalReminderRoleArn, schedulerRole.roleArn);
     // Spelled in the state machine's partition, region and account, so the ARN is a plain string.
     const [, partition, , region, account] = props.stateMachineArn.split(':');
     const reminderSchedules = `arn:${partition}:scheduler:${region}:${account}:schedule/${this.reminderSchedules.scheduleGroupName}/approval-reminder-*`;

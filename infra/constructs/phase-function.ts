@@ -7,6 +7,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { CfnLogGroup, LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
+import type { FunctionEnvironment } from '../../functions/shared/environment';
 import { BUNDLE_ESBUILD_ARGS } from '../bundling';
 
 const PROJECT_ROOT = path.join(__dirname, '..', '..');
@@ -17,13 +18,20 @@ export interface PhaseFunctionProps {
   readonly description: string;
   /** Encrypts the function's log group. */
   readonly logKey: IKey;
-  readonly environment?: Record<string, string>;
+  readonly environment?: FunctionEnvironment;
   /** @default 30 seconds: every phase is a handful of API calls. */
   readonly timeout?: Duration;
   /** @default 256 MB */
   readonly memorySize?: number;
   /** Runs the function in these subnets, for functions that reach databases inside a VPC. @default no VPC */
-  readonly network?: { vpc: IVpc; subnets: ISubnet[]; securityGroups: ISecurityGroup[] };
+  readonly network?: PhaseNetwork;
+}
+
+/** The subnets and security groups a function that reaches the databases runs in. */
+export interface PhaseNetwork {
+  readonly vpc: IVpc;
+  readonly subnets: ISubnet[];
+  readonly securityGroups: ISecurityGroup[];
 }
 
 /**

@@ -3,6 +3,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import type { CfnElement } from 'aws-cdk-lib';
 import { deploymentConfigSchema } from '../../infra/config';
 import { MigrationStack } from '../../infra/migration-stack';
+import { phaseFolder, type Phase } from '../../infra/phases';
 import { allStates, type AslDefinition } from './asl';
 
 export type { AslDefinition, AslState } from './asl';
@@ -29,7 +30,7 @@ export function synthesizeWorkflow(deployment: unknown): SynthesizedWorkflow {
 
   const phaseByLogicalId = new Map<string, string>();
   for (const [name, fn] of Object.entries(stack.orchestrator.functions)) {
-    phaseByLogicalId.set(Stack.of(fn).getLogicalId(fn.node.defaultChild as CfnElement), folderOf(name));
+    phaseByLogicalId.set(Stack.of(fn).getLogicalId(fn.node.defaultChild as CfnElement), phaseFolder(name as Phase));
   }
   const resolve = intrinsicResolver(template, region, account);
   const [machine] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
@@ -105,9 +106,4 @@ function intrinsicResolver(template: Template, region: string, account: string):
     throw new Error(`Cannot resolve ${JSON.stringify(value)} from the template`);
   };
   return resolve;
-}
-
-/** validateInput -> validate-input */
-function folderOf(functionName: string): string {
-  return functionName.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
 }

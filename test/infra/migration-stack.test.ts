@@ -4,7 +4,7 @@ import { App } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { deploymentConfigSchema } from '../../infra/config';
 import { MigrationStack } from '../../infra/migration-stack';
-import { TRANSIENT_ERRORS } from '../../statemachine/definition';
+import { TRANSIENT_ERRORS } from '../../statemachine/kit';
 import { replicationTaskSettings } from '../../infra/constructs/dms-resources';
 import { REPLICATION_INSTANCE_ARN, SOURCE_ENDPOINT_ARN, TARGET_ENDPOINT_ARN, TASK_ARN } from '../fixtures/migration';
 import { buildStack, DEPLOYMENT, synthesizeWorkflow } from '../statemachine/synthesized-workflow';

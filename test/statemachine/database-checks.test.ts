@@ -1,4 +1,5 @@
 import { createConnection, type Connection } from 'mysql2/promise';
+import { ENVIRONMENT } from '../../functions/shared/environment';
 import { migrationInput } from '../fixtures/migration';
 import { HAPPY_PATH, type Scenario } from './local-aws';
 import { runWorkflow, type WorkflowRun } from './run-workflow';
@@ -62,7 +63,8 @@ describe('database checks in the workflow, executed locally against MariaDB', ()
       sourceRows: 4200,
       targetRows: 4200,
       weakerTables: [`${SOURCE}.audit_log`],
-      report: 's3://orders-migration-plans/runs/local-run-after-dms-validation/report.json',
+      // In the plans bucket the stack gives the functions.
+      report: `s3://${synthesized.functionEnvironment[ENVIRONMENT.plansBucket]}/runs/local-run-after-dms-validation/report.json`,
     });
     expect(result.output?.dataRecheck).toMatchObject({ outcome: 'match', report: expect.stringContaining('local-run-before-cutover') });
     const started = result.aws.notifications.find((published) => published.kind === 'started');

@@ -1,27 +1,11 @@
 import { executeLocally, invokeAsLambda as invoke, loadPhaseHandlers as loadHandlers, type LocalExecution, type LocalTask } from '../../local/workflow/execute';
 import { TASK_ARN, migrationInput } from '../fixtures/migration';
 import { LocalAws, type Scenario } from './local-aws';
-import type { AslDefinition } from './synthesized-workflow';
+import type { SynthesizedWorkflow } from './synthesized-workflow';
 
 export type { ExecutionEvent } from '../../local/workflow/execute';
 
 export const EXECUTION_ARN = 'arn:aws:states:eu-west-1:123456789012:execution:OrdersMigration-migration:local-run';
-
-// What the stack gives the functions at deployment (see MigrationOrchestrator), set before they load.
-Object.assign(process.env, {
-  TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:orders-migration',
-  TOKEN_TABLE_NAME: 'orders-migration-tokens',
-  PROGRESS_MILESTONE_PERCENT: '25',
-  REPLICATION_TASK_ARN: TASK_ARN,
-  APPROVAL_KEY_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:approval-key-AbCdEf',
-  APPROVAL_BASE_URL: 'https://approvals.example.com/review',
-  APPROVAL_TIMEOUT_SECONDS: '86400',
-  APPROVAL_REMINDER_AFTER_SECONDS: '14400',
-  APPROVAL_REMINDER_SCHEDULE_GROUP: 'OrdersMigration-approval-reminders',
-  APPROVAL_REMINDER_FUNCTION_ARN: 'arn:aws:lambda:eu-west-1:123456789012:function:OrdersMigration-ApprovalReminder',
-  APPROVAL_REMINDER_ROLE_ARN: 'arn:aws:iam::123456789012:role/OrdersMigration-ApprovalReminderScheduler',
-  PLANS_BUCKET: 'orders-migration-plans',
-});
 
 export interface WorkflowRun extends LocalExecution {
   /** The `kind` of every SNS notification, in order. */
@@ -39,12 +23,14 @@ export interface WorkflowRun extends LocalExecution {
  * hands back times out as Step Functions would. Waits and retry pauses are shortened to nothing.
  */
 export async function runWorkflow(
-  synthesized: { definition: AslDefinition; taskPhases: Record<string, string> },
+  synthesized: Pick<SynthesizedWorkflow, 'definition' | 'taskPhases' | 'functionEnvironment'>,
   scenario: Scenario,
   input: unknown = migrationInput({ cutover: { endpointParameterName: '/apps/orders/database-endpoint' } }),
 ): Promise<WorkflowRun> {
   const aws = new LocalAws(scenario);
   try {
+    // What the stack gives the functions at deployment, set before their handlers load and read it.
+    Object.assign(process.env, synthesized.functionEnvironment);
     const handlers = loadHandlers(Object.values(synthesized.taskPhases));
     const remainingProgress = [...scenario.progressSteps];
     let tokens = 0;

@@ -1,9 +1,9 @@
 import { historyEventCount, stateTransitionCount } from './history-events';
 import { HAPPY_PATH } from './local-aws';
 import { runWorkflow, type WorkflowRun } from './run-workflow';
-import type { AslDefinition } from './synthesized-workflow';
+import type { AslDefinition, SynthesizedWorkflow } from './synthesized-workflow';
 
-type Synthesized = { definition: AslDefinition; taskPhases: Record<string, string> };
+type Synthesized = Pick<SynthesizedWorkflow, 'definition' | 'taskPhases' | 'functionEnvironment'>;
 
 /** How often the full-load watcher checks progress between DMS events (MigrationOrchestrator default). */
 export const PROGRESS_CHECK_MINUTES = 15;
@@ -75,6 +75,7 @@ export function pollingVariant(synthesized: Synthesized): Synthesized {
   // The event-driven wait's own failure handling is unreachable now, and the runner refuses unreachable states.
   const reachable = reachableStates({ ...synthesized.definition, States: states });
   return {
+    ...synthesized,
     definition: { ...synthesized.definition, States: Object.fromEntries(Object.entries(states).filter(([name]) => reachable.has(name))) },
     taskPhases: Object.fromEntries(Object.entries(synthesized.taskPhases).filter(([name]) => name !== FULL_LOAD_WAIT && reachable.has(name))),
   };

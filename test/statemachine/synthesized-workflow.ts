@@ -1,7 +1,7 @@
 import { buildStack as build, synthesizeWorkflow as synthesize, type SynthesizedWorkflow } from '../../local/workflow/synthesize';
 import { migrationInput } from '../fixtures/migration';
 
-export type { AslDefinition, AslState } from '../../local/workflow/synthesize';
+export type { AslDefinition, AslState, SynthesizedWorkflow } from '../../local/workflow/synthesize';
 
 export const DEPLOYMENT = {
   stackName: 'OrdersMigration',

@@ -1,12 +1,13 @@
 import { Duration, Fn, Stack, Validations } from 'aws-cdk-lib';
 import { SecurityGroup, Subnet, Vpc } from 'aws-cdk-lib/aws-ec2';
-import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { MigrationConfig } from '../../functions/shared/migration-input';
-import { PhaseFunction, type PhaseFunctionProps } from './phase-function';
+import { createPhaseFunctions, DATABASE_CHECK_PHASES, type DatabaseCheckPhase } from '../phases';
+import { allow } from '../phases/phase';
+import type { PhaseFunction, PhaseNetwork } from './phase-function';
 
 /**
  * Where the functions that talk to the databases run. They open MySQL sessions to the source and the target,
@@ -20,7 +21,7 @@ export interface DatabaseNetwork {
   readonly securityGroupIds: string[];
 }
 
-export interface DatabaseChecksProps {
+export interface DatabaseFunctionsProps {
   readonly database: NonNullable<MigrationConfig['database']>;
   readonly logKey: IKey;
   /** @default none: the functions run outside a VPC and reach only publicly routable databases */
@@ -29,25 +30,18 @@ export interface DatabaseChecksProps {
   readonly planRetentionDays?: number;
 }
 
-export interface DatabaseCheckPhaseFunctions {
-  readonly checkReadiness: PhaseFunction;
-  readonly planDataComparison: PhaseFunction;
-  readonly compareDataChunk: PhaseFunction;
-  readonly reportDataComparison: PhaseFunction;
-}
-
 /**
- * The readiness check and the independent data comparison: four functions and the bucket that holds the
- * comparison plans. Only these functions may read the two database secrets, and only those two.
+ * The functions that talk to the databases (the readiness check and the independent data comparison, see
+ * infra/phases/database-checks.ts), the bucket that holds the comparison plans, and the network they run in.
  */
-export class DatabaseChecks extends Construct {
+export class DatabaseFunctions extends Construct {
   /** Comparison plans, chunk results and reports; they name key values of differing rows, so they expire. */
   readonly plansBucket: Bucket;
-  readonly functions: DatabaseCheckPhaseFunctions;
+  readonly functions: Record<DatabaseCheckPhase, PhaseFunction>;
   /** The subnets and security groups these functions run in; other functions that reach the databases reuse them. */
-  readonly network?: PhaseFunctionProps['network'];
+  readonly network?: PhaseNetwork;
 
-  constructor(scope: Construct, id: string, props: DatabaseChecksProps) {
+  constructor(scope: Construct, id: string, props: DatabaseFunctionsProps) {
     super(scope, id);
     this.plansBucket = new Bucket(this, 'ComparisonPlans', {
       encryption: BucketEncryption.S3_MANAGED,
@@ -62,20 +56,16 @@ export class DatabaseChecks extends Construct {
 
     const network = props.network && this.resolveNetwork(props.network);
     this.network = network;
-    const environment = { PLANS_BUCKET: this.plansBucket.bucketName };
-    const phase = (name: string, phaseId: string, description: string, timeout: Duration, extra: { environment?: Record<string, string>; memorySize?: number } = {}) =>
-      new PhaseFunction(this, phaseId, { phase: name, description, logKey: props.logKey, timeout, network, ...extra });
-    this.functions = {
-      // Reads variables, grants and information_schema, plus a bounded LOB sample per LOB column.
-      checkReadiness: phase('check-readiness', 'CheckReadiness', 'Checks the source and target databases are ready for DMS', Duration.minutes(2)),
-      // Index dives and EXPLAINs only: a few hundred quick queries even for large schemas.
-      planDataComparison: phase('plan-data-comparison', 'PlanDataComparison', 'Plans the independent data comparison', Duration.minutes(5), { environment }),
-      // One chunk (100,000 rows by default) hashes in seconds; locating differences and the CDC re-check add
-      // a little. Ten minutes leaves a slow or busy source ample room inside Lambda's 15-minute limit.
-      compareDataChunk: phase('compare-data-chunk', 'CompareDataChunk', 'Compares one chunk of a table on source and target', Duration.minutes(10), { environment, memorySize: 512 }),
-      reportDataComparison: phase('report-data-comparison', 'ReportDataComparison', 'Reports the independent data comparison per table', Duration.minutes(5), { environment }),
-    };
-    this.grantLeastPrivilege(props);
+    this.functions = createPhaseFunctions(this, DATABASE_CHECK_PHASES, { database: props.database, plansBucket: this.plansBucket }, { logKey: props.logKey, network });
+    if (network) {
+      // What AWSLambdaVPCAccessExecutionRole grants: Lambda manages the function's network interfaces. These
+      // EC2 actions take no resource-level permissions for Describe*, and interfaces are created on demand.
+      for (const fn of Object.values<PhaseFunction>(this.functions)) {
+        fn.addToRolePolicy(
+          allow(['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'], ['*']),
+        );
+      }
+    }
   }
 
   /**
@@ -107,34 +97,5 @@ export class DatabaseChecks extends Construct {
       subnets,
       securityGroups: network.securityGroupIds.map((groupId, index) => SecurityGroup.fromSecurityGroupId(this, `DatabaseSecurityGroup${index}`, groupId, { mutable: false })),
     };
-  }
-
-  private grantLeastPrivilege(props: DatabaseChecksProps): void {
-    const { functions, plansBucket } = this;
-    const allow = (actions: string[], resources: string[]) => new PolicyStatement({ effect: Effect.ALLOW, actions, resources });
-    const readSecrets = allow(['secretsmanager:GetSecretValue'], [props.database.sourceSecretArn, props.database.targetSecretArn]);
-    const runs = plansBucket.arnForObjects('runs/*');
-    for (const fn of [functions.checkReadiness, functions.planDataComparison, functions.compareDataChunk]) fn.addToRolePolicy(readSecrets);
-    // DescribeReplicationTasks takes no resource-level permission; the readiness check reads the task's migration type.
-    functions.checkReadiness.addToRolePolicy(allow(['dms:DescribeReplicationTasks'], ['*']));
-    functions.planDataComparison.addToRolePolicy(allow(['s3:PutObject'], [runs]));
-    functions.compareDataChunk.addToRolePolicy(allow(['s3:GetObject', 's3:PutObject'], [runs]));
-    functions.reportDataComparison.addToRolePolicy(allow(['s3:GetObject', 's3:PutObject'], [runs]));
-    functions.reportDataComparison.addToRolePolicy(allow(['s3:ListBucket'], [plansBucket.bucketArn]));
-    for (const fn of Object.values(functions) as PhaseFunction[]) {
-      if (props.network) {
-        // What AWSLambdaVPCAccessExecutionRole grants: Lambda manages the function's network interfaces. These
-        // EC2 actions take no resource-level permissions for Describe*, and interfaces are created on demand.
-        fn.addToRolePolicy(
-          allow(['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'], ['*']),
-        );
-      }
-      if (fn.role && fn !== functions.checkReadiness) {
-        Validations.of(fn.role).acknowledge({
-          id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(plansBucket.node.defaultChild as never)}.Arn>/runs/*]`,
-          reason: 'Objects of comparison runs in the stack’s own plans bucket; their names are only known at run time.',
-        });
-      }
-    }
   }
 }

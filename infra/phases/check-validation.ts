@@ -1,0 +1,9 @@
+import { describeTableStatistics, type OrchestratorContext, type PhaseDefinition } from './phase';
+
+export const checkValidation: PhaseDefinition<OrchestratorContext> = {
+  folder: 'check-validation',
+  description: 'Summarizes DMS data validation',
+  grant(fn, { arns }) {
+    fn.addToRolePolicy(describeTableStatistics(arns));
+  },
+};

@@ -1,0 +1,48 @@
+import { ENVIRONMENT, type FunctionEnvironment } from '../../functions/shared/environment';
+import type { PhaseFunction } from '../constructs/phase-function';
+import {
+  allow,
+  describeReplicationTasks,
+  describeTableStatistics,
+  grantPublish,
+  stateMachineArn,
+  type OrchestratorContext,
+  type PhaseDefinition,
+} from './phase';
+
+/**
+ * The event-driven full-load wait: one function parks the workflow's task token, the other is woken by DMS
+ * events (and a periodic check) and hands it back. Both read the task, keep the wait's item and send
+ * progress e-mails, so they share their settings and grants.
+ */
+function waitEnvironment({ tokenTable, topic, progressMilestonePercent }: OrchestratorContext): FunctionEnvironment {
+  return {
+    [ENVIRONMENT.tokenTableName]: tokenTable.tableName,
+    [ENVIRONMENT.topicArn]: topic.topicArn,
+    [ENVIRONMENT.progressMilestonePercent]: String(progressMilestonePercent),
+  };
+}
+
+function grantWait(fn: PhaseFunction, context: OrchestratorContext): void {
+  fn.addToRolePolicy(describeReplicationTasks());
+  fn.addToRolePolicy(describeTableStatistics(context.arns));
+  fn.addToRolePolicy(allow(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], [context.tokenTable.tableArn]));
+  // The ARN is spelled out from the name: referencing the state machine would make it depend on these
+  // functions and them on it, a cycle CloudFormation cannot deploy.
+  fn.addToRolePolicy(allow(['states:SendTaskSuccess', 'states:SendTaskFailure'], [stateMachineArn(context)]));
+  grantPublish(fn, context.topic);
+}
+
+export const awaitFullLoad: PhaseDefinition<OrchestratorContext> = {
+  folder: 'await-full-load',
+  description: 'Parks the workflow until the full load ends',
+  environment: waitEnvironment,
+  grant: grantWait,
+};
+
+export const fullLoadWatcher: PhaseDefinition<OrchestratorContext> = {
+  folder: 'full-load-watcher',
+  description: 'Ends the full-load wait on DMS events',
+  environment: (context) => ({ ...waitEnvironment(context), [ENVIRONMENT.replicationTaskArn]: context.migration.replicationTaskArn }),
+  grant: grantWait,
+};

@@ -1,0 +1,82 @@
+import { type Duration, Validations } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import type { FunctionEnvironment } from '../../functions/shared/environment';
+import type { MigrationConfig } from '../../functions/shared/migration-input';
+import type { MigrationResourceArns } from '../constructs/migration-resources';
+import type { PhaseFunction } from '../constructs/phase-function';
+
+/**
+ * One phase of the migration, declared once: where its handler is, how its function is set up, the
+ * environment it reads and what its role may do. `Context` is what its settings and grants are made from.
+ */
+export interface PhaseDefinition<Context> {
+  /** Folder under functions/ that holds handler.ts. */
+  readonly folder: string;
+  readonly description: string;
+  /** @default 30 seconds (PhaseFunction) */
+  readonly timeout?: Duration;
+  /** @default 256 MB (PhaseFunction) */
+  readonly memorySize?: number;
+  /** Runs in the database network, when the deployment gives one: the function opens MySQL sessions. */
+  readonly network?: boolean;
+  /** The variables its handler reads (functions/shared/environment.ts). */
+  environment?(context: Context): FunctionEnvironment;
+  /** Everything its role may do beyond writing its own logs, scoped to this migration's resources. */
+  grant?(fn: PhaseFunction, context: Context): void;
+}
+
+/** What the orchestrator's phases are set up from: the migration and the stack's own resources. */
+export interface OrchestratorContext {
+  readonly migration: MigrationConfig;
+  readonly arns: MigrationResourceArns;
+  readonly tokenTable: ITable;
+  readonly topic: ITopic;
+  readonly approvalSigningKey: ISecret;
+  /** Fixed ahead of the state machine, so roles can name it without depending on it. */
+  readonly stateMachineName: string;
+  readonly approvalTimeout: Duration;
+  readonly progressMilestonePercent: number;
+}
+
+/** What the database-facing phases are set up from. */
+export interface DatabaseContext {
+  readonly database: NonNullable<MigrationConfig['database']>;
+  readonly plansBucket: IBucket;
+}
+
+export function allow(actions: string[], resources: string[]): PolicyStatement {
+  return new PolicyStatement({ effect: Effect.ALLOW, actions, resources });
+}
+
+/** DMS Describe* list calls take no resource-level permissions (Service Authorization Reference), so they need "*". */
+export function describeReplicationTasks(): PolicyStatement {
+  return allow(['dms:DescribeReplicationTasks'], ['*']);
+}
+
+export function describeTableStatistics(arns: MigrationResourceArns): PolicyStatement {
+  return allow(['dms:DescribeTableStatistics'], [arns.replicationTask]);
+}
+
+/** Publishing to the notification topic, whose KMS key needs GenerateDataKey* (granted by Topic.grantPublish). */
+export function grantPublish(fn: PhaseFunction, topic: ITopic): void {
+  topic.grantPublish(fn);
+  if (!fn.role) return;
+  Validations.of(fn.role).acknowledge({
+    id: 'AwsSolutions::AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+    reason: 'Publishing to the KMS-encrypted topic needs GenerateDataKey* on the topic key only (granted by Topic.grantPublish).',
+  });
+}
+
+/** The ARN of the migration's state machine, spelled out from its name (see OrchestratorContext.stateMachineName). */
+export function stateMachineArn({ arns, stateMachineName }: OrchestratorContext): string {
+  return `arn:${arns.partition}:states:${arns.region}:${arns.account}:stateMachine:${stateMachineName}`;
+}
+
+/** A condition that limits DynamoDB item actions to keys starting with `<prefix>#`. */
+export function ownItems(prefix: string): Record<string, unknown> {
+  return { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${prefix}#*`] } };
+}

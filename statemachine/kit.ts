@@ -1,0 +1,227 @@
+import { Duration } from 'aws-cdk-lib';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import {
+  Chain,
+  Choice,
+  Condition,
+  Fail,
+  IntegrationPattern,
+  JitterType,
+  JsonPath,
+  Pass,
+  Result,
+  TaskInput,
+  Timeout,
+  Wait,
+  WaitTime,
+  type IChainable,
+  type INextable,
+  type State,
+} from 'aws-cdk-lib/aws-stepfunctions';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import type { Construct } from 'constructs';
+
+/** Errors worth retrying: Lambda's own service errors and AWS throttling/5xx surfaced by our handlers. */
+export const TRANSIENT_ERRORS = [
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+  'AwsServiceUnavailable',
+];
+
+/** The functions every part of the workflow reports through and releases the run lock with. */
+export interface KitFunctions {
+  readonly notify: IFunction;
+  readonly runLock: IFunction;
+}
+
+export interface PollProps {
+  /** Names the loop's states: "Wait for <name>", "<Name> finished?", "<Name> timed out". */
+  readonly name: string;
+  /** Names the counter's states: "Start counting <counted> checks", "Count <counted> checks". @default name */
+  readonly counted?: string;
+  /** Where the count is kept. @default `$.checks.<name>` */
+  readonly countPath?: string;
+  /** The first call, when it differs from the repeated one (it starts what `check` then looks at). @default check */
+  readonly firstCheck?: LambdaInvoke;
+  readonly check: LambdaInvoke;
+  readonly done: Condition;
+  readonly interval: Duration;
+  readonly maxChecks: number;
+  /** The error a timeout reports, as `$.error.Error`. */
+  readonly errorName: string;
+  readonly timeoutCause: string;
+  /** Where a timeout goes. @default failAt("Wait for <name>") */
+  readonly onTimeout?: IChainable;
+}
+
+export interface WaitForTokenProps {
+  /** What the function needs besides the token, the execution and the config. */
+  readonly payload?: Record<string, unknown>;
+  readonly timeout: Duration;
+  readonly resultPath: string;
+}
+
+/**
+ * The building blocks of the workflow's states, shared by the runbook (definition.ts), the cutover sequence
+ * and the database checks: Lambda steps with the same retry policy, one failure path (name the step, notify,
+ * release the run lock, fail), notifications, counted polling loops and task-token waits.
+ */
+export class WorkflowKit {
+  private readonly notifyFailure: IChainable;
+
+  constructor(
+    private readonly scope: Construct,
+    private readonly functions: KitFunctions,
+  ) {
+    const migrationFailed = new Fail(scope, 'Migration failed', { errorPath: '$.error.Error', causePath: '$.error.Cause' });
+    this.notifyFailure = this.notification('Notify failure', 'failure', {
+      error: JsonPath.objectAt('$.error'),
+      failedStep: JsonPath.stringAt('$.failedStep'),
+    }).next(this.releaseLock('Release run lock after failure', migrationFailed));
+  }
+
+  /** A Lambda call with transient retries and nothing else: the caller decides where its errors go. */
+  invoke(name: string, lambdaFunction: IFunction, payload: Record<string, unknown>, resultPath?: string): LambdaInvoke {
+    const task = new LambdaInvoke(this.scope, name, {
+      lambdaFunction,
+      payload: TaskInput.fromObject(payload),
+      payloadResponseOnly: true,
+      retryOnServiceExceptions: false,
+      resultPath,
+    });
+    this.retryTransient(task);
+    return task;
+  }
+
+  /** A Lambda step whose failure is reported under its own name. */
+  step(name: string, lambdaFunction: IFunction, payload: Record<string, unknown>, resultPath: string): LambdaInvoke {
+    const task = this.invoke(name, lambdaFunction, payload, resultPath);
+    task.addCatch(this.failAt(name), { resultPath: '$.error' });
+    return task;
+  }
+
+  /**
+   * Names the failed step in `$.failedStep`, notifies, releases the run lock and fails the execution with the
+   * error in `$.error`. One state per step: `stateName` defaults to "<step> failed".
+   */
+  failAt(stepName: string, stateName = `${stepName} failed`): IChainable {
+    return new Pass(this.scope, stateName, { result: Result.fromString(stepName), resultPath: '$.failedStep' }).next(this.notifyFailure);
+  }
+
+  /** A notification step. Failing to notify must not fail the migration, so its own errors are only retried. */
+  notification(name: string, kind: string, details: Record<string, unknown>): LambdaInvoke {
+    return this.invoke(
+      name,
+      this.functions.notify,
+      { kind, migrationName: JsonPath.stringAt('$.config.migrationName'), executionArn: JsonPath.executionId, details },
+      JsonPath.DISCARD,
+    );
+  }
+
+  retryTransient(task: LambdaInvoke): void {
+    task.addRetry({
+      errors: TRANSIENT_ERRORS,
+      interval: Duration.seconds(2),
+      backoffRate: 2,
+      maxAttempts: 6,
+      maxDelay: Duration.minutes(1),
+      jitterStrategy: JitterType.FULL,
+    });
+  }
+
+  /**
+   * Releases the run lock (only this execution's; a refused run frees nothing), then `then`. A lock that cannot
+   * be released must not turn a finished run into a failure or hide the failure being reported: the run ends
+   * as it would have, and the next run takes the lock over (its holder is no longer running).
+   */
+  releaseLock(name: string, then: State): IChainable {
+    const release = this.invoke(name, this.functions.runLock, this.lockPayload('release'), JsonPath.DISCARD);
+    release.addCatch(then, { resultPath: JsonPath.DISCARD });
+    return release.next(then);
+  }
+
+  /** Takes the run lock; a refused or failed take is reported like any failed step. */
+  takeLock(name: string): LambdaInvoke {
+    return this.step(name, this.functions.runLock, this.lockPayload('acquire'), '$.runLock');
+  }
+
+  /**
+   * Calls `check` until `done`, pausing in a Wait state between calls (no Lambda sleeps, no retry of a real
+   * answer), and fails with `errorName` after `maxChecks`. The chain goes on, once done, with whatever
+   * follows the loop.
+   */
+  pollUntil(props: PollProps): Chain {
+    const { scope } = this;
+    const counted = props.counted ?? props.name;
+    const countPath = props.countPath ?? `$.checks.${props.name.replace(/\W+/g, '_')}`;
+    const title = `${props.name.charAt(0).toUpperCase()}${props.name.slice(1)}`;
+    const start = new Pass(scope, `Start counting ${counted} checks`, { result: Result.fromObject({ value: 0 }), resultPath: countPath });
+    const count = new Pass(scope, `Count ${counted} checks`, {
+      parameters: { 'value.$': `States.MathAdd(${countPath}.value, 1)` },
+      resultPath: countPath,
+    });
+    const timedOut = new Pass(scope, `${title} timed out`, {
+      parameters: { Error: props.errorName, Cause: props.timeoutCause },
+      resultPath: '$.error',
+    }).next(props.onTimeout ?? this.failAt(`Wait for ${props.name}`));
+    const finished = openChoice(new Choice(scope, `${title} finished?`), (choice, next) =>
+      choice
+        .when(props.done, next)
+        .when(Condition.numberGreaterThanEquals(`${countPath}.value`, props.maxChecks), timedOut)
+        .otherwise(new Wait(scope, `Wait for ${props.name}`, { time: WaitTime.duration(props.interval) }).next(count).next(props.check)),
+    );
+    const firstCheck = props.firstCheck ?? props.check;
+    props.check.next(finished);
+    if (firstCheck !== props.check) firstCheck.next(finished);
+    start.next(firstCheck);
+    return Chain.custom(start, finished.endStates, finished);
+  }
+
+  /**
+   * Parks the workflow on a task token that the function hands to whoever completes it (a DMS event, a
+   * person); the wait ends with States.Timeout after `timeout`.
+   */
+  waitForToken(name: string, lambdaFunction: IFunction, props: WaitForTokenProps): LambdaInvoke {
+    const task = new LambdaInvoke(this.scope, name, {
+      lambdaFunction,
+      integrationPattern: IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+      payload: TaskInput.fromObject({
+        taskToken: JsonPath.taskToken,
+        executionArn: JsonPath.executionId,
+        config: JsonPath.objectAt('$.config'),
+        ...props.payload,
+      }),
+      retryOnServiceExceptions: false,
+      taskTimeout: Timeout.duration(props.timeout),
+      resultPath: props.resultPath,
+    });
+    this.retryTransient(task);
+    return task;
+  }
+
+  private lockPayload(action: 'acquire' | 'release'): Record<string, unknown> {
+    return { action, migrationName: JsonPath.stringAt('$.config.migrationName'), executionArn: JsonPath.executionId };
+  }
+}
+
+/**
+ * A Choice that goes on with whatever follows it in the chain: `rules` gets that next step once the chain
+ * names it and adds the Choice's branches, in order. A loop can so sit in a chain like any other step,
+ * and the runbook reads top to bottom.
+ */
+export function openChoice(choice: Choice, rules: (choice: Choice, next: IChainable) => void): Chain {
+  const thenNext: INextable = {
+    next: (state: IChainable) => {
+      rules(choice, state);
+      return Chain.sequence(choice, state);
+    },
+  };
+  return Chain.custom(choice, [thenNext], choice);
+}
+
+/** Chains the parts in order, leaving out those that are absent (steps of optional features). */
+export function sequence(first: IChainable, ...rest: Array<IChainable | undefined>): Chain {
+  return rest.reduce<Chain>((chain, part) => (part ? chain.next(part) : chain), Chain.start(first));
+}
