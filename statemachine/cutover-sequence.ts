@@ -3,12 +3,18 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Choice, Condition, Errors, type IChainable, IntegrationPattern, JsonPath, Pass, Result, TaskInput, Timeout, Wait, WaitTime, type State } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
+import { sidesOf, type CutoverStep, type Direction, type LeftReadOnly } from '../functions/shared/cutover-vocabulary';
+import { WorkflowError } from '../functions/shared/errors';
+import type { NotificationKind } from '../functions/shared/notifications/messages';
 
 /** What the workflow lends the cutover sequence: its failure path, notifications and retry policy. */
 export interface WorkflowToolkit {
-  /** Names the failed step, notifies, releases the run lock and fails the execution. */
-  failAt(stepName: string): IChainable;
-  notification(name: string, kind: string, details: Record<string, unknown>): LambdaInvoke;
+  /**
+   * Names the failed step, notifies, releases the run lock and fails the execution. `leftReadOnly`: the
+   * database this failure may leave read-only, which the notification warns about first.
+   */
+  failAt(stepName: string, leftReadOnly?: LeftReadOnly): IChainable;
+  notification(name: string, kind: NotificationKind, details: Record<string, unknown>): LambdaInvoke;
   retryTransient(task: LambdaInvoke): void;
 }
 
@@ -22,17 +28,17 @@ export interface CutoverSequenceProps {
 
 /**
  * The lossless cutover as states, in either direction: Gate -> Freeze writes -> Prove catch-up -> Switch
- * (-> Start reverse replication). `rollback` builds the same steps with their own names ("Roll back: ..."):
- * the function reads `config.mode` and freezes the target, proves the old source caught up through the
+ * (-> Start reverse replication). `to-source` (the rollback) builds the same steps with their own names
+ * ("Roll back: ..."): the function reads `config.mode` and freezes the target, proves the old source caught up through the
  * reverse task and switches back. Each step reports to the notification topic. A failure in the catch-up
  * proof gives the frozen side its writes back before the failure is reported; a failed switch leaves the
  * source frozen (writes never land on a side the applications may be leaving) and says so.
  */
-export function cutoverSequence(scope: Construct, toolkit: WorkflowToolkit, props: CutoverSequenceProps, direction: 'migrate' | 'rollback'): State {
-  const forward = direction === 'migrate';
+export function cutoverSequence(scope: Construct, toolkit: WorkflowToolkit, props: CutoverSequenceProps, direction: Direction): State {
+  const forward = direction === 'to-target';
   const name = (state: string) => (forward ? state : `Roll back: ${state.charAt(0).toLowerCase()}${state.slice(1)}`);
-  const frozenSide = forward ? 'source' : 'target';
-  const invoke = (stateName: string, step: string, payload: Record<string, unknown>, resultPath: string) => {
+  const frozenSide = sidesOf(direction).from;
+  const invoke = (stateName: string, step: CutoverStep, payload: Record<string, unknown>, resultPath: string) => {
     const task = new LambdaInvoke(scope, stateName, {
       lambdaFunction: props.cutover,
       payload: TaskInput.fromObject({
@@ -50,8 +56,8 @@ export function cutoverSequence(scope: Construct, toolkit: WorkflowToolkit, prop
   };
   const reported = (task: LambdaInvoke, stepName: string, resultField: string) =>
     task.next(toolkit.notification(`Report: ${stepName}`, 'cutover-step', { step: stepName, outcome: JsonPath.objectAt(`$.${resultField}`) }));
-  const caught = (task: LambdaInvoke, stepName: string) => {
-    task.addCatch(toolkit.failAt(stepName), { resultPath: '$.error' });
+  const caught = (task: LambdaInvoke, stepName: string, leftReadOnly?: LeftReadOnly) => {
+    task.addCatch(toolkit.failAt(stepName, leftReadOnly), { resultPath: '$.error' });
     return task;
   };
 
@@ -75,13 +81,14 @@ export function cutoverSequence(scope: Construct, toolkit: WorkflowToolkit, prop
   const unfreeze = invoke(unfreezeName, 'unfreeze', { freeze: JsonPath.objectAt('$.freeze') }, '$.unfreeze');
   // A failed unfreeze is the failure to report: the database may still be read-only, and the operator must
   // hear that rather than the catch-up's "writable again".
-  unfreeze.addCatch(toolkit.failAt(unfreezeName), { resultPath: '$.error' });
+  unfreeze.addCatch(toolkit.failAt(unfreezeName, { side: frozenSide, because: 'unfreeze-failed' }), { resultPath: '$.error' });
   catchUp.addCatch(unfreeze.next(toolkit.failAt(catchUpName)), { resultPath: '$.error' });
 
   const switchName = name('Switch');
   const switchOver = caught(
     invoke(switchName, 'switch', { freeze: JsonPath.objectAt('$.freeze'), 'target.$': '$.target' }, '$.switched'),
     switchName,
+    { side: frozenSide, because: 'switch-failed' },
   );
 
   const switched = reported(switchOver, switchName, 'switched');
@@ -148,7 +155,7 @@ export interface CompleteSequenceProps {
  * stopped and deleted. The soak is checked before anyone is asked, and again when the task is removed.
  */
 export function completeSequence(scope: Construct, toolkit: WorkflowToolkit, props: CompleteSequenceProps): State {
-  const completeStep = (stateName: string, step: string, resultPath: string) => {
+  const completeStep = (stateName: string, step: CutoverStep, resultPath: string) => {
     const task = new LambdaInvoke(scope, stateName, {
       lambdaFunction: props.cutover,
       payload: TaskInput.fromObject({ step, config: JsonPath.objectAt('$.config') }),
@@ -172,7 +179,7 @@ export function completeSequence(scope: Construct, toolkit: WorkflowToolkit, pro
     resultPath: '$.approval',
   });
   toolkit.retryTransient(ask);
-  ask.addCatch(props.notApproved, { errors: [Errors.TIMEOUT, 'ApprovalRejected'], resultPath: '$.error' });
+  ask.addCatch(props.notApproved, { errors: [Errors.TIMEOUT, WorkflowError.ApprovalRejected], resultPath: '$.error' });
   ask.addCatch(toolkit.failAt(askName), { resultPath: '$.error' });
 
   const removeName = 'End the way back';
@@ -217,7 +224,7 @@ function pollUntil(scope: Construct, toolkit: WorkflowToolkit, props: PollProps)
     resultPath: countPath,
   });
   const timedOut = new Pass(scope, `${props.name.charAt(0).toUpperCase()}${props.name.slice(1)} timed out`, {
-    parameters: { Error: 'ReversePathNotReady', Cause: props.timeoutCause },
+    parameters: { Error: WorkflowError.ReversePathNotReady, Cause: props.timeoutCause },
     resultPath: '$.error',
   }).next(toolkit.failAt(`Wait for ${props.name}`));
   const finished = new Choice(scope, `${props.name.charAt(0).toUpperCase()}${props.name.slice(1)} finished?`)

@@ -20,6 +20,9 @@ import {
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import type { LeftReadOnly } from '../functions/shared/cutover-vocabulary';
+import { WorkflowError } from '../functions/shared/errors';
+import type { FailedStep, NotificationKind } from '../functions/shared/notifications/messages';
 import { completeSequence, cutoverSequence, type WorkflowToolkit } from './cutover-sequence';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { DatabaseChecks, type DatabaseCheckFunctions } from './database-checks';
@@ -64,7 +67,7 @@ export const TRANSIENT_ERRORS = [
   'Lambda.AWSLambdaException',
   'Lambda.SdkClientException',
   'Lambda.TooManyRequestsException',
-  'AwsServiceUnavailable',
+  WorkflowError.AwsServiceUnavailable,
 ];
 
 /**
@@ -102,7 +105,7 @@ export class MigrationWorkflow extends Construct {
     const releaseAfterFailure = releaseLock('Release run lock after failure', migrationFailed);
     const notifyFailure = this.notification('Notify failure', fn.notify, 'failure', {
       error: JsonPath.objectAt('$.error'),
-      failedStep: JsonPath.stringAt('$.failedStep'),
+      failedStep: JsonPath.objectAt('$.failedStep'),
     }).next(releaseAfterFailure);
 
     /** A Lambda step with transient retries and a catch that names the step in the failure notification. */
@@ -159,12 +162,12 @@ export class MigrationWorkflow extends Construct {
     });
     const connectionTestsTimedOut = new Pass(this, 'Connection tests timed out', {
       parameters: {
-        Error: 'ConnectionTestTimedOut',
+        Error: WorkflowError.ConnectionTestTimedOut,
         Cause: `DMS connection tests did not finish within ${maxConnectionChecks} checks`,
       },
       resultPath: '$.error',
     })
-      .next(new Pass(this, 'Name connection test step', { result: Result.fromString('Test connections'), resultPath: '$.failedStep' }))
+      .next(new Pass(this, 'Name connection test step', { result: Result.fromObject({ name: 'Test connections' } satisfies FailedStep), resultPath: '$.failedStep' }))
       .next(notifyFailure);
 
     // 3. Start the task, never reloading the target unless asked to.
@@ -241,7 +244,7 @@ export class MigrationWorkflow extends Construct {
       this.notification('Notify approval rejected', fn.notify, 'approval-rejected', {
         error: JsonPath.objectAt('$.error'),
       }).next(releaseBeforeEnd),
-      { errors: ['ApprovalRejected'], resultPath: '$.error' },
+      { errors: [WorkflowError.ApprovalRejected], resultPath: '$.error' },
     );
     askForApproval.addCatch(this.recordFailedStep('Ask for cutover approval').next(notifyFailure), {
       resultPath: '$.error',
@@ -252,7 +255,7 @@ export class MigrationWorkflow extends Construct {
       cutover: JsonPath.objectAt('$.switched'),
     });
     const toolkit: WorkflowToolkit = {
-      failAt: (stepName) => this.recordFailedStep(stepName).next(notifyFailure),
+      failAt: (stepName, leftReadOnly) => this.recordFailedStep(stepName, leftReadOnly).next(notifyFailure),
       notification: (name, kind, details) => this.notification(name, fn.notify, kind, details),
       retryTransient: (task) => this.retryTransient(task),
     };
@@ -261,7 +264,7 @@ export class MigrationWorkflow extends Construct {
       cutover: fn.cutover,
       afterSwitch: notifyCutOver,
       afterDryRun: dryRunComplete,
-    }, 'migrate');
+    }, 'to-target');
 
     const fullLoadComplete = new Choice(this, 'Full load complete?')
       .when(Condition.booleanEquals('$.progress.fullLoadComplete', true), notifyFullLoadComplete)
@@ -307,7 +310,7 @@ export class MigrationWorkflow extends Construct {
       afterSwitch: this.notification('Notify rolled back', fn.notify, 'rolled-back', { cutover: JsonPath.objectAt('$.switched') })
         .next(releaseLock('Release run lock after rollback', new Succeed(this, 'Rollback complete'))),
       afterDryRun: dryRunComplete,
-    }, 'rollback');
+    }, 'to-source');
     const complete = completeSequence(this, toolkit, {
       cutover: fn.cutover,
       requestApproval: fn.requestApproval,
@@ -340,7 +343,7 @@ export class MigrationWorkflow extends Construct {
   }
 
   /** A notification step. Failing to notify must not fail the migration, so its own errors are only retried. */
-  private notification(name: string, notify: IFunction, kind: string, details: Record<string, unknown>) {
+  private notification(name: string, notify: IFunction, kind: NotificationKind, details: Record<string, unknown>) {
     const task = new LambdaInvoke(this, name, {
       lambdaFunction: notify,
       payload: TaskInput.fromObject({
@@ -357,8 +360,9 @@ export class MigrationWorkflow extends Construct {
     return task;
   }
 
-  private recordFailedStep(stepName: string): Pass {
-    return new Pass(this, `${stepName} failed`, { result: Result.fromString(stepName), resultPath: '$.failedStep' });
+  private recordFailedStep(stepName: string, leftReadOnly?: LeftReadOnly): Pass {
+    const failedStep: FailedStep = { name: stepName, ...(leftReadOnly ? { leftReadOnly } : {}) };
+    return new Pass(this, `${stepName} failed`, { result: Result.fromObject(failedStep), resultPath: '$.failedStep' });
   }
 
   private retryTransient(task: LambdaInvoke): void {

@@ -3,7 +3,8 @@ import { MigrationError, WorkflowError, causeMessage, isWorkflowErrorName } from
 
 describe('workflow error names', () => {
   it('names every error class the functions throw, by the name the class sets', () => {
-    const classes = Object.values(errors).filter((value): value is new (detail: never) => MigrationError => typeof value === 'function' && value.prototype instanceof MigrationError);
+    type ErrorClass = (new (detail: never) => MigrationError) & { name: string };
+    const classes = (Object.values(errors) as unknown[]).filter((value): value is ErrorClass => typeof value === 'function' && value.prototype instanceof MigrationError);
     expect(classes.length).toBeGreaterThan(15);
     for (const errorClass of classes) {
       // Every constructor takes a message or a list of problems first: an empty list serves as either.
