@@ -10,7 +10,7 @@ import { describeReplicationTask } from '../shared/dms';
 import { ConnectionTestFailed, NothingToRollBack, TaskInUnexpectedState } from '../shared/errors';
 import { logger } from '../shared/logger';
 import { migrationSlug, type MigrationConfig } from '../shared/migration-input';
-import { testConnections, type EndpointConnection } from '../test-connections/test-connections';
+import { testConnections, type EndpointConnection } from '../shared/connection-tests';
 import { stopTask } from './switch';
 
 /**

@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-database-migration-service';
 import { CreateDBClusterSnapshotCommand, CreateDBSnapshotCommand, type RDSClient } from '@aws-sdk/client-rds';
 import { GetParameterCommand, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
-import { summarizeValidation, validationCoverage } from '../check-validation/check-validation';
+import { summarizeValidation, validationCoverage } from '../shared/validation-summary';
 import { readCdcLatency } from '../shared/cdc-latency';
 import { TABLE_STATES, describeReplicationTask, isFullLoadComplete, qualifiedTableName } from '../shared/dms';
 import { TaskInUnexpectedState } from '../shared/errors';

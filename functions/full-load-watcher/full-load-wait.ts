@@ -9,7 +9,7 @@ import { SendTaskFailureCommand, SendTaskSuccessCommand, type SFNClient } from '
 import type { SNSClient } from '@aws-sdk/client-sns';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DatabaseMigrationServiceClient } from '@aws-sdk/client-database-migration-service';
-import { checkProgress, type FullLoadProgress } from '../check-progress/check-progress';
+import { checkProgress, type FullLoadProgress } from '../shared/full-load-progress';
 import { publishNotification } from '../shared/notifications/publish';
 import { MigrationError } from '../shared/errors';
 import { logger } from '../shared/logger';

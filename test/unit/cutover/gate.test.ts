@@ -16,7 +16,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { MigrationConfig } from '../../../functions/shared/migration-input';
-import { summarizeValidation } from '../../../functions/check-validation/check-validation';
+import { summarizeValidation } from '../../../functions/shared/validation-summary';
 import { checkGate, gateBlockers, tableMappingsSelect, type GateFacts } from '../../../functions/cutover/gate';
 import { cutoverEffects } from '../../../functions/cutover/effects';
 import { removeReversePath, reverseTableMappings, reverseTaskIdentifier, startReverseReplication } from '../../../functions/cutover/reverse-replication';

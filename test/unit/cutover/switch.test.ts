@@ -12,7 +12,7 @@ import { GetParameterCommand, ParameterNotFound, PutParameterCommand, SSMClient 
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import { summarizeValidation } from '../../../functions/check-validation/check-validation';
+import { summarizeValidation } from '../../../functions/shared/validation-summary';
 import { cutoverEffects } from '../../../functions/cutover/effects';
 import { switchOver } from '../../../functions/cutover/switch';
 import { checkGate } from '../../../functions/cutover/gate';
