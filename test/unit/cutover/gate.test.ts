@@ -86,16 +86,11 @@ describe('gateBlockers', () => {
 describe('gate, dry run and reverse replication against DMS', () => {
   const dms = mockClient(DatabaseMigrationServiceClient);
   const cloudWatch = mockClient(CloudWatchClient);
-  const clients = {
-    dms: new DatabaseMigrationServiceClient({}),
-    cloudWatch: new CloudWatchClient({}),
-    rds: new RDSClient({}),
-    ssm: new SSMClient({}),
-    secretsManager: new SecretsManagerClient({}),
-    dynamoDb: new DynamoDBClient({}),
-  };
-  const gateOptions = (config: MigrationConfig) => ({ direction: 'to-target' as const, taskArn: TASK_ARN, effects: cutoverEffects(clients, config) });
-  const prepareReversePath = (config: MigrationConfig, startTests: boolean) => cutoverEffects(clients, config).prepareReversePath(startTests);
+  const clients = { dms: new DatabaseMigrationServiceClient({}), cloudWatch: new CloudWatchClient({}) };
+  // The gate and the way back reach DMS only; the other clients are there because the effects hold them all.
+  const effects = (config: MigrationConfig) => cutoverEffects({ ...clients, rds: new RDSClient({}), ssm: new SSMClient({}), secretsManager: new SecretsManagerClient({}), dynamoDb: new DynamoDBClient({}) }, config);
+  const gateOptions = (config: MigrationConfig) => ({ direction: 'to-target' as const, taskArn: TASK_ARN, effects: effects(config) });
+  const prepareReversePath = (config: MigrationConfig, startTests: boolean) => effects(config).prepareReversePath(startTests);
   const identifier = reverseTaskIdentifier('Orders to Aurora');
   const byIdentifier = { Filters: [{ Name: 'replication-task-id', Values: [identifier] }] };
   const reverseTask = (Status: string) => replicationTask({ ReplicationTaskIdentifier: identifier, ReplicationTaskArn: REVERSE_TASK_ARN, MigrationType: 'cdc', Status });
