@@ -1,5 +1,5 @@
-import { describeReplicationTask } from '../shared/dms';
 import { directionOf, sidesOf, type Direction } from '../shared/cutover-vocabulary';
+import { describeReplicationTask } from '../shared/dms';
 import { CutoverPreconditionFailed, InvalidInput, NothingToRollBack } from '../shared/errors';
 import { targetSchemaName, type MigrationConfig } from '../shared/migration-input';
 import { readBinlogPosition } from './binlog';
