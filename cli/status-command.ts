@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
 import { DatabaseMigrationServiceClient } from '@aws-sdk/client-database-migration-service';
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { summarizeTask, type FullLoadProgress } from '../functions/check-progress/check-progress';
-import { summarizeValidation, type ValidationSummary } from '../functions/check-validation/check-validation';
+import { summarizeTask, type FullLoadProgress } from '../functions/shared/full-load-progress';
+import { summarizeValidation, type ValidationSummary } from '../functions/shared/validation-summary';
 import { describeAllTableStatistics, describeReplicationTask } from '../functions/shared/dms';
 import { progressBar } from '../local/rehearsal/progress';
 import { UsageError, type CommandContext } from './context';

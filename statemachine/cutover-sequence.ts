@@ -3,6 +3,8 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Choice, Condition, Errors, type IChainable, JsonPath, Pass, Result, type State } from 'aws-cdk-lib/aws-stepfunctions';
 import type { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
+import { sidesOf, type CutoverStep, type Direction, type LeftReadOnly } from '../functions/shared/cutover-vocabulary';
+import { WorkflowError } from '../functions/shared/errors';
 import type { WorkflowKit } from './kit';
 
 export interface CutoverSequenceProps {
@@ -15,22 +17,22 @@ export interface CutoverSequenceProps {
 
 /**
  * The lossless cutover as states, in either direction: Gate -> Freeze writes -> Prove catch-up -> Switch
- * (-> Start reverse replication). `rollback` builds the same steps with their own names ("Roll back: ..."):
- * the function reads `config.mode` and freezes the target, proves the old source caught up through the
+ * (-> Start reverse replication). `to-source` (the rollback) builds the same steps with their own names
+ * ("Roll back: ..."): the function reads `config.mode` and freezes the target, proves the old source caught up through the
  * reverse task and switches back. Each step reports to the notification topic. A failure in the catch-up
  * proof gives the frozen side its writes back before the failure is reported; a failed switch leaves the
  * source frozen (writes never land on a side the applications may be leaving) and says so.
  */
-export function cutoverSequence(scope: Construct, toolkit: WorkflowKit, props: CutoverSequenceProps, direction: 'migrate' | 'rollback'): State {
-  const forward = direction === 'migrate';
+export function cutoverSequence(scope: Construct, toolkit: WorkflowKit, props: CutoverSequenceProps, direction: Direction): State {
+  const forward = direction === 'to-target';
   const name = (state: string) => (forward ? state : `Roll back: ${state.charAt(0).toLowerCase()}${state.slice(1)}`);
-  const frozenSide = forward ? 'source' : 'target';
-  const invoke = (stateName: string, step: string, payload: Record<string, unknown>, resultPath: string) =>
+  const frozenSide = sidesOf(direction).from;
+  const invoke = (stateName: string, step: CutoverStep, payload: Record<string, unknown>, resultPath: string) =>
     toolkit.invoke(stateName, props.cutover, { step, config: JsonPath.objectAt('$.config'), executionName: JsonPath.stringAt('$$.Execution.Name'), ...payload }, resultPath);
   const reported = (task: LambdaInvoke, stepName: string, resultField: string) =>
     task.next(toolkit.notification(`Report: ${stepName}`, 'cutover-step', { step: stepName, outcome: JsonPath.objectAt(`$.${resultField}`) }));
-  const caught = (task: LambdaInvoke, stepName: string) => {
-    task.addCatch(toolkit.failAt(stepName), { resultPath: '$.error' });
+  const caught = (task: LambdaInvoke, stepName: string, leftReadOnly?: LeftReadOnly) => {
+    task.addCatch(toolkit.failAt(stepName, { leftReadOnly }), { resultPath: '$.error' });
     return task;
   };
 
@@ -54,13 +56,14 @@ export function cutoverSequence(scope: Construct, toolkit: WorkflowKit, props: C
   const unfreeze = invoke(unfreezeName, 'unfreeze', { freeze: JsonPath.objectAt('$.freeze') }, '$.unfreeze');
   // A failed unfreeze is the failure to report: the database may still be read-only, and the operator must
   // hear that rather than the catch-up's "writable again".
-  unfreeze.addCatch(toolkit.failAt(unfreezeName), { resultPath: '$.error' });
+  unfreeze.addCatch(toolkit.failAt(unfreezeName, { leftReadOnly: { side: frozenSide, because: 'unfreeze-failed' } }), { resultPath: '$.error' });
   catchUp.addCatch(unfreeze.next(toolkit.failAt(catchUpName)), { resultPath: '$.error' });
 
   const switchName = name('Switch');
   const switchOver = caught(
     invoke(switchName, 'switch', { freeze: JsonPath.objectAt('$.freeze'), 'target.$': '$.target' }, '$.switched'),
     switchName,
+    { side: frozenSide, because: 'switch-failed' },
   );
 
   const switched = reported(switchOver, switchName, 'switched');
@@ -105,7 +108,7 @@ export function cutoverSequence(scope: Construct, toolkit: WorkflowKit, props: C
     done: Condition.or(Condition.booleanEquals('$.reversePath.ready', true), Condition.booleanEquals('$.config.cutover.dryRun', true)),
     interval: Duration.seconds(20),
     maxChecks: 30,
-    errorName: 'ReversePathNotReady',
+    errorName: WorkflowError.ReversePathNotReady,
     timeoutCause: 'DMS did not finish creating the reverse replication task or testing its endpoints within 10 minutes',
   }).next(gateInputs);
   return new Choice(scope, 'Prepare a way back?')
@@ -131,7 +134,7 @@ export function completeSequence(toolkit: WorkflowKit, props: CompleteSequencePr
 
   const askName = 'Ask to end the way back';
   const ask = toolkit.waitForToken(askName, props.requestApproval, { timeout: props.approvalTimeout, resultPath: '$.approval' });
-  ask.addCatch(props.notApproved, { errors: [Errors.TIMEOUT, 'ApprovalRejected'], resultPath: '$.error' });
+  ask.addCatch(props.notApproved, { errors: [Errors.TIMEOUT, WorkflowError.ApprovalRejected], resultPath: '$.error' });
   ask.addCatch(toolkit.failAt(askName), { resultPath: '$.error' });
 
   const removeName = 'End the way back';
@@ -143,7 +146,7 @@ export function completeSequence(toolkit: WorkflowKit, props: CompleteSequencePr
     done: Condition.booleanEquals('$.complete.removed', true),
     interval: Duration.seconds(30),
     maxChecks: 20,
-    errorName: 'ReversePathNotReady',
+    errorName: WorkflowError.ReversePathNotReady,
     timeoutCause: 'DMS did not stop and delete the reverse replication task within 10 minutes',
   });
   checkSoak

@@ -4,6 +4,7 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Choice, Condition, DefinitionBody, Errors, JsonPath, Pass, Succeed, Wait, WaitTime } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { WorkflowError } from '../functions/shared/errors';
 import type { WorkflowPhase } from '../infra/phases';
 import { completeSequence, cutoverSequence } from './cutover-sequence';
 import { DatabaseCheckStates, type DatabaseCheckFunctions } from './database-checks';
@@ -87,9 +88,9 @@ export class MigrationWorkflow extends Construct {
       done: Condition.stringEquals('$.connections.status', 'successful'),
       interval: props.connectionCheckInterval ?? Duration.seconds(20),
       maxChecks: maxConnectionChecks,
-      errorName: 'ConnectionTestTimedOut',
+      errorName: WorkflowError.ConnectionTestTimedOut,
       timeoutCause: `DMS connection tests did not finish within ${maxConnectionChecks} checks`,
-      onTimeout: kit.failAt('Test connections', 'Name connection test step'),
+      onTimeout: kit.failAt('Test connections', { stateName: 'Name connection test step' }),
     });
 
     // Start the task, never reloading the target unless asked to.
@@ -140,7 +141,7 @@ export class MigrationWorkflow extends Construct {
     });
     askForApproval.addCatch(
       kit.notification('Notify approval rejected', 'approval-rejected', { error: JsonPath.objectAt('$.error') }).next(endWithoutCutover),
-      { errors: ['ApprovalRejected'], resultPath: '$.error' },
+      { errors: [WorkflowError.ApprovalRejected], resultPath: '$.error' },
     );
     askForApproval.addCatch(kit.failAt('Ask for cutover approval'), { resultPath: '$.error' });
     const approvalIfRequired = new Choice(this, 'Approval required?')
@@ -154,7 +155,7 @@ export class MigrationWorkflow extends Construct {
         .notification('Notify cut over', 'cut-over', { cutover: JsonPath.objectAt('$.switched') })
         .next(kit.releaseLock('Release run lock after cutover', new Succeed(this, 'Migration complete'))),
       afterDryRun: dryRunComplete,
-    }, 'migrate');
+    }, 'to-target');
 
     // A rollback or a dry run looks up the target and goes straight to the cutover sequence; complete ends the
     // way back after the soak and an approval.
@@ -165,7 +166,7 @@ export class MigrationWorkflow extends Construct {
         .notification('Notify rolled back', 'rolled-back', { cutover: JsonPath.objectAt('$.switched') })
         .next(kit.releaseLock('Release run lock after rollback', new Succeed(this, 'Rollback complete'))),
       afterDryRun: dryRunComplete,
-    }, 'rollback');
+    }, 'to-source');
     const complete = completeSequence(kit, {
       cutover: fn.cutover,
       requestApproval: fn.requestApproval,

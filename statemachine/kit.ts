@@ -20,6 +20,9 @@ import {
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
+import type { LeftReadOnly } from '../functions/shared/cutover-vocabulary';
+import { WorkflowError, type WorkflowErrorName } from '../functions/shared/errors';
+import type { FailedStep, NotificationKind } from '../functions/shared/notifications/messages';
 
 /** Errors worth retrying: Lambda's own service errors and AWS throttling/5xx surfaced by our handlers. */
 export const TRANSIENT_ERRORS = [
@@ -27,7 +30,7 @@ export const TRANSIENT_ERRORS = [
   'Lambda.AWSLambdaException',
   'Lambda.SdkClientException',
   'Lambda.TooManyRequestsException',
-  'AwsServiceUnavailable',
+  WorkflowError.AwsServiceUnavailable,
 ];
 
 /** The functions every part of the workflow reports through and releases the run lock with. */
@@ -50,7 +53,7 @@ export interface PollProps {
   readonly interval: Duration;
   readonly maxChecks: number;
   /** The error a timeout reports, as `$.error.Error`. */
-  readonly errorName: string;
+  readonly errorName: WorkflowErrorName;
   readonly timeoutCause: string;
   /** Where a timeout goes. @default failAt("Wait for <name>") */
   readonly onTimeout?: IChainable;
@@ -78,7 +81,7 @@ export class WorkflowKit {
     const migrationFailed = new Fail(scope, 'Migration failed', { errorPath: '$.error.Error', causePath: '$.error.Cause' });
     this.notifyFailure = this.notification('Notify failure', 'failure', {
       error: JsonPath.objectAt('$.error'),
-      failedStep: JsonPath.stringAt('$.failedStep'),
+      failedStep: JsonPath.objectAt('$.failedStep'),
     }).next(this.releaseLock('Release run lock after failure', migrationFailed));
   }
 
@@ -104,14 +107,16 @@ export class WorkflowKit {
 
   /**
    * Names the failed step in `$.failedStep`, notifies, releases the run lock and fails the execution with the
-   * error in `$.error`. One state per step: `stateName` defaults to "<step> failed".
+   * error in `$.error`. One state per step: `stateName` defaults to "<step> failed". `leftReadOnly`: the
+   * database this failure may leave read-only, which the notification warns about first.
    */
-  failAt(stepName: string, stateName = `${stepName} failed`): IChainable {
-    return new Pass(this.scope, stateName, { result: Result.fromString(stepName), resultPath: '$.failedStep' }).next(this.notifyFailure);
+  failAt(stepName: string, options: { leftReadOnly?: LeftReadOnly; stateName?: string } = {}): IChainable {
+    const failedStep: FailedStep = { name: stepName, ...(options.leftReadOnly ? { leftReadOnly: options.leftReadOnly } : {}) };
+    return new Pass(this.scope, options.stateName ?? `${stepName} failed`, { result: Result.fromObject(failedStep), resultPath: '$.failedStep' }).next(this.notifyFailure);
   }
 
   /** A notification step. Failing to notify must not fail the migration, so its own errors are only retried. */
-  notification(name: string, kind: string, details: Record<string, unknown>): LambdaInvoke {
+  notification(name: string, kind: NotificationKind, details: Record<string, unknown>): LambdaInvoke {
     return this.invoke(
       name,
       this.functions.notify,

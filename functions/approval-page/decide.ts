@@ -2,7 +2,7 @@ import { ConditionalCheckFailedException, UpdateItemCommand, type DynamoDBClient
 import { SendTaskFailureCommand, SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { approvalFromItem, approvalKey, hasExpired, type ApprovalDecision, type ApprovalRecord } from '../shared/approval-record';
-import { InvalidInput } from '../shared/errors';
+import { InvalidInput, WorkflowError } from '../shared/errors';
 import { logger } from '../shared/logger';
 
 export interface DecisionClients {
@@ -90,7 +90,7 @@ export async function decideApproval(
       const output = { decision, decidedBy, decidedAt, ...(reason ? { reason } : {}) };
       await clients.stepFunctions.send(new SendTaskSuccessCommand({ taskToken: record.taskToken, output: JSON.stringify(output) }));
     } else {
-      await clients.stepFunctions.send(new SendTaskFailureCommand({ taskToken: record.taskToken, error: 'ApprovalRejected', cause: rejectionCause(record) }));
+      await clients.stepFunctions.send(new SendTaskFailureCommand({ taskToken: record.taskToken, error: WorkflowError.ApprovalRejected, cause: rejectionCause(record) }));
     }
   } catch (error) {
     const name = (error as Error).name;

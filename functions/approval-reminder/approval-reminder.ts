@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { notify } from '../notify/notify';
+import { publishNotification } from '../shared/notifications/publish';
 import { approvalUrl } from '../shared/approval-link';
 import { approvalKey, hasExpired, readApproval } from '../shared/approval-record';
 import { logger } from '../shared/logger';
@@ -54,7 +54,7 @@ export async function remindApprovers(
     return 'already-reminded';
   }
   try {
-    await notify(clients.sns, settings.topicArn, {
+    await publishNotification(clients.sns, settings.topicArn, {
       kind: 'approval-reminder',
       migrationName: record.migrationName,
       executionArn: record.executionArn || undefined,

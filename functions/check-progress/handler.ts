@@ -1,7 +1,7 @@
 import { DatabaseMigrationServiceClient } from '@aws-sdk/client-database-migration-service';
 import { phaseHandler } from '../shared/handler';
 import { configEventSchema } from '../shared/migration-input';
-import { checkProgress } from './check-progress';
+import { checkProgress } from '../shared/full-load-progress';
 
 const dms = new DatabaseMigrationServiceClient({});
 

@@ -1,178 +1,176 @@
-import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import {
-  StopReplicationTaskCommand,
-  type DatabaseMigrationServiceClient,
-  type ReplicationTask,
-  type TableStatistics,
-} from '@aws-sdk/client-database-migration-service';
-import { CreateDBClusterSnapshotCommand, CreateDBSnapshotCommand, type RDSClient } from '@aws-sdk/client-rds';
-import { GetParameterCommand, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
-import { summarizeValidation, validationCoverage } from '../check-validation/check-validation';
-import { readCdcLatency } from '../shared/cdc-latency';
-import { TABLE_STATES, describeReplicationTask, isFullLoadComplete, qualifiedTableName } from '../shared/dms';
-import { TaskInUnexpectedState } from '../shared/errors';
-import { logger } from '../shared/logger';
-import type { MigrationConfig } from '../shared/migration-input';
-import { snapshotIdentifier } from '../shared/snapshots';
-import { HEARTBEAT_TABLE } from './catch-up';
-import type { CutoverFacts } from './preconditions';
-
-export interface CutoverClients {
-  dms: DatabaseMigrationServiceClient;
-  cloudWatch: CloudWatchClient;
-  rds: RDSClient;
-  ssm: SSMClient;
-}
-
-export interface CutoverTarget {
-  writerEndpoint: string;
-  port: number;
-}
-
-/** One switch of the applications' endpoint, in either direction. */
-export interface SwitchPlan {
-  /** The task replicating into the side being left: stopped before the endpoint moves. */
-  stopTaskArn: string;
-  /** What applications will read from the parameter: `host:port`. */
-  endpoint: string;
-  /** Snapshot the target before the switch (forward direction only). */
-  snapshot: boolean;
-  /**
-   * Reads the new primary's binlog position once the stopped task can apply nothing more; the reverse
-   * replication starts there, so it replays exactly the writes made after the switch.
-   */
-  capturePosition?: () => Promise<string>;
-}
-
-export interface SwitchRecord {
-  startedAt: string;
-  completedAt: string;
-  snapshotIdentifier?: string;
-  endpointParameterName: string;
-  endpoint: string;
-  /** What the parameter held before: a rollback publishes it again. */
-  previousEndpoint?: string;
-  taskStatus: string;
-  /** `file:position` on the new primary, the reverse task's CdcStartPosition. */
-  binlogPosition?: string;
-  /** True when an earlier run had already stopped the task and published this endpoint. */
-  alreadySwitched: boolean;
-}
+import { directionOf, sidesOf, type Direction } from '../shared/cutover-vocabulary';
+import { describeReplicationTask } from '../shared/dms';
+import { CutoverPreconditionFailed, InvalidInput, NothingToRollBack } from '../shared/errors';
+import { targetSchemaName, type MigrationConfig } from '../shared/migration-input';
+import { readBinlogPosition } from './binlog';
+import { loadCutoverRecord, saveCutoverRecord } from './cutover-record';
+import { credentialsOf, cutoverEffects, onSide, type CatchUpStep, type CutoverClients, type CutoverEffects, type FreezeStep } from './effects';
+import { checkGate, probeDatabases, type GateReport, type IndependentValidation } from './gate';
+import { findReverseTask, startReverseReplication, type ReversePath } from './reverse-replication';
+import type { CutoverTarget, SwitchRecord } from './switch';
+import { restoreWrites, type ReadOnlySettings } from './write-freeze';
 
 /**
- * Moves applications: snapshots the target (when asked), stops the task, reads the new primary's binlog
- * position and publishes the endpoint. The gate and the catch-up proof come before it and are not repeated.
- * Idempotent: when the task is already stopped and the parameter already holds this endpoint, an earlier
- * run finished the job, so nothing is done again (no second snapshot).
+ * The cutover's steps as the workflow calls them, one per state, in both directions. `to-target` freezes the
+ * source and proves the target caught up; `to-source` (the rollback) freezes the target and proves the old
+ * source caught up through the reverse task. Each step is safe to run again after a retry. What a step
+ * changes goes through the run's effects (effects.ts), live or dry run.
  */
-export async function switchOver(
-  clients: CutoverClients,
-  config: MigrationConfig,
-  plan: SwitchPlan,
+export interface CutoverRun {
+  clients: CutoverClients;
+  config: MigrationConfig;
+  direction: Direction;
+  effects: CutoverEffects;
+}
+
+/** One call of the cutover function: its direction from the input's mode, its effects from `cutover.dryRun`. */
+export function cutoverRun(clients: CutoverClients, config: MigrationConfig): CutoverRun {
+  return { clients, config, direction: directionOf(config.mode), effects: cutoverEffects(clients, config) };
+}
+
+export interface StepSettings {
+  tokenTableName: string;
+}
+
+/** The task replicating in the run's direction: the forward task, or the reverse task for a rollback. */
+async function replicatingTaskArn({ clients, config, direction }: CutoverRun): Promise<string> {
+  if (direction === 'to-target') return config.replicationTaskArn;
+  const reverse = await findReverseTask(clients.dms, config);
+  if (!reverse?.ReplicationTaskArn) throw new NothingToRollBack('There is no reverse replication task: nothing carries the target’s writes back, so a rollback would lose them');
+  return reverse.ReplicationTaskArn;
+}
+
+export async function gateStep(run: CutoverRun, independentValidation?: IndependentValidation): Promise<GateReport> {
+  const { clients, config } = run;
+  const { database } = config;
+  const schema = database?.schemas[0];
+  const probe = database && schema
+    ? () => onSide(clients, config, 'source', (source) => onSide(clients, config, 'target', (target) => probeDatabases(source, target, schema, targetSchemaName(database, schema))))
+    : undefined;
+  return checkGate(clients, config, {
+    direction: run.direction,
+    taskArn: await replicatingTaskArn(run),
+    effects: run.effects,
+    ...(probe ? { probe } : {}),
+    ...(independentValidation ? { independentValidation } : {}),
+  });
+}
+
+/** `prepare-way-back` creates the reverse task and starts its endpoint tests; `check-way-back` reads it again. */
+export function prepareWayBackStep(run: CutoverRun, startTests: boolean): Promise<ReversePath> {
+  return run.effects.prepareReversePath(startTests);
+}
+
+/** Why this run has no freeze and no marker, or undefined when it has both. */
+async function noCatchUpReason({ clients, config, direction }: CutoverRun): Promise<string | undefined> {
+  if (!config.database) return 'no database access in the input: the switch relies on CDC latency alone';
+  if (direction === 'to-target' && (await describeReplicationTask(clients.dms, config.replicationTaskArn)).MigrationType === 'full-load') {
+    return 'full-load task: writes stopped before the load, there is no CDC to catch up';
+  }
+  return undefined;
+}
+
+export async function freezeStep(run: CutoverRun): Promise<FreezeStep> {
+  const { from: side } = sidesOf(run.direction);
+  const skipped = (await noCatchUpReason(run)) ?? (run.config.cutover.writeFreeze.enabled ? undefined : 'writeFreeze.enabled is false: the application was stopped another way');
+  if (skipped) return { side, frozen: false, skipped };
+  return run.effects.freeze(side);
+}
+
+export async function catchUpStep(run: CutoverRun, freeze: FreezeStep, markerPrefix: string): Promise<CatchUpStep> {
+  const skipped = await noCatchUpReason(run);
+  if (skipped) return { skipped };
+  return run.effects.proveCatchUp(freeze, markerPrefix);
+}
+
+/** The failure path after a freeze: the frozen side gets its recorded settings back. Safe to repeat. */
+export async function unfreezeStep({ clients, config }: CutoverRun, freeze: FreezeStep): Promise<{ restored?: ReadOnlySettings }> {
+  if (!freeze.frozen || !freeze.freeze) return {};
+  const previous = freeze.freeze.previous;
+  return { restored: await onSide(clients, config, freeze.side, (connection) => restoreWrites(connection, previous)) };
+}
+
+export type SwitchStep = SwitchRecord & { sourceWritesRestored?: ReadOnlySettings };
+
+export async function switchStep(
+  run: CutoverRun,
+  settings: StepSettings,
+  target: CutoverTarget | undefined,
+  freeze: FreezeStep,
   now: () => Date = () => new Date(),
-): Promise<SwitchRecord> {
-  const startedAt = now();
-  const parameterName = config.cutover.endpointParameterName;
-  const task = await describeReplicationTask(clients.dms, plan.stopTaskArn);
-  const taskStopped = task.Status === 'stopped' || task.Status === 'stopping';
-  const previousEndpoint = await currentParameterValue(clients.ssm, parameterName);
-  const record = (fields: Partial<SwitchRecord> & Pick<SwitchRecord, 'taskStatus' | 'alreadySwitched'>): SwitchRecord => ({
-    startedAt: startedAt.toISOString(),
-    completedAt: now().toISOString(),
-    endpointParameterName: parameterName,
-    endpoint: plan.endpoint,
-    ...fields,
-  });
-
-  if (taskStopped && previousEndpoint === plan.endpoint) {
-    logger.info('Switch already done by an earlier run', { parameterName });
-    return record({ taskStatus: task.Status ?? 'unknown', alreadySwitched: true });
-  }
-
-  const snapshot = plan.snapshot && config.cutover.snapshotBeforeCutover ? await snapshotTarget(clients.rds, config, startedAt) : undefined;
-  // A finished full-load task has already stopped itself.
-  const taskStatus = taskStopped ? (task.Status ?? 'stopped') : await stopTask(clients.dms, plan.stopTaskArn);
-  const binlogPosition = plan.capturePosition ? await plan.capturePosition() : undefined;
-  await clients.ssm.send(
-    new PutParameterCommand({
-      Name: parameterName,
-      Value: plan.endpoint,
-      Type: 'String',
-      Overwrite: true,
-      Description: `Database endpoint for ${config.migrationName} (host:port), set by dms-orchestrator at cutover`,
-    }),
+): Promise<SwitchStep> {
+  if (run.direction === 'to-source') return switchBack(run, settings, now);
+  const { clients, config } = run;
+  if (!target) throw new InvalidInput(['target: the target writer endpoint is needed to switch to it']);
+  const readTargetPosition = config.rollback.enabled ? () => onSide(clients, config, 'target', readBinlogPosition) : undefined;
+  const switched = await run.effects.switchOver(
+    { stopTaskArn: config.replicationTaskArn, endpoint: `${target.writerEndpoint}:${target.port}`, snapshot: true, ...(readTargetPosition ? { capturePosition: readTargetPosition } : {}) },
+    now,
   );
-  logger.info('Switched', { parameterName, snapshot });
-  return record({
-    taskStatus,
-    alreadySwitched: false,
-    ...(snapshot ? { snapshotIdentifier: snapshot } : {}),
-    ...(previousEndpoint !== undefined ? { previousEndpoint } : {}),
-    ...(binlogPosition ? { binlogPosition } : {}),
-  });
+  if (!switched.alreadySwitched) {
+    await saveCutoverRecord(clients.dynamoDb, settings.tokenTableName, {
+      migrationName: config.migrationName,
+      switchedAt: switched.completedAt,
+      endpoint: switched.endpoint,
+      previousEndpoint: switched.previousEndpoint,
+      sourceReadOnlyBeforeFreeze: freeze.freeze?.previous,
+      reverseStartPosition: switched.binlogPosition,
+    });
+  }
+  return switched;
 }
 
 /**
- * What the gate judges, read from DMS and CloudWatch for `taskArn` (the forward task, or the reverse task in
- * a rollback). The heartbeat table is left out of the validation: each marker makes it "pending" again.
+ * Rollback's switch: stops the reverse task once the old source caught up, publishes the endpoint the
+ * applications had before the cutover (or the source's address), and gives the source back the read_only
+ * settings it had before the first freeze, so applications can write there again.
  */
-export async function gatherFacts(
-  clients: Pick<CutoverClients, 'dms' | 'cloudWatch'>,
-  config: MigrationConfig,
-  task: ReplicationTask,
-  allTables: TableStatistics[],
-  at: Date,
-  taskArn = config.replicationTaskArn,
-  requireValidation = config.validation.requireDmsValidation,
-): Promise<CutoverFacts> {
-  const tables = allTables.filter((table) => table.TableName !== HEARTBEAT_TABLE);
-  const migrationType = task.MigrationType ?? 'unknown';
-  const facts: CutoverFacts = {
-    taskStatus: task.Status ?? 'unknown',
-    migrationType,
-    fullLoadFinished: isFullLoadComplete(task),
-    // A full-load task has no CDC, so DMS publishes no CDC latency for it.
-    latencySeconds: migrationType === 'full-load' ? { source: [], target: [] } : await readCdcLatency(clients, { ...config, replicationTaskArn: taskArn }, at),
-    erroredTables: tables.filter((table) => table.TableState === TABLE_STATES.error).map(qualifiedTableName),
-  };
-  if (requireValidation) {
-    facts.validation = summarizeValidation(tables, validationCoverage(config));
-    facts.pendingValidationRecords = tables.reduce((sum, table) => sum + (table.ValidationPendingRecords ?? 0), 0);
-  }
-  return facts;
+async function switchBack(run: CutoverRun, settings: StepSettings, now: () => Date): Promise<SwitchStep> {
+  const { clients, config } = run;
+  const record = await loadCutoverRecord(clients.dynamoDb, settings.tokenTableName, config.migrationName);
+  const stopTaskArn = await replicatingTaskArn(run);
+  const sourceAddress = !record.previousEndpoint && config.database ? await credentialsOf(clients, config, 'source') : undefined;
+  const endpoint = record.previousEndpoint ?? (sourceAddress ? `${sourceAddress.host}:${sourceAddress.port}` : undefined);
+  if (!endpoint) throw new NothingToRollBack('The cutover record has no earlier endpoint and the input no source database: nothing to switch back to');
+  const switched = await run.effects.switchOver({ stopTaskArn, endpoint, snapshot: false }, now);
+  const beforeFreeze = record.sourceReadOnlyBeforeFreeze;
+  const sourceWritesRestored = beforeFreeze && config.database ? await onSide(clients, config, 'source', (connection) => restoreWrites(connection, beforeFreeze)) : undefined;
+  await saveCutoverRecord(clients.dynamoDb, settings.tokenTableName, { ...record, rolledBackAt: switched.completedAt });
+  return { ...switched, ...(sourceWritesRestored ? { sourceWritesRestored } : {}) };
 }
 
-async function snapshotTarget(rds: RDSClient, config: MigrationConfig, at: Date): Promise<string> {
-  const identifier = snapshotIdentifier(config.migrationName, at);
-  const tags = [{ Key: 'dms-orchestrator:migration', Value: config.migrationName }];
-  if (config.target.type === 'aurora-cluster') {
-    await rds.send(
-      new CreateDBClusterSnapshotCommand({ DBClusterSnapshotIdentifier: identifier, DBClusterIdentifier: config.target.identifier, Tags: tags }),
-    );
-  } else {
-    await rds.send(new CreateDBSnapshotCommand({ DBSnapshotIdentifier: identifier, DBInstanceIdentifier: config.target.identifier, Tags: tags }));
+/**
+ * Starts the way back right after the switch. The old source stays read_only for applications, but
+ * super_read_only goes back to its earlier value so the reverse task's user (which needs READ ONLY ADMIN in
+ * MariaDB, CONNECTION_ADMIN or SUPER in MySQL) can apply the target's writes.
+ */
+export async function startReverseStep({ clients, config }: CutoverRun, switched: SwitchRecord, freeze: FreezeStep): Promise<Awaited<ReturnType<typeof startReverseReplication>>> {
+  const reverse = await findReverseTask(clients.dms, config);
+  if (!reverse?.ReplicationTaskArn) throw new NothingToRollBack('The reverse replication task disappeared after the gate');
+  if (!switched.binlogPosition) throw new NothingToRollBack('The switch recorded no binlog position on the target: the reverse task has no safe start');
+  const frozen = freeze.freeze;
+  if (frozen?.superReadOnlyAvailable) {
+    await onSide(clients, config, 'source', (connection) => restoreWrites(connection, { readOnly: 'ON', superReadOnly: frozen.previous.superReadOnly ?? 'OFF' }));
   }
-  return identifier;
+  return startReverseReplication(clients.dms, config, reverse.ReplicationTaskArn, switched.binlogPosition);
 }
 
-/** Stops the task; a task already stopping or stopped is what we want, not an error. */
-export async function stopTask(dms: DatabaseMigrationServiceClient, replicationTaskArn: string): Promise<string> {
-  try {
-    const response = await dms.send(new StopReplicationTaskCommand({ ReplicationTaskArn: replicationTaskArn }));
-    return response.ReplicationTask?.Status ?? 'stopping';
-  } catch (error) {
-    if (!(error instanceof Error && error.name === 'InvalidResourceStateFault')) throw error;
-    const status = (await describeReplicationTask(dms, replicationTaskArn)).Status ?? 'unknown';
-    if (status === 'stopping' || status === 'stopped') return status;
-    throw new TaskInUnexpectedState(`DMS would not stop the task (now "${status}"): ${error.message}`);
+/** `complete`: after the soak, the way back is removed. Refuses before the soak is over or after a rollback. */
+export async function completeStep(
+  run: CutoverRun,
+  settings: StepSettings,
+  soakOnly = false,
+  now: () => Date = () => new Date(),
+): Promise<{ soakEndedAt: string; removed: boolean; taskStatus: string }> {
+  const { clients, config } = run;
+  const record = await loadCutoverRecord(clients.dynamoDb, settings.tokenTableName, config.migrationName);
+  if (record.rolledBackAt) throw new NothingToRollBack(`The cutover was rolled back at ${record.rolledBackAt}: the applications use the source again, there is nothing to complete`);
+  const soakEndsAt = new Date(new Date(record.switchedAt).getTime() + config.rollback.soakMinutes * 60_000);
+  if (now() < soakEndsAt) {
+    throw new CutoverPreconditionFailed([`the soak time after the cutover runs until ${soakEndsAt.toISOString()}; the way back stays until then`]);
   }
-}
-
-export async function currentParameterValue(ssm: SSMClient, name: string): Promise<string | undefined> {
-  try {
-    return (await ssm.send(new GetParameterCommand({ Name: name }))).Parameter?.Value;
-  } catch (error) {
-    if (error instanceof Error && error.name === 'ParameterNotFound') return undefined;
-    throw error;
-  }
+  if (soakOnly) return { soakEndedAt: soakEndsAt.toISOString(), removed: false, taskStatus: 'not changed yet' };
+  const removal = await run.effects.removeReversePath();
+  if (removal.removed) await saveCutoverRecord(clients.dynamoDb, settings.tokenTableName, { ...record, completedAt: now().toISOString() });
+  return { soakEndedAt: soakEndsAt.toISOString(), removed: removal.removed, taskStatus: removal.taskStatus };
 }

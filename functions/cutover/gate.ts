@@ -2,15 +2,14 @@ import { DescribeReplicationTasksCommand, type DatabaseMigrationServiceClient } 
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { Connection } from 'mysql2/promise';
 import { TABLE_STATES, VALIDATION_STATES, describeAllTableStatistics, describeReplicationTask, qualifiedTableName } from '../shared/dms';
-import { CutoverPreconditionFailed } from '../shared/errors';
+import type { Direction } from '../shared/cutover-vocabulary';
 import type { MigrationConfig } from '../shared/migration-input';
 import { binlogEnabled } from './binlog';
 import { HEARTBEAT_TABLE, heartbeatTableExists } from './catch-up';
-import { gatherFacts } from './cutover';
+import type { CutoverEffects } from './effects';
 import { cutoverBlockers, type CutoverFacts } from './preconditions';
-import { readReversePath, reversePathBlockers, type ReversePath } from './reverse-replication';
-
-export type Direction = 'to-target' | 'to-source';
+import { reversePathBlockers, type ReversePath } from './reverse-replication';
+import { gatherFacts } from './switch';
 
 /** What the direct database probe found; absent when the input has no `database` block. */
 export interface DatabaseProbe {
@@ -106,13 +105,15 @@ export interface GateOptions {
   direction: Direction;
   /** The task replicating in this direction: the forward task, or the reverse task for a rollback. */
   taskArn: string;
+  /** What a refusal does (a dry run reports it) and how the way back is read. */
+  effects: Pick<CutoverEffects, 'refuse' | 'readReversePath'>;
   probe?: () => Promise<DatabaseProbe>;
   independentValidation?: IndependentValidation;
 }
 
 /**
  * The gate before the freeze: every precondition, all reasons at once. Refuses with
- * CutoverPreconditionFailed; in a dry run it reports the refusal instead, so the operator sees it all.
+ * CutoverPreconditionFailed; in a dry run the effects report the refusal instead, so the operator sees it all.
  */
 export async function checkGate(
   clients: { dms: DatabaseMigrationServiceClient; cloudWatch: CloudWatchClient },
@@ -139,10 +140,10 @@ export async function checkGate(
     writeFreeze: config.cutover.writeFreeze.enabled,
     ...(options.probe ? { database: await options.probe() } : {}),
     ...(forward && options.independentValidation ? { independentValidation: options.independentValidation } : {}),
-    ...(forward && config.rollback.enabled ? { reversePath: await readReversePath(clients.dms, config) } : {}),
+    ...(forward && config.rollback.enabled ? { reversePath: await options.effects.readReversePath() } : {}),
   };
   const blockers = gateBlockers(facts, config);
-  if (blockers.length > 0 && !config.cutover.dryRun) throw new CutoverPreconditionFailed(blockers);
+  if (blockers.length > 0) options.effects.refuse(blockers);
   return {
     direction: options.direction,
     passed: blockers.length === 0,

@@ -8,10 +8,11 @@ import * as z from 'zod/mini';
 import { ENVIRONMENT, requireString } from '../shared/environment';
 import { phaseHandler } from '../shared/handler';
 import { configEventSchema } from '../shared/migration-input';
-import type { SwitchRecord } from './cutover';
+import { CUTOVER_STEPS } from '../shared/cutover-vocabulary';
+import { catchUpStep, completeStep, cutoverRun, freezeStep, gateStep, prepareWayBackStep, startReverseStep, switchStep, unfreezeStep } from './cutover';
+import type { FreezeStep } from './effects';
 import type { IndependentValidation } from './gate';
-import { prepareReversePath } from './reverse-replication';
-import { catchUpStep, completeStep, freezeStep, gateStep, startReverseStep, switchStep, unfreezeStep, type FreezeStep } from './steps';
+import type { SwitchRecord } from './switch';
 
 const clients = {
   dms: new DatabaseMigrationServiceClient({}),
@@ -23,11 +24,10 @@ const clients = {
 };
 const settings = { tokenTableName: requireString(ENVIRONMENT.tokenTableName) };
 
-const STEPS = ['gate', 'prepare-way-back', 'check-way-back', 'freeze', 'catch-up', 'unfreeze', 'switch', 'start-reverse', 'check-soak', 'complete'] as const;
 const record = z.record(z.string(), z.unknown());
 
 const eventSchema = z.extend(configEventSchema, {
-  step: z.enum(STEPS),
+  step: z.enum(CUTOVER_STEPS),
   /** The execution's name: the marker starts with it, so a marker row says which run wrote it. */
   executionName: z._default(z.string(), 'cutover'),
   target: z.optional(z.object({ writerEndpoint: z.string().check(z.minLength(1)), port: z.int().check(z.minimum(1), z.maximum(65535)) })),
@@ -38,27 +38,27 @@ const eventSchema = z.extend(configEventSchema, {
 });
 
 export const handler = phaseHandler('cutover', eventSchema, async (event): Promise<unknown> => {
-  const { config } = event;
+  const run = cutoverRun(clients, event.config);
   // The freeze and switch records are this function's own earlier output, passed back by the workflow.
   const freeze = (event.freeze ?? { side: 'source', frozen: false, skipped: 'not run' }) as unknown as FreezeStep;
   switch (event.step) {
     case 'gate':
-      return gateStep(clients, config, (event.independentValidation ?? undefined) as IndependentValidation | undefined);
+      return gateStep(run, (event.independentValidation ?? undefined) as IndependentValidation | undefined);
     case 'prepare-way-back':
     case 'check-way-back':
-      return prepareReversePath(clients.dms, config, event.step === 'prepare-way-back');
+      return prepareWayBackStep(run, event.step === 'prepare-way-back');
     case 'freeze':
-      return freezeStep(clients, config);
+      return freezeStep(run);
     case 'catch-up':
-      return catchUpStep(clients, config, freeze, event.executionName);
+      return catchUpStep(run, freeze, event.executionName);
     case 'unfreeze':
-      return unfreezeStep(clients, config, freeze);
+      return unfreezeStep(run, freeze);
     case 'switch':
-      return switchStep(clients, settings, config, event.target, freeze);
+      return switchStep(run, settings, event.target, freeze);
     case 'start-reverse':
-      return startReverseStep(clients, config, event.switched as unknown as SwitchRecord, freeze);
+      return startReverseStep(run, event.switched as unknown as SwitchRecord, freeze);
     case 'check-soak':
     case 'complete':
-      return completeStep(clients, settings, config, event.step === 'check-soak');
+      return completeStep(run, settings, event.step === 'check-soak');
   }
 });

@@ -1,4 +1,4 @@
-import type { ValidationSummary } from '../check-validation/check-validation';
+import type { ValidationSummary } from '../shared/validation-summary';
 
 /** What the cutover knows when it decides; gathered from DMS and CloudWatch, judged here without I/O. */
 export interface CutoverFacts {

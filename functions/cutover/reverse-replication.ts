@@ -10,8 +10,8 @@ import { describeReplicationTask } from '../shared/dms';
 import { ConnectionTestFailed, NothingToRollBack, TaskInUnexpectedState } from '../shared/errors';
 import { logger } from '../shared/logger';
 import { migrationSlug, type MigrationConfig } from '../shared/migration-input';
-import { testConnections, type EndpointConnection } from '../test-connections/test-connections';
-import { stopTask } from './cutover';
+import { testConnections, type EndpointConnection } from '../shared/connection-tests';
+import { stopTask } from './switch';
 
 /**
  * The way back: a CDC-only DMS task from the target (reverse source endpoint) to the old source (reverse
@@ -71,40 +71,44 @@ export function reverseTableMappings(forwardMappings: string | undefined): strin
 }
 
 /**
- * Creates the reverse task if it does not exist and, when `startTests`, tests both reverse endpoints. Later
- * calls only read, and the workflow waits between them until `ready` (DMS takes a minute or two to create
- * a task and test endpoints). In a dry run nothing is created or tested; the answer says what would be.
+ * Creates the reverse task if it does not exist. The workflow then reads the way back (readReversePath),
+ * starting the endpoint tests once, and waits between reads until it is `ready` (DMS takes a minute or two
+ * to create a task and test endpoints).
  */
-export async function prepareReversePath(dms: DatabaseMigrationServiceClient, config: MigrationConfig, startTests: boolean): Promise<ReversePath> {
+export async function createReverseTask(dms: DatabaseMigrationServiceClient, config: MigrationConfig): Promise<void> {
   const endpoints = reverseEndpoints(config);
-  const dryRun = config.cutover.dryRun;
-  if (!dryRun && !(await findReverseTask(dms, config))) {
-    const forward = await dms.send(
-      new DescribeReplicationTasksCommand({ Filters: [{ Name: 'replication-task-arn', Values: [config.replicationTaskArn] }], WithoutSettings: false }),
-    );
-    const created = await dms.send(
-      new CreateReplicationTaskCommand({
-        ReplicationTaskIdentifier: reverseTaskIdentifier(config.migrationName),
-        SourceEndpointArn: endpoints.reverseSourceEndpointArn,
-        TargetEndpointArn: endpoints.reverseTargetEndpointArn,
-        ReplicationInstanceArn: config.replicationInstanceArn,
-        MigrationType: 'cdc',
-        TableMappings: reverseTableMappings(forward.ReplicationTasks?.[0]?.TableMappings),
-        Tags: [{ Key: 'dms-orchestrator:migration', Value: config.migrationName }],
-      }),
-    );
-    logger.info('Reverse replication task created', { taskArn: created.ReplicationTask?.ReplicationTaskArn });
-  }
-  return readReversePath(dms, config, startTests && !dryRun);
+  if (await findReverseTask(dms, config)) return;
+  const forward = await dms.send(
+    new DescribeReplicationTasksCommand({ Filters: [{ Name: 'replication-task-arn', Values: [config.replicationTaskArn] }], WithoutSettings: false }),
+  );
+  const created = await dms.send(
+    new CreateReplicationTaskCommand({
+      ReplicationTaskIdentifier: reverseTaskIdentifier(config.migrationName),
+      SourceEndpointArn: endpoints.reverseSourceEndpointArn,
+      TargetEndpointArn: endpoints.reverseTargetEndpointArn,
+      ReplicationInstanceArn: config.replicationInstanceArn,
+      MigrationType: 'cdc',
+      TableMappings: reverseTableMappings(forward.ReplicationTasks?.[0]?.TableMappings),
+      Tags: [{ Key: 'dms-orchestrator:migration', Value: config.migrationName }],
+    }),
+  );
+  logger.info('Reverse replication task created', { taskArn: created.ReplicationTask?.ReplicationTaskArn });
 }
 
-/** The reverse task and its endpoints' connection tests as DMS reports them; starts the tests when asked. */
-export async function readReversePath(dms: DatabaseMigrationServiceClient, config: MigrationConfig, startTests = false): Promise<ReversePath> {
+export interface ReadReversePathOptions {
+  /** Start DMS connection tests of both reverse endpoints. @default false */
+  startTests?: boolean;
+  /** Report an endpoint that failed its test in `connections` instead of raising ConnectionTestFailed (dry run). @default false */
+  reportFailedTests?: boolean;
+}
+
+/** The reverse task and its endpoints' connection tests as DMS reports them. */
+export async function readReversePath(dms: DatabaseMigrationServiceClient, config: MigrationConfig, options: ReadReversePathOptions = {}): Promise<ReversePath> {
   const endpoints = reverseEndpoints(config);
   const task = await findReverseTask(dms, config);
   const path: ReversePath = {
     taskStatus: task?.Status ?? 'not created',
-    connections: await reverseConnections(dms, config, endpoints, startTests),
+    connections: await reverseConnections(dms, config, endpoints, options),
     ready: false,
     ...(task?.ReplicationTaskArn ? { taskArn: task.ReplicationTaskArn } : { wouldCreateTask: true }),
   };
@@ -115,18 +119,17 @@ async function reverseConnections(
   dms: DatabaseMigrationServiceClient,
   config: MigrationConfig,
   endpoints: { reverseSourceEndpointArn: string; reverseTargetEndpointArn: string },
-  startTests: boolean,
+  options: ReadReversePathOptions,
 ): Promise<ReversePath['connections']> {
   try {
     const result = await testConnections(
       dms,
       { sourceEndpointArn: endpoints.reverseSourceEndpointArn, targetEndpointArn: endpoints.reverseTargetEndpointArn, replicationInstanceArn: config.replicationInstanceArn },
-      startTests,
+      options.startTests ?? false,
     );
     return { status: result.status, endpoints: result.connections };
   } catch (error) {
-    // A dry run reports an untested or failing endpoint; a real run stops on it.
-    if (!(error instanceof ConnectionTestFailed) || !config.cutover.dryRun) throw error;
+    if (!(error instanceof ConnectionTestFailed) || !options.reportFailedTests) throw error;
     return { status: 'failed', endpoints: [], problem: error.message };
   }
 }
@@ -156,7 +159,13 @@ export async function startReverseReplication(dms: DatabaseMigrationServiceClien
  * deleted on a later call: `removed: false` asks the workflow to wait and call again. A task already gone is
  * what we want.
  */
-export async function removeReversePath(dms: DatabaseMigrationServiceClient, config: MigrationConfig): Promise<{ taskArn?: string; removed: boolean; taskStatus: string }> {
+export interface ReversePathRemoval {
+  taskArn?: string;
+  removed: boolean;
+  taskStatus: string;
+}
+
+export async function removeReversePath(dms: DatabaseMigrationServiceClient, config: MigrationConfig): Promise<ReversePathRemoval> {
   const task = await findReverseTask(dms, config);
   if (!task?.ReplicationTaskArn) return { removed: true, taskStatus: 'not found' };
   const taskArn = task.ReplicationTaskArn;

@@ -9,8 +9,8 @@ import { SendTaskFailureCommand, SendTaskSuccessCommand, type SFNClient } from '
 import type { SNSClient } from '@aws-sdk/client-sns';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DatabaseMigrationServiceClient } from '@aws-sdk/client-database-migration-service';
-import { checkProgress, type FullLoadProgress } from '../check-progress/check-progress';
-import { notify } from '../notify/notify';
+import { checkProgress, type FullLoadProgress } from '../shared/full-load-progress';
+import { publishNotification } from '../shared/notifications/publish';
 import { MigrationError } from '../shared/errors';
 import { logger } from '../shared/logger';
 import type { MigrationConfig } from '../shared/migration-input';
@@ -179,7 +179,7 @@ async function announceMilestone(
     if (error instanceof ConditionalCheckFailedException) return;
     throw error;
   }
-  await notify(clients.sns, settings.topicArn, {
+  await publishNotification(clients.sns, settings.topicArn, {
     kind: 'full-load-progress',
     migrationName: wait.config.migrationName,
     executionArn: wait.executionArn,

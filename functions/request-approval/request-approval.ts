@@ -5,7 +5,7 @@ import type { DatabaseMigrationServiceClient } from '@aws-sdk/client-database-mi
 import { CreateScheduleCommand, type SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { notify } from '../notify/notify';
+import { publishNotification } from '../shared/notifications/publish';
 import { approvalUrl } from '../shared/approval-link';
 import type { ApprovalDetails } from '../shared/approval-record';
 import { readCdcLatency } from '../shared/cdc-latency';
@@ -88,7 +88,7 @@ export async function requestApproval(
     }),
   );
   const reminderAt = await scheduleReminder(clients.scheduler, settings, approvalId, now, expiresAt);
-  await notify(clients.sns, settings.topicArn, {
+  await publishNotification(clients.sns, settings.topicArn, {
     kind: 'approval-request',
     migrationName: event.config.migrationName,
     executionArn: event.executionArn,

@@ -10,7 +10,73 @@
  * would only repeat the same answer.
  */
 export abstract class MigrationError extends Error {
-  abstract override readonly name: string;
+  abstract override readonly name: ThrownErrorName;
+}
+
+/** The names our handlers throw: one per class below. */
+const THROWN_ERROR_NAMES = [
+  'InvalidInput',
+  'ConfigurationError',
+  'ConnectionTestFailed',
+  'TargetNotReady',
+  'ResourceNotFound',
+  'TaskInUnexpectedState',
+  'TablesErrored',
+  'ValidationMismatch',
+  'ValidationTimedOut',
+  'ValidationNotEnabled',
+  'CutoverPreconditionFailed',
+  'DatabaseSecretInvalid',
+  'DatabaseUnreachable',
+  'ReadinessCheckFailed',
+  'DataMismatch',
+  'AwsServiceUnavailable',
+  'WriteFreezeFailed',
+  'CatchUpTimedOut',
+  'MigrationLocked',
+  'NothingToRollBack',
+] as const;
+type ThrownErrorName = (typeof THROWN_ERROR_NAMES)[number];
+
+/**
+ * Names no handler throws, raised on the workflow's other paths: the approval page fails the parked token
+ * with `ApprovalRejected`, and the state machine's own polling loops end in `ConnectionTestTimedOut` and
+ * `ReversePathNotReady` when their checks run out.
+ */
+const WORKFLOW_ONLY_ERROR_NAMES = ['ApprovalRejected', 'ConnectionTestTimedOut', 'ReversePathNotReady'] as const;
+
+/** Every error name a migration execution can fail or branch on: the closed set the notifications explain. */
+export type WorkflowErrorName = ThrownErrorName | (typeof WORKFLOW_ONLY_ERROR_NAMES)[number];
+
+/**
+ * The names as constants, for the places that write one down without a class to throw (Retry and Catch
+ * matchers, SendTaskFailure, a Pass state's error): `WorkflowError.ApprovalRejected`.
+ */
+export const WorkflowError = Object.fromEntries([...THROWN_ERROR_NAMES, ...WORKFLOW_ONLY_ERROR_NAMES].map((name) => [name, name])) as {
+  readonly [Name in WorkflowErrorName]: Name;
+};
+
+export function isWorkflowErrorName(name: string): name is WorkflowErrorName {
+  return Object.hasOwn(WorkflowError, name);
+}
+
+/**
+ * The operator-facing message in a Step Functions error Cause. Lambda's Cause is a JSON string with
+ * errorType/errorMessage/trace, and the message is all an operator needs; Step Functions' own errors (and
+ * SendTaskFailure causes) are plain text, returned as they are. Undefined when there is no cause at all.
+ */
+export function causeMessage(cause: unknown): string | undefined {
+  if (cause === undefined || cause === null || cause === '') return undefined;
+  if (typeof cause !== 'string') return String(cause);
+  try {
+    const parsed: unknown = JSON.parse(cause);
+    if (parsed && typeof parsed === 'object' && 'errorMessage' in parsed && typeof parsed.errorMessage === 'string') {
+      return parsed.errorMessage;
+    }
+  } catch {
+    // Not JSON: a plain-text cause.
+  }
+  return cause;
 }
 
 /** The execution input (or a handler's event) does not match the schema. Nothing was changed. */

@@ -2,7 +2,7 @@ import { DatabaseMigrationServiceClient } from '@aws-sdk/client-database-migrati
 import * as z from 'zod/mini';
 import { phaseHandler } from '../shared/handler';
 import { configEventSchema } from '../shared/migration-input';
-import { testConnections } from './test-connections';
+import { testConnections } from '../shared/connection-tests';
 
 const dms = new DatabaseMigrationServiceClient({});
 

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Connection } from 'mysql2/promise';
+import { causeMessage } from '../../functions/shared/errors';
 import { logger } from '../../functions/shared/logger';
 import { connectMysql, type DatabaseCredentials } from '../../functions/shared/mysql';
 import type { MigrationInput } from '../../functions/shared/migration-input';
@@ -288,12 +289,12 @@ function reviewLinkIn(messages: PublishedMessage[]): string | undefined {
 /** Success is a migration that cut over; anything else, even a clean "no", exits non-zero with the reason. */
 function judge(execution: LocalExecution): { exitCode: number; reason?: string } {
   if (execution.status === 'FAILED') {
-    const cause = causeMessage(execution.error?.Cause);
+    const cause = causeMessage(execution.error?.Cause) ?? '';
     return { exitCode: 1, reason: `${execution.error?.Error ?? 'Failed'}: ${cause}` };
   }
   if (!switchRecordIn(execution.output)) {
     const rejected = execution.output?.error as { Error?: string; Cause?: string } | undefined;
-    return { exitCode: 1, reason: rejected ? `Ended without cutover (${rejected.Error}): ${causeMessage(rejected.Cause)}` : 'Ended without cutover' };
+    return { exitCode: 1, reason: rejected ? `Ended without cutover (${rejected.Error}): ${causeMessage(rejected.Cause) ?? ''}` : 'Ended without cutover' };
   }
   return { exitCode: 0 };
 }
@@ -301,22 +302,12 @@ function judge(execution: LocalExecution): { exitCode: number; reason?: string }
 /** Success is a rollback that switched back, with every order placed on the target on the source and the endpoint on the source. */
 export function judgeRollback(facts: RollbackFacts): { exitCode: number; reason?: string } {
   const { execution } = facts;
-  if (execution.status === 'FAILED') return { exitCode: 1, reason: `Rollback failed (${execution.error?.Error ?? 'Failed'}): ${causeMessage(execution.error?.Cause)}` };
+  if (execution.status === 'FAILED') return { exitCode: 1, reason: `Rollback failed (${execution.error?.Error ?? 'Failed'}): ${causeMessage(execution.error?.Cause) ?? ''}` };
   if (!switchRecordIn(execution.output)) return { exitCode: 1, reason: 'The rollback ended without switching back' };
   const missing = facts.placedOnTarget.filter((id) => !facts.foundOnSource.includes(id));
   if (missing.length > 0) return { exitCode: 1, reason: `Orders placed on the target after the cutover are missing on the source: ${missing.join(', ')}` };
   if (facts.publishedEndpoint !== facts.sourceAddress) return { exitCode: 1, reason: `The endpoint parameter names ${facts.publishedEndpoint ?? 'nothing'}, not the source at ${facts.sourceAddress}` };
   return { exitCode: 0 };
-}
-
-export function causeMessage(cause: unknown): string {
-  if (typeof cause !== 'string') return String(cause ?? '');
-  try {
-    const parsed = JSON.parse(cause) as { errorMessage?: string };
-    return parsed.errorMessage ?? cause;
-  } catch {
-    return cause;
-  }
 }
 
 /** The rehearsal's execution input: its own ARNs and database secrets, with the operator's settings when given. */

@@ -183,14 +183,30 @@ describe('lossless cutover, executed locally against real MariaDB', () => {
   });
 
   it.each([
-    ['Unfreeze source writes', 'Prove catch-up'],
-    ['Roll back: unfreeze target writes', 'Roll back: prove catch-up'],
-  ])('a failed %s is itself the reported failure (the database may still be read-only), not the catch-up', (unfreeze, catchUp) => {
+    ['Unfreeze source writes', 'Prove catch-up', 'source'],
+    ['Roll back: unfreeze target writes', 'Roll back: prove catch-up', 'target'],
+  ])('a failed %s is itself the reported failure (the database may still be read-only), not the catch-up', (unfreeze, catchUp, side) => {
     const states = synthesized.definition.States;
     const handler = states[unfreeze].Catch as Array<{ Next: string; ResultPath: string }>;
     expect(handler).toEqual([expect.objectContaining({ Next: `${unfreeze} failed`, ResultPath: '$.error' })]);
-    expect(states[`${unfreeze} failed`]).toMatchObject({ Type: 'Pass', Result: unfreeze, ResultPath: '$.failedStep', Next: 'Notify failure' });
+    expect(states[`${unfreeze} failed`]).toMatchObject({
+      Type: 'Pass',
+      Result: { name: unfreeze, leftReadOnly: { side, because: 'unfreeze-failed' } },
+      ResultPath: '$.failedStep',
+      Next: 'Notify failure',
+    });
     expect((states[catchUp].Catch as Array<{ Next: string }>)[0].Next).toBe(unfreeze);
+  });
+
+  it.each([
+    ['Switch', 'source'],
+    ['Roll back: switch', 'target'],
+    ['Gate', 'none'],
+    ['Prove catch-up', 'none'],
+  ])('a failed %s records which database it may leave read-only: %s', (step, side) => {
+    const failed = synthesized.definition.States[`${step} failed`];
+    expect(failed).toMatchObject({ Type: 'Pass', ResultPath: '$.failedStep', Next: 'Notify failure' });
+    expect(failed.Result).toEqual(side === 'none' ? { name: step } : { name: step, leftReadOnly: { side, because: 'switch-failed' } });
   });
 
   it('a dry run runs every check, reports what would happen, and changes nothing', async () => {

@@ -4,7 +4,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { remindApprovers } from '../../../functions/approval-reminder/approval-reminder';
-import { renderNotification } from '../../../functions/notify/messages';
+import { renderNotification } from '../../../functions/shared/notifications/messages';
 import { approvalUrl } from '../../../functions/shared/approval-link';
 import { APPROVAL_ID, SIGNING_KEY, TABLE_NAME, pendingApproval, storeApproval } from '../../fixtures/approval';
 import { FakeTokenTable } from '../../fixtures/token-table';

@@ -10,10 +10,16 @@ import {
   StartReplicationTaskCommand,
   StopReplicationTaskCommand,
 } from '@aws-sdk/client-database-migration-service';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { RDSClient } from '@aws-sdk/client-rds';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
-import { summarizeValidation } from '../../../functions/check-validation/check-validation';
+import type { MigrationConfig } from '../../../functions/shared/migration-input';
+import { summarizeValidation } from '../../../functions/shared/validation-summary';
 import { checkGate, gateBlockers, tableMappingsSelect, type GateFacts } from '../../../functions/cutover/gate';
-import { prepareReversePath, removeReversePath, reverseTableMappings, reverseTaskIdentifier, startReverseReplication } from '../../../functions/cutover/reverse-replication';
+import { cutoverEffects } from '../../../functions/cutover/effects';
+import { removeReversePath, reverseTableMappings, reverseTaskIdentifier, startReverseReplication } from '../../../functions/cutover/reverse-replication';
 import { DATABASE_ACCESS as DATABASE, REPLICATION_INSTANCE_ARN, TASK_ARN, WAY_BACK as REVERSE, migrationConfig, replicationTask, tableStatistics } from '../../fixtures/migration';
 
 const REVERSE_TASK_ARN = 'arn:aws:dms:eu-west-1:123456789012:task:ORDERSREVERSETASK';
@@ -81,6 +87,10 @@ describe('gate, dry run and reverse replication against DMS', () => {
   const dms = mockClient(DatabaseMigrationServiceClient);
   const cloudWatch = mockClient(CloudWatchClient);
   const clients = { dms: new DatabaseMigrationServiceClient({}), cloudWatch: new CloudWatchClient({}) };
+  // The gate and the way back reach DMS only; the other clients are there because the effects hold them all.
+  const effects = (config: MigrationConfig) => cutoverEffects({ ...clients, rds: new RDSClient({}), ssm: new SSMClient({}), secretsManager: new SecretsManagerClient({}), dynamoDb: new DynamoDBClient({}) }, config);
+  const gateOptions = (config: MigrationConfig) => ({ direction: 'to-target' as const, taskArn: TASK_ARN, effects: effects(config) });
+  const prepareReversePath = (config: MigrationConfig, startTests: boolean) => effects(config).prepareReversePath(startTests);
   const identifier = reverseTaskIdentifier('Orders to Aurora');
   const byIdentifier = { Filters: [{ Name: 'replication-task-id', Values: [identifier] }] };
   const reverseTask = (Status: string) => replicationTask({ ReplicationTaskIdentifier: identifier, ReplicationTaskArn: REVERSE_TASK_ARN, MigrationType: 'cdc', Status });
@@ -103,19 +113,19 @@ describe('gate, dry run and reverse replication against DMS', () => {
 
   it('a dry run reports every blocker instead of refusing', async () => {
     const config = migrationConfig({ cutover: { dryRun: true } });
-    await expect(checkGate(clients, config, { direction: 'to-target', taskArn: TASK_ARN })).resolves.toMatchObject({
+    await expect(checkGate(clients, config, gateOptions(config))).resolves.toMatchObject({
       passed: false,
       blockers: ['tables suspended or cancelled: orders.customers'],
       catchUp: 'CDC latency only (no database access in the input)',
     });
-    await expect(checkGate(clients, migrationConfig(), { direction: 'to-target', taskArn: TASK_ARN })).rejects.toMatchObject({ name: 'CutoverPreconditionFailed' });
+    await expect(checkGate(clients, migrationConfig(), gateOptions(migrationConfig()))).rejects.toMatchObject({ name: 'CutoverPreconditionFailed' });
   });
 
   it('creates the reverse task (CDC only, the forward mappings, tagged) and starts its endpoint tests', async () => {
     dms.on(DescribeReplicationTasksCommand, byIdentifier).rejectsOnce(Object.assign(new Error('No replication tasks found'), { name: 'ResourceNotFoundFault' })).resolves({ ReplicationTasks: [reverseTask('creating')] });
     dms.on(CreateReplicationTaskCommand).resolves({ ReplicationTask: reverseTask('creating') });
     dms.on(DescribeConnectionsCommand).resolves(connections('testing'));
-    const path = await prepareReversePath(new DatabaseMigrationServiceClient({}), migrationConfig({ rollback: REVERSE, database: DATABASE }), true);
+    const path = await prepareReversePath(migrationConfig({ rollback: REVERSE, database: DATABASE }), true);
     expect(path).toMatchObject({ taskArn: REVERSE_TASK_ARN, taskStatus: 'creating', ready: false, connections: { status: 'testing' } });
     expect(dms).toHaveReceivedCommandWith(CreateReplicationTaskCommand, {
       ReplicationTaskIdentifier: 'dms-orch-orders-to-aurora-reverse',
@@ -131,7 +141,7 @@ describe('gate, dry run and reverse replication against DMS', () => {
   it('a dry run neither creates the reverse task nor tests its endpoints', async () => {
     dms.on(DescribeReplicationTasksCommand, byIdentifier).rejects(Object.assign(new Error('No replication tasks found'), { name: 'ResourceNotFoundFault' }));
     dms.on(DescribeConnectionsCommand).resolves({ Connections: [] });
-    await expect(prepareReversePath(new DatabaseMigrationServiceClient({}), migrationConfig({ rollback: REVERSE, database: DATABASE, cutover: { dryRun: true } }), true)).resolves.toMatchObject({
+    await expect(prepareReversePath(migrationConfig({ rollback: REVERSE, database: DATABASE, cutover: { dryRun: true } }), true)).resolves.toMatchObject({
       wouldCreateTask: true,
       ready: false,
       connections: { status: 'failed', problem: expect.stringContaining('has no connection test result') },
@@ -142,7 +152,7 @@ describe('gate, dry run and reverse replication against DMS', () => {
   it('refuses to reverse a task that renames objects, and a migration without a way back', () => {
     expect(() => reverseTableMappings(mappings(selection('orders', '%'), { 'rule-type': 'transformation', 'rule-action': 'rename' }))).toThrow(/transformation rule/);
     expect(reverseTableMappings(undefined)).toBe('{"rules":[]}');
-    return expect(prepareReversePath(new DatabaseMigrationServiceClient({}), migrationConfig(), true)).rejects.toMatchObject({ name: 'NothingToRollBack' });
+    return expect(prepareReversePath(migrationConfig(), true)).rejects.toMatchObject({ name: 'NothingToRollBack' });
   });
 
   it('starts the reverse task at the CDC position, and leaves a running one alone', async () => {

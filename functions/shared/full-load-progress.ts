@@ -8,9 +8,9 @@ import {
   qualifiedTableName,
   taskPhase,
   type TaskPhase,
-} from '../shared/dms';
-import { TablesErrored, TaskInUnexpectedState } from '../shared/errors';
-import type { MigrationConfig } from '../shared/migration-input';
+} from './dms';
+import { TablesErrored, TaskInUnexpectedState } from './errors';
+import type { MigrationConfig } from './migration-input';
 
 export interface FullLoadProgress {
   status: string;

@@ -1,14 +1,17 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import { renderNotification, type NotificationEvent } from './messages';
+import { renderNotification, type NotificationEvent, type NotificationKind } from './messages';
 
 export interface PublishedNotification {
   messageId: string;
-  kind: NotificationEvent['kind'];
+  kind: NotificationKind;
   subject: string;
 }
 
-/** Publishes one notification; the `kind` and `migration` attributes let subscribers filter. */
-export async function notify(sns: SNSClient, topicArn: string, event: NotificationEvent): Promise<PublishedNotification> {
+/**
+ * Publishes one notification to the migration's topic: from the notify function, or from a phase that reports
+ * by itself (the full-load wait, the approval request). The `kind` and `migration` attributes let subscribers filter.
+ */
+export async function publishNotification(sns: SNSClient, topicArn: string, event: NotificationEvent): Promise<PublishedNotification> {
   const { subject, body } = renderNotification(event);
   const response = await sns.send(
     new PublishCommand({

@@ -4,10 +4,10 @@ import {
   type Connection,
   type DatabaseMigrationServiceClient,
 } from '@aws-sdk/client-database-migration-service';
-import { dmsResourceId } from '../shared/dms';
-import { ConnectionTestFailed, ResourceNotFound } from '../shared/errors';
-import { logger } from '../shared/logger';
-import type { MigrationConfig } from '../shared/migration-input';
+import { dmsResourceId } from './dms';
+import { ConnectionTestFailed, ResourceNotFound } from './errors';
+import { logger } from './logger';
+import type { MigrationConfig } from './migration-input';
 
 export type EndpointRole = 'source' | 'target';
 

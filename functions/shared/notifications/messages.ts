@@ -1,4 +1,6 @@
 import * as z from 'zod/mini';
+import type { LeftReadOnly } from '../cutover-vocabulary';
+import { causeMessage, isWorkflowErrorName, type WorkflowErrorName } from '../errors';
 
 /**
  * One template per notification kind: pure functions from the event to a subject and a body an operator can
@@ -8,8 +10,20 @@ import * as z from 'zod/mini';
 const failureDetails = z.object({
   /** Step Functions Catch output. */
   error: z.object({ Error: z.string(), Cause: z.optional(z.string()) }),
-  failedStep: z.optional(z.string()),
+  /** The state machine's record of the step that failed (statemachine/definition.ts, `$.failedStep`). */
+  failedStep: z.optional(
+    z.object({
+      name: z.string(),
+      leftReadOnly: z.optional(z.object({ side: z.enum(['source', 'target']), because: z.enum(['switch-failed', 'unfreeze-failed']) })),
+    }),
+  ),
 });
+
+/** What the workflow writes at `$.failedStep` when a step fails: its state name, and what it may leave read-only. */
+export interface FailedStep {
+  name: string;
+  leftReadOnly?: LeftReadOnly;
+}
 
 const common = { migrationName: z.string().check(z.minLength(1)), executionArn: z.optional(z.string()) };
 const loose = z.record(z.string(), z.unknown());
@@ -64,6 +78,7 @@ export const notificationEventSchema = z.discriminatedUnion('kind', [
 ]);
 
 export type NotificationEvent = z.infer<typeof notificationEventSchema>;
+/** The notification kinds, the `kind` the workflow's notification states send and subscribers filter on. */
 export type NotificationKind = NotificationEvent['kind'];
 
 export interface Notification {
@@ -79,8 +94,11 @@ export function safeSubject(subject: string): string {
   return ascii.length <= MAX_SUBJECT_LENGTH ? ascii : `${ascii.slice(0, MAX_SUBJECT_LENGTH - 3).trimEnd()}...`;
 }
 
-/** What an operator should do next, by error name: the state machine's Catch hands us the name. */
-export const NEXT_STEPS: Record<string, string> = {
+/**
+ * What an operator should do next, by error name: the state machine's Catch hands us the name. Every name of
+ * the closed set has its remedy (the compiler checks), as do Step Functions' own errors a step can end in.
+ */
+export const NEXT_STEPS: Record<WorkflowErrorName | 'States.Timeout' | 'States.TaskFailed', string> = {
   InvalidInput: 'Correct the listed fields in the execution input and start a new execution. Nothing was changed.',
   ConfigurationError: 'The deployment is incomplete (a function setting is missing). Redeploy the stack.',
   ConnectionTestFailed:
@@ -111,42 +129,42 @@ export const NEXT_STEPS: Record<string, string> = {
   ReversePathNotReady: 'DMS did not finish creating or testing the reverse replication task (or stopping it, for complete) in time. Check it in the DMS console, then run again.',
   NothingToRollBack: 'There is no cutover (or no reverse replication) on record for this migration. Check the mode in the input.',
   AwsServiceUnavailable: 'AWS kept throttling or failing after several retries. Wait a few minutes, then run the migration again.',
+  DatabaseSecretInvalid:
+    'Fix the secret named above in Secrets Manager: it must be JSON with host, port, username and password (the DMS endpoint\'s own secret has this shape). Then run the migration again.',
+  DatabaseUnreachable:
+    'Check the database named above from where the functions run: host and port in its secret, security groups and network path, the user and password, and TLS. Then run the migration again.',
+  ApprovalRejected: 'Someone rejected the request (the reason is above). Nothing was changed by the rejection; run the migration again when the cause is resolved.',
   'States.Timeout': 'A step ran past its time limit. Check the step in the execution history, then run the migration again.',
   'States.TaskFailed': 'A step failed. Check the execution history for its error, then run the migration again.',
 };
 
 const DEFAULT_NEXT_STEP = 'Check the execution history for the failed step, fix the cause, then run the migration again.';
 
-/**
- * Steps whose failure leaves a database read-only: said first, whatever the error, because applications
- * cannot write until someone acts. The names are the cutover sequence's states (statemachine/cutover-
- * sequence.ts), also under the rollback's "Roll back: " prefix.
- */
-export function readOnlyWarning(failedStep: string | undefined): string | undefined {
-  // The rollback names its states "Roll back: switch", "Roll back: unfreeze target writes".
-  const step = failedStep?.replace(/^Roll back: (.)/, (_, first: string) => first.toUpperCase());
-  if (step === 'Switch') {
-    return 'The frozen database is still read-only, and the new endpoint may already be published. Check the endpoint parameter first: make the old database writable again only if applications still point at it.';
-  }
-  const unfreeze = step && /^Unfreeze (\w+) writes$/.exec(step);
-  if (unfreeze) {
-    return `The ${unfreeze[1]} database may still be read-only: restoring its settings failed. Set read_only (and super_read_only) back to the values recorded before the freeze (in the step's input), by hand if needed.`;
-  }
-  return undefined;
+/** Names outside the set (another Step Functions error, a Lambda runtime error) get the general advice. */
+function nextStep(errorName: string): string {
+  if (isWorkflowErrorName(errorName) || errorName === 'States.Timeout' || errorName === 'States.TaskFailed') return NEXT_STEPS[errorName];
+  return DEFAULT_NEXT_STEP;
 }
 
-/** Lambda's Cause is a JSON string with errorType/errorMessage/trace; the message is all an operator needs. */
-export function causeMessage(cause: string | undefined): string {
-  if (!cause) return '(no details given)';
-  try {
-    const parsed: unknown = JSON.parse(cause);
-    if (parsed && typeof parsed === 'object' && 'errorMessage' in parsed && typeof parsed.errorMessage === 'string') {
-      return parsed.errorMessage;
-    }
-  } catch {
-    // Not JSON: Step Functions' own errors carry a plain-text cause.
+/**
+ * Said first when the failed step may have left a database read-only, whatever the error, because
+ * applications cannot write until someone acts. The workflow records the side on the failure path of the
+ * cutover steps after the freeze (statemachine/cutover-sequence.ts).
+ */
+export function readOnlyWarning(leftReadOnly: LeftReadOnly | undefined): string | undefined {
+  switch (leftReadOnly?.because) {
+    case undefined:
+      return undefined;
+    case 'switch-failed':
+      return 'The frozen database is still read-only, and the new endpoint may already be published. Check the endpoint parameter first: make the old database writable again only if applications still point at it.';
+    case 'unfreeze-failed':
+      return `The ${leftReadOnly.side} database may still be read-only: restoring its settings failed. Set read_only (and super_read_only) back to the values recorded before the freeze (in the step's input), by hand if needed.`;
   }
-  return cause;
+}
+
+/** A Step Functions error Cause for an operator: the message alone, or a placeholder when there is none. */
+function whatHappened(cause: string | undefined): string {
+  return causeMessage(cause) ?? '(no details given)';
 }
 
 /** The execution's page in the Step Functions console, when the partition's console domain is known. */
@@ -287,7 +305,7 @@ function template(event: NotificationEvent): { subject: string; lines: string[] 
         subject: 'cutover rejected',
         lines: [
           'Phase: cutover approval',
-          `The cutover was rejected: ${causeMessage(event.details.error.Cause)}`,
+          `The cutover was rejected: ${whatHappened(event.details.error.Cause)}`,
           'Nothing was cut over; replication keeps running.',
         ],
       };
@@ -342,17 +360,18 @@ function template(event: NotificationEvent): { subject: string; lines: string[] 
       };
     }
     case 'failure': {
-      const { error, failedStep } = event.details;
-      const warning = readOnlyWarning(failedStep);
+      const { error } = event.details;
+      const failedStep = event.details.failedStep?.name;
+      const warning = readOnlyWarning(event.details.failedStep?.leftReadOnly);
       return {
         subject: `FAILED at ${failedStep ?? 'a step'} (${error.Error})`,
         lines: [
           ...(warning ? [`WARNING: ${warning}`, ''] : []),
           `Phase: ${failedStep ?? 'unknown'}`,
           `Error: ${error.Error}`,
-          `What happened: ${causeMessage(error.Cause)}`,
+          `What happened: ${whatHappened(error.Cause)}`,
           '',
-          `What to do: ${NEXT_STEPS[error.Error] ?? DEFAULT_NEXT_STEP}`,
+          `What to do: ${nextStep(error.Error)}`,
         ],
       };
     }

@@ -1,0 +1,37 @@
+import * as errors from '../../../functions/shared/errors';
+import { MigrationError, WorkflowError, causeMessage, isWorkflowErrorName } from '../../../functions/shared/errors';
+
+describe('workflow error names', () => {
+  it('names every error class the functions throw, by the name the class sets', () => {
+    type ErrorClass = (new (detail: never) => MigrationError) & { name: string };
+    const classes = (Object.values(errors) as unknown[]).filter((value): value is ErrorClass => typeof value === 'function' && value.prototype instanceof MigrationError);
+    expect(classes.length).toBeGreaterThan(15);
+    for (const errorClass of classes) {
+      // Every constructor takes a message or a list of problems first: an empty list serves as either.
+      const { name } = new errorClass([] as never);
+      expect(name).toBe(errorClass.name);
+      expect(WorkflowError).toHaveProperty(name, name);
+    }
+  });
+
+  it('knows the names raised outside the functions, and nothing else', () => {
+    for (const name of ['ApprovalRejected', 'ConnectionTestTimedOut', 'ReversePathNotReady']) expect(isWorkflowErrorName(name)).toBe(true);
+    for (const name of ['States.Timeout', 'Lambda.Unknown', 'toString', 'constructor']) expect(isWorkflowErrorName(name)).toBe(false);
+  });
+});
+
+describe('causeMessage', () => {
+  it('takes the message out of a Lambda cause, without the trace', () => {
+    expect(causeMessage(JSON.stringify({ errorType: 'TablesErrored', errorMessage: 'orders.items failed', trace: ['at x'] }))).toBe('orders.items failed');
+  });
+
+  it('uses a plain-text cause as it is', () => {
+    expect(causeMessage('The task timed out')).toBe('The task timed out');
+    expect(causeMessage('{"not":"lambda"}')).toBe('{"not":"lambda"}');
+  });
+
+  it('says there is none when the cause is missing', () => {
+    expect(causeMessage(undefined)).toBeUndefined();
+    expect(causeMessage('')).toBeUndefined();
+  });
+});
