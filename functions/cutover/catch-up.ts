@@ -30,10 +30,10 @@ export interface CatchUpProof {
 }
 
 export interface CatchUpOptions {
-  /** The heartbeat's schema on the frozen primary. */
+  /** The heartbeat's schema on the frozen side (the `from` of the direction). */
   schema: string;
   /** Its schema on the side catching up, when the task renames schemas (`database.targetSchemas`). @default schema */
-  replicaSchema?: string;
+  catchingUpSchema?: string;
   timeoutSeconds: number;
   /** The freeze this proof follows; absent when the application was stopped another way. */
   freeze?: WriteFreeze;
@@ -82,7 +82,7 @@ export async function proveCatchUp(source: Connection, target: Connection, optio
   const marker = newMarker(options.markerPrefix);
   const writtenAt = await writeMarker(source, options.schema, marker);
   if (options.freeze) await raiseSuperReadOnly(source, options.freeze);
-  const arrived = await waitForMarker(target, options.replicaSchema ?? options.schema, marker, options.timeoutSeconds, options.pollIntervalMs);
+  const arrived = await waitForMarker(target, options.catchingUpSchema ?? options.schema, marker, options.timeoutSeconds, options.pollIntervalMs);
   if (!arrived) {
     const restored = options.freeze ? await restoreWrites(source, options.freeze.previous) : undefined;
     throw new CatchUpTimedOut(

@@ -92,7 +92,7 @@ function liveEffects(clients: CutoverClients, config: MigrationConfig): CutoverE
         onSide(clients, config, to, (toConnection) =>
           proveCatchUp(fromConnection, toConnection, {
             schema: heartbeatSchemaOn(config, from),
-            replicaSchema: heartbeatSchemaOn(config, to),
+            catchingUpSchema: heartbeatSchemaOn(config, to),
             timeoutSeconds: config.cutover.writeFreeze.catchUpTimeoutSeconds,
             markerPrefix,
             ...(freeze.freeze ? { freeze: freeze.freeze } : {}),
