@@ -2,7 +2,7 @@ import { DatabaseMigrationServiceClient, DescribeTableStatisticsCommand } from '
 import { mockClient } from 'aws-sdk-client-mock';
 import { MAX_LISTED_TABLES, summarizeValidation, tableVerdict } from '../../../functions/check-validation/check-validation';
 import { handler } from '../../../functions/check-validation/handler';
-import { DATABASE_ACCESS, TASK_ARN, migrationConfig, tableStatistics } from '../../fixtures/migration';
+import { DATABASE_ACCESS, TASK_ARN, migrationConfig, tableStatistics } from '../../support/migration';
 
 const validated = (TableName: string) => tableStatistics({ TableName, ValidationState: 'Validated' });
 

@@ -14,7 +14,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { summarizeValidation } from '../../../functions/check-validation/check-validation';
 import { checkGate, gateBlockers, tableMappingsSelect, type GateFacts } from '../../../functions/cutover/gate';
 import { prepareReversePath, removeReversePath, reverseTableMappings, reverseTaskIdentifier, startReverseReplication } from '../../../functions/cutover/reverse-replication';
-import { DATABASE_ACCESS as DATABASE, REPLICATION_INSTANCE_ARN, TASK_ARN, WAY_BACK as REVERSE, migrationConfig, replicationTask, tableStatistics } from '../../fixtures/migration';
+import { DATABASE_ACCESS as DATABASE, REPLICATION_INSTANCE_ARN, TASK_ARN, WAY_BACK as REVERSE, migrationConfig, replicationTask, tableStatistics } from '../../support/migration';
 
 const REVERSE_TASK_ARN = 'arn:aws:dms:eu-west-1:123456789012:task:ORDERSREVERSETASK';
 const selection = (schema: string, table: string, action = 'include') => ({ 'rule-type': 'selection', 'rule-id': '1', 'rule-name': '1', 'object-locator': { 'schema-name': schema, 'table-name': table }, 'rule-action': action });

@@ -7,7 +7,7 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { completeStep, freezeStep, startReverseStep, switchStep, unfreezeStep } from '../../../functions/cutover/steps';
-import { DATABASE_ACCESS as DATABASE, WAY_BACK as REVERSE, migrationConfig, replicationTask } from '../../fixtures/migration';
+import { DATABASE_ACCESS as DATABASE, WAY_BACK as REVERSE, migrationConfig, replicationTask } from '../../support/migration';
 
 const settings = { tokenTableName: 'orders-migration-tokens' };
 const dms = mockClient(DatabaseMigrationServiceClient);

@@ -33,7 +33,7 @@ import { GetParameterCommand, ParameterNotFound, PutParameterCommand, SSMClient 
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { applyUpdate, conditionHolds } from '../../local/emulator/dynamodb';
 import { TaskTokenUnknown, TaskTokens } from '../../local/workflow/task-tokens';
-import { REPLICATION_INSTANCE_ARN, TASK_ARN, replicationTask, tableStatistics } from '../fixtures/migration';
+import { REPLICATION_INSTANCE_ARN, TASK_ARN, replicationTask, tableStatistics } from './migration';
 
 /** What the simulated migration looks like; each workflow path test changes one thing. */
 export interface Scenario {
