@@ -5,7 +5,7 @@ import type { Connection } from 'mysql2/promise';
 import { logger } from '../../functions/shared/logger';
 import { connectMysql, type DatabaseCredentials } from '../../functions/shared/mysql';
 import type { MigrationInput } from '../../functions/shared/migration-input';
-import type { DmsTaskEvent } from '../emulator/dms';
+import type { DmsTaskEvent } from '../emulator/dms/definitions';
 import { startAwsEmulator, type AwsEmulator, type EmulatorOptions } from '../emulator/server';
 import type { PublishedMessage } from '../emulator/services';
 import { startThrowawayMariadb, type ThrowawayMariadb } from '../throwaway-mariadb';

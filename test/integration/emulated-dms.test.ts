@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-database-migration-service';
 import type { Connection } from 'mysql2/promise';
 import { connectMysql } from '../../functions/shared/mysql';
-import type { DmsTaskEvent } from '../../local/emulator/dms';
+import type { DmsTaskEvent } from '../../local/emulator/dms/definitions';
 import { startAwsEmulator, type AwsEmulator } from '../../local/emulator/server';
 import { REPLICATION_INSTANCE_ARN, SOURCE_ENDPOINT_ARN, TARGET_ENDPOINT_ARN, TASK_ARN } from '../support/migration';
 
