@@ -1,4 +1,4 @@
-import { judgeRollback } from '../../../../local/rehearsal/rehearse';
+import { judgeRollback } from '../../../../local/rehearsal/judge';
 import type { RollbackFacts } from '../../../../local/rehearsal/rollback';
 
 const switchedBack = { endpointParameterName: '/apps/shop/database-endpoint', endpoint: '127.0.0.1:3306' };
