@@ -2,7 +2,8 @@ import { parseArgs } from 'node:util';
 import { InvalidInput } from '../functions/shared/errors';
 import { validateMigrationInput } from '../functions/validate-input/validate-input';
 import { DEFAULT_REHEARSAL, type RehearsalOptions, type RehearsedSettings } from '../local/rehearsal/options';
-import { REHEARSAL_DMS_ARNS, rehearse } from '../local/rehearsal/rehearse';
+import { REHEARSAL_DMS_ARNS } from '../local/rehearsal/fixture';
+import { rehearse } from '../local/rehearsal/rehearse';
 import { UsageError, type CommandContext } from './context';
 import { readMigrationFile } from './start-command';
 

@@ -2,17 +2,17 @@
  * The history-event design figure, for simulated full loads of 1 hour, 1 day and 7 days: the workflow as
  * deployed (full-load wait parked on a task token, completed by the DMS event, 2-hour safety net) against the
  * naive alternative (a 60-second Wait / check progress / Choice loop). Both run the synthesized definition
- * locally over the real handlers (test/statemachine/run-workflow.ts); state transitions and history events are
- * counted from each run's event log the way Step Functions records them (test/statemachine/history-events.ts).
+ * locally over the real handlers (test/support/run-workflow.ts); state transitions and history events are
+ * counted from each run's event log the way Step Functions records them (test/support/history-events.ts).
  *
  * The naive loop is executed for 1 and 2 hours; longer loads are extrapolated from the events one more poll
  * adds, because the real service would have failed the execution at 25,000 events anyway.
  *
  *   npm run bench:workflow
  */
-import { HISTORY_EVENT_LIMIT } from '../test/statemachine/history-events';
-import { POLLING_INTERVAL_SECONDS, simulateEventDriven, simulatePolling } from '../test/statemachine/simulated-migration';
-import { synthesizeWorkflow } from '../test/statemachine/synthesized-workflow';
+import { HISTORY_EVENT_LIMIT } from '../test/support/history-events';
+import { POLLING_INTERVAL_SECONDS, simulateEventDriven, simulatePolling } from '../test/support/simulated-migration';
+import { synthesizeWorkflow } from '../test/support/synthesized-workflow';
 
 Object.assign(process.env, {
   POWERTOOLS_LOG_LEVEL: 'SILENT',

@@ -76,7 +76,7 @@ const CONDITION_FAILED = (input: Record<string, unknown>, current: Item | undefi
     input.ReturnValuesOnConditionCheckFailure === 'ALL_OLD' && current ? { Item: current } : {},
   );
 
-/** Tables keyed by their partition key only (the token table's `pk`), as the stack creates them. */
+/** Tables keyed by their partition key only (the token table's `pk`), as the stack creates them; items by that key's value. */
 export function dynamoDbService(tables: Map<string, Map<string, Item>>, partitionKey = 'pk'): JsonService {
   const table = (input: Record<string, unknown>) => {
     const name = String(input.TableName);
@@ -84,7 +84,11 @@ export function dynamoDbService(tables: Map<string, Map<string, Item>>, partitio
     if (!items) tables.set(name, (items = new Map()));
     return items;
   };
-  const keyOf = (key: unknown) => JSON.stringify((key as Item)[partitionKey]);
+  // A table's partition key has one type (S or N), so its value alone names the item.
+  const keyOf = (key: unknown) => {
+    const value = (key as Item)[partitionKey];
+    return value.S ?? value.N ?? JSON.stringify(value);
+  };
   const context = (input: Record<string, unknown>): ExpressionContext => ({
     names: input.ExpressionAttributeNames as Record<string, string> | undefined,
     values: input.ExpressionAttributeValues as Record<string, AttributeValue> | undefined,

@@ -10,9 +10,9 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { mockClient } from 'aws-sdk-client-mock';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { serveHttpApi, type LocalHttpApi } from '../../local/api-gateway-adapter';
-import { SIGNING_KEY, TABLE_NAME } from '../fixtures/approval';
-import { migrationConfig } from '../fixtures/migration';
-import { FakeTokenTable } from '../fixtures/token-table';
+import { SIGNING_KEY, TABLE_NAME } from '../support/approval';
+import { migrationConfig } from '../support/migration';
+import { FakeTokenTable } from '../support/token-table';
 
 /**
  * The approval page as a person (and a mail scanner) meets it: the real request-approval handler e-mails the

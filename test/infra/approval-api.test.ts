@@ -2,7 +2,7 @@ import { App, Stack, type CfnElement } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { deploymentConfigSchema } from '../../infra/config';
 import { MigrationStack } from '../../infra/migration-stack';
-import { DEPLOYMENT } from '../statemachine/synthesized-workflow';
+import { DEPLOYMENT } from '../support/synthesized-workflow';
 
 const STATE_MACHINE_ARN = 'arn:aws:states:eu-west-1:123456789012:stateMachine:OrdersMigration-migration';
 

@@ -6,8 +6,8 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { deploymentConfigSchema } from '../../infra/config';
 import { MigrationStack } from '../../infra/migration-stack';
-import { DEPLOYMENT } from '../statemachine/synthesized-workflow';
-import { WITH_WAY_BACK } from '../fixtures/way-back';
+import { DEPLOYMENT } from '../support/synthesized-workflow';
+import { WITH_WAY_BACK } from '../support/way-back';
 
 const EXAMPLES = path.join(__dirname, '..', '..', 'examples');
 const example = (file: string) => JSON.parse(readFileSync(path.join(EXAMPLES, file), 'utf8')) as unknown;

@@ -1,4 +1,4 @@
-import { buildStack } from '../statemachine/synthesized-workflow';
+import { buildStack } from '../support/synthesized-workflow';
 
 describe('stack outputs for the CLI', () => {
   it('outputs the state machine ARN and the token table name that status, approve and reject ask for', () => {

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { deploymentConfigSchema, loadDeploymentConfig } from '../../infra/config';
-import { DEPLOYMENT } from '../statemachine/synthesized-workflow';
+import { DEPLOYMENT } from '../support/synthesized-workflow';
 
 const EXAMPLES = path.join(__dirname, '..', '..', 'examples');
 const CREATE_DMS = loadDeploymentConfig(path.join(EXAMPLES, 'orders-to-rds-create-dms.json'));

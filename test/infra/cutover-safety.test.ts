@@ -1,6 +1,6 @@
 import type { Template } from 'aws-cdk-lib/assertions';
-import { REVERSE_SOURCE, REVERSE_TARGET, SOURCE_SECRET, TARGET_SECRET, WITH_WAY_BACK } from '../fixtures/way-back';
-import { buildStack, DEPLOYMENT } from '../statemachine/synthesized-workflow';
+import { REVERSE_SOURCE, REVERSE_TARGET, SOURCE_SECRET, TARGET_SECRET, WITH_WAY_BACK } from '../support/way-back';
+import { buildStack, DEPLOYMENT } from '../support/synthesized-workflow';
 
 type Statement = { Action: string | string[]; Resource: unknown; Condition?: unknown };
 

@@ -3,8 +3,8 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { deploymentConfigSchema } from '../../infra/config';
 import { MigrationStack } from '../../infra/migration-stack';
-import { migrationInput } from '../fixtures/migration';
-import { DEPLOYMENT } from '../statemachine/synthesized-workflow';
+import { migrationInput } from '../support/migration';
+import { DEPLOYMENT } from '../support/synthesized-workflow';
 
 const SOURCE_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/source-AbCdEf';
 const TARGET_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/target-GhIjKl';

@@ -6,8 +6,8 @@ import { deploymentConfigSchema } from '../../infra/config';
 import { MigrationStack } from '../../infra/migration-stack';
 import { TRANSIENT_ERRORS } from '../../statemachine/kit';
 import { replicationTaskSettings } from '../../infra/constructs/dms-resources';
-import { REPLICATION_INSTANCE_ARN, SOURCE_ENDPOINT_ARN, TARGET_ENDPOINT_ARN, TASK_ARN } from '../fixtures/migration';
-import { buildStack, DEPLOYMENT, synthesizeWorkflow } from '../statemachine/synthesized-workflow';
+import { REPLICATION_INSTANCE_ARN, SOURCE_ENDPOINT_ARN, TARGET_ENDPOINT_ARN, TASK_ARN } from '../support/migration';
+import { buildStack, DEPLOYMENT, synthesizeWorkflow } from '../support/synthesized-workflow';
 
 const EXAMPLES = path.join(__dirname, '..', '..', 'examples');
 const CREATE_DMS = JSON.parse(readFileSync(path.join(EXAMPLES, 'orders-to-rds-create-dms.json'), 'utf8')) as Record<string, unknown>;

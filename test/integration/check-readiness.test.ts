@@ -5,7 +5,7 @@ import { createConnection, type Connection } from 'mysql2/promise';
 import { checkReadiness, type ReadinessReport } from '../../functions/check-readiness/check-readiness';
 import type { ReadinessCheckFailed } from '../../functions/shared/errors';
 import { startThrowawayMariadb, type ThrowawayMariadb } from '../../local/throwaway-mariadb';
-import { migrationConfig, replicationTask } from '../fixtures/migration';
+import { migrationConfig, replicationTask } from '../support/migration';
 
 const SOURCE_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/source-AbCdEf';
 const TARGET_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/target-AbCdEf';

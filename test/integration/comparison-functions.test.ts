@@ -5,8 +5,8 @@ import { compareDataChunk } from '../../functions/compare-data-chunk/compare-dat
 import { planDataComparison } from '../../functions/plan-data-comparison/plan-data-comparison';
 import { reportDataComparison } from '../../functions/report-data-comparison/report-data-comparison';
 import { chunksKey, type ChunkItem } from '../../functions/shared/data-comparison/comparison-run';
-import { migrationConfig, migrationInput } from '../fixtures/migration';
-import { HAPPY_PATH, LocalAws } from '../statemachine/local-aws';
+import { migrationConfig, migrationInput } from '../support/migration';
+import { HAPPY_PATH, LocalAws } from '../support/local-aws';
 
 /**
  * The three comparison functions' cores against the shared MariaDB, with S3 and Secrets Manager faked as in

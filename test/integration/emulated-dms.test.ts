@@ -7,9 +7,9 @@ import {
 } from '@aws-sdk/client-database-migration-service';
 import type { Connection } from 'mysql2/promise';
 import { connectMysql } from '../../functions/shared/mysql';
-import type { DmsTaskEvent } from '../../local/emulator/dms';
+import type { DmsTaskEvent } from '../../local/emulator/dms/definitions';
 import { startAwsEmulator, type AwsEmulator } from '../../local/emulator/server';
-import { REPLICATION_INSTANCE_ARN, SOURCE_ENDPOINT_ARN, TARGET_ENDPOINT_ARN, TASK_ARN } from '../fixtures/migration';
+import { REPLICATION_INSTANCE_ARN, SOURCE_ENDPOINT_ARN, TARGET_ENDPOINT_ARN, TASK_ARN } from '../support/migration';
 
 /** The emulated DMS against the shared MariaDB: what its full load and validation really do to the data. */
 const LOCAL = { host: '127.0.0.1', port: 3306, username: 'root', password: '' };

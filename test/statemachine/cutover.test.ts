@@ -15,10 +15,10 @@ import { readReadOnlySettings } from '../../functions/cutover/write-freeze';
 import type { MigrationInput } from '../../functions/shared/migration-input';
 import { connectMysql } from '../../functions/shared/mysql';
 import { startNativeReplication, startThrowawayMariadb, type ThrowawayMariadb } from '../../local/throwaway-mariadb';
-import { migrationInput } from '../fixtures/migration';
-import { HAPPY_PATH, type LocalAws, type Scenario } from './local-aws';
-import { runWorkflow, type WorkflowRun } from './run-workflow';
-import { synthesizeWorkflow } from './synthesized-workflow';
+import { migrationInput } from '../support/migration';
+import { HAPPY_PATH, type LocalAws, type Scenario } from '../support/local-aws';
+import { runWorkflow, type WorkflowRun } from '../support/run-workflow';
+import { synthesizeWorkflow } from '../support/synthesized-workflow';
 
 /**
  * The cutover sequence executed from the synthesized definition against two real MariaDB servers. Forward,

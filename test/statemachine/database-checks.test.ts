@@ -1,9 +1,9 @@
 import { createConnection, type Connection } from 'mysql2/promise';
 import { ENVIRONMENT } from '../../functions/shared/environment';
-import { migrationInput } from '../fixtures/migration';
-import { HAPPY_PATH, type Scenario } from './local-aws';
-import { runWorkflow, type WorkflowRun } from './run-workflow';
-import { DEPLOYMENT, synthesizeWorkflow } from './synthesized-workflow';
+import { migrationInput } from '../support/migration';
+import { HAPPY_PATH, type Scenario } from '../support/local-aws';
+import { runWorkflow, type WorkflowRun } from '../support/run-workflow';
+import { DEPLOYMENT, synthesizeWorkflow } from '../support/synthesized-workflow';
 
 /**
  * The readiness and independent-comparison steps, executed locally from the synthesized definition against

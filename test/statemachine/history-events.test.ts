@@ -1,7 +1,7 @@
-import { HISTORY_EVENT_LIMIT, historyEventCount, stateTransitionCount } from './history-events';
-import type { ExecutionEvent } from './run-workflow';
-import { simulateEventDriven, simulatePolling } from './simulated-migration';
-import { synthesizeWorkflow, type AslDefinition } from './synthesized-workflow';
+import { HISTORY_EVENT_LIMIT, historyEventCount, stateTransitionCount } from '../support/history-events';
+import type { ExecutionEvent } from '../support/run-workflow';
+import { simulateEventDriven, simulatePolling } from '../support/simulated-migration';
+import { synthesizeWorkflow, type AslDefinition } from '../support/synthesized-workflow';
 
 const LAMBDA = 'arn:aws:lambda:eu-west-1:123456789012:function:phase';
 const DEFINITION: AslDefinition = {

@@ -1,7 +1,7 @@
-import { migrationInput } from '../fixtures/migration';
-import { HAPPY_PATH, type Scenario } from './local-aws';
-import { runWorkflow, type WorkflowRun } from './run-workflow';
-import { synthesizeWorkflow } from './synthesized-workflow';
+import { migrationInput } from '../support/migration';
+import { HAPPY_PATH, type Scenario } from '../support/local-aws';
+import { runWorkflow, type WorkflowRun } from '../support/run-workflow';
+import { synthesizeWorkflow } from '../support/synthesized-workflow';
 
 const synthesized = synthesizeWorkflow();
 const run = (changes: Partial<Scenario> = {}, input?: unknown) => runWorkflow(synthesized, { ...HAPPY_PATH, ...changes }, input);

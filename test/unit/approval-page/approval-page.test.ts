@@ -7,8 +7,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { serveApprovalPage, type PageRequest } from '../../../functions/approval-page/approval-page';
 import { cdcLatencyLine, escapeHtml, timeLeft, utc, validationLine } from '../../../functions/approval-page/page';
 import { approvalUrl, csrfToken, signApproval, verifyCsrfToken } from '../../../functions/shared/approval-link';
-import { APPROVAL_ID, SIGNING_KEY, TABLE_NAME, TASK_TOKEN, pendingApproval, storeApproval } from '../../fixtures/approval';
-import { FakeTokenTable } from '../../fixtures/token-table';
+import { APPROVAL_ID, SIGNING_KEY, TABLE_NAME, TASK_TOKEN, pendingApproval, storeApproval } from '../../support/approval';
+import { FakeTokenTable } from '../../support/token-table';
 
 const now = new Date('2026-11-24T14:30:00Z');
 const expiresAt = new Date('2026-11-25T12:00:00Z');

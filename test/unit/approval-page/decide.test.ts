@@ -3,8 +3,8 @@ import { SFNClient, SendTaskFailureCommand, SendTaskSuccessCommand, TaskDoesNotE
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { decideApproval, rejectionCause } from '../../../functions/approval-page/decide';
-import { APPROVAL_ID, TABLE_NAME, TASK_TOKEN, pendingApproval, storeApproval } from '../../fixtures/approval';
-import { FakeTokenTable } from '../../fixtures/token-table';
+import { APPROVAL_ID, TABLE_NAME, TASK_TOKEN, pendingApproval, storeApproval } from '../../support/approval';
+import { FakeTokenTable } from '../../support/token-table';
 
 const now = new Date('2026-11-24T14:30:00Z');
 const clients = { dynamoDb: new DynamoDBClient({}), stepFunctions: new SFNClient({}) };

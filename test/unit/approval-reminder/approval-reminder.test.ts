@@ -6,8 +6,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { remindApprovers } from '../../../functions/approval-reminder/approval-reminder';
 import { renderNotification } from '../../../functions/shared/notifications/messages';
 import { approvalUrl } from '../../../functions/shared/approval-link';
-import { APPROVAL_ID, SIGNING_KEY, TABLE_NAME, pendingApproval, storeApproval } from '../../fixtures/approval';
-import { FakeTokenTable } from '../../fixtures/token-table';
+import { APPROVAL_ID, SIGNING_KEY, TABLE_NAME, pendingApproval, storeApproval } from '../../support/approval';
+import { FakeTokenTable } from '../../support/token-table';
 
 const now = new Date('2026-11-24T16:00:00Z');
 const clients = { dynamoDb: new DynamoDBClient({}), sns: new SNSClient({}) };

@@ -6,7 +6,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../../functions/check-progress/handler';
 import { STOP_REASONS } from '../../../functions/shared/dms';
-import { TASK_ARN, migrationConfig, replicationTask, tableStatistics } from '../../fixtures/migration';
+import { TASK_ARN, migrationConfig, replicationTask, tableStatistics } from '../../support/migration';
 
 const dms = mockClient(DatabaseMigrationServiceClient);
 const config = migrationConfig();

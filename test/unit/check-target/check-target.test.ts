@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-rds';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../../functions/check-target/handler';
-import { migrationConfig } from '../../fixtures/migration';
+import { migrationConfig } from '../../support/migration';
 
 const rds = mockClient(RDSClient);
 const clusterConfig = migrationConfig();

@@ -1,7 +1,7 @@
 import { DatabaseMigrationServiceClient, DescribeTableStatisticsCommand } from '@aws-sdk/client-database-migration-service';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../../functions/check-validation/handler';
-import { DATABASE_ACCESS, TASK_ARN, migrationConfig, tableStatistics } from '../../fixtures/migration';
+import { DATABASE_ACCESS, TASK_ARN, migrationConfig, tableStatistics } from '../../support/migration';
 
 const validated = (TableName: string) => tableStatistics({ TableName, ValidationState: 'Validated' });
 

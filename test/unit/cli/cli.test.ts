@@ -16,9 +16,9 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { main } from '../../../cli/main';
 import { statusCommand } from '../../../cli/status-command';
-import { APPROVAL_ID, TABLE_NAME, TASK_TOKEN, pendingApproval, storeApproval } from '../../fixtures/approval';
-import { TASK_ARN, migrationInput, replicationTask, tableStatistics } from '../../fixtures/migration';
-import { FakeTokenTable } from '../../fixtures/token-table';
+import { APPROVAL_ID, TABLE_NAME, TASK_TOKEN, pendingApproval, storeApproval } from '../../support/approval';
+import { TASK_ARN, migrationInput, replicationTask, tableStatistics } from '../../support/migration';
+import { FakeTokenTable } from '../../support/token-table';
 
 const sfn = mockClient(SFNClient);
 const dms = mockClient(DatabaseMigrationServiceClient);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { rehearsalOptions } from '../../../cli/rehearse-command';
 import { DEFAULT_REHEARSAL } from '../../../local/rehearsal/options';
-import { migrationInput } from '../../fixtures/migration';
+import { migrationInput } from '../../support/migration';
 
 const directory = mkdtempSync(path.join(tmpdir(), 'rehearse-options-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));

@@ -8,7 +8,7 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { completeStep, cutoverRun, freezeStep, startReverseStep, switchStep, unfreezeStep } from '../../../functions/cutover/cutover';
 import type { MigrationConfig } from '../../../functions/shared/migration-input';
-import { DATABASE_ACCESS as DATABASE, WAY_BACK as REVERSE, migrationConfig, replicationTask } from '../../fixtures/migration';
+import { DATABASE_ACCESS as DATABASE, WAY_BACK as REVERSE, migrationConfig, replicationTask } from '../../support/migration';
 
 const settings = { tokenTableName: 'orders-migration-tokens' };
 const dms = mockClient(DatabaseMigrationServiceClient);

@@ -20,7 +20,7 @@ import { summarizeValidation } from '../../../functions/shared/validation-summar
 import { checkGate, gateBlockers, tableMappingsSelect, type GateFacts } from '../../../functions/cutover/gate';
 import { cutoverEffects } from '../../../functions/cutover/effects';
 import { removeReversePath, reverseTableMappings, reverseTaskIdentifier, startReverseReplication } from '../../../functions/cutover/reverse-replication';
-import { DATABASE_ACCESS as DATABASE, REPLICATION_INSTANCE_ARN, TASK_ARN, WAY_BACK as REVERSE, migrationConfig, replicationTask, tableStatistics } from '../../fixtures/migration';
+import { DATABASE_ACCESS as DATABASE, REPLICATION_INSTANCE_ARN, TASK_ARN, WAY_BACK as REVERSE, migrationConfig, replicationTask, tableStatistics } from '../../support/migration';
 
 const REVERSE_TASK_ARN = 'arn:aws:dms:eu-west-1:123456789012:task:ORDERSREVERSETASK';
 const selection = (schema: string, table: string, action = 'include') => ({ 'rule-type': 'selection', 'rule-id': '1', 'rule-name': '1', 'object-locator': { 'schema-name': schema, 'table-name': table }, 'rule-action': action });

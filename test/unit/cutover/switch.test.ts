@@ -18,7 +18,7 @@ import { switchOver } from '../../../functions/cutover/switch';
 import { checkGate } from '../../../functions/cutover/gate';
 import { cutoverBlockers, type CutoverFacts } from '../../../functions/cutover/preconditions';
 import { STOP_REASONS } from '../../../functions/shared/dms';
-import { REPLICATION_INSTANCE_ARN, TASK_ARN, migrationConfig, replicationTask, tableStatistics } from '../../fixtures/migration';
+import { REPLICATION_INSTANCE_ARN, TASK_ARN, migrationConfig, replicationTask, tableStatistics } from '../../support/migration';
 
 const limits = { maxCdcLatencySeconds: 30, latencyWindowMinutes: 5 };
 const goodFacts: CutoverFacts = {

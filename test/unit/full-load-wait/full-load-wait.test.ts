@@ -15,7 +15,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { crossedMilestone } from '../../../functions/full-load-watcher/full-load-wait';
-import { TASK_ARN, migrationConfig, replicationTask, tableStatistics } from '../../fixtures/migration';
+import { TASK_ARN, migrationConfig, replicationTask, tableStatistics } from '../../support/migration';
 
 const TABLE = 'orders-migration-tokens';
 const TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:orders-migration';

@@ -8,7 +8,7 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { approvalDetails, approvalSummary, requestApproval } from '../../../functions/request-approval/request-approval';
 import { approvalUrl, signApproval, verifyApprovalLink } from '../../../functions/shared/approval-link';
-import { migrationConfig } from '../../fixtures/migration';
+import { migrationConfig } from '../../support/migration';
 
 const KEY = 'k'.repeat(64);
 const now = new Date('2026-11-24T12:00:00Z');

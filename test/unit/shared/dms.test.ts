@@ -15,7 +15,7 @@ import {
   taskPhase,
 } from '../../../functions/shared/dms';
 import { ResourceNotFound } from '../../../functions/shared/errors';
-import { TASK_ARN, replicationTask, tableStatistics } from '../../fixtures/migration';
+import { TASK_ARN, replicationTask, tableStatistics } from '../../support/migration';
 
 const loaded = { FullLoadProgressPercent: 100, TablesLoaded: 5, TablesLoading: 0, TablesQueued: 0, TablesErrored: 0 };
 const loading = { FullLoadProgressPercent: 60, TablesLoaded: 3, TablesLoading: 1, TablesQueued: 1, TablesErrored: 0 };

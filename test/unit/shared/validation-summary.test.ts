@@ -1,5 +1,5 @@
 import { MAX_LISTED_TABLES, summarizeValidation, tableVerdict } from '../../../functions/shared/validation-summary';
-import { tableStatistics } from '../../fixtures/migration';
+import { tableStatistics } from '../../support/migration';
 
 const validated = (TableName: string) => tableStatistics({ TableName, ValidationState: 'Validated' });
 

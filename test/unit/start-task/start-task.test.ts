@@ -9,7 +9,7 @@ import { handler } from '../../../functions/start-task/handler';
 import { decideStartAction, taskFacts, type TaskFacts } from '../../../functions/start-task/start-task';
 import { STOP_REASONS, TASK_STATUSES } from '../../../functions/shared/dms';
 import { START_POLICIES } from '../../../functions/shared/migration-input';
-import { TASK_ARN, migrationConfig, replicationTask } from '../../fixtures/migration';
+import { TASK_ARN, migrationConfig, replicationTask } from '../../support/migration';
 
 const ran = { neverRun: false, migrationType: 'full-load-and-cdc' };
 const facts = (status: string, extra: Partial<TaskFacts> = {}): TaskFacts => ({ status, ...ran, ...extra });

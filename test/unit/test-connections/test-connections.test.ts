@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-database-migration-service';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../../functions/test-connections/handler';
-import { REPLICATION_INSTANCE_ARN, SOURCE_ENDPOINT_ARN, TARGET_ENDPOINT_ARN, migrationConfig } from '../../fixtures/migration';
+import { REPLICATION_INSTANCE_ARN, SOURCE_ENDPOINT_ARN, TARGET_ENDPOINT_ARN, migrationConfig } from '../../support/migration';
 
 const dms = mockClient(DatabaseMigrationServiceClient);
 const config = migrationConfig();

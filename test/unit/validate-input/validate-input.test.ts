@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { handler } from '../../../functions/validate-input/handler';
 import { validateMigrationInput } from '../../../functions/validate-input/validate-input';
 import { migrationInputSchema, tlsModeOf, TLS_MODES, type MigrationInput } from '../../../functions/shared/migration-input';
-import { migrationInput, DATABASE_ACCESS as DATABASE, WAY_BACK as REVERSE } from '../../fixtures/migration';
+import { migrationInput, DATABASE_ACCESS as DATABASE, WAY_BACK as REVERSE } from '../../support/migration';
 
 function problemsOf(input: unknown): string {
   try {

@@ -15,8 +15,8 @@ import {
   type PrincipalPolicies,
 } from '../../../../local/iam';
 import { buildStack } from '../../../../local/workflow/synthesize';
-import { DATABASE_ACCESS, TASK_ARN } from '../../../fixtures/migration';
-import { WITH_WAY_BACK } from '../../../fixtures/way-back';
+import { DATABASE_ACCESS, TASK_ARN } from '../../../support/migration';
+import { WITH_WAY_BACK } from '../../../support/way-back';
 
 const environment = { partition: 'aws', region: 'eu-west-1', accountId: '123456789012' };
 const REVERSE_TASK = 'arn:aws:dms:eu-west-1:123456789012:task:REVERSETASKABCDEFGHIJKLMNO';

@@ -12,16 +12,8 @@ import {
   type ReplicationTask,
   type TableStatistics,
 } from '@aws-sdk/client-database-migration-service';
-import {
-  ConditionalCheckFailedException,
-  DeleteItemCommand,
-  DynamoDBClient,
-  GetItemCommand,
-  PutItemCommand,
-  UpdateItemCommand,
-  type AttributeValue,
-} from '@aws-sdk/client-dynamodb';
-import { CreateDBClusterSnapshotCommand, DescribeDBClustersCommand, RDSClient } from '@aws-sdk/client-rds';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { CreateDBClusterSnapshotCommand, DBClusterNotFoundFault, DBClusterSnapshotAlreadyExistsFault, DescribeDBClustersCommand, RDSClient } from '@aws-sdk/client-rds';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
@@ -31,9 +23,11 @@ import { DescribeExecutionCommand, SFNClient, SendTaskFailureCommand, SendTaskSu
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetParameterCommand, ParameterNotFound, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
-import { applyUpdate, conditionHolds } from '../../local/emulator/dynamodb';
-import { TaskTokenUnknown, TaskTokens } from '../../local/workflow/task-tokens';
-import { REPLICATION_INSTANCE_ARN, TASK_ARN, replicationTask, tableStatistics } from '../fixtures/migration';
+import { rdsService, stepFunctionsService, type LocalTargetDatabase } from '../../local/emulator/services';
+import { TaskTokens } from '../../local/workflow/task-tokens';
+import { fakeDynamoDbTable } from './dynamodb-table';
+import { answeredByEmulator } from './emulator-operations';
+import { REPLICATION_INSTANCE_ARN, TASK_ARN, replicationTask, tableStatistics } from './migration';
 
 /** What the simulated migration looks like; each workflow path test changes one thing. */
 export interface Scenario {
@@ -83,6 +77,14 @@ export const HAPPY_PATH: Scenario = {
 };
 
 const TABLES = ['customers', 'orders', 'order_lines'];
+/** The migration's target as RDS describes it. */
+const TARGET_CLUSTER: LocalTargetDatabase = {
+  type: 'aurora-cluster',
+  identifier: 'orders-aurora',
+  host: 'orders-aurora.cluster-c1a2b3c4d5e6.eu-west-1.rds.amazonaws.com',
+  port: 3306,
+  engineVersion: '8.0.mysql_aurora.3.08.0',
+};
 export const SIGNING_KEY = 'local-approval-signing-key';
 
 export interface PublishedNotification {
@@ -247,19 +249,9 @@ export class LocalAws {
 
   private fakeOthers(): void {
     const rds = mockClient(RDSClient);
-    rds.on(DescribeDBClustersCommand).resolves({
-      DBClusters: [
-        {
-          DBClusterIdentifier: 'orders-aurora',
-          Status: 'available',
-          Engine: 'aurora-mysql',
-          EngineVersion: '8.0.mysql_aurora.3.08.0',
-          Endpoint: 'orders-aurora.cluster-c1a2b3c4d5e6.eu-west-1.rds.amazonaws.com',
-          Port: 3306,
-        },
-      ],
-    });
-    rds.on(CreateDBClusterSnapshotCommand).callsFake((input) => ({ DBClusterSnapshot: { DBClusterSnapshotIdentifier: input.DBClusterSnapshotIdentifier, Status: 'creating' } }));
+    const rdsOperations = rdsService({ target: TARGET_CLUSTER, snapshots: [] }).operations;
+    rds.on(DescribeDBClustersCommand).callsFake(answeredByEmulator(rdsOperations.DescribeDBClusters, { DBClusterNotFoundFault }));
+    rds.on(CreateDBClusterSnapshotCommand).callsFake(answeredByEmulator(rdsOperations.CreateDBClusterSnapshot, { DBClusterNotFoundFault, DBClusterSnapshotAlreadyExistsFault }));
 
     const cloudWatch = mockClient(CloudWatchClient);
     cloudWatch.on(GetMetricDataCommand).callsFake(() => ({
@@ -291,25 +283,17 @@ export class LocalAws {
     }
 
     const sfn = mockClient(SFNClient);
-    const settle = (settleToken: () => void) => {
-      try {
-        settleToken();
-      } catch (error) {
-        if (!(error instanceof TaskTokenUnknown)) throw error;
-        throw new TaskTimedOut({ message: 'Task Timed Out', $metadata: {} });
-      }
-      return {};
-    };
-    sfn.on(SendTaskSuccessCommand).callsFake((input) => settle(() => this.tokens.succeed(input.taskToken, input.output)));
+    const stepFunctions = stepFunctionsService(this.tokens).operations;
+    sfn.on(SendTaskSuccessCommand).callsFake(answeredByEmulator(stepFunctions.SendTaskSuccess, { TaskTimedOut }));
+    sfn.on(SendTaskFailureCommand).callsFake(answeredByEmulator(stepFunctions.SendTaskFailure, { TaskTimedOut }));
     // Any other execution of this state machine (a lock holder) is still running.
     sfn.on(DescribeExecutionCommand).callsFake((input) => ({ executionArn: input.executionArn, status: 'RUNNING', startDate: new Date('2026-11-24T23:00:00Z') }));
-    sfn.on(SendTaskFailureCommand).callsFake((input) => settle(() => this.tokens.fail(input.taskToken, input.error, input.cause)));
 
     // The approval reminder's one-time schedule: created, never fired within a local run.
     const scheduler = mockClient(SchedulerClient);
     scheduler.on(CreateScheduleCommand).callsFake((input) => ({ ScheduleArn: `arn:aws:scheduler:eu-west-1:123456789012:schedule/${input.GroupName}/${input.Name}` }));
 
-    this.stubs.push(rds, cloudWatch, ssm, sns, secrets, sfn, scheduler, this.fakeDynamoDb(), this.fakeS3());
+    this.stubs.push(rds, cloudWatch, ssm, sns, secrets, sfn, scheduler, fakeDynamoDbTable(this.items), this.fakeS3());
   }
 
   /** One bucket: objects by key, listed in key order as S3 does, bodies as the SDK's stream mixin. */
@@ -329,38 +313,5 @@ export class LocalAws {
       return { Contents: keys.map((Key) => ({ Key, Size: this.objects.get(Key)?.length })), KeyCount: keys.length, IsTruncated: false, Prefix: input.Prefix };
     });
     return s3;
-  }
-
-  /** A table that keeps items by `pk` and evaluates the expressions the functions write, as the emulator does. */
-  private fakeDynamoDb(): AwsClientStub<DynamoDBClient> {
-    const dynamoDb = mockClient(DynamoDBClient);
-    const expressions = (input: { ExpressionAttributeNames?: Record<string, string>; ExpressionAttributeValues?: Record<string, AttributeValue> }) => ({
-      names: input.ExpressionAttributeNames,
-      values: input.ExpressionAttributeValues,
-    });
-    const requireCondition = (holds: boolean) => {
-      if (!holds) throw new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
-    };
-    dynamoDb.on(GetItemCommand).callsFake((input) => {
-      const item = this.items.get(input.Key.pk.S);
-      return item ? { Item: item } : {};
-    });
-    dynamoDb.on(PutItemCommand).callsFake((input) => {
-      requireCondition(conditionHolds(this.items.get(input.Item.pk.S), input.ConditionExpression, expressions(input)));
-      this.items.set(input.Item.pk.S, input.Item);
-      return {};
-    });
-    dynamoDb.on(DeleteItemCommand).callsFake((input) => {
-      requireCondition(conditionHolds(this.items.get(input.Key.pk.S), input.ConditionExpression, expressions(input)));
-      this.items.delete(input.Key.pk.S);
-      return {};
-    });
-    dynamoDb.on(UpdateItemCommand).callsFake((input) => {
-      const item = this.items.get(input.Key.pk.S);
-      requireCondition(conditionHolds(item, input.ConditionExpression, expressions(input)));
-      this.items.set(input.Key.pk.S, applyUpdate(item ?? { pk: input.Key.pk }, input.UpdateExpression, expressions(input)));
-      return {};
-    });
-    return dynamoDb;
   }
 }

@@ -1,6 +1,6 @@
-import { ProgressView, progressBar, progressLine } from '../../../local/rehearsal/progress';
-import { describeReport } from '../../../local/rehearsal/summary';
-import { replicationTask, tableStatistics } from '../../fixtures/migration';
+import { ProgressView, progressBar, progressLine } from '../../../../local/rehearsal/progress';
+import { describeReport } from '../../../../local/rehearsal/summary';
+import { replicationTask, tableStatistics } from '../../../support/migration';
 
 describe('rehearsal progress', () => {
   it.each([

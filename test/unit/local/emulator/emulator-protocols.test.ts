@@ -16,8 +16,8 @@ import { SFNClient, SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { startAwsEmulator, type AwsEmulator } from '../../../local/emulator/server';
-import { REPLICATION_INSTANCE_ARN, SOURCE_ENDPOINT_ARN, TARGET_ENDPOINT_ARN, TASK_ARN } from '../../fixtures/migration';
+import { startAwsEmulator, type AwsEmulator } from '../../../../local/emulator/server';
+import { REPLICATION_INSTANCE_ARN, SOURCE_ENDPOINT_ARN, TARGET_ENDPOINT_ARN, TASK_ARN } from '../../../support/migration';
 
 const SOURCE_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:source-AbCdEf';
 const TARGET_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:target-AbCdEf';

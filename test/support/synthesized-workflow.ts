@@ -1,5 +1,5 @@
 import { buildStack as build, synthesizeWorkflow as synthesize, type SynthesizedWorkflow } from '../../local/workflow/synthesize';
-import { migrationInput } from '../fixtures/migration';
+import { migrationInput } from './migration';
 
 export type { AslDefinition, AslState, SynthesizedWorkflow } from '../../local/workflow/synthesize';
 

@@ -1,5 +1,5 @@
-import { judgeRollback } from '../../../local/rehearsal/rehearse';
-import type { RollbackFacts } from '../../../local/rehearsal/rollback';
+import { judgeRollback } from '../../../../local/rehearsal/judge';
+import type { RollbackFacts } from '../../../../local/rehearsal/rollback';
 
 const switchedBack = { endpointParameterName: '/apps/shop/database-endpoint', endpoint: '127.0.0.1:3306' };
 const facts = (overrides: Partial<RollbackFacts> = {}): RollbackFacts => ({

@@ -9,8 +9,8 @@ import {
   type ReplicationTask,
 } from '@aws-sdk/client-database-migration-service';
 import { createConnection, type Connection, type RowDataPacket } from 'mysql2/promise';
-import { startAwsEmulator, type AwsEmulator } from '../../../local/emulator/server';
-import { REPLICATION_INSTANCE_ARN, SOURCE_ENDPOINT_ARN, TARGET_ENDPOINT_ARN, TASK_ARN } from '../../fixtures/migration';
+import { startAwsEmulator, type AwsEmulator } from '../../../../local/emulator/server';
+import { REPLICATION_INSTANCE_ARN, SOURCE_ENDPOINT_ARN, TARGET_ENDPOINT_ARN, TASK_ARN } from '../../../support/migration';
 
 /**
  * The tasks the cutover creates for the way back: CreateReplicationTask, a CDC-only start at a

@@ -1,5 +1,5 @@
 import { executeLocally, invokeAsLambda as invoke, loadPhaseHandlers as loadHandlers, type LocalExecution, type LocalTask } from '../../local/workflow/execute';
-import { TASK_ARN, migrationInput } from '../fixtures/migration';
+import { TASK_ARN, migrationInput } from './migration';
 import { LocalAws, type Scenario } from './local-aws';
 import type { SynthesizedWorkflow } from './synthesized-workflow';
 

@@ -1,6 +1,6 @@
-import { midpoint } from '../../../functions/shared/data-comparison/key-ranges';
-import { encodedColumn, keyComparison, keyLiteral, rangePredicate } from '../../../functions/shared/data-comparison/row-sql';
-import type { ColumnCategory, KeyShape } from '../../../functions/shared/data-comparison/table-shape';
+import { midpoint } from '../../../../functions/shared/data-comparison/key-ranges';
+import { encodedColumn, keyComparison, keyLiteral, rangePredicate } from '../../../../functions/shared/data-comparison/row-sql';
+import type { ColumnCategory, KeyShape } from '../../../../functions/shared/data-comparison/table-shape';
 
 const column = (category: ColumnCategory, name = 'k') => ({ name, category, utf8mb4: true, collation: null });
 

@@ -1,5 +1,5 @@
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { applyUpdate, conditionHolds } from '../../../local/emulator/dynamodb';
+import { applyUpdate, conditionHolds } from '../../../../local/emulator/dynamodb';
 
 const item = marshall({ pk: 'approval#1', status: 'pending', decidedBy: 'nobody' });
 const values = marshall({ ':pending': 'pending', ':done': 'approved', ':who': 'dba' });

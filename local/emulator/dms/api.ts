@@ -1,0 +1,238 @@
+import { randomBytes } from 'node:crypto';
+import type { ReplicationTask, TableStatistics } from '@aws-sdk/client-database-migration-service';
+import { connectMysql, type DatabaseCredentials } from '../../../functions/shared/mysql';
+import { AwsServiceError, type JsonService } from '../protocols';
+import type { DmsEndpointDefinition, DmsFaults, DmsInstanceDefinition, DmsTaskDefinition, DmsTaskEvent } from './definitions';
+import { EmulatedTask } from './task';
+
+/**
+ * An emulated DMS that really moves data: endpoints are MySQL databases reached with the credentials in
+ * their Secrets Manager secret, `TestConnection` really connects, and `StartReplicationTask` really copies
+ * the tables its selection rules name, in batches, updating ReplicationTaskStats and DescribeTableStatistics
+ * as it goes, then (when the task validates) compares every row the way DMS data validation does.
+ *
+ * A full-load-and-cdc task then keeps `running` and replicates what changes on the source, including tables
+ * created there later that its selection rules match.
+ *
+ * `CreateReplicationTask` adds CDC-only tasks (the way back after a cutover): started with "start-replication"
+ * at a CdcStartPosition, such a task replicates its source's changes from the moment it starts, with the same
+ * change capture as the migration's own task.
+ *
+ * This module is the API: the operations, endpoints, connection tests and the set of tasks. Each task's
+ * lifecycle is in `task.ts`; what a run does to the data in `full-load.ts`, `validation.ts` and
+ * `change-capture.ts`. Deliberately not emulated: binlog-based capture (see `change-capture.ts`), changes to
+ * tables without a key, LOB modes, table settings beyond selection and schema renaming, and parallel table
+ * loads. CDC latency is whatever the rehearsal sets.
+ */
+export interface EmulatedDmsOptions {
+  endpoints: DmsEndpointDefinition[];
+  task: DmsTaskDefinition;
+  instance: DmsInstanceDefinition;
+  faults: DmsFaults;
+  /** Rows per batch (DMS's CommitRate, 10,000 by default). */
+  batchRows?: number;
+  readCredentials(secretArn: string): DatabaseCredentials;
+  onTaskEvent(event: DmsTaskEvent): void;
+}
+
+interface ConnectionRecord {
+  EndpointArn: string;
+  EndpointIdentifier: string;
+  ReplicationInstanceArn: string;
+  ReplicationInstanceIdentifier: string;
+  Status: 'testing' | 'successful' | 'failed';
+  LastFailureMessage?: string;
+}
+
+export class EmulatedDms {
+  private readonly connections = new Map<string, ConnectionRecord>();
+  /** The migration's own task. */
+  private readonly migrationTask: EmulatedTask;
+  /** Tasks made with CreateReplicationTask, by ARN. */
+  private readonly created = new Map<string, EmulatedTask>();
+
+  constructor(private readonly options: EmulatedDmsOptions) {
+    this.migrationTask = this.newTask(options.task, options.faults, options.onTaskEvent);
+  }
+
+  /** The migration's task as DescribeReplicationTasks returns it. */
+  describeTask(): ReplicationTask {
+    return this.migrationTask.describe();
+  }
+
+  /** The migration's own task, then those made with CreateReplicationTask. */
+  describeTasks(): ReplicationTask[] {
+    return [this.migrationTask, ...this.created.values()].map((task) => task.describe());
+  }
+
+  /** The migration's task's table statistics. */
+  describeTables(): TableStatistics[] {
+    return this.migrationTask.describeTables();
+  }
+
+  /** Ends every running load, validation or replication after its current batch, as the emulator shuts down. */
+  halt(): void {
+    for (const task of [this.migrationTask, ...this.created.values()]) task.halt();
+  }
+
+  /** Resolves once every task's running full load, validation or replication has finished. */
+  async settled(): Promise<void> {
+    await Promise.all([this.migrationTask, ...this.created.values()].map((task) => task.settled()));
+  }
+
+  service(): JsonService {
+    return {
+      protocol: 'json',
+      jsonVersion: '1.1',
+      targetPrefix: 'AmazonDMSv20160101',
+      operations: {
+        TestConnection: (input) => this.testConnection(String(input.ReplicationInstanceArn), String(input.EndpointArn)),
+        DescribeConnections: (input) => ({ Connections: this.describeConnections(filters(input)) }),
+        DescribeReplicationTasks: (input) => {
+          const { 'replication-task-arn': arns, 'replication-task-id': identifiers } = filters(input);
+          const tasks = this.describeTasks()
+            .filter((task) => !arns || arns.includes(String(task.ReplicationTaskArn)))
+            .filter((task) => !identifiers || identifiers.includes(String(task.ReplicationTaskIdentifier)));
+          if (tasks.length === 0) throw new AwsServiceError('ResourceNotFoundFault', 'No Tasks found matching provided filters');
+          return { ReplicationTasks: tasks };
+        },
+        DescribeTableStatistics: (input) => {
+          const arn = String(input.ReplicationTaskArn);
+          return { ReplicationTaskArn: arn, TableStatistics: this.taskNamed(arn).describeTables() };
+        },
+        CreateReplicationTask: (input) => this.createTask(input),
+        DeleteReplicationTask: (input) => this.deleteTask(String(input.ReplicationTaskArn)),
+        DescribeReplicationInstances: (input) => {
+          const arns = filters(input)['replication-instance-arn'];
+          const { instance } = this.options;
+          if (arns && !arns.includes(instance.replicationInstanceArn)) throw new AwsServiceError('ResourceNotFoundFault', 'No replication instance found matching provided filters');
+          return {
+            ReplicationInstances: [
+              { ReplicationInstanceIdentifier: instance.replicationInstanceIdentifier, ReplicationInstanceArn: instance.replicationInstanceArn, ReplicationInstanceStatus: 'available', ReplicationInstanceClass: 'dms.t3.medium' },
+            ],
+          };
+        },
+        StartReplicationTask: (input) => this.taskNamed(String(input.ReplicationTaskArn)).start(String(input.StartReplicationTaskType), input.CdcStartPosition as string | undefined),
+        StopReplicationTask: (input) => this.taskNamed(String(input.ReplicationTaskArn)).stop(),
+      },
+    };
+  }
+
+  private newTask(definition: DmsTaskDefinition, faults: DmsFaults, onTaskEvent: (event: DmsTaskEvent) => void): EmulatedTask {
+    return new EmulatedTask({
+      definition,
+      faults,
+      batchRows: this.options.batchRows ?? 10_000,
+      credentialsOf: (endpointArn) => this.options.readCredentials(this.endpoint(endpointArn).secretArn),
+      onTaskEvent,
+    });
+  }
+
+  /** The migration's own task or one made with CreateReplicationTask. */
+  private taskNamed(arn: string): EmulatedTask {
+    const task = arn === this.options.task.replicationTaskArn ? this.migrationTask : this.created.get(arn);
+    if (!task) throw new AwsServiceError('ResourceNotFoundFault', `Replication Task ${arn} not found`);
+    return task;
+  }
+
+  private createTask(input: Record<string, unknown>) {
+    const identifier = String(input.ReplicationTaskIdentifier);
+    if ([this.migrationTask, ...this.created.values()].some((task) => task.definition.replicationTaskIdentifier === identifier)) {
+      throw new AwsServiceError('ResourceAlreadyExistsFault', `Replication Task ${identifier} already exists`);
+    }
+    const sourceEndpointArn = this.endpoint(String(input.SourceEndpointArn)).endpointArn;
+    const targetEndpointArn = this.endpoint(String(input.TargetEndpointArn)).endpointArn;
+    if (input.ReplicationInstanceArn !== this.options.instance.replicationInstanceArn) {
+      throw new AwsServiceError('ResourceNotFoundFault', `Replication instance ${String(input.ReplicationInstanceArn)} not found`);
+    }
+    const migrationType = String(input.MigrationType);
+    if (migrationType !== 'cdc' && migrationType !== 'full-load' && migrationType !== 'full-load-and-cdc') {
+      throw new AwsServiceError('InvalidParameterValueException', `Invalid migration type: ${migrationType}`);
+    }
+    const [arnPrefix] = this.options.task.replicationTaskArn.split(':task:');
+    const replicationTaskArn = `${arnPrefix}:task:${randomBytes(13).toString('hex').toUpperCase()}`;
+    const task = this.newTask(
+      {
+        replicationTaskArn,
+        replicationTaskIdentifier: identifier,
+        migrationType,
+        sourceEndpointArn,
+        targetEndpointArn,
+        replicationInstanceArn: this.options.instance.replicationInstanceArn,
+        tableMappings: JSON.parse(String(input.TableMappings)) as DmsTaskDefinition['tableMappings'],
+        validationEnabled: false,
+      },
+      {},
+      // The stack's EventBridge rule listens to the migration's own task only.
+      () => undefined,
+    );
+    task.beginCreation();
+    this.created.set(replicationTaskArn, task);
+    return { ReplicationTask: task.describe() };
+  }
+
+  private deleteTask(arn: string) {
+    const task = this.taskNamed(arn);
+    if (task === this.migrationTask) throw new AwsServiceError('InvalidParameterValueException', 'The emulator does not delete the migration’s own task');
+    task.beginDeletion(() => this.created.delete(arn));
+    return { ReplicationTask: task.describe() };
+  }
+
+  private endpoint(arn: string): DmsEndpointDefinition {
+    const endpoint = this.options.endpoints.find((candidate) => candidate.endpointArn === arn);
+    if (!endpoint) throw new AwsServiceError('ResourceNotFoundFault', `Endpoint ${arn} not found`);
+    return endpoint;
+  }
+
+  private testConnection(replicationInstanceArn: string, endpointArn: string) {
+    const endpoint = this.endpoint(endpointArn);
+    if (replicationInstanceArn !== this.options.instance.replicationInstanceArn) {
+      throw new AwsServiceError('ResourceNotFoundFault', `Replication instance ${replicationInstanceArn} not found`);
+    }
+    const key = `${endpointArn} ${replicationInstanceArn}`;
+    if (this.connections.get(key)?.Status === 'testing') throw new AwsServiceError('InvalidResourceStateFault', 'Test connection already in progress');
+    const record: ConnectionRecord = {
+      EndpointArn: endpointArn,
+      EndpointIdentifier: endpoint.endpointIdentifier,
+      ReplicationInstanceArn: replicationInstanceArn,
+      ReplicationInstanceIdentifier: this.options.instance.replicationInstanceIdentifier,
+      Status: 'testing',
+    };
+    this.connections.set(key, record);
+    void this.runConnectionTest(endpoint, record);
+    return { Connection: { ...record } };
+  }
+
+  private async runConnectionTest(endpoint: DmsEndpointDefinition, record: ConnectionRecord): Promise<void> {
+    const credentials = this.options.readCredentials(endpoint.secretArn);
+    // DMS takes tens of seconds per test; a short minimum keeps the "testing" state observable.
+    await new Promise((resolve) => setTimeout(resolve, CONNECTION_TEST_MILLIS));
+    try {
+      if (this.options.faults.failConnection === endpoint.endpointType) {
+        throw new Error(`Can't connect to MySQL server on '${credentials.host}' (110 "Connection timed out")`);
+      }
+      const connection = await connectMysql(credentials, endpoint.endpointType);
+      await connection.end();
+      record.Status = 'successful';
+    } catch (error) {
+      // DMS quotes the ODBC driver's message behind its own error code.
+      record.Status = 'failed';
+      record.LastFailureMessage = `Test connection for endpoint ${endpoint.endpointIdentifier} failed: Application-Status: 1020912, Application-Message: Cannot connect to ODBC provider ODBC general error., Application-Detailed-Message: RetCode: SQL_ERROR SqlState: HY000 NativeError: 2003 Message: [MySQL][ODBC 8.0(w) Driver]${(error as Error).message.replace(/^Cannot connect to the \w+ database at [^:]+:\d+ as [^:]+: /, '')}`;
+    }
+  }
+
+  private describeConnections(filter: Record<string, string[]>): ConnectionRecord[] {
+    return [...this.connections.values()]
+      .filter((record) => !filter['endpoint-arn'] || filter['endpoint-arn'].includes(record.EndpointArn))
+      .filter((record) => !filter['replication-instance-arn'] || filter['replication-instance-arn'].includes(record.ReplicationInstanceArn))
+      .map((record) => ({ ...record }));
+  }
+}
+
+/** DMS Describe* filters: `[{ Name, Values }]` -> `{ name: values }`. */
+function filters(input: Record<string, unknown>): Record<string, string[]> {
+  const list = (input.Filters as Array<{ Name: string; Values: string[] }> | undefined) ?? [];
+  return Object.fromEntries(list.map((filter) => [filter.Name, filter.Values]));
+}
+
+const CONNECTION_TEST_MILLIS = 300;

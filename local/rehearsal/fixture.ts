@@ -1,0 +1,190 @@
+import { randomBytes } from 'node:crypto';
+import * as z from 'zod/mini';
+import { sourceChecks } from '../../functions/check-readiness/readiness-checks';
+import { readSourceFacts } from '../../functions/check-readiness/server-facts';
+import { readinessSettings, type MigrationInput } from '../../functions/shared/migration-input';
+import { connectMysql, withMysql, type DatabaseCredentials } from '../../functions/shared/mysql';
+import type { EmulatorOptions } from '../emulator/server';
+import { startThrowawayMariadb, type ThrowawayMariadb } from '../throwaway-mariadb';
+import type { RehearsalOptions, RehearsedSettings } from './options';
+import { dropSampleDatabase, seedSampleDatabase, type SeedResult } from './sample-schema';
+import { seconds } from './summary';
+
+/**
+ * What the rehearsal rehearses on: the source server (seeded with a sample shop) and the empty target server,
+ * the AWS resources the emulator holds for them (DMS task, endpoints and instance, the target as RDS sees it,
+ * the database secrets), and the execution input and deployment that name them.
+ */
+const ACCOUNT = '123456789012';
+export const REHEARSAL_REGION = 'eu-west-1';
+const ARN = {
+  task: `arn:aws:dms:${REHEARSAL_REGION}:${ACCOUNT}:task:SHOPREHEARSALTASK`,
+  source: `arn:aws:dms:${REHEARSAL_REGION}:${ACCOUNT}:endpoint:SHOPREHEARSALSOURCE`,
+  target: `arn:aws:dms:${REHEARSAL_REGION}:${ACCOUNT}:endpoint:SHOPREHEARSALTARGET`,
+  instance: `arn:aws:dms:${REHEARSAL_REGION}:${ACCOUNT}:rep:SHOPREHEARSALINSTANCE`,
+  /** The operator's endpoints for the way back: the target as a DMS source, the old source as a DMS target. */
+  reverseSource: `arn:aws:dms:${REHEARSAL_REGION}:${ACCOUNT}:endpoint:SHOPREHEARSALREVERSESOURCE`,
+  reverseTarget: `arn:aws:dms:${REHEARSAL_REGION}:${ACCOUNT}:endpoint:SHOPREHEARSALREVERSETARGET`,
+  sourceSecret: `arn:aws:secretsmanager:${REHEARSAL_REGION}:${ACCOUNT}:secret:rehearsal/source-AbCdEf`,
+  targetSecret: `arn:aws:secretsmanager:${REHEARSAL_REGION}:${ACCOUNT}:secret:rehearsal/target-AbCdEf`,
+};
+const REPLICATION_INSTANCE_IDENTIFIER = 'shop-rehearsal-instance';
+/** The DMS resources the rehearsal's input names, whatever an operator's config names. */
+export const REHEARSAL_DMS_ARNS = {
+  replicationTaskArn: ARN.task,
+  sourceEndpointArn: ARN.source,
+  targetEndpointArn: ARN.target,
+  replicationInstanceArn: ARN.instance,
+};
+export const REHEARSAL_EXECUTION_ARN = `arn:aws:states:${REHEARSAL_REGION}:${ACCOUNT}:execution:ShopRehearsal-migration:rehearsal-${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}`;
+
+export type RehearsalInput = MigrationInput & { database: NonNullable<MigrationInput['database']> };
+
+/** The rehearsal's execution input: its own ARNs and database secrets, with the operator's settings when given. */
+export function rehearsalInput(sourceDatabase: string, settings?: RehearsedSettings, rollback = false): RehearsalInput {
+  return {
+    migrationName: settings?.migrationName ?? 'Shop rehearsal',
+    ...REHEARSAL_DMS_ARNS,
+    target: { type: settings?.target.type ?? 'aurora-cluster', identifier: 'shop-target' },
+    startPolicy: settings?.startPolicy ?? 'auto',
+    confirmReloadTarget: settings?.confirmReloadTarget ?? false,
+    // The local servers offer no TLS; a real migration keeps the default, "required".
+    database: { sourceSecretArn: ARN.sourceSecret, targetSecretArn: ARN.targetSecret, schemas: [sourceDatabase], tls: 'disabled' },
+    validation: settings?.validation ?? { requireDmsValidation: true, maxWaitMinutes: 60 },
+    cutover: settings?.cutover ?? { maxCdcLatencySeconds: 10, latencyWindowMinutes: 5, approvalRequired: true, snapshotBeforeCutover: true, endpointParameterName: '/apps/shop/database-endpoint' },
+    ...(rollback ? { rollback: { enabled: true, reverseSourceEndpointArn: ARN.reverseSource, reverseTargetEndpointArn: ARN.reverseTarget } } : {}),
+  };
+}
+
+/** The deployment (as `infra/config.ts` reads it) whose state machine the rehearsal executes. */
+export function rehearsalDeployment(input: RehearsalInput) {
+  return {
+    stackName: 'ShopRehearsal',
+    account: ACCOUNT,
+    region: REHEARSAL_REGION,
+    notificationEmails: [],
+    monitoring: { replicationInstanceIdentifier: REPLICATION_INSTANCE_IDENTIFIER },
+    migration: input,
+  };
+}
+
+export interface RehearsalDatabases {
+  sourceCredentials: DatabaseCredentials;
+  targetCredentials: DatabaseCredentials;
+  seed: SeedResult;
+}
+
+/** The seeded source and the empty target server; what they need stopped or dropped goes onto `cleanup`. */
+export async function prepareDatabases(options: RehearsalOptions, say: (line: string) => void, cleanup: Array<() => Promise<void>>): Promise<RehearsalDatabases> {
+  const source = await sourceServer(options, say);
+  if ('stop' in source) cleanup.push(() => source.stop());
+  // The way back starts at the target's binlog position: with --rollback the target keeps a binlog, as the gate requires.
+  const target = await startThrowawayMariadb(options.rollback ? { ...SERVER_TEXT_SETTINGS, ...CDC_SOURCE_SETTINGS, 'server-id': 2 } : SERVER_TEXT_SETTINGS);
+  cleanup.push(() => target.stop());
+  const sourceCredentials: DatabaseCredentials = { host: source.host, port: source.port, username: source.user, password: source.password };
+  const targetCredentials: DatabaseCredentials = { host: target.host, port: target.port, username: target.user, password: target.password };
+  const admin = await connectMysql(sourceCredentials, 'source');
+  cleanup.push(() => admin.end());
+  await dropSampleDatabase(admin, options.sourceDatabase);
+  if (!('stop' in source)) {
+    cleanup.push(() => dropSampleDatabase(admin, options.sourceDatabase));
+    // The cutover's write freeze sets read_only on the source: a running server gets its own value back.
+    const [[{ readOnly }]] = (await admin.query('SELECT @@GLOBAL.read_only AS readOnly')) as unknown as [Array<{ readOnly: string | number }>];
+    cleanup.push(async () => {
+      await admin.query(`SET GLOBAL read_only = ${Number(readOnly) === 1 ? 'ON' : 'OFF'}`);
+    });
+  }
+  const seedStart = Date.now();
+  const seed = await seedSampleDatabase(admin, options.sourceDatabase, options.rows);
+  say(
+    `Seeded ${options.sourceDatabase} on ${source.host}:${source.port}: ${seed.totalRows.toLocaleString('en-US')} rows in ` +
+      `${Object.keys(seed.rowsByTable).length} tables (${seconds(Date.now() - seedStart)}); target server ${target.host}:${target.port}, empty.`,
+  );
+  return { sourceCredentials, targetCredentials, seed };
+}
+
+/** The AWS side of the rehearsal: the DMS task, endpoints and instance, the target as RDS sees it, the secrets. */
+export function rehearsalAws(
+  options: RehearsalOptions,
+  input: RehearsalInput,
+  { sourceCredentials, targetCredentials }: RehearsalDatabases,
+  signingKeyArn?: string,
+): Pick<EmulatorOptions, 'dms' | 'target' | 'secrets'> {
+  return {
+    dms: {
+      endpoints: [
+        { endpointArn: ARN.source, endpointIdentifier: 'shop-source', endpointType: 'source', secretArn: ARN.sourceSecret },
+        { endpointArn: ARN.target, endpointIdentifier: 'shop-target', endpointType: 'target', secretArn: ARN.targetSecret },
+        { endpointArn: ARN.reverseSource, endpointIdentifier: 'shop-reverse-source', endpointType: 'source', secretArn: ARN.targetSecret },
+        { endpointArn: ARN.reverseTarget, endpointIdentifier: 'shop-reverse-target', endpointType: 'target', secretArn: ARN.sourceSecret },
+      ],
+      task: {
+        replicationTaskArn: ARN.task,
+        replicationTaskIdentifier: 'shop-rehearsal',
+        migrationType: options.migrationType,
+        sourceEndpointArn: ARN.source,
+        targetEndpointArn: ARN.target,
+        replicationInstanceArn: ARN.instance,
+        tableMappings: {
+          rules: [
+            { 'rule-type': 'selection', 'rule-id': '1', 'rule-name': 'shop', 'object-locator': { 'schema-name': options.sourceDatabase, 'table-name': '%' }, 'rule-action': 'include' },
+          ],
+        },
+        validationEnabled: true,
+      },
+      instance: { replicationInstanceArn: ARN.instance, replicationInstanceIdentifier: REPLICATION_INSTANCE_IDENTIFIER },
+      batchRows: options.batchRows,
+    },
+    target: { type: input.target.type, identifier: input.target.identifier, host: targetCredentials.host, port: targetCredentials.port, engineVersion: '8.0.mysql_aurora.3.08.0' },
+    secrets: {
+      [ARN.sourceSecret]: JSON.stringify({ ...secretOf(sourceCredentials), dbname: options.sourceDatabase }),
+      [ARN.targetSecret]: JSON.stringify(secretOf(targetCredentials)),
+      ...(signingKeyArn ? { [signingKeyArn]: randomBytes(32).toString('base64url') } : {}),
+    },
+  };
+}
+
+/** Both servers store text the same way, so comparing them (and the readiness collation check) sees no difference. */
+const SERVER_TEXT_SETTINGS = { 'character-set-server': 'utf8mb4', 'collation-server': 'utf8mb4_unicode_ci' };
+/**
+ * A throwaway source set up as DMS needs it for change data capture: a row-based binary log with full row
+ * images and a server id, so it passes the readiness checks that `sourceReadinessFailures` runs.
+ */
+const CDC_SOURCE_SETTINGS = { 'log-bin': 'binlog', 'binlog-format': 'ROW', 'binlog-row-image': 'FULL', 'server-id': 1 };
+
+/**
+ * The running server at sourceHost:sourcePort when it can serve as a DMS source, otherwise a throwaway one set
+ * up like a well-prepared source: the rehearsal never changes a running server's settings.
+ */
+async function sourceServer(options: RehearsalOptions, say: (line: string) => void): Promise<ThrowawayMariadb | { host: string; port: number; user: string; password: string }> {
+  const shared = { host: options.sourceHost, port: options.sourcePort, user: 'root', password: '' };
+  const throwaway = () => startThrowawayMariadb({ ...SERVER_TEXT_SETTINGS, ...CDC_SOURCE_SETTINGS });
+  if (options.throwaway) return throwaway();
+  let problem: string | undefined;
+  try {
+    const failures = await sourceReadinessFailures({ host: shared.host, port: shared.port, username: shared.user, password: shared.password }, options);
+    if (failures.length > 0) problem = `it would fail the workflow's readiness checks (${failures.join(', ')})`;
+  } catch (error) {
+    problem = `no usable MySQL server there (${(error as Error).message.split(': ').pop()})`;
+  }
+  if (!problem) return shared;
+  say(`The source cannot be ${shared.host}:${shared.port}: ${problem}. Starting a throwaway MariaDB for it.`);
+  return throwaway();
+}
+
+/**
+ * What the workflow's own readiness step (functions/check-readiness) would fail on this server as the source,
+ * each as it saw it (`log_bin=OFF`): binary log settings for a CDC task, and the source-side checks of any task.
+ */
+async function sourceReadinessFailures(credentials: DatabaseCredentials, options: RehearsalOptions): Promise<string[]> {
+  const settings = z.parse(readinessSettings, {});
+  const schemas = [options.sourceDatabase];
+  const facts = await withMysql(credentials, 'source', (connection) => readSourceFacts(connection, { schemas, lobScanRows: settings.lobScanRows }));
+  // Only failures matter here; LOB sizes only ever warn, so no LOB limit applies.
+  const checks = sourceChecks(facts, { schemas, minBinlogRetentionHours: settings.minBinlogRetentionHours, fullLoadOnly: options.migrationType === 'full-load', lobWarnBytes: Infinity });
+  return checks.filter((check) => check.status === 'fail').map((check) => check.seen);
+}
+
+function secretOf(credentials: DatabaseCredentials) {
+  return { engine: 'mysql', host: credentials.host, port: credentials.port, username: credentials.username, password: credentials.password };
+}

@@ -1,0 +1,115 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { logger } from '../../functions/shared/logger';
+import type { DmsTaskEvent } from '../emulator/dms/definitions';
+import { startAwsEmulator, type AwsEmulator } from '../emulator/server';
+import type { PublishedMessage } from '../emulator/services';
+import { invokeAsLambda, loadPhaseHandlers, type Handler, type LocalTask } from '../workflow/execute';
+import type { SynthesizedWorkflow } from '../workflow/synthesize';
+import { startApprovalDesk, type ApprovalDesk } from './approval-desk';
+import { REHEARSAL_REGION, rehearsalAws, type RehearsalDatabases, type RehearsalInput } from './fixture';
+import type { RehearsalOptions } from './options';
+import type { ProgressView } from './progress';
+
+/**
+ * The stage the workflow runs on: the AWS emulator holding the rehearsal's resources, the handlers' Lambda
+ * environment pointing at it, the approval desk, and a task function for every Task state. Task-token states
+ * run their handler, then wait until a handler hands the token back through the emulator.
+ */
+export interface RehearsalStage {
+  emulator: AwsEmulator;
+  handlers: Record<string, Handler>;
+  tasks: Record<string, LocalTask>;
+  /** What the emulator's callbacks reach, set while the migration's execution runs. */
+  live: LiveHooks;
+}
+
+export interface LiveHooks {
+  /** Where progress lines go once the execution draws its view. */
+  view?: ProgressView;
+  /** The DMS event rule's target, while there is a workflow for DMS events to wake. */
+  watcher?: Handler;
+}
+
+export async function startStage(
+  options: RehearsalOptions,
+  input: RehearsalInput,
+  databases: RehearsalDatabases,
+  synthesized: SynthesizedWorkflow,
+  say: (line: string) => void,
+  cleanup: Array<() => Promise<void>>,
+): Promise<RehearsalStage> {
+  mkdirSync(path.dirname(path.resolve(options.outboxFile)), { recursive: true });
+  writeFileSync(options.outboxFile, '');
+  const signingKeyArn = synthesized.functionEnvironment.APPROVAL_KEY_SECRET_ARN;
+  const live: LiveHooks = {};
+  const emulator = await startAwsEmulator({
+    ...rehearsalAws(options, input, databases, signingKeyArn),
+    faults: options.faults,
+    cdcLatencySeconds: options.cdcLatencySeconds,
+    outboxFile: options.outboxFile,
+    onPublish: (message) => live.view?.say(`  ✉ ${message.subject}`),
+    onDmsEvent: (event: DmsTaskEvent) => {
+      if (live.watcher) void invokeAsLambda(live.watcher, event).catch((error: Error) => live.view?.say(`  ! DMS event watcher failed: ${error.name}`));
+    },
+  });
+  cleanup.push(() => emulator.close());
+  pointHandlersAt(emulator.url, synthesized.functionEnvironment, options.verbose);
+  const desk: ApprovalDesk = await startApprovalDesk({
+    autoApprove: options.autoApprove,
+    emulatorUrl: emulator.url,
+    tokenTableName: process.env.TOKEN_TABLE_NAME ?? '',
+    say: (line) => (live.view ? live.view.say(line) : say(line)),
+  });
+  cleanup.push(() => desk.close());
+  // The e-mail's review link leads to the approval page served here, not to the stack's API.
+  process.env.APPROVAL_BASE_URL = desk.reviewBaseUrl;
+
+  // Loaded only now: the handlers read their environment when they load.
+  const handlers = loadPhaseHandlers(Object.values(synthesized.taskPhases));
+  let tokenCount = 0;
+  const parked = (phase: string, afterInvoke?: (result: unknown) => void): LocalTask => async (taskInput) => {
+    const taskToken = `${phase}-${++tokenCount}-${randomBytes(8).toString('hex')}`;
+    const handedBack = emulator.tokens.waitFor(taskToken);
+    const result = await invokeAsLambda(handlers[phase], { ...taskInput.Payload, taskToken });
+    afterInvoke?.(result);
+    return handedBack;
+  };
+  const tasks: Record<string, LocalTask> = {};
+  for (const [stateName, phase] of Object.entries(synthesized.taskPhases)) {
+    tasks[stateName] =
+      phase === 'await-full-load'
+        ? parked(phase)
+        : phase === 'request-approval'
+          ? parked(phase, (result) => desk.requested({ ...(result as { approvalId: string; expiresAt: string }), reviewUrl: reviewLinkIn(emulator.messages) }))
+          : (taskInput) => invokeAsLambda(handlers[phase], taskInput);
+  }
+  return { emulator, handlers, tasks, live };
+}
+
+/** The review link of the latest approval e-mail. */
+function reviewLinkIn(messages: PublishedMessage[]): string | undefined {
+  const request = [...messages].reverse().find((message) => message.attributes.kind === 'approval-request');
+  return /https?:\/\/\S+/.exec(request?.message ?? '')?.[0];
+}
+
+/** The environment Lambda would give the handlers, plus the SDK's standard variables aimed at the emulator. */
+function pointHandlersAt(emulatorUrl: string, functionEnvironment: Record<string, string>, verbose: boolean): void {
+  // A per-service variable (AWS_ENDPOINT_URL_DYNAMODB...) would win over AWS_ENDPOINT_URL and reach real AWS.
+  for (const name of Object.keys(process.env)) if (name.startsWith('AWS_ENDPOINT_URL_')) delete process.env[name];
+  delete process.env.AWS_SESSION_TOKEN;
+  delete process.env.AWS_PROFILE;
+  const { NODE_OPTIONS: _runtimeOnly, ...variables } = functionEnvironment;
+  Object.assign(process.env, variables, {
+    AWS_ENDPOINT_URL: emulatorUrl,
+    AWS_REGION: REHEARSAL_REGION,
+    // Dummy credentials: the emulator does not check signatures, and no real credentials may be picked up.
+    AWS_ACCESS_KEY_ID: 'rehearsal',
+    AWS_SECRET_ACCESS_KEY: 'rehearsal',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    POWERTOOLS_LOG_LEVEL: verbose ? 'INFO' : 'SILENT',
+  });
+  // The shared logger may exist already (the approval core the CLI shares loads it): set its level directly.
+  logger.setLogLevel(verbose ? 'INFO' : 'SILENT');
+}
