@@ -9,7 +9,7 @@
  *   npm run bench:bundles -- --runs 15
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { build } from 'esbuild';
 import { BUNDLE_ALIASES } from '../infra/bundling';
@@ -65,15 +65,19 @@ async function main(): Promise<void> {
   const cache = path.join(ROOT, 'node_modules', '.cache');
   mkdirSync(cache, { recursive: true });
   const workDirectory = mkdtempSync(path.join(cache, 'bench-bundles-'));
-  const phases = readdirSync(FUNCTIONS).filter((name) => name !== 'shared' && existsSync(path.join(FUNCTIONS, name, 'handler.ts')));
+  // Every Lambda entry point: a phase's handler.ts, or each *-handler.ts of a phase with two (full-load-wait).
+  const entries = readdirSync(FUNCTIONS)
+    .filter((folder) => folder !== 'shared')
+    .flatMap((folder) => readdirSync(path.join(FUNCTIONS, folder)).filter((file) => /(^|-)handler\.ts$/.test(file)).map((file) => path.join(folder, file)));
   const rows: string[][] = [];
   let overTarget = 0;
   try {
-    for (const phase of phases) {
-      const entry = path.join(FUNCTIONS, phase, 'handler.ts');
-      const deployed = path.join(workDirectory, `${phase}.js`);
+    for (const entryFile of entries) {
+      const phase = entryFile.replace(/\/handler\.ts$|\.ts$/, '');
+      const entry = path.join(FUNCTIONS, entryFile);
+      const deployed = path.join(workDirectory, `${phase.replace('/', '-')}.js`);
       const sizeKb = await bundle(entry, deployed, ['@aws-sdk/*']);
-      const withSdkKb = await bundle(entry, path.join(workDirectory, `${phase}-with-sdk.js`), []);
+      const withSdkKb = await bundle(entry, path.join(workDirectory, `${phase.replace('/', '-')}-with-sdk.js`), []);
       const initMs = initMilliseconds(deployed, handlerEnvironment(readFileSync(entry, 'utf8')));
       const flags = [sizeKb > SIZE_TARGET_KB ? 'size' : '', initMs > INIT_TARGET_MS ? 'init' : ''].filter(Boolean);
       if (flags.length > 0) overTarget += 1;

@@ -59,7 +59,7 @@ export class ApprovalApi extends Construct {
     const tableItems = (actions: string[]) => new PolicyStatement({ effect: Effect.ALLOW, actions, resources: [props.tokenTable.tableArn] });
 
     this.pageFunction = new PhaseFunction(this, 'Page', {
-      phase: 'approval-page',
+      entry: 'approval-page/handler',
       description: 'Cutover approval page: review, then approve or reject once',
       logKey: props.logKey,
       environment: { [ENVIRONMENT.tokenTableName]: props.tokenTable.tableName, [ENVIRONMENT.approvalKeySecretArn]: props.signingKey.secretArn },
@@ -120,7 +120,7 @@ export class ApprovalApi extends Construct {
     // The reminder: a one-time EventBridge Scheduler schedule per request (see request-approval), in a group
     // of this stack's own, so the requester may create schedules there and nowhere else.
     this.reminderFunction = new PhaseFunction(this, 'Reminder', {
-      phase: 'approval-reminder',
+      entry: 'approval-reminder/handler',
       description: 'Reminds the approvers once when a cutover approval is still pending',
       logKey: props.logKey,
       environment: {

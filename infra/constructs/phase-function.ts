@@ -13,8 +13,8 @@ import { BUNDLE_ESBUILD_ARGS } from '../bundling';
 const PROJECT_ROOT = path.join(__dirname, '..', '..');
 
 export interface PhaseFunctionProps {
-  /** Folder under functions/ that holds handler.ts. */
-  readonly phase: string;
+  /** The handler module under functions/, without `.ts` (`check-target/handler`). */
+  readonly entry: string;
   readonly description: string;
   /** Encrypts the function's log group. */
   readonly logKey: IKey;
@@ -49,12 +49,12 @@ export class PhaseFunction extends NodejsFunction {
     // Our own role instead of AWSLambdaBasicExecutionRole: it may write to this function's log group only.
     const role = new Role(scope, `${id}Role`, {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
-      description: `dms-orchestrator ${props.phase}`,
+      description: `dms-orchestrator ${path.dirname(props.entry)}`,
     });
     logGroup.grantWrite(role);
     super(scope, id, {
       role,
-      entry: path.join(PROJECT_ROOT, 'functions', props.phase, 'handler.ts'),
+      entry: path.join(PROJECT_ROOT, 'functions', `${props.entry}.ts`),
       handler: 'handler',
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),

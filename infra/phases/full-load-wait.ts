@@ -34,14 +34,16 @@ function grantWait(fn: PhaseFunction, context: OrchestratorContext): void {
 }
 
 export const awaitFullLoad: PhaseDefinition<OrchestratorContext> = {
-  folder: 'await-full-load',
+  folder: 'full-load-wait',
+  handlerFile: 'await-handler',
   description: 'Parks the workflow until the full load ends',
   environment: waitEnvironment,
   grant: grantWait,
 };
 
 export const fullLoadWatcher: PhaseDefinition<OrchestratorContext> = {
-  folder: 'full-load-watcher',
+  folder: 'full-load-wait',
+  handlerFile: 'watch-handler',
   description: 'Ends the full-load wait on DMS events',
   environment: (context) => ({ ...waitEnvironment(context), [ENVIRONMENT.replicationTaskArn]: context.migration.replicationTaskArn }),
   grant: grantWait,

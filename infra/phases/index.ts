@@ -51,9 +51,13 @@ export type Phase = OrchestratorPhase | DatabaseCheckPhase;
 /** The phases the workflow's Task states call; the watcher is woken by DMS events and a schedule instead. */
 export type WorkflowPhase = Exclude<OrchestratorPhase, 'fullLoadWatcher'>;
 
-/** Each phase's folder under functions/, by phase name. */
-export function phaseFolder(phase: Phase): string {
-  return ({ ...ORCHESTRATOR_PHASES, ...DATABASE_CHECK_PHASES } as Record<Phase, PhaseDefinition<never>>)[phase].folder;
+/** Each phase's handler module under functions/ (`check-target/handler`), by phase name. */
+export function phaseEntry(phase: Phase): string {
+  return entryOf(({ ...ORCHESTRATOR_PHASES, ...DATABASE_CHECK_PHASES } as Record<Phase, PhaseDefinition<never>>)[phase]);
+}
+
+function entryOf(phase: PhaseDefinition<never>): string {
+  return `${phase.folder}/${phase.handlerFile ?? 'handler'}`;
 }
 
 export interface PhaseFunctionSettings {
@@ -77,7 +81,7 @@ export function createPhaseFunctions<Name extends string, Context>(
   for (const name of Object.keys(phases) as Name[]) {
     const phase = phases[name];
     const fn = new PhaseFunction(scope, `${name.charAt(0).toUpperCase()}${name.slice(1)}`, {
-      phase: phase.folder,
+      entry: entryOf(phase as PhaseDefinition<never>),
       description: phase.description,
       logKey: settings.logKey,
       environment: phase.environment?.(context),

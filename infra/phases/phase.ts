@@ -14,8 +14,10 @@ import type { PhaseFunction } from '../constructs/phase-function';
  * environment it reads and what its role may do. `Context` is what its settings and grants are made from.
  */
 export interface PhaseDefinition<Context> {
-  /** Folder under functions/ that holds handler.ts. */
+  /** Folder under functions/ that holds the phase's code. */
   readonly folder: string;
+  /** The handler's file in that folder, without `.ts`; a phase with two entry points names each. @default handler */
+  readonly handlerFile?: string;
   readonly description: string;
   /** @default 30 seconds (PhaseFunction) */
   readonly timeout?: Duration;

@@ -83,9 +83,9 @@ async function migrate(
   cleanup: Cleanup,
 ): Promise<{ execution: LocalExecution; stateTimings: StateTimings }> {
   const { emulator, handlers, live } = stage;
-  live.watcher = handlers['full-load-watcher'];
+  live.watcher = handlers('fullLoadWatcher');
   const schedule = setInterval(() => {
-    void invokeAsLambda(handlers['full-load-watcher'], { source: 'aws.events', 'detail-type': 'Scheduled Event' }).catch(() => undefined);
+    void invokeAsLambda(handlers('fullLoadWatcher'), { source: 'aws.events', 'detail-type': 'Scheduled Event' }).catch(() => undefined);
   }, PROGRESS_CHECK_MILLIS);
   cleanup.push(async () => clearInterval(schedule));
   const view = new ProgressView(terminal, () => ({ task: emulator.dms.describeTask(), tables: emulator.dms.describeTables() }));

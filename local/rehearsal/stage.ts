@@ -2,10 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { logger } from '../../functions/shared/logger';
+import type { Phase } from '../../infra/phases';
 import type { DmsTaskEvent } from '../emulator/dms/definitions';
 import { startAwsEmulator, type AwsEmulator } from '../emulator/server';
 import type { PublishedMessage } from '../emulator/services';
-import { invokeAsLambda, loadPhaseHandlers, type Handler, type LocalTask } from '../workflow/execute';
+import { invokeAsLambda, loadPhaseHandlers, type Handler, type LocalTask, type PhaseHandlers } from '../workflow/execute';
 import type { SynthesizedWorkflow } from '../workflow/synthesize';
 import { startApprovalDesk, type ApprovalDesk } from './approval-desk';
 import { REHEARSAL_REGION, rehearsalAws, type RehearsalDatabases, type RehearsalInput } from './fixture';
@@ -19,7 +20,7 @@ import type { ProgressView } from './progress';
  */
 export interface RehearsalStage {
   emulator: AwsEmulator;
-  handlers: Record<string, Handler>;
+  handlers: PhaseHandlers;
   tasks: Record<string, LocalTask>;
   /** What the emulator's callbacks reach, set while the migration's execution runs. */
   live: LiveHooks;
@@ -69,21 +70,21 @@ export async function startStage(
   // Loaded only now: the handlers read their environment when they load.
   const handlers = loadPhaseHandlers(Object.values(synthesized.taskPhases));
   let tokenCount = 0;
-  const parked = (phase: string, afterInvoke?: (result: unknown) => void): LocalTask => async (taskInput) => {
+  const parked = (phase: Phase, afterInvoke?: (result: unknown) => void): LocalTask => async (taskInput) => {
     const taskToken = `${phase}-${++tokenCount}-${randomBytes(8).toString('hex')}`;
     const handedBack = emulator.tokens.waitFor(taskToken);
-    const result = await invokeAsLambda(handlers[phase], { ...taskInput.Payload, taskToken });
+    const result = await invokeAsLambda(handlers(phase), { ...taskInput.Payload, taskToken });
     afterInvoke?.(result);
     return handedBack;
   };
   const tasks: Record<string, LocalTask> = {};
   for (const [stateName, phase] of Object.entries(synthesized.taskPhases)) {
     tasks[stateName] =
-      phase === 'await-full-load'
+      phase === 'awaitFullLoad'
         ? parked(phase)
-        : phase === 'request-approval'
+        : phase === 'requestApproval'
           ? parked(phase, (result) => desk.requested({ ...(result as { approvalId: string; expiresAt: string }), reviewUrl: reviewLinkIn(emulator.messages) }))
-          : (taskInput) => invokeAsLambda(handlers[phase], taskInput);
+          : (taskInput) => invokeAsLambda(handlers(phase), taskInput);
   }
   return { emulator, handlers, tasks, live };
 }

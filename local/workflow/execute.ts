@@ -1,5 +1,6 @@
 import { StateMachine } from 'aws-local-stepfunctions';
 import { allStates, type AslDefinition } from './asl';
+import { phaseEntry, type Phase } from '../../infra/phases';
 
 // aws-local-stepfunctions uses Promise.withResolvers (Node.js 22+); this machine runs Node.js 20.
 if (!('withResolvers' in Promise)) {
@@ -112,16 +113,23 @@ function retriesIn(events: ExecutionEvent[]): LocalExecution['retries'] {
 }
 
 /**
- * The handler of each function folder the workflow runs, plus the DMS event watcher. Loaded with require, as
- * Lambda's CommonJS runtime does: each module reads its environment and builds its clients as it loads.
+ * The handler of each phase the workflow runs, plus the DMS event watcher. Loaded with require, as Lambda's
+ * CommonJS runtime does: each module reads its environment and builds its clients as it loads.
  */
-export function loadPhaseHandlers(phases: string[]): Record<string, Handler> {
-  const handlers: Record<string, Handler> = {};
-  for (const phase of new Set([...phases, 'full-load-watcher'])) {
-    handlers[phase] = (require(`../../functions/${phase}/handler`) as { handler: Handler }).handler;
+export function loadPhaseHandlers(phases: Phase[]): PhaseHandlers {
+  const handlers = new Map<Phase, Handler>();
+  for (const phase of new Set<Phase>([...phases, 'fullLoadWatcher'])) {
+    handlers.set(phase, (require(`../../functions/${phaseEntry(phase)}`) as { handler: Handler }).handler);
   }
-  return handlers;
+  return (phase) => {
+    const handler = handlers.get(phase);
+    if (!handler) throw new Error(`The ${phase} handler was not loaded: no Task state of the workflow runs it`);
+    return handler;
+  };
 }
+
+/** A loaded phase's handler, by phase name (infra/phases). */
+export type PhaseHandlers = (phase: Phase) => Handler;
 
 /** Calls a handler the way the Lambda integration reports it: a thrown error keeps its name, Cause is JSON. */
 export async function invokeAsLambda(handler: Handler, event: unknown): Promise<unknown> {

@@ -3,15 +3,15 @@ import { Template } from 'aws-cdk-lib/assertions';
 import type { CfnElement } from 'aws-cdk-lib';
 import { deploymentConfigSchema } from '../../infra/config';
 import { MigrationStack } from '../../infra/migration-stack';
-import { phaseFolder, type Phase } from '../../infra/phases';
+import type { Phase } from '../../infra/phases';
 import { allStates, type AslDefinition } from './asl';
 
 export type { AslDefinition, AslState } from './asl';
 
 export interface SynthesizedWorkflow {
   definition: AslDefinition;
-  /** The function folder (`functions/<phase>`) each Task state runs. */
-  taskPhases: Record<string, string>;
+  /** The phase (infra/phases) whose function each Task state runs. */
+  taskPhases: Record<string, Phase>;
   /**
    * Every function's environment variables, as the stack sets them, with references to the stack's own
    * resources resolved to the names and ARNs they would have (the topic's ARN, the table's name...).
@@ -28,15 +28,15 @@ export function synthesizeWorkflow(deployment: unknown): SynthesizedWorkflow {
   const { stack, template } = buildStack(deployment);
   const { region, account } = stack;
 
-  const phaseByLogicalId = new Map<string, string>();
+  const phaseByLogicalId = new Map<string, Phase>();
   for (const [name, fn] of Object.entries(stack.orchestrator.functions)) {
-    phaseByLogicalId.set(Stack.of(fn).getLogicalId(fn.node.defaultChild as CfnElement), phaseFolder(name as Phase));
+    phaseByLogicalId.set(Stack.of(fn).getLogicalId(fn.node.defaultChild as CfnElement), name as Phase);
   }
   const resolve = intrinsicResolver(template, region, account);
   const [machine] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
   const definition = JSON.parse(resolve(machine.Properties.DefinitionString)) as AslDefinition;
 
-  const taskPhases: Record<string, string> = {};
+  const taskPhases: Record<string, Phase> = {};
   for (const [stateName, state] of allStates(definition)) {
     if (state.Type !== 'Task') continue;
     const functionArn = String(state.Resource?.startsWith('arn:aws:states:::') ? state.Parameters?.FunctionName : state.Resource);

@@ -39,11 +39,11 @@ export async function runWorkflow(
     const fullLoadWait = async (taskInput: { Payload: Record<string, unknown> }) => {
       const taskToken = `full-load-token-${++tokens}`;
       const result = aws.tokens.waitFor(taskToken);
-      await invoke(handlers['await-full-load'], { ...taskInput.Payload, taskToken });
+      await invoke(handlers('awaitFullLoad'), { ...taskInput.Payload, taskToken });
       for (let step = 0; aws.tokens.isWaiting(taskToken) && remainingProgress.length > 0 && step < (scenario.progressStepsPerWait ?? Infinity); step++) {
         aws.advanceFullLoad(remainingProgress.shift() as number);
         const eventAt = Date.now();
-        if (!scenario.dmsEventsMissed) await invoke(handlers['full-load-watcher'], DMS_TASK_EVENT);
+        if (!scenario.dmsEventsMissed) await invoke(handlers('fullLoadWatcher'), DMS_TASK_EVENT);
         if (!aws.tokens.isWaiting(taskToken)) fullLoadEventAt = eventAt;
       }
       if (aws.tokens.isWaiting(taskToken)) {
@@ -53,29 +53,29 @@ export async function runWorkflow(
       return result;
     };
     const approval = async (taskInput: { Payload: Record<string, unknown> }) => {
-      await invoke(handlers['request-approval'], { ...taskInput.Payload, taskToken: `approval-token-${++tokens}` });
+      await invoke(handlers('requestApproval'), { ...taskInput.Payload, taskToken: `approval-token-${++tokens}` });
       if (scenario.approval === 'timeout') throw Object.assign(new Error('The task timed out'), { name: 'States.Timeout' });
       if (scenario.approval === 'reject') throw Object.assign(new Error('Not before the Friday change window'), { name: 'ApprovalRejected' });
       return { decision: 'approved', decidedBy: 'dba@example.com', decidedAt: '2026-11-24T12:00:00.000Z' };
     };
 
     // A definition without the event-driven wait (a polling loop, for comparison) sees DMS move on between polls.
-    const pollingOnly = !Object.values(synthesized.taskPhases).includes('await-full-load');
+    const pollingOnly = !Object.values(synthesized.taskPhases).includes('awaitFullLoad');
     const poll = async (event: unknown) => {
       if (remainingProgress.length > 0) aws.advanceFullLoad(remainingProgress.shift() as number);
-      return invoke(handlers['check-progress'], event);
+      return invoke(handlers('checkProgress'), event);
     };
 
     const tasks: Record<string, LocalTask> = {};
     for (const [stateName, phase] of Object.entries(synthesized.taskPhases)) {
       tasks[stateName] =
-        phase === 'await-full-load'
+        phase === 'awaitFullLoad'
           ? fullLoadWait
-          : phase === 'request-approval'
+          : phase === 'requestApproval'
             ? approval
-            : phase === 'check-progress' && pollingOnly
+            : phase === 'checkProgress' && pollingOnly
               ? poll
-              : (taskInput) => invoke(handlers[phase], taskInput);
+              : (taskInput) => invoke(handlers(phase), taskInput);
     }
     const execution = await executeLocally(synthesized.definition, tasks, input, { executionArn: EXECUTION_ARN, waitMilliseconds: 0, retryIntervalMilliseconds: 0 });
     return { ...execution, notifications: aws.notifications.map((notification) => notification.kind), aws, fullLoadEventAt };

@@ -14,7 +14,7 @@ import { SFNClient, SendTaskFailureCommand, SendTaskSuccessCommand, TaskTimedOut
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { crossedMilestone } from '../../../functions/full-load-watcher/full-load-wait';
+import { crossedMilestone } from '../../../functions/full-load-wait/full-load-wait';
 import { TASK_ARN, migrationConfig, replicationTask, tableStatistics } from '../../support/migration';
 
 const TABLE = 'orders-migration-tokens';
@@ -51,8 +51,8 @@ beforeAll(async () => {
     PROGRESS_MILESTONE_PERCENT: '25',
     REPLICATION_TASK_ARN: TASK_ARN,
   });
-  ({ handler: awaitFullLoad } = await import('../../../functions/await-full-load/handler'));
-  ({ handler: watcher } = await import('../../../functions/full-load-watcher/handler'));
+  ({ handler: awaitFullLoad } = await import('../../../functions/full-load-wait/await-handler'));
+  ({ handler: watcher } = await import('../../../functions/full-load-wait/watch-handler'));
 });
 
 beforeEach(() => {

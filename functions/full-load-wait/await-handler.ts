@@ -3,7 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import * as z from 'zod/mini';
-import { readFullLoadWait, registerFullLoadWait, settleFullLoadWait } from '../full-load-watcher/full-load-wait';
+import { readFullLoadWait, registerFullLoadWait, settleFullLoadWait } from './full-load-wait';
 import { ENVIRONMENT, requireNumber, requireString } from '../shared/environment';
 import { phaseHandler } from '../shared/handler';
 import { configEventSchema } from '../shared/migration-input';
