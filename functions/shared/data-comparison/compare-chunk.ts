@@ -1,18 +1,37 @@
 import type { Connection, RowDataPacket } from 'mysql2/promise';
 import { planRanges } from './key-ranges';
-import { aggregateQuery, keyOrder, keySelectList, keyValuesOf, from, rangePredicate, rowHashesQuery, type KeyRange, type KeyValues } from './row-sql';
+import { randomBytes } from 'node:crypto';
+import {
+  GROUP_CONCAT_BYTES,
+  keyOrder,
+  keySelectList,
+  keyValuesOf,
+  from,
+  orderedAggregateQuery,
+  rangePredicate,
+  rowHashesQuery,
+  unorderedAggregateQuery,
+  type KeyRange,
+  type KeyValues,
+  type Salt,
+} from './row-sql';
 import type { KeyShape, TableShape } from './table-shape';
 
 /**
- * Compares one chunk: the same aggregate (row count, sum of 64-bit row hashes) on source and target, at the
- * same time. When they differ and the table has a key, the chunk is bisected on the side with more rows,
- * each part compared by aggregate again, down to parts of at most `leafRows` rows, whose (key, row hash)
- * lists are then diffed: only the parts that differ are ever read row by row.
+ * Compares one chunk: the same aggregate on source and target, at the same time (row-sql.ts explains both
+ * checksums and their bounds). Where both sides order the key alike, the cheap ordered checksum runs first;
+ * any mismatch is confirmed by the order-independent one, after `confirmAfterMs`. When the chunk still differs
+ * and the table has a key, it is bisected on the side with more rows, each part compared by aggregate again,
+ * down to parts of at most `leafRows` rows, whose (key, row hash) lists are then diffed: only the parts that
+ * differ are ever read row by row.
  */
 export interface Aggregate {
   rowCount: number;
   checksum: string;
 }
+
+/** A fresh salt for one comparison run. */
+export const newSalt = (): Salt => randomBytes(8).toString('hex');
 
 export interface DifferingKeys {
   /** Exact number of rows in this category. */
@@ -34,6 +53,8 @@ export interface ChunkComparison {
 }
 
 export interface CompareSettings {
+  /** The run's row salt: the same on both sides and for every chunk of the run. */
+  salt: Salt;
   /** Parts at most this large are diffed row by row. @default 2000 */
   leafRows?: number;
   /** Keys listed per difference category. @default 20 */
@@ -44,18 +65,43 @@ export interface CompareSettings {
    */
   confirmAfterMs?: number;
   /**
-   * Whether a differing chunk may be cut into key ranges to locate rows. Not when the key's collation differs
-   * between the sides: ranges would select different rows. The chunk's (key, row hash) lists are then diffed
-   * whole, up to `maxUnsplitRows` rows a side; beyond that the rows are not located. @default true
+   * Whether both sides order the key alike, so that a chunk may be checksummed in key order and a differing
+   * chunk cut into key ranges to locate rows. Not when the key's collation differs between the sides: ranges
+   * would select different rows. The chunk is then checksummed order-independently, and its (key, row hash)
+   * lists are diffed whole, up to `maxUnsplitRows` rows a side; beyond that the rows are not located.
+   * @default true
    */
-  bisect?: boolean;
+  keyOrderMatches?: boolean;
   /** @default 200000 */
   maxUnsplitRows?: number;
 }
 
-export async function aggregate({ connection, shape }: Side, range: KeyRange): Promise<Aggregate> {
-  const [rows] = await connection.query<RowDataPacket[]>(aggregateQuery(shape, range));
+/** Order-independent aggregate: row count and exact sum of 64-bit row hashes. */
+export async function unorderedAggregate({ connection, shape }: Side, range: KeyRange, salt: Salt): Promise<Aggregate> {
+  const [rows] = await connection.query<RowDataPacket[]>(unorderedAggregateQuery(shape, range, salt));
   return { rowCount: Number(rows[0].rowCount), checksum: String(rows[0].checksum) };
+}
+
+const sessionsWithRoom = new WeakSet<Connection>();
+
+/** Ordered aggregate (row count, MD5 of the rows in key order), or null when the concatenation was cut short. */
+export async function orderedAggregate({ connection, shape }: KeyedSide, range: KeyRange, salt: Salt): Promise<Aggregate | null> {
+  if (!sessionsWithRoom.has(connection)) {
+    await connection.query(`SET SESSION group_concat_max_len = ${GROUP_CONCAT_BYTES}`);
+    sessionsWithRoom.add(connection);
+  }
+  const [rows] = await connection.query<RowDataPacket[]>(orderedAggregateQuery(shape, range, salt));
+  const { rowCount, checksum, chunkBytes } = rows[0];
+  return Number(chunkBytes) >= GROUP_CONCAT_BYTES ? null : { rowCount: Number(rowCount), checksum: `${String(checksum)}/${String(chunkBytes)}` };
+}
+
+/** Both sides' aggregates of one range, ordered where allowed and it fits, else unordered. */
+export async function aggregatePair(source: Side, target: Side, range: KeyRange, salt: Salt, ordered: boolean): Promise<[Aggregate, Aggregate]> {
+  if (ordered && source.shape.key) {
+    const [sourceAggregate, targetAggregate] = await Promise.all([orderedAggregate(source as KeyedSide, range, salt), orderedAggregate(target as KeyedSide, range, salt)]);
+    if (sourceAggregate && targetAggregate) return [sourceAggregate, targetAggregate];
+  }
+  return Promise.all([unorderedAggregate(source, range, salt), unorderedAggregate(target, range, salt)]);
 }
 
 const sameAggregate = (source: Aggregate, target: Aggregate) => source.rowCount === target.rowCount && source.checksum === target.checksum;
@@ -75,17 +121,19 @@ export function targetSide(connection: Connection, sourceShape: TableShape, targ
   return { connection, shape: { ...sourceShape, schema: targetSchema } };
 }
 
-export async function compareChunk(source: Side, target: Side, range: KeyRange, settings: CompareSettings = {}): Promise<ChunkComparison> {
-  let [sourceAggregate, targetAggregate] = await Promise.all([aggregate(source, range), aggregate(target, range)]);
-  if (!sameAggregate(sourceAggregate, targetAggregate) && settings.confirmAfterMs) {
-    await new Promise((resolve) => setTimeout(resolve, settings.confirmAfterMs));
-    [sourceAggregate, targetAggregate] = await Promise.all([aggregate(source, range), aggregate(target, range)]);
+export async function compareChunk(source: Side, target: Side, range: KeyRange, settings: CompareSettings): Promise<ChunkComparison> {
+  const { salt } = settings;
+  const keyOrderMatches = settings.keyOrderMatches !== false;
+  let [sourceAggregate, targetAggregate] = await aggregatePair(source, target, range, salt, keyOrderMatches);
+  if (!sameAggregate(sourceAggregate, targetAggregate)) {
+    if (settings.confirmAfterMs) await new Promise((resolve) => setTimeout(resolve, settings.confirmAfterMs));
+    [sourceAggregate, targetAggregate] = await aggregatePair(source, target, range, salt, false);
   }
   const match = sameAggregate(sourceAggregate, targetAggregate);
   if (match || !source.shape.key) return { source: sourceAggregate, target: targetAggregate, match };
   const differences = { missingOnTarget: emptyKeys(), extraOnTarget: emptyKeys(), different: emptyKeys() };
-  const locator = new Locator(source as KeyedSide, target as KeyedSide, settings.leafRows ?? 2000, settings.maxKeys ?? 20, differences);
-  if (settings.bisect === false) {
+  const locator = new Locator(source as KeyedSide, target as KeyedSide, salt, settings.leafRows ?? 2000, settings.maxKeys ?? 20, differences);
+  if (!keyOrderMatches) {
     if (Math.max(sourceAggregate.rowCount, targetAggregate.rowCount) > (settings.maxUnsplitRows ?? 200_000)) return { source: sourceAggregate, target: targetAggregate, match };
     await locator.diffRows(range);
   } else {
@@ -100,6 +148,7 @@ class Locator {
   constructor(
     private readonly source: KeyedSide,
     private readonly target: KeyedSide,
+    private readonly salt: Salt,
     private readonly leafRows: number,
     private readonly maxKeys: number,
     private readonly differences: NonNullable<ChunkComparison['differences']>,
@@ -113,7 +162,7 @@ class Locator {
     const parts = await planRanges(fuller.connection, fuller.shape, Math.max(this.leafRows / 2, Math.ceil(largest / 16)), range);
     if (parts.length < 2) return this.diffRows(range);
     for (const part of parts) {
-      const [partSource, partTarget] = await Promise.all([aggregate(this.source, part), aggregate(this.target, part)]);
+      const [partSource, partTarget] = await aggregatePair(this.source, this.target, part, this.salt, true);
       if (!sameAggregate(partSource, partTarget)) await this.locate({ lower: part.lower, upper: part.upper }, partSource, partTarget);
     }
   }
@@ -133,7 +182,7 @@ class Locator {
 
   async diffRows(range: KeyRange): Promise<void> {
     const read = async ({ connection, shape }: KeyedSide) => {
-      const [rows] = await connection.query<RowDataPacket[]>(rowHashesQuery(shape, range));
+      const [rows] = await connection.query<RowDataPacket[]>(rowHashesQuery(shape, range, this.salt));
       return new Map(rows.map((row) => [JSON.stringify(keyValuesOf(row, shape.key)), String(row.rowHash)]));
     };
     const [sourceRows, targetRows] = await Promise.all([read(this.source), read(this.target)]);
