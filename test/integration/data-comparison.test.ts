@@ -236,4 +236,13 @@ describe('independent data comparison on a real MariaDB', () => {
     await target.query(`UPDATE ${TARGET}.labels SET legacy = 'u' WHERE id = 1`);
     expect(summary(await compareTable('labels'))).toMatchObject({ different: { count: 1, keys: [['1']] } });
   });
+
+  it('does not trust a chunk whose rows outgrow one concatenation: a difference past the cut is still found', async () => {
+    // About 20 MB of row strings, beyond MariaDB's 16 MiB max_allowed_packet, which also cuts GROUP_CONCAT.
+    await onBoth('CREATE TABLE wide (id INT PRIMARY KEY, filler VARCHAR(255))', "INSERT INTO wide SELECT seq, REPEAT('x', 200) FROM seq_1_to_90000");
+    await target.query(`UPDATE ${TARGET}.wide SET filler = REPEAT('y', 200) WHERE id = 89999`);
+    const shape = await shapeOf('wide');
+    const result = await compareChunk({ connection: source, shape }, targetSide(target, shape, TARGET), { lower: null, upper: null }, { salt, leafRows: 5000 });
+    expect(result).toMatchObject({ match: false, differences: { different: { count: 1, keys: [['89999']] } } });
+  });
 });

@@ -19,11 +19,11 @@ import type { KeyShape, TableShape } from './table-shape';
 
 /**
  * Compares one chunk: the same aggregate on source and target, at the same time (row-sql.ts explains both
- * checksums and their bounds). Where both sides order the key alike, the cheap ordered checksum runs first;
- * any mismatch is confirmed by the order-independent one, after `confirmAfterMs`. When the chunk still differs
- * and the table has a key, it is bisected on the side with more rows, each part compared by aggregate again,
- * down to parts of at most `leafRows` rows, whose (key, row hash) lists are then diffed: only the parts that
- * differ are ever read row by row.
+ * checksums and their bounds); the cheap ordered checksum where both sides order the key alike. A chunk that
+ * differs is looked at again after `confirmAfterMs`: a keyed chunk of up to `maxUnsplitRows` rows by diffing
+ * its (key, row hash) lists, which confirms and locates at once; anything else by the order-independent
+ * checksum, and then, when the key allows ranges, by bisection on the side with more rows, each part compared
+ * by aggregate again, down to parts of at most `leafRows` rows whose lists are diffed.
  */
 export interface Aggregate {
   rowCount: number;
@@ -66,13 +66,12 @@ export interface CompareSettings {
   confirmAfterMs?: number;
   /**
    * Whether both sides order the key alike, so that a chunk may be checksummed in key order and a differing
-   * chunk cut into key ranges to locate rows. Not when the key's collation differs between the sides: ranges
-   * would select different rows. The chunk is then checksummed order-independently, and its (key, row hash)
-   * lists are diffed whole, up to `maxUnsplitRows` rows a side; beyond that the rows are not located.
-   * @default true
+   * chunk too large to list whole cut into key ranges to locate rows. Not when the key's collation differs
+   * between the sides: ranges would select different rows. The chunk is then checksummed order-independently,
+   * and beyond `maxUnsplitRows` its rows are not located. @default true
    */
   keyOrderMatches?: boolean;
-  /** @default 200000 */
+  /** A differing chunk of at most this many rows a side is located by diffing its whole (key, row hash) lists. @default 200000 */
   maxUnsplitRows?: number;
 }
 
@@ -82,17 +81,30 @@ export async function unorderedAggregate({ connection, shape }: Side, range: Key
   return { rowCount: Number(rows[0].rowCount), checksum: String(rows[0].checksum) };
 }
 
-const sessionsWithRoom = new WeakSet<Connection>();
+const concatenationLimits = new WeakMap<Connection, number>();
 
-/** Ordered aggregate (row count, MD5 of the rows in key order), or null when the concatenation was cut short. */
+/**
+ * Sets the session's GROUP_CONCAT limit and returns it. GROUP_CONCAT is also cut at max_allowed_packet, whatever
+ * group_concat_max_len says (seen on MariaDB 10.11: 16 MiB), so the limit is the smaller of the two: a
+ * concatenation that reaches it may have been cut, and is never trusted.
+ */
+async function concatenationLimit(connection: Connection): Promise<number> {
+  const known = concatenationLimits.get(connection);
+  if (known !== undefined) return known;
+  const [rows] = await connection.query<RowDataPacket[]>('SELECT @@max_allowed_packet AS packetBytes');
+  const limit = Math.min(GROUP_CONCAT_BYTES, Number(rows[0].packetBytes));
+  await connection.query(`SET SESSION group_concat_max_len = ${limit}`);
+  concatenationLimits.set(connection, limit);
+  return limit;
+}
+
+/** Ordered aggregate (row count, MD5 of the rows in key order), or null when the concatenation may be cut short. */
 export async function orderedAggregate({ connection, shape }: KeyedSide, range: KeyRange, salt: Salt): Promise<Aggregate | null> {
-  if (!sessionsWithRoom.has(connection)) {
-    await connection.query(`SET SESSION group_concat_max_len = ${GROUP_CONCAT_BYTES}`);
-    sessionsWithRoom.add(connection);
-  }
+  const limit = await concatenationLimit(connection);
   const [rows] = await connection.query<RowDataPacket[]>(orderedAggregateQuery(shape, range, salt));
-  const { rowCount, checksum, chunkBytes } = rows[0];
-  return Number(chunkBytes) >= GROUP_CONCAT_BYTES ? null : { rowCount: Number(rowCount), checksum: `${String(checksum)}/${String(chunkBytes)}` };
+  const [{ rowCount, checksum, chunkBytes }] = rows;
+  if (Number(rowCount) === 0) return { rowCount: 0, checksum: 'no rows' };
+  return checksum === null || Number(chunkBytes) >= limit ? null : { rowCount: Number(rowCount), checksum: `${String(checksum)}/${String(chunkBytes)}` };
 }
 
 /** Both sides' aggregates of one range, ordered where allowed and it fits, else unordered. */
@@ -124,22 +136,25 @@ export function targetSide(connection: Connection, sourceShape: TableShape, targ
 export async function compareChunk(source: Side, target: Side, range: KeyRange, settings: CompareSettings): Promise<ChunkComparison> {
   const { salt } = settings;
   const keyOrderMatches = settings.keyOrderMatches !== false;
-  let [sourceAggregate, targetAggregate] = await aggregatePair(source, target, range, salt, keyOrderMatches);
-  if (!sameAggregate(sourceAggregate, targetAggregate)) {
-    if (settings.confirmAfterMs) await new Promise((resolve) => setTimeout(resolve, settings.confirmAfterMs));
-    [sourceAggregate, targetAggregate] = await aggregatePair(source, target, range, salt, false);
-  }
-  const match = sameAggregate(sourceAggregate, targetAggregate);
-  if (match || !source.shape.key) return { source: sourceAggregate, target: targetAggregate, match };
+  const [sourceAggregate, targetAggregate] = await aggregatePair(source, target, range, salt, keyOrderMatches);
+  if (sameAggregate(sourceAggregate, targetAggregate)) return { source: sourceAggregate, target: targetAggregate, match: true };
+  if (settings.confirmAfterMs) await new Promise((resolve) => setTimeout(resolve, settings.confirmAfterMs));
   const differences = { missingOnTarget: emptyKeys(), extraOnTarget: emptyKeys(), different: emptyKeys() };
   const locator = new Locator(source as KeyedSide, target as KeyedSide, salt, settings.leafRows ?? 2000, settings.maxKeys ?? 20, differences);
-  if (!keyOrderMatches) {
-    if (Math.max(sourceAggregate.rowCount, targetAggregate.rowCount) > (settings.maxUnsplitRows ?? 200_000)) return { source: sourceAggregate, target: targetAggregate, match };
-    await locator.diffRows(range);
-  } else {
-    await locator.locate(range, sourceAggregate, targetAggregate);
+  if (source.shape.key && Math.max(sourceAggregate.rowCount, targetAggregate.rowCount) <= (settings.maxUnsplitRows ?? 200_000)) {
+    // One read of (key, row hash) per side both confirms the mismatch, in whatever order the rows arrive, and
+    // locates it: fewer round trips than cutting the chunk into ranges, and a single scan of it per side.
+    const rowCounts = await locator.diffRows(range);
+    const counted = { source: { ...sourceAggregate, rowCount: rowCounts.source }, target: { ...targetAggregate, rowCount: rowCounts.target } };
+    const match = differences.missingOnTarget.count + differences.extraOnTarget.count + differences.different.count === 0;
+    return match ? { ...counted, match } : { ...counted, match, differences };
   }
-  return { source: sourceAggregate, target: targetAggregate, match, differences };
+  const [sourceConfirmed, targetConfirmed] = await aggregatePair(source, target, range, salt, false);
+  const match = sameAggregate(sourceConfirmed, targetConfirmed);
+  // Without a key, or ranges to cut a chunk too large to list whole, the rows cannot be located.
+  if (match || !source.shape.key || !keyOrderMatches) return { source: sourceConfirmed, target: targetConfirmed, match };
+  await locator.locate(range, sourceConfirmed, targetConfirmed);
+  return { source: sourceConfirmed, target: targetConfirmed, match, differences };
 }
 
 const emptyKeys = (): DifferingKeys => ({ count: 0, keys: [] });
@@ -157,10 +172,16 @@ class Locator {
   async locate(range: KeyRange, source: Aggregate, target: Aggregate): Promise<void> {
     if (source.rowCount === 0 || target.rowCount === 0) return this.oneSided(range, source.rowCount === 0 ? 'extraOnTarget' : 'missingOnTarget', Math.max(source.rowCount, target.rowCount));
     const largest = Math.max(source.rowCount, target.rowCount);
-    if (largest <= this.leafRows) return this.diffRows(range);
+    if (largest <= this.leafRows) {
+      await this.diffRows(range);
+      return;
+    }
     const fuller = source.rowCount >= target.rowCount ? this.source : this.target;
     const parts = await planRanges(fuller.connection, fuller.shape, Math.max(this.leafRows / 2, Math.ceil(largest / 16)), range);
-    if (parts.length < 2) return this.diffRows(range);
+    if (parts.length < 2) {
+      await this.diffRows(range);
+      return;
+    }
     for (const part of parts) {
       const [partSource, partTarget] = await aggregatePair(this.source, this.target, part, this.salt, true);
       if (!sameAggregate(partSource, partTarget)) await this.locate({ lower: part.lower, upper: part.upper }, partSource, partTarget);
@@ -180,7 +201,8 @@ class Locator {
     found.keys.push(...rows.map((row) => keyValuesOf(row, shape.key)));
   }
 
-  async diffRows(range: KeyRange): Promise<void> {
+  /** Diffs the range's (key, row hash) lists; returns how many rows each side holds. */
+  async diffRows(range: KeyRange): Promise<{ source: number; target: number }> {
     const read = async ({ connection, shape }: KeyedSide) => {
       const [rows] = await connection.query<RowDataPacket[]>(rowHashesQuery(shape, range, this.salt));
       return new Map(rows.map((row) => [JSON.stringify(keyValuesOf(row, shape.key)), String(row.rowHash)]));
@@ -192,6 +214,7 @@ class Locator {
       else if (targetHash !== hash) this.record('different', key);
     }
     for (const key of targetRows.keys()) if (!sourceRows.has(key)) this.record('extraOnTarget', key);
+    return { source: sourceRows.size, target: targetRows.size };
   }
 
   private record(category: keyof Locator['differences'], key: string): void {

@@ -1,5 +1,5 @@
 import type { Connection, RowDataPacket } from 'mysql2/promise';
-import { from, GROUP_CONCAT_BYTES, keyComparison, keyOrder, keySelectList, keyValuesOf, rangePredicate, type KeyRange, type KeyValues } from './row-sql';
+import { from, keyComparison, keyOrder, keySelectList, keyValuesOf, rangePredicate, type KeyRange, type KeyValues } from './row-sql';
 import type { ColumnShape, KeyShape, TableShape } from './table-shape';
 
 /**
@@ -23,8 +23,11 @@ const MAX_DEPTH = 40;
 
 type KeyedShape = TableShape & { key: KeyShape };
 
-/** Chunks are sized so their row strings fill about a quarter of the concatenation limit, at most. */
-const CHUNK_BYTES = GROUP_CONCAT_BYTES / 4;
+/**
+ * Chunks are sized so their row strings fill a quarter of MariaDB's default max_allowed_packet (16 MiB; MySQL
+ * 8.0's is 64 MiB), which also caps a GROUP_CONCAT.
+ */
+const CHUNK_BYTES = 4 * 1024 * 1024;
 const MIN_CHUNK_ROWS = 1000;
 
 /**

@@ -10,18 +10,20 @@ import type { ColumnShape, KeyShape, TableShape } from './table-shape';
  * "Mathematical Functions", "Cast Functions and Operators"; MariaDB knowledge base, same names).
  *
  * ## The row string
- * `CONCAT_WS('#', salt, lengths of the string/binary values, NULL bitmap, value 1, ..., value n)`, where:
+ * `CONCAT_WS('#', NULL bitmap, lengths of the string/binary values, value 1, ..., value n)`, where:
  * - numbers, dates and times, LOB/JSON digests (MD5 hex) and rounded floats never contain '#'; strings and
  *   bytes may, so their byte lengths come first; CONCAT_WS skips NULLs, and the bitmap (one ISNULL digit per
- *   nullable column) says which values are absent. The string therefore decodes left to right into exactly
- *   one row: the encoding is injective, so `('ab','c')` and `('a','bc')`, NULL, '' and 'NULL' all differ;
+ *   nullable column, fixed width, never NULL) says which values, and so which lengths, are absent. The string
+ *   therefore decodes left to right into exactly one row: the encoding is injective, so `('ab','c')` and
+ *   `('a','bc')`, NULL, '' and 'NULL' all differ, and rows joined by '#' decode into one sequence of rows;
  * - text is hashed as stored, or as utf8mb4 bytes where a column's character set differs between the sides
  *   or the row mixes collations (CONCAT_WS would refuse to mix them); the sessions are UTC and utf8mb4
  *   (functions/shared/mysql.ts), so TIMESTAMP renders alike; DECIMAL and temporal values are cast to a common
  *   type where the sides' precision differs (reconcileShapes); floats are rounded to the digits their type
  *   holds (7 for FLOAT, 15 for DOUBLE), since servers print the same double differently; LOBs and JSON enter
  *   as their MD5, keeping every row string far below max_allowed_packet;
- * - `salt` is 16 random hex digits chosen per comparison run, so nobody can prepare rows whose MD5s collide.
+ * - a salt, 16 random hex digits chosen per comparison run, comes before the hashed text (once per chunk, or
+ *   once per row when rows are hashed one by one), so nobody can prepare rows whose MD5s collide.
  *
  * ## The chunk checksum, and its false-match bound
  * Ordered (tables read through a key both sides order alike): `MD5(GROUP_CONCAT(row string SEPARATOR '#'))`
@@ -59,7 +61,7 @@ export const WHOLE_TABLE: KeyRange = { lower: null, upper: null };
 export type Salt = string;
 export const saltPattern = /^[0-9a-f]{16}$/;
 
-/** Largest chunk concatenation a session builds; a chunk beyond it is checksummed row by row instead. */
+/** Largest chunk concatenation a session builds (less where max_allowed_packet is lower); a chunk beyond it is checksummed row by row instead. */
 export const GROUP_CONCAT_BYTES = 64 * 1024 * 1024;
 
 /** One identifier, quoted as a single name: dots and other punctuation stay inside it. */
@@ -124,18 +126,25 @@ export function encodedColumn(column: ColumnShape, asBytes = false): string {
   }
 }
 
-/** The row string (see "The row string" above). */
-export function rowString(columns: ColumnShape[], salt: Salt): string {
-  if (!saltPattern.test(salt)) throw new Error('The row salt must be 16 lowercase hex digits');
+/**
+ * The row string (see "The row string" above); with a salt as its first field when the row is hashed on its
+ * own. The bitmap has a fixed width and comes first, so a decoder knows how many lengths follow.
+ */
+export function rowString(columns: ColumnShape[], salt?: Salt): string {
   const asBytes = textAsBytes(columns);
   const values = columns.map((column) => encodedColumn(column, asBytes));
   const lengths = columns.flatMap((column, index) => (hasLength(column) ? [`LENGTH(${values[index]})`] : []));
   const nullable = columns.filter((column) => column.nullable);
   const bitmap = nullable.length > 0 ? [`CONCAT(${nullable.map((column) => `ISNULL(${quoteName(column.name)})`).join(', ')})`] : [];
-  return `CONCAT_WS('#', '${salt}', ${[...lengths, ...bitmap, ...values].join(', ')})`;
+  return `CONCAT_WS('#', ${[...(salt === undefined ? [] : [saltLiteral(salt)]), ...bitmap, ...lengths, ...values].join(', ')})`;
 }
 
-/** 16 hex digits (64 bits) of the row string's MD5. */
+function saltLiteral(salt: Salt): string {
+  if (!saltPattern.test(salt)) throw new Error('The row salt must be 16 lowercase hex digits');
+  return `'${salt}'`;
+}
+
+/** 16 hex digits (64 bits) of the salted row string's MD5. */
 export function rowHashHex(columns: ColumnShape[], salt: Salt): string {
   return `LEFT(MD5(${rowString(columns, salt)}), 16)`;
 }
@@ -147,11 +156,13 @@ export function unorderedAggregateQuery(shape: TableShape, range: KeyRange, salt
 }
 
 /**
- * Count, MD5 and length of the range's row strings concatenated in key order. The session's
- * group_concat_max_len must be GROUP_CONCAT_BYTES: a length that reaches it means the text was cut short.
+ * Count, MD5 and length of the salt followed by the range's row strings in key order. The salt is written
+ * once: MD5 is a chain, so every row's collision-finding work would need a state that depends on it. A length
+ * that reaches the session's group_concat_max_len (or max_allowed_packet), or a NULL MD5 with rows present
+ * (CONCAT beyond max_allowed_packet), means the text may have been cut short.
  */
 export function orderedAggregateQuery(shape: TableShape & { key: KeyShape }, range: KeyRange, salt: Salt): string {
-  return `SELECT rowCount, COALESCE(MD5(chunkRows), '') AS checksum, COALESCE(LENGTH(chunkRows), 0) AS chunkBytes FROM (SELECT COUNT(*) AS rowCount, GROUP_CONCAT(${rowString(shape.columns, salt)} SEPARATOR '#') AS chunkRows FROM ${from(shape)} WHERE ${rangePredicate(shape.key, range)}) AS chunk`;
+  return `SELECT rowCount, MD5(CONCAT(${saltLiteral(salt)}, chunkRows)) AS checksum, LENGTH(chunkRows) AS chunkBytes FROM (SELECT COUNT(*) AS rowCount, GROUP_CONCAT(${rowString(shape.columns)} SEPARATOR '#') AS chunkRows FROM ${from(shape)} WHERE ${rangePredicate(shape.key, range)}) AS chunk`;
 }
 
 /** Key and row hash of every row in a range, for locating the rows that differ. */

@@ -58,17 +58,17 @@ describe('key predicates', () => {
 describe('row strings', () => {
   const salt = '0123456789abcdef';
 
-  it('puts the salt, the string lengths and the NULL bitmap before the values, so the string decodes into one row', () => {
+  it('puts the salt, the fixed-width NULL bitmap and the string lengths before the values, so the string decodes into one row', () => {
     const columns = [column('integer', 'id'), column('string', 'name', { nullable: true, collation: 'utf8mb4_bin' }), column('binary', 'tag'), column('double', 'score', { nullable: true })];
     expect(rowString(columns, salt)).toBe(
-      "CONCAT_WS('#', '0123456789abcdef', LENGTH(`name`), LENGTH(`tag`), CONCAT(ISNULL(`name`), ISNULL(`score`)), `id`, `name`, `tag`, " +
+      "CONCAT_WS('#', '0123456789abcdef', CONCAT(ISNULL(`name`), ISNULL(`score`)), LENGTH(`name`), LENGTH(`tag`), `id`, `name`, `tag`, " +
         "IF(`score` = 0, '0', CONCAT(CAST(IF(ABS(`score`) < 1e-290, `score` * 1e300 / POW(10, FLOOR(LOG10(ABS(`score`))) + 300), `score` / POW(10, FLOOR(LOG10(ABS(`score`))))) AS DECIMAL(30, 14)), 'e', FLOOR(LOG10(ABS(`score`))))))",
     );
   });
 
   it('hashes text as utf8mb4 bytes when the row mixes collations or a character set differs between the sides', () => {
     const mixed = [column('string', 'a', { collation: 'utf8mb4_general_ci' }), column('string', 'b', { collation: 'utf8mb4_bin' })];
-    expect(rowString(mixed, salt)).toBe("CONCAT_WS('#', '0123456789abcdef', LENGTH(CAST(`a` AS BINARY)), LENGTH(CAST(`b` AS BINARY)), CAST(`a` AS BINARY), CAST(`b` AS BINARY))");
+    expect(rowString(mixed)).toBe("CONCAT_WS('#', LENGTH(CAST(`a` AS BINARY)), LENGTH(CAST(`b` AS BINARY)), CAST(`a` AS BINARY), CAST(`b` AS BINARY))");
     const converted = [column('string', 'a', { collation: 'latin1_swedish_ci', convertToUtf8mb4: true })];
     expect(rowString(converted, salt)).toContain('CAST(CONVERT(`a` USING utf8mb4) AS BINARY)');
   });
