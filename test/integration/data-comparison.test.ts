@@ -245,4 +245,15 @@ describe('independent data comparison on a real MariaDB', () => {
     const result = await compareChunk({ connection: source, shape }, targetSide(target, shape, TARGET), { lower: null, upper: null }, { salt, leafRows: 5000 });
     expect(result).toMatchObject({ match: false, differences: { different: { count: 1, keys: [['89999']] } } });
   });
+
+  it('still reports a chunk whose only change keeps the row CRC32 the locating lists use', async () => {
+    // 0x0102030405 and 0x400472df04 differ by a multiple of CRC32's polynomial: equal CRC32 wherever they sit.
+    await onBoth('CREATE TABLE tags (id INT PRIMARY KEY, tag VARBINARY(8))', 'INSERT INTO tags VALUES (1, 0x0102030405), (2, 0x0a0b)');
+    const [[crcs]] = (await source.query("SELECT CRC32(CONCAT_WS('#', 1, 0x0102030405)) = CRC32(CONCAT_WS('#', 1, 0x400472df04)) AS same")) as unknown as [[{ same: number }]];
+    expect(Number(crcs.same)).toBe(1);
+    await target.query(`UPDATE ${TARGET}.tags SET tag = 0x400472df04 WHERE id = 1`);
+    const [result] = (await compareTable('tags')).results;
+    expect(result).toMatchObject({ match: false, source: { rowCount: 2 }, target: { rowCount: 2 } });
+    expect(result.differences).toBeUndefined();
+  });
 });

@@ -141,18 +141,21 @@ export async function compareChunk(source: Side, target: Side, range: KeyRange, 
   if (settings.confirmAfterMs) await new Promise((resolve) => setTimeout(resolve, settings.confirmAfterMs));
   const differences = { missingOnTarget: emptyKeys(), extraOnTarget: emptyKeys(), different: emptyKeys() };
   const locator = new Locator(source as KeyedSide, target as KeyedSide, salt, settings.leafRows ?? 2000, settings.maxKeys ?? 20, differences);
-  if (source.shape.key && Math.max(sourceAggregate.rowCount, targetAggregate.rowCount) <= (settings.maxUnsplitRows ?? 200_000)) {
-    // One read of (key, row hash) per side both confirms the mismatch, in whatever order the rows arrive, and
-    // locates it: fewer round trips than cutting the chunk into ranges, and a single scan of it per side.
+  const listed = source.shape.key !== null && Math.max(sourceAggregate.rowCount, targetAggregate.rowCount) <= (settings.maxUnsplitRows ?? 200_000);
+  if (listed) {
+    // One read of (key, row CRC32) per side locates the rows: fewer round trips than cutting the chunk into
+    // ranges, and one scan of it per side. Only an empty result (rows came in another order, CDC caught up, or
+    // a change CRC32 cannot see) falls through to the order-independent checksum, which decides.
     const rowCounts = await locator.diffRows(range);
-    const counted = { source: { ...sourceAggregate, rowCount: rowCounts.source }, target: { ...targetAggregate, rowCount: rowCounts.target } };
-    const match = differences.missingOnTarget.count + differences.extraOnTarget.count + differences.different.count === 0;
-    return match ? { ...counted, match } : { ...counted, match, differences };
+    if (differences.missingOnTarget.count + differences.extraOnTarget.count + differences.different.count > 0) {
+      return { source: { ...sourceAggregate, rowCount: rowCounts.source }, target: { ...targetAggregate, rowCount: rowCounts.target }, match: false, differences };
+    }
   }
   const [sourceConfirmed, targetConfirmed] = await aggregatePair(source, target, range, salt, false);
   const match = sameAggregate(sourceConfirmed, targetConfirmed);
-  // Without a key, or ranges to cut a chunk too large to list whole, the rows cannot be located.
-  if (match || !source.shape.key || !keyOrderMatches) return { source: sourceConfirmed, target: targetConfirmed, match };
+  // Without a key, or ranges to cut a chunk too large to list whole, the rows cannot be located; a listed
+  // chunk whose lists agree differs in a way its rows' CRC32s do not show.
+  if (match || listed || !source.shape.key || !keyOrderMatches) return { source: sourceConfirmed, target: targetConfirmed, match };
   await locator.locate(range, sourceConfirmed, targetConfirmed);
   return { source: sourceConfirmed, target: targetConfirmed, match, differences };
 }
@@ -204,7 +207,7 @@ class Locator {
   /** Diffs the range's (key, row hash) lists; returns how many rows each side holds. */
   async diffRows(range: KeyRange): Promise<{ source: number; target: number }> {
     const read = async ({ connection, shape }: KeyedSide) => {
-      const [rows] = await connection.query<RowDataPacket[]>(rowHashesQuery(shape, range, this.salt));
+      const [rows] = await connection.query<RowDataPacket[]>(rowHashesQuery(shape, range));
       return new Map(rows.map((row) => [JSON.stringify(keyValuesOf(row, shape.key)), String(row.rowHash)]));
     };
     const [sourceRows, targetRows] = await Promise.all([read(this.source), read(this.target)]);

@@ -165,9 +165,16 @@ export function orderedAggregateQuery(shape: TableShape & { key: KeyShape }, ran
   return `SELECT rowCount, MD5(CONCAT(${saltLiteral(salt)}, chunkRows)) AS checksum, LENGTH(chunkRows) AS chunkBytes FROM (SELECT COUNT(*) AS rowCount, GROUP_CONCAT(${rowString(shape.columns)} SEPARATOR '#') AS chunkRows FROM ${from(shape)} WHERE ${rangePredicate(shape.key, range)}) AS chunk`;
 }
 
-/** Key and row hash of every row in a range, for locating the rows that differ. */
-export function rowHashesQuery(shape: TableShape & { key: KeyShape }, range: KeyRange, salt: Salt, limit?: number): string {
-  return `SELECT ${keySelectList(shape.key)}, ${rowHashHex(shape.columns, salt)} AS rowHash FROM ${from(shape)} WHERE ${rangePredicate(shape.key, range)}${limit === undefined ? '' : ` LIMIT ${limit}`}`;
+/**
+ * Key and CRC32 of the row string of every row in a range, for locating the rows that differ in a chunk already
+ * known to differ. CRC32 is the cheapest row hash both servers compute natively (half the cost of MD5 per row,
+ * measured), and it only locates: a changed row whose CRC32 happens to stay equal is not listed, but the
+ * chunk's verdict never rests on it (compare-chunk.ts confirms an empty list with the order-independent
+ * checksum). CRC32 sees every change confined to 32 consecutive bits, so every single changed value up to 4
+ * bytes and every one-character edit.
+ */
+export function rowHashesQuery(shape: TableShape & { key: KeyShape }, range: KeyRange, limit?: number): string {
+  return `SELECT ${keySelectList(shape.key)}, CRC32(${rowString(shape.columns)}) AS rowHash FROM ${from(shape)} WHERE ${rangePredicate(shape.key, range)}${limit === undefined ? '' : ` LIMIT ${limit}`}`;
 }
 
 export function from(shape: TableShape): string {
