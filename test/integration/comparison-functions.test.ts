@@ -130,7 +130,11 @@ describe('schema differences between the sides, on a real MariaDB', () => {
       INSERT INTO ${TARGET_DB}.members SELECT * FROM ${SOURCE_DB}.members;
       CREATE TABLE ${SOURCE_DB}.notes (id INT PRIMARY KEY, body VARCHAR(10));
       CREATE TABLE ${TARGET_DB}.notes (id INT PRIMARY KEY, body VARCHAR(10), added INT);
-      CREATE TABLE ${TARGET_DB}.stray (id INT PRIMARY KEY);`);
+      CREATE TABLE ${TARGET_DB}.stray (id INT PRIMARY KEY);
+      CREATE TABLE ${SOURCE_DB}.sizes (size ENUM('small', 'large', 'medium') NOT NULL PRIMARY KEY, stock INT);
+      CREATE TABLE ${TARGET_DB}.sizes (size ENUM('small', 'large', 'medium') NOT NULL PRIMARY KEY, stock INT);
+      INSERT INTO ${SOURCE_DB}.sizes VALUES ('small', 1), ('large', 2), ('medium', 3);
+      INSERT INTO ${TARGET_DB}.sizes VALUES ('small', 1), ('large', 2), ('medium', 4);`);
   });
 
   afterAll(async () => {
@@ -141,12 +145,13 @@ describe('schema differences between the sides, on a real MariaDB', () => {
     await admin.query(`UPDATE ${TARGET_DB}.prices SET label = 'changed' WHERE amount = 600.25;
       UPDATE ${TARGET_DB}.events SET kind = 'changed' WHERE happened = '2026-01-02 10:00:00'`);
     const plan = await planDataComparison(clients(), BUCKET, shapesConfig, 'shapes-1');
-    const tables = [0, 1, 2, 3, 4].map((index) => JSON.parse(aws.objects.get(`runs/shapes-1/tables/${index}.json`) as string));
+    const tables = [0, 1, 2, 3, 4, 5].map((index) => JSON.parse(aws.objects.get(`runs/shapes-1/tables/${index}.json`) as string));
     expect(tables.map((table) => [table.table, table.method, table.problem, table.note])).toEqual([
       ['events', 'key-ranges', undefined, 'column types differ on the target (happened datetime -> datetime(6)): compared by value'],
       ['members', 'whole-table-without-key', 'key-missing-on-target', 'key missing on target (by_email on email): row count and checksum of the whole table only; differing rows cannot be located'],
       ['notes', 'not-compared', 'columns-differ', 'target adds added'],
       ['prices', 'key-ranges', undefined, 'column types differ on the target (amount decimal(10,2) -> decimal(12,4)): compared by value'],
+      ['sizes', 'whole-table-by-key', undefined, 'key column size is an ENUM or SET, ordered by number but compared by label: compared as one chunk, rows located only up to 200,000 rows'],
       ['stray', 'not-compared', 'only-on-target', `${TARGET_DB}.stray exists only on the target`],
     ]);
     await compareAll(plan.chunks);
@@ -159,15 +164,19 @@ describe('schema differences between the sides, on a real MariaDB', () => {
     expect(byTable.events).toMatchObject({ status: 'mismatch', missingOnTarget: { count: 0 }, extraOnTarget: { count: 0 }, different: { count: 1, keys: [['2026-01-02 10:00:00.000000']] } });
     // latin1 on the source, utf8mb4 on the target: the same text, hashed as the same utf8mb4 bytes.
     expect(byTable.members).toMatchObject({ status: 'match', sourceRows: 300, targetRows: 300 });
+    expect(byTable.sizes).toMatchObject({ status: 'mismatch', different: { count: 1, keys: [['medium']] } });
     expect(stored.totals).toEqual({
-      tableCount: 5,
-      comparedTables: 3,
+      tableCount: 6,
+      comparedTables: 4,
       notComparedTables: 2,
-      differingTables: 2,
-      sourceRows: 9300,
-      targetRows: 9300,
-      differences: { missingOnTarget: 0, extraOnTarget: 0, different: 2 },
-      weakerCases: [{ table: `${SOURCE_DB}.members`, method: 'whole-table-without-key', note: tables[1].note }],
+      differingTables: 3,
+      sourceRows: 9303,
+      targetRows: 9303,
+      differences: { missingOnTarget: 0, extraOnTarget: 0, different: 3 },
+      weakerCases: [
+        { table: `${SOURCE_DB}.members`, method: 'whole-table-without-key', note: tables[1].note },
+        { table: `${SOURCE_DB}.sizes`, method: 'whole-table-by-key', note: tables[4].note },
+      ],
     });
   });
 });

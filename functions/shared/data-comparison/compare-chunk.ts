@@ -1,6 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import type { Connection, RowDataPacket } from 'mysql2/promise';
 import { planRanges } from './key-ranges';
-import { randomBytes } from 'node:crypto';
 import {
   GROUP_CONCAT_BYTES,
   keyOrder,
@@ -34,7 +34,7 @@ export interface Aggregate {
 export const newSalt = (): Salt => randomBytes(8).toString('hex');
 
 export interface DifferingKeys {
-  /** Exact number of rows in this category. */
+  /** Number of rows in this category: exact, except that a changed row whose CRC32 stays equal is not counted (row-sql.ts). */
   count: number;
   /** The first `maxKeys` of them, as key values in key-column order. */
   keys: KeyValues[];

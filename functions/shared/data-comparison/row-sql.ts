@@ -170,8 +170,8 @@ export function orderedAggregateQuery(shape: TableShape & { key: KeyShape }, ran
  * known to differ. CRC32 is the cheapest row hash both servers compute natively (half the cost of MD5 per row,
  * measured), and it only locates: a changed row whose CRC32 happens to stay equal is not listed, but the
  * chunk's verdict never rests on it (compare-chunk.ts confirms an empty list with the order-independent
- * checksum). CRC32 sees every change confined to 32 consecutive bits, so every single changed value up to 4
- * bytes and every one-character edit.
+ * checksum). CRC32 sees every change confined to 32 consecutive bits of a row string of unchanged length, such
+ * as any one value of up to 4 bytes replaced by another of the same length.
  */
 export function rowHashesQuery(shape: TableShape & { key: KeyShape }, range: KeyRange, limit?: number): string {
   return `SELECT ${keySelectList(shape.key)}, CRC32(${rowString(shape.columns)}) AS rowHash FROM ${from(shape)} WHERE ${rangePredicate(shape.key, range)}${limit === undefined ? '' : ` LIMIT ${limit}`}`;
