@@ -244,7 +244,8 @@ describe('independent data comparison on a real MariaDB', () => {
     const shape = await shapeOf('wide');
     const result = await compareChunk({ connection: source, shape }, targetSide(target, shape, TARGET), { lower: null, upper: null }, { salt, leafRows: 5000 });
     expect(result).toMatchObject({ match: false, differences: { different: { count: 1, keys: [['89999']] } } });
-  });
+    // 180,000 rows written and read twice: seconds on a loaded shared machine, not milliseconds.
+  }, 120_000);
 
   it('still reports a chunk whose only change keeps the row CRC32 the locating lists use', async () => {
     // 0x0102030405 and 0x400472df04 differ by a multiple of CRC32's polynomial: equal CRC32 wherever they sit.
