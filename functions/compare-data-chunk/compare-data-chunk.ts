@@ -29,7 +29,8 @@ export async function compareDataChunk(
     compareChunk({ connection: source, shape }, targetSide(target, shape, table.targetSchema), chunk, {
       maxKeys: settings.maxReportedKeys,
       confirmAfterMs: settings.confirmAfterSeconds * 1000,
-      bisect: table.method === 'key-ranges',
+      salt: table.salt,
+      keyOrderMatches: table.method === 'key-ranges',
     }),
   );
   await putJson(clients.s3, bucket, resultKey(chunk.runId, chunk.tableIndex, chunk.chunkIndex), {

@@ -25,12 +25,25 @@ export interface TableReport {
   different: DifferingKeys;
 }
 
-export interface ComparisonSummary {
-  outcome: 'match';
+/** The run in numbers: what an approver weighs next to DMS validation. Stored in report.json and returned. */
+export interface ComparisonTotals {
   tableCount: number;
+  /** Tables compared in full, and those that could not be compared at all (missing, extra, columns differ). */
+  comparedTables: number;
+  notComparedTables: number;
+  differingTables: number;
+  /** Rows compared on each side. */
   sourceRows: number;
   targetRows: number;
-  /** Tables that matched but were compared without a key (count and checksum only). */
+  /** Located rows, by category, over all tables (exact counts). */
+  differences: { missingOnTarget: number; extraOnTarget: number; different: number };
+  /** Tables compared the weaker way (no key, key missing on target, key collation differs), with the reason. */
+  weakerCases: Array<{ table: string; method: TableReport['method']; note: string }>;
+}
+
+export interface ComparisonSummary extends ComparisonTotals {
+  outcome: 'match';
+  /** Tables that matched but were compared without key ranges, by name (the first MAX_TABLES_LISTED). */
   weakerTables: string[];
   report: string;
 }
@@ -102,6 +115,26 @@ export function describeTable(report: TableReport): string {
   }
 }
 
+export function comparisonTotals(reports: TableReport[]): ComparisonTotals {
+  const sum = (pick: (report: TableReport) => number) => reports.reduce((total, report) => total + pick(report), 0);
+  return {
+    tableCount: reports.length,
+    comparedTables: reports.filter((report) => report.status !== 'not-compared').length,
+    notComparedTables: reports.filter((report) => report.status === 'not-compared').length,
+    differingTables: reports.filter((report) => report.status === 'mismatch').length,
+    sourceRows: sum((report) => report.sourceRows),
+    targetRows: sum((report) => report.targetRows),
+    differences: {
+      missingOnTarget: sum((report) => report.missingOnTarget.count),
+      extraOnTarget: sum((report) => report.extraOnTarget.count),
+      different: sum((report) => report.different.count),
+    },
+    weakerCases: reports
+      .filter((report) => report.method === 'whole-table-by-key' || report.method === 'whole-table-without-key')
+      .map((report) => ({ table: report.table, method: report.method, note: report.note ?? '' })),
+  };
+}
+
 /**
  * Joins the chunk results into one report per table and stores it next to the plan. Any table that differs,
  * could not be compared, or lacks chunk results fails the step, listing the tables and the first keys.
@@ -113,7 +146,8 @@ export async function reportDataComparison(s3: S3Client, bucket: string, run: { 
   for (const result of results) byTable.set(result.tableIndex, [...(byTable.get(result.tableIndex) ?? []), result]);
   const reports = tables.map((table) => tableReport(table, byTable.get(table.index) ?? [], run.maxReportedKeys));
   const location = `s3://${bucket}/${reportKey(run.runId)}`;
-  await putJson(s3, bucket, reportKey(run.runId), { runId: run.runId, tables: reports });
+  const totals = comparisonTotals(reports);
+  await putJson(s3, bucket, reportKey(run.runId), { runId: run.runId, totals, tables: reports });
 
   const failing = reports.filter((report) => report.status !== 'match');
   if (failing.length > 0) {
@@ -121,13 +155,11 @@ export async function reportDataComparison(s3: S3Client, bucket: string, run: { 
     const more = failing.length > MAX_TABLES_LISTED ? [`and ${failing.length - MAX_TABLES_LISTED} more tables`] : [];
     throw new DataMismatch(`${failing.length} of ${reports.length} tables differ between source and target: ${[...listed, ...more].join('; ')}. Full report: ${location}`);
   }
-  const weaker = reports.filter((report) => report.method !== 'key-ranges').map((report) => report.table);
   return {
     outcome: 'match',
-    tableCount: reports.length,
-    sourceRows: reports.reduce((sum, report) => sum + report.sourceRows, 0),
-    targetRows: reports.reduce((sum, report) => sum + report.targetRows, 0),
-    weakerTables: weaker.slice(0, MAX_TABLES_LISTED),
+    ...totals,
+    weakerCases: totals.weakerCases.slice(0, MAX_TABLES_LISTED),
+    weakerTables: totals.weakerCases.slice(0, MAX_TABLES_LISTED).map((weaker) => weaker.table),
     report: location,
   };
 }

@@ -105,3 +105,78 @@ describe('data comparison functions on a real MariaDB', () => {
     await expect(handler({ config: migrationInput(), ...event })).rejects.toMatchObject({ name: 'InvalidInput', message: expect.stringContaining('database block') });
   });
 });
+
+describe('schema differences between the sides, on a real MariaDB', () => {
+  const SOURCE_DB = `cs_source_${process.pid}`;
+  const TARGET_DB = `cs_target_${process.pid}`;
+  const shapesConfig = migrationConfig({
+    database: { sourceSecretArn: SOURCE_SECRET, targetSecretArn: TARGET_SECRET, schemas: [SOURCE_DB], targetSchemas: { [SOURCE_DB]: TARGET_DB }, tls: 'disabled' },
+    independentValidation: { chunkRows: 1000, confirmAfterSeconds: 0 },
+  }) as Parameters<typeof planDataComparison>[2];
+
+  beforeAll(async () => {
+    await admin.query(`CREATE DATABASE ${SOURCE_DB}; CREATE DATABASE ${TARGET_DB};
+      CREATE TABLE ${SOURCE_DB}.prices (amount DECIMAL(10,2) NOT NULL PRIMARY KEY, label VARCHAR(20));
+      CREATE TABLE ${TARGET_DB}.prices (amount DECIMAL(12,4) NOT NULL PRIMARY KEY, label VARCHAR(20));
+      INSERT INTO ${SOURCE_DB}.prices SELECT seq / 4, CONCAT('p', seq) FROM seq_1_to_5000;
+      INSERT INTO ${TARGET_DB}.prices SELECT * FROM ${SOURCE_DB}.prices;
+      CREATE TABLE ${SOURCE_DB}.events (happened DATETIME NOT NULL PRIMARY KEY, kind VARCHAR(10));
+      CREATE TABLE ${TARGET_DB}.events (happened DATETIME(6) NOT NULL PRIMARY KEY, kind VARCHAR(10));
+      INSERT INTO ${SOURCE_DB}.events SELECT '2026-01-01' + INTERVAL seq MINUTE, 'k' FROM seq_1_to_4000;
+      INSERT INTO ${TARGET_DB}.events SELECT * FROM ${SOURCE_DB}.events;
+      CREATE TABLE ${SOURCE_DB}.members (email VARCHAR(40) NOT NULL, name VARCHAR(20) CHARACTER SET latin1, UNIQUE KEY by_email (email));
+      CREATE TABLE ${TARGET_DB}.members (email VARCHAR(40) NOT NULL, name VARCHAR(20) CHARACTER SET utf8mb4);
+      INSERT INTO ${SOURCE_DB}.members SELECT CONCAT('m', seq, '@example.com'), CONCAT('Zoë ', seq) FROM seq_1_to_300;
+      INSERT INTO ${TARGET_DB}.members SELECT * FROM ${SOURCE_DB}.members;
+      CREATE TABLE ${SOURCE_DB}.notes (id INT PRIMARY KEY, body VARCHAR(10));
+      CREATE TABLE ${TARGET_DB}.notes (id INT PRIMARY KEY, body VARCHAR(10), added INT);
+      CREATE TABLE ${TARGET_DB}.stray (id INT PRIMARY KEY);
+      CREATE TABLE ${SOURCE_DB}.sizes (size ENUM('small', 'large', 'medium') NOT NULL PRIMARY KEY, stock INT);
+      CREATE TABLE ${TARGET_DB}.sizes (size ENUM('small', 'large', 'medium') NOT NULL PRIMARY KEY, stock INT);
+      INSERT INTO ${SOURCE_DB}.sizes VALUES ('small', 1), ('large', 2), ('medium', 3);
+      INSERT INTO ${TARGET_DB}.sizes VALUES ('small', 1), ('large', 2), ('medium', 4);`);
+  });
+
+  afterAll(async () => {
+    await admin.query(`DROP DATABASE IF EXISTS ${SOURCE_DB}; DROP DATABASE IF EXISTS ${TARGET_DB}`);
+  });
+
+  it('names a table and a column that exist only on the target, a missing key, and compares keys of another precision by value', async () => {
+    await admin.query(`UPDATE ${TARGET_DB}.prices SET label = 'changed' WHERE amount = 600.25;
+      UPDATE ${TARGET_DB}.events SET kind = 'changed' WHERE happened = '2026-01-02 10:00:00'`);
+    const plan = await planDataComparison(clients(), BUCKET, shapesConfig, 'shapes-1');
+    const tables = [0, 1, 2, 3, 4, 5].map((index) => JSON.parse(aws.objects.get(`runs/shapes-1/tables/${index}.json`) as string));
+    expect(tables.map((table) => [table.table, table.method, table.problem, table.note])).toEqual([
+      ['events', 'key-ranges', undefined, 'column types differ on the target (happened datetime -> datetime(6)): compared by value'],
+      ['members', 'whole-table-without-key', 'key-missing-on-target', 'key missing on target (by_email on email): row count and checksum of the whole table only; differing rows cannot be located'],
+      ['notes', 'not-compared', 'columns-differ', 'target adds added'],
+      ['prices', 'key-ranges', undefined, 'column types differ on the target (amount decimal(10,2) -> decimal(12,4)): compared by value'],
+      ['sizes', 'whole-table-by-key', undefined, 'key column size is an ENUM or SET, ordered by number but compared by label: compared as one chunk, rows located only up to 200,000 rows'],
+      ['stray', 'not-compared', 'only-on-target', `${TARGET_DB}.stray exists only on the target`],
+    ]);
+    await compareAll(plan.chunks);
+    const report = reportDataComparison(new S3Client({}), BUCKET, { runId: 'shapes-1', tableCount: plan.tableCount, maxReportedKeys: 20 });
+    await expect(report).rejects.toMatchObject({ name: 'DataMismatch' });
+    const stored = JSON.parse(aws.objects.get('runs/shapes-1/report.json') as string);
+    const byTable = Object.fromEntries(stored.tables.map((table: { table: string }) => [table.table.split('.')[1], table]));
+    // One changed row each: not every key "missing" on one side and "extra" on the other.
+    expect(byTable.prices).toMatchObject({ status: 'mismatch', sourceRows: 5000, missingOnTarget: { count: 0 }, extraOnTarget: { count: 0 }, different: { count: 1, keys: [['600.2500']] } });
+    expect(byTable.events).toMatchObject({ status: 'mismatch', missingOnTarget: { count: 0 }, extraOnTarget: { count: 0 }, different: { count: 1, keys: [['2026-01-02 10:00:00.000000']] } });
+    // latin1 on the source, utf8mb4 on the target: the same text, hashed as the same utf8mb4 bytes.
+    expect(byTable.members).toMatchObject({ status: 'match', sourceRows: 300, targetRows: 300 });
+    expect(byTable.sizes).toMatchObject({ status: 'mismatch', different: { count: 1, keys: [['medium']] } });
+    expect(stored.totals).toEqual({
+      tableCount: 6,
+      comparedTables: 4,
+      notComparedTables: 2,
+      differingTables: 3,
+      sourceRows: 9303,
+      targetRows: 9303,
+      differences: { missingOnTarget: 0, extraOnTarget: 0, different: 3 },
+      weakerCases: [
+        { table: `${SOURCE_DB}.members`, method: 'whole-table-without-key', note: tables[1].note },
+        { table: `${SOURCE_DB}.sizes`, method: 'whole-table-by-key', note: tables[4].note },
+      ],
+    });
+  });
+});

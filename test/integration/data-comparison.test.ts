@@ -1,5 +1,5 @@
 import type { Connection } from 'mysql2/promise';
-import { compareChunk, targetSide, type ChunkComparison } from '../../functions/shared/data-comparison/compare-chunk';
+import { compareChunk, newSalt, targetSide, type ChunkComparison } from '../../functions/shared/data-comparison/compare-chunk';
 import { planRanges } from '../../functions/shared/data-comparison/key-ranges';
 import { readTableShape, type TableShape } from '../../functions/shared/data-comparison/table-shape';
 import { connectMysql } from '../../functions/shared/mysql';
@@ -7,6 +7,7 @@ import { connectMysql } from '../../functions/shared/mysql';
 const LOCAL = { host: '127.0.0.1', port: 3306, username: 'root', password: '' };
 const SOURCE = `dc_source_${process.pid}`;
 const TARGET = `dc_target_${process.pid}`;
+const salt = newSalt();
 
 let source: Connection;
 let target: Connection;
@@ -29,7 +30,7 @@ async function compareTable(table: string, chunkRows = 400): Promise<{ chunks: n
   const ranges = await planRanges(source, shape, chunkRows);
   const results: ChunkComparison[] = [];
   for (const range of ranges) {
-    results.push(await compareChunk({ connection: source, shape }, targetSide(target, shape, TARGET), range, { leafRows: 50, maxKeys: 5 }));
+    results.push(await compareChunk({ connection: source, shape }, targetSide(target, shape, TARGET), range, { salt, leafRows: 50, maxKeys: 5 }));
   }
   return { chunks: ranges.length, results };
 }
@@ -142,7 +143,7 @@ describe('independent data comparison on a real MariaDB', () => {
     const shape = await shapeOf('orders');
     await target.query(`UPDATE ${TARGET}.orders SET amount = 0 WHERE id = 900`);
     try {
-      const compare = (maxUnsplitRows: number) => compareChunk({ connection: source, shape }, targetSide(target, shape, TARGET), { lower: null, upper: null }, { bisect: false, maxUnsplitRows });
+      const compare = (maxUnsplitRows: number) => compareChunk({ connection: source, shape }, targetSide(target, shape, TARGET), { lower: null, upper: null }, { salt, keyOrderMatches: false, maxUnsplitRows });
       expect((await compare(5000)).differences?.different).toEqual({ count: 1, keys: [['900']] });
       const beyondLimit = await compare(1000);
       expect(beyondLimit.match).toBe(false);
@@ -180,5 +181,80 @@ describe('independent data comparison on a real MariaDB', () => {
     const changed = await compareTable('audit', 50);
     expect(changed.results[0]).toMatchObject({ match: false, source: { rowCount: 300 }, target: { rowCount: 300 } });
     expect(changed.results[0].differences).toBeUndefined();
+  });
+
+  it('tells tiny doubles apart from each other and from NULL, and rounds only within the type precision', async () => {
+    // 4.9e-324 is the smallest subnormal double: POW(10, -324) underflows to 0, and dividing by it gave NULL.
+    await onBoth(
+      'CREATE TABLE measurements (id INT PRIMARY KEY, reading DOUBLE NULL, coarse FLOAT NULL)',
+      'INSERT INTO measurements VALUES (1, 4.9e-324, 1e-45), (2, 9.9e-324, 1.4e-45), (3, NULL, NULL), (4, -4.9e-324, 0), (5, 2.2250738585072014e-308, 3.4e38), (6, 0.1, 0.1)',
+    );
+    expect(summary(await compareTable('measurements', 2))).toMatchObject({ match: true });
+    await target.query(`UPDATE ${TARGET}.measurements SET reading = CASE id WHEN 1 THEN 9.9e-324 WHEN 3 THEN 4.9e-324 WHEN 4 THEN NULL ELSE reading END`);
+    // Within DOUBLE's 15 significant digits: the same value, printed however the server likes.
+    await target.query(`UPDATE ${TARGET}.measurements SET reading = 0.1 + 1e-17 WHERE id = 6`);
+    expect(summary(await compareTable('measurements', 2))).toMatchObject({ match: false, different: { count: 3, keys: [['1'], ['3'], ['4']] } });
+  });
+
+  it.each`
+    case                                  | before                  | after
+    ${"('ab','c') against ('a','bc')"}    | ${"'ab', 'c'"}          | ${"a = 'a', b = 'bc'"}
+    ${'NULL against the empty string'}     | ${"NULL, 'x'"}          | ${"a = ''"}
+    ${"NULL against the string 'NULL'"}    | ${"NULL, 'x'"}          | ${"a = 'NULL'"}
+    ${'a separator moved between values'}  | ${"'a#', 'b'"}          | ${"a = 'a', b = '#b'"}
+    ${'a value moved across a NULL'}       | ${"'x', NULL"}          | ${"a = NULL, b = 'x'"}
+  `('tells apart $case', async ({ before, after }) => {
+    await onBoth('DROP TABLE IF EXISTS pairs', 'CREATE TABLE pairs (id INT PRIMARY KEY, a VARCHAR(10) NULL, b VARCHAR(10) NULL)', `INSERT INTO pairs VALUES (1, ${before}), (2, 'same', 'same')`);
+    await target.query(`UPDATE ${TARGET}.pairs SET ${after} WHERE id = 1`);
+    expect(summary(await compareTable('pairs'))).toMatchObject({ match: false, different: { count: 1, keys: [['1']] } });
+  });
+
+  it('is not fooled by a permutation of one column among three rows, nor by rows duplicated in a keyless table', async () => {
+    await onBoth('CREATE TABLE rotated (id INT PRIMARY KEY, code CHAR(3))', "INSERT INTO rotated VALUES (1, 'aaa'), (2, 'bbb'), (3, 'ccc'), (4, 'ddd')");
+    await target.query(`UPDATE ${TARGET}.rotated SET code = ELT(id, 'bbb', 'ccc', 'aaa') WHERE id <= 3`);
+    expect(summary(await compareTable('rotated'))).toMatchObject({ match: false, different: { count: 3 } });
+    await onBoth('CREATE TABLE tally (word VARCHAR(5))', "INSERT INTO tally VALUES ('a'), ('a'), ('b'), ('c')");
+    // Same count, and every value pairs up under XOR: {a, a, b, c} against {b, c, d, d}.
+    await target.query(`DELETE FROM ${TARGET}.tally WHERE word = 'a'`);
+    await target.query(`INSERT INTO ${TARGET}.tally VALUES ('d'), ('d')`);
+    expect((await compareTable('tally')).results[0]).toMatchObject({ match: false, source: { rowCount: 4 }, target: { rowCount: 4 } });
+  });
+
+  it('compares tables and columns whose names hold dots, quotes and spaces, each quoted as one name', async () => {
+    await onBoth('CREATE TABLE `order.lines` (`line.id` INT PRIMARY KEY, `the "qty"` INT, `a``b` VARCHAR(5))', 'INSERT INTO `order.lines` SELECT seq, seq, \'x\' FROM seq_1_to_900');
+    expect(summary(await compareTable('order.lines', 200))).toMatchObject({ match: true });
+    await target.query(`UPDATE ${TARGET}.\`order.lines\` SET \`a\`\`b\` = 'y' WHERE \`line.id\` = 700`);
+    expect(summary(await compareTable('order.lines', 200))).toMatchObject({ different: { count: 1, keys: [['700']] } });
+  });
+
+  it('hashes a row whose text columns mix collations (CONCAT_WS would refuse them as they are)', async () => {
+    await onBoth(
+      'CREATE TABLE labels (id INT PRIMARY KEY, general VARCHAR(10) COLLATE utf8mb4_general_ci, unicode VARCHAR(10) COLLATE utf8mb4_unicode_ci, legacy VARCHAR(10) CHARACTER SET latin1)',
+      "INSERT INTO labels VALUES (1, 'é', 'ß', 'ü'), (2, 'a', 'b', 'c')",
+    );
+    expect(summary(await compareTable('labels'))).toMatchObject({ match: true });
+    await target.query(`UPDATE ${TARGET}.labels SET legacy = 'u' WHERE id = 1`);
+    expect(summary(await compareTable('labels'))).toMatchObject({ different: { count: 1, keys: [['1']] } });
+  });
+
+  it('does not trust a chunk whose rows outgrow one concatenation: a difference past the cut is still found', async () => {
+    // About 20 MB of row strings, beyond MariaDB's 16 MiB max_allowed_packet, which also cuts GROUP_CONCAT.
+    await onBoth('CREATE TABLE wide (id INT PRIMARY KEY, filler VARCHAR(255))', "INSERT INTO wide SELECT seq, REPEAT('x', 200) FROM seq_1_to_90000");
+    await target.query(`UPDATE ${TARGET}.wide SET filler = REPEAT('y', 200) WHERE id = 89999`);
+    const shape = await shapeOf('wide');
+    const result = await compareChunk({ connection: source, shape }, targetSide(target, shape, TARGET), { lower: null, upper: null }, { salt, leafRows: 5000 });
+    expect(result).toMatchObject({ match: false, differences: { different: { count: 1, keys: [['89999']] } } });
+    // 180,000 rows written and read twice: seconds on a loaded shared machine, not milliseconds.
+  }, 120_000);
+
+  it('still reports a chunk whose only change keeps the row CRC32 the locating lists use', async () => {
+    // 0x0102030405 and 0x400472df04 differ by a multiple of CRC32's polynomial: equal CRC32 wherever they sit.
+    await onBoth('CREATE TABLE tags (id INT PRIMARY KEY, tag VARBINARY(8))', 'INSERT INTO tags VALUES (1, 0x0102030405), (2, 0x0a0b)');
+    const [[crcs]] = (await source.query("SELECT CRC32(CONCAT_WS('#', 1, 0x0102030405)) = CRC32(CONCAT_WS('#', 1, 0x400472df04)) AS same")) as unknown as [[{ same: number }]];
+    expect(Number(crcs.same)).toBe(1);
+    await target.query(`UPDATE ${TARGET}.tags SET tag = 0x400472df04 WHERE id = 1`);
+    const [result] = (await compareTable('tags')).results;
+    expect(result).toMatchObject({ match: false, source: { rowCount: 2 }, target: { rowCount: 2 } });
+    expect(result.differences).toBeUndefined();
   });
 });

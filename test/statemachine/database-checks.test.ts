@@ -60,8 +60,13 @@ describe('database checks in the workflow, executed locally against MariaDB', ()
     expect(result.output?.dataComparison).toEqual({
       outcome: 'match',
       tableCount: 3,
+      comparedTables: 3,
+      notComparedTables: 0,
+      differingTables: 0,
       sourceRows: 4200,
       targetRows: 4200,
+      differences: { missingOnTarget: 0, extraOnTarget: 0, different: 0 },
+      weakerCases: [{ table: `${SOURCE}.audit_log`, method: 'whole-table-without-key', note: expect.stringContaining('no primary or unique key') }],
       weakerTables: [`${SOURCE}.audit_log`],
       // In the plans bucket the stack gives the functions.
       report: `s3://${synthesized.functionEnvironment[ENVIRONMENT.plansBucket]}/runs/local-run-after-dms-validation/report.json`,

@@ -1,21 +1,40 @@
+import { randomBytes } from 'node:crypto';
 import type { Connection, RowDataPacket } from 'mysql2/promise';
 import { planRanges } from './key-ranges';
-import { aggregateQuery, keyOrder, keySelectList, keyValuesOf, from, rangePredicate, rowHashesQuery, type KeyRange, type KeyValues } from './row-sql';
+import {
+  GROUP_CONCAT_BYTES,
+  keyOrder,
+  keySelectList,
+  keyValuesOf,
+  from,
+  orderedAggregateQuery,
+  rangePredicate,
+  rowHashesQuery,
+  unorderedAggregateQuery,
+  type KeyRange,
+  type KeyValues,
+  type Salt,
+} from './row-sql';
 import type { KeyShape, TableShape } from './table-shape';
 
 /**
- * Compares one chunk: the same aggregate (row count, sum of 64-bit row hashes) on source and target, at the
- * same time. When they differ and the table has a key, the chunk is bisected on the side with more rows,
- * each part compared by aggregate again, down to parts of at most `leafRows` rows, whose (key, row hash)
- * lists are then diffed: only the parts that differ are ever read row by row.
+ * Compares one chunk: the same aggregate on source and target, at the same time (row-sql.ts explains both
+ * checksums and their bounds); the cheap ordered checksum where both sides order the key alike. A chunk that
+ * differs is looked at again after `confirmAfterMs`: a keyed chunk of up to `maxUnsplitRows` rows by diffing
+ * its (key, row hash) lists, which confirms and locates at once; anything else by the order-independent
+ * checksum, and then, when the key allows ranges, by bisection on the side with more rows, each part compared
+ * by aggregate again, down to parts of at most `leafRows` rows whose lists are diffed.
  */
 export interface Aggregate {
   rowCount: number;
   checksum: string;
 }
 
+/** A fresh salt for one comparison run. */
+export const newSalt = (): Salt => randomBytes(8).toString('hex');
+
 export interface DifferingKeys {
-  /** Exact number of rows in this category. */
+  /** Number of rows in this category: exact, except that a changed row whose CRC32 stays equal is not counted (row-sql.ts). */
   count: number;
   /** The first `maxKeys` of them, as key values in key-column order. */
   keys: KeyValues[];
@@ -34,6 +53,8 @@ export interface ChunkComparison {
 }
 
 export interface CompareSettings {
+  /** The run's row salt: the same on both sides and for every chunk of the run. */
+  salt: Salt;
   /** Parts at most this large are diffed row by row. @default 2000 */
   leafRows?: number;
   /** Keys listed per difference category. @default 20 */
@@ -44,18 +65,55 @@ export interface CompareSettings {
    */
   confirmAfterMs?: number;
   /**
-   * Whether a differing chunk may be cut into key ranges to locate rows. Not when the key's collation differs
-   * between the sides: ranges would select different rows. The chunk's (key, row hash) lists are then diffed
-   * whole, up to `maxUnsplitRows` rows a side; beyond that the rows are not located. @default true
+   * Whether both sides order the key alike, so that a chunk may be checksummed in key order and a differing
+   * chunk too large to list whole cut into key ranges to locate rows. Not when the key's collation differs
+   * between the sides: ranges would select different rows. The chunk is then checksummed order-independently,
+   * and beyond `maxUnsplitRows` its rows are not located. @default true
    */
-  bisect?: boolean;
-  /** @default 200000 */
+  keyOrderMatches?: boolean;
+  /** A differing chunk of at most this many rows a side is located by diffing its whole (key, row hash) lists. @default 200000 */
   maxUnsplitRows?: number;
 }
 
-export async function aggregate({ connection, shape }: Side, range: KeyRange): Promise<Aggregate> {
-  const [rows] = await connection.query<RowDataPacket[]>(aggregateQuery(shape, range));
+/** Order-independent aggregate: row count and exact sum of 64-bit row hashes. */
+export async function unorderedAggregate({ connection, shape }: Side, range: KeyRange, salt: Salt): Promise<Aggregate> {
+  const [rows] = await connection.query<RowDataPacket[]>(unorderedAggregateQuery(shape, range, salt));
   return { rowCount: Number(rows[0].rowCount), checksum: String(rows[0].checksum) };
+}
+
+const concatenationLimits = new WeakMap<Connection, number>();
+
+/**
+ * Sets the session's GROUP_CONCAT limit and returns it. GROUP_CONCAT is also cut at max_allowed_packet, whatever
+ * group_concat_max_len says (seen on MariaDB 10.11: 16 MiB), so the limit is the smaller of the two: a
+ * concatenation that reaches it may have been cut, and is never trusted.
+ */
+async function concatenationLimit(connection: Connection): Promise<number> {
+  const known = concatenationLimits.get(connection);
+  if (known !== undefined) return known;
+  const [rows] = await connection.query<RowDataPacket[]>('SELECT @@max_allowed_packet AS packetBytes');
+  const limit = Math.min(GROUP_CONCAT_BYTES, Number(rows[0].packetBytes));
+  await connection.query(`SET SESSION group_concat_max_len = ${limit}`);
+  concatenationLimits.set(connection, limit);
+  return limit;
+}
+
+/** Ordered aggregate (row count, MD5 of the rows in key order), or null when the concatenation may be cut short. */
+export async function orderedAggregate({ connection, shape }: KeyedSide, range: KeyRange, salt: Salt): Promise<Aggregate | null> {
+  const limit = await concatenationLimit(connection);
+  const [rows] = await connection.query<RowDataPacket[]>(orderedAggregateQuery(shape, range, salt));
+  const [{ rowCount, checksum, chunkBytes }] = rows;
+  if (Number(rowCount) === 0) return { rowCount: 0, checksum: 'no rows' };
+  return checksum === null || Number(chunkBytes) >= limit ? null : { rowCount: Number(rowCount), checksum: `${String(checksum)}/${String(chunkBytes)}` };
+}
+
+/** Both sides' aggregates of one range, ordered where allowed and it fits, else unordered. */
+export async function aggregatePair(source: Side, target: Side, range: KeyRange, salt: Salt, ordered: boolean): Promise<[Aggregate, Aggregate]> {
+  if (ordered && source.shape.key) {
+    const [sourceAggregate, targetAggregate] = await Promise.all([orderedAggregate(source as KeyedSide, range, salt), orderedAggregate(target as KeyedSide, range, salt)]);
+    if (sourceAggregate && targetAggregate) return [sourceAggregate, targetAggregate];
+  }
+  return Promise.all([unorderedAggregate(source, range, salt), unorderedAggregate(target, range, salt)]);
 }
 
 const sameAggregate = (source: Aggregate, target: Aggregate) => source.rowCount === target.rowCount && source.checksum === target.checksum;
@@ -75,23 +133,31 @@ export function targetSide(connection: Connection, sourceShape: TableShape, targ
   return { connection, shape: { ...sourceShape, schema: targetSchema } };
 }
 
-export async function compareChunk(source: Side, target: Side, range: KeyRange, settings: CompareSettings = {}): Promise<ChunkComparison> {
-  let [sourceAggregate, targetAggregate] = await Promise.all([aggregate(source, range), aggregate(target, range)]);
-  if (!sameAggregate(sourceAggregate, targetAggregate) && settings.confirmAfterMs) {
-    await new Promise((resolve) => setTimeout(resolve, settings.confirmAfterMs));
-    [sourceAggregate, targetAggregate] = await Promise.all([aggregate(source, range), aggregate(target, range)]);
-  }
-  const match = sameAggregate(sourceAggregate, targetAggregate);
-  if (match || !source.shape.key) return { source: sourceAggregate, target: targetAggregate, match };
+export async function compareChunk(source: Side, target: Side, range: KeyRange, settings: CompareSettings): Promise<ChunkComparison> {
+  const { salt } = settings;
+  const keyOrderMatches = settings.keyOrderMatches !== false;
+  const [sourceAggregate, targetAggregate] = await aggregatePair(source, target, range, salt, keyOrderMatches);
+  if (sameAggregate(sourceAggregate, targetAggregate)) return { source: sourceAggregate, target: targetAggregate, match: true };
+  if (settings.confirmAfterMs) await new Promise((resolve) => setTimeout(resolve, settings.confirmAfterMs));
   const differences = { missingOnTarget: emptyKeys(), extraOnTarget: emptyKeys(), different: emptyKeys() };
-  const locator = new Locator(source as KeyedSide, target as KeyedSide, settings.leafRows ?? 2000, settings.maxKeys ?? 20, differences);
-  if (settings.bisect === false) {
-    if (Math.max(sourceAggregate.rowCount, targetAggregate.rowCount) > (settings.maxUnsplitRows ?? 200_000)) return { source: sourceAggregate, target: targetAggregate, match };
-    await locator.diffRows(range);
-  } else {
-    await locator.locate(range, sourceAggregate, targetAggregate);
+  const locator = new Locator(source as KeyedSide, target as KeyedSide, salt, settings.leafRows ?? 2000, settings.maxKeys ?? 20, differences);
+  const listed = source.shape.key !== null && Math.max(sourceAggregate.rowCount, targetAggregate.rowCount) <= (settings.maxUnsplitRows ?? 200_000);
+  if (listed) {
+    // One read of (key, row CRC32) per side locates the rows: fewer round trips than cutting the chunk into
+    // ranges, and one scan of it per side. Only an empty result (rows came in another order, CDC caught up, or
+    // a change CRC32 cannot see) falls through to the order-independent checksum, which decides.
+    const rowCounts = await locator.diffRows(range);
+    if (differences.missingOnTarget.count + differences.extraOnTarget.count + differences.different.count > 0) {
+      return { source: { ...sourceAggregate, rowCount: rowCounts.source }, target: { ...targetAggregate, rowCount: rowCounts.target }, match: false, differences };
+    }
   }
-  return { source: sourceAggregate, target: targetAggregate, match, differences };
+  const [sourceConfirmed, targetConfirmed] = await aggregatePair(source, target, range, salt, false);
+  const match = sameAggregate(sourceConfirmed, targetConfirmed);
+  // Without a key, or ranges to cut a chunk too large to list whole, the rows cannot be located; a listed
+  // chunk whose lists agree differs in a way its rows' CRC32s do not show.
+  if (match || listed || !source.shape.key || !keyOrderMatches) return { source: sourceConfirmed, target: targetConfirmed, match };
+  await locator.locate(range, sourceConfirmed, targetConfirmed);
+  return { source: sourceConfirmed, target: targetConfirmed, match, differences };
 }
 
 const emptyKeys = (): DifferingKeys => ({ count: 0, keys: [] });
@@ -100,6 +166,7 @@ class Locator {
   constructor(
     private readonly source: KeyedSide,
     private readonly target: KeyedSide,
+    private readonly salt: Salt,
     private readonly leafRows: number,
     private readonly maxKeys: number,
     private readonly differences: NonNullable<ChunkComparison['differences']>,
@@ -108,12 +175,18 @@ class Locator {
   async locate(range: KeyRange, source: Aggregate, target: Aggregate): Promise<void> {
     if (source.rowCount === 0 || target.rowCount === 0) return this.oneSided(range, source.rowCount === 0 ? 'extraOnTarget' : 'missingOnTarget', Math.max(source.rowCount, target.rowCount));
     const largest = Math.max(source.rowCount, target.rowCount);
-    if (largest <= this.leafRows) return this.diffRows(range);
+    if (largest <= this.leafRows) {
+      await this.diffRows(range);
+      return;
+    }
     const fuller = source.rowCount >= target.rowCount ? this.source : this.target;
     const parts = await planRanges(fuller.connection, fuller.shape, Math.max(this.leafRows / 2, Math.ceil(largest / 16)), range);
-    if (parts.length < 2) return this.diffRows(range);
+    if (parts.length < 2) {
+      await this.diffRows(range);
+      return;
+    }
     for (const part of parts) {
-      const [partSource, partTarget] = await Promise.all([aggregate(this.source, part), aggregate(this.target, part)]);
+      const [partSource, partTarget] = await aggregatePair(this.source, this.target, part, this.salt, true);
       if (!sameAggregate(partSource, partTarget)) await this.locate({ lower: part.lower, upper: part.upper }, partSource, partTarget);
     }
   }
@@ -131,7 +204,8 @@ class Locator {
     found.keys.push(...rows.map((row) => keyValuesOf(row, shape.key)));
   }
 
-  async diffRows(range: KeyRange): Promise<void> {
+  /** Diffs the range's (key, row hash) lists; returns how many rows each side holds. */
+  async diffRows(range: KeyRange): Promise<{ source: number; target: number }> {
     const read = async ({ connection, shape }: KeyedSide) => {
       const [rows] = await connection.query<RowDataPacket[]>(rowHashesQuery(shape, range));
       return new Map(rows.map((row) => [JSON.stringify(keyValuesOf(row, shape.key)), String(row.rowHash)]));
@@ -143,6 +217,7 @@ class Locator {
       else if (targetHash !== hash) this.record('different', key);
     }
     for (const key of targetRows.keys()) if (!sourceRows.has(key)) this.record('extraOnTarget', key);
+    return { source: sourceRows.size, target: targetRows.size };
   }
 
   private record(category: keyof Locator['differences'], key: string): void {

@@ -1,7 +1,7 @@
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import * as z from 'zod/mini';
 import type { ChunkComparison } from './compare-chunk';
-import type { KeyValues } from './row-sql';
+import type { KeyValues, Salt } from './row-sql';
 import type { TableShape } from './table-shape';
 
 /**
@@ -22,9 +22,11 @@ export interface ComparedTable {
   method: 'key-ranges' | 'whole-table-by-key' | 'whole-table-without-key' | 'not-compared';
   shape: TableShape | null;
   keyColumns: string[];
-  /** Why the table is compared the weaker way, or why not at all. */
+  /** Why the table is compared the weaker way, or why not at all; column types that differ between the sides. */
   note?: string;
-  problem?: 'missing-on-target' | 'columns-differ';
+  problem?: 'missing-on-target' | 'only-on-target' | 'columns-differ' | 'key-missing-on-target';
+  /** The run's row salt (row-sql.ts): every chunk of every table is hashed with it on both sides. */
+  salt: Salt;
   chunkCount: number;
 }
 

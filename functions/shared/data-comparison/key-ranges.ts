@@ -23,6 +23,27 @@ const MAX_DEPTH = 40;
 
 type KeyedShape = TableShape & { key: KeyShape };
 
+/**
+ * Chunks are sized so their row strings fill a quarter of MariaDB's default max_allowed_packet (16 MiB; MySQL
+ * 8.0's is 64 MiB), which also caps a GROUP_CONCAT.
+ */
+const CHUNK_BYTES = 4 * 1024 * 1024;
+const MIN_CHUNK_ROWS = 1000;
+
+/**
+ * Rows per chunk for this table: the configured count, fewer for wide rows, so that a chunk's ordered checksum
+ * (row-sql.ts) fits in one concatenation. AVG_ROW_LENGTH is the storage engine's estimate (LOBs included, which
+ * the row string replaces by their 32-digit MD5): a chunk that overflows anyway is checksummed row by row.
+ */
+export async function chunkRowsFor(connection: Connection, shape: TableShape, configuredRows: number): Promise<number> {
+  const [rows] = await connection.query<RowDataPacket[]>('SELECT AVG_ROW_LENGTH AS rowBytes FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [
+    shape.schema,
+    shape.table,
+  ]);
+  const rowBytes = Math.max(1, Number(rows[0]?.rowBytes ?? 0));
+  return Math.max(MIN_CHUNK_ROWS, Math.min(configuredRows, Math.floor(CHUNK_BYTES / rowBytes)));
+}
+
 export async function estimateRows(connection: Connection, shape: TableShape, range: KeyRange): Promise<number> {
   const [rows] = await connection.query<RowDataPacket[]>(`EXPLAIN SELECT 1 FROM ${from(shape)} WHERE ${rangePredicate(shape.key, range)}`);
   return rows.reduce((most, row) => Math.max(most, Number(row.rows ?? 0)), 0);

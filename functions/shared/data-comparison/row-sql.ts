@@ -2,20 +2,48 @@ import { escape, escapeId } from 'mysql2';
 import type { ColumnShape, KeyShape, TableShape } from './table-shape';
 
 /**
- * The SQL both sides run, built from the source's table shape so source and target evaluate exactly the same
- * text. Two properties matter:
+ * The SQL both sides run, built from the (reconciled) source shape so source and target evaluate exactly the
+ * same text. Every function used exists with the same meaning in MySQL 8.0 (so Aurora MySQL 3) and MariaDB
+ * 10.11: CONCAT_WS, CONCAT, LENGTH, ISNULL, MD5, CONV, LEFT, CAST(... AS UNSIGNED | BINARY | DECIMAL(p,s) |
+ * DATETIME(n) | TIME(n)), CONVERT(... USING utf8mb4), GROUP_CONCAT(... SEPARATOR ...), COUNT, SUM, IF, ABS, LOG10,
+ * FLOOR, POW (MySQL 8.0 Reference Manual, "String Functions and Operators", "Aggregate Functions",
+ * "Mathematical Functions", "Cast Functions and Operators"; MariaDB knowledge base, same names).
  *
- * - The row hash is an unambiguous encoding of every stored column, hashed with MD5, of which 64 bits are
- *   summed. Strings and bytes are length-prefixed (`('a#','b')` and `('a','#b')` differ), NULL has its own
- *   marker that no value encodes to (NULL differs from ''), and the sum is exact (MySQL sums integers as
- *   DECIMAL) and order-independent without XOR's blind spots: duplicated rows add up instead of cancelling,
- *   and unlike CRC32 the hash is not linear, so swapping values between rows changes the sum.
- * - Formatting cannot differ between servers: sessions are UTC/utf8mb4 (functions/shared/mysql.ts), text is
- *   converted to utf8mb4 bytes, fractional seconds are always printed with 6 digits (DATETIME vs DATETIME(6)),
- *   and floating-point values are rounded to the digits the type holds (7 for FLOAT, 15 for DOUBLE), since
- *   MySQL and MariaDB versions print the same double differently. A one-ulp float difference is therefore
- *   deliberately not reported. LOBs and JSON enter as their MD5, keeping the row string far below
- *   max_allowed_packet (CONCAT returns NULL beyond it).
+ * ## The row string
+ * `CONCAT_WS('#', NULL bitmap, lengths of the string/binary values, value 1, ..., value n)`, where:
+ * - numbers, dates and times, LOB/JSON digests (MD5 hex) and rounded floats never contain '#'; strings and
+ *   bytes may, so their byte lengths come first; CONCAT_WS skips NULLs, and the bitmap (one ISNULL digit per
+ *   nullable column, fixed width, never NULL) says which values, and so which lengths, are absent. The string
+ *   therefore decodes left to right into exactly one row: the encoding is injective, so `('ab','c')` and
+ *   `('a','bc')`, NULL, '' and 'NULL' all differ, and rows joined by '#' decode into one sequence of rows;
+ * - text is hashed as stored, or as utf8mb4 bytes where a column's character set differs between the sides
+ *   or the row mixes collations (CONCAT_WS would refuse to mix them); the sessions are UTC and utf8mb4
+ *   (functions/shared/mysql.ts), so TIMESTAMP renders alike; DECIMAL and temporal values are cast to a common
+ *   type where the sides' precision differs (reconcileShapes); floats are rounded to the digits their type
+ *   holds (7 for FLOAT, 15 for DOUBLE), since servers print the same double differently; LOBs and JSON enter
+ *   as their MD5, keeping every row string far below max_allowed_packet;
+ * - a salt, 16 random hex digits chosen per comparison run, comes before the hashed text (once per chunk, or
+ *   once per row when rows are hashed one by one), so nobody can prepare rows whose MD5s collide.
+ *
+ * ## The chunk checksum, and its false-match bound
+ * Ordered (tables read through a key both sides order alike): `MD5(GROUP_CONCAT(row string SEPARATOR '#'))`
+ * over the chunk read in key order, with the row count and the concatenation's length. The key is unique, so
+ * the chunk's rows in key order are a sequence that determines the chunk's contents, and the concatenation
+ * (each row self-delimiting, then '#') determines that sequence. Two chunks that differ in ANY way, values
+ * swapped or permuted between rows included, therefore hash different strings, and a false match needs a
+ * 128-bit MD5 collision between two salted, non-adversarial strings: probability about 2^-128, far below the
+ * 2^-32 required per differing chunk. One MD5 stream per chunk costs a fraction of one MD5 call per row.
+ * The server returns GROUP_CONCAT's rows in index order (FORCE INDEX, a range read); if a plan ever returned
+ * them in another order (a parallel-query engine), the cost is a false MISmatch, which the order-independent
+ * checksum below then clears.
+ *
+ * Unordered (tables without a usable key, or whose key orders differently on the target, and to confirm any
+ * ordered mismatch): `COUNT(*)` and the exact `SUM` of 64 bits of each row string's MD5 (MySQL sums integers as
+ * DECIMAL: no overflow). For two different multisets of rows, the sums are equal only if
+ * `sum_i c_i * h_i = 0`, where the c_i are the nonzero differences in multiplicity (duplicated rows included)
+ * and the h_i independent uniform 64-bit row hashes; fixing all but one h_j leaves at most one value of h_j
+ * that satisfies it, so the probability is at most 2^-64. A linear checksum (CRC32) combined with XOR fails
+ * this: XOR cancels duplicates, and CRC32's linearity makes equal-length swaps between rows cancel exactly.
  */
 
 /** A key bound: one value per key column, as text (binary columns as hex). */
@@ -29,82 +57,141 @@ export interface KeyRange {
 
 export const WHOLE_TABLE: KeyRange = { lower: null, upper: null };
 
-function binaryText(column: ColumnShape): string {
-  const id = escapeId(column.name);
-  return column.utf8mb4 ? `CAST(${id} AS BINARY)` : `CAST(CONVERT(${id} USING utf8mb4) AS BINARY)`;
+/** Salts the row strings of one comparison run (both sides use the same one). */
+export type Salt = string;
+export const saltPattern = /^[0-9a-f]{16}$/;
+
+/** Largest chunk concatenation a session builds (less where max_allowed_packet is lower); a chunk beyond it is checksummed row by row instead. */
+export const GROUP_CONCAT_BYTES = 64 * 1024 * 1024;
+
+/** One identifier, quoted as a single name: dots and other punctuation stay inside it. */
+export const quoteName = (name: string) => escapeId(name, true);
+
+const isText = (column: ColumnShape) => column.category === 'string';
+const hasLength = (column: ColumnShape) => column.category === 'string' || column.category === 'binary';
+
+/** Whether the row's text must be hashed as utf8mb4 bytes, not as stored (see "The row string"). */
+function textAsBytes(columns: ColumnShape[]): boolean {
+  const text = columns.filter(isText);
+  const collations = new Set(text.flatMap((column) => [column.collation, column.targetCollation === undefined ? column.collation : column.targetCollation]));
+  return collations.size > 1 || text.some((column) => column.convertToUtf8mb4);
 }
 
+/** A column as both sides render it: cast to the common type where their precision differs. */
+export function columnValue(column: ColumnShape): string {
+  const id = quoteName(column.name);
+  return column.comparedAs ? `CAST(${id} AS ${column.comparedAs})` : id;
+}
+
+/**
+ * Significant digits of a float as `mantissa e exponent`. The mantissa is scaled by 1e300 first for values
+ * below 1e-290: POW(10, -324) underflows to 0, which made every subnormal double (down to 4.9e-324) divide by
+ * zero, hash as NULL, and equal the others.
+ */
 function significantDigits(id: string, digits: number): string {
   const exponent = `FLOOR(LOG10(ABS(${id})))`;
-  return `IF(${id} = 0, '0', CONCAT(CAST(${id} / POW(10, ${exponent}) AS DECIMAL(30, ${digits - 1})), 'e', ${exponent}))`;
+  const mantissa = `IF(ABS(${id}) < 1e-290, ${id} * 1e300 / POW(10, ${exponent} + 300), ${id} / POW(10, ${exponent}))`;
+  return `IF(${id} = 0, '0', CONCAT(CAST(${mantissa} AS DECIMAL(30, ${digits - 1})), 'e', ${exponent}))`;
 }
 
-/** One column's contribution to the row string; never NULL, and self-delimiting. */
-export function encodedColumn(column: ColumnShape): string {
-  const id = escapeId(column.name);
-  const delimited = (expression: string) => `COALESCE(CONCAT(${expression}, ','), 'N')`;
-  const lengthPrefixed = (expression: string) => `COALESCE(CONCAT(LENGTH(${expression}), ':', ${expression}), 'N')`;
+/** One column's value in the row string (NULL when the column is NULL: the bitmap records it). */
+export function encodedColumn(column: ColumnShape, asBytes = false): string {
+  const id = quoteName(column.name);
+  const utf8mb4 = (expression: string) => (column.convertToUtf8mb4 ? `CONVERT(${expression} USING utf8mb4)` : expression);
   switch (column.category) {
     case 'integer':
     case 'decimal':
     case 'year':
     case 'date':
-      return delimited(id);
-    case 'bit':
-      return delimited(`CAST(${id} AS UNSIGNED)`);
-    case 'float':
-      return delimited(significantDigits(id, 7));
-    case 'double':
-      return delimited(significantDigits(id, 15));
     case 'datetime':
-      return delimited(`DATE_FORMAT(${id}, '%Y-%m-%d %H:%i:%s.%f')`);
     case 'time':
-      return delimited(`TIME_FORMAT(${id}, '%H:%i:%s.%f')`);
+      return columnValue(column);
+    case 'bit':
+      return `CAST(${id} AS UNSIGNED)`;
+    case 'float':
+      return significantDigits(id, 7);
+    case 'double':
+      return significantDigits(id, 15);
     case 'string':
-      return lengthPrefixed(binaryText(column));
+      return asBytes ? `CAST(${utf8mb4(id)} AS BINARY)` : id;
     case 'binary':
-      return lengthPrefixed(id);
+      return id;
     case 'text':
-      return delimited(`MD5(${binaryText(column)})`);
+      return `MD5(${utf8mb4(id)})`;
     case 'json':
-      return delimited(`MD5(CAST(CONVERT(CAST(${id} AS CHAR) USING utf8mb4) AS BINARY))`);
+      return `MD5(CAST(CONVERT(CAST(${id} AS CHAR) USING utf8mb4) AS BINARY))`;
     case 'blob':
     case 'other':
-      return delimited(`MD5(${id})`);
+      return `MD5(${id})`;
   }
 }
 
-/** 16 hex digits (64 bits) of the row's MD5. */
-export function rowHashHex(columns: ColumnShape[]): string {
-  return `LEFT(MD5(CONCAT(${columns.map(encodedColumn).join(', ')})), 16)`;
+/**
+ * The row string (see "The row string" above); with a salt as its first field when the row is hashed on its
+ * own. The bitmap has a fixed width and comes first, so a decoder knows how many lengths follow.
+ */
+export function rowString(columns: ColumnShape[], salt?: Salt): string {
+  const asBytes = textAsBytes(columns);
+  const values = columns.map((column) => encodedColumn(column, asBytes));
+  const lengths = columns.flatMap((column, index) => (hasLength(column) ? [`LENGTH(${values[index]})`] : []));
+  const nullable = columns.filter((column) => column.nullable);
+  const bitmap = nullable.length > 0 ? [`CONCAT(${nullable.map((column) => `ISNULL(${quoteName(column.name)})`).join(', ')})`] : [];
+  return `CONCAT_WS('#', ${[...(salt === undefined ? [] : [saltLiteral(salt)]), ...bitmap, ...lengths, ...values].join(', ')})`;
 }
 
-/** Count and exact sum of the 64-bit row hashes over a range. */
-export function aggregateQuery(shape: TableShape, range: KeyRange): string {
-  const hash = `CAST(CONV(${rowHashHex(shape.columns)}, 16, 10) AS UNSIGNED)`;
+function saltLiteral(salt: Salt): string {
+  if (!saltPattern.test(salt)) throw new Error('The row salt must be 16 lowercase hex digits');
+  return `'${salt}'`;
+}
+
+/** 16 hex digits (64 bits) of the salted row string's MD5. */
+export function rowHashHex(columns: ColumnShape[], salt: Salt): string {
+  return `LEFT(MD5(${rowString(columns, salt)}), 16)`;
+}
+
+/** Count and exact sum of the 64-bit row hashes over a range: independent of row order and of duplicates. */
+export function unorderedAggregateQuery(shape: TableShape, range: KeyRange, salt: Salt): string {
+  const hash = `CAST(CONV(${rowHashHex(shape.columns, salt)}, 16, 10) AS UNSIGNED)`;
   return `SELECT COUNT(*) AS rowCount, CAST(COALESCE(SUM(${hash}), 0) AS CHAR) AS checksum FROM ${from(shape)} WHERE ${rangePredicate(shape.key, range)}`;
 }
 
-/** Key and row hash of every row in a range, for locating the rows that differ. */
+/**
+ * Count, MD5 and length of the salt followed by the range's row strings in key order. The salt is written
+ * once: MD5 is a chain, so every row's collision-finding work would need a state that depends on it. A length
+ * that reaches the session's group_concat_max_len (or max_allowed_packet), or a NULL MD5 with rows present
+ * (CONCAT beyond max_allowed_packet), means the text may have been cut short.
+ */
+export function orderedAggregateQuery(shape: TableShape & { key: KeyShape }, range: KeyRange, salt: Salt): string {
+  return `SELECT rowCount, MD5(CONCAT(${saltLiteral(salt)}, chunkRows)) AS checksum, LENGTH(chunkRows) AS chunkBytes FROM (SELECT COUNT(*) AS rowCount, GROUP_CONCAT(${rowString(shape.columns)} SEPARATOR '#') AS chunkRows FROM ${from(shape)} WHERE ${rangePredicate(shape.key, range)}) AS chunk`;
+}
+
+/**
+ * Key and CRC32 of the row string of every row in a range, for locating the rows that differ in a chunk already
+ * known to differ. CRC32 is the cheapest row hash both servers compute natively (half the cost of MD5 per row,
+ * measured), and it only locates: a changed row whose CRC32 happens to stay equal is not listed, but the
+ * chunk's verdict never rests on it (compare-chunk.ts confirms an empty list with the order-independent
+ * checksum). CRC32 sees every change confined to 32 consecutive bits of a row string of unchanged length, such
+ * as any one value of up to 4 bytes replaced by another of the same length.
+ */
 export function rowHashesQuery(shape: TableShape & { key: KeyShape }, range: KeyRange, limit?: number): string {
-  return `SELECT ${keySelectList(shape.key)}, ${rowHashHex(shape.columns)} AS rowHash FROM ${from(shape)} WHERE ${rangePredicate(shape.key, range)}${limit === undefined ? '' : ` LIMIT ${limit}`}`;
+  return `SELECT ${keySelectList(shape.key)}, CRC32(${rowString(shape.columns)}) AS rowHash FROM ${from(shape)} WHERE ${rangePredicate(shape.key, range)}${limit === undefined ? '' : ` LIMIT ${limit}`}`;
 }
 
 export function from(shape: TableShape): string {
-  const table = `${escapeId(shape.schema)}.${escapeId(shape.table)}`;
+  const table = `${quoteName(shape.schema)}.${quoteName(shape.table)}`;
   // Forcing the key keeps every chunk a range read on the index the plan was cut on, whatever the optimizer thinks.
-  return shape.key ? `${table} FORCE INDEX (${escapeId(shape.key.indexName)})` : table;
+  return shape.key ? `${table} FORCE INDEX (${quoteName(shape.key.indexName)})` : table;
 }
 
 /** Key columns as the plan stores them: text, with binary values as hex. */
 export function keySelectList(key: KeyShape): string {
   return key.columns
-    .map((column, index) => `${column.category === 'binary' ? `HEX(${escapeId(column.name)})` : escapeId(column.name)} AS k${index}`)
+    .map((column, index) => `${column.category === 'binary' ? `HEX(${quoteName(column.name)})` : columnValue(column)} AS k${index}`)
     .join(', ');
 }
 
 export function keyOrder(key: KeyShape, direction: 'ASC' | 'DESC' = 'ASC'): string {
-  return key.columns.map((column) => `${escapeId(column.name)} ${direction}`).join(', ');
+  return key.columns.map((column) => `${quoteName(column.name)} ${direction}`).join(', ');
 }
 
 export function keyValuesOf(row: Record<string, unknown>, key: KeyShape): KeyValues {
@@ -112,13 +199,18 @@ export function keyValuesOf(row: Record<string, unknown>, key: KeyShape): KeyVal
 }
 
 /**
- * A literal for a key value. Integers are written as numbers: compared with a quoted string, MySQL compares an
+ * A literal for a key value. Integers and decimals are written as numbers: compared with a quoted string, MySQL compares an
  * integer column as DOUBLE and loses precision above 2^53. Binary values are hex literals; everything else a
  * quoted string, which MySQL converts to the column's type and character set (so the index range still applies).
  */
 export function keyLiteral(column: ColumnShape, value: string): string {
   if (column.category === 'integer') {
     if (!/^-?\d+$/.test(value)) throw new Error(`Key value of ${column.name} is not an integer`);
+    return value;
+  }
+  if (column.category === 'decimal') {
+    // Unquoted, so MySQL compares DECIMAL with DECIMAL exactly; a quoted string would be compared as DOUBLE.
+    if (!/^-?\d+(\.\d+)?$/.test(value)) throw new Error(`Key value of ${column.name} is not a decimal number`);
     return value;
   }
   if (column.category === 'binary') {
@@ -136,7 +228,7 @@ export function keyComparison(key: KeyShape, values: KeyValues, operator: '>=' |
   const strict = operator === '>=' ? '>' : operator;
   const build = (index: number): string => {
     const column = key.columns[index];
-    const id = escapeId(column.name);
+    const id = quoteName(column.name);
     const literal = keyLiteral(column, values[index]);
     if (index === values.length - 1) return `${id} ${operator} ${literal}`;
     return `(${id} ${strict} ${literal} OR (${id} = ${literal} AND ${build(index + 1)}))`;

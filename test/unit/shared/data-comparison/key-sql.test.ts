@@ -1,8 +1,18 @@
 import { midpoint } from '../../../../functions/shared/data-comparison/key-ranges';
-import { encodedColumn, keyComparison, keyLiteral, rangePredicate } from '../../../../functions/shared/data-comparison/row-sql';
-import type { ColumnCategory, KeyShape } from '../../../../functions/shared/data-comparison/table-shape';
+import { keyComparison, keyLiteral, keySelectList, rangePredicate, rowString } from '../../../../functions/shared/data-comparison/row-sql';
+import { reconcileShapes, type ColumnCategory, type ColumnShape, type KeyShape, type TableShape } from '../../../../functions/shared/data-comparison/table-shape';
 
-const column = (category: ColumnCategory, name = 'k') => ({ name, category, utf8mb4: true, collation: null });
+const column = (category: ColumnCategory, name = 'k', details: Partial<ColumnShape> = {}): ColumnShape => ({
+  name,
+  category,
+  columnType: category,
+  nullable: false,
+  charset: null,
+  collation: null,
+  precision: null,
+  scale: null,
+  ...details,
+});
 
 describe('midpoints for splitting a key range', () => {
   it.each`
@@ -37,24 +47,59 @@ describe('key predicates', () => {
   it('writes integers unquoted (no DOUBLE comparison) and bytes as hex, refusing anything else in them', () => {
     expect(keyLiteral(column('integer'), '18446744073709551615')).toBe('18446744073709551615');
     expect(keyLiteral(column('binary'), '00ff')).toBe("X'00ff'");
+    expect(keyLiteral(column('decimal'), '-12345678901234567890.1234')).toBe('-12345678901234567890.1234');
+    expect(() => keyLiteral(column('decimal'), '1e5')).toThrow('not a decimal number');
     expect(keyLiteral(column('string'), "O'Brien")).toBe("'O\\'Brien'");
     expect(() => keyLiteral(column('integer'), '1 OR 1=1')).toThrow('not an integer');
     expect(() => keyLiteral(column('binary'), "00' OR '1")).toThrow('not hex');
   });
 });
 
-describe('column encodings', () => {
-  it.each`
-    category      | utf8mb4  | encoding
-    ${'integer'}  | ${true}  | ${"COALESCE(CONCAT(`c`, ','), 'N')"}
-    ${'string'}   | ${true}  | ${"COALESCE(CONCAT(LENGTH(CAST(`c` AS BINARY)), ':', CAST(`c` AS BINARY)), 'N')"}
-    ${'string'}   | ${false} | ${"COALESCE(CONCAT(LENGTH(CAST(CONVERT(`c` USING utf8mb4) AS BINARY)), ':', CAST(CONVERT(`c` USING utf8mb4) AS BINARY)), 'N')"}
-    ${'binary'}   | ${false} | ${"COALESCE(CONCAT(LENGTH(`c`), ':', `c`), 'N')"}
-    ${'time'}     | ${false} | ${"COALESCE(CONCAT(TIME_FORMAT(`c`, '%H:%i:%s.%f'), ','), 'N')"}
-    ${'bit'}      | ${false} | ${"COALESCE(CONCAT(CAST(`c` AS UNSIGNED), ','), 'N')"}
-    ${'json'}     | ${false} | ${"COALESCE(CONCAT(MD5(CAST(CONVERT(CAST(`c` AS CHAR) USING utf8mb4) AS BINARY)), ','), 'N')"}
-    ${'other'}    | ${false} | ${"COALESCE(CONCAT(MD5(`c`), ','), 'N')"}
-  `('$category (utf8mb4: $utf8mb4)', ({ category, utf8mb4, encoding }) => {
-    expect(encodedColumn({ name: 'c', category, utf8mb4, collation: null })).toBe(encoding);
+describe('row strings', () => {
+  const salt = '0123456789abcdef';
+
+  it('puts the salt, the fixed-width NULL bitmap and the string lengths before the values, so the string decodes into one row', () => {
+    const columns = [column('integer', 'id'), column('string', 'name', { nullable: true, collation: 'utf8mb4_bin' }), column('binary', 'tag'), column('double', 'score', { nullable: true })];
+    expect(rowString(columns, salt)).toBe(
+      "CONCAT_WS('#', '0123456789abcdef', CONCAT(ISNULL(`name`), ISNULL(`score`)), LENGTH(`name`), LENGTH(`tag`), `id`, `name`, `tag`, " +
+        "IF(`score` = 0, '0', CONCAT(CAST(IF(ABS(`score`) < 1e-290, `score` * 1e300 / POW(10, FLOOR(LOG10(ABS(`score`))) + 300), `score` / POW(10, FLOOR(LOG10(ABS(`score`))))) AS DECIMAL(30, 14)), 'e', FLOOR(LOG10(ABS(`score`))))))",
+    );
+  });
+
+  it('hashes text as utf8mb4 bytes when the row mixes collations or a character set differs between the sides', () => {
+    const mixed = [column('string', 'a', { collation: 'utf8mb4_general_ci' }), column('string', 'b', { collation: 'utf8mb4_bin' })];
+    expect(rowString(mixed)).toBe("CONCAT_WS('#', LENGTH(CAST(`a` AS BINARY)), LENGTH(CAST(`b` AS BINARY)), CAST(`a` AS BINARY), CAST(`b` AS BINARY))");
+    const converted = [column('string', 'a', { collation: 'latin1_swedish_ci', convertToUtf8mb4: true })];
+    expect(rowString(converted, salt)).toContain('CAST(CONVERT(`a` USING utf8mb4) AS BINARY)');
+  });
+
+  it('refuses a salt that is not 16 hex digits (it is written into the SQL)', () => {
+    expect(() => rowString([column('integer')], "x' OR '1")).toThrow('16 lowercase hex digits');
+  });
+});
+
+describe('reconciling the two sides of a table', () => {
+  const table = (columns: ColumnShape[], uniqueIndexes: Record<string, string[]> = { PRIMARY: ['k'] }): TableShape => ({
+    schema: 's',
+    table: 't',
+    columns,
+    key: { indexName: 'PRIMARY', columns: [columns[0]] },
+    uniqueIndexes,
+  });
+
+  it('casts a key of another precision to one type that holds both, for hashes and key values alike', () => {
+    const source = table([column('decimal', 'k', { columnType: 'decimal(10,2)', precision: 10, scale: 2 }), column('datetime', 'at', { columnType: 'datetime', scale: 0 })]);
+    const target = table([column('decimal', 'k', { columnType: 'decimal(12,4)', precision: 12, scale: 4 }), column('datetime', 'at', { columnType: 'datetime(6)', scale: 6 })]);
+    const { shape, typeDifferences, keyOnTarget } = reconcileShapes(source, target);
+    expect(typeDifferences).toEqual(['k decimal(10,2) -> decimal(12,4)', 'at datetime -> datetime(6)']);
+    expect(keyOnTarget).toBe(true);
+    expect(shape.columns.map((reconciled) => reconciled.comparedAs)).toEqual(['DECIMAL(12, 4)', 'DATETIME(6)']);
+    expect(keySelectList(shape.key as KeyShape)).toBe('CAST(`k` AS DECIMAL(12, 4)) AS k0');
+  });
+
+  it('finds the key missing on the target when no unique index of that name covers the same columns', () => {
+    const source = table([column('integer', 'k'), column('integer', 'other')]);
+    expect(reconcileShapes(source, table(source.columns, {})).keyOnTarget).toBe(false);
+    expect(reconcileShapes(source, table(source.columns, { PRIMARY: ['other'] })).keyOnTarget).toBe(false);
   });
 });
