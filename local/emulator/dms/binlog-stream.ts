@@ -1,6 +1,6 @@
 import type { Connection, RowDataPacket } from 'mysql2/promise';
 import ZongJi, { type BinlogEvent, type DeleteRowsEvent, type QueryEvent, type RowData, type RowsEvent, type UpdateRowsEvent, type WriteRowsEvent } from '@vlasky/zongji';
-import type { DatabaseCredentials } from '../../../functions/shared/mysql';
+import { EXACT_VALUE_OPTIONS, type DatabaseCredentials } from '../../../functions/shared/mysql';
 
 /**
  * The source's row-based binary log as the emulated DMS reads it (DMS's SOURCE_CAPTURE): a replica connection
@@ -107,11 +107,7 @@ export class BinlogReader {
       port: credentials.port,
       user: credentials.username,
       password: credentials.password,
-      charset: 'utf8mb4',
-      timezone: 'Z',
-      dateStrings: true,
-      supportBigNumbers: true,
-      bigNumberStrings: true,
+      ...EXACT_VALUE_OPTIONS,
       jsonStrings: true,
     });
     this.zongji.on('binlog', (event: BinlogEvent) => this.receive(event));
