@@ -33,7 +33,7 @@ Fault injection (to watch the failure paths):
   --fail-connection source|target   the endpoint's DMS connection test fails
   --error-table TABLE        the table goes into "Table error" during the full load
   --alter-target-row TABLE   one target row is changed after the load, before validation
-  --cdc-latency SECONDS      CDC latency CloudWatch reports (default ${DEFAULT_REHEARSAL.cdcLatencySeconds})
+  --cdc-latency SECONDS      how far the emulated DMS's CDC lags the source; CloudWatch reports the lag it measures (default ${DEFAULT_REHEARSAL.cdcLatencySeconds})
 
 Exit status: 0 when the migration cut over (with --rollback: and rolled back); 1 when the workflow failed or ended without cutover (the reason is
 printed); 2 when the rehearsal could not run.`;

@@ -67,6 +67,16 @@ function sslOptions(tls: TlsMode): SslOptions | undefined {
   }
 }
 
+/** How every session here reads values: exact strings for dates, DECIMAL and BIGINT; TIMESTAMP in UTC. */
+export const EXACT_VALUE_OPTIONS = {
+  charset: 'utf8mb4',
+  timezone: 'Z',
+  dateStrings: true,
+  supportBigNumbers: true,
+  bigNumberStrings: true,
+  decimalNumbers: false,
+} as const;
+
 /**
  * Opens a session whose formatting cannot differ between two servers: UTC (TIMESTAMP values render in the
  * session time zone), utf8mb4, and values returned as strings (dates, DECIMAL and BIGINT) so nothing is
@@ -80,12 +90,7 @@ export async function connectMysql(credentials: DatabaseCredentials, role: strin
       port: credentials.port,
       user: credentials.username,
       password: credentials.password,
-      charset: 'utf8mb4',
-      timezone: 'Z',
-      dateStrings: true,
-      supportBigNumbers: true,
-      bigNumberStrings: true,
-      decimalNumbers: false,
+      ...EXACT_VALUE_OPTIONS,
       connectTimeout: 10_000,
       ssl: sslOptions(credentials.tls ?? 'disabled'),
     });

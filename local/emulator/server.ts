@@ -31,6 +31,7 @@ export interface EmulatorOptions {
   /** Secrets by ARN: the database secrets (`{host, port, username, password}`) and the approval signing key. */
   secrets: Record<string, string>;
   faults?: EmulatorFaults;
+  /** How many seconds behind the source the emulated DMS's change capture stays: a lagging replication instance. */
   cdcLatencySeconds?: number;
   /** Where every published SNS message is appended, one JSON line each. */
   outboxFile?: string;
@@ -67,6 +68,7 @@ export async function startAwsEmulator(options: EmulatorOptions): Promise<AwsEmu
   const schedules: AwsEmulator['schedules'] = [];
   const dms = new EmulatedDms({
     ...options.dms,
+    cdcLagSeconds: options.cdcLatencySeconds,
     faults,
     readCredentials: (secretArn) => databaseCredentials(secrets, secretArn),
     onTaskEvent: (event) => options.onDmsEvent?.(event),
@@ -75,7 +77,7 @@ export async function startAwsEmulator(options: EmulatorOptions): Promise<AwsEmu
     dms.service(),
     snsService({ messages, file: options.outboxFile, onPublish: options.onPublish }),
     rdsService(rds),
-    cloudWatchService({ cdcLatencySeconds: options.cdcLatencySeconds ?? 1 }),
+    cloudWatchService(dms),
     ssmService(parameters),
     secretsManagerService(secrets),
     stepFunctionsService(tokens),

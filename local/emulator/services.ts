@@ -1,5 +1,6 @@
 import { appendFileSync } from 'node:fs';
 import type { TaskTokens } from '../workflow/task-tokens';
+import type { EmulatedDms } from './dms/api';
 import { AwsServiceError, queryMap, type JsonService, type QueryService, type RestJsonService } from './protocols';
 
 /** The smaller services: what the handlers call, answered with the shapes the real services return. */
@@ -137,10 +138,11 @@ export function rdsService(state: RdsState): QueryService {
 }
 
 /**
- * CloudWatch GetMetricData for the DMS task's CDC latency: one datapoint per period over the requested
- * window, at the latency the rehearsal is set to (the emulated task replays no changes, so its CDC keeps up).
+ * CloudWatch GetMetricData for a DMS task's CDC latency (CDCLatencySource, CDCLatencyTarget), as the emulated
+ * task measures it from the binlog events it applies; the task is named by the ReplicationTaskIdentifier
+ * dimension, as in AWS/DMS.
  */
-export function cloudWatchService(latency: { cdcLatencySeconds: number }): JsonService {
+export function cloudWatchService(dms: Pick<EmulatedDms, 'latencyDatapoints'>): JsonService {
   return {
     protocol: 'json',
     jsonVersion: '1.0',
@@ -149,17 +151,21 @@ export function cloudWatchService(latency: { cdcLatencySeconds: number }): JsonS
       GetMetricData: (input) => {
         const start = Number(input.StartTime) * 1000;
         const end = Number(input.EndTime) * 1000;
-        const queries = (input.MetricDataQueries as Array<{ Id: string; MetricStat?: { Period?: number; Metric?: { MetricName?: string } } }>) ?? [];
+        type Query = { Id: string; MetricStat?: { Period?: number; Metric?: { MetricName?: string; Dimensions?: Array<{ Name: string; Value: string }> } } };
+        const queries = (input.MetricDataQueries as Query[]) ?? [];
         return {
           MetricDataResults: queries.map((query) => {
-            const periodMs = (query.MetricStat?.Period ?? 60) * 1000;
-            const timestamps: Date[] = [];
-            for (let at = start; at < end; at += periodMs) timestamps.push(new Date(at));
+            const metric = query.MetricStat?.Metric;
+            const taskResourceId = metric?.Dimensions?.find((dimension) => dimension.Name === 'ReplicationTaskIdentifier')?.Value;
+            const metricName = metric?.MetricName;
+            // The emulator measures the two CDC latency metrics only; any other metric has no data.
+            const datapoints =
+              metricName === 'CDCLatencySource' || metricName === 'CDCLatencyTarget' ? dms.latencyDatapoints(taskResourceId, metricName, start, end, (query.MetricStat?.Period ?? 60) * 1000) : [];
             return {
               Id: query.Id,
-              Label: query.MetricStat?.Metric?.MetricName ?? query.Id,
-              Timestamps: timestamps,
-              Values: timestamps.map(() => latency.cdcLatencySeconds),
+              Label: metric?.MetricName ?? query.Id,
+              Timestamps: datapoints.map((point) => point.at),
+              Values: datapoints.map((point) => point.value),
               StatusCode: 'Complete',
             };
           }),

@@ -148,9 +148,11 @@ export function rehearsalAws(
 const SERVER_TEXT_SETTINGS = { 'character-set-server': 'utf8mb4', 'collation-server': 'utf8mb4_unicode_ci' };
 /**
  * A throwaway source set up as DMS needs it for change data capture: a row-based binary log with full row
- * images and a server id, so it passes the readiness checks that `sourceReadinessFailures` runs.
+ * images and a server id, so it passes the readiness checks that `sourceReadinessFailures` runs. Full row
+ * metadata lets the emulated DMS's binlog reader take column names from the binlog itself, right even when a
+ * column was added or dropped since (DMS does not need it).
  */
-const CDC_SOURCE_SETTINGS = { 'log-bin': 'binlog', 'binlog-format': 'ROW', 'binlog-row-image': 'FULL', 'server-id': 1 };
+const CDC_SOURCE_SETTINGS = { 'log-bin': 'binlog', 'binlog-format': 'ROW', 'binlog-row-image': 'FULL', 'binlog-row-metadata': 'FULL', 'server-id': 1 };
 
 /**
  * The running server at sourceHost:sourcePort when it can serve as a DMS source, otherwise a throwaway one set

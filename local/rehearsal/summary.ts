@@ -60,7 +60,9 @@ export function rehearsalSummary(facts: SummaryFacts): string {
 
   if (emulator.dms.describeTask().MigrationType === 'full-load-and-cdc') {
     const changes = (field: 'Inserts' | 'Updates' | 'Deletes') => tables.reduce((sum, table) => sum + (table[field] ?? 0), 0);
-    lines.push(`Ongoing replication (CDC): ${changes('Inserts')} inserts, ${changes('Updates')} updates, ${changes('Deletes')} deletes applied after the load`);
+    const capture = emulator.dms.describeCapture();
+    const fromBinlog = capture ? `; ${capture.appliedTransactions} source transactions applied from the binlog, now at ${capture.binlogPosition}` : '';
+    lines.push(`Ongoing replication (CDC): ${changes('Inserts')} inserts, ${changes('Updates')} updates, ${changes('Deletes')} deletes applied after the load${fromBinlog}`);
   }
 
   const output = execution.output ?? {};

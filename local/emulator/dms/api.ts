@@ -3,6 +3,7 @@ import type { ReplicationTask, TableStatistics } from '@aws-sdk/client-database-
 import { connectMysql, type DatabaseCredentials } from '../../../functions/shared/mysql';
 import { AwsServiceError, type JsonService } from '../protocols';
 import type { DmsEndpointDefinition, DmsFaults, DmsInstanceDefinition, DmsTaskDefinition, DmsTaskEvent } from './definitions';
+import type { CaptureSummary, LatencyMetric } from './capture-progress';
 import { EmulatedTask } from './task';
 
 /**
@@ -20,9 +21,9 @@ import { EmulatedTask } from './task';
  *
  * This module is the API: the operations, endpoints, connection tests and the set of tasks. Each task's
  * lifecycle is in `task.ts`; what a run does to the data in `full-load.ts`, `validation.ts` and
- * `change-capture.ts`. Deliberately not emulated: binlog-based capture (see `change-capture.ts`), changes to
- * tables without a key, LOB modes, table settings beyond selection and schema renaming, and parallel table
- * loads. CDC latency is whatever the rehearsal sets.
+ * `change-capture.ts` (which reads the source's binary log). Deliberately not emulated: LOB modes, table
+ * settings beyond selection and schema renaming, and parallel table loads. CDC latency is measured from the
+ * binlog events' timestamps (`capture-progress.ts`).
  */
 export interface EmulatedDmsOptions {
   endpoints: DmsEndpointDefinition[];
@@ -31,6 +32,8 @@ export interface EmulatedDmsOptions {
   faults: DmsFaults;
   /** Rows per batch (DMS's CommitRate, 10,000 by default). */
   batchRows?: number;
+  /** How many seconds behind the source the tasks' change capture stays (0 by default: changes apply at once). */
+  cdcLagSeconds?: number;
   readCredentials(secretArn: string): DatabaseCredentials;
   onTaskEvent(event: DmsTaskEvent): void;
 }
@@ -68,6 +71,17 @@ export class EmulatedDms {
   /** The migration's task's table statistics. */
   describeTables(): TableStatistics[] {
     return this.migrationTask.describeTables();
+  }
+
+  /** The migration's task's change capture: its binlog position and the source transactions it applied. */
+  describeCapture(): CaptureSummary | undefined {
+    return this.migrationTask.describeCapture();
+  }
+
+  /** The AWS/DMS CDC latency datapoints of a task, by the ReplicationTaskIdentifier dimension (the ARN's resource id). */
+  latencyDatapoints(taskResourceId: string | undefined, metric: LatencyMetric, start: number, end: number, periodMillis: number): Array<{ at: Date; value: number }> {
+    const task = [this.migrationTask, ...this.created.values()].find((candidate) => candidate.definition.replicationTaskArn.endsWith(`:task:${taskResourceId}`));
+    return (task ?? this.migrationTask).latencyDatapoints(metric, start, end, periodMillis);
   }
 
   /** Ends every running load, validation or replication after its current batch, as the emulator shuts down. */
@@ -123,6 +137,7 @@ export class EmulatedDms {
       definition,
       faults,
       batchRows: this.options.batchRows ?? 10_000,
+      cdcLagMillis: (this.options.cdcLagSeconds ?? 0) * 1000,
       credentialsOf: (endpointArn) => this.options.readCredentials(this.endpoint(endpointArn).secretArn),
       onTaskEvent,
     });

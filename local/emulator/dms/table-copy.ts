@@ -148,45 +148,10 @@ async function* batches(source: Connection, table: SourceTable, key: string[] | 
   }
 }
 
-function identifier(name: string): string {
+export function identifier(name: string): string {
   return `\`${name.replace(/`/g, '``')}\``;
 }
 
-function qualified(schema: string, table: string): string {
+export function qualified(schema: string, table: string): string {
   return `${identifier(schema)}.${identifier(table)}`;
-}
-
-/** A cheap fingerprint of a table's rows, to notice that something changed without reading it all. */
-export async function tableChecksum(connection: Connection, schema: string, table: SourceTable): Promise<string> {
-  const columns = table.columns.map(identifier);
-  // CONCAT_WS skips NULLs, so each column's NULL-ness joins the row text: ('a', NULL) and (NULL, 'a') differ.
-  const rowText = `CONCAT_WS(0x1f, ${[...columns, ...columns.map((column) => `ISNULL(${column})`)].join(', ')})`;
-  const [[row]] = await connection.query<RowDataPacket[]>(`SELECT COUNT(*) AS n, COALESCE(BIT_XOR(CRC32(${rowText})), 0) AS crc FROM ${qualified(schema, table.table)}`);
-  return `${row.n}:${row.crc}`;
-}
-
-/** Every row of the table, by key (the key columns' values, as JSON). */
-export async function rowsByKey(connection: Connection, table: SourceTable, key: string[]): Promise<Map<string, unknown[]>> {
-  const keyIndexes = key.map((column) => table.columns.indexOf(column));
-  const rows = new Map<string, unknown[]>();
-  for await (const batch of batches(connection, table, key, 10_000)) {
-    for (const row of batch) rows.set(JSON.stringify(keyIndexes.map((index) => row[index])), row);
-  }
-  return rows;
-}
-
-/** Applies rows inserted or changed on the source to the target (insert, or update by key). */
-export async function upsertRows(target: Connection, table: SourceTable, rows: unknown[][]): Promise<void> {
-  if (rows.length === 0) return;
-  const columns = table.columns.map(identifier);
-  await target.query(
-    `INSERT INTO ${qualified(table.targetSchema, table.table)} (${columns.join(', ')}) VALUES ? ON DUPLICATE KEY UPDATE ${columns.map((column) => `${column} = VALUES(${column})`).join(', ')}`,
-    [rows],
-  );
-}
-
-/** Deletes rows by key from the target. */
-export async function deleteRows(target: Connection, table: SourceTable, key: string[], keys: unknown[][]): Promise<void> {
-  if (keys.length === 0) return;
-  await target.query(`DELETE FROM ${qualified(table.targetSchema, table.table)} WHERE (${key.map(identifier).join(', ')}) IN (?)`, [keys]);
 }

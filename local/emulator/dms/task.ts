@@ -3,7 +3,9 @@ import type { ReplicationTask, TableStatistics } from '@aws-sdk/client-database-
 import { connectMysql, type DatabaseCredentials } from '../../../functions/shared/mysql';
 import { STOP_REASONS, TABLE_STATES, VALIDATION_STATES } from '../../../functions/shared/dms';
 import { AwsServiceError } from '../protocols';
-import { capturedRows, replicateChanges } from './change-capture';
+import { beginConsistentSnapshot, currentBinlogPosition, parseBinlogPosition, type BinlogPosition, type CapturedChange } from './binlog-stream';
+import { CaptureProgress, type CaptureSummary, type LatencyMetric } from './capture-progress';
+import { replicateChanges } from './change-capture';
 import type { DmsFaults, DmsTaskDefinition, DmsTaskEvent } from './definitions';
 import { loadTables } from './full-load';
 import { selectedTables, type SourceTable } from './table-copy';
@@ -20,6 +22,8 @@ export interface EmulatedTaskOptions {
   faults: DmsFaults;
   /** Rows per batch (DMS's CommitRate). */
   batchRows: number;
+  /** How far behind the source change capture stays (a lagging replication instance); 0 applies at once. */
+  cdcLagMillis: number;
   /** The credentials of an endpoint, from its Secrets Manager secret. */
   credentialsOf(endpointArn: string): DatabaseCredentials;
   onTaskEvent(event: DmsTaskEvent): void;
@@ -40,6 +44,12 @@ export interface TaskProgress {
   /** A table that appeared during ongoing replication. */
   addTable(statistics: TableStatistics): void;
   countChanges(table: SourceTable, changes: { Inserts: number; Updates: number; Deletes: number }): void;
+  /** A replicated DDL changed this table on the target. */
+  countDdl(table: SourceTable): void;
+  readonly cdcLagMillis: number;
+  /** Change capture reads the binlog from `from`; `readerIdle` says whether it has nothing waiting to apply. */
+  captureStarted(from: BinlogPosition, readerIdle: () => boolean): void;
+  changeApplied(change: CapturedChange, replicated: boolean): void;
   updateStats(fields: TaskStats): void;
   /** The task-level counts of tables by state, as ReplicationTaskStats reports them. */
   tableCounts(): Pick<TaskStats, 'TablesLoaded' | 'TablesLoading' | 'TablesQueued' | 'TablesErrored'>;
@@ -56,6 +66,7 @@ export class EmulatedTask implements TaskProgress {
   private loading?: Promise<void>;
   private stopping = false;
   private runStartedAt = 0;
+  private readonly capture = new CaptureProgress();
 
   constructor(private readonly options: EmulatedTaskOptions) {
     const { definition } = options;
@@ -84,6 +95,10 @@ export class EmulatedTask implements TaskProgress {
     return this.options.batchRows;
   }
 
+  get cdcLagMillis(): number {
+    return this.options.cdcLagMillis;
+  }
+
   get stopRequested(): boolean {
     return this.stopping;
   }
@@ -99,6 +114,24 @@ export class EmulatedTask implements TaskProgress {
 
   describeTables(): TableStatistics[] {
     return structuredClone(this.tables);
+  }
+
+  /** Where change capture is in the source's binlog and how many source transactions it applied. */
+  describeCapture(): CaptureSummary | undefined {
+    return this.capture.summary();
+  }
+
+  /** CloudWatch's AWS/DMS CDC latency datapoints for this task, measured from the binlog events' timestamps. */
+  latencyDatapoints(metric: LatencyMetric, start: number, end: number, periodMillis: number) {
+    return this.capture.datapoints(metric, start, end, periodMillis);
+  }
+
+  captureStarted(from: BinlogPosition, readerIdle: () => boolean): void {
+    this.capture.started(from, readerIdle);
+  }
+
+  changeApplied(change: CapturedChange, replicated: boolean): void {
+    this.capture.changeApplied(change, replicated);
   }
 
   /** DMS answers "creating" at once and makes the task "ready" a little later (minutes on AWS). */
@@ -184,31 +217,36 @@ export class EmulatedTask implements TaskProgress {
     let source: Connection | undefined;
     let target: Connection | undefined;
     try {
-      source = await connectMysql(this.options.credentialsOf(this.definition.sourceEndpointArn), 'source');
-      target = await connectMysql(this.options.credentialsOf(this.definition.targetEndpointArn), 'target');
-      const tables = await selectedTables(source, this.definition.tableMappings);
+      const endpoints = { source: this.options.credentialsOf(this.definition.sourceEndpointArn), target: this.options.credentialsOf(this.definition.targetEndpointArn) };
+      source = await connectMysql(endpoints.source, 'source');
+      target = await connectMysql(endpoints.target, 'target');
       if (cdcOnly) {
-        // Started at the position read when nothing had changed since: the source's rows now are where capture
-        // starts, and the task is "running" once it captures.
+        // DMS starts a CDC-only task at its CdcStartPosition, or at the source's current position without one.
+        const tables = await selectedTables(source, this.definition.tableMappings);
+        const from = this.task.CdcStartPosition ? parseBinlogPosition(this.task.CdcStartPosition) : await currentBinlogPosition(source);
+        if (!from) throw new Error(BINLOG_OFF);
         this.tables = tables.map((table) => ({ ...newTableStatistics(table, false), TableState: TABLE_STATES.completed }));
-        const capturedFrom = await capturedRows(this, source, tables, (table) => table.schema);
         this.markRunning();
-        await replicateChanges(this, source, target, tables, capturedFrom);
+        await replicateChanges(this, endpoints, tables, from);
         return;
       }
+      // The load reads one consistent snapshot of the source; ongoing replication starts exactly where it
+      // ends in the binlog, so a change is either in the copy or replayed after it, never both or neither.
+      const snapshotEnd = await beginConsistentSnapshot(source);
+      if (!snapshotEnd && this.definition.migrationType === 'full-load-and-cdc') throw new Error(BINLOG_OFF);
+      const tables = await selectedTables(source, this.definition.tableMappings);
       this.tables = tables.map((table) => newTableStatistics(table, this.definition.validationEnabled));
-      if (!(await loadTables(this, source, target, tables))) return;
+      const loaded = await loadTables(this, source, target, tables);
+      await source.query('COMMIT');
+      if (!loaded) return;
       if (this.definition.migrationType === 'full-load') {
         this.task = { ...this.task, Status: 'stopped', StopReason: STOP_REASONS.fullLoadOnlyFinished, ReplicationTaskStats: { ...this.task.ReplicationTaskStats, StopDate: new Date() } };
         this.emit('StateChange', 'REPLICATION_TASK_STOPPED', STOP_REASONS.fullLoadOnlyFinished);
       } else {
         this.emit('StateChange', 'REPLICATION_TASK_FULL_LOAD_COMPLETED', 'Full load completed; ongoing replication started.');
       }
-      // What the load put on the target is where ongoing replication starts: source changes made since the
-      // copy (DMS's cached changes) are applied from there, and nothing changed on the target alone is undone.
-      const loaded = this.definition.migrationType === 'full-load-and-cdc' ? await capturedRows(this, target, tables, (table) => table.targetSchema) : undefined;
       if (this.definition.validationEnabled) await validateTables(this, source, target, tables);
-      if (loaded) await replicateChanges(this, source, target, tables, loaded);
+      if (snapshotEnd && this.definition.migrationType === 'full-load-and-cdc') await replicateChanges(this, endpoints, tables, snapshotEnd);
     } catch (error) {
       this.task = { ...this.task, Status: 'failed', StopReason: STOP_REASONS.fatalError, LastFailureMessage: (error as Error).message };
       this.emit('Failure', 'REPLICATION_TASK_FAILED', (error as Error).message);
@@ -245,6 +283,11 @@ export class EmulatedTask implements TaskProgress {
       Deletes: (current.Deletes ?? 0) + changes.Deletes,
       LastUpdateTime: new Date(),
     });
+  }
+
+  countDdl(table: SourceTable): void {
+    const index = this.tables.findIndex((statistics) => statistics.SchemaName === table.targetSchema && statistics.TableName === table.table);
+    if (index >= 0) this.updateTable(index, { Ddls: (this.tables[index].Ddls ?? 0) + 1, LastUpdateTime: new Date() });
   }
 
   updateStats(fields: TaskStats): void {
@@ -310,6 +353,8 @@ export function newTableStatistics(table: SourceTable, validationEnabled: boolea
 export function isFaultTable(name: string | undefined, table: SourceTable): boolean {
   return name !== undefined && (name === table.table || name === `${table.schema}.${table.table}`);
 }
+
+const BINLOG_OFF = 'The source keeps no binary log (log_bin is OFF): ongoing replication (CDC) reads changes from the binary log. Start the source with log-bin, binlog_format=ROW and a server-id.';
 
 /** How long a created task stays "creating" and a deleted one "deleting". */
 const TASK_CHANGE_MILLIS = 200;

@@ -215,7 +215,7 @@ describe('AWS emulator wire protocols, spoken to by the real SDK v3 clients', ()
     await expect(s3.send(new GetObjectCommand({ Bucket: 'plans', Key: 'run-9/none.json' }))).rejects.toMatchObject({ name: 'NoSuchKey', $metadata: { httpStatusCode: 404 } });
   });
 
-  it('serves CloudWatch CDC latency datapoints and Secrets Manager secrets', async () => {
+  it('serves no CDC latency while no task captures changes (DMS publishes it only during CDC), and Secrets Manager secrets', async () => {
     const end = new Date('2026-11-25T03:00:00Z');
     const metrics = await client(CloudWatchClient).send(
       new GetMetricDataCommand({
@@ -224,8 +224,7 @@ describe('AWS emulator wire protocols, spoken to by the real SDK v3 clients', ()
         MetricDataQueries: [{ Id: 'source', MetricStat: { Metric: { Namespace: 'AWS/DMS', MetricName: 'CDCLatencySource' }, Period: 60, Stat: 'Maximum' } }],
       }),
     );
-    expect(metrics.MetricDataResults?.[0]).toMatchObject({ Id: 'source', Values: [2, 2, 2, 2, 2], StatusCode: 'Complete' });
-    expect(metrics.MetricDataResults?.[0].Timestamps?.[0]).toEqual(new Date('2026-11-25T02:55:00Z'));
+    expect(metrics.MetricDataResults?.[0]).toMatchObject({ Id: 'source', Values: [], StatusCode: 'Complete' });
     const secrets = client(SecretsManagerClient);
     expect((await secrets.send(new GetSecretValueCommand({ SecretId: 'approval-key' }))).SecretString).toBe('signing-key');
     await expect(secrets.send(new GetSecretValueCommand({ SecretId: 'missing' }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });

@@ -9,13 +9,16 @@ import {
   type ReplicationTask,
 } from '@aws-sdk/client-database-migration-service';
 import { createConnection, type Connection, type RowDataPacket } from 'mysql2/promise';
-import { startAwsEmulator, type AwsEmulator } from '../../../../local/emulator/server';
-import { REPLICATION_INSTANCE_ARN, SOURCE_ENDPOINT_ARN, TARGET_ENDPOINT_ARN, TASK_ARN } from '../../../support/migration';
+import { readBinlogPosition } from '../../functions/cutover/binlog';
+import { startAwsEmulator, type AwsEmulator } from '../../local/emulator/server';
+import { startThrowawayMariadb, type ThrowawayMariadb } from '../../local/throwaway-mariadb';
+import { REPLICATION_INSTANCE_ARN, SOURCE_ENDPOINT_ARN, TARGET_ENDPOINT_ARN, TASK_ARN } from '../support/migration';
 
 /**
  * The tasks the cutover creates for the way back: CreateReplicationTask, a CDC-only start at a
  * CdcStartPosition, StopReplicationTask and DeleteReplicationTask, spoken to by the real SDK client. The
- * task replicates between two schemas of the shared MariaDB (a schema rename rule keeps them apart).
+ * task replicates between two schemas of a throwaway MariaDB with a binary log (a schema rename rule keeps
+ * them apart), from the binlog position read before the changes.
  */
 const SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:shared-AbCdEf';
 const SOURCE_SCHEMA = `emu_created_src_${process.pid}`;
@@ -27,13 +30,18 @@ const MAPPINGS = {
   ],
 };
 
+// A throwaway server's start takes seconds on a loaded machine.
+jest.setTimeout(60_000);
+
+let server: ThrowawayMariadb;
 let emulator: AwsEmulator;
 let admin: Connection;
 let previousEndpoint: string | undefined;
 const dms = new DatabaseMigrationServiceClient({ maxAttempts: 1 });
 
 beforeAll(async () => {
-  admin = await createConnection({ host: '127.0.0.1', port: 3306, user: 'root', password: '' });
+  server = await startThrowawayMariadb({ 'log-bin': 'binlog', 'binlog-format': 'ROW', 'binlog-row-image': 'FULL', 'server-id': 1 });
+  admin = await createConnection({ host: server.host, port: server.port, user: server.user, password: server.password });
   for (const schema of [SOURCE_SCHEMA, TARGET_SCHEMA]) {
     await admin.query(`DROP DATABASE IF EXISTS ${schema}`);
     await admin.query(`CREATE DATABASE ${schema}`);
@@ -60,8 +68,8 @@ beforeAll(async () => {
       },
       instance: { replicationInstanceArn: REPLICATION_INSTANCE_ARN, replicationInstanceIdentifier: 'shop-replication' },
     },
-    target: { type: 'aurora-cluster', identifier: 'shop-aurora', host: '127.0.0.1', port: 3306, engineVersion: '8.0.mysql_aurora.3.08.0' },
-    secrets: { [SECRET]: JSON.stringify({ engine: 'mysql', host: '127.0.0.1', port: 3306, username: 'root', password: '' }) },
+    target: { type: 'aurora-cluster', identifier: 'shop-aurora', host: server.host, port: server.port, engineVersion: '8.0.mysql_aurora.3.08.0' },
+    secrets: { [SECRET]: JSON.stringify({ engine: 'mysql', host: server.host, port: server.port, username: server.user, password: server.password }) },
     faults: {},
   });
   previousEndpoint = process.env.AWS_ENDPOINT_URL;
@@ -72,8 +80,8 @@ afterAll(async () => {
   process.env.AWS_ENDPOINT_URL = previousEndpoint;
   if (previousEndpoint === undefined) delete process.env.AWS_ENDPOINT_URL;
   await emulator.close();
-  for (const schema of [SOURCE_SCHEMA, TARGET_SCHEMA]) await admin.query(`DROP DATABASE IF EXISTS ${schema}`);
   await admin.end();
+  await server.stop();
 });
 
 const byIdentifier = async (identifier: string): Promise<ReplicationTask | undefined> =>
@@ -127,14 +135,16 @@ describe('emulated DMS tasks made with CreateReplicationTask', () => {
 
   it('started at a CdcStartPosition, replicates the changes made from then on and leaves earlier differences alone', async () => {
     const taskArn = String((await byIdentifier('shop-reverse'))?.ReplicationTaskArn);
-    const started = await dms.send(new StartReplicationTaskCommand({ ReplicationTaskArn: taskArn, StartReplicationTaskType: 'start-replication', CdcStartPosition: 'binlog.000002:1234' }));
-    expect(started.ReplicationTask).toMatchObject({ Status: 'starting', CdcStartPosition: 'binlog.000002:1234' });
+    // Changes made after the position is read and before the task starts are replicated too: capture starts at the position.
+    const position = await readBinlogPosition(admin);
+    await admin.query(`INSERT INTO ${SOURCE_SCHEMA}.orders VALUES (3, 'new')`);
+    const started = await dms.send(new StartReplicationTaskCommand({ ReplicationTaskArn: taskArn, StartReplicationTaskType: 'start-replication', CdcStartPosition: position }));
+    expect(started.ReplicationTask).toMatchObject({ Status: 'starting', CdcStartPosition: position });
     await statusBecomes('shop-reverse', 'running');
     await expect(dms.send(new DeleteReplicationTaskCommand({ ReplicationTaskArn: taskArn }))).rejects.toMatchObject({ name: 'InvalidResourceStateFault' });
 
-    await admin.query(`INSERT INTO ${SOURCE_SCHEMA}.orders VALUES (3, 'new')`);
     await admin.query(`UPDATE ${SOURCE_SCHEMA}.orders SET status = 'shipped' WHERE id = 1`);
-    while ((await targetRows()).length < 3) await new Promise((resolve) => setTimeout(resolve, 100));
+    while ((await targetRows())[0].status !== 'shipped') await new Promise((resolve) => setTimeout(resolve, 100));
     expect(await targetRows()).toEqual([
       { id: 1, status: 'shipped' },
       { id: 2, status: 'kept on target' },
