@@ -4,6 +4,10 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
+  // Jest's default of 5 s per test and per hook assumes an idle machine; starting MariaDB servers, synthesizing
+  // the stack or driving Chromium on a loaded one (a CI runner, parallel test files) takes several times longer.
+  // A test that hangs still fails, a minute later.
+  testTimeout: 60_000,
   setupFilesAfterEnv: ['<rootDir>/test/setup.ts'],
   collectCoverageFrom: ['functions/**/*.ts'],
   coverageReporters: ['text-summary', 'text'],

@@ -20,9 +20,6 @@ import { FakeTokenTable } from '../support/token-table';
  * adapter, and headless Chromium opens it, fills in the form and clicks. AWS is faked at the SDK boundary.
  */
 
-// Starting Chromium and the first page load take a few seconds on a shared two-core machine.
-jest.setTimeout(30_000);
-
 const OUTPUT = path.join(__dirname, '..', '..', 'test-output');
 const TASK_TOKEN = 'AQCEAAAAKgAAAAMAAAAA-browser-token';
 const sns = mockClient(SNSClient);
