@@ -157,6 +157,12 @@ describe('lossless cutover, executed locally against real MariaDB', () => {
       endpoint: TARGET_ENDPOINT,
       sourceReadOnlyBeforeFreeze: { readOnly: 'OFF' },
     });
+    const messageOf = (kind: string, subject: string) => result.aws.notifications.find((published) => published.kind === kind && published.subject.endsWith(subject))?.message;
+    expect(messageOf('cutover-step', 'Freeze source writes')).toMatch(/Applications cannot write to the source from \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC until the switch/);
+    expect(messageOf('cutover-step', 'Prove catch-up')).toContain(`marker ${marker}, written to ${SCHEMA}.${HEARTBEAT_TABLE} on the source at`);
+    // The gate read the latency the cut-over e-mail reports: never "n/a".
+    expect(messageOf('cut-over', 'cut over to the target')).toMatch(/CDC latency at the gate \([^)]+\): \d+ s reading the source, \d+ s applying to the target\./);
+    expect(messageOf('cut-over', 'cut over to the target')).toContain('The old source stays read-only for applications');
   });
 
   it('a catch-up timeout unfreezes the source with its recorded values and switches nothing', async () => {
@@ -218,7 +224,7 @@ describe('lossless cutover, executed locally against real MariaDB', () => {
     expect(result.states).not.toContain('Switch');
     expect(result.output?.freeze).toMatchObject({ frozen: false, skipped: 'dry run', preview: { current: { readOnly: 'OFF' }, sessionsHoldingWrites: [] } });
     const report = result.aws.notifications.find((published) => published.kind === 'cutover-dry-run');
-    expect(report).toMatchObject({ subject: '[DMS] Orders to Aurora: cutover dry run: ready', message: expect.stringContaining('Gate: every check passed') });
+    expect(report).toMatchObject({ subject: '[DMS] Orders to Aurora: cutover dry run: ready', message: expect.stringContaining('Every cutover check passed') });
     expect(result.aws.dmsActions).toEqual([]);
     expect(result.aws.parameters.size).toBe(0);
     expect(await readReadOnlySettings(sourceAdmin)).toEqual({ readOnly: 'OFF' });
@@ -336,6 +342,9 @@ describe('lossless cutover, executed locally against real MariaDB', () => {
       expect(await readReadOnlySettings(targetAdmin)).toEqual({ readOnly: 'ON' });
       expect(unmarshall(result.aws.items.get('cutover#orders-to-aurora') ?? {})).toMatchObject({ rolledBackAt: expect.any(String) });
       expect(result.aws.notifications.at(-1)).toMatchObject({ kind: 'rolled-back', subject: '[DMS] Orders to Aurora: rolled back to the source' });
+      // In a rollback the marker goes the other way: written on the target, read on the source.
+      const catchUp = result.aws.notifications.find((published) => published.subject.endsWith('Roll back: prove catch-up'));
+      expect(catchUp?.message).toMatch(/The source has every write made on the target before the freeze: marker \S+, written to \S+ on the target at .+, was read on the source at/);
     } finally {
       await copier.stop();
     }
