@@ -9,6 +9,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { readableTime } from '../../functions/shared/operator-text';
 import { serveHttpApi, type LocalHttpApi } from '../../local/api-gateway-adapter';
 import { SIGNING_KEY, TABLE_NAME } from '../support/approval';
 import { migrationConfig } from '../support/migration';
@@ -210,7 +211,7 @@ describe('approval page in a real browser', () => {
     await expect(page.locator('blockquote').innerText()).resolves.toBe('Not before the Friday change window');
     const record = table.approval(approvalId);
     expect(sfn.commandCalls(SendTaskFailureCommand).map((call) => call.args[0].input)).toEqual([
-      { taskToken: TASK_TOKEN, error: 'ApprovalRejected', cause: `Rejected by Jane Doe at ${record?.decidedAt?.slice(0, 19).replace('T', ' ')} UTC. Their reason:\n  > Not before the Friday change window` },
+      { taskToken: TASK_TOKEN, error: 'ApprovalRejected', cause: `Rejected by Jane Doe at ${readableTime(String(record?.decidedAt))}. Their reason:\n  > Not before the Friday change window` },
     ]);
     expect(sfn).not.toHaveReceivedCommand(SendTaskSuccessCommand);
     await page.close();

@@ -48,6 +48,7 @@ beforeAll(async () => {
     target: { type: 'aurora-cluster', identifier: 'shop-aurora', host: '127.0.0.1', port: 3307, engineVersion: '8.0.mysql_aurora.3.08.0' },
     secrets: { [SOURCE_SECRET]: unreachable, [TARGET_SECRET]: unreachable, 'approval-key': 'signing-key' },
     faults: { throttle: { DescribeReplicationInstances: 5 } },
+    dynamoDbTables: ['tokens'],
     cdcLatencySeconds: 2,
   });
   // The handlers' clients take no endpoint option: the standard environment variable points them here.
@@ -171,6 +172,14 @@ describe('AWS emulator wire protocols, spoken to by the real SDK v3 clients', ()
         }),
       ),
     ).rejects.toMatchObject({ name: 'ConditionalCheckFailedException', Item: marshall({ pk: 'approval#1', status: 'approved', decidedBy: 'dba' }) });
+  });
+
+  it('answers a mistyped table name with ResourceNotFoundException, as DynamoDB does, and creates no table', async () => {
+    const dynamoDb = client(DynamoDBClient);
+    const Key = marshall({ pk: 'approval#1' });
+    await expect(dynamoDb.send(new GetItemCommand({ TableName: 'tokns', Key }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+    await expect(dynamoDb.send(new PutItemCommand({ TableName: 'tokns', Item: Key }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+    await expect(dynamoDb.send(new GetItemCommand({ TableName: 'tokns', Key }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
   });
 
   it('relays SendTaskSuccess and SendTaskFailure to the waiting state, and answers TaskTimedOut for unknown tokens', async () => {
