@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { startAwsEmulator, type AwsEmulator } from '../../../local/emulator/server';
-import { REPLICATION_INSTANCE_ARN, SOURCE_ENDPOINT_ARN, TARGET_ENDPOINT_ARN, TASK_ARN } from '../../support/migration';
+import { emulatedDms } from '../../support/emulated-task';
 
 /**
  * The executable as a script calls it: its own process, the real logger (no test setup silencing it), AWS
@@ -15,20 +15,7 @@ let emulator: AwsEmulator;
 
 beforeAll(async () => {
   emulator = await startAwsEmulator({
-    dms: {
-      endpoints: [],
-      task: {
-        replicationTaskArn: TASK_ARN,
-        replicationTaskIdentifier: 'orders-task',
-        migrationType: 'full-load-and-cdc',
-        sourceEndpointArn: SOURCE_ENDPOINT_ARN,
-        targetEndpointArn: TARGET_ENDPOINT_ARN,
-        replicationInstanceArn: REPLICATION_INSTANCE_ARN,
-        tableMappings: { rules: [] },
-        validationEnabled: true,
-      },
-      instance: { replicationInstanceArn: REPLICATION_INSTANCE_ARN, replicationInstanceIdentifier: 'orders-replication' },
-    },
+    dms: emulatedDms('orders'),
     target: { type: 'aurora-cluster', identifier: 'orders-aurora', host: '127.0.0.1', port: 3307, engineVersion: '8.0.mysql_aurora.3.08.0' },
     secrets: {},
     dynamoDbTables: [TABLE],
