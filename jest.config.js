@@ -9,6 +9,10 @@ module.exports = {
     '/node_modules/@vlasky/zongji/.+\\.js$': '<rootDir>/scripts/jest-esm-transform.js',
   },
   transformIgnorePatterns: ['/node_modules/(?!@vlasky/zongji/)'],
+  // Jest's default of 5 s per test and per hook assumes an idle machine; starting MariaDB servers, synthesizing
+  // the stack or driving Chromium on a loaded one (a CI runner, parallel test files) takes several times longer.
+  // A test that hangs still fails, a minute later.
+  testTimeout: 60_000,
   setupFilesAfterEnv: ['<rootDir>/test/setup.ts'],
   collectCoverageFrom: ['functions/**/*.ts'],
   coverageReporters: ['text-summary', 'text'],

@@ -2,7 +2,8 @@ import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { decideApproval, type DecisionResult } from '../functions/approval-page/decide';
+import { InvalidDecision, decideApproval, type DecisionResult } from '../functions/approval-page/decide';
+import { readableTime } from '../functions/shared/operator-text';
 import { UsageError, type CommandContext } from './context';
 
 export const APPROVE_HELP = approvalHelp('approve', 'Approves a pending cutover: the workflow goes on to cut over.');
@@ -39,13 +40,16 @@ export function describeDecision(approvalId: string, result: DecisionResult): { 
     case 'decided':
       return { exitCode: 0, message: `Cutover of "${record.migrationName}" ${record.status} by ${record.decidedBy}.` };
     case 'already-decided':
-      return { exitCode: 1, message: `Nothing changed: approval ${approvalId} was already ${record.status}${record.decidedBy ? ` by ${record.decidedBy} at ${record.decidedAt}` : ''}.` };
+      return { exitCode: 1, message: `Nothing changed: approval ${approvalId} was already ${record.status}${record.decidedBy ? ` by ${record.decidedBy} at ${readableTime(record.decidedAt)}` : ''}.` };
     case 'expired':
-      return { exitCode: 1, message: `Nothing changed: approval ${approvalId} expired at ${record.expiresAt}; the workflow ended without cutover.` };
+      return { exitCode: 1, message: `Nothing changed: approval ${approvalId} expired at ${readableTime(record.expiresAt)}; the workflow ended without cutover.` };
     case 'closed':
       return { exitCode: 1, message: `Nothing changed: the workflow no longer waits for approval ${approvalId} (${record.closedBecause}).` };
   }
 }
+
+/** The decision's fields by the flag the person typed them with. */
+const DECISION_FLAGS = { decidedBy: '--by', reason: '--reason', decision: 'the command (approve or reject)' } as const;
 
 export function approvalCommand(decision: 'approve' | 'reject') {
   return async (args: string[], context: CommandContext): Promise<number> => {
@@ -69,7 +73,10 @@ export function approvalCommand(decision: 'approve' | 'reject') {
     const approvalId = approvalIdFrom(positionals[0]);
     const decidedBy = values.by ?? userInfo().username;
     const clients = { dynamoDb: new DynamoDBClient({ region }), stepFunctions: new SFNClient({ region }) };
-    const result = await decideApproval(clients, { tokenTableName }, { approvalId, decision, decidedBy, reason: values.reason }, new Date());
+    const result = await decideApproval(clients, { tokenTableName }, { approvalId, decision, decidedBy, reason: values.reason }, new Date()).catch((error: unknown) => {
+      if (!(error instanceof InvalidDecision)) throw error;
+      throw new UsageError(error.problems.map(({ field, problem }) => `${DECISION_FLAGS[field]}: ${problem}`).join('\n'));
+    });
     const { exitCode, message } = describeDecision(approvalId, result);
     if (values.json) context.stdout.write(`${JSON.stringify({ approvalId, outcome: result.outcome, ...(result.outcome === 'not-found' ? {} : { record: withoutToken(result.record) }) })}\n`);
     else (exitCode === 0 ? context.stdout : context.stderr).write(`${message}\n`);

@@ -74,6 +74,10 @@ export async function main(argv: string[], context: CommandContext): Promise<num
 
 /** The `dms-orchestrator` executable (bin/dms-orchestrator.js). */
 export function runFromProcess(): void {
+  // The functions' cores log through Powertools, whose info lines go to stdout, where a command prints its
+  // result (`approve --json` is read by scripts). At WARN, only warnings and errors are logged, and Node's
+  // console writes those to stderr; the command says what it did itself. Set before any command loads.
+  process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
   main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, interactive: Boolean(process.stdout.isTTY), canPrompt: Boolean(process.stdin.isTTY) }).then(
     (status) => {
       process.exitCode = status;

@@ -1,8 +1,12 @@
+import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { InvalidInput } from '../functions/shared/errors';
 import { validateMigrationInput } from '../functions/validate-input/validate-input';
 import { DEFAULT_REHEARSAL, type RehearsalOptions, type RehearsedSettings } from '../local/rehearsal/options';
 import { REHEARSAL_DMS_ARNS } from '../local/rehearsal/fixture';
+import { SAMPLE_TABLES } from '../local/rehearsal/sample-schema';
+import { isAwsOperation } from '../local/emulator/aws-operations';
 import { rehearse } from '../local/rehearsal/rehearse';
 import { UsageError, type CommandContext } from './context';
 import { readMigrationFile } from './start-command';
@@ -71,8 +75,15 @@ export function rehearsalOptions(args: string[]): RehearsalOptions {
   for (const entry of values.throttle) {
     const match = /^([A-Za-z]+)=(\d+)$/.exec(entry);
     if (!match) throw new UsageError(`--throttle takes OPERATION=N, such as DescribeReplicationTasks=3 (got "${entry}")`);
+    if (!isAwsOperation(match[1])) throw new UsageError(`--throttle: no AWS operation the functions can call is named "${match[1]}" (such as DescribeReplicationTasks, GetItem, Publish)`);
     throttle[match[1]] = Number(match[2]);
   }
+  for (const flag of ['error-table', 'alter-target-row'] as const) {
+    const table = values[flag];
+    if (table !== undefined && !seededTable(table)) throw new UsageError(`--${flag}: the rehearsal seeds no table "${table}"; it seeds ${SAMPLE_TABLES.join(', ')}`);
+  }
+  const outboxFile = values.outbox ?? DEFAULT_REHEARSAL.outboxFile;
+  if (values.outbox !== undefined) checkWritable('--outbox', outboxFile);
   return {
     ...DEFAULT_REHEARSAL,
     autoApprove: values['auto-approve'],
@@ -83,12 +94,38 @@ export function rehearsalOptions(args: string[]): RehearsalOptions {
     sourcePort: wholeNumber('--source-port', values['source-port'], DEFAULT_REHEARSAL.sourcePort, 1),
     sourceDatabase: values['source-database'] ?? DEFAULT_REHEARSAL.sourceDatabase,
     batchRows: wholeNumber('--batch-rows', values['batch-rows'], DEFAULT_REHEARSAL.batchRows, 1),
-    outboxFile: values.outbox ?? DEFAULT_REHEARSAL.outboxFile,
+    outboxFile,
     verbose: values.verbose,
     cdcLatencySeconds: wholeNumber('--cdc-latency', values['cdc-latency'], DEFAULT_REHEARSAL.cdcLatencySeconds, 0),
     faults: { throttle, failConnection, erroredTable: values['error-table'], alterTargetRow: values['alter-target-row'] },
     ...(values.config ? { migrationSettings: rehearsedSettings(values.config) } : {}),
   };
+}
+
+/** A seeded table, by name or as `schema.table` (the emulated DMS matches either). */
+function seededTable(name: string): boolean {
+  const table = name.includes('.') ? name.slice(name.indexOf('.') + 1) : name;
+  return (SAMPLE_TABLES as readonly string[]).includes(table);
+}
+
+/**
+ * Before anything starts: the file can be created (or appended to) as a regular file. The missing directories
+ * are made one level at a time, from the nearest one that exists: Node's recursive mkdir loops forever on
+ * some /proc paths, and a path there must fail here at once with the system's reason.
+ */
+function checkWritable(flag: string, file: string): void {
+  const missing: string[] = [];
+  let directory = path.dirname(path.resolve(file));
+  while (!existsSync(directory) && directory !== path.dirname(directory)) {
+    missing.unshift(directory);
+    directory = path.dirname(directory);
+  }
+  try {
+    for (const level of missing) mkdirSync(level);
+    closeSync(openSync(file, 'a'));
+  } catch (error) {
+    throw new UsageError(`${flag}: cannot write ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
 }
 
 /** The operator's settings, validated with the workflow's own schema: a bad file is a usage error, nothing runs. */

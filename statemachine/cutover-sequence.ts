@@ -29,8 +29,8 @@ export function cutoverSequence(scope: Construct, toolkit: WorkflowKit, props: C
   const frozenSide = sidesOf(direction).from;
   const invoke = (stateName: string, step: CutoverStep, payload: Record<string, unknown>, resultPath: string) =>
     toolkit.invoke(stateName, props.cutover, { step, config: JsonPath.objectAt('$.config'), executionName: JsonPath.stringAt('$$.Execution.Name'), ...payload }, resultPath);
-  const reported = (task: LambdaInvoke, stepName: string, resultField: string) =>
-    task.next(toolkit.notification(`Report: ${stepName}`, 'cutover-step', { step: stepName, outcome: JsonPath.objectAt(`$.${resultField}`) }));
+  const reported = (task: LambdaInvoke, stepName: string, step: CutoverStep, resultField: string) =>
+    task.next(toolkit.notification(`Report: ${stepName}`, 'cutover-step', { step: stepName, cutoverStep: step, direction, outcome: JsonPath.objectAt(`$.${resultField}`) }));
   const caught = (task: LambdaInvoke, stepName: string, leftReadOnly?: LeftReadOnly) => {
     task.addCatch(toolkit.failAt(stepName, { leftReadOnly }), { resultPath: '$.error' });
     return task;
@@ -66,7 +66,7 @@ export function cutoverSequence(scope: Construct, toolkit: WorkflowKit, props: C
     { side: frozenSide, because: 'switch-failed' },
   );
 
-  const switched = reported(switchOver, switchName, 'switched');
+  const switched = reported(switchOver, switchName, 'switch', 'switched');
   const dryRun = new Choice(scope, name('Dry run?'))
     .when(
       Condition.booleanEquals('$.config.cutover.dryRun', true),
@@ -88,14 +88,14 @@ export function cutoverSequence(scope: Construct, toolkit: WorkflowKit, props: C
     );
     switched.next(
       new Choice(scope, 'Keep the way back open?')
-        .when(Condition.booleanEquals('$.config.rollback.enabled', true), reported(startReverse, startReverseName, 'reverseReplication').next(props.afterSwitch))
+        .when(Condition.booleanEquals('$.config.rollback.enabled', true), reported(startReverse, startReverseName, 'start-reverse', 'reverseReplication').next(props.afterSwitch))
         .otherwise(props.afterSwitch),
     );
   } else {
     switched.next(props.afterSwitch);
   }
 
-  reported(gate, gateName, 'gate').next(reported(freeze, freezeName, 'freeze')).next(reported(catchUp, catchUpName, 'catchUp')).next(dryRun);
+  reported(gate, gateName, 'gate', 'gate').next(reported(freeze, freezeName, 'freeze', 'freeze')).next(reported(catchUp, catchUpName, 'catch-up', 'catchUp')).next(dryRun);
 
   if (!forward) return gateInputs;
   // The way back is created and its endpoints tested before anything is frozen; DMS needs a minute or two.
@@ -152,7 +152,7 @@ export function completeSequence(toolkit: WorkflowKit, props: CompleteSequencePr
   checkSoak
     .next(ask)
     .next(waitForRemoval)
-    .next(toolkit.notification('Report: way back removed', 'cutover-step', { step: removeName, outcome: JsonPath.objectAt('$.complete') }))
+    .next(toolkit.notification('Report: way back removed', 'cutover-step', { step: removeName, cutoverStep: 'complete', direction: 'to-target', outcome: JsonPath.objectAt('$.complete') }))
     .next(props.afterComplete);
   return checkSoak;
 }

@@ -131,7 +131,7 @@ export class MigrationWorkflow extends Construct {
 
     // A person approves the cutover; a rejection or no answer ends the run without cutover.
     const askForApproval = kit.waitForToken('Ask for cutover approval', fn.requestApproval, {
-      payload: { progress: JsonPath.objectAt('$.progress'), validation: JsonPath.objectAt('$.validation') },
+      payload: { progress: JsonPath.objectAt('$.progress'), validation: JsonPath.objectAt('$.validation'), run: JsonPath.objectAt('$') },
       timeout: approvalTimeout,
       resultPath: '$.approval',
     });
@@ -152,7 +152,8 @@ export class MigrationWorkflow extends Construct {
     const cutover = cutoverSequence(this, kit, {
       cutover: fn.cutover,
       afterSwitch: kit
-        .notification('Notify cut over', 'cut-over', { cutover: JsonPath.objectAt('$.switched') })
+        // The whole state: the approval and the way back are there only when the run had them.
+        .notification('Notify cut over', 'cut-over', JsonPath.objectAt('$'))
         .next(kit.releaseLock('Release run lock after cutover', new Succeed(this, 'Migration complete'))),
       afterDryRun: dryRunComplete,
     }, 'to-target');

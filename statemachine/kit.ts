@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, type IResolvable } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import {
   Chain,
@@ -116,7 +116,7 @@ export class WorkflowKit {
   }
 
   /** A notification step. Failing to notify must not fail the migration, so its own errors are only retried. */
-  notification(name: string, kind: NotificationKind, details: Record<string, unknown>): LambdaInvoke {
+  notification(name: string, kind: NotificationKind, details: Record<string, unknown> | IResolvable): LambdaInvoke {
     return this.invoke(
       name,
       this.functions.notify,

@@ -1,10 +1,11 @@
 import { csrfToken, verifyApprovalLink, verifyCsrfToken, type ApprovalLink } from '../shared/approval-link';
 import { hasExpired, readApproval, type ApprovalRecord } from '../shared/approval-record';
-import { AwsServiceUnavailable, InvalidInput } from '../shared/errors';
+import { AwsServiceUnavailable } from '../shared/errors';
 import { asWorkflowError } from '../shared/handler';
 import { logger } from '../shared/logger';
-import { decideApproval, type DecisionClients, type DecisionResult, type DecisionSettings } from './decide';
-import { PAGE_HEADERS, messagePage, reviewPage, utc } from './page';
+import { InvalidDecision, decideApproval, type DecisionClients, type DecisionResult, type DecisionSettings } from './decide';
+import { FORM_LABELS, PAGE_HEADERS, decisionParagraphs, messagePage, reviewPage } from './page';
+import { readableTime } from '../shared/operator-text';
 
 /** An HTTP request as the page needs it, whatever carried it (API Gateway, the local adapter). */
 export interface PageRequest {
@@ -94,9 +95,9 @@ async function decide(
       now,
     );
   } catch (error) {
-    if (!(error instanceof InvalidInput)) throw error;
+    if (!(error instanceof InvalidDecision)) throw error;
     return page(400, messagePage('warn', 'Nothing was decided yet', [
-      ...error.problems.map((problem) => problem.replace(/^\w+: /, '')),
+      ...error.problems.map(({ field, problem }) => `${FORM_LABELS[field]}: ${problem}`),
       'Go back, correct the form and choose again.',
     ]));
   }
@@ -116,13 +117,12 @@ async function decide(
 function decidedPage(record: ApprovalRecord): PageResponse {
   if (record.decision === 'approved') {
     return page(200, messagePage('ok', 'Cutover approved', [
-      `Approved by ${record.decidedBy} at ${utc(record.decidedAt)}.`,
+      ...decisionParagraphs(record),
       'The workflow goes on to the cutover: it re-checks the cutover gate first, reports each step by e-mail, and e-mails the outcome.',
     ], record));
   }
   return page(200, messagePage('bad', 'Cutover rejected', [
-    `Rejected by ${record.decidedBy} at ${utc(record.decidedAt)}.`,
-    `Reason: ${record.reason || 'none given'}.`,
+    ...decisionParagraphs(record),
     'Nothing is cut over; replication keeps running, so no data is lost.',
   ], record));
 }
@@ -131,14 +131,13 @@ function decidedPage(record: ApprovalRecord): PageResponse {
 function statePage(record: ApprovalRecord, decidedStatus: number): PageResponse {
   if (record.status === 'approved' || record.status === 'rejected') {
     return page(decidedStatus, messagePage(record.status === 'approved' ? 'ok' : 'bad', 'Already decided', [
-      `${record.decidedBy} ${record.status} this cutover at ${utc(record.decidedAt)}.`,
-      ...(record.reason ? [`Reason: ${record.reason}.`] : []),
+      ...decisionParagraphs(record),
       'An approval is decided once; nothing was changed now.',
     ], record));
   }
   if (record.status === 'closed') {
     return page(410, messagePage('warn', 'The workflow is no longer waiting', [
-      `${record.decidedBy}'s decision (${record.decision}) at ${utc(record.decidedAt)} arrived after the workflow had stopped waiting for it (Step Functions answered ${record.closedBecause}): the approval timed out or the execution ended.`,
+      `${record.decidedBy}'s decision (${record.decision}) at ${readableTime(record.decidedAt)} arrived after the workflow had stopped waiting for it (Step Functions answered ${record.closedBecause}): the approval timed out or the execution ended.`,
       'Nothing was cut over; replication keeps running. Start the migration again when you are ready to cut over.',
     ], record));
   }
@@ -147,7 +146,7 @@ function statePage(record: ApprovalRecord, decidedStatus: number): PageResponse 
 
 function expiredMessage(expiresAt: string, record?: ApprovalRecord): string {
   return messagePage('warn', 'This approval request has expired', [
-    `It expired at ${utc(expiresAt)}. Nothing was cut over; replication keeps running.`,
+    `It expired at ${readableTime(expiresAt)}. Nothing was cut over; replication keeps running.`,
     'Start the migration again when you are ready to cut over: it sends a new approval e-mail.',
   ], record);
 }

@@ -2,8 +2,9 @@ import { ConditionalCheckFailedException, UpdateItemCommand, type DynamoDBClient
 import { SendTaskFailureCommand, SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { approvalFromItem, approvalKey, hasExpired, type ApprovalDecision, type ApprovalRecord } from '../shared/approval-record';
-import { InvalidInput, WorkflowError } from '../shared/errors';
+import { WorkflowError } from '../shared/errors';
 import { logger } from '../shared/logger';
+import { CONTROL_CHARACTERS, quoted, readableTime } from '../shared/operator-text';
 
 export interface DecisionClients {
   dynamoDb: DynamoDBClient;
@@ -32,6 +33,18 @@ export interface DecisionRequest {
 export type DecisionResult =
   | { outcome: 'decided' | 'already-decided' | 'expired' | 'closed'; record: ApprovalRecord }
   | { outcome: 'not-found' };
+
+/**
+ * A decision (from the review page, the CLI or the rehearsal) with fields the person must correct. Each
+ * problem names the request's own field, so each front end can say it in its own words: the page by its
+ * form's labels, the CLI by the flag the person typed. Never reaches the workflow: nothing was decided.
+ */
+export class InvalidDecision extends Error {
+  override readonly name = 'InvalidDecision';
+  constructor(readonly problems: Array<{ field: 'decision' | 'decidedBy' | 'reason'; problem: string }>) {
+    super(`Invalid decision: ${problems.map(({ field, problem }) => `${field}: ${problem}`).join('; ')}`);
+  }
+}
 
 export const MAX_DECIDED_BY_LENGTH = 200;
 export const MAX_REASON_LENGTH = 1000;
@@ -105,21 +118,22 @@ export async function decideApproval(
   return { outcome: 'decided', record };
 }
 
-/** The Cause the workflow's rejection notification quotes: the reason first, then who and when. */
+/** The Cause the workflow's rejection notification quotes: who and when, then the reason quoted, line by line. */
 export function rejectionCause(record: Pick<ApprovalRecord, 'reason' | 'decidedBy' | 'decidedAt'>): string {
-  return `${record.reason || 'No reason given'} (rejected by ${record.decidedBy} at ${record.decidedAt})`;
+  return `Rejected by ${record.decidedBy} at ${readableTime(record.decidedAt)}. ${record.reason ? `Their reason:\n${quoted(record.reason)}` : 'No reason was given.'}`;
 }
 
 function checkedRequest(request: DecisionRequest): { decidedBy: string; reason?: string } {
   const decidedBy = request.decidedBy.trim();
   const reason = request.reason?.trim() || undefined;
-  const problems = [
-    ...(request.decision === 'approve' || request.decision === 'reject' ? [] : ['decision: expected "approve" or "reject"']),
-    ...(decidedBy ? [] : ['decidedBy: enter your name or e-mail address, so others can see who decided']),
-    ...(decidedBy.length > MAX_DECIDED_BY_LENGTH ? [`decidedBy: at most ${MAX_DECIDED_BY_LENGTH} characters`] : []),
-    ...((reason?.length ?? 0) > MAX_REASON_LENGTH ? [`reason: at most ${MAX_REASON_LENGTH} characters`] : []),
+  const problems: ConstructorParameters<typeof InvalidDecision>[0] = [
+    ...(request.decision === 'approve' || request.decision === 'reject' ? [] : [{ field: 'decision' as const, problem: 'expected "approve" or "reject"' }]),
+    ...(decidedBy ? [] : [{ field: 'decidedBy' as const, problem: 'required: your name or e-mail address, so others can see who decided' }]),
+    ...(decidedBy.length > MAX_DECIDED_BY_LENGTH ? [{ field: 'decidedBy' as const, problem: `at most ${MAX_DECIDED_BY_LENGTH} characters` }] : []),
+    ...(CONTROL_CHARACTERS.test(decidedBy) ? [{ field: 'decidedBy' as const, problem: 'a name on one line, without control characters' }] : []),
+    ...((reason?.length ?? 0) > MAX_REASON_LENGTH ? [{ field: 'reason' as const, problem: `at most ${MAX_REASON_LENGTH} characters` }] : []),
   ];
-  if (problems.length > 0) throw new InvalidInput(problems);
+  if (problems.length > 0) throw new InvalidDecision(problems);
   return { decidedBy, reason };
 }
 

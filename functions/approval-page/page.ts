@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ApprovalDetails, ApprovalRecord } from '../shared/approval-record';
+import { readableTime, timeLeft } from '../shared/operator-text';
 import { MAX_DECIDED_BY_LENGTH, MAX_REASON_LENGTH } from './decide';
 
 /**
@@ -15,15 +16,17 @@ export function escapeHtml(value: unknown): string {
 const STYLE = `
 :root{color-scheme:light;--ink:#1b1f24;--muted:#57606a;--line:#d0d7de;--ok:#1a7f37;--bad:#cf222e;--warn:#9a6700}
 *{box-sizing:border-box}
-body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--ink);background:#f6f8fa}
+body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--ink);background:#f6f8fa;overflow-wrap:anywhere}
 main{max-width:40rem;margin:0 auto;padding:1rem}
 .card{background:#fff;border:1px solid var(--line);border-radius:8px;padding:1rem 1.25rem;margin-bottom:1rem}
 h1{font-size:1.4rem;margin:.25rem 0 .5rem}
 h2{font-size:1.05rem;margin:0 0 .5rem}
 .eyebrow{color:var(--muted);font-size:.85rem;margin:0;text-transform:uppercase;letter-spacing:.04em}
-dl{display:grid;grid-template-columns:minmax(8rem,auto) 1fr;gap:.35rem 1rem;margin:0}
+dl{display:grid;grid-template-columns:minmax(8rem,auto) minmax(0,1fr);gap:.35rem 1rem;margin:0}
 dt{color:var(--muted)}
-dd{margin:0;font-weight:600;overflow-wrap:anywhere}
+dd{margin:0;font-weight:600}
+ul{margin:0;padding-left:1.1rem}
+blockquote{margin:.25rem 0;padding:.25rem .75rem;border-left:4px solid var(--line);white-space:pre-wrap}
 label{display:block;font-weight:600;margin:.75rem 0 .25rem}
 input,textarea{width:100%;font:inherit;padding:.6rem;border:1px solid var(--line);border-radius:6px}
 textarea{min-height:4.5rem}
@@ -35,7 +38,7 @@ button{display:block;width:100%;font:inherit;font-weight:700;padding:.8rem;margi
 .outcome-ok{border-left:6px solid var(--ok)}
 .outcome-bad{border-left:6px solid var(--bad)}
 .outcome-warn{border-left:6px solid var(--warn)}
-@media (max-width:30rem){dl{grid-template-columns:1fr}dd{margin-bottom:.4rem}}
+@media (max-width:30rem){dl{grid-template-columns:minmax(0,1fr)}dd{margin-bottom:.4rem}}
 `;
 
 /**
@@ -69,20 +72,6 @@ ${body}
 </html>`;
 }
 
-/** `2026-11-25T12:00:00.000Z` -> `2026-11-25 12:00 UTC`: unambiguous for whoever reads it, wherever they are. */
-export function utc(iso: string | undefined): string {
-  if (!iso) return 'unknown';
-  const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? iso : `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
-}
-
-/** How long until `iso`, in hours and minutes, for "expires in ...". */
-export function timeLeft(iso: string, now: Date): string {
-  const minutes = Math.max(0, Math.floor((new Date(iso).getTime() - now.getTime()) / 60_000));
-  const hours = Math.floor(minutes / 60);
-  return hours > 0 ? `${hours} h ${minutes % 60} min` : `${minutes} min`;
-}
-
 const count = (value: number | undefined) => (typeof value === 'number' ? value.toLocaleString('en-US') : 'unknown');
 
 /** The replication task's phase (check-progress's `phase`), in words. */
@@ -110,23 +99,46 @@ export function validationLine(validation: ApprovalDetails['validation']): strin
 export function cdcLatencyLine(latency: ApprovalDetails['cdcLatency']): string {
   if (!latency) return 'unknown';
   if ('unavailable' in latency) return `not available: ${latency.unavailable}`;
-  return `source ${latency.sourceSeconds} s, target ${latency.targetSeconds} s (read at ${utc(latency.measuredAt)})`;
+  return `source ${latency.sourceSeconds} s, target ${latency.targetSeconds} s (read at ${readableTime(latency.measuredAt)})`;
+}
+
+/** What the cutover will do once approved, from the execution's config. */
+function cutoverPlanRows(plan: ApprovalDetails['cutover']): Array<[string, string]> {
+  if (!plan) return [];
+  const { wayBack } = plan;
+  return [
+    ['Endpoint parameter written', `${plan.endpointParameterName} (SSM): applications reading it move to the target`],
+    ['Snapshot before the switch', plan.snapshotBeforeCutover ? 'yes, of the target' : 'no (cutover.snapshotBeforeCutover is false)'],
+    [
+      'Way back',
+      wayBack.prepared
+        ? `prepared: reverse replication carries the target's writes back to the source for ${wayBack.soakMinutes ?? 'the'} min after the switch ("mode": "rollback" switches back)`
+        : 'none: rollback.enabled is false, so there is no reverse replication to switch back with',
+    ],
+  ];
 }
 
 function facts(record: ApprovalRecord, now: Date): string {
   const details = record.details ?? {};
-  const rows: Array<[string, string]> = [
+  const rows: Array<[string, string | string[]]> = [
     ['Migration', record.migrationName],
     ['Phase', `waiting for cutover approval; ${TASK_PHASES[details.taskPhase ?? ''] ?? `replication ${details.taskPhase ?? 'unknown'}`}`],
     ['Tables loaded', count(details.tablesLoaded)],
     ['Rows loaded', count(details.rowsLoaded)],
     ['DMS validation', validationLine(details.validation)],
+    ['Independent comparison', details.comparison ?? 'unknown'],
+    ...(details.readinessWarnings?.length ? [['Readiness warnings', details.readinessWarnings] as [string, string[]]] : []),
     ['CDC latency', cdcLatencyLine(details.cdcLatency)],
-    ['Requested', utc(record.requestedAt)],
-    ['Expires', `${utc(record.expiresAt)} (in ${timeLeft(record.expiresAt, now)})`],
+    ...cutoverPlanRows(details.cutover),
+    ['Requested', readableTime(record.requestedAt)],
+    ['Expires', `${readableTime(record.expiresAt)} (in ${timeLeft(record.expiresAt, now)})`],
   ];
-  return `<dl>${rows.map(([term, value]) => `<dt>${escapeHtml(term)}</dt><dd>${escapeHtml(value)}</dd>`).join('')}</dl>`;
+  const value = (content: string | string[]) => (Array.isArray(content) ? `<ul>${content.map((item) => `<li>${escapeHtml(item)}</li>`).join('')}</ul>` : escapeHtml(content));
+  return `<dl>${rows.map(([term, content]) => `<dt>${escapeHtml(term)}</dt><dd>${value(content)}</dd>`).join('')}</dl>`;
 }
+
+/** The form's fields as the page labels them: the approval page says what to correct in these words. */
+export const FORM_LABELS = { decision: 'Decision', decidedBy: 'Your name or e-mail', reason: 'Reason' } as const;
 
 /**
  * Enter in a text field (or a phone keyboard's Go) submits a form through its default button: the first submit
@@ -149,29 +161,40 @@ ${facts(record, now)}
 <form class="card" method="post">
 ${NO_IMPLICIT_SUBMISSION}
 <input type="hidden" name="csrf" value="${escapeHtml(csrf)}">
-<label for="decidedBy">Your name or e-mail</label>
+<label for="decidedBy">${FORM_LABELS.decidedBy}</label>
 <input id="decidedBy" name="decidedBy" required maxlength="${MAX_DECIDED_BY_LENGTH}" autocomplete="email" enterkeyhint="next" placeholder="jane.doe@example.com">
 <p class="hint">Recorded with the decision, so the team can see who decided.</p>
+<label for="reason">${FORM_LABELS.reason} (for either decision)</label>
+<textarea id="reason" name="reason" maxlength="${MAX_REASON_LENGTH}" placeholder="Change CHG-1234, agreed with the orders team / Not before the Friday change window"></textarea>
+<p class="hint">Recorded and e-mailed with Approve or Reject, whichever you choose. Please give one when you reject.</p>
 <h2 class="gap">Approve</h2>
 <p class="hint">The workflow re-checks the cutover gate (CDC latency, validation, tables); with database access it freezes source writes and proves the target has every write before it snapshots the target, stops replication and publishes the target endpoint.</p>
 <button class="approve" type="submit" name="decision" value="approve">Approve cutover</button>
 <h2 class="gap">Reject</h2>
-<label for="reason">Reason (optional)</label>
-<textarea id="reason" name="reason" maxlength="${MAX_REASON_LENGTH}" placeholder="Not before the Friday change window"></textarea>
-<button class="reject" type="submit" name="decision" value="reject">Reject cutover</button>
 <p class="hint">Rejecting cuts nothing over; replication keeps running.</p>
+<button class="reject" type="submit" name="decision" value="reject">Reject cutover</button>
 </form>`,
   );
 }
 
+/** A paragraph, or someone's own words (a reason) shown as a quotation with its line breaks. */
+export type Paragraph = string | { quote: string };
+
 /** One message page: a decision made, a request already decided, or why nothing could be decided. */
-export function messagePage(tone: Tone, title: string, paragraphs: string[], record?: ApprovalRecord): string {
+export function messagePage(tone: Tone, title: string, paragraphs: Paragraph[], record?: ApprovalRecord): string {
+  const html = (paragraph: Paragraph) => (typeof paragraph === 'string' ? `<p>${escapeHtml(paragraph)}</p>` : `<blockquote>${escapeHtml(paragraph.quote)}</blockquote>`);
   return layout(
     title,
     `<div class="card outcome-${tone}">
 <p class="eyebrow">DMS migration · cutover approval${record ? ` · ${escapeHtml(record.migrationName)}` : ''}</p>
 <h1>${escapeHtml(title)}</h1>
-${paragraphs.map((paragraph) => `<p>${escapeHtml(paragraph)}</p>`).join('\n')}
+${paragraphs.map(html).join('\n')}
 </div>`,
   );
+}
+
+/** Who decided and when, then their reason as they wrote it. */
+export function decisionParagraphs(record: ApprovalRecord): Paragraph[] {
+  const verb = record.decision === 'approved' || record.status === 'approved' ? 'Approved' : 'Rejected';
+  return [`${verb} by ${record.decidedBy ?? 'unknown'} at ${readableTime(record.decidedAt)}.`, ...(record.reason ? ['Reason given:', { quote: record.reason }] : ['No reason was given.'])];
 }

@@ -47,6 +47,8 @@ export interface GateReport {
   catchUp: 'marker' | 'CDC latency only (no database access in the input)';
   writeFreeze: 'read_only on the source' | 'read_only on the target' | 'skipped (writeFreeze.enabled is false)';
   reversePath?: ReversePath;
+  /** The latest CDC latency datapoints of the window the gate read (none for a full-load task): the cut-over e-mail reports them. */
+  cdcLatencySeconds?: { source: number; target: number };
 }
 
 /** A comparison that found differences fails its own step (DataMismatch); only a match reaches the gate clean. */
@@ -152,5 +154,12 @@ export async function checkGate(
     catchUp: facts.database ? 'marker' : 'CDC latency only (no database access in the input)',
     writeFreeze: !facts.writeFreeze ? 'skipped (writeFreeze.enabled is false)' : forward ? 'read_only on the source' : 'read_only on the target',
     ...(facts.reversePath ? { reversePath: facts.reversePath } : {}),
+    ...latestLatency(facts.latencySeconds),
   };
+}
+
+function latestLatency(samples: GateFacts['latencySeconds']): Pick<GateReport, 'cdcLatencySeconds'> {
+  const source = samples.source.at(-1);
+  const target = samples.target.at(-1);
+  return source === undefined || target === undefined ? {} : { cdcLatencySeconds: { source, target } };
 }

@@ -37,8 +37,13 @@ const eventSchema = z.extend(configEventSchema, {
   executionArn: z.optional(z.string()),
   progress: z.optional(z.record(z.string(), z.unknown())),
   validation: z.optional(z.record(z.string(), z.unknown())),
+  /**
+   * The workflow's whole state ($), for the results that exist only on some runs (the readiness report and the
+   * independent comparison need the input's database block): a path to a missing field would fail the state.
+   */
+  run: z.optional(z.looseObject({ readiness: z.optional(z.record(z.string(), z.unknown())), dataComparison: z.optional(z.record(z.string(), z.unknown())) })),
 });
 
-export const handler = phaseHandler('request-approval', eventSchema, async (event) =>
-  requestApproval(clients, await loadSigningKey(), settings, event, new Date()),
+export const handler = phaseHandler('request-approval', eventSchema, async ({ run, ...event }) =>
+  requestApproval(clients, await loadSigningKey(), settings, { ...event, readiness: run?.readiness, comparison: run?.dataComparison }, new Date()),
 );

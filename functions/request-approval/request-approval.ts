@@ -37,6 +37,10 @@ export interface ApprovalRequestEvent {
   config: MigrationConfig;
   progress?: Record<string, unknown>;
   validation?: Record<string, unknown>;
+  /** The readiness report ($.readiness), when the deployment has the database checks. */
+  readiness?: Record<string, unknown>;
+  /** The independent comparison's summary ($.dataComparison), when it ran. */
+  comparison?: Record<string, unknown>;
 }
 
 export interface ApprovalRequestClients {
@@ -65,6 +69,7 @@ export async function requestApproval(
   const expiresAt = new Date(now.getTime() + settings.timeoutSeconds * 1000);
   const summary = approvalSummary(event);
   const details = { ...approvalDetails(event), cdcLatency: await latestCdcLatency(clients, event, now) };
+  const checks = [`Independent comparison: ${details.comparison}`, ...(details.readinessWarnings ?? []).map((warning) => `Readiness warning: ${warning}`)];
   await clients.dynamoDb.send(
     new PutItemCommand({
       TableName: settings.tokenTableName,
@@ -96,6 +101,7 @@ export async function requestApproval(
       reviewUrl: approvalUrl(settings.approvalBaseUrl, signingKey, { approvalId, expiresAt }),
       expiresAt: expiresAt.toISOString(),
       summary,
+      checks,
     },
   });
   return { approvalId, expiresAt: expiresAt.toISOString(), ...(reminderAt ? { reminderAt } : {}) };
@@ -117,7 +123,7 @@ export function approvalSummary(event: Pick<ApprovalRequestEvent, 'progress' | '
  * validation summary ($.validation, check-validation's output). Both arrive as loose objects, so each
  * field is taken only when it has the expected type.
  */
-export function approvalDetails(event: Pick<ApprovalRequestEvent, 'progress' | 'validation'>): ApprovalDetails {
+export function approvalDetails(event: Pick<ApprovalRequestEvent, 'progress' | 'validation' | 'readiness' | 'comparison'> & { config?: MigrationConfig }): ApprovalDetails {
   const progress = event.progress ?? {};
   const tables = (progress.tables ?? {}) as Record<string, unknown>;
   const validation = event.validation ?? {};
@@ -141,7 +147,47 @@ export function approvalDetails(event: Pick<ApprovalRequestEvent, 'progress' | '
           keyless: number(counts.keyless),
         }
       : undefined,
+    comparison: comparisonText(event),
+    readinessWarnings: readinessWarnings(event.readiness),
+    ...(event.config
+      ? {
+          cutover: {
+            endpointParameterName: event.config.cutover.endpointParameterName ?? '',
+            snapshotBeforeCutover: event.config.cutover.snapshotBeforeCutover,
+            wayBack: { prepared: event.config.rollback.enabled, ...(event.config.rollback.enabled ? { soakMinutes: event.config.rollback.soakMinutes } : {}) },
+          },
+        }
+      : {}),
   };
+}
+
+/**
+ * The independent comparison (functions/report-data-comparison) as the approver weighs it. A comparison that
+ * found differences fails its own step, so a summary here is a match; the figures say how much it covered and
+ * which tables it could only check the weaker way. Fields are read loosely: the report grows over time.
+ */
+export function comparisonText(event: Pick<ApprovalRequestEvent, 'comparison'> & { config?: Pick<MigrationConfig, 'database'> }): string {
+  const comparison = event.comparison;
+  if (!comparison) return event.config && !event.config.database ? 'not run (the input has no database block)' : 'not run';
+  const number = (value: unknown) => (typeof value === 'number' ? value.toLocaleString('en-US') : undefined);
+  const figures = [
+    number(comparison.tableCount) !== undefined ? `${number(comparison.tableCount)} tables` : undefined,
+    number(comparison.sourceRows) !== undefined ? `${number(comparison.sourceRows)} source rows` : undefined,
+    number(comparison.targetRows) !== undefined ? `${number(comparison.targetRows)} target rows` : undefined,
+  ].filter(Boolean);
+  const weaker = Array.isArray(comparison.weakerTables) ? comparison.weakerTables.map(String) : [];
+  return [
+    `${String(comparison.outcome)}${figures.length ? ` (${figures.join(', ')})` : ''}`,
+    ...(weaker.length ? [`compared by count and checksum only (no usable key): ${weaker.join(', ')}`] : []),
+    ...(typeof comparison.report === 'string' ? [`report: ${comparison.report}`] : []),
+  ].join('; ');
+}
+
+/** Each readiness check that warned, with its remedy: the approver should know what was accepted. */
+function readinessWarnings(readiness: Record<string, unknown> | undefined): string[] | undefined {
+  if (!readiness || !Array.isArray(readiness.checks)) return undefined;
+  const warnings = (readiness.checks as Array<Record<string, unknown>>).filter((check) => check.status === 'warn');
+  return warnings.map((check) => `${String(check.side)}: ${String(check.name)}: ${String(check.seen)}.${typeof check.remedy === 'string' ? ` ${check.remedy}` : ''}`);
 }
 
 /**

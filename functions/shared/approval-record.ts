@@ -22,6 +22,18 @@ export interface ApprovalDetails {
   validation?: { outcome: string; tableCount?: number; validated?: number; pending?: number; failed?: number; notEnabled?: number; keyless?: number };
   /** The latest CDCLatencySource/Target datapoints at request time, or why there are none. */
   cdcLatency?: { sourceSeconds: number; targetSeconds: number; measuredAt: string } | { unavailable: string };
+  /** The independent data comparison after DMS validation, in words, or why it did not run. */
+  comparison?: string;
+  /** Readiness checks that warned, each with its remedy. */
+  readinessWarnings?: string[];
+  /** What the cutover will do, from the execution's config. */
+  cutover?: {
+    /** The SSM parameter the switch writes the target endpoint to. */
+    endpointParameterName: string;
+    snapshotBeforeCutover: boolean;
+    /** Reverse replication is prepared before the freeze (rollback.enabled), and kept this long after the switch. */
+    wayBack: { prepared: boolean; soakMinutes?: number };
+  };
 }
 
 export interface ApprovalRecord {

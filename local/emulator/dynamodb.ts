@@ -76,12 +76,15 @@ const CONDITION_FAILED = (input: Record<string, unknown>, current: Item | undefi
     input.ReturnValuesOnConditionCheckFailure === 'ALL_OLD' && current ? { Item: current } : {},
   );
 
-/** Tables keyed by their partition key only (the token table's `pk`), as the stack creates them; items by that key's value. */
+/**
+ * Tables keyed by their partition key only (the token table's `pk`), as the stack creates them; items by that
+ * key's value. Only the tables in `tables` exist: any other name answers ResourceNotFoundException, as DynamoDB
+ * does for "a nonexistent table" (the SDK model's words), so a mistyped table name fails here as on AWS.
+ */
 export function dynamoDbService(tables: Map<string, Map<string, Item>>, partitionKey = 'pk'): JsonService {
   const table = (input: Record<string, unknown>) => {
-    const name = String(input.TableName);
-    let items = tables.get(name);
-    if (!items) tables.set(name, (items = new Map()));
+    const items = tables.get(String(input.TableName));
+    if (!items) throw new AwsServiceError('ResourceNotFoundException', 'Requested resource not found');
     return items;
   };
   // A table's partition key has one type (S or N), so its value alone names the item.

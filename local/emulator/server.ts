@@ -31,6 +31,8 @@ export interface EmulatorOptions {
   /** Secrets by ARN: the database secrets (`{host, port, username, password}`) and the approval signing key. */
   secrets: Record<string, string>;
   faults?: EmulatorFaults;
+  /** The DynamoDB tables the stack creates (the token table), empty to begin with; others do not exist. */
+  dynamoDbTables?: string[];
   /** How many seconds behind the source the emulated DMS's change capture stays: a lagging replication instance. */
   cdcLatencySeconds?: number;
   /** Where every published SNS message is appended, one JSON line each. */
@@ -63,7 +65,7 @@ export async function startAwsEmulator(options: EmulatorOptions): Promise<AwsEmu
   const tokens = new TaskTokens();
   const messages: PublishedMessage[] = [];
   const parameters: AwsEmulator['parameters'] = new Map();
-  const dynamoDbTables = new Map<string, Map<string, Item>>();
+  const dynamoDbTables = new Map((options.dynamoDbTables ?? []).map((name) => [name, new Map<string, Item>()]));
   const rds: RdsState = { target: options.target, snapshots: [] };
   const schedules: AwsEmulator['schedules'] = [];
   const dms = new EmulatedDms({

@@ -48,6 +48,7 @@ export async function startStage(
   const emulator = await startAwsEmulator({
     ...rehearsalAws(options, input, databases, signingKeyArn),
     faults: options.faults,
+    dynamoDbTables: [synthesized.functionEnvironment.TOKEN_TABLE_NAME],
     cdcLatencySeconds: options.cdcLatencySeconds,
     outboxFile: options.outboxFile,
     onPublish: (message) => live.view?.say(`  ✉ ${message.subject}`),
@@ -60,7 +61,7 @@ export async function startStage(
   const desk: ApprovalDesk = await startApprovalDesk({
     autoApprove: options.autoApprove,
     emulatorUrl: emulator.url,
-    tokenTableName: process.env.TOKEN_TABLE_NAME ?? '',
+    tokenTableName: synthesized.functionEnvironment.TOKEN_TABLE_NAME,
     say: (line) => (live.view ? live.view.say(line) : say(line)),
   });
   cleanup.push(() => desk.close());

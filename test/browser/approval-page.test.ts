@@ -9,6 +9,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { readableTime } from '../../functions/shared/operator-text';
 import { serveHttpApi, type LocalHttpApi } from '../../local/api-gateway-adapter';
 import { SIGNING_KEY, TABLE_NAME } from '../support/approval';
 import { migrationConfig } from '../support/migration';
@@ -19,9 +20,6 @@ import { FakeTokenTable } from '../support/token-table';
  * link (captured from the SNS fake), the real approval-page handler serves it through the local API Gateway
  * adapter, and headless Chromium opens it, fills in the form and clicks. AWS is faked at the SDK boundary.
  */
-
-// Starting Chromium and the first page load take a few seconds on a shared two-core machine.
-jest.setTimeout(30_000);
 
 const OUTPUT = path.join(__dirname, '..', '..', 'test-output');
 const TASK_TOKEN = 'AQCEAAAAKgAAAAMAAAAA-browser-token';
@@ -86,11 +84,11 @@ beforeEach(() => {
 });
 
 /** Runs the real request-approval handler and returns the link from the e-mail it published. */
-async function emailedLink(): Promise<{ approvalId: string; link: string }> {
+async function emailedLink(config = migrationConfig()): Promise<{ approvalId: string; link: string }> {
   const { approvalId } = await requestApproval({
     taskToken: TASK_TOKEN,
     executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:OrdersMigration-migration:browser-run',
-    config: migrationConfig(),
+    config,
     progress: { phase: 'cdc', migrationType: 'full-load-and-cdc', tables: { loaded: 3, loading: 0, queued: 0, errored: 0 }, rowsLoaded: 120_000 },
     validation: { outcome: 'passed', tableCount: 3, counts: { validated: 3, pending: 0, failed: 0, notEnabled: 0 } },
   });
@@ -114,7 +112,18 @@ describe('approval page in a real browser', () => {
     const page = await openPage(link);
     expect(await page.title()).toBe('Cutover approval: Orders to Aurora');
     const facts = await page.locator('dl').innerText();
-    for (const text of ['Orders to Aurora', 'waiting for cutover approval; replication running (CDC)', '120,000', 'passed (3 tables: 3 validated)', 'source 2 s, target 4 s', 'in 23 h 59 min']) {
+    for (const text of [
+      'Orders to Aurora',
+      'waiting for cutover approval; replication running (CDC)',
+      '120,000',
+      'passed (3 tables: 3 validated)',
+      'Independent comparison\nnot run (the input has no database block)',
+      'source 2 s, target 4 s',
+      'Endpoint parameter written\n/dms-orchestrator/orders-to-aurora/endpoint (SSM)',
+      'Snapshot before the switch\nyes, of the target',
+      'Way back\nnone: rollback.enabled is false',
+      'in 23 h 59 min',
+    ]) {
       expect(facts).toContain(text);
     }
     await page.screenshot({ path: path.join(OUTPUT, 'approval-page-desktop.png'), fullPage: true });
@@ -144,7 +153,7 @@ describe('approval page in a real browser', () => {
     const [answer] = await Promise.all([colleague.waitForResponse((response) => response.request().method() === 'POST'), colleague.click('button.reject')]);
     expect(answer.status()).toBe(409);
     await expect(colleague.locator('h1').innerText()).resolves.toBe('Already decided');
-    await expect(colleague.locator('main').innerText()).resolves.toContain('dba@example.com approved this cutover');
+    await expect(colleague.locator('main').innerText()).resolves.toContain('Approved by dba@example.com');
     expect(sfn).toHaveReceivedCommandTimes(SendTaskSuccessCommand, 1);
     expect(sfn).not.toHaveReceivedCommand(SendTaskFailureCommand);
     await colleague.close();
@@ -199,12 +208,40 @@ describe('approval page in a real browser', () => {
     await page.fill('#reason', 'Not before the Friday change window');
     await page.click('button.reject');
     await expect(page.locator('h1').innerText()).resolves.toBe('Cutover rejected');
-    await expect(page.locator('main').innerText()).resolves.toContain('Reason: Not before the Friday change window.');
+    await expect(page.locator('blockquote').innerText()).resolves.toBe('Not before the Friday change window');
     const record = table.approval(approvalId);
     expect(sfn.commandCalls(SendTaskFailureCommand).map((call) => call.args[0].input)).toEqual([
-      { taskToken: TASK_TOKEN, error: 'ApprovalRejected', cause: `Not before the Friday change window (rejected by Jane Doe at ${record?.decidedAt})` },
+      { taskToken: TASK_TOKEN, error: 'ApprovalRejected', cause: `Rejected by Jane Doe at ${readableTime(String(record?.decidedAt))}. Their reason:\n  > Not before the Friday change window` },
     ]);
     expect(sfn).not.toHaveReceivedCommand(SendTaskSuccessCommand);
+    await page.close();
+  });
+
+  it('long unbroken names and reasons wrap on a phone, before and after the decision, and the approved page repeats who and why', async () => {
+    const longName = `Orders_${'x'.repeat(57)}`;
+    const approver = `${'d'.repeat(180)}@example.com`;
+    const reason = `CHG-${'1'.repeat(900)}`;
+    const { link } = await emailedLink(migrationConfig({ migrationName: longName }));
+    const phone = await openPage(link, { width: 390, height: 844 });
+    await phone.fill('#decidedBy', approver);
+    await phone.fill('#reason', reason);
+    expect(await phone.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    await phone.click('button.approve');
+    await expect(phone.locator('h1').innerText()).resolves.toBe('Cutover approved');
+    await phone.screenshot({ path: path.join(OUTPUT, 'approval-page-approved-long-phone.png'), fullPage: true });
+    expect(await phone.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    await expect(phone.locator('main').innerText()).resolves.toContain(`Approved by ${approver}`);
+    await expect(phone.locator('blockquote').innerText()).resolves.toBe(reason);
+    await phone.close();
+  });
+
+  it('the reason box sits above both buttons and says it goes with either decision', async () => {
+    const { link } = await emailedLink();
+    const page = await openPage(link);
+    const top = async (selector: string) => (await page.locator(selector).boundingBox())?.y ?? Number.NaN;
+    expect(await top('#reason')).toBeLessThan(await top('button.approve'));
+    expect(await top('#reason')).toBeLessThan(await top('button.reject'));
+    await expect(page.locator('label[for=reason]').innerText()).resolves.toBe('Reason (for either decision)');
     await page.close();
   });
 

@@ -19,7 +19,6 @@ const LOCAL = { host: '127.0.0.1', port: 3306, username: 'root', password: '' };
 const SOURCE = `emulated_dms_source_${process.pid}`;
 const TARGET = `emulated_dms_target_${process.pid}`;
 const SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:local-AbCdEf';
-jest.setTimeout(60_000);
 
 /** An emulator whose task copies SOURCE into TARGET (schema renamed), skipping tables named skip%. */
 function emulatedDms(migrationType: 'full-load' | 'full-load-and-cdc', taskArn: string): Promise<AwsEmulator> {

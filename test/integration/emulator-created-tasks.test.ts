@@ -31,7 +31,6 @@ const MAPPINGS = {
 };
 
 // A throwaway server's start takes seconds on a loaded machine.
-jest.setTimeout(60_000);
 
 let server: ThrowawayMariadb;
 let emulator: AwsEmulator;

@@ -181,7 +181,7 @@ describe('rehearsal paths that end short of cutover', () => {
     );
     expect(pageProblems).toEqual([]);
     expect(result.exitCode).toBe(1);
-    expect(result.reason).toMatch(/^Ended without cutover \(ApprovalRejected\): Not before the Friday window \(rejected by dba@example.com at /);
+    expect(result.reason).toMatch(/^Ended without cutover \(ApprovalRejected\): Rejected by dba@example.com at .+ UTC\. Their reason:\n {2}> Not before the Friday window$/);
     expect(kinds(result.notifications)).toEqual(expect.arrayContaining(['approval-request', 'approval-rejected']));
     expect(kinds(result.notifications)).not.toContain('cut-over');
   });

@@ -1,6 +1,8 @@
 import * as z from 'zod/mini';
 import type { LeftReadOnly } from '../cutover-vocabulary';
 import { causeMessage, isWorkflowErrorName, type WorkflowErrorName } from '../errors';
+import { readableTime } from '../operator-text';
+import { cutOverDetails, cutOverMessage, cutoverStepDetails, cutoverStepMessage, dryRunMessage, rolledBackMessage } from './cutover-messages';
 
 /**
  * One template per notification kind: pure functions from the event to a subject and a body an operator can
@@ -61,7 +63,13 @@ export const notificationEventSchema = z.discriminatedUnion('kind', [
   z.object({
     ...common,
     kind: z.literal('approval-request'),
-    details: z.object({ reviewUrl: z.url(), expiresAt: z.string(), summary: z.optional(z.string()) }),
+    details: z.object({
+      reviewUrl: z.url(),
+      expiresAt: z.string(),
+      summary: z.optional(z.string()),
+      /** The independent comparison's result and the readiness warnings, in words (functions/request-approval). */
+      checks: z.optional(z.array(z.string())),
+    }),
   }),
   z.object({
     ...common,
@@ -70,9 +78,9 @@ export const notificationEventSchema = z.discriminatedUnion('kind', [
   }),
   z.object({ ...common, kind: z.literal('approval-timeout'), details: z._default(loose, {}) }),
   z.object({ ...common, kind: z.literal('approval-rejected'), details: z.object({ error: z.object({ Error: z.string(), Cause: z.optional(z.string()) }) }) }),
-  z.object({ ...common, kind: z.literal('cut-over'), details: z.object({ cutover: loose }) }),
+  z.object({ ...common, kind: z.literal('cut-over'), details: cutOverDetails }),
   z.object({ ...common, kind: z.literal('failure'), details: failureDetails }),
-  z.object({ ...common, kind: z.literal('cutover-step'), details: z.object({ step: z.string(), outcome: loose }) }),
+  z.object({ ...common, kind: z.literal('cutover-step'), details: cutoverStepDetails }),
   z.object({ ...common, kind: z.literal('cutover-dry-run'), details: z.object({ gate: loose, freeze: loose, catchUp: loose }) }),
   z.object({ ...common, kind: z.literal('rolled-back'), details: z.object({ cutover: loose }) }),
 ]);
@@ -273,9 +281,10 @@ function template(event: NotificationEvent): { subject: string; lines: string[] 
         lines: [
           'Phase: waiting for cutover approval',
           ...(event.details.summary ? [event.details.summary] : []),
+          ...(event.details.checks ?? []),
           '',
           `Review and decide: ${event.details.reviewUrl}`,
-          `The request expires at ${event.details.expiresAt}. Until someone approves, replication keeps running and nothing is cut over.`,
+          `The request expires at ${readableTime(event.details.expiresAt)}. Until someone approves, replication keeps running and nothing is cut over.`,
         ],
       };
     case 'approval-reminder':
@@ -283,11 +292,11 @@ function template(event: NotificationEvent): { subject: string; lines: string[] 
         subject: 'cutover approval still waiting',
         lines: [
           'Phase: waiting for cutover approval',
-          `Nobody has decided on the cutover requested at ${event.details.requestedAt}.`,
+          `Nobody has decided on the cutover requested at ${readableTime(event.details.requestedAt)}.`,
           ...(event.details.summary ? [event.details.summary] : []),
           '',
           `Review and decide: ${event.details.reviewUrl}`,
-          `The request expires at ${event.details.expiresAt}; then the workflow ends without cutover and replication keeps running.`,
+          `The request expires at ${readableTime(event.details.expiresAt)}; then the workflow ends without cutover and replication keeps running.`,
         ],
       };
     case 'approval-timeout':
@@ -305,60 +314,18 @@ function template(event: NotificationEvent): { subject: string; lines: string[] 
         subject: 'cutover rejected',
         lines: [
           'Phase: cutover approval',
-          `The cutover was rejected: ${whatHappened(event.details.error.Cause)}`,
+          `The cutover was rejected. ${whatHappened(event.details.error.Cause)}`,
           'Nothing was cut over; replication keeps running.',
         ],
       };
-    case 'cut-over': {
-      const { cutover } = event.details;
-      const latency = (cutover.cdcLatencySeconds ?? {}) as Record<string, unknown>;
-      return {
-        subject: 'cut over to the target',
-        lines: [
-          'Phase: cut over',
-          `Endpoint: ${String(cutover.endpoint)} (published to SSM parameter ${String(cutover.endpointParameterName)})`,
-          `Snapshot before cutover: ${typeof cutover.snapshotIdentifier === 'string' ? cutover.snapshotIdentifier : 'none'}`,
-          `CDC latency before the switch: source ${latency.source ?? 'n/a'} s, target ${latency.target ?? 'n/a'} s`,
-          `Replication task: ${String(cutover.taskStatus)}`,
-          '',
-          'Next: restart or reconfigure applications that read the endpoint parameter, and watch their errors.',
-        ],
-      };
-    }
+    case 'cut-over':
+      return cutOverMessage(event.details);
     case 'cutover-step':
-      return {
-        subject: `cutover: ${event.details.step}`,
-        lines: [`Phase: ${event.details.step}`, ...outcomeLines(event.details.outcome)],
-      };
-    case 'cutover-dry-run': {
-      const { gate, freeze, catchUp } = event.details;
-      const blockers = Array.isArray(gate.blockers) ? (gate.blockers as unknown[]).map(String) : [];
-      return {
-        subject: `cutover dry run: ${gate.passed === true ? 'ready' : 'NOT ready'}`,
-        lines: [
-          'Phase: cutover dry run (nothing was changed)',
-          gate.passed === true ? 'Gate: every check passed' : `Gate would refuse: ${blockers.join('; ')}`,
-          `Write freeze: ${String(gate.writeFreeze)}${typeof freeze.skipped === 'string' ? ` (${freeze.skipped})` : ''}`,
-          ...outcomeLines((freeze.preview ?? {}) as Record<string, unknown>),
-          `Catch-up: ${typeof catchUp.skipped === 'string' ? catchUp.skipped : String(gate.catchUp)}`,
-          '',
-          'Next: run again without cutover.dryRun to cut over.',
-        ],
-      };
-    }
-    case 'rolled-back': {
-      const { cutover } = event.details;
-      return {
-        subject: 'rolled back to the source',
-        lines: [
-          'Phase: rollback',
-          `Endpoint: ${String(cutover.endpoint)} (published to SSM parameter ${String(cutover.endpointParameterName)})`,
-          `Source writes: ${cutover.sourceWritesRestored ? `restored (${JSON.stringify(cutover.sourceWritesRestored)})` : 'not changed'}`,
-          '',
-          'Next: restart or reconfigure applications that read the endpoint parameter. The target is left read-only.',
-        ],
-      };
-    }
+      return cutoverStepMessage(event.details);
+    case 'cutover-dry-run':
+      return dryRunMessage(event.details);
+    case 'rolled-back':
+      return rolledBackMessage(event.details.cutover);
     case 'failure': {
       const { error } = event.details;
       const failedStep = event.details.failedStep?.name;
@@ -378,7 +345,3 @@ function template(event: NotificationEvent): { subject: string; lines: string[] 
   }
 }
 
-/** One line per top-level fact of a step's outcome; nested objects as compact JSON. */
-function outcomeLines(outcome: Record<string, unknown>): string[] {
-  return Object.entries(outcome).map(([key, value]) => `${key}: ${typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value)}`);
-}

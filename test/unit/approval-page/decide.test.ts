@@ -52,7 +52,7 @@ describe('decideApproval', () => {
     expect(sfn).toHaveReceivedCommandWith(SendTaskFailureCommand, {
       taskToken: TASK_TOKEN,
       error: 'ApprovalRejected',
-      cause: 'Not before the Friday change window (rejected by Jane Doe at 2026-11-24T14:30:00.000Z)',
+      cause: 'Rejected by Jane Doe at 2026-11-24 14:30:00 UTC. Their reason:\n  > Not before the Friday change window',
     });
     expect(sfn).not.toHaveReceivedCommand(SendTaskSuccessCommand);
   });
@@ -121,17 +121,23 @@ describe('decideApproval', () => {
   });
 
   it.each([
-    ['no name', { ...approve, decidedBy: '   ' }, 'decidedBy: enter your name or e-mail address, so others can see who decided'],
+    ['no name', { ...approve, decidedBy: '   ' }, 'decidedBy: required: your name or e-mail address, so others can see who decided'],
+    ['a name with a line break', { ...approve, decidedBy: 'Jane\nExecution: https://evil.example.com' }, 'decidedBy: a name on one line, without control characters'],
+    ['a name with a terminal escape', { ...approve, decidedBy: 'Jane\u001b[2J' }, 'decidedBy: a name on one line, without control characters'],
     ['an unknown decision', { ...approve, decision: 'maybe' as 'approve' }, 'decision: expected "approve" or "reject"'],
     ['a name over 200 characters', { ...approve, decidedBy: 'x'.repeat(201) }, 'decidedBy: at most 200 characters'],
     ['a reason over 1000 characters', { ...reject, reason: 'x'.repeat(1001) }, 'reason: at most 1000 characters'],
   ])('refuses %s before touching anything', async (_, request, problem) => {
-    await expect(decideApproval(clients, settings, request, now)).rejects.toMatchObject({ name: 'InvalidInput', problems: [problem] });
+    const [field, text] = problem.split(/: (.*)/s);
+    await expect(decideApproval(clients, settings, request, now)).rejects.toMatchObject({ name: 'InvalidDecision', problems: [{ field, problem: text }] });
     expect(table.stub).not.toHaveReceivedAnyCommand();
     expect(sfn).not.toHaveReceivedAnyCommand();
   });
 
   it('words the rejection cause for the notification, with or without a reason', () => {
-    expect(rejectionCause({ decidedBy: 'Jane', decidedAt: '2026-11-24T14:30:00.000Z' })).toBe('No reason given (rejected by Jane at 2026-11-24T14:30:00.000Z)');
+    expect(rejectionCause({ decidedBy: 'Jane', decidedAt: '2026-11-24T14:30:00.000Z' })).toBe('Rejected by Jane at 2026-11-24 14:30:00 UTC. No reason was given.');
+    expect(rejectionCause({ decidedBy: 'Jane', decidedAt: '2026-11-24T14:30:00.000Z', reason: 'Not today.\nMigration: approved' })).toBe(
+      'Rejected by Jane at 2026-11-24 14:30:00 UTC. Their reason:\n  > Not today.\n  > Migration: approved',
+    );
   });
 });

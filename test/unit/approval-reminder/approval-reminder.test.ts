@@ -40,7 +40,7 @@ describe('approval reminder', () => {
     expect(published).toMatchObject({ Subject: '[DMS] Orders to Aurora: cutover approval still waiting', MessageAttributes: { kind: { DataType: 'String', StringValue: 'approval-reminder' } } });
     const link = approvalUrl(settings.approvalBaseUrl, SIGNING_KEY, { approvalId: APPROVAL_ID, expiresAt: new Date('2026-11-25T12:00:00.000Z') });
     expect(published.Message).toContain(`Review and decide: ${link}`);
-    expect(published.Message).toContain('Nobody has decided on the cutover requested at 2026-11-24T12:00:00.000Z.');
+    expect(published.Message).toContain('Nobody has decided on the cutover requested at 2026-11-24 12:00:00 UTC.');
     await expect(remind()).resolves.toBe('already-reminded');
     expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
   });
@@ -93,7 +93,7 @@ describe('approval reminder', () => {
       migrationName: 'Orders to Aurora',
       details: { reviewUrl: 'https://approvals.example.com/review?id=1', requestedAt: '2026-11-24T12:00:00.000Z', expiresAt: '2026-11-25T12:00:00.000Z' },
     });
-    expect(rendered.body).toContain('The request expires at 2026-11-25T12:00:00.000Z; then the workflow ends without cutover and replication keeps running.');
+    expect(rendered.body).toContain('The request expires at 2026-11-25 12:00:00 UTC; then the workflow ends without cutover and replication keeps running.');
     expect(rendered.body).not.toContain('Execution:');
   });
 });

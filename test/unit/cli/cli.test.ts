@@ -213,14 +213,14 @@ describe('approve and reject', () => {
     expect(result.exitCode).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ approvalId: APPROVAL_ID, outcome: 'decided', record: { status: 'rejected', decidedBy: 'dba', reason: 'Not before the Friday window' } });
     expect(result.stdout).not.toContain(TASK_TOKEN);
-    expect(sfn).toHaveReceivedCommandWith(SendTaskFailureCommand, { taskToken: TASK_TOKEN, error: 'ApprovalRejected', cause: expect.stringContaining('Not before the Friday window (rejected by dba at') });
+    expect(sfn).toHaveReceivedCommandWith(SendTaskFailureCommand, { taskToken: TASK_TOKEN, error: 'ApprovalRejected', cause: expect.stringMatching(/^Rejected by dba at .+ UTC. Their reason:\n  > Not before the Friday window$/) });
   });
 
   it('changes nothing for an approval already decided, expired or unknown, and exits 1 saying so', async () => {
     storeApproval(table, pendingApproval({ status: 'approved', decidedBy: 'oncall', decidedAt: '2026-11-24T13:00:00.000Z', expiresAt: '2099-01-01T00:00:00.000Z' }));
-    expect(await approve(APPROVAL_ID)).toMatchObject({ exitCode: 1, stderr: `Nothing changed: approval ${APPROVAL_ID} was already approved by oncall at 2026-11-24T13:00:00.000Z.\n` });
+    expect(await approve(APPROVAL_ID)).toMatchObject({ exitCode: 1, stderr: `Nothing changed: approval ${APPROVAL_ID} was already approved by oncall at 2026-11-24 13:00:00 UTC.\n` });
     storeApproval(table, pendingApproval({ expiresAt: '2020-01-01T00:00:00.000Z' }));
-    expect((await approve(APPROVAL_ID)).stderr).toContain('expired at 2020-01-01T00:00:00.000Z');
+    expect((await approve(APPROVAL_ID)).stderr).toContain('expired at 2020-01-01 00:00:00 UTC');
     expect((await approve('no-such-approval')).stderr).toContain('No approval request no-such-approval');
     expect(sfn).not.toHaveReceivedCommand(SendTaskSuccessCommand);
   });

@@ -21,6 +21,9 @@ describe('dms-orchestrator rehearse options', () => {
   it('turns the fault flags into emulator faults', () => {
     const options = rehearsalOptions(['--throttle', 'DescribeReplicationTasks=3', '--throttle', 'Publish=1', '--fail-connection', 'target', '--error-table', 'orders', '--alter-target-row', 'customers']);
     expect(options.faults).toEqual({ throttle: { DescribeReplicationTasks: 3, Publish: 1 }, failConnection: 'target', erroredTable: 'orders', alterTargetRow: 'customers' });
+    expect(rehearsalOptions(['--error-table', 'dms_rehearsal_shop.orders', '--throttle', 'GetItem=2']).faults).toMatchObject({ erroredTable: 'dms_rehearsal_shop.orders', throttle: { GetItem: 2 } });
+    const outboxFile = path.join(directory, 'new', 'outbox.jsonl');
+    expect(rehearsalOptions(['--outbox', outboxFile]).outboxFile).toBe(outboxFile);
   });
 
   it.each([
@@ -29,6 +32,12 @@ describe('dms-orchestrator rehearse options', () => {
     [['--cdc-latency', 'soon'], '--cdc-latency takes a whole number'],
     [['--fail-connection', 'both'], '--fail-connection takes "source" or "target"'],
     [['--rollback', '--full-load-only'], '--rollback needs ongoing replication'],
+    [['--throttle', 'Foo=3'], '--throttle: no AWS operation the functions can call is named "Foo"'],
+    [['--throttle', 'describeReplicationTasks=3'], 'no AWS operation the functions can call is named "describeReplicationTasks"'],
+    [['--error-table', 'nosuch'], '--error-table: the rehearsal seeds no table "nosuch"; it seeds customers, products, orders, order_lines, page_views'],
+    [['--alter-target-row', 'shop.nosuch'], '--alter-target-row: the rehearsal seeds no table "shop.nosuch"'],
+    [['--outbox', '/proc/self/nosuch/outbox.jsonl'], '--outbox: cannot write /proc/self/nosuch/outbox.jsonl'],
+    [['--outbox', tmpdir()], `--outbox: cannot write ${tmpdir()} (EISDIR)`],
   ])('refuses %j: %s', (args, message) => {
     expect(() => rehearsalOptions(args)).toThrow(expect.objectContaining({ name: 'UsageError', message: expect.stringContaining(message) }));
   });

@@ -8,7 +8,7 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { approvalDetails, approvalSummary, requestApproval } from '../../../functions/request-approval/request-approval';
 import { approvalUrl, signApproval, verifyApprovalLink } from '../../../functions/shared/approval-link';
-import { migrationConfig } from '../../support/migration';
+import { DATABASE_ACCESS, WAY_BACK, migrationConfig } from '../../support/migration';
 
 const KEY = 'k'.repeat(64);
 const now = new Date('2026-11-24T12:00:00Z');
@@ -100,6 +100,8 @@ describe('request-approval', () => {
           rowsLoaded: 1_234_567,
           validation: { outcome: 'passed', tableCount: 12, validated: 11, pending: 0, failed: 0, notEnabled: 0, keyless: 1 },
           cdcLatency: { sourceSeconds: 2, targetSeconds: 3, measuredAt: '2026-11-24T12:00:00.000Z' },
+          comparison: 'not run (the input has no database block)',
+          cutover: { endpointParameterName: '/dms-orchestrator/orders-to-aurora/endpoint', snapshotBeforeCutover: true, wayBack: { prepared: false } },
         },
         requestedAt: '2026-11-24T12:00:00.000Z',
         expiresAt: '2026-11-25T12:00:00.000Z',
@@ -131,6 +133,8 @@ describe('request-approval', () => {
     const message = sns.commandCalls(PublishCommand)[0].args[0].input.Message as string;
     expect(message).toContain(`Review and decide: ${approvalUrl(settings.approvalBaseUrl, KEY, link)}`);
     expect(message).not.toContain(event.taskToken);
+    expect(message).toContain('Independent comparison: not run (the input has no database block)');
+    expect(message).toContain('The request expires at 2026-11-25 12:00:00 UTC.');
   });
 
   it('schedules no reminder that would come at or after the expiry', async () => {
@@ -165,7 +169,22 @@ describe('request-approval', () => {
       tablesLoaded: undefined,
       rowsLoaded: undefined,
       validation: undefined,
+      comparison: 'not run',
+      readinessWarnings: undefined,
     });
+  });
+
+  it('gives the approver the independent comparison, the readiness warnings and what the cutover will do', () => {
+    const config = migrationConfig({ database: DATABASE_ACCESS, rollback: { ...WAY_BACK, soakMinutes: 120 } });
+    const details = approvalDetails({
+      config,
+      comparison: { outcome: 'match', tableCount: 12, sourceRows: 120000, targetRows: 120000, weakerTables: ['shop.page_views'], report: 's3://plans/run-1/report.json' },
+      readiness: { outcome: 'warn', checks: [{ side: 'source', name: 'binlog_row_image', status: 'warn', seen: 'MINIMAL', remedy: 'Set binlog_row_image=FULL.' }, { side: 'target', name: 'version', status: 'pass', seen: '8.0' }] },
+    });
+    expect(details.comparison).toBe('match (12 tables, 120,000 source rows, 120,000 target rows); compared by count and checksum only (no usable key): shop.page_views; report: s3://plans/run-1/report.json');
+    expect(details.readinessWarnings).toEqual(['source: binlog_row_image: MINIMAL. Set binlog_row_image=FULL.']);
+    expect(details.cutover).toEqual({ endpointParameterName: config.cutover.endpointParameterName, snapshotBeforeCutover: true, wayBack: { prepared: true, soakMinutes: 120 } });
+    expect(approvalDetails({ config: migrationConfig() }).comparison).toBe('not run (the input has no database block)');
   });
 
   it('handler reads the signing key from Secrets Manager once, and retries a failed or empty read', async () => {

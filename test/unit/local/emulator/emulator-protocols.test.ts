@@ -17,6 +17,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { startAwsEmulator, type AwsEmulator } from '../../../../local/emulator/server';
+import { emulatedDms } from '../../../support/emulated-task';
 import { REPLICATION_INSTANCE_ARN, SOURCE_ENDPOINT_ARN, TARGET_ENDPOINT_ARN, TASK_ARN } from '../../../support/migration';
 
 const SOURCE_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:source-AbCdEf';
@@ -28,26 +29,14 @@ let previousEndpoint: string | undefined;
 
 beforeAll(async () => {
   emulator = await startAwsEmulator({
-    dms: {
-      endpoints: [
+    dms: emulatedDms('shop', [
         { endpointArn: SOURCE_ENDPOINT_ARN, endpointIdentifier: 'shop-source', endpointType: 'source', secretArn: SOURCE_SECRET },
         { endpointArn: TARGET_ENDPOINT_ARN, endpointIdentifier: 'shop-target', endpointType: 'target', secretArn: TARGET_SECRET },
-      ],
-      task: {
-        replicationTaskArn: TASK_ARN,
-        replicationTaskIdentifier: 'shop-task',
-        migrationType: 'full-load-and-cdc',
-        sourceEndpointArn: SOURCE_ENDPOINT_ARN,
-        targetEndpointArn: TARGET_ENDPOINT_ARN,
-        replicationInstanceArn: REPLICATION_INSTANCE_ARN,
-        tableMappings: { rules: [] },
-        validationEnabled: true,
-      },
-      instance: { replicationInstanceArn: REPLICATION_INSTANCE_ARN, replicationInstanceIdentifier: 'shop-replication' },
-    },
+    ]),
     target: { type: 'aurora-cluster', identifier: 'shop-aurora', host: '127.0.0.1', port: 3307, engineVersion: '8.0.mysql_aurora.3.08.0' },
     secrets: { [SOURCE_SECRET]: unreachable, [TARGET_SECRET]: unreachable, 'approval-key': 'signing-key' },
     faults: { throttle: { DescribeReplicationInstances: 5 } },
+    dynamoDbTables: ['tokens'],
     cdcLatencySeconds: 2,
   });
   // The handlers' clients take no endpoint option: the standard environment variable points them here.
@@ -171,6 +160,14 @@ describe('AWS emulator wire protocols, spoken to by the real SDK v3 clients', ()
         }),
       ),
     ).rejects.toMatchObject({ name: 'ConditionalCheckFailedException', Item: marshall({ pk: 'approval#1', status: 'approved', decidedBy: 'dba' }) });
+  });
+
+  it('answers a mistyped table name with ResourceNotFoundException, as DynamoDB does, and creates no table', async () => {
+    const dynamoDb = client(DynamoDBClient);
+    const Key = marshall({ pk: 'approval#1' });
+    await expect(dynamoDb.send(new GetItemCommand({ TableName: 'tokns', Key }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+    await expect(dynamoDb.send(new PutItemCommand({ TableName: 'tokns', Item: Key }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+    await expect(dynamoDb.send(new GetItemCommand({ TableName: 'tokns', Key }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
   });
 
   it('relays SendTaskSuccess and SendTaskFailure to the waiting state, and answers TaskTimedOut for unknown tokens', async () => {

@@ -71,36 +71,24 @@ describe('message templates', () => {
     const { body } = renderNotification({
       ...base,
       kind: 'approval-request',
-      details: { reviewUrl: 'https://approve.example.com/review?id=abc', expiresAt: '2026-11-25T09:00:00Z', summary: 'Validation passed.' },
+      details: {
+        reviewUrl: 'https://approve.example.com/review?id=abc',
+        expiresAt: '2026-11-25T09:00:00Z',
+        summary: 'Validation passed.',
+        checks: ['Independent comparison: match (12 tables, 120,000 source rows, 120,000 target rows)', 'Readiness warning: source: binlog_row_image: MINIMAL.'],
+      },
     });
     expect(body).toContain('Review and decide: https://approve.example.com/review?id=abc');
-    expect(body).toContain('expires at 2026-11-25T09:00:00Z');
+    expect(body).toContain('expires at 2026-11-25 09:00:00 UTC');
+    expect(body).toContain('Independent comparison: match (12 tables, 120,000 source rows, 120,000 target rows)');
+    expect(body).toContain('Readiness warning: source: binlog_row_image: MINIMAL.');
   });
 
   it('approval timeout and rejection: nothing cut over, replication keeps running', () => {
     expect(renderNotification({ ...base, kind: 'approval-timeout', details: {} }).body).toContain('replication keeps running');
-    const rejected = renderNotification({ ...base, kind: 'approval-rejected', details: { error: { Error: 'ApprovalRejected', Cause: 'Wait for the Friday window' } } });
+    const rejected = renderNotification({ ...base, kind: 'approval-rejected', details: { error: { Error: 'ApprovalRejected', Cause: 'Rejected by dba at 2026-11-24 22:00:00 UTC. Their reason:\n  > Wait for the Friday window' } } });
     expect(rejected.subject).toBe('[DMS] Orders to Aurora: cutover rejected');
-    expect(rejected.body).toContain('The cutover was rejected: Wait for the Friday window');
-  });
-
-  it('cut over: endpoint, parameter, snapshot and latency', () => {
-    const { body } = renderNotification({
-      ...base,
-      kind: 'cut-over',
-      details: {
-        cutover: {
-          endpoint: 'orders.cluster-x.eu-west-1.rds.amazonaws.com:3306',
-          endpointParameterName: '/apps/orders/db',
-          snapshotIdentifier: 'dms-orch-orders-20261124220000',
-          cdcLatencySeconds: { source: 2, target: 5 },
-          taskStatus: 'stopping',
-        },
-      },
-    });
-    expect(body).toContain('Endpoint: orders.cluster-x.eu-west-1.rds.amazonaws.com:3306 (published to SSM parameter /apps/orders/db)');
-    expect(body).toContain('Snapshot before cutover: dms-orch-orders-20261124220000');
-    expect(body).toContain('CDC latency before the switch: source 2 s, target 5 s');
+    expect(rejected.body).toContain('The cutover was rejected. Rejected by dba at 2026-11-24 22:00:00 UTC. Their reason:\n  > Wait for the Friday window\n');
   });
 
   it('failure: step, error, DMS message from the Lambda cause, what to do; no stack trace', () => {
