@@ -30,8 +30,6 @@ const MAPPINGS = {
   ],
 };
 
-// A throwaway server's start takes seconds on a loaded machine.
-
 let server: ThrowawayMariadb;
 let emulator: AwsEmulator;
 let admin: Connection;
