@@ -4,7 +4,7 @@ import { describeReplicationTask } from '../shared/dms';
 import { CutoverPreconditionFailed, InvalidInput, NothingToRollBack } from '../shared/errors';
 import { targetSchemaName, type MigrationConfig } from '../shared/migration-input';
 import { withMysql } from '../shared/mysql';
-import { compareEndpoints } from '../shared/server-identity';
+import { compareEndpoints, type EndpointOfSide } from '../shared/server-identity';
 import { readBinlogPosition } from './binlog';
 import { loadCutoverRecord, saveCutoverRecord } from './cutover-record';
 import { credentialsOf, cutoverEffects, onSide, type CatchUpStep, type CutoverClients, type CutoverEffects, type FreezeStep } from './effects';
@@ -55,9 +55,9 @@ export async function gateStep(run: CutoverRun, independentValidation?: Independ
         const endpoints = await compareEndpoints(
           clients.dms,
           [
-            { endpointArn: task.SourceEndpointArn ?? '', role: 'source', side: from },
-            { endpointArn: task.TargetEndpointArn ?? '', role: 'target', side: to },
-          ],
+            { endpointArn: task.SourceEndpointArn, role: 'source' as const, side: from },
+            { endpointArn: task.TargetEndpointArn, role: 'target' as const, side: to },
+          ].filter((endpoint): endpoint is EndpointOfSide => endpoint.endpointArn !== undefined),
           { source: { secretArn: database.sourceSecretArn, credentials: source }, target: { secretArn: database.targetSecretArn, credentials: target } },
         );
         return withMysql(source, 'source', (sourceConnection) =>
