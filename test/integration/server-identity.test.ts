@@ -6,15 +6,13 @@ import {
   DescribeReplicationTasksCommand,
   DescribeTableStatisticsCommand,
 } from '@aws-sdk/client-database-migration-service';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { RDSClient } from '@aws-sdk/client-rds';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { cutoverRun, gateStep } from '../../functions/cutover/cutover';
 import { withMysql, type DatabaseCredentials } from '../../functions/shared/mysql';
 import { compareSessions } from '../../functions/shared/server-identity';
 import { startThrowawayMariadb, type ThrowawayMariadb } from '../../local/throwaway-mariadb';
+import { cutoverClients } from '../support/cutover-clients';
 import { DATABASE_ACCESS, SOURCE_ENDPOINT_ARN, TARGET_ENDPOINT_ARN, TASK_ARN, migrationConfig, replicationTask, tableStatistics } from '../support/migration';
 
 // Two servers start beside the rest of the suite on a 2-core machine.
@@ -60,14 +58,7 @@ describe('the gate proves the two sessions and the DMS endpoints reach the right
   const secretsManager = mockClient(SecretsManagerClient);
   const dms = mockClient(DatabaseMigrationServiceClient);
   const cloudWatch = mockClient(CloudWatchClient);
-  const clients = {
-    dms: new DatabaseMigrationServiceClient({}),
-    cloudWatch: new CloudWatchClient({}),
-    rds: new RDSClient({}),
-    ssm: new SSMClient({}),
-    secretsManager: new SecretsManagerClient({}),
-    dynamoDb: new DynamoDBClient({}),
-  };
+  const clients = cutoverClients();
   // A dry run reports every blocker instead of throwing the first refusal.
   const config = migrationConfig({ database: { ...DATABASE_ACCESS, tls: 'disabled' }, cutover: { dryRun: true } });
 
