@@ -58,13 +58,16 @@ export async function compareSessions(source: Connection, target: Connection): P
   const sourceIdentity = await readServerIdentity(source);
   const targetIdentity = await readServerIdentity(target);
   const sameUuid = sourceIdentity.serverUuid !== undefined && sourceIdentity.serverUuid === targetIdentity.serverUuid;
-  return { source: sourceIdentity, target: targetIdentity, sameServer: sameUuid || (await seeOneLock(source, target)) };
+  // Without the lock (GET_LOCK answered 0 or NULL), the variables are the best evidence left.
+  const sameVariables = sourceIdentity.serverId === targetIdentity.serverId && sourceIdentity.hostname === targetIdentity.hostname && sourceIdentity.port === targetIdentity.port;
+  return { source: sourceIdentity, target: targetIdentity, sameServer: sameUuid || ((await seeOneLock(source, target)) ?? sameVariables) };
 }
 
-async function seeOneLock(holder: Connection, observer: Connection): Promise<boolean> {
+/** Whether the observer sees the holder's lock; undefined when the holder could not take it. */
+async function seeOneLock(holder: Connection, observer: Connection): Promise<boolean | undefined> {
   const name = `dms-orchestrator-identity-${randomBytes(12).toString('hex')}`;
   const [[taken]] = await holder.query<RowDataPacket[]>('SELECT GET_LOCK(?, 0) AS taken', [name]);
-  if (Number(taken.taken) !== 1) throw new Error(`Could not take the user lock ${name} to tell the two servers apart`);
+  if (Number(taken.taken) !== 1) return undefined;
   try {
     const [[free]] = await observer.query<RowDataPacket[]>('SELECT IS_FREE_LOCK(?) AS free', [name]);
     return Number(free.free) === 0;

@@ -1,6 +1,7 @@
 import { DatabaseMigrationServiceClient, DescribeEndpointsCommand, type Endpoint } from '@aws-sdk/client-database-migration-service';
 import { mockClient } from 'aws-sdk-client-mock';
-import { compareEndpoints, endpointProblems, type EndpointOfSide } from '../../../functions/shared/server-identity';
+import type { Connection } from 'mysql2/promise';
+import { compareEndpoints, compareSessions, endpointProblems, type EndpointOfSide } from '../../../functions/shared/server-identity';
 import { DATABASE_ACCESS, SOURCE_ENDPOINT_ARN, TARGET_ENDPOINT_ARN } from '../../support/migration';
 
 const dms = mockClient(DatabaseMigrationServiceClient);
@@ -74,5 +75,29 @@ describe('compareEndpoints', () => {
     dms.on(DescribeEndpointsCommand).resolves({ Endpoints: [{ EndpointArn: SOURCE_ENDPOINT_ARN, ServerName: 'db-a.internal', Port: 3306 }] });
     const result = await compareEndpoints(new DatabaseMigrationServiceClient({}), forward, secrets, resolve);
     expect(result[1]).toMatchObject({ verdict: 'different', seen: expect.stringContaining('does not exist') });
+  });
+});
+
+/** A session that answers SHOW GLOBAL VARIABLES with `variables` and GET_LOCK with NULL, as on an error. */
+function sessionWithoutLocks(variables: Record<string, string>): Connection {
+  return {
+    query: async (sql: string) => {
+      if (sql.startsWith('SHOW GLOBAL VARIABLES')) return [Object.entries(variables).map(([Variable_name, Value]) => ({ Variable_name, Value }))];
+      if (sql.includes('GET_LOCK')) return [[{ taken: null }]];
+      throw new Error(`unexpected query ${sql}`);
+    },
+  } as unknown as Connection;
+}
+
+describe('compareSessions without a user lock', () => {
+  const mariadb = { server_id: '1', hostname: 'db-a', port: '3306', version: '10.11.6-MariaDB' };
+  it('falls back to server_id, host name and port', async () => {
+    await expect(compareSessions(sessionWithoutLocks(mariadb), sessionWithoutLocks(mariadb))).resolves.toMatchObject({ sameServer: true });
+    await expect(compareSessions(sessionWithoutLocks(mariadb), sessionWithoutLocks({ ...mariadb, port: '3307' }))).resolves.toMatchObject({ sameServer: false });
+  });
+
+  it('takes equal server_uuid values as one server whatever else differs', async () => {
+    const mysql = { ...mariadb, server_uuid: '5e1c7a52-0000-11ef-8000-0a1b2c3d4e5f', version: '8.0.39' };
+    await expect(compareSessions(sessionWithoutLocks(mysql), sessionWithoutLocks({ ...mysql, hostname: 'db-b' }))).resolves.toMatchObject({ sameServer: true });
   });
 });
