@@ -18,6 +18,11 @@ export interface ThrowawayMariadb {
   readonly user: 'root';
   readonly password: '';
   stop(): Promise<void>;
+  /**
+   * Asks the server to shut down (SIGTERM) without waiting, for a process that must exit now: the server
+   * still shuts down cleanly on its own, but its temporary datadir stays behind.
+   */
+  kill(): void;
 }
 
 export type ServerSettings = Record<string, string | number | boolean>;
@@ -101,7 +106,10 @@ async function startServer(directory: string, datadir: string, serverTmpdir: str
     await shutDown();
     throw error;
   }
-  return { host: '127.0.0.1', port, user: 'root', password: '', stop };
+  const kill = () => {
+    if (server.exitCode === null && server.signalCode === null) server.kill('SIGTERM');
+  };
+  return { host: '127.0.0.1', port, user: 'root', password: '', stop, kill };
 }
 
 async function freePort(): Promise<number> {

@@ -5,6 +5,8 @@
  * FULL row image, binary logs kept long enough, REPLICATION CLIENT + REPLICATION SLAVE + SELECT) and for a
  * MySQL target (the DMS user creates and writes the target tables).
  */
+import { describeServer, sameServerProblem, type EndpointServer, type SessionServers } from '../shared/server-identity';
+
 export type CheckStatus = 'pass' | 'warn' | 'fail';
 
 export interface ReadinessCheck {
@@ -234,6 +236,39 @@ export function formatBytes(bytes: number): string {
     unit += 1;
   }
   return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
+}
+
+/**
+ * The two sessions reach two servers, and each DMS endpoint the task uses reaches the server its side's
+ * secret names (see shared/server-identity.ts); an endpoint that cannot be compared is a warning.
+ */
+export function serverIdentityChecks(sessions: SessionServers, endpoints: EndpointServer[]): ReadinessCheck[] {
+  const sameServer = sameServerProblem(sessions);
+  const checks = [
+    check(
+      'target',
+      'distinct-servers',
+      'The source and target sessions reach two different servers',
+      sameServer ? 'fail' : 'pass',
+      sameServer ? `one server: ${describeServer(sessions.source)}` : `source ${describeServer(sessions.source)}; target ${describeServer(sessions.target)}`,
+      'Point the target secret at the target server: reading the source twice would prove nothing about the target.',
+    ),
+  ];
+  for (const endpoint of endpoints) {
+    checks.push(
+      check(
+        endpoint.side,
+        `dms-${endpoint.role}-endpoint-server`,
+        `The DMS ${endpoint.role} endpoint reaches the ${endpoint.side} secret's server`,
+        endpoint.verdict === 'same' ? 'pass' : endpoint.verdict === 'unknown' ? 'warn' : 'fail',
+        `${endpoint.endpointIdentifier} ${endpoint.seen}`,
+        endpoint.verdict === 'different'
+          ? `Point the endpoint and the ${endpoint.side} secret at the same server: DMS would ${endpoint.role === 'source' ? 'read' : 'write'} another server than the checks read.`
+          : `Make sure the endpoint's connection names the same server as the ${endpoint.side} secret; the checks cannot compare them.`,
+      ),
+    );
+  }
+  return checks;
 }
 
 function formatHours(seconds: number): string {

@@ -1,7 +1,10 @@
+import type { ReplicationTask } from '@aws-sdk/client-database-migration-service';
 import { directionOf, sidesOf, type Direction } from '../shared/cutover-vocabulary';
 import { describeReplicationTask } from '../shared/dms';
 import { CutoverPreconditionFailed, InvalidInput, NothingToRollBack } from '../shared/errors';
 import { targetSchemaName, type MigrationConfig } from '../shared/migration-input';
+import { withMysql } from '../shared/mysql';
+import { compareEndpoints, type EndpointOfSide } from '../shared/server-identity';
 import { readBinlogPosition } from './binlog';
 import { loadCutoverRecord, saveCutoverRecord } from './cutover-record';
 import { credentialsOf, cutoverEffects, onSide, type CatchUpStep, type CutoverClients, type CutoverEffects, type FreezeStep } from './effects';
@@ -45,7 +48,22 @@ export async function gateStep(run: CutoverRun, independentValidation?: Independ
   const { database } = config;
   const schema = database?.schemas[0];
   const probe = database && schema
-    ? () => onSide(clients, config, 'source', (source) => onSide(clients, config, 'target', (target) => probeDatabases(source, target, schema, targetSchemaName(database, schema))))
+    ? async (task: ReplicationTask) => {
+        const [source, target] = [await credentialsOf(clients, config, 'source'), await credentialsOf(clients, config, 'target')];
+        // A rollback's task is the reverse one: it reads the target and writes to the source.
+        const { from, to } = sidesOf(run.direction);
+        const endpoints = await compareEndpoints(
+          clients.dms,
+          [
+            { endpointArn: task.SourceEndpointArn, role: 'source' as const, side: from },
+            { endpointArn: task.TargetEndpointArn, role: 'target' as const, side: to },
+          ].filter((endpoint): endpoint is EndpointOfSide => endpoint.endpointArn !== undefined),
+          { source: { secretArn: database.sourceSecretArn, credentials: source }, target: { secretArn: database.targetSecretArn, credentials: target } },
+        );
+        return withMysql(source, 'source', (sourceConnection) =>
+          withMysql(target, 'target', (targetConnection) => probeDatabases(sourceConnection, targetConnection, endpoints, schema, targetSchemaName(database, schema))),
+        );
+      }
     : undefined;
   return checkGate(clients, config, {
     direction: run.direction,

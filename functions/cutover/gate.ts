@@ -1,9 +1,10 @@
-import { DescribeReplicationTasksCommand, type DatabaseMigrationServiceClient } from '@aws-sdk/client-database-migration-service';
+import { DescribeReplicationTasksCommand, type DatabaseMigrationServiceClient, type ReplicationTask } from '@aws-sdk/client-database-migration-service';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { Connection } from 'mysql2/promise';
 import { TABLE_STATES, VALIDATION_STATES, describeAllTableStatistics, describeReplicationTask, qualifiedTableName } from '../shared/dms';
 import type { Direction } from '../shared/cutover-vocabulary';
 import type { MigrationConfig } from '../shared/migration-input';
+import { compareSessions, endpointProblems, sameServerProblem, type EndpointServer, type SessionServers } from '../shared/server-identity';
 import { binlogEnabled } from './binlog';
 import { HEARTBEAT_TABLE, heartbeatTableExists } from './catch-up';
 import type { CutoverEffects } from './effects';
@@ -17,6 +18,10 @@ export interface DatabaseProbe {
   heartbeatOnTarget: boolean;
   /** Reverse replication reads the target's binlog. */
   targetBinlogEnabled: boolean;
+  /** Which servers the two sessions reached: they must be two. */
+  servers: SessionServers;
+  /** Which servers the replicating task's endpoints reach, against the secrets of their sides. */
+  endpoints: EndpointServer[];
 }
 
 /** The independent data comparison's summary (`$.dataRecheck` or `$.dataComparison`), when it ran. */
@@ -61,6 +66,11 @@ export function gateBlockers(facts: GateFacts, config: MigrationConfig): string[
   if (facts.independentValidation && !CLEAN_COMPARISONS.has(facts.independentValidation.outcome)) {
     blockers.push(`independent validation is "${facts.independentValidation.outcome}", not a match`);
   }
+  if (facts.database) {
+    const sameServer = sameServerProblem(facts.database.servers);
+    if (sameServer) blockers.push(sameServer);
+    blockers.push(...endpointProblems(facts.database.endpoints));
+  }
   // A full-load task carries no marker: writes stopped before the load, so there is nothing to prove.
   if (facts.database && facts.migrationType !== 'full-load') {
     const schema = config.database?.schemas[0] ?? '?';
@@ -94,9 +104,20 @@ function likePattern(pattern: string | undefined): RegExp {
   return new RegExp(`^${pattern.split('%').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
 }
 
-/** The heartbeat tables and the target's binlog, read directly (source and target sessions from the handler). */
-export async function probeDatabases(source: Connection, target: Connection, sourceSchema: string, targetSchema = sourceSchema): Promise<DatabaseProbe> {
+/**
+ * The heartbeat tables, the target's binlog and which servers the sessions reach, read directly (source and
+ * target sessions from the handler); `endpoints` is compared by the caller, which holds the secrets.
+ */
+export async function probeDatabases(
+  source: Connection,
+  target: Connection,
+  endpoints: EndpointServer[],
+  sourceSchema: string,
+  targetSchema = sourceSchema,
+): Promise<DatabaseProbe> {
   return {
+    servers: await compareSessions(source, target),
+    endpoints,
     heartbeatOnSource: await heartbeatTableExists(source, sourceSchema),
     heartbeatOnTarget: await heartbeatTableExists(target, targetSchema),
     targetBinlogEnabled: await binlogEnabled(target),
@@ -109,7 +130,8 @@ export interface GateOptions {
   taskArn: string;
   /** What a refusal does (a dry run reports it) and how the way back is read. */
   effects: Pick<CutoverEffects, 'refuse' | 'readReversePath'>;
-  probe?: () => Promise<DatabaseProbe>;
+  /** Reads the databases; given the replicating task, whose endpoints must reach the secrets' servers. */
+  probe?: (task: ReplicationTask) => Promise<DatabaseProbe>;
   independentValidation?: IndependentValidation;
 }
 
@@ -140,7 +162,7 @@ export async function checkGate(
       .map(qualifiedTableName),
     heartbeatInMappings: schema !== undefined && tableMappingsSelect(withMappings.ReplicationTasks?.[0]?.TableMappings, schema, HEARTBEAT_TABLE),
     writeFreeze: config.cutover.writeFreeze.enabled,
-    ...(options.probe ? { database: await options.probe() } : {}),
+    ...(options.probe ? { database: await options.probe(task) } : {}),
     ...(forward && options.independentValidation ? { independentValidation: options.independentValidation } : {}),
     ...(forward && config.rollback.enabled ? { reversePath: await options.effects.readReversePath() } : {}),
   };

@@ -2,7 +2,7 @@ import { Duration, Validations } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { ENVIRONMENT } from '../../functions/shared/environment';
 import type { PhaseFunction } from '../constructs/phase-function';
-import { allow, describeTableStatistics, ownItems, type OrchestratorContext, type PhaseDefinition } from './phase';
+import { allow, describeEndpoints, describeTableStatistics, ownItems, type OrchestratorContext, type PhaseDefinition } from './phase';
 
 export const cutover: PhaseDefinition<OrchestratorContext> = {
   folder: 'cutover',
@@ -41,6 +41,8 @@ function grantCutoverSafety(fn: PhaseFunction, { migration, arns, tokenTable }: 
   fn.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:GetItem'], resources: [tokenTable.tableArn], conditions: ownItems('cutover') }));
   if (migration.database) {
     fn.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [migration.database.sourceSecretArn, migration.database.targetSecretArn] }));
+    // The gate compares the replicating task's endpoints with the secrets' servers.
+    fn.addToRolePolicy(describeEndpoints());
   }
   const { reverseSourceEndpointArn, reverseTargetEndpointArn } = migration.rollback;
   if (!(migration.rollback.enabled && reverseSourceEndpointArn && reverseTargetEndpointArn)) return;

@@ -1,7 +1,7 @@
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import { ENVIRONMENT } from '../../functions/shared/environment';
 import type { PhaseFunction } from '../constructs/phase-function';
-import { allow, describeReplicationTasks, type DatabaseContext, type PhaseDefinition } from './phase';
+import { allow, describeEndpoints, describeReplicationTasks, type DatabaseContext, type PhaseDefinition } from './phase';
 
 /**
  * The readiness check and the independent data comparison. Only these functions (and the cutover) may read
@@ -34,6 +34,7 @@ export const checkReadiness: PhaseDefinition<DatabaseContext> = {
     readSecrets(fn, context);
     // DescribeReplicationTasks takes no resource-level permission; the readiness check reads the task's migration type.
     fn.addToRolePolicy(describeReplicationTasks());
+    fn.addToRolePolicy(describeEndpoints());
   },
 };
 

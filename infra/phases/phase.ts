@@ -59,6 +59,11 @@ export function describeReplicationTasks(): PolicyStatement {
   return allow(['dms:DescribeReplicationTasks'], ['*']);
 }
 
+/** The endpoints' server names, compared with the database secrets' hosts (no resource-level permission either). */
+export function describeEndpoints(): PolicyStatement {
+  return allow(['dms:DescribeEndpoints'], ['*']);
+}
+
 export function describeTableStatistics(arns: MigrationResourceArns): PolicyStatement {
   return allow(['dms:DescribeTableStatistics'], [arns.replicationTask]);
 }

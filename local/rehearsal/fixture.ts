@@ -3,11 +3,13 @@ import * as z from 'zod/mini';
 import { sourceChecks } from '../../functions/check-readiness/readiness-checks';
 import { readSourceFacts } from '../../functions/check-readiness/server-facts';
 import { readinessSettings, type MigrationInput } from '../../functions/shared/migration-input';
+import { readReadOnlySettings, restoreWrites } from '../../functions/cutover/write-freeze';
 import { connectMysql, withMysql, type DatabaseCredentials } from '../../functions/shared/mysql';
 import type { EmulatorOptions } from '../emulator/server';
 import { startThrowawayMariadb, type ThrowawayMariadb } from '../throwaway-mariadb';
 import type { RehearsalOptions, RehearsedSettings } from './options';
 import { dropSampleDatabase, seedSampleDatabase, type SeedResult } from './sample-schema';
+import type { RehearsalShutdown } from './shutdown';
 import { seconds } from './summary';
 
 /**
@@ -74,26 +76,27 @@ export interface RehearsalDatabases {
   seed: SeedResult;
 }
 
-/** The seeded source and the empty target server; what they need stopped or dropped goes onto `cleanup`. */
-export async function prepareDatabases(options: RehearsalOptions, say: (line: string) => void, cleanup: Array<() => Promise<void>>): Promise<RehearsalDatabases> {
+/** The seeded source and the empty target server; what they need stopped, dropped or restored goes to `shutdown`. */
+export async function prepareDatabases(options: RehearsalOptions, say: (line: string) => void, shutdown: RehearsalShutdown): Promise<RehearsalDatabases> {
   const source = await sourceServer(options, say);
-  if ('stop' in source) cleanup.push(() => source.stop());
-  // The way back starts at the target's binlog position: with --rollback the target keeps a binlog, as the gate requires.
-  const target = await startThrowawayMariadb(options.rollback ? { ...SERVER_TEXT_SETTINGS, ...CDC_SOURCE_SETTINGS, 'server-id': 2 } : SERVER_TEXT_SETTINGS);
-  cleanup.push(() => target.stop());
+  if ('stop' in source) shutdown.onStop(() => source.stop(), () => source.kill());
   const sourceCredentials: DatabaseCredentials = { host: source.host, port: source.port, username: source.user, password: source.password };
-  const targetCredentials: DatabaseCredentials = { host: target.host, port: target.port, username: target.user, password: target.password };
-  const admin = await connectMysql(sourceCredentials, 'source');
-  cleanup.push(() => admin.end());
-  await dropSampleDatabase(admin, options.sourceDatabase);
   if (!('stop' in source)) {
-    cleanup.push(() => dropSampleDatabase(admin, options.sourceDatabase));
-    // The cutover's write freeze sets read_only on the source: a running server gets its own value back.
-    const [[{ readOnly }]] = (await admin.query('SELECT @@GLOBAL.read_only AS readOnly')) as unknown as [Array<{ readOnly: string | number }>];
-    cleanup.push(async () => {
-      await admin.query(`SET GLOBAL read_only = ${Number(readOnly) === 1 ? 'ON' : 'OFF'}`);
+    // The cutover's write freeze sets read_only on the source: a running server gets its own settings back,
+    // before anything else stops, on a fresh session (the admin session may be gone by then).
+    const settings = await withMysql(sourceCredentials, 'source', readReadOnlySettings);
+    shutdown.restoreFirst(async () => {
+      await withMysql(sourceCredentials, 'source', (connection) => restoreWrites(connection, settings));
     });
   }
+  // The way back starts at the target's binlog position: with --rollback the target keeps a binlog, as the gate requires.
+  const target = await startThrowawayMariadb(options.rollback ? { ...SERVER_TEXT_SETTINGS, ...CDC_SOURCE_SETTINGS, 'server-id': 2 } : SERVER_TEXT_SETTINGS);
+  shutdown.onStop(() => target.stop(), () => target.kill());
+  const targetCredentials: DatabaseCredentials = { host: target.host, port: target.port, username: target.user, password: target.password };
+  const admin = await connectMysql(sourceCredentials, 'source');
+  shutdown.onStop(() => admin.end());
+  await dropSampleDatabase(admin, options.sourceDatabase);
+  if (!('stop' in source)) shutdown.onStop(() => dropSampleDatabase(admin, options.sourceDatabase));
   const seedStart = Date.now();
   const seed = await seedSampleDatabase(admin, options.sourceDatabase, options.rows);
   say(
@@ -156,7 +159,10 @@ const CDC_SOURCE_SETTINGS = { 'log-bin': 'binlog', 'binlog-format': 'ROW', 'binl
 
 /**
  * The running server at sourceHost:sourcePort when it can serve as a DMS source, otherwise a throwaway one set
- * up like a well-prepared source: the rehearsal never changes a running server's settings.
+ * up like a well-prepared source. A running server's binary log and text settings are never changed; its
+ * read_only is, during the cutover's write freeze, and is set back when the rehearsal ends however it ends
+ * (shutdown.ts). A server that is read-only already is left alone: it may be a replica, whose writes would
+ * break replication, or a source an earlier rehearsal left frozen when it was killed (SIGKILL).
  */
 async function sourceServer(options: RehearsalOptions, say: (line: string) => void): Promise<ThrowawayMariadb | { host: string; port: number; user: string; password: string }> {
   const shared = { host: options.sourceHost, port: options.sourcePort, user: 'root', password: '' };
@@ -164,8 +170,16 @@ async function sourceServer(options: RehearsalOptions, say: (line: string) => vo
   if (options.throwaway) return throwaway();
   let problem: string | undefined;
   try {
-    const failures = await sourceReadinessFailures({ host: shared.host, port: shared.port, username: shared.user, password: shared.password }, options);
-    if (failures.length > 0) problem = `it would fail the workflow's readiness checks (${failures.join(', ')})`;
+    const credentials = { host: shared.host, port: shared.port, username: shared.user, password: shared.password };
+    const { readOnly } = await withMysql(credentials, 'source', readReadOnlySettings);
+    const failures = await sourceReadinessFailures(credentials, options);
+    if (readOnly.toUpperCase() === 'ON') {
+      say(
+        `WARNING: ${shared.host}:${shared.port} is read-only (read_only=ON). It may be a replica, or a source an earlier rehearsal left frozen ` +
+          'when it was killed. The rehearsal will not write to it. If it is not a replica and should take writes: SET GLOBAL read_only = OFF.',
+      );
+      problem = 'it is read-only';
+    } else if (failures.length > 0) problem = `it would fail the workflow's readiness checks (${failures.join(', ')})`;
   } catch (error) {
     problem = `no usable MySQL server there (${(error as Error).message.split(': ').pop()})`;
   }

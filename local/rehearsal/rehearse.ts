@@ -5,6 +5,7 @@ import { judgeMigration, judgeRollback, type RehearsalOutcome } from './judge';
 import type { RehearsalOptions } from './options';
 import { ProgressView, type Terminal } from './progress';
 import { ordersOnSource, placeOrdersOnTarget, rollbackSummary, type RollbackFacts } from './rollback';
+import { RehearsalShutdown } from './shutdown';
 import { startStage, type RehearsalStage } from './stage';
 import { rehearsalSummary, switchRecordIn } from './summary';
 
@@ -21,7 +22,6 @@ export interface RehearsalResult extends RehearsalOutcome {
 const PROGRESS_CHECK_MILLIS = 1_000;
 
 type Say = (line: string) => void;
-type Cleanup = Array<() => Promise<void>>;
 type StateTimings = Array<{ state: string; at: number }>;
 
 /** `synthesize` is replaceable so a test file can synthesize the stack once for several rehearsals. */
@@ -31,28 +31,20 @@ export async function rehearse(
   synthesize: (deployment: unknown) => SynthesizedWorkflow = synthesizeWorkflow,
 ): Promise<RehearsalResult> {
   const startedAt = Date.now();
-  const cleanup: Cleanup = [];
   const say: Say = (line) => terminal.write(`${line}\n`);
-  const stopEverything = async () => {
-    // Last started, first stopped: the watcher schedule before the emulator, the emulator before the databases.
-    for (const step of cleanup.splice(0).reverse()) await step().catch(() => undefined);
-  };
-  // Ctrl-C at the approval prompt, or a CI timeout's SIGTERM, must not leave a mariadbd running (its parent
-  // gone, it would keep its port and datadir) or a seeded database behind.
-  const onSignal = (signal: NodeJS.Signals) => {
-    say(`\nInterrupted (${signal}): stopping the emulator and the rehearsal databases.`);
-    void stopEverything().then(() => process.exit(signal === 'SIGINT' ? 130 : 143));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  // Whatever ends the run (Ctrl-C at the approval prompt, a closed terminal, a CI timeout, a closed pipe)
+  // must not leave a running server read-only, a mariadbd running (its parent gone, it would keep its port
+  // and datadir) or a seeded database behind.
+  const shutdown = new RehearsalShutdown((line) => process.stderr.write(`${line}\n`));
+  const uninstall = shutdown.install();
   try {
     // The source (seeded) and the target on its own server, so both keep the same schema name.
-    const databases = await prepareDatabases(options, say, cleanup);
+    const databases = await prepareDatabases(options, say, shutdown);
     const input = rehearsalInput(options.sourceDatabase, options.migrationSettings, options.rollback);
     const synthesized = synthesize(rehearsalDeployment(input));
-    const stage = await startStage(options, input, databases, synthesized, say, cleanup);
+    const stage = await startStage(options, input, databases, synthesized, say, shutdown);
 
-    const { execution, stateTimings } = await migrate(stage, synthesized, input, options, terminal, say, cleanup);
+    const { execution, stateTimings } = await migrate(stage, synthesized, input, options, terminal, say, shutdown);
     const outcome = judgeMigration(execution);
     say('');
     say(rehearsalSummary({ execution, emulator: stage.emulator, seed: databases.seed, startedAt, stateTimings, outboxFile: options.outboxFile, outcome }));
@@ -66,9 +58,8 @@ export async function rehearse(
   } catch (error) {
     return { exitCode: 2, reason: `The rehearsal could not run: ${(error as Error).message}` };
   } finally {
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
-    await stopEverything();
+    await shutdown.stopEverything();
+    uninstall();
   }
 }
 
@@ -80,18 +71,18 @@ async function migrate(
   options: RehearsalOptions,
   terminal: Terminal,
   say: Say,
-  cleanup: Cleanup,
+  shutdown: RehearsalShutdown,
 ): Promise<{ execution: LocalExecution; stateTimings: StateTimings }> {
   const { emulator, handlers, live } = stage;
   live.watcher = handlers('fullLoadWatcher');
   const schedule = setInterval(() => {
     void invokeAsLambda(handlers('fullLoadWatcher'), { source: 'aws.events', 'detail-type': 'Scheduled Event' }).catch(() => undefined);
   }, PROGRESS_CHECK_MILLIS);
-  cleanup.push(async () => clearInterval(schedule));
+  shutdown.onStop(async () => clearInterval(schedule));
   const view = new ProgressView(terminal, () => ({ task: emulator.dms.describeTask(), tables: emulator.dms.describeTables() }));
   live.view = view;
   const redraw = setInterval(() => view.refresh(), 250);
-  cleanup.push(async () => clearInterval(redraw));
+  shutdown.onStop(async () => clearInterval(redraw));
 
   const stateTimings: StateTimings = [];
   say(`AWS emulator at ${emulator.url}; executing the synthesized state machine (${Object.keys(synthesized.definition.States).length} states).`);

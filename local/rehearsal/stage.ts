@@ -12,6 +12,7 @@ import { startApprovalDesk, type ApprovalDesk } from './approval-desk';
 import { REHEARSAL_REGION, rehearsalAws, type RehearsalDatabases, type RehearsalInput } from './fixture';
 import type { RehearsalOptions } from './options';
 import type { ProgressView } from './progress';
+import type { RehearsalShutdown } from './shutdown';
 
 /**
  * The stage the workflow runs on: the AWS emulator holding the rehearsal's resources, the handlers' Lambda
@@ -39,7 +40,7 @@ export async function startStage(
   databases: RehearsalDatabases,
   synthesized: SynthesizedWorkflow,
   say: (line: string) => void,
-  cleanup: Array<() => Promise<void>>,
+  shutdown: RehearsalShutdown,
 ): Promise<RehearsalStage> {
   mkdirSync(path.dirname(path.resolve(options.outboxFile)), { recursive: true });
   writeFileSync(options.outboxFile, '');
@@ -56,7 +57,7 @@ export async function startStage(
       if (live.watcher) void invokeAsLambda(live.watcher, event).catch((error: Error) => live.view?.say(`  ! DMS event watcher failed: ${error.name}`));
     },
   });
-  cleanup.push(() => emulator.close());
+  shutdown.onStop(() => emulator.close());
   pointHandlersAt(emulator.url, synthesized.functionEnvironment, options.verbose);
   const desk: ApprovalDesk = await startApprovalDesk({
     autoApprove: options.autoApprove,
@@ -64,7 +65,7 @@ export async function startStage(
     tokenTableName: synthesized.functionEnvironment.TOKEN_TABLE_NAME,
     say: (line) => (live.view ? live.view.say(line) : say(line)),
   });
-  cleanup.push(() => desk.close());
+  shutdown.onStop(() => desk.close());
   // The e-mail's review link leads to the approval page served here, not to the stack's API.
   process.env.APPROVAL_BASE_URL = desk.reviewBaseUrl;
 

@@ -59,6 +59,14 @@ describe('database checks infrastructure', () => {
     expect(grantingSecrets).toHaveLength(4);
   });
 
+  it('lets readiness and the cutover describe the DMS endpoints, which takes no resource-level permission, and no other function', () => {
+    const describing = Object.values(template.findResources('AWS::IAM::Policy'))
+      .flatMap((policy) => policy.Properties.PolicyDocument.Statement)
+      .filter((statement: { Action: string | string[] }) => [statement.Action].flat().includes('dms:DescribeEndpoints'));
+    expect(describing.map((statement: { Resource: unknown }) => statement.Resource)).toEqual(['*', '*']);
+    expect(statementsOf('checkReadiness')).toEqual(expect.arrayContaining([expect.objectContaining({ Action: 'dms:DescribeEndpoints', Resource: '*' })]));
+  });
+
   it('runs the database-facing functions in the configured subnets and security groups, with timeouts sized to their work', () => {
     const timeouts = { checkReadiness: 120, planDataComparison: 300, compareDataChunk: 600, reportDataComparison: 300 };
     for (const [name, timeout] of Object.entries(timeouts)) {

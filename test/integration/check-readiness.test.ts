@@ -1,11 +1,14 @@
-import { DatabaseMigrationServiceClient, DescribeReplicationTasksCommand } from '@aws-sdk/client-database-migration-service';
+import { DatabaseMigrationServiceClient, DescribeEndpointsCommand, DescribeReplicationTasksCommand, type Endpoint } from '@aws-sdk/client-database-migration-service';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createConnection, type Connection } from 'mysql2/promise';
 import { checkReadiness, type ReadinessReport } from '../../functions/check-readiness/check-readiness';
 import type { ReadinessCheckFailed } from '../../functions/shared/errors';
 import { startThrowawayMariadb, type ThrowawayMariadb } from '../../local/throwaway-mariadb';
-import { migrationConfig, replicationTask } from '../support/migration';
+import { SOURCE_ENDPOINT_ARN, TARGET_ENDPOINT_ARN, migrationConfig, replicationTask } from '../support/migration';
+
+// Two servers start beside the rest of the suite on a 2-core machine.
+jest.setTimeout(60_000);
 
 const SOURCE_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/source-AbCdEf';
 const TARGET_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/target-AbCdEf';
@@ -29,21 +32,38 @@ async function admin(server: { host: string; port: number }, work: (connection: 
   }
 }
 
-async function readiness(source: object, target: object, migrationType = 'full-load-and-cdc', readinessSettings = {}): Promise<ReadinessReport> {
+type Address = { host: string; port: number };
+
+/** The task's DMS endpoints connect where the secrets point unless told otherwise. */
+async function readiness(source: Address, target: Address, migrationType = 'full-load-and-cdc', readinessSettings = {}, endpoints: { source?: Address; target?: Address } = {}): Promise<ReadinessReport> {
   secretsManager.on(GetSecretValueCommand, { SecretId: SOURCE_SECRET }).resolves({ SecretString: JSON.stringify(source) });
   secretsManager.on(GetSecretValueCommand, { SecretId: TARGET_SECRET }).resolves({ SecretString: JSON.stringify(target) });
   dms.on(DescribeReplicationTasksCommand).resolves({ ReplicationTasks: [replicationTask({ MigrationType: migrationType as never })] });
+  const endpoint = (EndpointArn: string, EndpointIdentifier: string, { host, port }: Address): Endpoint => ({ EndpointArn, EndpointIdentifier, ServerName: host, Port: port });
+  dms.on(DescribeEndpointsCommand).resolves({
+    Endpoints: [endpoint(SOURCE_ENDPOINT_ARN, 'shop-source', endpoints.source ?? source), endpoint(TARGET_ENDPOINT_ARN, 'shop-target', endpoints.target ?? target)],
+  });
   const config = migrationConfig({ database: { sourceSecretArn: SOURCE_SECRET, targetSecretArn: TARGET_SECRET, schemas: [SCHEMA], tls: 'disabled' }, readiness: readinessSettings });
   return checkReadiness({ secretsManager: new SecretsManagerClient({}), dms: new DatabaseMigrationServiceClient({}) }, config as never);
 }
 
-async function failedChecks(source: object, target: object, migrationType?: string): Promise<string[]> {
-  const error = (await readiness(source, target, migrationType).then(
+async function failedChecks(source: Address, target: Address, migrationType?: string, endpoints?: { source?: Address; target?: Address }): Promise<string[]> {
+  const error = (await readiness(source, target, migrationType, {}, endpoints).then(
     () => undefined,
     (failure: unknown) => failure,
   )) as ReadinessCheckFailed | undefined;
   expect(error?.name).toBe('ReadinessCheckFailed');
   return error?.failedChecks ?? [];
+}
+
+async function serverHostname(): Promise<string> {
+  const connection = await createConnection({ host: wellConfigured.host, port: wellConfigured.port, user: 'root' });
+  try {
+    const [[row]] = (await connection.query('SELECT @@hostname AS hostname')) as unknown as [Array<{ hostname: string }>];
+    return row.hostname;
+  } finally {
+    await connection.end();
+  }
 }
 
 const statusOf = (report: ReadinessReport) => Object.fromEntries(report.checks.map((check) => [`${check.side} ${check.id}`, check.status]));
@@ -75,6 +95,9 @@ describe('readiness checks against real MariaDB servers', () => {
     const report = await readiness(credentials(wellConfigured, 'dms', 'dms-password'), SHARED);
     expect(report.migrationType).toBe('full-load-and-cdc');
     expect(statusOf(report)).toEqual({
+      'target distinct-servers': 'pass',
+      'source dms-source-endpoint-server': 'pass',
+      'target dms-target-endpoint-server': 'pass',
       'source binlog': 'pass',
       'source binlog-format': 'pass',
       'source binlog-row-image': 'pass',
@@ -119,7 +142,7 @@ describe('readiness checks against real MariaDB servers', () => {
   });
 
   it('fails a user without the replication and SELECT privileges, naming each', async () => {
-    expect(await failedChecks(credentials(wellConfigured, 'reader', 'reader-password'), credentials(wellConfigured))).toEqual([
+    expect(await failedChecks(credentials(wellConfigured, 'reader', 'reader-password'), SHARED)).toEqual([
       "source The DMS user has the privileges DMS needs: missing: REPLICATION CLIENT ON *.*, REPLICATION SLAVE ON *.*, SELECT ON `shop`.*. Grant the source secret's user REPLICATION CLIENT ON *.*, REPLICATION SLAVE ON *.*, SELECT ON `shop`.* (privileges through roles are not seen here).",
     ]);
   });
@@ -128,6 +151,28 @@ describe('readiness checks against real MariaDB servers', () => {
     expect(await failedChecks(credentials(wellConfigured), credentials(misconfigured))).toEqual([
       'target The target is writable: read_only=ON. Point the target secret at the writer (not a reader or replica) and turn read_only off.',
     ]);
+  });
+
+  it('fails a target secret that reaches the source server under another name', async () => {
+    const sourceServer = credentials(wellConfigured);
+    const sourceAgain = { ...sourceServer, host: 'localhost' };
+    const hostname = await serverHostname();
+    expect(await failedChecks(sourceServer, sourceAgain)).toEqual([
+      `target The source and target sessions reach two different servers: one server: ${hostname}:${wellConfigured.port}, server_id 7. Point the target secret at the target server: reading the source twice would prove nothing about the target.`,
+    ]);
+  });
+
+  it('fails a DMS target endpoint that writes to another server than the target secret names', async () => {
+    const source = credentials(wellConfigured);
+    const target = credentials(misconfigured);
+    await admin(misconfigured, (connection) => connection.query('SET GLOBAL read_only = OFF'));
+    try {
+      expect(await failedChecks(source, target, undefined, { target: source })).toEqual([
+        `target The DMS target endpoint reaches the target secret's server: shop-target connects to 127.0.0.1:${wellConfigured.port}, but the target secret names 127.0.0.1:${misconfigured.port}. Point the endpoint and the target secret at the same server: DMS would write another server than the checks read.`,
+      ]);
+    } finally {
+      await admin(misconfigured, (connection) => connection.query('SET GLOBAL read_only = ON'));
+    }
   });
 
   it('reads the retention from mysql.rds_show_configuration where RDS provides it', async () => {

@@ -375,7 +375,15 @@ function afterCutover(aws: LocalAws): void {
 function fakeReverseTask(aws: LocalAws, initialStatus?: string): void {
   const identifier = reverseTaskIdentifier('Orders to Aurora');
   let reverse: ReplicationTask | undefined = initialStatus
-    ? { ReplicationTaskIdentifier: identifier, ReplicationTaskArn: REVERSE_TASK_ARN, MigrationType: 'cdc', TableMappings: MAPPINGS, Status: initialStatus }
+    ? {
+        ReplicationTaskIdentifier: identifier,
+        ReplicationTaskArn: REVERSE_TASK_ARN,
+        SourceEndpointArn: REVERSE.reverseSourceEndpointArn,
+        TargetEndpointArn: REVERSE.reverseTargetEndpointArn,
+        MigrationType: 'cdc',
+        TableMappings: MAPPINGS,
+        Status: initialStatus,
+      }
     : undefined;
   const describe = () => {
     if (!reverse) throw new ResourceNotFoundFault({ message: 'No replication tasks found', $metadata: {} });

@@ -1,5 +1,6 @@
 import { createConnection, type Connection } from 'mysql2/promise';
 import { ENVIRONMENT } from '../../functions/shared/environment';
+import { startThrowawayMariadb, type ThrowawayMariadb } from '../../local/throwaway-mariadb';
 import { migrationInput } from '../support/migration';
 import { HAPPY_PATH, type Scenario } from '../support/local-aws';
 import { runWorkflow, type WorkflowRun } from '../support/run-workflow';
@@ -7,15 +8,18 @@ import { DEPLOYMENT, synthesizeWorkflow } from '../support/synthesized-workflow'
 
 /**
  * The readiness and independent-comparison steps, executed locally from the synthesized definition against
- * real databases: source and target are two databases on the shared MariaDB, and the fake Secrets Manager
- * hands out their credentials. The shared server has no binary log, so the happy paths use a full-load-only
- * task (which skips the binary log checks) and the full-load-and-cdc task shows readiness failing.
+ * real databases: the source is a database on the shared MariaDB, the target one on a throwaway server (the
+ * checks refuse a target secret that reaches the source's server), and the fake Secrets Manager hands out
+ * their credentials. The shared server has no binary log, so the happy paths use a full-load-only task (which
+ * skips the binary log checks) and the full-load-and-cdc task shows readiness failing.
  */
 const SOURCE = `wf_source_${process.pid}`;
 const TARGET = `wf_target_${process.pid}`;
 const SOURCE_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/source-AbCdEf';
 const TARGET_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/target-AbCdEf';
-const CREDENTIALS = JSON.stringify({ engine: 'mysql', host: '127.0.0.1', port: 3306, username: 'root', password: '' });
+const secretFor = (port: number) => JSON.stringify({ engine: 'mysql', host: '127.0.0.1', port, username: 'root', password: '' });
+// A server to start beside the rest of the suite on a 2-core machine.
+jest.setTimeout(60_000);
 
 const input = migrationInput({
   database: { sourceSecretArn: SOURCE_SECRET, targetSecretArn: TARGET_SECRET, schemas: [SOURCE], targetSchemas: { [SOURCE]: TARGET }, tls: 'disabled' },
@@ -23,16 +27,20 @@ const input = migrationInput({
   cutover: { endpointParameterName: '/apps/orders/database-endpoint' },
 });
 const synthesized = synthesizeWorkflow({ ...DEPLOYMENT, migration: input });
-const scenario: Scenario = { ...HAPPY_PATH, migrationType: 'full-load', databaseSecrets: { [SOURCE_SECRET]: CREDENTIALS, [TARGET_SECRET]: CREDENTIALS } };
-const run = (changes: Partial<Scenario> = {}) => runWorkflow(synthesized, { ...scenario, ...changes }, input);
+let targetServer: ThrowawayMariadb;
+const scenario = (): Scenario => ({ ...HAPPY_PATH, migrationType: 'full-load', databaseSecrets: { [SOURCE_SECRET]: secretFor(3306), [TARGET_SECRET]: secretFor(targetServer.port) } });
+const run = (changes: Partial<Scenario> = {}) => runWorkflow(synthesized, { ...scenario(), ...changes }, input);
 const failure = (result: WorkflowRun) => result.aws.notifications.find((published) => published.kind === 'failure');
 
 let admin: Connection;
+let targetAdmin: Connection;
 
 beforeAll(async () => {
+  targetServer = await startThrowawayMariadb();
   admin = await createConnection({ host: '127.0.0.1', port: 3306, user: 'root', multipleStatements: true });
-  for (const database of [SOURCE, TARGET]) {
-    await admin.query(`CREATE DATABASE ${database};
+  targetAdmin = await createConnection({ host: targetServer.host, port: targetServer.port, user: 'root', multipleStatements: true });
+  for (const [connection, database] of [[admin, SOURCE], [targetAdmin, TARGET]] as const) {
+    await connection.query(`CREATE DATABASE ${database};
       USE ${database};
       CREATE TABLE customers (id INT PRIMARY KEY, name VARCHAR(40) NOT NULL, email VARCHAR(80) NULL);
       INSERT INTO customers SELECT seq, CONCAT('customer ', seq), IF(seq % 4 = 0, NULL, CONCAT('c', seq, '@example.com')) FROM seq_1_to_2500;
@@ -44,8 +52,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const database of [SOURCE, TARGET]) await admin.query(`DROP DATABASE IF EXISTS ${database}`);
-  await admin.end();
+  await admin?.query(`DROP DATABASE IF EXISTS ${SOURCE}`);
+  await Promise.all([admin?.end(), targetAdmin?.end()]);
+  await targetServer?.stop();
 });
 
 describe('database checks in the workflow, executed locally against MariaDB', () => {
@@ -79,7 +88,7 @@ describe('database checks in the workflow, executed locally against MariaDB', ()
   });
 
   it('fails with the differing rows named by key when the target differs, before any approval or cutover', async () => {
-    await admin.query(`UPDATE ${TARGET}.customers SET email = '' WHERE id = 1200; DELETE FROM ${TARGET}.order_lines WHERE order_id = 250 AND line = 1`);
+    await targetAdmin.query(`UPDATE ${TARGET}.customers SET email = '' WHERE id = 1200; DELETE FROM ${TARGET}.order_lines WHERE order_id = 250 AND line = 1`);
     try {
       const result = await run();
       expect(result.status).toBe('FAILED');
@@ -89,7 +98,8 @@ describe('database checks in the workflow, executed locally against MariaDB', ()
       expect(result.states).not.toContain('Ask for cutover approval');
       expect(result.aws.parameters.size).toBe(0);
     } finally {
-      await admin.query(`REPLACE INTO ${TARGET}.customers SELECT * FROM ${SOURCE}.customers WHERE id = 1200; INSERT INTO ${TARGET}.order_lines SELECT * FROM ${SOURCE}.order_lines WHERE order_id = 250 AND line = 1`);
+      // As seeded: customer 1200 (a multiple of 4) has no e-mail; line (250, 1) is seq 751.
+      await targetAdmin.query(`UPDATE ${TARGET}.customers SET email = NULL WHERE id = 1200; INSERT INTO ${TARGET}.order_lines VALUES (250, 1, 751 / 4)`);
     }
   });
 

@@ -2,6 +2,7 @@ import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwat
 import {
   DatabaseMigrationServiceClient,
   DescribeConnectionsCommand,
+  DescribeEndpointsCommand,
   DescribeReplicationInstancesCommand,
   DescribeReplicationTasksCommand,
   DescribeTableStatisticsCommand,
@@ -27,7 +28,7 @@ import { rdsService, stepFunctionsService, type LocalTargetDatabase } from '../.
 import { TaskTokens } from '../../local/workflow/task-tokens';
 import { fakeDynamoDbTable } from './dynamodb-table';
 import { answeredByEmulator } from './emulator-operations';
-import { REPLICATION_INSTANCE_ARN, TASK_ARN, replicationTask, tableStatistics } from './migration';
+import { DATABASE_ACCESS, REPLICATION_INSTANCE_ARN, SOURCE_ENDPOINT_ARN, TARGET_ENDPOINT_ARN, TASK_ARN, WAY_BACK, replicationTask, tableStatistics } from './migration';
 
 /** What the simulated migration looks like; each workflow path test changes one thing. */
 export interface Scenario {
@@ -74,6 +75,17 @@ export const HAPPY_PATH: Scenario = {
   cdcLatencySeconds: 3,
   approval: 'approve',
   throttledTaskReads: 0,
+};
+
+/**
+ * The secret each DMS endpoint reads its connection from (DescribeEndpoints' MySQLSettings): the forward
+ * endpoints the secrets of their sides, the way back's the other way round.
+ */
+const ENDPOINT_SECRETS: Record<string, string> = {
+  [SOURCE_ENDPOINT_ARN]: DATABASE_ACCESS.sourceSecretArn,
+  [TARGET_ENDPOINT_ARN]: DATABASE_ACCESS.targetSecretArn,
+  [WAY_BACK.reverseSourceEndpointArn]: DATABASE_ACCESS.targetSecretArn,
+  [WAY_BACK.reverseTargetEndpointArn]: DATABASE_ACCESS.sourceSecretArn,
 };
 
 const TABLES = ['customers', 'orders', 'order_lines'];
@@ -240,6 +252,14 @@ export class LocalAws {
               : { ValidationState: 'Mismatched records', ValidationFailedRecords: 3 }
             : { ValidationState: 'Pending records', ValidationPendingRecords: 200 }),
         })),
+      };
+    });
+    dms.on(DescribeEndpointsCommand).callsFake((input) => {
+      const endpointArns: string[] = input.Filters?.find((filter: { Name: string }) => filter.Name === 'endpoint-arn')?.Values ?? Object.keys(ENDPOINT_SECRETS);
+      return {
+        Endpoints: endpointArns
+          .filter((endpointArn) => ENDPOINT_SECRETS[endpointArn])
+          .map((EndpointArn) => ({ EndpointArn, EndpointIdentifier: EndpointArn.split(':').at(-1)?.toLowerCase(), EngineName: 'mysql', MySQLSettings: { SecretsManagerSecretId: ENDPOINT_SECRETS[EndpointArn] } })),
       };
     });
     dms.on(DescribeReplicationInstancesCommand).resolves({

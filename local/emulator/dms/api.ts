@@ -100,6 +100,7 @@ export class EmulatedDms {
       jsonVersion: '1.1',
       targetPrefix: 'AmazonDMSv20160101',
       operations: {
+        DescribeEndpoints: (input) => ({ Endpoints: this.describeEndpoints(filters(input)['endpoint-arn']) }),
         TestConnection: (input) => this.testConnection(String(input.ReplicationInstanceArn), String(input.EndpointArn)),
         DescribeConnections: (input) => ({ Connections: this.describeConnections(filters(input)) }),
         DescribeReplicationTasks: (input) => {
@@ -197,6 +198,28 @@ export class EmulatedDms {
     const endpoint = this.options.endpoints.find((candidate) => candidate.endpointArn === arn);
     if (!endpoint) throw new AwsServiceError('ResourceNotFoundFault', `Endpoint ${arn} not found`);
     return endpoint;
+  }
+
+  /**
+   * Each endpoint as DescribeEndpoints shows one defined by server name and by secret: its server name and
+   * port are those of the secret it connects with, so they always name the server the emulator really reaches.
+   */
+  private describeEndpoints(arns: string[] | undefined) {
+    return this.options.endpoints
+      .filter((endpoint) => !arns || arns.includes(endpoint.endpointArn))
+      .map((endpoint) => {
+        const { host, port } = this.options.readCredentials(endpoint.secretArn);
+        return {
+          EndpointArn: endpoint.endpointArn,
+          EndpointIdentifier: endpoint.endpointIdentifier,
+          EndpointType: endpoint.endpointType,
+          EngineName: 'mysql',
+          ServerName: host,
+          Port: port,
+          Status: 'active',
+          MySQLSettings: { ServerName: host, Port: port, SecretsManagerSecretId: endpoint.secretArn },
+        };
+      });
   }
 
   private testConnection(replicationInstanceArn: string, endpointArn: string) {

@@ -1,13 +1,11 @@
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DatabaseMigrationServiceClient, DescribeReplicationTasksCommand } from '@aws-sdk/client-database-migration-service';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { RDSClient } from '@aws-sdk/client-rds';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SSMClient } from '@aws-sdk/client-ssm';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { completeStep, cutoverRun, freezeStep, startReverseStep, switchStep, unfreezeStep } from '../../../functions/cutover/cutover';
 import type { MigrationConfig } from '../../../functions/shared/migration-input';
+import { cutoverClients } from '../../support/cutover-clients';
 import { DATABASE_ACCESS as DATABASE, WAY_BACK as REVERSE, migrationConfig, replicationTask } from '../../support/migration';
 
 const settings = { tokenTableName: 'orders-migration-tokens' };
@@ -15,14 +13,7 @@ const dms = mockClient(DatabaseMigrationServiceClient);
 const dynamoDb = mockClient(DynamoDBClient);
 // Answers nothing: a step that reached for a secret here would fail the test instead of calling AWS.
 const secretsManager = mockClient(SecretsManagerClient);
-const clients = {
-  dms: new DatabaseMigrationServiceClient({}),
-  cloudWatch: new CloudWatchClient({}),
-  rds: new RDSClient({}),
-  ssm: new SSMClient({}),
-  secretsManager: new SecretsManagerClient({}),
-  dynamoDb: new DynamoDBClient({}),
-};
+const clients = cutoverClients();
 const run = (config: MigrationConfig) => cutoverRun(clients, config);
 const record = (fields: Record<string, unknown>) => ({ Item: marshall({ pk: 'cutover#orders-to-aurora', migrationName: 'Orders to Aurora', switchedAt: '2026-11-24T23:00:00.000Z', endpoint: 'x:3306', ...fields }) });
 const notFrozen = { side: 'source' as const, frozen: false, skipped: 'not run' };

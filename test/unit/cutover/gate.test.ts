@@ -42,6 +42,9 @@ describe('tableMappingsSelect', () => {
   });
 });
 
+const SOURCE_SERVER = { serverId: '1', hostname: 'db-a', port: 3306, version: '10.11.6-MariaDB' };
+const TARGET_SERVER = { serverUuid: '5e1c7a52-0000-11ef-8000-0a1b2c3d4e5f', serverId: '1', hostname: 'ip-10-0-1-12', port: 3306, version: '8.0.39' };
+
 describe('gateBlockers', () => {
   const facts: GateFacts = {
     direction: 'to-target',
@@ -53,7 +56,16 @@ describe('gateBlockers', () => {
     validation: summarizeValidation([tableStatistics()]),
     suspendedTables: [],
     heartbeatInMappings: true,
-    database: { heartbeatOnSource: true, heartbeatOnTarget: true, targetBinlogEnabled: true },
+    database: {
+      heartbeatOnSource: true,
+      heartbeatOnTarget: true,
+      targetBinlogEnabled: true,
+      servers: { source: SOURCE_SERVER, target: TARGET_SERVER, sameServer: false },
+      endpoints: [
+        { role: 'source', side: 'source', endpointIdentifier: 'orders-source', verdict: 'same', seen: 'connects to db-a.internal:3306, the source secret\'s server' },
+        { role: 'target', side: 'target', endpointIdentifier: 'orders-target', verdict: 'unknown', seen: 'reads its connection from the secret dms/target, which these checks do not read' },
+      ],
+    },
     writeFreeze: true,
   };
   const config = migrationConfig({ database: DATABASE, rollback: REVERSE });
@@ -69,6 +81,16 @@ describe('gateBlockers', () => {
     ['no heartbeat table on the source', { database: { ...facts.database!, heartbeatOnSource: false } }, 'does not exist on the source'],
     ['no heartbeat table on the target', { database: { ...facts.database!, heartbeatOnTarget: false } }, 'does not exist on the target: it must be replicated by the task'],
     ['a heartbeat table the task does not select', { heartbeatInMappings: false }, "the task's table mappings do not select orders.dms_orchestrator_heartbeat"],
+    [
+      'sessions that reach one server',
+      { database: { ...facts.database!, servers: { source: SOURCE_SERVER, target: SOURCE_SERVER, sameServer: true } } },
+      'the source and target sessions reach one server (db-a:3306, server_id 1): the target secret points at the source',
+    ],
+    [
+      'a target endpoint that writes to another server than the target secret names',
+      { database: { ...facts.database!, endpoints: [{ role: 'target', side: 'target', endpointIdentifier: 'orders-target', verdict: 'different', seen: 'connects to db-a.internal:3306, but the target secret names db-b.internal:3306' }] } },
+      'the DMS target endpoint orders-target connects to db-a.internal:3306, but the target secret names db-b.internal:3306: DMS would write another server than the checks read',
+    ],
     ['a target without binlog when rollback is on', { database: { ...facts.database!, targetBinlogEnabled: false } }, 'the target has no binary log'],
     ['a reverse task not created yet', { reversePath: { ...readyPath, taskArn: undefined, taskStatus: 'not created', ready: false } }, 'the reverse replication task does not exist yet'],
     ['a reverse task already running', { reversePath: { ...readyPath, taskStatus: 'running', ready: false } }, 'the reverse replication task is "running", not ready to start'],
