@@ -6,7 +6,6 @@ import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { MigrationConfig } from '../../functions/shared/migration-input';
 import { createPhaseFunctions, DATABASE_CHECK_PHASES, type DatabaseCheckPhase } from '../phases';
-import { allow } from '../phases/phase';
 import type { PhaseFunction, PhaseNetwork } from './phase-function';
 
 /**
@@ -57,15 +56,6 @@ export class DatabaseFunctions extends Construct {
     const network = props.network && this.resolveNetwork(props.network);
     this.network = network;
     this.functions = createPhaseFunctions(this, DATABASE_CHECK_PHASES, { database: props.database, plansBucket: this.plansBucket }, { logKey: props.logKey, network });
-    if (network) {
-      // What AWSLambdaVPCAccessExecutionRole grants: Lambda manages the function's network interfaces. These
-      // EC2 actions take no resource-level permissions for Describe*, and interfaces are created on demand.
-      for (const fn of Object.values<PhaseFunction>(this.functions)) {
-        fn.addToRolePolicy(
-          allow(['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'], ['*']),
-        );
-      }
-    }
   }
 
   /**

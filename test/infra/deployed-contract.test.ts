@@ -1,0 +1,44 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { conventionalPhysicalResources, evaluate, functionPolicies, type CfnTemplate, type PrincipalPolicies } from '../../local/iam';
+import { buildStack } from '../support/synthesized-workflow';
+import { WITH_WAY_BACK } from '../support/way-back';
+
+/**
+ * What a real account checks when the stack deploys or runs, read from the synthesized templates of the
+ * examples and of a deployment with a way back: the defects these catch are invisible to the local emulator.
+ */
+const EXAMPLES = path.join(__dirname, '..', '..', 'examples');
+const example = (file: string) => JSON.parse(readFileSync(path.join(EXAMPLES, file), 'utf8')) as Record<string, unknown>;
+const DATABASE_NETWORK = { vpcId: 'vpc-0a1b2c3d4e5f67890', subnetIds: ['subnet-0a1b2c3d4e5f67890'], securityGroupIds: ['sg-0a1b2c3d4e5f67890'] };
+const DEPLOYMENTS: Record<string, unknown> = {
+  'orders-to-aurora.json': example('orders-to-aurora.json'),
+  'orders-to-rds-create-dms.json': example('orders-to-rds-create-dms.json'),
+  'a way back, in the database network': { ...WITH_WAY_BACK, databaseNetwork: DATABASE_NETWORK },
+};
+const ENVIRONMENT = { partition: 'aws', region: 'eu-west-1', accountId: '123456789012' };
+
+interface Deployed {
+  template: CfnTemplate;
+  /** Each function's logical id and its role's policies. */
+  functions: Record<string, PrincipalPolicies>;
+}
+
+function deploy(deployment: unknown): Deployed {
+  const template = buildStack(deployment).template.toJSON() as CfnTemplate;
+  return { template, functions: functionPolicies(template, ENVIRONMENT, conventionalPhysicalResources(template, ENVIRONMENT)) };
+}
+
+describe.each(Object.keys(DEPLOYMENTS))('the synthesized stack for %s', (name) => {
+  const { template, functions } = deploy(DEPLOYMENTS[name]);
+  const vpcFunctions = Object.keys(functions).filter((logicalId) => template.Resources[logicalId].Properties?.VpcConfig !== undefined);
+
+  it('lets every function in a VPC manage its network interfaces, which Lambda checks at CreateFunction', () => {
+    if (name !== 'orders-to-rds-create-dms.json') expect(vpcFunctions.length).toBeGreaterThan(0);
+    for (const logicalId of vpcFunctions) {
+      for (const action of ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DeleteNetworkInterface']) {
+        expect({ logicalId, action, decision: evaluate(functions[logicalId].policies, { action, resources: ['*'], context: {} }) }).toEqual({ logicalId, action, decision: { outcome: 'Allow' } });
+      }
+    }
+  });
+});
