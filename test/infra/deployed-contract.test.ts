@@ -42,3 +42,19 @@ describe.each(Object.keys(DEPLOYMENTS))('the synthesized stack for %s', (name) =
     }
   });
 });
+
+describe('the way back, as a rollback run uses it', () => {
+  const { template, functions } = deploy(DEPLOYMENTS['a way back, in the database network']);
+  const cutoverId = Object.keys(functions).find((logicalId) => String(template.Resources[logicalId].Properties?.Description).startsWith('Gate, write freeze')) as string;
+  const reverseTask = 'arn:aws:dms:eu-west-1:123456789012:task:REVERSETASKABCDEFGHIJKLMNO';
+  const tagged = { 'aws:ResourceTag/dms-orchestrator:migration': 'Orders to Aurora' };
+
+  // The gate in mode "rollback" reads the reverse task's table statistics; the switch starts, stops and deletes it.
+  it.each(['dms:DescribeTableStatistics', 'dms:StartReplicationTask', 'dms:StopReplicationTask', 'dms:DeleteReplicationTask'])(
+    'lets the cutover call %s on the reverse task it tagged, and on no other migration’s task',
+    (action) => {
+      expect(evaluate(functions[cutoverId].policies, { action, resources: [reverseTask], context: tagged })).toEqual({ outcome: 'Allow' });
+      expect(evaluate(functions[cutoverId].policies, { action, resources: [reverseTask], context: { 'aws:ResourceTag/dms-orchestrator:migration': 'Invoices' } })).toMatchObject({ outcome: 'ImplicitDeny' });
+    },
+  );
+});
