@@ -11,6 +11,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { snapshotIdentifierPrefix } from '../../functions/shared/snapshots';
+import { TOKEN_TABLE_TTL_ATTRIBUTE } from '../../functions/shared/token-table';
 import type { MigrationConfig } from '../../functions/shared/migration-input';
 import { MigrationWorkflow } from '../../statemachine/definition';
 import { createPhaseFunctions, ORCHESTRATOR_PHASES, type DatabaseCheckPhase, type OrchestratorPhase } from '../phases';
@@ -103,7 +104,7 @@ export class MigrationOrchestrator extends Construct {
       // down to the item actions they use.
       encryption: TableEncryption.AWS_MANAGED,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      timeToLiveAttribute: 'ttl',
+      timeToLiveAttribute: TOKEN_TABLE_TTL_ATTRIBUTE,
       removalPolicy: RemovalPolicy.DESTROY,
     });
     this.approvalSigningKey = new Secret(this, 'ApprovalSigningKey', {

@@ -15,6 +15,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { crossedMilestone } from '../../../functions/full-load-wait/full-load-wait';
+import { TOKEN_TABLE_TTL_ATTRIBUTE } from '../../../functions/shared/token-table';
 import { TASK_ARN, migrationConfig, replicationTask, tableStatistics } from '../../support/migration';
 
 const TABLE = 'orders-migration-tokens';
@@ -34,7 +35,7 @@ function storedWait(lastMilestonePercent = 0, taskToken = 'token-1') {
       config: JSON.stringify(config),
       executionArn: EXECUTION_ARN,
       registeredAt: '2026-11-24T09:00:00.000Z',
-      expiresAt: 1_800_000_000,
+      ttl: 1_800_000_000,
       lastMilestonePercent,
     }),
   };
@@ -91,6 +92,15 @@ describe('await-full-load', () => {
       ExpressionAttributeValues: expect.objectContaining({ ':token': { S: 'token-1' }, ':config': { S: JSON.stringify(config) } }),
     });
     expect(sfn).not.toHaveReceivedAnyCommand();
+  });
+
+  it('lets the wait expire from the table through its TTL attribute, two weeks on', async () => {
+    dms.on(DescribeReplicationTasksCommand).resolves({ ReplicationTasks: [replicationTask({ ReplicationTaskStats: { FullLoadProgressPercent: 10 } })] });
+    const before = Math.floor(Date.now() / 1000);
+    await awaitFullLoad({ config, taskToken: 'token-1', executionArn: EXECUTION_ARN });
+    const [update] = dynamoDb.commandCalls(UpdateItemCommand).map((call) => call.args[0].input);
+    expect(update.UpdateExpression).toContain(`${TOKEN_TABLE_TTL_ATTRIBUTE} = :expires`);
+    expect(Number(update.ExpressionAttributeValues?.[':expires'].N)).toBeGreaterThanOrEqual(before + 14 * 24 * 3600);
   });
 
   it('completes at once when the full load finished before the token was stored', async () => {
