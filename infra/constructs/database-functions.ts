@@ -1,4 +1,4 @@
-import { Duration, Fn, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Fn, Stack, Token, Validations } from 'aws-cdk-lib';
 import { SecurityGroup, Subnet, Vpc } from 'aws-cdk-lib/aws-ec2';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3';
@@ -65,8 +65,10 @@ export class DatabaseFunctions extends Construct {
   acknowledgeStateMachineAccess(stateMachine: StateMachine): void {
     const bucketId = Stack.of(this).getLogicalId(this.plansBucket.node.defaultChild as never);
     const machineId = Stack.of(this).getLogicalId(stateMachine.node.defaultChild as never);
-    const { region, account } = Stack.of(this);
-    const executions = `arn:<AWS::Partition>:states:${region}:${account}:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${machineId}"}]}]}`;
+    const { region, account, partition } = Stack.of(this);
+    // cdk-nag names a partition CDK could not resolve (no region known) by its pseudo parameter.
+    const partitionId = Token.isUnresolved(partition) ? '<AWS::Partition>' : partition;
+    const executions = `arn:${partitionId}:states:${region}:${account}:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${machineId}"}]}]}`;
     Validations.of(stateMachine).acknowledge(
       { id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::<${bucketId}>/*]`, reason: 'The Distributed Map reads chunk lists from and writes results to the stack’s own plans bucket; object names are per run.' },
       { id: `AwsSolutions::AwsSolutions-IAM5[Resource::${executions}:*]`, reason: 'The Distributed Map describes and stops its own child executions, whose names are generated at run time.' },

@@ -6,7 +6,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { deploymentConfigSchema } from '../../infra/config';
 import { MigrationStack } from '../../infra/migration-stack';
-import { DEPLOYMENT } from '../support/synthesized-workflow';
+import { DEPLOYMENT, synthesisContext } from '../support/synthesized-workflow';
 import { WITH_WAY_BACK } from '../support/way-back';
 
 const EXAMPLES = path.join(__dirname, '..', '..', 'examples');
@@ -29,7 +29,7 @@ function awsSolutionsReport(deployment: unknown, addToStack?: (stack: MigrationS
   const outdir = mkdtempSync(path.join(tmpdir(), 'dms-nag-'));
   try {
     const config = deploymentConfigSchema.parse(deployment);
-    const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
+    const app = new App({ outdir, context: synthesisContext() });
     const stack = new MigrationStack(app, config.stackName, { config, env: { account: config.account, region: config.region } });
     addToStack?.(stack);
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { conventionalPhysicalResources, evaluate, functionPolicies, type CfnTemplate, type PrincipalPolicies } from '../../local/iam';
-import { buildStack } from '../support/synthesized-workflow';
+import { conventionalPhysicalResources, evaluate, functionPolicies, stateMachinePolicies, type CfnTemplate, type PrincipalPolicies } from '../../local/iam';
+import { TOKEN_TABLE_TTL_ATTRIBUTE } from '../../functions/shared/token-table';
+import { allStates } from '../../local/workflow/asl';
+import { buildStack, synthesizeWorkflow } from '../support/synthesized-workflow';
 import { WITH_WAY_BACK } from '../support/way-back';
 
 /**
@@ -22,15 +24,21 @@ interface Deployed {
   template: CfnTemplate;
   /** Each function's logical id and its role's policies. */
   functions: Record<string, PrincipalPolicies>;
+  /** The state machine role's policies. */
+  stateMachine: PrincipalPolicies;
+  /** The bucket names and ARNs a deployment would give the template's resources. */
+  physical: ReturnType<typeof conventionalPhysicalResources>;
 }
 
 function deploy(deployment: unknown): Deployed {
   const template = buildStack(deployment).template.toJSON() as CfnTemplate;
-  return { template, functions: functionPolicies(template, ENVIRONMENT, conventionalPhysicalResources(template, ENVIRONMENT)) };
+  const physical = conventionalPhysicalResources(template, ENVIRONMENT);
+  const [stateMachine] = Object.values(stateMachinePolicies(template, ENVIRONMENT, physical));
+  return { template, functions: functionPolicies(template, ENVIRONMENT, physical), stateMachine, physical };
 }
 
 describe.each(Object.keys(DEPLOYMENTS))('the synthesized stack for %s', (name) => {
-  const { template, functions } = deploy(DEPLOYMENTS[name]);
+  const { template, functions, stateMachine, physical } = deploy(DEPLOYMENTS[name]);
   const vpcFunctions = Object.keys(functions).filter((logicalId) => template.Resources[logicalId].Properties?.VpcConfig !== undefined);
 
   it('lets every function in a VPC manage its network interfaces, which Lambda checks at CreateFunction', () => {
@@ -40,6 +48,26 @@ describe.each(Object.keys(DEPLOYMENTS))('the synthesized stack for %s', (name) =
         expect({ logicalId, action, decision: evaluate(functions[logicalId].policies, { action, resources: ['*'], context: {} }) }).toEqual({ logicalId, action, decision: { outcome: 'Allow' } });
       }
     }
+  });
+
+  // Without a ResultWriter a Distributed Map returns every child's output inline, against the 256 KiB state
+  // limit; CDK writes `resultWriterV2` only under @aws-cdk/aws-stepfunctions:useDistributedMapResultWriterV2.
+  it('gives every Distributed Map a ResultWriter its state machine role may write to', () => {
+    const maps = allStates(synthesizeWorkflow(DEPLOYMENTS[name]).definition).filter(([, state]) => (state.ItemProcessor as { ProcessorConfig?: { Mode?: string } } | undefined)?.ProcessorConfig?.Mode === 'DISTRIBUTED');
+    const plansBucket = Object.keys(template.Resources).find((id) => template.Resources[id].Type === 'AWS::S3::Bucket');
+    // Only a deployment with database access compares data, and has the plans bucket the maps read and write.
+    expect(maps.length > 0).toBe(plansBucket !== undefined);
+    for (const [stateName, state] of maps) {
+      const writer = state.ResultWriter as { Resource?: string; Arguments?: { Bucket?: string; Prefix?: string } } | undefined;
+      expect({ stateName, writer }).toEqual({ stateName, writer: expect.objectContaining({ Resource: 'arn:aws:states:::s3:putObject' }) });
+      const resultObject = `${physical[plansBucket as string].attributes.Arn}/${writer?.Arguments?.Prefix}/run-1/SUCCEEDED_0.json`;
+      expect(evaluate(stateMachine.policies, { action: 's3:PutObject', resources: [resultObject], context: {} })).toEqual({ outcome: 'Allow' });
+    }
+  });
+
+  it('expires token-table items by the attribute the functions write', () => {
+    const [table] = Object.values(template.Resources).filter((resource) => resource.Type === 'AWS::DynamoDB::Table');
+    expect(table.Properties?.TimeToLiveSpecification).toEqual({ AttributeName: TOKEN_TABLE_TTL_ATTRIBUTE, Enabled: true });
   });
 });
 
