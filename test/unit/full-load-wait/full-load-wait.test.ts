@@ -140,6 +140,15 @@ describe('full-load-watcher', () => {
     expect(sfn).toHaveReceivedCommandWith(SendTaskSuccessCommand, { taskToken: 'token-1' });
   });
 
+  it('hands the token back when a full-load-and-cdc task stopped after its load (StopTaskCachedChanges settings), instead of parking again', async () => {
+    dms.on(DescribeReplicationTasksCommand).resolves({
+      ReplicationTasks: [replicationTask({ MigrationType: 'full-load-and-cdc', Status: 'stopped', StopReason: 'Stop Reason FULL_LOAD_ONLY_FINISHED', ReplicationTaskStats: loaded })],
+    });
+    dms.on(DescribeTableStatisticsCommand).resolves({ ReplicationTaskArn: TASK_ARN, TableStatistics: [tableStatistics({ TableState: 'Table completed' })] });
+    await expect(watcher(dmsEvent)).resolves.toEqual({ outcome: 'completed' });
+    expect(sfn).toHaveReceivedCommandWith(SendTaskSuccessCommand, { taskToken: 'token-1' });
+  });
+
   it('fails the wait with the error name when tables errored', async () => {
     dms.on(DescribeReplicationTasksCommand).resolves({ ReplicationTasks: [replicationTask({ ReplicationTaskStats: { ...loaded, TablesErrored: 1 } })] });
     dms.on(DescribeTableStatisticsCommand).resolves({ ReplicationTaskArn: TASK_ARN, TableStatistics: [tableStatistics({ TableState: 'Table error' })] });
