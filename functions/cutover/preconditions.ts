@@ -9,6 +9,8 @@ export interface CutoverFacts {
   /** Maximum CDCLatencySource / CDCLatencyTarget per minute over the window, oldest first. */
   latencySeconds: { source: number[]; target: number[] };
   erroredTables: string[];
+  /** Tables not `Table completed` (loading, reloading), with their state; every mapped table must be loaded. */
+  incompleteTables: string[];
   /** Absent when the migration does not require DMS validation. */
   validation?: ValidationSummary;
   /** Records DMS has yet to validate, over all tables. */
@@ -39,6 +41,8 @@ export function cutoverBlockers(facts: CutoverFacts, limits: CutoverLimits): str
     blockers.push(...latencyBlockers(facts, limits));
   }
   if (facts.erroredTables.length > 0) blockers.push(`tables in error: ${facts.erroredTables.join(', ')}`);
+  // Checked apart from validation: with DMS validation off, nothing else would notice a table still loading.
+  if (facts.incompleteTables.length > 0) blockers.push(`tables not completed: ${facts.incompleteTables.join(', ')}`);
   if (facts.validation && facts.validation.outcome !== 'passed' && !pendingWithinLimit(facts, limits)) blockers.push(validationBlocker(facts.validation));
   return blockers;
 }

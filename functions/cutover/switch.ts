@@ -9,7 +9,7 @@ import { CreateDBClusterSnapshotCommand, CreateDBSnapshotCommand, type RDSClient
 import { GetParameterCommand, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { summarizeValidation, validationCoverage } from '../shared/validation-summary';
 import { readCdcLatency } from '../shared/cdc-latency';
-import { TABLE_STATES, describeReplicationTask, isFullLoadComplete, qualifiedTableName } from '../shared/dms';
+import { TABLE_STATES, describeReplicationTask, isFullLoadComplete, qualifiedTableName, tablesNotCompleted } from '../shared/dms';
 import { TaskInUnexpectedState } from '../shared/errors';
 import { logger } from '../shared/logger';
 import type { MigrationConfig } from '../shared/migration-input';
@@ -134,6 +134,7 @@ export async function gatherFacts(
     // A full-load task has no CDC, so DMS publishes no CDC latency for it.
     latencySeconds: migrationType === 'full-load' ? { source: [], target: [] } : await readCdcLatency(clients, { ...config, replicationTaskArn: taskArn }, at),
     erroredTables: tables.filter((table) => table.TableState === TABLE_STATES.error).map(qualifiedTableName),
+    incompleteTables: tablesNotCompleted(tables),
   };
   if (requireValidation) {
     facts.validation = summarizeValidation(tables, validationCoverage(config));

@@ -63,7 +63,17 @@ export const TABLE_STATES = {
   completed: 'Table completed',
   cancelled: 'Table cancelled',
   error: 'Table error',
+  reloading: 'Table is being reloaded',
 } as const;
+
+/**
+ * Tables DMS has not (or no longer) finished loading: before or in their full load, or being reloaded (a
+ * ReloadTables, or DMS recovering a table). Errored and cancelled tables are reported on their own.
+ */
+export function tablesNotCompleted(tables: TableStatistics[]): string[] {
+  const reportedElsewhere: ReadonlySet<string | undefined> = new Set([TABLE_STATES.completed, TABLE_STATES.error, TABLE_STATES.cancelled]);
+  return tables.filter((table) => !reportedElsewhere.has(table.TableState)).map((table) => `${qualifiedTableName(table)} (${table.TableState ?? 'no state'})`);
+}
 
 /** TableStatistics.ValidationState values documented by DMS. */
 export const VALIDATION_STATES = {

@@ -25,6 +25,8 @@ export interface FullLoadProgress {
   fullLoadDurationSeconds?: number;
   /** Sum of FullLoadRows over every table; read once the full load is complete. */
   rowsLoaded?: number;
+  /** Tables DMS is reloading: the load is not over although the task's statistics may say 100 %. */
+  reloadingTables?: string[];
   stopReason?: string;
 }
 
@@ -45,6 +47,12 @@ export async function checkProgress(
     const erroredTables = tables.filter((table) => table.TableState === TABLE_STATES.error).map(qualifiedTableName);
     if (erroredTables.length > 0 || progress.tables.errored > 0) {
       throw tablesErrored(task, erroredTables, progress.tables.errored);
+    }
+    const reloading = tables.filter((table) => table.TableState === TABLE_STATES.reloading).map(qualifiedTableName);
+    if (reloading.length > 0) {
+      // DMS reports the task's load at 100 % while it reloads a table (ReloadTables, or its own recovery).
+      const { fullLoadFinishedAt: _finished, fullLoadDurationSeconds: _duration, ...loading } = progress;
+      return { ...loading, phase: 'full-load', fullLoadComplete: false, reloadingTables: reloading };
     }
     progress.rowsLoaded = tables.reduce((sum, table) => sum + (table.FullLoadRows ?? 0), 0);
   }

@@ -59,6 +59,15 @@ describe('check-progress', () => {
     expect(dms).toHaveReceivedCommandWith(DescribeTableStatisticsCommand, { ReplicationTaskArn: TASK_ARN, MaxRecords: 500 });
   });
 
+  it('keeps waiting while DMS reloads a table, although the task’s statistics say 100 %', async () => {
+    dms.on(DescribeReplicationTasksCommand).resolves({ ReplicationTasks: [replicationTask({ ReplicationTaskStats: fullLoadDone })] });
+    dms.on(DescribeTableStatisticsCommand).resolves({
+      ReplicationTaskArn: TASK_ARN,
+      TableStatistics: [tableStatistics(), tableStatistics({ TableName: 'customers', TableState: 'Table is being reloaded' })],
+    });
+    await expect(handler({ config })).resolves.toMatchObject({ phase: 'full-load', fullLoadComplete: false, reloadingTables: ['orders.customers'] });
+  });
+
   it('sees a full-load task stopped with FULL_LOAD_ONLY_FINISHED as complete', async () => {
     dms.on(DescribeReplicationTasksCommand).resolves({
       ReplicationTasks: [

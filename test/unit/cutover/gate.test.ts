@@ -50,6 +50,7 @@ describe('gateBlockers', () => {
     fullLoadFinished: true,
     latencySeconds: { source: [1], target: [1] },
     erroredTables: [],
+    incompleteTables: [],
     validation: summarizeValidation([tableStatistics()]),
     suspendedTables: [],
     heartbeatInMappings: true,
