@@ -24,8 +24,12 @@ import type { LeftReadOnly } from '../functions/shared/cutover-vocabulary';
 import { WorkflowError, type WorkflowErrorName } from '../functions/shared/errors';
 import type { FailedStep, NotificationKind } from '../functions/shared/notifications/messages';
 
-/** Errors worth retrying: Lambda's own service errors and AWS throttling/5xx surfaced by our handlers. */
+/**
+ * Errors worth retrying: Lambda's own service errors (the list CDK's LambdaInvoke retries by default, which
+ * these retriers replace) and AWS throttling/5xx surfaced by our handlers.
+ */
 export const TRANSIENT_ERRORS = [
+  'Lambda.ClientExecutionTimeoutException',
   'Lambda.ServiceException',
   'Lambda.AWSLambdaException',
   'Lambda.SdkClientException',

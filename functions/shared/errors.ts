@@ -1,3 +1,5 @@
+import { boundedMessage } from './bounded-text';
+
 /**
  * Errors the state machine reasons about.
  *
@@ -11,6 +13,11 @@
  */
 export abstract class MigrationError extends Error {
   abstract override readonly name: ThrownErrorName;
+
+  constructor(message: string, options?: ErrorOptions) {
+    // Within the Step Functions cause limit however many tables or problems the message names.
+    super(boundedMessage(String(message)), options);
+  }
 }
 
 /** The names our handlers throw: one per class below. */

@@ -9,6 +9,7 @@ import {
   taskPhase,
   type TaskPhase,
 } from './dms';
+import { listed } from './bounded-text';
 import { TablesErrored, TaskInUnexpectedState } from './errors';
 import type { MigrationConfig } from './migration-input';
 
@@ -100,7 +101,7 @@ function taskFailure(task: ReplicationTask): TaskInUnexpectedState {
 }
 
 function tablesErrored(task: ReplicationTask, erroredTables: string[], erroredCount: number): TablesErrored {
-  const names = erroredTables.length > 0 ? erroredTables.join(', ') : `${erroredCount} table(s)`;
+  const names = erroredTables.length > 0 ? listed(erroredTables) : `${erroredCount} table(s)`;
   const dmsMessage = task.LastFailureMessage ? ` DMS says: ${task.LastFailureMessage}` : '';
   return new TablesErrored(
     `Full load failed for ${names} on replication task ${task.ReplicationTaskIdentifier}.${dmsMessage} ` +

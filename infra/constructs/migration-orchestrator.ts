@@ -159,6 +159,9 @@ export class MigrationOrchestrator extends Construct {
       databaseChecks: this.databaseFunctions && { functions: this.databaseFunctions.functions, plansBucket: this.databaseFunctions.plansBucket },
     });
     const executionLogs = new LogGroup(this, 'WorkflowLogs', {
+      // Step Functions delivers logs as a vended log source: AWS expects its log groups under this prefix,
+      // where the delivery's resource policy need not grow with each state machine.
+      logGroupName: `/aws/vendedlogs/states/${this.stateMachineName}`,
       retention: RetentionDays.SIX_MONTHS,
       encryptionKey: this.key,
       removalPolicy: RemovalPolicy.DESTROY,

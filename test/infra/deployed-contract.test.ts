@@ -71,6 +71,27 @@ describe.each(Object.keys(DEPLOYMENTS))('the synthesized stack for %s', (name) =
   });
 });
 
+describe('the state machine, as Step Functions runs it', () => {
+  const { definition, template } = synthesizeWorkflow(DEPLOYMENTS['a way back, in the database network']);
+
+  // What CDK's LambdaInvoke retries by default (retryOnServiceExceptions), which the workflow's own retriers replace.
+  it('retries every Lambda task on each of Lambda’s own transient errors', () => {
+    const lambdaServiceErrors = ['Lambda.ClientExecutionTimeoutException', 'Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException'];
+    const lambdaTasks = allStates(definition).filter(([, state]) => state.Type === 'Task' && String(state.Resource).includes(':lambda:'));
+    expect(lambdaTasks.length).toBeGreaterThan(10);
+    for (const [stateName, state] of lambdaTasks) {
+      const retried = ((state.Retry ?? []) as Array<{ ErrorEquals: string[] }>).flatMap((retrier) => retrier.ErrorEquals);
+      expect({ stateName, missing: lambdaServiceErrors.filter((error) => !retried.includes(error)) }).toEqual({ stateName, missing: [] });
+    }
+  });
+
+  it('logs to a log group under /aws/vendedlogs/states/, where Step Functions’ log delivery belongs', () => {
+    const [machine] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
+    const logGroupId = machine.Properties.LoggingConfiguration.Destinations[0].CloudWatchLogsLogGroup.LogGroupArn['Fn::GetAtt'][0];
+    expect(template.toJSON().Resources[logGroupId].Properties.LogGroupName).toMatch(/^\/aws\/vendedlogs\/states\/OrdersMigration-migration/);
+  });
+});
+
 describe('the way back, as a rollback run uses it', () => {
   const { template, functions } = deploy(DEPLOYMENTS['a way back, in the database network']);
   const cutoverId = Object.keys(functions).find((logicalId) => String(template.Resources[logicalId].Properties?.Description).startsWith('Gate, write freeze')) as string;
