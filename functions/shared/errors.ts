@@ -38,6 +38,7 @@ const THROWN_ERROR_NAMES = [
   'ReadinessCheckFailed',
   'DataMismatch',
   'AwsServiceUnavailable',
+  'AwsServiceUnreachable',
   'WriteFreezeFailed',
   'CatchUpTimedOut',
   'MigrationLocked',
@@ -179,6 +180,17 @@ export class DataMismatch extends MigrationError {
 /** An AWS API answered with throttling or a server-side fault; safe to retry with backoff. */
 export class AwsServiceUnavailable extends MigrationError {
   override readonly name = 'AwsServiceUnavailable';
+}
+
+/**
+ * An AWS API did not answer a function in the database network within its timeouts, after the SDK's retries:
+ * the network has no route to it. Not retried: a missing route stays missing until someone adds one.
+ */
+export class AwsServiceUnreachable extends MigrationError {
+  override readonly name = 'AwsServiceUnreachable';
+  constructor(service: string, cause?: Error) {
+    super(`cannot reach ${service} from the database network: add a VPC endpoint or NAT${cause ? ` (${cause.message})` : ''}`, { cause });
+  }
 }
 
 /** The source could not be put into read_only (a statement or table lock outlasted lock_wait_timeout, or no privilege). */

@@ -6,18 +6,23 @@ import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { MigrationConfig } from '../../functions/shared/migration-input';
 import { createPhaseFunctions, DATABASE_CHECK_PHASES, type DatabaseCheckPhase } from '../phases';
+import type { VpcEndpointMode } from './network-endpoints';
 import type { PhaseFunction, PhaseNetwork } from './phase-function';
 
 /**
  * Where the functions that talk to the databases run. They open MySQL sessions to the source and the target,
  * so in a real deployment they need a network path to both: the subnets (with routes to the databases and to
- * the Secrets Manager, S3 and DMS APIs, through a NAT gateway or VPC endpoints) and a security group the
+ * the AWS APIs they call, through a NAT gateway or VPC endpoints: see NetworkEndpoints) and a security group the
  * databases' security groups admit on the MySQL port. Given as ids, resolved offline: no lookups at synth time.
  */
 export interface DatabaseNetwork {
   readonly vpcId: string;
   readonly subnetIds: string[];
   readonly securityGroupIds: string[];
+  /** @default "existing": the network already reaches the AWS APIs (endpoints or NAT) */
+  readonly vpcEndpoints?: VpcEndpointMode;
+  /** Required when "create" needs gateway endpoints (S3, DynamoDB). */
+  readonly routeTableIds?: string[];
 }
 
 export interface DatabaseFunctionsProps {

@@ -18,6 +18,7 @@ import { createPhaseFunctions, ORCHESTRATOR_PHASES, type DatabaseCheckPhase, typ
 import { ApprovalApi } from './approval-api';
 import { DatabaseFunctions, type DatabaseNetwork } from './database-functions';
 import { migrationResourceArns, type MigrationResourceArns } from './migration-resources';
+import { NetworkEndpoints } from './network-endpoints';
 import type { PhaseFunction } from './phase-function';
 
 export interface MigrationOrchestratorProps {
@@ -66,6 +67,8 @@ export class MigrationOrchestrator extends Construct {
   readonly stateMachineName: string;
   /** The cutover approval page and its reminder. */
   readonly approvalApi: ApprovalApi;
+  /** What the functions in the database network call, and the endpoints created for it; only with a network. */
+  readonly networkEndpoints?: NetworkEndpoints;
 
   constructor(scope: Construct, id: string, props: MigrationOrchestratorProps) {
     super(scope, id);
@@ -134,6 +137,16 @@ export class MigrationOrchestrator extends Construct {
       ...createPhaseFunctions(this, ORCHESTRATOR_PHASES, context, { logKey: this.key, network: this.databaseFunctions?.network }),
       ...this.databaseFunctions?.functions,
     };
+    // After every phase's grants: the endpoints are derived from what the functions in the network may call.
+    const network = this.databaseFunctions?.network;
+    if (network && props.databaseNetwork) {
+      this.networkEndpoints = new NetworkEndpoints(this, 'NetworkEndpoints', {
+        network,
+        functions: Object.values<PhaseFunction>(this.functions).filter((fn) => fn.isBoundToVpc),
+        mode: props.databaseNetwork.vpcEndpoints ?? 'existing',
+        routeTableIds: props.databaseNetwork.routeTableIds,
+      });
+    }
 
     // Every state change of this task wakes the watcher; it reads the task itself, so the event's content
     // does not matter and a lost event only delays the workflow until the next periodic check.

@@ -51,6 +51,19 @@ describe.each([
   ['existing DMS resources on a schedule (examples/orders-to-aurora.json)', example('orders-to-aurora.json')],
   ['DMS resources created by the stack (examples/orders-to-rds-create-dms.json)', example('orders-to-rds-create-dms.json')],
   ['direct database access and a way back (reverse replication)', WITH_WAY_BACK],
+  [
+    'a way back, in the database network, with the VPC endpoints it needs',
+    {
+      ...WITH_WAY_BACK,
+      databaseNetwork: {
+        vpcId: 'vpc-0a1b2c3d4e5f67890',
+        subnetIds: ['subnet-0a1b2c3d4e5f67890'],
+        securityGroupIds: ['sg-0a1b2c3d4e5f67890'],
+        vpcEndpoints: 'create',
+        routeTableIds: ['rtb-0a1b2c3d4e5f67890'],
+      },
+    },
+  ],
 ])('cdk-nag AwsSolutions on the stack: %s', (_, deployment) => {
   const report = awsSolutionsReport(deployment);
 

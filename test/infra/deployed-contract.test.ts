@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as path from 'node:path';
 import { conventionalPhysicalResources, evaluate, functionPolicies, stateMachinePolicies, type CfnTemplate, type PrincipalPolicies } from '../../local/iam';
 import { TOKEN_TABLE_TTL_ATTRIBUTE } from '../../functions/shared/token-table';
+import { NETWORK_SERVICES_METADATA } from '../../infra/constructs/network-endpoints';
+import { DATABASE_CHECK_PHASES, ORCHESTRATOR_PHASES, phaseEntry, type Phase } from '../../infra/phases';
 import { allStates } from '../../local/workflow/asl';
 import { buildStack, synthesizeWorkflow } from '../support/synthesized-workflow';
 import { WITH_WAY_BACK } from '../support/way-back';
@@ -106,4 +109,59 @@ describe('the way back, as a rollback run uses it', () => {
       expect(evaluate(functions[cutoverId].policies, { action, resources: [reverseTask], context: { 'aws:ResourceTag/dms-orchestrator:migration': 'Invoices' } })).toMatchObject({ outcome: 'ImplicitDeny' });
     },
   );
+});
+
+describe('the database network’s way to the AWS APIs', () => {
+  const withNetwork = (network: Record<string, unknown>) => ({ ...WITH_WAY_BACK, databaseNetwork: { ...DATABASE_NETWORK, ...network } });
+  const metadataOf = (resource: unknown) => (resource as { Metadata?: Record<string, unknown> }).Metadata?.[NETWORK_SERVICES_METADATA];
+  const servicesOf = (template: CfnTemplate, description: string) =>
+    metadataOf(Object.values(template.Resources).find((resource) => String(resource.Properties?.Description).startsWith(description)));
+
+  it('marks every VPC function with the services its role lets it call: the cutover calls six', () => {
+    const { template } = deploy(DEPLOYMENTS['a way back, in the database network']);
+    expect(servicesOf(template, 'Gate, write freeze')).toEqual(['dms', 'dynamodb', 'monitoring', 'rds', 'secretsmanager', 'ssm']);
+    expect(servicesOf(template, 'Compares one chunk')).toEqual(['s3', 'secretsmanager']);
+    for (const resource of Object.values(template.Resources).filter((candidate) => candidate.Type === 'AWS::Lambda::Function')) {
+      expect(metadataOf(resource) !== undefined).toBe(resource.Properties?.VpcConfig !== undefined);
+    }
+  });
+
+  it('creates exactly those endpoints with vpcEndpoints "create": interface endpoints with private DNS, S3 and DynamoDB as gateways', () => {
+    const { stack, template } = buildStack(withNetwork({ vpcEndpoints: 'create', routeTableIds: ['rtb-0a1b2c3d4e5f67890'] }));
+    const endpoints = Object.values(template.findResources('AWS::EC2::VPCEndpoint')).map((endpoint) => endpoint.Properties);
+    const called = stack.orchestrator.networkEndpoints?.services.map((name) => `com.amazonaws.eu-west-1.${name}`);
+    expect(endpoints.map((endpoint) => endpoint.ServiceName).sort()).toEqual(called);
+    expect(called).toEqual(expect.arrayContaining(['com.amazonaws.eu-west-1.dms', 'com.amazonaws.eu-west-1.monitoring', 'com.amazonaws.eu-west-1.ssm']));
+    for (const endpoint of endpoints) {
+      if (['com.amazonaws.eu-west-1.s3', 'com.amazonaws.eu-west-1.dynamodb'].includes(endpoint.ServiceName)) {
+        expect(endpoint).toMatchObject({ VpcEndpointType: 'Gateway', RouteTableIds: ['rtb-0a1b2c3d4e5f67890'] });
+      } else {
+        expect(endpoint).toMatchObject({ VpcEndpointType: 'Interface', PrivateDnsEnabled: true, SubnetIds: DATABASE_NETWORK.subnetIds });
+      }
+    }
+    template.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      SecurityGroupIngress: [Match.objectLike({ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, SourceSecurityGroupId: DATABASE_NETWORK.securityGroupIds[0] })],
+    });
+  });
+
+  it('with "existing" (the default) creates none and says in the synth output which the network must provide', () => {
+    const { stack, template } = buildStack(withNetwork({}));
+    template.resourceCountIs('AWS::EC2::VPCEndpoint', 0);
+    Annotations.fromStack(stack).hasInfo('*', Match.stringLikeRegexp('must reach dms, dynamodb, monitoring, rds, s3, secretsmanager, ssm through VPC endpoints or a NAT gateway'));
+  });
+
+  it('asks for the route tables when "create" needs gateway endpoints', () => {
+    expect(() => buildStack(withNetwork({ vpcEndpoints: 'create' }))).toThrow('databaseNetwork.routeTableIds is required with vpcEndpoints "create"');
+  });
+
+  it('builds every SDK client of a VPC function with the network timeouts', () => {
+    const phases = { ...ORCHESTRATOR_PHASES, ...DATABASE_CHECK_PHASES } as Record<Phase, { network?: boolean }>;
+    const inNetwork = (Object.keys(phases) as Phase[]).filter((phase) => phases[phase].network);
+    expect(inNetwork.length).toBeGreaterThanOrEqual(5);
+    for (const phase of inNetwork) {
+      const source = readFileSync(path.join(__dirname, '..', '..', 'functions', `${phaseEntry(phase)}.ts`), 'utf8');
+      expect({ phase, plainClients: source.match(/new \w+Client\(/g) ?? [] }).toEqual({ phase, plainClients: [] });
+      expect(source).toContain('databaseNetworkClient(');
+    }
+  });
 });

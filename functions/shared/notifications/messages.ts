@@ -129,6 +129,8 @@ export const NEXT_STEPS: Record<WorkflowErrorName | 'States.Timeout' | 'States.T
   ReversePathNotReady: 'DMS did not finish creating or testing the reverse replication task (or stopping it, for complete) in time. Check it in the DMS console, then run again.',
   NothingToRollBack: 'There is no cutover (or no reverse replication) on record for this migration. Check the mode in the input.',
   AwsServiceUnavailable: 'AWS kept throttling or failing after several retries. Wait a few minutes, then run the migration again.',
+  AwsServiceUnreachable:
+    'A function in the database network could not reach the AWS API named above. Give the subnets a route to it (the VPC endpoints listed in the README, or a NAT gateway), then run the migration again.',
   DatabaseSecretInvalid:
     'Fix the secret named above in Secrets Manager: it must be JSON with host, port, username and password (the DMS endpoint\'s own secret has this shape). Then run the migration again.',
   DatabaseUnreachable:
