@@ -33,6 +33,7 @@ const THROWN_ERROR_NAMES = [
   'ValidationTimedOut',
   'ValidationNotEnabled',
   'CutoverPreconditionFailed',
+  'SwitchIncomplete',
   'DatabaseSecretInvalid',
   'DatabaseUnreachable',
   'ReadinessCheckFailed',
@@ -152,6 +153,15 @@ export class CutoverPreconditionFailed extends MigrationError {
   constructor(readonly failedPreconditions: string[]) {
     super(`Cutover refused: ${failedPreconditions.join('; ')}`);
   }
+}
+
+/**
+ * The switch published the new endpoint, then a later part of it failed: applications already use the new
+ * side, so the frozen side must not be made writable again. Everything before the publication (snapshot,
+ * stopping the task, the cutover record) fails with its own error instead, and the workflow unfreezes.
+ */
+export class SwitchIncomplete extends MigrationError {
+  override readonly name = 'SwitchIncomplete';
 }
 
 /** A database secret in Secrets Manager is not the JSON shape `{host, port, username, password}`. */
