@@ -88,7 +88,7 @@ export class NetworkEndpoints extends Construct {
     this.services = [...new Set(calledBy.flatMap(({ services }) => services))].sort();
     if (props.mode === 'existing') {
       Annotations.of(this).addInfo(
-        `databaseNetwork.vpcEndpoints is "existing": the database network must reach ${this.services.join(', ')} through VPC endpoints or a NAT gateway (see README, Deploying)`,
+        `databaseNetwork.vpcEndpoints is "existing": the database network must reach ${this.services.join(', ')} through VPC endpoints or a NAT gateway (README, Deploy)`,
       );
       return;
     }
