@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as z from 'zod/mini';
 import { migrationInputSchema, type MigrationConfig } from '../functions/shared/migration-input';
+import { VPC_ENDPOINT_MODES } from './constructs/network-endpoints';
 import {
   dmsResourcesSchema,
   monitoringSchema,
@@ -45,6 +46,13 @@ const deploymentFields = z.strictObject({
       vpcId: z.string().check(z.regex(/^vpc-[0-9a-f]{8,17}$/, { error: 'expected a VPC id such as vpc-0abc1234def567890' })),
       subnetIds: z.array(z.string().check(z.regex(/^subnet-[0-9a-f]{8,17}$/, { error: 'expected a subnet id' }))).check(z.minLength(1)),
       securityGroupIds: z.array(z.string().check(z.regex(/^sg-[0-9a-f]{8,17}$/, { error: 'expected a security group id' }))).check(z.minLength(1)),
+      /**
+       * How the functions reach the AWS APIs they call: "existing" endpoints or a NAT gateway (synth lists the
+       * services), or "create" exactly the endpoints they need.
+       */
+      vpcEndpoints: z._default(z.enum(VPC_ENDPOINT_MODES, { error: `expected one of: ${VPC_ENDPOINT_MODES.join(', ')}` }), 'existing'),
+      /** The subnets' route tables, where "create" adds the S3 and DynamoDB gateway endpoints' routes. */
+      routeTableIds: z.optional(z.array(z.string().check(z.regex(/^rtb-[0-9a-f]{8,17}$/, { error: 'expected a route table id such as rtb-0abc1234' })))),
     }),
   ),
 });

@@ -20,8 +20,9 @@ export interface CutoverSequenceProps {
  * (-> Start reverse replication). `to-source` (the rollback) builds the same steps with their own names
  * ("Roll back: ..."): the function reads `config.mode` and freezes the target, proves the old source caught up through the
  * reverse task and switches back. Each step reports to the notification topic. A failure in the catch-up
- * proof gives the frozen side its writes back before the failure is reported; a failed switch leaves the
- * source frozen (writes never land on a side the applications may be leaving) and says so.
+ * proof, or in the switch before the endpoint is published, gives the frozen side its writes back before the
+ * failure is reported; a switch that fails after publishing leaves it frozen (writes never land on a side the
+ * applications are leaving) and says so.
  */
 export function cutoverSequence(scope: Construct, toolkit: WorkflowKit, props: CutoverSequenceProps, direction: Direction): State {
   const forward = direction === 'to-target';
@@ -59,11 +60,21 @@ export function cutoverSequence(scope: Construct, toolkit: WorkflowKit, props: C
   unfreeze.addCatch(toolkit.failAt(unfreezeName, { leftReadOnly: { side: frozenSide, because: 'unfreeze-failed' } }), { resultPath: '$.error' });
   catchUp.addCatch(unfreeze.next(toolkit.failAt(catchUpName)), { resultPath: '$.error' });
 
+  // A switch that fails before publishing the endpoint (a snapshot RDS refused, a task DMS would not stop)
+  // has moved nobody: the frozen side gets its writes back, as after a failed catch-up, and the e-mail says it
+  // is the writable one. Only SwitchIncomplete (the endpoint is out, a later part failed) keeps it frozen.
   const switchName = name('Switch');
-  const switchOver = caught(
-    invoke(switchName, 'switch', { freeze: JsonPath.objectAt('$.freeze'), 'target.$': '$.target' }, '$.switched'),
-    switchName,
-    { side: frozenSide, because: 'switch-failed' },
+  const switchOver = invoke(switchName, 'switch', { freeze: JsonPath.objectAt('$.freeze'), 'target.$': '$.target' }, '$.switched');
+  switchOver.addCatch(toolkit.failAt(switchName, { leftReadOnly: { side: frozenSide, because: 'switch-failed' } }), {
+    errors: [WorkflowError.SwitchIncomplete],
+    resultPath: '$.error',
+  });
+  const unfreezeAfterSwitchName = name(`Unfreeze ${frozenSide} writes after the failed switch`);
+  const unfreezeAfterSwitch = invoke(unfreezeAfterSwitchName, 'unfreeze', { freeze: JsonPath.objectAt('$.freeze') }, '$.unfreeze');
+  unfreezeAfterSwitch.addCatch(toolkit.failAt(unfreezeAfterSwitchName, { leftReadOnly: { side: frozenSide, because: 'unfreeze-failed' } }), { resultPath: '$.error' });
+  switchOver.addCatch(
+    unfreezeAfterSwitch.next(toolkit.failAt(switchName, { writableAgain: frozenSide, stateName: `${switchName} failed before publishing` })),
+    { resultPath: '$.error' },
   );
 
   const switched = reported(switchOver, switchName, 'switch', 'switched');

@@ -20,12 +20,16 @@ import {
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import type { LeftReadOnly } from '../functions/shared/cutover-vocabulary';
+import type { DatabaseSide, LeftReadOnly } from '../functions/shared/cutover-vocabulary';
 import { WorkflowError, type WorkflowErrorName } from '../functions/shared/errors';
 import type { FailedStep, NotificationKind } from '../functions/shared/notifications/messages';
 
-/** Errors worth retrying: Lambda's own service errors and AWS throttling/5xx surfaced by our handlers. */
+/**
+ * Errors worth retrying: Lambda's own service errors (the list CDK's LambdaInvoke retries by default, which
+ * these retriers replace) and AWS throttling/5xx surfaced by our handlers.
+ */
 export const TRANSIENT_ERRORS = [
+  'Lambda.ClientExecutionTimeoutException',
   'Lambda.ServiceException',
   'Lambda.AWSLambdaException',
   'Lambda.SdkClientException',
@@ -108,10 +112,15 @@ export class WorkflowKit {
   /**
    * Names the failed step in `$.failedStep`, notifies, releases the run lock and fails the execution with the
    * error in `$.error`. One state per step: `stateName` defaults to "<step> failed". `leftReadOnly`: the
-   * database this failure may leave read-only, which the notification warns about first.
+   * database this failure may leave read-only, which the notification warns about first; `writableAgain`: the
+   * frozen database the failure path gave its writes back, which the notification names instead.
    */
-  failAt(stepName: string, options: { leftReadOnly?: LeftReadOnly; stateName?: string } = {}): IChainable {
-    const failedStep: FailedStep = { name: stepName, ...(options.leftReadOnly ? { leftReadOnly: options.leftReadOnly } : {}) };
+  failAt(stepName: string, options: { leftReadOnly?: LeftReadOnly; writableAgain?: DatabaseSide; stateName?: string } = {}): IChainable {
+    const failedStep: FailedStep = {
+      name: stepName,
+      ...(options.leftReadOnly ? { leftReadOnly: options.leftReadOnly } : {}),
+      ...(options.writableAgain ? { writableAgain: options.writableAgain } : {}),
+    };
     return new Pass(this.scope, options.stateName ?? `${stepName} failed`, { result: Result.fromObject(failedStep), resultPath: '$.failedStep' }).next(this.notifyFailure);
   }
 

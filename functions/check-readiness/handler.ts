@@ -4,8 +4,9 @@ import { phaseHandler } from '../shared/handler';
 import { InvalidInput } from '../shared/errors';
 import { configEventSchema } from '../shared/migration-input';
 import { checkReadiness } from './check-readiness';
+import { databaseNetworkClient } from '../shared/network-clients';
 
-const clients = { secretsManager: new SecretsManagerClient({}), dms: new DatabaseMigrationServiceClient({}) };
+const clients = { secretsManager: databaseNetworkClient(SecretsManagerClient), dms: databaseNetworkClient(DatabaseMigrationServiceClient) };
 
 export const handler = phaseHandler('check-readiness', configEventSchema, ({ config }) => {
   const { database } = config;

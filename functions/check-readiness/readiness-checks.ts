@@ -5,6 +5,7 @@
  * FULL row image, binary logs kept long enough, REPLICATION CLIENT + REPLICATION SLAVE + SELECT) and for a
  * MySQL target (the DMS user creates and writes the target tables).
  */
+import { listed } from '../shared/bounded-text';
 import { describeServer, sameServerProblem, type EndpointServer, type SessionServers } from '../shared/server-identity';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail';
@@ -63,14 +64,6 @@ export interface ReadinessSettings {
   fullLoadOnly: boolean;
   /** LOBs above this size are truncated by DMS limited LOB mode (LobMaxSize, 32 KB by default). */
   lobWarnBytes: number;
-}
-
-/** How many names a check lists before it says "and N more". */
-export const MAX_LISTED = 10;
-
-export function listed(names: string[]): string {
-  const shown = names.slice(0, MAX_LISTED).join(', ');
-  return names.length > MAX_LISTED ? `${shown} and ${names.length - MAX_LISTED} more` : shown;
 }
 
 const check = (side: ReadinessCheck['side'], id: string, name: string, status: CheckStatus, seen: string, remedy: string): ReadinessCheck =>

@@ -1,4 +1,5 @@
 import type { DatabaseMigrationServiceClient } from '@aws-sdk/client-database-migration-service';
+import { listed } from '../shared/bounded-text';
 import { describeAllTableStatistics } from '../shared/dms';
 import { ValidationMismatch, ValidationNotEnabled, ValidationTimedOut } from '../shared/errors';
 import type { MigrationConfig } from '../shared/migration-input';
@@ -19,7 +20,7 @@ export async function checkValidation(
   if (summary.outcome === 'pending' && wait.waitingSince) {
     const waitedMinutes = (wait.now.getTime() - wait.waitingSince.getTime()) / 60_000;
     if (waitedMinutes > config.validation.maxWaitMinutes) {
-      const pending = summary.pendingTables.map((table) => `${table.table} (${table.pendingRecords} pending)`).join(', ');
+      const pending = listed(summary.pendingTables.map((table) => `${table.table} (${table.pendingRecords} pending)`));
       throw new ValidationTimedOut(
         `DMS validation is still pending after ${Math.round(waitedMinutes)} minutes (limit validation.maxWaitMinutes = ${config.validation.maxWaitMinutes}): ${pending || 'no table reported yet'}.`,
       );

@@ -7,8 +7,9 @@ import { InvalidInput } from '../shared/errors';
 import { phaseHandler } from '../shared/handler';
 import { configEventSchema } from '../shared/migration-input';
 import { compareDataChunk } from './compare-data-chunk';
+import { databaseNetworkClient } from '../shared/network-clients';
 
-const clients = { secretsManager: new SecretsManagerClient({}), s3: new S3Client({}) };
+const clients = { secretsManager: databaseNetworkClient(SecretsManagerClient), s3: databaseNetworkClient(S3Client) };
 const bucket = requireString(ENVIRONMENT.plansBucket);
 const eventSchema = z.extend(configEventSchema, { chunk: chunkItemSchema });
 

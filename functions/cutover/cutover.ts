@@ -1,7 +1,7 @@
 import type { ReplicationTask } from '@aws-sdk/client-database-migration-service';
 import { directionOf, sidesOf, type Direction } from '../shared/cutover-vocabulary';
 import { describeReplicationTask } from '../shared/dms';
-import { CutoverPreconditionFailed, InvalidInput, NothingToRollBack } from '../shared/errors';
+import { CutoverPreconditionFailed, InvalidInput, NothingToRollBack, SwitchIncomplete } from '../shared/errors';
 import { targetSchemaName, type MigrationConfig } from '../shared/migration-input';
 import { withMysql } from '../shared/mysql';
 import { compareEndpoints, type EndpointOfSide } from '../shared/server-identity';
@@ -121,21 +121,26 @@ export async function switchStep(
   const { clients, config } = run;
   if (!target) throw new InvalidInput(['target: the target writer endpoint is needed to switch to it']);
   const readTargetPosition = config.rollback.enabled ? () => onSide(clients, config, 'target', readBinlogPosition) : undefined;
-  const switched = await run.effects.switchOver(
-    { stopTaskArn: config.replicationTaskArn, endpoint: `${target.writerEndpoint}:${target.port}`, snapshot: true, ...(readTargetPosition ? { capturePosition: readTargetPosition } : {}) },
+  // The record is written before the endpoint is published: once applications move, a rollback needs it.
+  const recordCutover = (pending: SwitchRecord) =>
+    saveCutoverRecord(clients.dynamoDb, settings.tokenTableName, {
+      migrationName: config.migrationName,
+      switchedAt: pending.completedAt,
+      endpoint: pending.endpoint,
+      previousEndpoint: pending.previousEndpoint,
+      sourceReadOnlyBeforeFreeze: freeze.freeze?.previous,
+      reverseStartPosition: pending.binlogPosition,
+    });
+  return run.effects.switchOver(
+    {
+      stopTaskArn: config.replicationTaskArn,
+      endpoint: `${target.writerEndpoint}:${target.port}`,
+      snapshot: true,
+      ...(readTargetPosition ? { capturePosition: readTargetPosition } : {}),
+      beforePublish: recordCutover,
+    },
     now,
   );
-  if (!switched.alreadySwitched) {
-    await saveCutoverRecord(clients.dynamoDb, settings.tokenTableName, {
-      migrationName: config.migrationName,
-      switchedAt: switched.completedAt,
-      endpoint: switched.endpoint,
-      previousEndpoint: switched.previousEndpoint,
-      sourceReadOnlyBeforeFreeze: freeze.freeze?.previous,
-      reverseStartPosition: switched.binlogPosition,
-    });
-  }
-  return switched;
 }
 
 /**
@@ -151,10 +156,18 @@ async function switchBack(run: CutoverRun, settings: StepSettings, now: () => Da
   const endpoint = record.previousEndpoint ?? (sourceAddress ? `${sourceAddress.host}:${sourceAddress.port}` : undefined);
   if (!endpoint) throw new NothingToRollBack('The cutover record has no earlier endpoint and the input no source database: nothing to switch back to');
   const switched = await run.effects.switchOver({ stopTaskArn, endpoint, snapshot: false }, now);
-  const beforeFreeze = record.sourceReadOnlyBeforeFreeze;
-  const sourceWritesRestored = beforeFreeze && config.database ? await onSide(clients, config, 'source', (connection) => restoreWrites(connection, beforeFreeze)) : undefined;
-  await saveCutoverRecord(clients.dynamoDb, settings.tokenTableName, { ...record, rolledBackAt: switched.completedAt });
-  return { ...switched, ...(sourceWritesRestored ? { sourceWritesRestored } : {}) };
+  // The source's endpoint is published: from here a failure must not give the frozen target its writes back.
+  try {
+    const beforeFreeze = record.sourceReadOnlyBeforeFreeze;
+    const sourceWritesRestored = beforeFreeze && config.database ? await onSide(clients, config, 'source', (connection) => restoreWrites(connection, beforeFreeze)) : undefined;
+    await saveCutoverRecord(clients.dynamoDb, settings.tokenTableName, { ...record, rolledBackAt: switched.completedAt });
+    return { ...switched, ...(sourceWritesRestored ? { sourceWritesRestored } : {}) };
+  } catch (error) {
+    throw new SwitchIncomplete(
+      `The source endpoint ${endpoint} is published, but restoring the source's writes or recording the rollback failed: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
 }
 
 /**

@@ -1,6 +1,7 @@
 import { DescribeReplicationTasksCommand, type DatabaseMigrationServiceClient, type ReplicationTask } from '@aws-sdk/client-database-migration-service';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { Connection } from 'mysql2/promise';
+import { listed } from '../shared/bounded-text';
 import { TABLE_STATES, VALIDATION_STATES, describeAllTableStatistics, describeReplicationTask, qualifiedTableName } from '../shared/dms';
 import type { Direction } from '../shared/cutover-vocabulary';
 import type { MigrationConfig } from '../shared/migration-input';
@@ -62,7 +63,7 @@ const CLEAN_COMPARISONS: ReadonlySet<string> = new Set(['match']);
 /** Every reason the gate refuses, in words an operator can act on. */
 export function gateBlockers(facts: GateFacts, config: MigrationConfig): string[] {
   const blockers = cutoverBlockers(facts, { ...config.cutover });
-  if (facts.suspendedTables.length > 0) blockers.push(`tables suspended or cancelled: ${facts.suspendedTables.join(', ')}`);
+  if (facts.suspendedTables.length > 0) blockers.push(`tables suspended or cancelled: ${listed(facts.suspendedTables)}`);
   if (facts.independentValidation && !CLEAN_COMPARISONS.has(facts.independentValidation.outcome)) {
     blockers.push(`independent validation is "${facts.independentValidation.outcome}", not a match`);
   }

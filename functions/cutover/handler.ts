@@ -13,14 +13,15 @@ import { catchUpStep, completeStep, cutoverRun, freezeStep, gateStep, prepareWay
 import type { FreezeStep } from './effects';
 import type { IndependentValidation } from './gate';
 import type { SwitchRecord } from './switch';
+import { databaseNetworkClient } from '../shared/network-clients';
 
 const clients = {
-  dms: new DatabaseMigrationServiceClient({}),
-  cloudWatch: new CloudWatchClient({}),
-  rds: new RDSClient({}),
-  ssm: new SSMClient({}),
-  secretsManager: new SecretsManagerClient({}),
-  dynamoDb: new DynamoDBClient({}),
+  dms: databaseNetworkClient(DatabaseMigrationServiceClient),
+  cloudWatch: databaseNetworkClient(CloudWatchClient),
+  rds: databaseNetworkClient(RDSClient),
+  ssm: databaseNetworkClient(SSMClient),
+  secretsManager: databaseNetworkClient(SecretsManagerClient),
+  dynamoDb: databaseNetworkClient(DynamoDBClient),
 };
 const settings = { tokenTableName: requireString(ENVIRONMENT.tokenTableName) };
 

@@ -1,3 +1,4 @@
+import { listed } from '../shared/bounded-text';
 import type { ValidationSummary } from '../shared/validation-summary';
 
 /** What the cutover knows when it decides; gathered from DMS and CloudWatch, judged here without I/O. */
@@ -9,6 +10,8 @@ export interface CutoverFacts {
   /** Maximum CDCLatencySource / CDCLatencyTarget per minute over the window, oldest first. */
   latencySeconds: { source: number[]; target: number[] };
   erroredTables: string[];
+  /** Tables not `Table completed` (loading, reloading), with their state; every mapped table must be loaded. */
+  incompleteTables: string[];
   /** Absent when the migration does not require DMS validation. */
   validation?: ValidationSummary;
   /** Records DMS has yet to validate, over all tables. */
@@ -38,7 +41,9 @@ export function cutoverBlockers(facts: CutoverFacts, limits: CutoverLimits): str
     }
     blockers.push(...latencyBlockers(facts, limits));
   }
-  if (facts.erroredTables.length > 0) blockers.push(`tables in error: ${facts.erroredTables.join(', ')}`);
+  if (facts.erroredTables.length > 0) blockers.push(`tables in error: ${listed(facts.erroredTables)}`);
+  // Checked apart from validation: with DMS validation off, nothing else would notice a table still loading.
+  if (facts.incompleteTables.length > 0) blockers.push(`tables not completed: ${listed(facts.incompleteTables)}`);
   if (facts.validation && facts.validation.outcome !== 'passed' && !pendingWithinLimit(facts, limits)) blockers.push(validationBlocker(facts.validation));
   return blockers;
 }

@@ -9,7 +9,7 @@ import { CreateDBClusterSnapshotCommand, CreateDBSnapshotCommand, type RDSClient
 import { GetParameterCommand, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { summarizeValidation, validationCoverage } from '../shared/validation-summary';
 import { readCdcLatency } from '../shared/cdc-latency';
-import { TABLE_STATES, describeReplicationTask, isFullLoadComplete, qualifiedTableName } from '../shared/dms';
+import { TABLE_STATES, describeReplicationTask, isFullLoadComplete, qualifiedTableName, tablesNotCompleted } from '../shared/dms';
 import { TaskInUnexpectedState } from '../shared/errors';
 import { logger } from '../shared/logger';
 import type { MigrationConfig } from '../shared/migration-input';
@@ -42,6 +42,12 @@ export interface SwitchPlan {
    * replication starts there, so it replays exactly the writes made after the switch.
    */
   capturePosition?: () => Promise<string>;
+  /**
+   * Runs once the switch is certain (snapshot taken, task stopped, position read) and before the endpoint is
+   * published: what must exist once applications move (the cutover record, which a rollback needs) is
+   * written here, so a failure leaves either nothing published or everything recorded.
+   */
+  beforePublish?: (pending: SwitchRecord) => Promise<void>;
 }
 
 export interface SwitchRecord {
@@ -93,6 +99,14 @@ export async function switchOver(
   // A finished full-load task has already stopped itself.
   const taskStatus = taskStopped ? (task.Status ?? 'stopped') : await stopTask(clients.dms, plan.stopTaskArn);
   const binlogPosition = plan.capturePosition ? await plan.capturePosition() : undefined;
+  const switched = record({
+    taskStatus,
+    alreadySwitched: false,
+    ...(snapshot ? { snapshotIdentifier: snapshot } : {}),
+    ...(previousEndpoint !== undefined ? { previousEndpoint } : {}),
+    ...(binlogPosition ? { binlogPosition } : {}),
+  });
+  await plan.beforePublish?.(switched);
   await clients.ssm.send(
     new PutParameterCommand({
       Name: parameterName,
@@ -103,13 +117,7 @@ export async function switchOver(
     }),
   );
   logger.info('Switched', { parameterName, snapshot });
-  return record({
-    taskStatus,
-    alreadySwitched: false,
-    ...(snapshot ? { snapshotIdentifier: snapshot } : {}),
-    ...(previousEndpoint !== undefined ? { previousEndpoint } : {}),
-    ...(binlogPosition ? { binlogPosition } : {}),
-  });
+  return { ...switched, completedAt: now().toISOString() };
 }
 
 /**
@@ -134,6 +142,7 @@ export async function gatherFacts(
     // A full-load task has no CDC, so DMS publishes no CDC latency for it.
     latencySeconds: migrationType === 'full-load' ? { source: [], target: [] } : await readCdcLatency(clients, { ...config, replicationTaskArn: taskArn }, at),
     erroredTables: tables.filter((table) => table.TableState === TABLE_STATES.error).map(qualifiedTableName),
+    incompleteTables: tablesNotCompleted(tables),
   };
   if (requireValidation) {
     facts.validation = summarizeValidation(tables, validationCoverage(config));

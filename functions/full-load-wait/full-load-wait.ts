@@ -13,6 +13,7 @@ import { checkProgress, type FullLoadProgress } from '../shared/full-load-progre
 import { publishNotification } from '../shared/notifications/publish';
 import { MigrationError } from '../shared/errors';
 import { logger } from '../shared/logger';
+import { expiresAfter, TOKEN_TABLE_TTL_ATTRIBUTE } from '../shared/token-table';
 import type { MigrationConfig } from '../shared/migration-input';
 
 /**
@@ -64,13 +65,13 @@ export async function registerFullLoadWait(
       TableName: tableName,
       Key: key(wait.replicationTaskArn),
       UpdateExpression:
-        'SET taskToken = :token, config = :config, executionArn = :execution, registeredAt = :now, expiresAt = :expires, lastMilestonePercent = if_not_exists(lastMilestonePercent, :zero)',
+        `SET taskToken = :token, config = :config, executionArn = :execution, registeredAt = :now, ${TOKEN_TABLE_TTL_ATTRIBUTE} = :expires, lastMilestonePercent = if_not_exists(lastMilestonePercent, :zero)`,
       ExpressionAttributeValues: marshall({
         ':token': wait.taskToken,
         ':config': JSON.stringify(wait.config),
         ':execution': wait.executionArn ?? '',
         ':now': now.toISOString(),
-        ':expires': Math.floor(now.getTime() / 1000) + WAIT_RETENTION_SECONDS,
+        ':expires': expiresAfter(now, WAIT_RETENTION_SECONDS),
         ':zero': 0,
       }),
     }),

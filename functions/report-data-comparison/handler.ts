@@ -5,8 +5,9 @@ import { ENVIRONMENT, requireString } from '../shared/environment';
 import { phaseHandler } from '../shared/handler';
 import { configEventSchema, independentValidationSettings } from '../shared/migration-input';
 import { reportDataComparison } from './report-data-comparison';
+import { databaseNetworkClient } from '../shared/network-clients';
 
-const s3 = new S3Client({});
+const s3 = databaseNetworkClient(S3Client);
 const bucket = requireString(ENVIRONMENT.plansBucket);
 const eventSchema = z.extend(configEventSchema, { runId: runIdSchema, tableCount: z.int().check(z.minimum(0)) });
 

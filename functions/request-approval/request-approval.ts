@@ -10,6 +10,7 @@ import { approvalUrl } from '../shared/approval-link';
 import type { ApprovalDetails } from '../shared/approval-record';
 import { readCdcLatency } from '../shared/cdc-latency';
 import { logger } from '../shared/logger';
+import { expiresAfter, TOKEN_TABLE_TTL_ATTRIBUTE } from '../shared/token-table';
 import type { MigrationConfig } from '../shared/migration-input';
 
 export interface ApprovalReminderSettings {
@@ -85,7 +86,7 @@ export async function requestApproval(
           requestedAt: now.toISOString(),
           expiresAt: expiresAt.toISOString(),
           // DynamoDB TTL removes the record a week after it could last be used.
-          ttl: Math.floor(expiresAt.getTime() / 1000) + 7 * 24 * 3600,
+          [TOKEN_TABLE_TTL_ATTRIBUTE]: expiresAfter(expiresAt, 7 * 24 * 3600),
         },
         { removeUndefinedValues: true },
       ),

@@ -63,7 +63,17 @@ export const TABLE_STATES = {
   completed: 'Table completed',
   cancelled: 'Table cancelled',
   error: 'Table error',
+  reloading: 'Table is being reloaded',
 } as const;
+
+/**
+ * Tables DMS has not (or no longer) finished loading: before or in their full load, or being reloaded (a
+ * ReloadTables, or DMS recovering a table). Errored and cancelled tables are reported on their own.
+ */
+export function tablesNotCompleted(tables: TableStatistics[]): string[] {
+  const reportedElsewhere: ReadonlySet<string | undefined> = new Set([TABLE_STATES.completed, TABLE_STATES.error, TABLE_STATES.cancelled]);
+  return tables.filter((table) => !reportedElsewhere.has(table.TableState)).map((table) => `${qualifiedTableName(table)} (${table.TableState ?? 'no state'})`);
+}
 
 /** TableStatistics.ValidationState values documented by DMS. */
 export const VALIDATION_STATES = {
@@ -132,10 +142,15 @@ const ERROR_STOP_REASONS: ReadonlySet<string> = new Set([
   STOP_REASONS.expressLicenseLimitsReached,
 ]);
 
-/** A full-load-and-cdc task configured with StopTaskCachedChangesNotApplied/Applied stops with these after the load. */
+/**
+ * A full-load-and-cdc task configured to stop after the load (StopTaskCachedChangesNotApplied/Applied) stops
+ * with one of these: STOPPED_AFTER_FULL_LOAD, STOPPED_AFTER_CACHED_EVENTS, or FULL_LOAD_ONLY_FINISHED (the
+ * load is done and, with StopTaskCachedChangesApplied, the cached changes applied). Each is a finished load.
+ */
 const STOPPED_AFTER_FULL_LOAD_REASONS: ReadonlySet<string> = new Set([
   STOP_REASONS.stoppedAfterFullLoad,
   STOP_REASONS.stoppedAfterCachedEvents,
+  STOP_REASONS.fullLoadOnlyFinished,
 ]);
 
 export function hasFailed(task: Pick<ReplicationTask, 'Status' | 'StopReason'>): boolean {
@@ -148,7 +163,7 @@ export function hasFailed(task: Pick<ReplicationTask, 'Status' | 'StopReason'>):
  * - `full-load`: DMS stops the task with "Stop Reason FULL_LOAD_ONLY_FINISHED" when every table is loaded.
  * - `full-load-and-cdc`: the task keeps running into CDC, so the signal is the statistics: 100 % loaded and
  *   no table loading or queued. A task set to stop after the full load (StopTaskCachedChangesApplied /
- *   NotApplied) stops with STOPPED_AFTER_CACHED_EVENTS / STOPPED_AFTER_FULL_LOAD instead.
+ *   NotApplied) stops instead, with one of STOPPED_AFTER_FULL_LOAD_REASONS.
  * - `cdc`: there is no full load.
  */
 export function isFullLoadComplete(

@@ -1,3 +1,5 @@
+import { boundedMessage } from './bounded-text';
+
 /**
  * Errors the state machine reasons about.
  *
@@ -11,6 +13,11 @@
  */
 export abstract class MigrationError extends Error {
   abstract override readonly name: ThrownErrorName;
+
+  constructor(message: string, options?: ErrorOptions) {
+    // Within the Step Functions cause limit however many tables or problems the message names.
+    super(boundedMessage(String(message)), options);
+  }
 }
 
 /** The names our handlers throw: one per class below. */
@@ -26,11 +33,13 @@ const THROWN_ERROR_NAMES = [
   'ValidationTimedOut',
   'ValidationNotEnabled',
   'CutoverPreconditionFailed',
+  'SwitchIncomplete',
   'DatabaseSecretInvalid',
   'DatabaseUnreachable',
   'ReadinessCheckFailed',
   'DataMismatch',
   'AwsServiceUnavailable',
+  'AwsServiceUnreachable',
   'WriteFreezeFailed',
   'CatchUpTimedOut',
   'MigrationLocked',
@@ -146,6 +155,15 @@ export class CutoverPreconditionFailed extends MigrationError {
   }
 }
 
+/**
+ * The switch published the new endpoint, then a later part of it failed: applications already use the new
+ * side, so the frozen side must not be made writable again. Everything before the publication (snapshot,
+ * stopping the task, the cutover record) fails with its own error instead, and the workflow unfreezes.
+ */
+export class SwitchIncomplete extends MigrationError {
+  override readonly name = 'SwitchIncomplete';
+}
+
 /** A database secret in Secrets Manager is not the JSON shape `{host, port, username, password}`. */
 export class DatabaseSecretInvalid extends MigrationError {
   override readonly name = 'DatabaseSecretInvalid';
@@ -172,6 +190,17 @@ export class DataMismatch extends MigrationError {
 /** An AWS API answered with throttling or a server-side fault; safe to retry with backoff. */
 export class AwsServiceUnavailable extends MigrationError {
   override readonly name = 'AwsServiceUnavailable';
+}
+
+/**
+ * An AWS API did not answer a function in the database network within its timeouts, after the SDK's retries:
+ * the network has no route to it. Not retried: a missing route stays missing until someone adds one.
+ */
+export class AwsServiceUnreachable extends MigrationError {
+  override readonly name = 'AwsServiceUnreachable';
+  constructor(service: string, cause?: Error) {
+    super(`cannot reach ${service} from the database network: add a VPC endpoint or NAT${cause ? ` (${cause.message})` : ''}`, { cause });
+  }
 }
 
 /** The source could not be put into read_only (a statement or table lock outlasted lock_wait_timeout, or no privilege). */

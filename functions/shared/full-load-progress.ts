@@ -9,6 +9,7 @@ import {
   taskPhase,
   type TaskPhase,
 } from './dms';
+import { listed } from './bounded-text';
 import { TablesErrored, TaskInUnexpectedState } from './errors';
 import type { MigrationConfig } from './migration-input';
 
@@ -25,6 +26,8 @@ export interface FullLoadProgress {
   fullLoadDurationSeconds?: number;
   /** Sum of FullLoadRows over every table; read once the full load is complete. */
   rowsLoaded?: number;
+  /** Tables DMS is reloading: the load is not over although the task's statistics may say 100 %. */
+  reloadingTables?: string[];
   stopReason?: string;
 }
 
@@ -45,6 +48,12 @@ export async function checkProgress(
     const erroredTables = tables.filter((table) => table.TableState === TABLE_STATES.error).map(qualifiedTableName);
     if (erroredTables.length > 0 || progress.tables.errored > 0) {
       throw tablesErrored(task, erroredTables, progress.tables.errored);
+    }
+    const reloading = tables.filter((table) => table.TableState === TABLE_STATES.reloading).map(qualifiedTableName);
+    if (reloading.length > 0) {
+      // DMS reports the task's load at 100 % while it reloads a table (ReloadTables, or its own recovery).
+      const { fullLoadFinishedAt: _finished, fullLoadDurationSeconds: _duration, ...loading } = progress;
+      return { ...loading, phase: 'full-load', fullLoadComplete: false, reloadingTables: reloading };
     }
     progress.rowsLoaded = tables.reduce((sum, table) => sum + (table.FullLoadRows ?? 0), 0);
   }
@@ -92,7 +101,7 @@ function taskFailure(task: ReplicationTask): TaskInUnexpectedState {
 }
 
 function tablesErrored(task: ReplicationTask, erroredTables: string[], erroredCount: number): TablesErrored {
-  const names = erroredTables.length > 0 ? erroredTables.join(', ') : `${erroredCount} table(s)`;
+  const names = erroredTables.length > 0 ? listed(erroredTables) : `${erroredCount} table(s)`;
   const dmsMessage = task.LastFailureMessage ? ` DMS says: ${task.LastFailureMessage}` : '';
   return new TablesErrored(
     `Full load failed for ${names} on replication task ${task.ReplicationTaskIdentifier}.${dmsMessage} ` +

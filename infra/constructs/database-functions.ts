@@ -1,4 +1,4 @@
-import { Duration, Fn, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Fn, Stack, Token, Validations } from 'aws-cdk-lib';
 import { SecurityGroup, Subnet, Vpc } from 'aws-cdk-lib/aws-ec2';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3';
@@ -6,19 +6,23 @@ import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { MigrationConfig } from '../../functions/shared/migration-input';
 import { createPhaseFunctions, DATABASE_CHECK_PHASES, type DatabaseCheckPhase } from '../phases';
-import { allow } from '../phases/phase';
+import type { VpcEndpointMode } from './network-endpoints';
 import type { PhaseFunction, PhaseNetwork } from './phase-function';
 
 /**
  * Where the functions that talk to the databases run. They open MySQL sessions to the source and the target,
  * so in a real deployment they need a network path to both: the subnets (with routes to the databases and to
- * the Secrets Manager, S3 and DMS APIs, through a NAT gateway or VPC endpoints) and a security group the
+ * the AWS APIs they call, through a NAT gateway or VPC endpoints: see NetworkEndpoints) and a security group the
  * databases' security groups admit on the MySQL port. Given as ids, resolved offline: no lookups at synth time.
  */
 export interface DatabaseNetwork {
   readonly vpcId: string;
   readonly subnetIds: string[];
   readonly securityGroupIds: string[];
+  /** @default "existing": the network already reaches the AWS APIs (endpoints or NAT) */
+  readonly vpcEndpoints?: VpcEndpointMode;
+  /** Required when "create" needs gateway endpoints (S3, DynamoDB). */
+  readonly routeTableIds?: string[];
 }
 
 export interface DatabaseFunctionsProps {
@@ -57,15 +61,6 @@ export class DatabaseFunctions extends Construct {
     const network = props.network && this.resolveNetwork(props.network);
     this.network = network;
     this.functions = createPhaseFunctions(this, DATABASE_CHECK_PHASES, { database: props.database, plansBucket: this.plansBucket }, { logKey: props.logKey, network });
-    if (network) {
-      // What AWSLambdaVPCAccessExecutionRole grants: Lambda manages the function's network interfaces. These
-      // EC2 actions take no resource-level permissions for Describe*, and interfaces are created on demand.
-      for (const fn of Object.values<PhaseFunction>(this.functions)) {
-        fn.addToRolePolicy(
-          allow(['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'], ['*']),
-        );
-      }
-    }
   }
 
   /**
@@ -75,8 +70,10 @@ export class DatabaseFunctions extends Construct {
   acknowledgeStateMachineAccess(stateMachine: StateMachine): void {
     const bucketId = Stack.of(this).getLogicalId(this.plansBucket.node.defaultChild as never);
     const machineId = Stack.of(this).getLogicalId(stateMachine.node.defaultChild as never);
-    const { region, account } = Stack.of(this);
-    const executions = `arn:<AWS::Partition>:states:${region}:${account}:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${machineId}"}]}]}`;
+    const { region, account, partition } = Stack.of(this);
+    // cdk-nag names a partition CDK could not resolve (no region known) by its pseudo parameter.
+    const partitionId = Token.isUnresolved(partition) ? '<AWS::Partition>' : partition;
+    const executions = `arn:${partitionId}:states:${region}:${account}:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${machineId}"}]}]}`;
     Validations.of(stateMachine).acknowledge(
       { id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::<${bucketId}>/*]`, reason: 'The Distributed Map reads chunk lists from and writes results to the stack’s own plans bucket; object names are per run.' },
       { id: `AwsSolutions::AwsSolutions-IAM5[Resource::${executions}:*]`, reason: 'The Distributed Map describes and stops its own child executions, whose names are generated at run time.' },

@@ -11,12 +11,14 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { snapshotIdentifierPrefix } from '../../functions/shared/snapshots';
+import { TOKEN_TABLE_TTL_ATTRIBUTE } from '../../functions/shared/token-table';
 import type { MigrationConfig } from '../../functions/shared/migration-input';
 import { MigrationWorkflow } from '../../statemachine/definition';
 import { createPhaseFunctions, ORCHESTRATOR_PHASES, type DatabaseCheckPhase, type OrchestratorPhase } from '../phases';
 import { ApprovalApi } from './approval-api';
 import { DatabaseFunctions, type DatabaseNetwork } from './database-functions';
 import { migrationResourceArns, type MigrationResourceArns } from './migration-resources';
+import { NetworkEndpoints } from './network-endpoints';
 import type { PhaseFunction } from './phase-function';
 
 export interface MigrationOrchestratorProps {
@@ -65,6 +67,8 @@ export class MigrationOrchestrator extends Construct {
   readonly stateMachineName: string;
   /** The cutover approval page and its reminder. */
   readonly approvalApi: ApprovalApi;
+  /** What the functions in the database network call, and the endpoints created for it; only with a network. */
+  readonly networkEndpoints?: NetworkEndpoints;
 
   constructor(scope: Construct, id: string, props: MigrationOrchestratorProps) {
     super(scope, id);
@@ -103,7 +107,7 @@ export class MigrationOrchestrator extends Construct {
       // down to the item actions they use.
       encryption: TableEncryption.AWS_MANAGED,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      timeToLiveAttribute: 'ttl',
+      timeToLiveAttribute: TOKEN_TABLE_TTL_ATTRIBUTE,
       removalPolicy: RemovalPolicy.DESTROY,
     });
     this.approvalSigningKey = new Secret(this, 'ApprovalSigningKey', {
@@ -133,6 +137,16 @@ export class MigrationOrchestrator extends Construct {
       ...createPhaseFunctions(this, ORCHESTRATOR_PHASES, context, { logKey: this.key, network: this.databaseFunctions?.network }),
       ...this.databaseFunctions?.functions,
     };
+    // After every phase's grants: the endpoints are derived from what the functions in the network may call.
+    const network = this.databaseFunctions?.network;
+    if (network && props.databaseNetwork) {
+      this.networkEndpoints = new NetworkEndpoints(this, 'NetworkEndpoints', {
+        network,
+        functions: Object.values<PhaseFunction>(this.functions).filter((fn) => fn.isBoundToVpc),
+        mode: props.databaseNetwork.vpcEndpoints ?? 'existing',
+        routeTableIds: props.databaseNetwork.routeTableIds,
+      });
+    }
 
     // Every state change of this task wakes the watcher; it reads the task itself, so the event's content
     // does not matter and a lost event only delays the workflow until the next periodic check.
@@ -158,6 +172,9 @@ export class MigrationOrchestrator extends Construct {
       databaseChecks: this.databaseFunctions && { functions: this.databaseFunctions.functions, plansBucket: this.databaseFunctions.plansBucket },
     });
     const executionLogs = new LogGroup(this, 'WorkflowLogs', {
+      // Step Functions delivers logs as a vended log source: AWS expects its log groups under this prefix,
+      // where the delivery's resource policy need not grow with each state machine.
+      logGroupName: `/aws/vendedlogs/states/${this.stateMachineName}`,
       retention: RetentionDays.SIX_MONTHS,
       encryptionKey: this.key,
       removalPolicy: RemovalPolicy.DESTROY,

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { ISecurityGroup, ISubnet, IVpc } from 'aws-cdk-lib/aws-ec2';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -35,6 +35,27 @@ export interface PhaseNetwork {
 }
 
 /**
+ * What AWSLambdaVPCAccessExecutionRole grants, which CDK attaches only to roles it creates itself: Lambda
+ * refuses CreateFunction for a VPC function whose role cannot manage its network interfaces ("The provided
+ * execution role does not have permissions to call CreateNetworkInterface on EC2"). These EC2 actions take no
+ * resource-level permissions for Describe*, and the interfaces are created on demand, so the resource is "*".
+ */
+function networkInterfaceManagement(): PolicyStatement {
+  return new PolicyStatement({
+    effect: Effect.ALLOW,
+    actions: [
+      'ec2:CreateNetworkInterface',
+      'ec2:DescribeNetworkInterfaces',
+      'ec2:DescribeSubnets',
+      'ec2:DeleteNetworkInterface',
+      'ec2:AssignPrivateIpAddresses',
+      'ec2:UnassignPrivateIpAddresses',
+    ],
+    resources: ['*'],
+  });
+}
+
+/**
  * One phase of the migration as a Lambda function, with the defaults every phase shares: ARM64, the current
  * Node.js runtime, a minified esbuild bundle with source maps, X-Ray tracing and an encrypted log group with
  * a retention period.
@@ -52,6 +73,7 @@ export class PhaseFunction extends NodejsFunction {
       description: `dms-orchestrator ${path.dirname(props.entry)}`,
     });
     logGroup.grantWrite(role);
+    if (props.network) role.addToPolicy(networkInterfaceManagement());
     super(scope, id, {
       role,
       entry: path.join(PROJECT_ROOT, 'functions', `${props.entry}.ts`),
@@ -85,7 +107,7 @@ export class PhaseFunction extends NodejsFunction {
       {
         id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
         reason:
-          'Only actions without resource-level permissions: X-Ray PutTraceSegments/PutTelemetryRecords, DMS Describe* list calls, CloudWatch GetMetricData. Mutating calls are scoped to ARNs.',
+          'Only actions without resource-level permissions: X-Ray PutTraceSegments/PutTelemetryRecords, DMS Describe* list calls, CloudWatch GetMetricData, the network-interface management of a VPC function. Mutating calls are scoped to ARNs.',
       },
       {
         id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(logGroup.node.defaultChild as CfnLogGroup)}.Arn>:*]`,

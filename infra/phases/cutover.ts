@@ -60,13 +60,18 @@ function grantCutoverSafety(fn: PhaseFunction, { migration, arns, tokenTable }: 
       conditions: { StringEquals: { 'aws:RequestTag/dms-orchestrator:migration': migration.migrationName } },
     }),
   );
+  // The gate reads the reverse task's table statistics in mode "rollback", as it reads the forward task's.
   fn.addToRolePolicy(
-    new PolicyStatement({ actions: ['dms:StartReplicationTask', 'dms:StopReplicationTask', 'dms:DeleteReplicationTask'], resources: [reverseTasks], conditions: tagged }),
+    new PolicyStatement({
+      actions: ['dms:StartReplicationTask', 'dms:StopReplicationTask', 'dms:DeleteReplicationTask', 'dms:DescribeTableStatistics'],
+      resources: [reverseTasks],
+      conditions: tagged,
+    }),
   );
   if (fn.role) {
     Validations.of(fn.role).acknowledge({
       id: `AwsSolutions::AwsSolutions-IAM5[Resource::${reverseTasks}]`,
-      reason: 'The reverse replication task gets its ARN from DMS at creation; start, stop and delete are limited to tasks tagged with this migration.',
+      reason: 'The reverse replication task gets its ARN from DMS at creation; start, stop, delete and reading its table statistics are limited to tasks tagged with this migration.',
     });
   }
 }

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { CfnElement } from 'aws-cdk-lib';
@@ -47,10 +49,19 @@ export function synthesizeWorkflow(deployment: unknown): SynthesizedWorkflow {
   return { definition, taskPhases, functionEnvironment: functionEnvironment(template, resolve), template };
 }
 
+/**
+ * The context `cdk synth` gives the app: cdk.json's (the feature flags of the pinned aws-cdk-lib, which change
+ * what CDK writes: without them a Distributed Map loses its ResultWriter), with bundling skipped.
+ */
+export function synthesisContext(): Record<string, unknown> {
+  const cdkJson = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'cdk.json'), 'utf8')) as { context?: Record<string, unknown> };
+  return { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] };
+}
+
 /** The stack as `cdk synth` builds it from a deployment config, without bundling the functions. */
 export function buildStack(deployment: unknown): { app: App; stack: MigrationStack; template: Template } {
   const config = deploymentConfigSchema.parse(deployment);
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const app = new App({ context: synthesisContext() });
   const stack = new MigrationStack(app, config.stackName, { config, env: { account: config.account, region: config.region } });
   return { app, stack, template: Template.fromStack(stack) };
 }

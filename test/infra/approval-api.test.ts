@@ -2,13 +2,13 @@ import { App, Stack, type CfnElement } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { deploymentConfigSchema } from '../../infra/config';
 import { MigrationStack } from '../../infra/migration-stack';
-import { DEPLOYMENT } from '../support/synthesized-workflow';
+import { DEPLOYMENT, synthesisContext } from '../support/synthesized-workflow';
 
 const STATE_MACHINE_ARN = 'arn:aws:states:eu-west-1:123456789012:stateMachine:OrdersMigration-migration';
 
 function synthesize(overrides: Record<string, unknown> = {}) {
   const config = deploymentConfigSchema.parse({ ...DEPLOYMENT, approvalPageUrl: undefined, ...overrides });
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const app = new App({ context: synthesisContext() });
   const stack = new MigrationStack(app, config.stackName, { config, env: { account: config.account, region: config.region } });
   const logicalId = (element: unknown) => Stack.of(stack).getLogicalId((element as { node: { defaultChild: CfnElement } }).node.defaultChild);
   return { stack, template: Template.fromStack(stack), logicalId };
@@ -43,8 +43,8 @@ describe('approval API', () => {
     expect(statementsOf(template, pageRole)).toEqual(
       expect.arrayContaining([
         { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: { 'Fn::GetAtt': [logicalId(stack.orchestrator.tokenTable), 'Arn'] } },
-        { Effect: 'Allow', Action: ['states:SendTaskSuccess', 'states:SendTaskFailure'], Resource: STATE_MACHINE_ARN },
-        { Effect: 'Allow', Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], Resource: { Ref: logicalId(stack.orchestrator.approvalSigningKey) } },
+        { Effect: 'Allow', Action: ['states:SendTaskFailure', 'states:SendTaskSuccess'], Resource: STATE_MACHINE_ARN },
+        { Effect: 'Allow', Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'], Resource: { Ref: logicalId(stack.orchestrator.approvalSigningKey) } },
       ]),
     );
     const actions = statementsOf(template, pageRole).flatMap((statement) => (statement as { Action: string | string[] }).Action);

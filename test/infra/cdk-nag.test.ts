@@ -6,7 +6,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { deploymentConfigSchema } from '../../infra/config';
 import { MigrationStack } from '../../infra/migration-stack';
-import { DEPLOYMENT } from '../support/synthesized-workflow';
+import { DEPLOYMENT, synthesisContext } from '../support/synthesized-workflow';
 import { WITH_WAY_BACK } from '../support/way-back';
 
 const EXAMPLES = path.join(__dirname, '..', '..', 'examples');
@@ -29,7 +29,7 @@ function awsSolutionsReport(deployment: unknown, addToStack?: (stack: MigrationS
   const outdir = mkdtempSync(path.join(tmpdir(), 'dms-nag-'));
   try {
     const config = deploymentConfigSchema.parse(deployment);
-    const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
+    const app = new App({ outdir, context: synthesisContext() });
     const stack = new MigrationStack(app, config.stackName, { config, env: { account: config.account, region: config.region } });
     addToStack?.(stack);
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
@@ -51,6 +51,19 @@ describe.each([
   ['existing DMS resources on a schedule (examples/orders-to-aurora.json)', example('orders-to-aurora.json')],
   ['DMS resources created by the stack (examples/orders-to-rds-create-dms.json)', example('orders-to-rds-create-dms.json')],
   ['direct database access and a way back (reverse replication)', WITH_WAY_BACK],
+  [
+    'a way back, in the database network, with the VPC endpoints it needs',
+    {
+      ...WITH_WAY_BACK,
+      databaseNetwork: {
+        vpcId: 'vpc-0a1b2c3d4e5f67890',
+        subnetIds: ['subnet-0a1b2c3d4e5f67890'],
+        securityGroupIds: ['sg-0a1b2c3d4e5f67890'],
+        vpcEndpoints: 'create',
+        routeTableIds: ['rtb-0a1b2c3d4e5f67890'],
+      },
+    },
+  ],
 ])('cdk-nag AwsSolutions on the stack: %s', (_, deployment) => {
   const report = awsSolutionsReport(deployment);
 

@@ -4,7 +4,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { deploymentConfigSchema } from '../../infra/config';
 import { MigrationStack } from '../../infra/migration-stack';
 import { migrationInput } from '../support/migration';
-import { DEPLOYMENT } from '../support/synthesized-workflow';
+import { DEPLOYMENT, synthesisContext } from '../support/synthesized-workflow';
 
 const SOURCE_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/source-AbCdEf';
 const TARGET_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/target-GhIjKl';
@@ -16,7 +16,7 @@ const WITH_DATABASE = {
 
 function synthesize(deployment: unknown, withNag = false) {
   const config = deploymentConfigSchema.parse(deployment);
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const app = new App({ context: synthesisContext() });
   const stack = new MigrationStack(app, config.stackName, { config, env: { account: config.account, region: config.region } });
   if (withNag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { app, stack, template: Template.fromStack(stack) };

@@ -7,7 +7,7 @@ import { MigrationStack } from '../../infra/migration-stack';
 import { TRANSIENT_ERRORS } from '../../statemachine/kit';
 import { replicationTaskSettings } from '../../infra/constructs/dms-resources';
 import { REPLICATION_INSTANCE_ARN, SOURCE_ENDPOINT_ARN, TARGET_ENDPOINT_ARN, TASK_ARN } from '../support/migration';
-import { buildStack, DEPLOYMENT, synthesizeWorkflow } from '../support/synthesized-workflow';
+import { buildStack, DEPLOYMENT, synthesizeWorkflow, synthesisContext } from '../support/synthesized-workflow';
 
 const EXAMPLES = path.join(__dirname, '..', '..', 'examples');
 const CREATE_DMS = JSON.parse(readFileSync(path.join(EXAMPLES, 'orders-to-rds-create-dms.json'), 'utf8')) as Record<string, unknown>;
@@ -110,7 +110,7 @@ describe('the stack, from the deployment config', () => {
       const [topicId] = Object.keys(template.findResources('AWS::SNS::Topic'));
       const fromTheseAlarms = {
         StringEquals: { 'aws:SourceAccount': '123456789012' },
-        ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudwatch:eu-west-1:123456789012:alarm:OrdersMigration-*']] } },
+        ArnLike: { 'aws:SourceArn': 'arn:aws:cloudwatch:eu-west-1:123456789012:alarm:OrdersMigration-*' },
       };
       template.hasResourceProperties('AWS::KMS::Key', {
         KeyPolicy: {
@@ -241,7 +241,7 @@ describe('the stack, from the deployment config', () => {
 it('refuses to build a dashboard without the replication instance name, for configs built by hand', () => {
   const config = deploymentConfigSchema.parse(DEPLOYMENT);
   const handMade = { ...config, monitoring: { cdcLatencyAlarmSeconds: 600 } };
-  expect(() => new MigrationStack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'HandMade', { config: handMade })).toThrow(
+  expect(() => new MigrationStack(new App({ context: synthesisContext() }), 'HandMade', { config: handMade })).toThrow(
     'monitoring.replicationInstanceIdentifier is required with existing DMS resources: DMS publishes task metrics under the instance name',
   );
 });
@@ -316,7 +316,7 @@ describe('the stack creating the DMS resources', () => {
     const secretReads = policyStatements(template).filter((statement) => actionsOf(statement).some((action) => action.startsWith('secretsmanager:')) && statement.policy.startsWith('DmsSecretsAccess'));
     expect(secretReads.map(({ Action, Resource }) => ({ Action, Resource }))).toEqual([
       {
-        Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+        Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
         Resource: [expectations[0][2], expectations[1][2]],
       },
     ]);
@@ -359,7 +359,8 @@ describe('the stack creating the DMS resources', () => {
     const grants = mutatingDmsGrants(template);
     expect(grants['dms:StartReplicationTask']).toEqual([{ Ref: taskId }]);
     expect(grants['dms:StopReplicationTask']).toEqual([{ Ref: taskId }]);
-    expect(grants['dms:TestConnection']).toEqual([{ Ref: endpointId('source') }, { Ref: endpointId('target') }, { Ref: instanceId }]);
+    expect(grants['dms:TestConnection']).toEqual(expect.arrayContaining([{ Ref: endpointId('source') }, { Ref: endpointId('target') }, { Ref: instanceId }]));
+    expect(grants['dms:TestConnection']).toHaveLength(3);
     template.hasResourceProperties('AWS::Events::Rule', { EventPattern: { source: ['aws.dms'], resources: [{ Ref: taskId }] } });
     template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ REPLICATION_TASK_ARN: { Ref: taskId } }) } });
   });

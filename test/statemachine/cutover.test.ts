@@ -188,6 +188,27 @@ describe('lossless cutover, executed locally against real MariaDB', () => {
     expect(result.aws.items.has('lock#orders-to-aurora')).toBe(false);
   });
 
+  it('a snapshot RDS refuses fails the switch before anything moved: the source gets its writes back and the e-mail says it is the writable side', async () => {
+    const result = await runWorkflow(synthesized, scenario({ snapshotRefused: 'InvalidDBClusterStateFault' }), input({}, { snapshotBeforeCutover: true }));
+    expect(result.status).toBe('FAILED');
+    expect(result.states.slice(result.states.indexOf('Switch'))).toEqual([
+      'Switch',
+      'Unfreeze source writes after the failed switch',
+      'Switch failed before publishing',
+      'Notify failure',
+      'Release run lock after failure',
+      'Migration failed',
+    ]);
+    expect(failure(result)).toMatchObject({
+      subject: '[DMS] Orders to Aurora: FAILED at Switch (InvalidDBClusterStateFault)',
+      message: expect.stringContaining('Writable now: the source database, and only it: the failure came before the new endpoint was published'),
+    });
+    expect(await readReadOnlySettings(sourceAdmin)).toEqual({ readOnly: 'OFF' });
+    await expect(appWrite(source)).resolves.toBeDefined();
+    expect(result.aws.parameters.size).toBe(0);
+    expect(result.aws.dmsActions).not.toContain('StopReplicationTask');
+  });
+
   it.each([
     ['Unfreeze source writes', 'Prove catch-up', 'source'],
     ['Roll back: unfreeze target writes', 'Roll back: prove catch-up', 'target'],
@@ -217,7 +238,8 @@ describe('lossless cutover, executed locally against real MariaDB', () => {
 
   it('a dry run runs every check, reports what would happen, and changes nothing', async () => {
     const heartbeatRows = await count(sourceAdmin, HEARTBEAT_TABLE);
-    const result = await runWorkflow(synthesized, scenario({ initialStatus: 'running' }), input({}, { dryRun: true }));
+    // Straight to the cutover, as with a task whose full load ended long ago: every table is completed.
+    const result = await runWorkflow(synthesized, scenario({ initialStatus: 'running', prepare: (aws) => aws.advanceFullLoad(100) }), input({}, { dryRun: true }));
     expect(result.status).toBe('SUCCEEDED');
     expect(result.states.slice(0, 4)).toEqual(['Validate input', 'Take the run lock', 'What to run?', 'Look up the target']);
     expect(result.states.slice(-3)).toEqual(['Report dry run', 'Release run lock after dry run', 'Dry run complete']);
@@ -317,7 +339,13 @@ describe('lossless cutover, executed locally against real MariaDB', () => {
     try {
       const result = await runWorkflow(
         synthesized,
-        scenario({ initialStatus: 'running', prepare: (aws) => afterCutover(aws) }),
+        scenario({
+          initialStatus: 'running',
+          prepare: (aws) => {
+            aws.advanceFullLoad(100);
+            afterCutover(aws);
+          },
+        }),
         input({ mode: 'rollback', rollback: REVERSE }),
       );
       expect(result.status).toBe('SUCCEEDED');

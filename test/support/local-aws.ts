@@ -59,6 +59,8 @@ export interface Scenario {
   tableMappings?: string;
   /** Database secrets by ARN (SecretString JSON), for the readiness, data comparison and cutover steps. */
   databaseSecrets?: Record<string, string>;
+  /** The RDS error name CreateDBClusterSnapshot answers with (the target is `modifying`, the snapshot quota is reached...). */
+  snapshotRefused?: string;
   /** Extra fakes or state a test adds once the fakes exist (say, a reverse DMS task or a held lock). */
   prepare?: (aws: LocalAws) => void;
 }
@@ -271,7 +273,14 @@ export class LocalAws {
     const rds = mockClient(RDSClient);
     const rdsOperations = rdsService({ target: TARGET_CLUSTER, snapshots: [] }).operations;
     rds.on(DescribeDBClustersCommand).callsFake(answeredByEmulator(rdsOperations.DescribeDBClusters, { DBClusterNotFoundFault }));
-    rds.on(CreateDBClusterSnapshotCommand).callsFake(answeredByEmulator(rdsOperations.CreateDBClusterSnapshot, { DBClusterNotFoundFault, DBClusterSnapshotAlreadyExistsFault }));
+    const { snapshotRefused } = this.scenario;
+    rds
+      .on(CreateDBClusterSnapshotCommand)
+      .callsFake(
+        snapshotRefused
+          ? () => Promise.reject(Object.assign(new Error(`RDS refused the snapshot (${snapshotRefused})`), { name: snapshotRefused, $metadata: { httpStatusCode: 400 } }))
+          : answeredByEmulator(rdsOperations.CreateDBClusterSnapshot, { DBClusterNotFoundFault, DBClusterSnapshotAlreadyExistsFault }),
+      );
 
     const cloudWatch = mockClient(CloudWatchClient);
     cloudWatch.on(GetMetricDataCommand).callsFake(() => ({

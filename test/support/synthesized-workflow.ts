@@ -1,4 +1,6 @@
 import { buildStack as build, synthesizeWorkflow as synthesize, type SynthesizedWorkflow } from '../../local/workflow/synthesize';
+
+export { synthesisContext } from '../../local/workflow/synthesize';
 import { migrationInput } from './migration';
 
 export type { AslDefinition, AslState, SynthesizedWorkflow } from '../../local/workflow/synthesize';

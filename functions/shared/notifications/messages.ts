@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import type { LeftReadOnly } from '../cutover-vocabulary';
+import type { DatabaseSide, LeftReadOnly } from '../cutover-vocabulary';
 import { causeMessage, isWorkflowErrorName, type WorkflowErrorName } from '../errors';
 import { readableTime } from '../operator-text';
 import { cutOverDetails, cutOverMessage, cutoverStepDetails, cutoverStepMessage, dryRunMessage, rolledBackMessage } from './cutover-messages';
@@ -17,6 +17,7 @@ const failureDetails = z.object({
     z.object({
       name: z.string(),
       leftReadOnly: z.optional(z.object({ side: z.enum(['source', 'target']), because: z.enum(['switch-failed', 'unfreeze-failed']) })),
+      writableAgain: z.optional(z.enum(['source', 'target'])),
     }),
   ),
 });
@@ -25,6 +26,8 @@ const failureDetails = z.object({
 export interface FailedStep {
   name: string;
   leftReadOnly?: LeftReadOnly;
+  /** The frozen side whose settings the failure path restored: applications can write there again. */
+  writableAgain?: DatabaseSide;
 }
 
 const common = { migrationName: z.string().check(z.minLength(1)), executionArn: z.optional(z.string()) };
@@ -136,7 +139,11 @@ export const NEXT_STEPS: Record<WorkflowErrorName | 'States.Timeout' | 'States.T
   MigrationLocked: 'Another execution of this migration is running (named above). Wait for it to finish, or stop it in the console, then run again.',
   ReversePathNotReady: 'DMS did not finish creating or testing the reverse replication task (or stopping it, for complete) in time. Check it in the DMS console, then run again.',
   NothingToRollBack: 'There is no cutover (or no reverse replication) on record for this migration. Check the mode in the input.',
+  SwitchIncomplete:
+    'The new endpoint is published and applications use the new database; the old one stays read-only. Finish what the error names (the cutover record is saved), or run a rollback.',
   AwsServiceUnavailable: 'AWS kept throttling or failing after several retries. Wait a few minutes, then run the migration again.',
+  AwsServiceUnreachable:
+    'A function in the database network could not reach the AWS API named above. Give the subnets a route to it (the VPC endpoints listed in the README, or a NAT gateway), then run the migration again.',
   DatabaseSecretInvalid:
     'Fix the secret named above in Secrets Manager: it must be JSON with host, port, username and password (the DMS endpoint\'s own secret has this shape). Then run the migration again.',
   DatabaseUnreachable:
@@ -168,6 +175,13 @@ export function readOnlyWarning(leftReadOnly: LeftReadOnly | undefined): string 
     case 'unfreeze-failed':
       return `The ${leftReadOnly.side} database may still be read-only: restoring its settings failed. Set read_only (and super_read_only) back to the values recorded before the freeze (in the step's input), by hand if needed.`;
   }
+}
+
+/** Said first when the failure path gave the frozen side its writes back: which database applications can write to now. */
+function writableAgainNote(side: DatabaseSide | undefined): string | undefined {
+  if (!side) return undefined;
+  const other = side === 'source' ? 'target' : 'source';
+  return `the ${side} database, and only it: the failure came before the new endpoint was published, so its settings from before the freeze were restored and applications still use it. Nothing was switched to the ${other}.`;
 }
 
 /** A Step Functions error Cause for an operator: the message alone, or a placeholder when there is none. */
@@ -330,10 +344,12 @@ function template(event: NotificationEvent): { subject: string; lines: string[] 
       const { error } = event.details;
       const failedStep = event.details.failedStep?.name;
       const warning = readOnlyWarning(event.details.failedStep?.leftReadOnly);
+      const writable = writableAgainNote(event.details.failedStep?.writableAgain);
       return {
         subject: `FAILED at ${failedStep ?? 'a step'} (${error.Error})`,
         lines: [
           ...(warning ? [`WARNING: ${warning}`, ''] : []),
+          ...(writable ? [`Writable now: ${writable}`, ''] : []),
           `Phase: ${failedStep ?? 'unknown'}`,
           `Error: ${error.Error}`,
           `What happened: ${whatHappened(error.Cause)}`,

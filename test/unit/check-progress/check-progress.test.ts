@@ -59,6 +59,26 @@ describe('check-progress', () => {
     expect(dms).toHaveReceivedCommandWith(DescribeTableStatisticsCommand, { ReplicationTaskArn: TASK_ARN, MaxRecords: 500 });
   });
 
+  it('names the first errored tables and counts the rest', async () => {
+    dms.on(DescribeReplicationTasksCommand).resolves({ ReplicationTasks: [replicationTask({ ReplicationTaskStats: { ...fullLoadDone, TablesErrored: 30 } })] });
+    dms.on(DescribeTableStatisticsCommand).resolves({
+      ReplicationTaskArn: TASK_ARN,
+      TableStatistics: Array.from({ length: 30 }, (_, index) => tableStatistics({ TableName: `t${index}`, TableState: 'Table error' })),
+    });
+    const error = (await handler({ config }).catch((caught: unknown) => caught)) as Error;
+    expect(error.name).toBe('TablesErrored');
+    expect(error.message).toContain('Full load failed for orders.t0, orders.t1, orders.t2, orders.t3, orders.t4, orders.t5, orders.t6, orders.t7, orders.t8, orders.t9 and 20 more on replication task');
+  });
+
+  it('keeps waiting while DMS reloads a table, although the task’s statistics say 100 %', async () => {
+    dms.on(DescribeReplicationTasksCommand).resolves({ ReplicationTasks: [replicationTask({ ReplicationTaskStats: fullLoadDone })] });
+    dms.on(DescribeTableStatisticsCommand).resolves({
+      ReplicationTaskArn: TASK_ARN,
+      TableStatistics: [tableStatistics(), tableStatistics({ TableName: 'customers', TableState: 'Table is being reloaded' })],
+    });
+    await expect(handler({ config })).resolves.toMatchObject({ phase: 'full-load', fullLoadComplete: false, reloadingTables: ['orders.customers'] });
+  });
+
   it('sees a full-load task stopped with FULL_LOAD_ONLY_FINISHED as complete', async () => {
     dms.on(DescribeReplicationTasksCommand).resolves({
       ReplicationTasks: [

@@ -1,4 +1,5 @@
-import { formatBytes, type ReadinessCheck, listed, parseGrant, privilegeCheck, sourceChecks, targetChecks, type SourceFacts, type TargetFacts } from '../../../functions/check-readiness/readiness-checks';
+import { listed } from '../../../functions/shared/bounded-text';
+import { formatBytes, type ReadinessCheck, parseGrant, privilegeCheck, sourceChecks, targetChecks, type SourceFacts, type TargetFacts } from '../../../functions/check-readiness/readiness-checks';
 
 const SETTINGS = { schemas: ['shop'], minBinlogRetentionHours: 24, fullLoadOnly: false, lobWarnBytes: 32 * 1024 };
 const DMS_GRANTS = ["GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO `dms`@`%` IDENTIFIED BY PASSWORD '*ABC'", 'GRANT SELECT ON `shop`.* TO `dms`@`%`'];

@@ -1,6 +1,7 @@
 import { DatabaseMigrationServiceClient, DescribeReplicationTasksCommand } from '@aws-sdk/client-database-migration-service';
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetParameterCommand, ParameterNotFound, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { completeStep, cutoverRun, freezeStep, startReverseStep, switchStep, unfreezeStep } from '../../../functions/cutover/cutover';
@@ -46,6 +47,25 @@ describe('cutover steps: the refusals that keep data safe', () => {
 
   it('will not switch to the target without its endpoint', async () => {
     await expect(switchStep(run(migrationConfig()), settings, undefined, notFrozen)).rejects.toMatchObject({ name: 'InvalidInput' });
+  });
+
+  it('records the cutover before publishing the endpoint, so a failed publication still leaves the record a rollback needs', async () => {
+    const ssm = mockClient(SSMClient);
+    try {
+      dms.on(DescribeReplicationTasksCommand).resolves({ ReplicationTasks: [replicationTask({ Status: 'stopped' })] });
+      dynamoDb.on(PutItemCommand).resolves({});
+      ssm.on(GetParameterCommand).rejects(new ParameterNotFound({ message: 'not found', $metadata: {} }));
+      ssm.on(PutParameterCommand).rejects(Object.assign(new Error('connect timed out'), { name: 'AwsServiceUnreachable' }));
+      const config = migrationConfig({ cutover: { snapshotBeforeCutover: false } });
+      const target = { writerEndpoint: 'orders-aurora.cluster-c1.eu-west-1.rds.amazonaws.com', port: 3306 };
+      await expect(switchStep(run(config), settings, target, notFrozen)).rejects.toMatchObject({ name: 'AwsServiceUnreachable' });
+      expect(dynamoDb).toHaveReceivedCommandWith(PutItemCommand, {
+        TableName: settings.tokenTableName,
+        Item: expect.objectContaining({ pk: { S: 'cutover#orders-to-aurora' }, endpoint: { S: 'orders-aurora.cluster-c1.eu-west-1.rds.amazonaws.com:3306' } }),
+      });
+    } finally {
+      ssm.restore();
+    }
   });
 
   it('will not roll back without a reverse task, nor without a cutover on record', async () => {

@@ -53,6 +53,7 @@ describe('gateBlockers', () => {
     fullLoadFinished: true,
     latencySeconds: { source: [1], target: [1] },
     erroredTables: [],
+    incompleteTables: [],
     validation: summarizeValidation([tableStatistics()]),
     suspendedTables: [],
     heartbeatInMappings: true,

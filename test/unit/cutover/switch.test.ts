@@ -27,6 +27,7 @@ const goodFacts: CutoverFacts = {
   fullLoadFinished: true,
   latencySeconds: { source: [2, 3, 1, 0, 4], target: [5, 6, 2, 3, 1] },
   erroredTables: [],
+  incompleteTables: [],
   validation: summarizeValidation([tableStatistics()]),
 };
 
@@ -42,6 +43,7 @@ describe('cutoverBlockers', () => {
     ['target latency over the maximum', { latencySeconds: { source: [2], target: [45] } }, 'CDCLatencyTarget reached 45 s'],
     ['no latency data', { latencySeconds: { source: [], target: [1] } }, 'no CDCLatencySource data in the last 5 minutes'],
     ['errored tables', { erroredTables: ['orders.order_lines'] }, 'tables in error: orders.order_lines'],
+    ['a table DMS is reloading, with validation off', { incompleteTables: ['orders.order_lines (Table is being reloaded)'], validation: undefined }, 'tables not completed: orders.order_lines (Table is being reloaded)'],
     ['failed validation', { validation: summarizeValidation([tableStatistics({ ValidationState: 'Mismatched records', ValidationFailedRecords: 3 })]) }, 'DMS validation failed for 1 table(s)'],
     ['pending validation', { validation: summarizeValidation([tableStatistics({ ValidationState: 'Pending records' })]) }, 'DMS validation is still pending for 1 table(s)'],
     ['validation not enabled', { validation: summarizeValidation([tableStatistics({ ValidationState: 'Not enabled' })]) }, 'DMS validation is not enabled'],
@@ -157,6 +159,19 @@ describe('gate and switch', () => {
         'tables in error: orders.order_lines',
         'DMS validation failed for 1 table(s)',
       ],
+    });
+  });
+
+  it('gate refuses while DMS reloads a table, even with DMS validation not required', async () => {
+    healthyMigration();
+    const withoutValidation = migrationConfig({ cutover: { endpointParameterName: '/apps/orders/db' }, validation: { requireDmsValidation: false } });
+    dms.on(DescribeTableStatisticsCommand).resolves({
+      ReplicationTaskArn: TASK_ARN,
+      TableStatistics: [tableStatistics(), tableStatistics({ TableName: 'customers', TableState: 'Table is being reloaded', ValidationState: 'Not enabled' })],
+    });
+    await expect(checkGate(clients, withoutValidation, gate, clock)).rejects.toMatchObject({
+      name: 'CutoverPreconditionFailed',
+      failedPreconditions: ['tables not completed: orders.customers (Table is being reloaded)'],
     });
   });
 

@@ -15,6 +15,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { crossedMilestone } from '../../../functions/full-load-wait/full-load-wait';
+import { TOKEN_TABLE_TTL_ATTRIBUTE } from '../../../functions/shared/token-table';
 import { TASK_ARN, migrationConfig, replicationTask, tableStatistics } from '../../support/migration';
 
 const TABLE = 'orders-migration-tokens';
@@ -34,7 +35,7 @@ function storedWait(lastMilestonePercent = 0, taskToken = 'token-1') {
       config: JSON.stringify(config),
       executionArn: EXECUTION_ARN,
       registeredAt: '2026-11-24T09:00:00.000Z',
-      expiresAt: 1_800_000_000,
+      ttl: 1_800_000_000,
       lastMilestonePercent,
     }),
   };
@@ -93,6 +94,15 @@ describe('await-full-load', () => {
     expect(sfn).not.toHaveReceivedAnyCommand();
   });
 
+  it('lets the wait expire from the table through its TTL attribute, two weeks on', async () => {
+    dms.on(DescribeReplicationTasksCommand).resolves({ ReplicationTasks: [replicationTask({ ReplicationTaskStats: { FullLoadProgressPercent: 10 } })] });
+    const before = Math.floor(Date.now() / 1000);
+    await awaitFullLoad({ config, taskToken: 'token-1', executionArn: EXECUTION_ARN });
+    const [update] = dynamoDb.commandCalls(UpdateItemCommand).map((call) => call.args[0].input);
+    expect(update.UpdateExpression).toContain(`${TOKEN_TABLE_TTL_ATTRIBUTE} = :expires`);
+    expect(Number(update.ExpressionAttributeValues?.[':expires'].N)).toBeGreaterThanOrEqual(before + 14 * 24 * 3600);
+  });
+
   it('completes at once when the full load finished before the token was stored', async () => {
     dms.on(DescribeReplicationTasksCommand).resolves({ ReplicationTasks: [replicationTask({ ReplicationTaskStats: loaded })] });
     await expect(awaitFullLoad({ config, taskToken: 'token-1' })).resolves.toEqual({ outcome: 'completed' });
@@ -127,6 +137,15 @@ describe('full-load-watcher', () => {
     });
     await expect(watcher(dmsEvent)).resolves.toEqual({ outcome: 'completed' });
     expect(dynamoDb).toHaveReceivedCommandWith(GetItemCommand, { TableName: TABLE, Key: marshall({ pk: `full-load#${TASK_ARN}` }), ConsistentRead: true });
+    expect(sfn).toHaveReceivedCommandWith(SendTaskSuccessCommand, { taskToken: 'token-1' });
+  });
+
+  it('hands the token back when a full-load-and-cdc task stopped after its load (StopTaskCachedChanges settings), instead of parking again', async () => {
+    dms.on(DescribeReplicationTasksCommand).resolves({
+      ReplicationTasks: [replicationTask({ MigrationType: 'full-load-and-cdc', Status: 'stopped', StopReason: 'Stop Reason FULL_LOAD_ONLY_FINISHED', ReplicationTaskStats: loaded })],
+    });
+    dms.on(DescribeTableStatisticsCommand).resolves({ ReplicationTaskArn: TASK_ARN, TableStatistics: [tableStatistics({ TableState: 'Table completed' })] });
+    await expect(watcher(dmsEvent)).resolves.toEqual({ outcome: 'completed' });
     expect(sfn).toHaveReceivedCommandWith(SendTaskSuccessCommand, { taskToken: 'token-1' });
   });
 

@@ -33,6 +33,7 @@ describe('isFullLoadComplete and taskPhase', () => {
     ${'full-load-and-cdc'} | ${'running'} | ${undefined}                            | ${{ ...loaded, TablesQueued: 1 }} | ${false} | ${'full-load'}
     ${'full-load-and-cdc'} | ${'stopped'} | ${STOP_REASONS.stoppedAfterFullLoad}    | ${loaded}  | ${true}  | ${'stopped'}
     ${'full-load-and-cdc'} | ${'stopped'} | ${STOP_REASONS.stoppedAfterCachedEvents} | ${loaded} | ${true}  | ${'stopped'}
+    ${'full-load-and-cdc'} | ${'stopped'} | ${STOP_REASONS.fullLoadOnlyFinished}    | ${loaded}  | ${true}  | ${'stopped'}
     ${'full-load-and-cdc'} | ${'stopped'} | ${STOP_REASONS.normal}                  | ${loaded}  | ${false} | ${'stopped'}
     ${'full-load-and-cdc'} | ${'stopped'} | ${STOP_REASONS.stoppedDueToLowDisk}     | ${loading} | ${false} | ${'failed'}
     ${'full-load-and-cdc'} | ${'failed'}  | ${undefined}                            | ${loading} | ${false} | ${'failed'}

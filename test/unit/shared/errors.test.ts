@@ -1,5 +1,6 @@
 import * as errors from '../../../functions/shared/errors';
-import { MigrationError, WorkflowError, causeMessage, isWorkflowErrorName } from '../../../functions/shared/errors';
+import { MigrationError, TablesErrored, WorkflowError, causeMessage, isWorkflowErrorName } from '../../../functions/shared/errors';
+import { MAX_CAUSE_CHARACTERS } from '../../../functions/shared/bounded-text';
 
 describe('workflow error names', () => {
   it('names every error class the functions throw, by the name the class sets', () => {
@@ -33,5 +34,17 @@ describe('causeMessage', () => {
   it('says there is none when the cause is missing', () => {
     expect(causeMessage(undefined)).toBeUndefined();
     expect(causeMessage('')).toBeUndefined();
+  });
+});
+
+describe('error messages within the Step Functions cause limit', () => {
+  it('keeps a message listing thousands of tables, with its stack trace and Lambda’s JSON around it, under 32,768 characters', () => {
+    const tables = Array.from({ length: 5000 }, (_, index) => `orders.table_with_a_rather_long_name_${index}`);
+    const error = new TablesErrored(`Full load failed for ${tables.join(', ')}.`, tables);
+    const lambdaCause = JSON.stringify({ errorType: error.name, errorMessage: error.message, trace: error.stack?.split('\n') });
+    expect(lambdaCause.length).toBeLessThan(MAX_CAUSE_CHARACTERS);
+    expect(error.message).toMatch(/^Full load failed for orders\.table_with_a_rather_long_name_0, /);
+    expect(error.message).toMatch(/ \(\d+ more characters cut\)$/);
+    expect(error.tables).toHaveLength(5000);
   });
 });
