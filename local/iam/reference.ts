@@ -73,7 +73,7 @@ export async function actionReference(action: string): Promise<ActionReference> 
   const resourceTypes = await Promise.all(
     details.resourceTypes.map(async (resourceType) => {
       const type = await iamResourceTypeDetails(service, resourceType.name);
-      return { name: resourceType.name, required: resourceType.required, arnFormat: type.arn, conditionKeys: [...type.conditionKeys, ...resourceType.conditionKeys] };
+      return { name: resourceType.name, required: resourceType.required, arnFormat: type.arn, conditionKeys: [...(type.conditionKeys ?? []), ...resourceType.conditionKeys] };
     }),
   );
   return { action: `${service}:${details.name}`, resourceTypes, conditionKeys: details.conditionKeys };
