@@ -85,7 +85,7 @@ export class PhaseFunction extends NodejsFunction {
       {
         id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
         reason:
-          'Only actions without resource-level permissions: X-Ray PutTraceSegments/PutTelemetryRecords, DMS Describe* list calls, CloudWatch GetMetricData. Mutating calls are scoped to ARNs.',
+          'Only actions without resource-level permissions: X-Ray PutTraceSegments/PutTelemetryRecords, DMS Describe* list calls, CloudWatch GetMetricData, Step Functions SendTaskSuccess/SendTaskFailure. Other mutating calls are scoped to ARNs.',
       },
       {
         id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(logGroup.node.defaultChild as CfnLogGroup)}.Arn>:*]`,

@@ -1,10 +1,11 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { CfnElement } from 'aws-cdk-lib';
-import { deploymentConfigSchema } from '../../infra/config';
+import { deploymentConfigSchema, type DeploymentConfig } from '../../infra/config';
 import { MigrationStack } from '../../infra/migration-stack';
 import type { Phase } from '../../infra/phases';
 import { conventionalPhysicalResources, resolveIntrinsic, type CfnTemplate, type DeploymentEnvironment, type PhysicalResources } from '../iam';
+import type { VpcEndpointsDeclaration } from '../emulator/network';
 import { allStates, type AslDefinition } from './asl';
 
 export type { AslDefinition, AslState } from './asl';
@@ -25,6 +26,8 @@ export interface SynthesizedWorkflow {
   /** Where the stack would be deployed, and the names and ARNs its resources would have there. */
   environment: DeploymentEnvironment;
   physicalResources: PhysicalResources;
+  /** What the deployment declares its database network reaches (`databaseNetwork.vpcEndpoints`). */
+  vpcEndpoints: VpcEndpointsDeclaration;
 }
 
 /**
@@ -32,7 +35,7 @@ export interface SynthesizedWorkflow {
  * function folder whose handler it runs. Bundling is skipped: only the definition is wanted here.
  */
 export function synthesizeWorkflow(deployment: unknown): SynthesizedWorkflow {
-  const { stack, template } = buildStack(deployment);
+  const { stack, template, config } = buildStack(deployment);
   const { region, account } = stack;
 
   const phaseByLogicalId = new Map<string, Phase>();
@@ -55,15 +58,27 @@ export function synthesizeWorkflow(deployment: unknown): SynthesizedWorkflow {
     taskPhases[stateName] = phase;
   }
   const functionLogicalIds = Object.fromEntries([...phaseByLogicalId].map(([logicalId, phase]) => [phase, logicalId])) as Record<Phase, string>;
-  return { definition, taskPhases, functionEnvironment: functionEnvironment(template, resolve), template, functionLogicalIds, stateMachineLogicalId, environment, physicalResources };
+  // Without the declaration the network is taken to route to every AWS API, as an operator's NAT would.
+  const vpcEndpoints = (config.databaseNetwork as { vpcEndpoints?: VpcEndpointsDeclaration } | undefined)?.vpcEndpoints ?? 'existing';
+  return {
+    definition,
+    taskPhases,
+    functionEnvironment: functionEnvironment(template, resolve),
+    template,
+    functionLogicalIds,
+    stateMachineLogicalId,
+    environment,
+    physicalResources,
+    vpcEndpoints,
+  };
 }
 
 /** The stack as `cdk synth` builds it from a deployment config, without bundling the functions. */
-export function buildStack(deployment: unknown): { app: App; stack: MigrationStack; template: Template } {
+export function buildStack(deployment: unknown): { app: App; stack: MigrationStack; template: Template; config: DeploymentConfig } {
   const config = deploymentConfigSchema.parse(deployment);
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = new MigrationStack(app, config.stackName, { config, env: { account: config.account, region: config.region } });
-  return { app, stack, template: Template.fromStack(stack) };
+  return { app, stack, template: Template.fromStack(stack), config };
 }
 
 function functionEnvironment(template: Template, resolve: (value: unknown) => string): Record<string, string> {

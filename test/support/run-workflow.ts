@@ -23,7 +23,7 @@ export interface WorkflowRun extends LocalExecution {
  * hands back times out as Step Functions would. Waits and retry pauses are shortened to nothing.
  */
 export async function runWorkflow(
-  synthesized: Pick<SynthesizedWorkflow, 'definition' | 'taskPhases' | 'functionEnvironment'>,
+  synthesized: SynthesizedWorkflow,
   scenario: Scenario,
   input: unknown = migrationInput({ cutover: { endpointParameterName: '/apps/orders/database-endpoint' } }),
 ): Promise<WorkflowRun> {
@@ -31,7 +31,7 @@ export async function runWorkflow(
   try {
     // What the stack gives the functions at deployment, set before their handlers load and read it.
     Object.assign(process.env, synthesized.functionEnvironment);
-    const handlers = loadHandlers(Object.values(synthesized.taskPhases));
+    const handlers = loadHandlers(Object.values(synthesized.taskPhases), synthesized.functionLogicalIds);
     const remainingProgress = [...scenario.progressSteps];
     let tokens = 0;
     let fullLoadEventAt: number | undefined;
