@@ -4,7 +4,6 @@ import { deploymentConfigSchema } from '../../infra/config';
 import { MigrationStack } from '../../infra/migration-stack';
 import { DEPLOYMENT } from '../support/synthesized-workflow';
 
-const STATE_MACHINE_ARN = 'arn:aws:states:eu-west-1:123456789012:stateMachine:OrdersMigration-migration';
 
 function synthesize(overrides: Record<string, unknown> = {}) {
   const config = deploymentConfigSchema.parse({ ...DEPLOYMENT, approvalPageUrl: undefined, ...overrides });
