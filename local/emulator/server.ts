@@ -14,6 +14,7 @@ import {
   cloudWatchService,
   rdsService,
   schedulerService,
+  secretArnOf,
   secretsManagerService,
   snsService,
   ssmService,
@@ -101,7 +102,7 @@ export async function startAwsEmulator(options: EmulatorOptions): Promise<AwsEmu
     if (protocol === 'rest-xml') throw new AwsServiceError('SlowDown', 'Please reduce your request rate.', 503);
     throw new AwsServiceError(protocol === 'query' ? 'Throttling' : 'ThrottlingException', 'Rate exceeded');
   };
-  const facts: ResourceFacts = { tagsOf: (arn) => dms.tagsOf(arn), secretArn: (secretId) => secretArnOf(secrets, secretId) };
+  const facts: ResourceFacts = { tagsOf: (arn) => dms.tagsOf(arn), secretArn: (secretId) => secretArnOf(secrets.keys(), secretId) };
   /** IAM answers before the service does: a denied call never reaches the operation. */
   const authorizeAs = (principal: string | undefined): BeforeOperation => async (call) => {
     if (options.enforce && principal) {
@@ -143,15 +144,6 @@ export async function startAwsEmulator(options: EmulatorOptions): Promise<AwsEmu
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
-}
-
-/**
- * Secrets Manager finds a secret by its full ARN, its name, or a partial ARN (the ARN without the suffix of
- * a hyphen and six characters that Secrets Manager appends to every secret's name).
- */
-function secretArnOf(secrets: Map<string, string>, secretId: string): string | undefined {
-  const withoutSuffix = (arn: string) => arn.replace(/-[A-Za-z0-9]{6}$/, '');
-  return [...secrets.keys()].find((arn) => arn === secretId || withoutSuffix(arn) === secretId || withoutSuffix(arn).endsWith(`:secret:${secretId}`));
 }
 
 /** DMS endpoints configured with a Secrets Manager secret read it in the RDS secret JSON shape. */

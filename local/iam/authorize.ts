@@ -128,12 +128,6 @@ export class StackAuthorizer {
     return arn;
   }
 
-  /** Removes the statements `drop` picks from a principal's policies: what a test does to see a step fail. */
-  withoutStatements(principal: string, drop: (statement: { actions?: string[]; resources?: string[] }) => boolean): void {
-    const policies = this.policiesOf(principal);
-    policies.policies = policies.policies.map((policy) => ({ ...policy, statements: policy.statements.filter((statement) => !drop(statement)) }));
-  }
-
   async authorize(principal: string, call: AwsCall, facts: ResourceFacts = NO_RESOURCE_FACTS): Promise<AuthorizedCall> {
     const action = await iamActionForOperation(call.service, call.operation);
     const authorized = await this.decide(principal, action, await this.resourcesOf(action, call, facts), (resource) => this.contextOf(action, call, resource, facts));
