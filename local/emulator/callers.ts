@@ -50,12 +50,13 @@ function attributeHttpCalls(): void {
   attributingHttp = true;
   subscribe('http.client.request.start', (message) => {
     const caller = currentCaller();
-    if (!caller) return;
     const { request } = message as { request: ClientRequest };
+    // A request outside any caller clears the tag a kept-alive socket may still carry from its last request.
+    const attribute = (port: number) => (caller ? callersByClientPort.set(port, caller) : callersByClientPort.delete(port));
     const tag = (socket: Socket) => {
       // Tagged in the same tick the request is written: the server reads it in a later turn of the loop.
-      if (socket.localPort !== undefined) callersByClientPort.set(socket.localPort, caller);
-      else socket.once('connect', () => callersByClientPort.set(socket.localPort as number, caller));
+      if (socket.localPort !== undefined) attribute(socket.localPort);
+      else socket.once('connect', () => attribute(socket.localPort as number));
     };
     if (request.socket) tag(request.socket);
     else request.once('socket', tag);
