@@ -129,12 +129,20 @@ export class StackAuthorizer {
   }
 
   async authorize(principal: string, call: AwsCall, facts: ResourceFacts = NO_RESOURCE_FACTS): Promise<AuthorizedCall> {
-    const action = await iamActionForOperation(call.service, call.operation);
+    const action = await this.cached(`${call.service} ${call.operation}`, () => iamActionForOperation(call.service, call.operation));
     const authorized = await this.decide(principal, action, await this.resourcesOf(action, call, facts), (resource) => this.contextOf(action, call, resource, facts));
     const passedRole = PASSED_ROLES[action];
     const roleArn = passedRole?.roleArn(call.input);
     if (authorized.denial || typeof roleArn !== 'string') return authorized;
     return this.decide(principal, 'iam:PassRole', [roleArn], () => ({ 'iam:PassedToService': passedRole.passedToService }));
+  }
+
+  /** The reference data is read from files per lookup; a run asks about the same few actions thousands of times. */
+  private readonly lookups = new Map<string, Promise<unknown>>();
+  private cached<T>(key: string, lookUp: () => Promise<T>): Promise<T> {
+    let found = this.lookups.get(key) as Promise<T> | undefined;
+    if (!found) this.lookups.set(key, (found = lookUp()));
+    return found;
   }
 
   private policiesOf(principal: string): PrincipalPolicies {
@@ -167,7 +175,7 @@ export class StackAuthorizer {
    * request does not name is skipped; an action without resource types acts on `*`.
    */
   private async resourcesOf(action: string, call: AwsCall, facts: ResourceFacts): Promise<string[]> {
-    const { resourceTypes } = await actionReference(action);
+    const { resourceTypes } = await this.cached(action, () => actionReference(action));
     const [prefix] = action.split(':');
     // A SecretId may be a partial ARN, which IAM never sees: the secret is matched by its full ARN below.
     const arnsInRequest = prefix === 'secretsmanager' ? [] : arnsIn(call.input);
@@ -178,6 +186,7 @@ export class StackAuthorizer {
     );
     if (prefix === 'secretsmanager' && typeof call.input.SecretId === 'string') members.SecretId = secretName(call.input.SecretId, facts);
     const resources: string[] = [];
+    const unresolvedRequired: string[] = [];
     for (const type of resourceTypes) {
       const typePattern = type.arnFormat.replace(/\$\{[^}]+\}/g, '*');
       const named = arnsInRequest.filter((arn) => matchesArn(typePattern, arn));
@@ -189,9 +198,12 @@ export class StackAuthorizer {
         resources.push(fillArnFormat(type.arnFormat, { Partition: this.environment.partition, Region: this.environment.region, Account: this.environment.accountId, ...members }));
       } catch (error) {
         if (!(error instanceof ArnFormatError)) throw error;
-        if (type.required) throw new UnresolvedResourceError(action, type.name);
+        if (type.required) unresolvedRequired.push(type.name);
       }
     }
+    // Required types may be alternatives (states:DescribeExecution acts on an execution or an express one):
+    // a call must name at least one of them.
+    if (resources.length === 0 && unresolvedRequired.length > 0) throw new UnresolvedResourceError(action, unresolvedRequired.join(' or '));
     return resources.length > 0 ? resources : ['*'];
   }
 

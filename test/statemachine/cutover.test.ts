@@ -18,7 +18,7 @@ import { startNativeReplication, startThrowawayMariadb, type ThrowawayMariadb } 
 import { migrationInput } from '../support/migration';
 import { HAPPY_PATH, type LocalAws, type Scenario } from '../support/local-aws';
 import { runWorkflow, type WorkflowRun } from '../support/run-workflow';
-import { synthesizeWorkflow } from '../support/synthesized-workflow';
+import { DEPLOYMENT, synthesizeWorkflow } from '../support/synthesized-workflow';
 
 /**
  * The cutover sequence executed from the synthesized definition against two real MariaDB servers. Forward,
@@ -44,7 +44,8 @@ const MAPPINGS = JSON.stringify({
 
 // Two servers to start and whole workflow runs with real waits on MariaDB (the catch-up timeout is 5 s).
 jest.setTimeout(30_000);
-const synthesized = synthesizeWorkflow();
+// The stack deployed for these inputs: its roles grant the secrets, parameter and way back they name.
+const synthesized = synthesizeWorkflow({ ...DEPLOYMENT, migration: input({ rollback: REVERSE }) });
 let source: ThrowawayMariadb;
 let target: ThrowawayMariadb;
 let sourceAdmin: Connection;
@@ -377,6 +378,7 @@ function fakeReverseTask(aws: LocalAws, initialStatus?: string): void {
   aws.dms.on(CreateReplicationTaskCommand).callsFake((input) => {
     aws.dmsActions.push(`CreateReplicationTask ${input.MigrationType} ${input.SourceEndpointArn === REVERSE.reverseSourceEndpointArn ? 'target->source' : '?'}`);
     reverse = { ReplicationTaskIdentifier: input.ReplicationTaskIdentifier, ReplicationTaskArn: REVERSE_TASK_ARN, MigrationType: input.MigrationType, TableMappings: input.TableMappings, Status: 'ready' };
+    aws.resourceTags.set(REVERSE_TASK_ARN, Object.fromEntries((input.Tags ?? []).map((tag: { Key: string; Value: string }) => [tag.Key, tag.Value])));
     return { ReplicationTask: { ...reverse, Status: 'creating' } };
   });
   aws.dms.on(StartReplicationTaskCommand, { ReplicationTaskArn: REVERSE_TASK_ARN }).callsFake((input) => {

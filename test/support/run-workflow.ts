@@ -1,8 +1,8 @@
 import { StackAuthorizer, type CfnTemplate } from '../../local/iam';
 import { executeLocally, invokeAsLambda as invoke, invokedByStateMachine, loadPhaseHandlers as loadHandlers, type LocalExecution, type LocalTask } from '../../local/workflow/execute';
-import { TASK_ARN, migrationInput } from './migration';
+import { TASK_ARN } from './migration';
 import { LocalAws, type Scenario } from './local-aws';
-import type { SynthesizedWorkflow } from './synthesized-workflow';
+import { DEPLOYMENT, type SynthesizedWorkflow } from './synthesized-workflow';
 
 export type { ExecutionEvent } from '../../local/workflow/execute';
 
@@ -28,7 +28,7 @@ export interface WorkflowRun extends LocalExecution {
 export async function runWorkflow(
   synthesized: SynthesizedWorkflow,
   scenario: Scenario,
-  input: unknown = migrationInput({ cutover: { endpointParameterName: '/apps/orders/database-endpoint' } }),
+  input: unknown = DEPLOYMENT.migration,
 ): Promise<WorkflowRun> {
   const authorizer = new StackAuthorizer(synthesized.template.toJSON() as CfnTemplate, synthesized.environment, synthesized.physicalResources);
   const aws = new LocalAws(scenario, authorizer);
