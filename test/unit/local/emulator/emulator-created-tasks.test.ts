@@ -10,7 +10,8 @@ import {
 } from '@aws-sdk/client-database-migration-service';
 import { createConnection, type Connection, type RowDataPacket } from 'mysql2/promise';
 import { startAwsEmulator, type AwsEmulator } from '../../../../local/emulator/server';
-import { REPLICATION_INSTANCE_ARN, SOURCE_ENDPOINT_ARN, TARGET_ENDPOINT_ARN, TASK_ARN } from '../../../support/migration';
+import { REPLICATION_INSTANCE_ARN, SOURCE_ENDPOINT_ARN, TARGET_ENDPOINT_ARN } from '../../../support/migration';
+import { emulatedMigrationDms } from '../../../support/emulated-dms';
 
 /**
  * The tasks the cutover creates for the way back: CreateReplicationTask, a CDC-only start at a
@@ -43,23 +44,7 @@ beforeAll(async () => {
   await admin.query(`INSERT INTO ${SOURCE_SCHEMA}.orders VALUES (1, 'paid'), (2, 'paid')`);
   await admin.query(`INSERT INTO ${TARGET_SCHEMA}.orders VALUES (1, 'paid'), (2, 'kept on target')`);
   emulator = await startAwsEmulator({
-    dms: {
-      endpoints: [
-        { endpointArn: SOURCE_ENDPOINT_ARN, endpointIdentifier: 'shop-source', endpointType: 'source', secretArn: SECRET },
-        { endpointArn: TARGET_ENDPOINT_ARN, endpointIdentifier: 'shop-target', endpointType: 'target', secretArn: SECRET },
-      ],
-      task: {
-        replicationTaskArn: TASK_ARN,
-        replicationTaskIdentifier: 'shop-task',
-        migrationType: 'full-load-and-cdc',
-        sourceEndpointArn: SOURCE_ENDPOINT_ARN,
-        targetEndpointArn: TARGET_ENDPOINT_ARN,
-        replicationInstanceArn: REPLICATION_INSTANCE_ARN,
-        tableMappings: { rules: [] },
-        validationEnabled: true,
-      },
-      instance: { replicationInstanceArn: REPLICATION_INSTANCE_ARN, replicationInstanceIdentifier: 'shop-replication' },
-    },
+    dms: emulatedMigrationDms({ source: SECRET, target: SECRET }),
     target: { type: 'aurora-cluster', identifier: 'shop-aurora', host: '127.0.0.1', port: 3306, engineVersion: '8.0.mysql_aurora.3.08.0' },
     secrets: { [SECRET]: JSON.stringify({ engine: 'mysql', host: '127.0.0.1', port: 3306, username: 'root', password: '' }) },
     faults: {},

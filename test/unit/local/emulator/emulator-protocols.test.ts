@@ -17,7 +17,8 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { startAwsEmulator, type AwsEmulator } from '../../../../local/emulator/server';
-import { REPLICATION_INSTANCE_ARN, SOURCE_ENDPOINT_ARN, TARGET_ENDPOINT_ARN, TASK_ARN } from '../../../support/migration';
+import { REPLICATION_INSTANCE_ARN, SOURCE_ENDPOINT_ARN, TASK_ARN } from '../../../support/migration';
+import { emulatedMigrationDms } from '../../../support/emulated-dms';
 
 const SOURCE_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:source-AbCdEf';
 const TARGET_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:target-AbCdEf';
@@ -28,23 +29,7 @@ let previousEndpoint: string | undefined;
 
 beforeAll(async () => {
   emulator = await startAwsEmulator({
-    dms: {
-      endpoints: [
-        { endpointArn: SOURCE_ENDPOINT_ARN, endpointIdentifier: 'shop-source', endpointType: 'source', secretArn: SOURCE_SECRET },
-        { endpointArn: TARGET_ENDPOINT_ARN, endpointIdentifier: 'shop-target', endpointType: 'target', secretArn: TARGET_SECRET },
-      ],
-      task: {
-        replicationTaskArn: TASK_ARN,
-        replicationTaskIdentifier: 'shop-task',
-        migrationType: 'full-load-and-cdc',
-        sourceEndpointArn: SOURCE_ENDPOINT_ARN,
-        targetEndpointArn: TARGET_ENDPOINT_ARN,
-        replicationInstanceArn: REPLICATION_INSTANCE_ARN,
-        tableMappings: { rules: [] },
-        validationEnabled: true,
-      },
-      instance: { replicationInstanceArn: REPLICATION_INSTANCE_ARN, replicationInstanceIdentifier: 'shop-replication' },
-    },
+    dms: emulatedMigrationDms({ source: SOURCE_SECRET, target: TARGET_SECRET }),
     target: { type: 'aurora-cluster', identifier: 'shop-aurora', host: '127.0.0.1', port: 3307, engineVersion: '8.0.mysql_aurora.3.08.0' },
     secrets: { [SOURCE_SECRET]: unreachable, [TARGET_SECRET]: unreachable, 'approval-key': 'signing-key' },
     faults: { throttle: { DescribeReplicationInstances: 5 } },

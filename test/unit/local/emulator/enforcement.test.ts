@@ -5,7 +5,8 @@ import { databaseNetworkOf } from '../../../../local/emulator/network';
 import { startAwsEmulator, type AwsEmulator } from '../../../../local/emulator/server';
 import { StackAuthorizer, type CfnTemplate } from '../../../../local/iam';
 import { synthesizeWorkflow } from '../../../../local/workflow/synthesize';
-import { REPLICATION_INSTANCE_ARN, SOURCE_ENDPOINT_ARN, TARGET_ENDPOINT_ARN, TASK_ARN } from '../../../support/migration';
+import { emulatedMigrationDms } from '../../../support/emulated-dms';
+import { TASK_ARN } from '../../../support/migration';
 import { WITH_WAY_BACK } from '../../../support/way-back';
 
 const OTHER_TASK = 'arn:aws:dms:eu-west-1:123456789012:task:SOMEONEELSESTASK';
@@ -24,23 +25,7 @@ describe('the emulator holding each function to its role and its network', () =>
   beforeAll(async () => {
     authorizer = new StackAuthorizer(template, environment, physicalResources);
     emulator = await startAwsEmulator({
-      dms: {
-        endpoints: [
-          { endpointArn: SOURCE_ENDPOINT_ARN, endpointIdentifier: 'source', endpointType: 'source', secretArn: 'source' },
-          { endpointArn: TARGET_ENDPOINT_ARN, endpointIdentifier: 'target', endpointType: 'target', secretArn: 'target' },
-        ],
-        task: {
-          replicationTaskArn: TASK_ARN,
-          replicationTaskIdentifier: 'orders',
-          migrationType: 'full-load-and-cdc',
-          sourceEndpointArn: SOURCE_ENDPOINT_ARN,
-          targetEndpointArn: TARGET_ENDPOINT_ARN,
-          replicationInstanceArn: REPLICATION_INSTANCE_ARN,
-          tableMappings: { rules: [] },
-          validationEnabled: true,
-        },
-        instance: { replicationInstanceArn: REPLICATION_INSTANCE_ARN, replicationInstanceIdentifier: 'orders-replication' },
-      },
+      dms: emulatedMigrationDms({ source: 'source', target: 'target' }),
       target: { type: 'aurora-cluster', identifier: 'orders-aurora', host: '127.0.0.1', port: 3307, engineVersion: '8.0.mysql_aurora.3.08.0' },
       secrets: {},
       enforce: { authorizer, network },
