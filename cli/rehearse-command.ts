@@ -32,6 +32,8 @@ Options:
   --batch-rows N             rows per DMS batch (default ${DEFAULT_REHEARSAL.batchRows})
   --outbox FILE              where SNS notifications are written (default ${DEFAULT_REHEARSAL.outboxFile})
   --verbose                  print the functions' JSON logs
+  --without-iam              do not evaluate the functions' AWS calls against their roles' policies (evaluated by
+                             default, as the deployed stack's IAM would: a call its role does not allow is denied)
 Fault injection (to watch the failure paths):
   --throttle OPERATION=N     answer the next N calls of an AWS operation with throttling (repeatable)
   --fail-connection source|target   the endpoint's DMS connection test fails
@@ -62,6 +64,7 @@ export function rehearsalOptions(args: string[]): RehearsalOptions {
       'error-table': { type: 'string' },
       'alter-target-row': { type: 'string' },
       'cdc-latency': { type: 'string' },
+      'without-iam': { type: 'boolean', default: false },
     },
     strict: true,
     allowPositionals: false,
@@ -96,6 +99,7 @@ export function rehearsalOptions(args: string[]): RehearsalOptions {
     batchRows: wholeNumber('--batch-rows', values['batch-rows'], DEFAULT_REHEARSAL.batchRows, 1),
     outboxFile,
     verbose: values.verbose,
+    enforceIam: !values['without-iam'],
     cdcLatencySeconds: wholeNumber('--cdc-latency', values['cdc-latency'], DEFAULT_REHEARSAL.cdcLatencySeconds, 0),
     faults: { throttle, failConnection, erroredTable: values['error-table'], alterTargetRow: values['alter-target-row'] },
     ...(values.config ? { migrationSettings: rehearsedSettings(values.config) } : {}),

@@ -11,7 +11,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { ENVIRONMENT } from '../../functions/shared/environment';
-import { grantPublish } from '../phases/phase';
+import { grantPublish, sendTaskResponse } from '../phases/phase';
 import { PhaseFunction } from './phase-function';
 
 export interface ApprovalApiProps {
@@ -65,9 +65,7 @@ export class ApprovalApi extends Construct {
       environment: { [ENVIRONMENT.tokenTableName]: props.tokenTable.tableName, [ENVIRONMENT.approvalKeySecretArn]: props.signingKey.secretArn },
     });
     this.pageFunction.addToRolePolicy(tableItems(['dynamodb:GetItem', 'dynamodb:UpdateItem']));
-    this.pageFunction.addToRolePolicy(
-      new PolicyStatement({ effect: Effect.ALLOW, actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'], resources: [props.stateMachineArn] }),
-    );
+    this.pageFunction.addToRolePolicy(sendTaskResponse());
     props.signingKey.grantRead(this.pageFunction);
 
     this.api = new HttpApi(this, 'Api', {

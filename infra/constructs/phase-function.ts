@@ -107,7 +107,7 @@ export class PhaseFunction extends NodejsFunction {
       {
         id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
         reason:
-          'Only actions without resource-level permissions: X-Ray PutTraceSegments/PutTelemetryRecords, DMS Describe* list calls, CloudWatch GetMetricData, the network-interface management of a VPC function. Mutating calls are scoped to ARNs.',
+          'Only actions without resource-level permissions: X-Ray PutTraceSegments/PutTelemetryRecords, DMS Describe* list calls, CloudWatch GetMetricData, Step Functions SendTaskSuccess/SendTaskFailure, the network-interface management of a VPC function. Other mutating calls are scoped to ARNs.',
       },
       {
         id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(logGroup.node.defaultChild as CfnLogGroup)}.Arn>:*]`,

@@ -5,7 +5,7 @@ import {
   describeReplicationTasks,
   describeTableStatistics,
   grantPublish,
-  stateMachineArn,
+  sendTaskResponse,
   type OrchestratorContext,
   type PhaseDefinition,
 } from './phase';
@@ -27,9 +27,7 @@ function grantWait(fn: PhaseFunction, context: OrchestratorContext): void {
   fn.addToRolePolicy(describeReplicationTasks());
   fn.addToRolePolicy(describeTableStatistics(context.arns));
   fn.addToRolePolicy(allow(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], [context.tokenTable.tableArn]));
-  // The ARN is spelled out from the name: referencing the state machine would make it depend on these
-  // functions and them on it, a cycle CloudFormation cannot deploy.
-  fn.addToRolePolicy(allow(['states:SendTaskSuccess', 'states:SendTaskFailure'], [stateMachineArn(context)]));
+  fn.addToRolePolicy(sendTaskResponse());
   grantPublish(fn, context.topic);
 }
 

@@ -78,9 +78,13 @@ export function grantPublish(fn: PhaseFunction, topic: ITopic): void {
   });
 }
 
-/** The ARN of the migration's state machine, spelled out from its name (see OrchestratorContext.stateMachineName). */
-export function stateMachineArn({ arns, stateMachineName }: OrchestratorContext): string {
-  return `arn:${arns.partition}:states:${arns.region}:${arns.account}:stateMachine:${stateMachineName}`;
+/**
+ * Handing a workflow's task token back. SendTaskSuccess and SendTaskFailure take no resource-level
+ * permissions (Service Authorization Reference: no resource types, "*" only), so a grant on the state
+ * machine's ARN never matches and the call is denied; the token itself names the waiting state.
+ */
+export function sendTaskResponse(): PolicyStatement {
+  return allow(['states:SendTaskSuccess', 'states:SendTaskFailure'], ['*']);
 }
 
 /** A condition that limits DynamoDB item actions to keys starting with `<prefix>#`. */

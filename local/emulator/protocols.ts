@@ -82,14 +82,14 @@ const REQUEST_ID = () => `emulator-${Math.random().toString(16).slice(2, 10)}`;
 export async function handleAwsRequest(
   services: EmulatedService[],
   { method, path, headers, body }: WireRequest,
-  beforeOperation: (operationName: string, protocol: EmulatedService['protocol']) => void = () => undefined,
+  beforeOperation: BeforeOperation = () => undefined,
 ): Promise<WireResponse> {
   // REST services are told apart by the signing name in the SigV4 credential scope: their paths may overlap.
-  const signingName = /Credential=[^/]+\/[^/]+\/[^/]+\/([^/]+)\//.exec(String(headers.authorization ?? ''))?.[1];
+  const signingName = signingNameOf(headers);
   const restXml = services.find((service): service is RestXmlService => service.protocol === 'rest-xml' && service.signingName === signingName);
   if (restXml) return restXml.handle({ method, path, headers, body }, beforeOperation);
   const route = restRoute(services, signingName, method, path);
-  if (route) return runRestJson(route.operationName, route.operation, { ...route.pathFields, ...(body ? (JSON.parse(body) as Record<string, unknown>) : {}) }, beforeOperation);
+  if (route) return runRestJson(route.operationName, route.operation, { ...route.pathFields, ...(body ? (JSON.parse(body) as Record<string, unknown>) : {}) }, signingName, beforeOperation);
   const target = headers['x-amz-target'];
   if (typeof target === 'string') {
     const separator = target.lastIndexOf('.');
@@ -97,26 +97,43 @@ export async function handleAwsRequest(
     const operationName = target.slice(separator + 1);
     const service = services.find((candidate): candidate is JsonService => candidate.protocol === 'json' && candidate.targetPrefix === prefix);
     if (!service) return jsonError('1.1', new AwsServiceError('UnknownOperationException', `The emulator does not serve ${target}`));
-    return runJson(service, operationName, body, beforeOperation);
+    return runJson(service, operationName, body, signingName, beforeOperation);
   }
   const parameters = Object.fromEntries(new URLSearchParams(body));
   const service = services.find((candidate): candidate is QueryService => candidate.protocol === 'query' && candidate.apiVersion === parameters.Version);
   if (!service) {
     return queryError('', new AwsServiceError('InvalidAction', `The emulator serves no query API version ${parameters.Version ?? '(none)'}`));
   }
-  return runQuery(service, parameters, beforeOperation);
+  return runQuery(service, parameters, signingName, beforeOperation);
 }
 
-export type BeforeOperation = (operationName: string, protocol: EmulatedService['protocol']) => void;
+/** The service a SigV4-signed request is for: the signing name in its credential scope (`dms`, `monitoring`). */
+export function signingNameOf(headers: IncomingHttpHeaders): string | undefined {
+  return /Credential=[^/]+\/[^/]+\/[^/]+\/([^/]+)\//.exec(String(headers.authorization ?? ''))?.[1];
+}
 
-async function runJson(service: JsonService, operationName: string, body: string, beforeOperation: BeforeOperation): Promise<WireResponse> {
+/** One operation about to run: what throttling faults and IAM enforcement look at. */
+export interface OperationCall {
+  name: string;
+  protocol: EmulatedService['protocol'];
+  /** The SigV4 signing name of the request. */
+  service: string | undefined;
+  /** The request's members (a query protocol's flat parameters; S3's Bucket and Key). */
+  input: Record<string, unknown>;
+}
+
+/** Runs before each operation; throwing an AwsServiceError answers the request with it instead. */
+export type BeforeOperation = (call: OperationCall) => void | Promise<void>;
+
+async function runJson(service: JsonService, operationName: string, body: string, signingName: string | undefined, beforeOperation: BeforeOperation): Promise<WireResponse> {
   const operation = service.operations[operationName];
   if (!operation) {
     return jsonError(service.jsonVersion, new AwsServiceError('UnknownOperationException', `The emulator does not serve ${service.targetPrefix}.${operationName}`));
   }
   try {
-    beforeOperation(operationName, 'json');
-    const output = await operation(body ? (JSON.parse(body) as Record<string, unknown>) : {});
+    const input = body ? (JSON.parse(body) as Record<string, unknown>) : {};
+    await beforeOperation({ name: operationName, protocol: 'json', service: signingName, input });
+    const output = await operation(input);
     return {
       statusCode: 200,
       headers: { 'content-type': `application/x-amz-json-${service.jsonVersion}`, 'x-amzn-requestid': REQUEST_ID() },
@@ -148,9 +165,15 @@ function restRoute(services: EmulatedService[], signingName: string | undefined,
   return undefined;
 }
 
-async function runRestJson(operationName: string, operation: Operation, input: Record<string, unknown>, beforeOperation: BeforeOperation): Promise<WireResponse> {
+async function runRestJson(
+  operationName: string,
+  operation: Operation,
+  input: Record<string, unknown>,
+  signingName: string | undefined,
+  beforeOperation: BeforeOperation,
+): Promise<WireResponse> {
   try {
-    beforeOperation(operationName, 'rest-json');
+    await beforeOperation({ name: operationName, protocol: 'rest-json', service: signingName, input });
     const output = await operation(input);
     return { statusCode: 200, headers: { 'content-type': 'application/json', 'x-amzn-requestid': REQUEST_ID() }, body: JSON.stringify(toJsonWire(output ?? {})) };
   } catch (error) {
@@ -173,12 +196,12 @@ export function toJsonWire(value: unknown): unknown {
   return value;
 }
 
-async function runQuery(service: QueryService, parameters: Record<string, string>, beforeOperation: BeforeOperation): Promise<WireResponse> {
+async function runQuery(service: QueryService, parameters: Record<string, string>, signingName: string | undefined, beforeOperation: BeforeOperation): Promise<WireResponse> {
   const action = parameters.Action ?? '';
   const operation = service.operations[action];
   if (!operation) return queryError(service.xmlNamespace, new AwsServiceError('InvalidAction', `The emulator does not serve ${action}`));
   try {
-    beforeOperation(action, 'query');
+    await beforeOperation({ name: action, protocol: 'query', service: signingName, input: parameters });
     const output = (await operation(parameters)) ?? {};
     const result = Object.entries(output as Record<string, unknown>)
       .map(([name, field]) => toXml(name, field, service.listMemberNames))

@@ -57,15 +57,16 @@ export function s3Service(buckets: Map<string, Map<string, StoredObject>>): Rest
   return {
     protocol: 'rest-xml',
     signingName: 's3',
-    handle(request: WireRequest, beforeOperation: BeforeOperation): WireResponse {
+    async handle(request: WireRequest, beforeOperation: BeforeOperation): Promise<WireResponse> {
       const url = new URL(request.path, 'http://s3.local');
       const [, bucketName = '', ...keyParts] = url.pathname.split('/');
       const key = decodeURIComponent(keyParts.join('/'));
       const operationName = request.method === 'PUT' && key ? 'PutObject' : request.method === 'GET' && key ? 'GetObject' : request.method === 'GET' && url.searchParams.get('list-type') === '2' ? 'ListObjectsV2' : undefined;
       try {
         if (!operationName) throw new AwsServiceError('NotImplemented', `The emulator does not serve ${request.method} ${url.pathname}${url.search}`, 501);
-        beforeOperation(operationName, 'rest-xml');
-        return operations[operationName](request, decodeURIComponent(bucketName), key, url.searchParams);
+        const bucketNamed = decodeURIComponent(bucketName);
+        await beforeOperation({ name: operationName, protocol: 'rest-xml', service: 's3', input: { Bucket: bucketNamed, ...(key ? { Key: key } : {}) } });
+        return operations[operationName](request, bucketNamed, key, url.searchParams);
       } catch (error) {
         const failure = error instanceof AwsServiceError ? error : new AwsServiceError('InternalError', (error as Error).message, 500);
         const keyElement = (failure as { key?: string }).key ? `<Key>${escapeXml((failure as { key?: string }).key ?? '')}</Key>` : '';

@@ -1,16 +1,20 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DatabaseCredentials } from '../../functions/shared/mysql';
+import type { ResourceFacts, StackAuthorizer } from '../iam';
 import { TaskTokens } from '../workflow/task-tokens';
+import { callerOfConnection } from './callers';
 import { EmulatedDms } from './dms/api';
 import type { DmsEndpointDefinition, DmsFaults, DmsInstanceDefinition, DmsTaskDefinition, DmsTaskEvent } from './dms/definitions';
 import { dynamoDbService, type Item } from './dynamodb';
-import { AwsServiceError, handleAwsRequest, type EmulatedService } from './protocols';
+import type { DatabaseNetwork } from './network';
+import { AwsServiceError, handleAwsRequest, signingNameOf, type BeforeOperation, type EmulatedService } from './protocols';
 import { s3Service } from './s3';
 import {
   cloudWatchService,
   rdsService,
   schedulerService,
+  secretArnOf,
   secretsManagerService,
   snsService,
   ssmService,
@@ -40,6 +44,13 @@ export interface EmulatorOptions {
   onPublish?(message: PublishedMessage): void;
   /** The DMS event rule's target: called on every task state change, as EventBridge would invoke the watcher. */
   onDmsEvent?(event: DmsTaskEvent): void;
+  /**
+   * The deployed stack's contract: every call a function or the state machine makes (attributed by
+   * `runAsCaller`) is authorized against its role's policies, and a call from a VPC function to a service
+   * its network does not reach gets no answer. Calls made outside any caller (the rehearsal's own reads,
+   * the operator's approval) are not evaluated.
+   */
+  enforce?: { authorizer: StackAuthorizer; network?: DatabaseNetwork };
 }
 
 export interface EmulatorFaults extends DmsFaults {
@@ -87,21 +98,35 @@ export async function startAwsEmulator(options: EmulatorOptions): Promise<AwsEmu
     schedulerService(schedules),
     s3Service(new Map()),
   ];
-  const beforeOperation = (operation: string, protocol: EmulatedService['protocol']) => {
-    const remaining = throttleRemaining.get(operation) ?? 0;
+  const throttle: BeforeOperation = ({ name, protocol }) => {
+    const remaining = throttleRemaining.get(name) ?? 0;
     if (remaining <= 0) return;
-    throttleRemaining.set(operation, remaining - 1);
+    throttleRemaining.set(name, remaining - 1);
     // JSON services answer ThrottlingException, query services (SNS, RDS) Throttling, S3 SlowDown (503).
     if (protocol === 'rest-xml') throw new AwsServiceError('SlowDown', 'Please reduce your request rate.', 503);
     throw new AwsServiceError(protocol === 'query' ? 'Throttling' : 'ThrottlingException', 'Rate exceeded');
   };
+  const facts: ResourceFacts = { tagsOf: (arn) => dms.tagsOf(arn), secretArn: (secretId) => secretArnOf(secrets.keys(), secretId) };
+  /** IAM answers before the service does: a denied call never reaches the operation. */
+  const authorizeAs = (principal: string | undefined): BeforeOperation => async (call) => {
+    if (options.enforce && principal) {
+      const { denial } = await options.enforce.authorizer.authorize(principal, { service: call.service ?? '', operation: call.name, input: call.input }, facts);
+      if (denial) throw new AwsServiceError(denial.code, denial.message, denial.statusCode);
+    }
+    throttle(call);
+  };
 
   const server: Server = createServer((request, response) => {
+    const principal = callerOfConnection(request.socket.remotePort)?.principal;
+    // No route from the database network: the connection is accepted and nothing ever answers, as a
+    // request into a VPC without an endpoint or NAT times out on the client's side.
+    const network = options.enforce?.network;
+    if (principal && network && !network.reaches(principal, signingNameOf(request.headers) ?? '')) return;
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
       const wireRequest = { method: request.method ?? 'POST', path: request.url ?? '/', headers: request.headers, body: Buffer.concat(chunks).toString('utf8') };
-      void handleAwsRequest(services, wireRequest, beforeOperation).then((answer) => {
+      void handleAwsRequest(services, wireRequest, authorizeAs(principal)).then((answer) => {
         response.writeHead(answer.statusCode, { ...answer.headers, 'content-length': Buffer.byteLength(answer.body) });
         response.end(answer.body);
       });

@@ -202,6 +202,15 @@ export function ssmService(parameters: Map<string, { value: string; version: num
   };
 }
 
+/**
+ * Secrets Manager finds a secret by its full ARN, its name, or a partial ARN (the ARN without the suffix of
+ * a hyphen and six characters that Secrets Manager appends to every secret's name): the full ARN it means.
+ */
+export function secretArnOf(secretArns: Iterable<string>, secretId: string): string | undefined {
+  const withoutSuffix = (arn: string) => arn.replace(/-[A-Za-z0-9]{6}$/, '');
+  return [...secretArns].find((arn) => arn === secretId || withoutSuffix(arn) === secretId || withoutSuffix(arn).endsWith(`:secret:${secretId}`));
+}
+
 export function secretsManagerService(secrets: Map<string, string>): JsonService {
   return {
     protocol: 'json',

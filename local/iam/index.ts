@@ -35,3 +35,4 @@ export {
   type PolicyProblem,
 } from './reference';
 export { accessDeniedAnswer, assumedRoleArn, type AccessDeniedAnswer } from './access-denied';
+export { StackAuthorizer, NO_RESOURCE_FACTS, UnknownPrincipalError, UnresolvedResourceError, type AwsCall, type AuthorizedCall, type ResourceFacts } from './authorize';

@@ -25,10 +25,12 @@ export class UnknownOperationError extends Error {
 
 /**
  * SDK operations whose IAM action has another name (Amazon S3 API Reference, each operation's
- * "Permissions"): listing a bucket's objects is `s3:ListBucket`, reading an object's metadata `s3:GetObject`.
+ * "Permissions"; Lambda's Invoke): listing a bucket's objects is `s3:ListBucket`, reading an object's metadata `s3:GetObject`.
  * Every other operation of the services the functions call is authorized by the action of its own name.
  */
 const ACTION_NAMED_OTHERWISE: Record<string, Record<string, string>> = {
+  // Lambda API Reference, Invoke: "requires permission for the lambda:InvokeFunction action".
+  lambda: { Invoke: 'InvokeFunction' },
   s3: { ListObjectsV2: 'ListBucket', ListObjects: 'ListBucket', HeadObject: 'GetObject', HeadBucket: 'ListBucket', DeleteObjects: 'DeleteObject' },
 };
 
@@ -73,7 +75,7 @@ export async function actionReference(action: string): Promise<ActionReference> 
   const resourceTypes = await Promise.all(
     details.resourceTypes.map(async (resourceType) => {
       const type = await iamResourceTypeDetails(service, resourceType.name);
-      return { name: resourceType.name, required: resourceType.required, arnFormat: type.arn, conditionKeys: [...type.conditionKeys, ...resourceType.conditionKeys] };
+      return { name: resourceType.name, required: resourceType.required, arnFormat: type.arn, conditionKeys: [...(type.conditionKeys ?? []), ...resourceType.conditionKeys] };
     }),
   );
   return { action: `${service}:${details.name}`, resourceTypes, conditionKeys: details.conditionKeys };

@@ -35,6 +35,8 @@ export interface RehearsalOptions {
   verbose: boolean;
   /** Keep a way back (rollback.enabled), then roll back after the cutover with a second execution. */
   rollback: boolean;
+  /** Evaluate every AWS call against the calling role's policies from the synthesized template. */
+  enforceIam: boolean;
 }
 
 export const DEFAULT_REHEARSAL: RehearsalOptions = {
@@ -52,4 +54,5 @@ export const DEFAULT_REHEARSAL: RehearsalOptions = {
   waitMilliseconds: 500,
   verbose: false,
   rollback: false,
+  enforceIam: true,
 };

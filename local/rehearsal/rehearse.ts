@@ -47,13 +47,13 @@ export async function rehearse(
     const { execution, stateTimings } = await migrate(stage, synthesized, input, options, terminal, say, shutdown);
     const outcome = judgeMigration(execution);
     say('');
-    say(rehearsalSummary({ execution, emulator: stage.emulator, seed: databases.seed, startedAt, stateTimings, outboxFile: options.outboxFile, outcome }));
+    say(rehearsalSummary({ execution, emulator: stage.emulator, seed: databases.seed, startedAt, stateTimings, outboxFile: options.outboxFile, outcome, authorizer: stage.authorizer }));
     if (!options.rollback || outcome.exitCode !== 0) return { ...outcome, execution };
 
     const facts = await rollBack(stage, synthesized, input, options, databases, execution, say);
     const rollbackOutcome = judgeRollback(facts);
     say('');
-    say(rollbackSummary(facts, rollbackOutcome));
+    say(rollbackSummary(facts, rollbackOutcome, stage.authorizer));
     return { ...rollbackOutcome, execution: facts.execution };
   } catch (error) {
     return { exitCode: 2, reason: `The rehearsal could not run: ${(error as Error).message}` };

@@ -1,7 +1,8 @@
 import type { RowDataPacket } from 'mysql2/promise';
 import { withMysql, type DatabaseCredentials } from '../../functions/shared/mysql';
 import type { LocalExecution } from '../workflow/execute';
-import { seconds } from './summary';
+import type { StackAuthorizer } from '../iam';
+import { iamSummary, seconds } from './summary';
 
 /**
  * `rehearse --rollback`: after the cutover, orders placed on the new primary (the target) as an application
@@ -40,7 +41,7 @@ export interface RollbackFacts {
   sourceAddress: string;
 }
 
-export function rollbackSummary(facts: RollbackFacts, outcome: { exitCode: number; reason?: string }): string {
+export function rollbackSummary(facts: RollbackFacts, outcome: { exitCode: number; reason?: string }, authorizer: StackAuthorizer | undefined): string {
   const finishedAt = Date.now();
   const lines = [outcome.exitCode === 0 ? 'Rollback succeeded: the applications are back on the source.' : `Rollback FAILED: ${outcome.reason}`, '', 'Rollback steps:'];
   facts.stateTimings.forEach(({ state, at }, index) => {
@@ -53,6 +54,8 @@ export function rollbackSummary(facts: RollbackFacts, outcome: { exitCode: numbe
     '',
     `Orders placed on the target after the cutover: ${facts.placedOnTarget.join(', ')}; on the source after the rollback: ${facts.foundOnSource.join(', ') || 'none'}`,
     `Endpoint published: ${facts.publishedEndpoint ?? '(not set)'} (the source is ${facts.sourceAddress})`,
+    // The migration and the rollback share one authorizer: the figures cover the whole rehearsal.
+    ...iamSummary(authorizer),
   );
   return lines.join('\n');
 }

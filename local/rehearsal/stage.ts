@@ -6,7 +6,9 @@ import type { Phase } from '../../infra/phases';
 import type { DmsTaskEvent } from '../emulator/dms/definitions';
 import { startAwsEmulator, type AwsEmulator } from '../emulator/server';
 import type { PublishedMessage } from '../emulator/services';
-import { invokeAsLambda, loadPhaseHandlers, type Handler, type LocalTask, type PhaseHandlers } from '../workflow/execute';
+import { StackAuthorizer, type CfnTemplate } from '../iam';
+import { databaseNetworkOf } from '../emulator/network';
+import { invokeAsLambda, invokedByStateMachine, loadPhaseHandlers, type Handler, type LocalTask, type PhaseHandlers } from '../workflow/execute';
 import type { SynthesizedWorkflow } from '../workflow/synthesize';
 import { startApprovalDesk, type ApprovalDesk } from './approval-desk';
 import { REHEARSAL_REGION, rehearsalAws, type RehearsalDatabases, type RehearsalInput } from './fixture';
@@ -25,6 +27,8 @@ export interface RehearsalStage {
   tasks: Record<string, LocalTask>;
   /** What the emulator's callbacks reach, set while the migration's execution runs. */
   live: LiveHooks;
+  /** Evaluates every call of the functions and the state machine against their roles (unless --without-iam). */
+  authorizer?: StackAuthorizer;
 }
 
 export interface LiveHooks {
@@ -46,6 +50,9 @@ export async function startStage(
   writeFileSync(options.outboxFile, '');
   const signingKeyArn = synthesized.functionEnvironment.APPROVAL_KEY_SECRET_ARN;
   const live: LiveHooks = {};
+  const template = synthesized.template.toJSON() as CfnTemplate;
+  const authorizer = options.enforceIam ? new StackAuthorizer(template, synthesized.environment, synthesized.physicalResources) : undefined;
+  const network = databaseNetworkOf(template, synthesized.environment, synthesized.physicalResources, synthesized.vpcEndpoints);
   const emulator = await startAwsEmulator({
     ...rehearsalAws(options, input, databases, signingKeyArn),
     faults: options.faults,
@@ -56,6 +63,7 @@ export async function startStage(
     onDmsEvent: (event: DmsTaskEvent) => {
       if (live.watcher) void invokeAsLambda(live.watcher, event).catch((error: Error) => live.view?.say(`  ! DMS event watcher failed: ${error.name}`));
     },
+    ...(authorizer ? { enforce: { authorizer, network } } : {}),
   });
   shutdown.onStop(() => emulator.close());
   pointHandlersAt(emulator.url, synthesized.functionEnvironment, options.verbose);
@@ -70,7 +78,7 @@ export async function startStage(
   process.env.APPROVAL_BASE_URL = desk.reviewBaseUrl;
 
   // Loaded only now: the handlers read their environment when they load.
-  const handlers = loadPhaseHandlers(Object.values(synthesized.taskPhases));
+  const handlers = loadPhaseHandlers(Object.values(synthesized.taskPhases), synthesized.functionLogicalIds);
   let tokenCount = 0;
   const parked = (phase: Phase, afterInvoke?: (result: unknown) => void): LocalTask => async (taskInput) => {
     const taskToken = `${phase}-${++tokenCount}-${randomBytes(8).toString('hex')}`;
@@ -88,7 +96,7 @@ export async function startStage(
           ? parked(phase, (result) => desk.requested({ ...(result as { approvalId: string; expiresAt: string }), reviewUrl: reviewLinkIn(emulator.messages) }))
           : (taskInput) => invokeAsLambda(handlers(phase), taskInput);
   }
-  return { emulator, handlers, tasks, live };
+  return { emulator, handlers, tasks: authorizer ? invokedByStateMachine(tasks, synthesized, authorizer) : tasks, live, authorizer };
 }
 
 /** The review link of the latest approval e-mail. */

@@ -1,4 +1,5 @@
 import type { AwsEmulator } from '../emulator/server';
+import type { StackAuthorizer } from '../iam';
 import type { LocalExecution } from '../workflow/execute';
 import type { SeedResult } from './sample-schema';
 
@@ -26,6 +27,8 @@ export interface SummaryFacts {
   stateTimings: Array<{ state: string; at: number }>;
   outboxFile: string;
   outcome: { exitCode: number; reason?: string };
+  /** Absent when the rehearsal ran without IAM. */
+  authorizer?: StackAuthorizer;
 }
 
 /** The end-of-run report: outcome, timings, rows copied, validation, where the endpoint went. */
@@ -82,7 +85,18 @@ export function rehearsalSummary(facts: SummaryFacts): string {
   const failure = [...emulator.messages].reverse().find((message) => message.attributes.kind === 'failure');
   if (failure) lines.push('', `Failure notification: ${failure.subject}`, ...failure.message.split('\n').slice(0, 8).map((line) => `  ${line}`));
   lines.push('', `Notifications: ${emulator.messages.length} published, in ${facts.outboxFile}`);
+  lines.push(...iamSummary(facts.authorizer));
   return lines.join('\n');
+}
+
+/** Whether the run's AWS calls were held to the stack's IAM, how many, and each one denied. */
+export function iamSummary(authorizer: StackAuthorizer | undefined): string[] {
+  if (!authorizer) return ['IAM not enforced (--without-iam): the functions\' calls were not evaluated against their roles.'];
+  const denied = authorizer.deniedCalls;
+  return [
+    `IAM enforced: ${authorizer.evaluatedCalls} calls evaluated, ${denied.length} denied`,
+    ...denied.map((call) => `  DENIED ${call.action} on ${call.resources.join(', ')} for ${call.principal}`),
+  ];
 }
 
 interface CheckReport {

@@ -1,6 +1,9 @@
 import { StateMachine } from 'aws-local-stepfunctions';
 import { allStates, type AslDefinition } from './asl';
 import { phaseEntry, type Phase } from '../../infra/phases';
+import { runAsCaller } from '../emulator/callers';
+import type { StackAuthorizer } from '../iam';
+import type { SynthesizedWorkflow } from './synthesize';
 
 // aws-local-stepfunctions uses Promise.withResolvers (Node.js 22+); this machine runs Node.js 20.
 if (!('withResolvers' in Promise)) {
@@ -114,12 +117,16 @@ function retriesIn(events: ExecutionEvent[]): LocalExecution['retries'] {
 
 /**
  * The handler of each phase the workflow runs, plus the DMS event watcher. Loaded with require, as Lambda's
- * CommonJS runtime does: each module reads its environment and builds its clients as it loads.
+ * CommonJS runtime does: each module reads its environment and builds its clients as it loads. Each runs as
+ * its function (`functionLogicalIds`, from the synthesized template): every AWS call it makes is attributed
+ * to that function's role.
  */
-export function loadPhaseHandlers(phases: Phase[]): PhaseHandlers {
+export function loadPhaseHandlers(phases: Phase[], functionLogicalIds: Record<Phase, string>): PhaseHandlers {
   const handlers = new Map<Phase, Handler>();
   for (const phase of new Set<Phase>([...phases, 'fullLoadWatcher'])) {
-    handlers.set(phase, (require(`../../functions/${phaseEntry(phase)}`) as { handler: Handler }).handler);
+    const handler = (require(`../../functions/${phaseEntry(phase)}`) as { handler: Handler }).handler;
+    const caller = { principal: functionLogicalIds[phase] };
+    handlers.set(phase, (event) => runAsCaller(caller, () => handler(event)));
   }
   return (phase) => {
     const handler = handlers.get(phase);
@@ -139,4 +146,24 @@ export async function invokeAsLambda(handler: Handler, event: unknown): Promise<
     const { name, message } = error as Error;
     throw Object.assign(new Error(JSON.stringify({ errorType: name, errorMessage: message, trace: [] })), { name });
   }
+}
+
+/**
+ * The state machine's own Lambda integration, authorized as its role: before a Task state runs its
+ * function, `lambda:InvokeFunction` on the function's ARN is evaluated for the state machine. A denial
+ * fails the state as the integration reports a Lambda service error, `Lambda.<the SDK's exception class>`;
+ * Lambda models no AccessDeniedException, so the class is the service's base exception, AWSLambdaException.
+ */
+export function invokedByStateMachine(
+  tasks: Record<string, LocalTask>,
+  synthesized: Pick<SynthesizedWorkflow, 'taskPhases' | 'functionLogicalIds' | 'stateMachineLogicalId'>,
+  authorizer: StackAuthorizer,
+): Record<string, LocalTask> {
+  const invoke = (stateName: string, task: LocalTask): LocalTask => async (taskInput) => {
+    const functionArn = authorizer.arnOf(synthesized.functionLogicalIds[synthesized.taskPhases[stateName]]);
+    const { denial } = await authorizer.authorize(synthesized.stateMachineLogicalId, { service: 'lambda', operation: 'Invoke', input: { FunctionName: functionArn } });
+    if (denial) throw Object.assign(new Error(`${denial.message} (Service: Lambda, Status Code: 403, Error Code: ${denial.code})`), { name: 'Lambda.AWSLambdaException' });
+    return task(taskInput);
+  };
+  return Object.fromEntries(Object.entries(tasks).map(([stateName, task]) => [stateName, invoke(stateName, task)]));
 }

@@ -3,9 +3,11 @@ import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { CfnElement } from 'aws-cdk-lib';
-import { deploymentConfigSchema } from '../../infra/config';
+import { deploymentConfigSchema, type DeploymentConfig } from '../../infra/config';
 import { MigrationStack } from '../../infra/migration-stack';
 import type { Phase } from '../../infra/phases';
+import { conventionalPhysicalResources, resolveIntrinsic, type CfnTemplate, type DeploymentEnvironment, type PhysicalResources } from '../iam';
+import type { VpcEndpointsDeclaration } from '../emulator/network';
 import { allStates, type AslDefinition } from './asl';
 
 export type { AslDefinition, AslState } from './asl';
@@ -20,6 +22,14 @@ export interface SynthesizedWorkflow {
    */
   functionEnvironment: Record<string, string>;
   template: Template;
+  /** The logical id of each phase's function: the principal its calls are authorized as. */
+  functionLogicalIds: Record<Phase, string>;
+  stateMachineLogicalId: string;
+  /** Where the stack would be deployed, and the names and ARNs its resources would have there. */
+  environment: DeploymentEnvironment;
+  physicalResources: PhysicalResources;
+  /** What the deployment declares its database network reaches (`databaseNetwork.vpcEndpoints`). */
+  vpcEndpoints: VpcEndpointsDeclaration;
 }
 
 /**
@@ -27,26 +37,42 @@ export interface SynthesizedWorkflow {
  * function folder whose handler it runs. Bundling is skipped: only the definition is wanted here.
  */
 export function synthesizeWorkflow(deployment: unknown): SynthesizedWorkflow {
-  const { stack, template } = buildStack(deployment);
+  const { stack, template, config } = buildStack(deployment);
   const { region, account } = stack;
 
   const phaseByLogicalId = new Map<string, Phase>();
   for (const [name, fn] of Object.entries(stack.orchestrator.functions)) {
     phaseByLogicalId.set(Stack.of(fn).getLogicalId(fn.node.defaultChild as CfnElement), name as Phase);
   }
-  const resolve = intrinsicResolver(template, region, account);
-  const [machine] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
+  const environment: DeploymentEnvironment = { partition: 'aws', region, accountId: account };
+  const physicalResources = conventionalPhysicalResources(template.toJSON() as CfnTemplate, environment);
+  const resolve = (value: unknown) => String(resolveIntrinsic(value, environment, physicalResources));
+  const phaseByArn = new Map([...phaseByLogicalId].map(([logicalId, phase]) => [physicalResources[logicalId].attributes.Arn, phase]));
+  const [[stateMachineLogicalId, machine]] = Object.entries(template.findResources('AWS::StepFunctions::StateMachine'));
   const definition = JSON.parse(resolve(machine.Properties.DefinitionString)) as AslDefinition;
 
   const taskPhases: Record<string, Phase> = {};
   for (const [stateName, state] of allStates(definition)) {
     if (state.Type !== 'Task') continue;
     const functionArn = String(state.Resource?.startsWith('arn:aws:states:::') ? state.Parameters?.FunctionName : state.Resource);
-    const phase = phaseByLogicalId.get(functionArn.split(':function:')[1]);
+    const phase = phaseByArn.get(functionArn);
     if (!phase) throw new Error(`Task "${stateName}" calls an unknown function ${functionArn}`);
     taskPhases[stateName] = phase;
   }
-  return { definition, taskPhases, functionEnvironment: functionEnvironment(template, resolve), template };
+  const functionLogicalIds = Object.fromEntries([...phaseByLogicalId].map(([logicalId, phase]) => [phase, logicalId])) as Record<Phase, string>;
+  // Without the declaration the network is taken to route to every AWS API, as an operator's NAT would.
+  const vpcEndpoints = (config.databaseNetwork as { vpcEndpoints?: VpcEndpointsDeclaration } | undefined)?.vpcEndpoints ?? 'existing';
+  return {
+    definition,
+    taskPhases,
+    functionEnvironment: functionEnvironment(template, resolve),
+    template,
+    functionLogicalIds,
+    stateMachineLogicalId,
+    environment,
+    physicalResources,
+    vpcEndpoints,
+  };
 }
 
 /**
@@ -59,11 +85,11 @@ export function synthesisContext(): Record<string, unknown> {
 }
 
 /** The stack as `cdk synth` builds it from a deployment config, without bundling the functions. */
-export function buildStack(deployment: unknown): { app: App; stack: MigrationStack; template: Template } {
+export function buildStack(deployment: unknown): { app: App; stack: MigrationStack; template: Template; config: DeploymentConfig } {
   const config = deploymentConfigSchema.parse(deployment);
   const app = new App({ context: synthesisContext() });
   const stack = new MigrationStack(app, config.stackName, { config, env: { account: config.account, region: config.region } });
-  return { app, stack, template: Template.fromStack(stack) };
+  return { app, stack, template: Template.fromStack(stack), config };
 }
 
 function functionEnvironment(template: Template, resolve: (value: unknown) => string): Record<string, string> {
@@ -73,48 +99,4 @@ function functionEnvironment(template: Template, resolve: (value: unknown) => st
     for (const [name, value] of Object.entries(variables)) environment[name] = resolve(value);
   }
   return environment;
-}
-
-type Resources = Record<string, { Type: string }>;
-
-/**
- * Resolves the template's intrinsic functions the way CloudFormation would at deployment, with the stack's
- * own resources named by their logical ids: `Ref` is a topic's or secret's ARN and anything else's name,
- * `Fn::GetAtt ... Arn` is the resource's ARN, `Fn::Join` joins what it resolves.
- */
-function intrinsicResolver(template: Template, region: string, account: string): (value: unknown) => string {
-  const resources = template.toJSON().Resources as Resources;
-  const arn = (logicalId: string): string => {
-    const type = resources[logicalId]?.Type ?? '';
-    switch (type) {
-      case 'AWS::Lambda::Function':
-        return `arn:aws:lambda:${region}:${account}:function:${logicalId}`;
-      case 'AWS::IAM::Role':
-        return `arn:aws:iam::${account}:role/${logicalId}`;
-      case 'AWS::SNS::Topic':
-        return `arn:aws:sns:${region}:${account}:${logicalId}`;
-      case 'AWS::SecretsManager::Secret':
-        return `arn:aws:secretsmanager:${region}:${account}:secret:${logicalId}-AbCdEf`;
-      case 'AWS::DynamoDB::Table':
-        return `arn:aws:dynamodb:${region}:${account}:table/${logicalId}`;
-      default:
-        return `arn:aws:${type.split('::')[1]?.toLowerCase() ?? 'unknown'}:${region}:${account}:${logicalId}`;
-    }
-  };
-  const pseudo: Record<string, string> = { 'AWS::Partition': 'aws', 'AWS::Region': region, 'AWS::AccountId': account, 'AWS::URLSuffix': 'amazonaws.com' };
-  const resolve = (value: unknown): string => {
-    if (typeof value === 'string') return value;
-    const intrinsic = value as { Ref?: string; 'Fn::GetAtt'?: [string, string]; 'Fn::Join'?: [string, unknown[]] };
-    if (intrinsic.Ref) {
-      const type = resources[intrinsic.Ref]?.Type;
-      return pseudo[intrinsic.Ref] ?? (type === 'AWS::SNS::Topic' || type === 'AWS::SecretsManager::Secret' ? arn(intrinsic.Ref) : intrinsic.Ref);
-    }
-    if (intrinsic['Fn::GetAtt']) {
-      const [logicalId, attribute] = intrinsic['Fn::GetAtt'];
-      return attribute === 'Arn' ? arn(logicalId) : `${logicalId}.${attribute}`;
-    }
-    if (intrinsic['Fn::Join']) return intrinsic['Fn::Join'][1].map(resolve).join(intrinsic['Fn::Join'][0]);
-    throw new Error(`Cannot resolve ${JSON.stringify(value)} from the template`);
-  };
-  return resolve;
 }

@@ -18,7 +18,7 @@ import { startNativeReplication, startThrowawayMariadb, type ThrowawayMariadb } 
 import { migrationInput } from '../support/migration';
 import { HAPPY_PATH, type LocalAws, type Scenario } from '../support/local-aws';
 import { runWorkflow, type WorkflowRun } from '../support/run-workflow';
-import { synthesizeWorkflow } from '../support/synthesized-workflow';
+import { DEPLOYMENT, synthesizeWorkflow } from '../support/synthesized-workflow';
 
 /**
  * The cutover sequence executed from the synthesized definition against two real MariaDB servers. Forward,
@@ -44,7 +44,8 @@ const MAPPINGS = JSON.stringify({
 
 /** Generous, since replication on a loaded machine can lag seconds; the timeout scenario sets the shortest allowed. */
 const CATCH_UP_TIMEOUT_SECONDS = 30;
-const synthesized = synthesizeWorkflow();
+// The stack deployed for these inputs: its roles grant the secrets, parameter and way back they name.
+const synthesized = synthesizeWorkflow({ ...DEPLOYMENT, migration: input({ rollback: REVERSE }) });
 let source: ThrowawayMariadb;
 let target: ThrowawayMariadb;
 let sourceAdmin: Connection;
@@ -332,7 +333,10 @@ describe('lossless cutover, executed locally against real MariaDB', () => {
     expect(result.aws.dmsActions).toEqual([]);
   });
 
-  it('rollback: freezes the target, proves the old source caught up, switches back and restores writes on the source', async () => {
+  // FAILING UNDER IAM ENFORCEMENT until issue 16 defect 2 is fixed: the rollback's gate calls
+  // dms:DescribeTableStatistics on the reverse task, which the cutover role allows on the forward task only.
+  // Remove `.failing` once the role grants it (then this test must pass as written).
+  it.failing('rollback: freezes the target, proves the old source caught up, switches back and restores writes on the source', async () => {
     // As after a cutover: the source frozen, the cutover on record, the reverse task replicating.
     await sourceAdmin.query('SET GLOBAL read_only = ON');
     const copier = copyHeartbeatsToSource();
@@ -413,6 +417,8 @@ function fakeReverseTask(aws: LocalAws, initialStatus?: string): void {
         Status: initialStatus,
       }
     : undefined;
+  // A task made by an earlier cutover carries the tag that cutover gave it, which the role's conditions read.
+  if (initialStatus) aws.resourceTags.set(REVERSE_TASK_ARN, { 'dms-orchestrator:migration': 'Orders to Aurora' });
   const describe = () => {
     if (!reverse) throw new ResourceNotFoundFault({ message: 'No replication tasks found', $metadata: {} });
     return { ReplicationTasks: [reverse] };
@@ -422,6 +428,7 @@ function fakeReverseTask(aws: LocalAws, initialStatus?: string): void {
   aws.dms.on(CreateReplicationTaskCommand).callsFake((input) => {
     aws.dmsActions.push(`CreateReplicationTask ${input.MigrationType} ${input.SourceEndpointArn === REVERSE.reverseSourceEndpointArn ? 'target->source' : '?'}`);
     reverse = { ReplicationTaskIdentifier: input.ReplicationTaskIdentifier, ReplicationTaskArn: REVERSE_TASK_ARN, MigrationType: input.MigrationType, TableMappings: input.TableMappings, Status: 'ready' };
+    aws.resourceTags.set(REVERSE_TASK_ARN, Object.fromEntries((input.Tags ?? []).map((tag: { Key: string; Value: string }) => [tag.Key, tag.Value])));
     return { ReplicationTask: { ...reverse, Status: 'creating' } };
   });
   aws.dms.on(StartReplicationTaskCommand, { ReplicationTaskArn: REVERSE_TASK_ARN }).callsFake((input) => {

@@ -34,6 +34,8 @@ describe('history events the service records for a locally executed run', () => 
 });
 
 describe('the history-event design figure', () => {
+  // A week of simulated load is some two thousand AWS calls, each evaluated against its role: seconds, not milliseconds.
+  jest.setTimeout(60_000);
   const synthesized = synthesizeWorkflow();
 
   it('a 7-day full load stays under 10 % of the history limit and moves on at the DMS event itself', async () => {

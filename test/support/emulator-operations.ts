@@ -17,10 +17,15 @@ export function answeredByEmulator<Input>(operation: (input: Input) => unknown, 
       return (await operation(input as Input)) as never;
     } catch (error) {
       if (!(error instanceof AwsServiceError)) throw error;
-      const $metadata = { httpStatusCode: error.statusCode };
-      const Exception = exceptions[error.code];
-      if (Exception) throw new Exception({ message: error.message, $metadata, ...error.fields });
-      throw Object.assign(new Error(error.message), { name: error.code, $fault: error.statusCode >= 500 ? 'server' : 'client', $metadata });
+      throw asSdkError(error, exceptions);
     }
   };
+}
+
+/** The error the SDK raises for a service's error answer: its modelled exception, or an error named by the code. */
+export function asSdkError(error: AwsServiceError, exceptions: Record<string, ModelledException> = {}): Error {
+  const $metadata = { httpStatusCode: error.statusCode };
+  const Exception = exceptions[error.code];
+  if (Exception) return new Exception({ message: error.message, $metadata, ...error.fields });
+  return Object.assign(new Error(error.message), { name: error.code, $fault: error.statusCode >= 500 ? 'server' : 'client', $metadata });
 }

@@ -24,10 +24,13 @@ import { DescribeExecutionCommand, SFNClient, SendTaskFailureCommand, SendTaskSu
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetParameterCommand, ParameterNotFound, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
-import { rdsService, stepFunctionsService, type LocalTargetDatabase } from '../../local/emulator/services';
+import { currentCaller } from '../../local/emulator/callers';
+import { AwsServiceError } from '../../local/emulator/protocols';
+import { rdsService, secretArnOf, stepFunctionsService, type LocalTargetDatabase } from '../../local/emulator/services';
+import type { ResourceFacts, StackAuthorizer } from '../../local/iam';
 import { TaskTokens } from '../../local/workflow/task-tokens';
 import { fakeDynamoDbTable } from './dynamodb-table';
-import { answeredByEmulator } from './emulator-operations';
+import { answeredByEmulator, asSdkError } from './emulator-operations';
 import { DATABASE_ACCESS, REPLICATION_INSTANCE_ARN, SOURCE_ENDPOINT_ARN, TARGET_ENDPOINT_ARN, TASK_ARN, WAY_BACK, replicationTask, tableStatistics } from './migration';
 
 /** What the simulated migration looks like; each workflow path test changes one thing. */
@@ -109,6 +112,20 @@ export interface PublishedNotification {
 
 type Stub = AwsClientStub<DatabaseMigrationServiceClient>;
 
+/** The SigV4 signing name of each faked client's service. */
+const SIGNING_NAMES: Record<string, string> = {
+  DatabaseMigrationServiceClient: 'dms',
+  RDSClient: 'rds',
+  CloudWatchClient: 'monitoring',
+  SSMClient: 'ssm',
+  SNSClient: 'sns',
+  SecretsManagerClient: 'secretsmanager',
+  SFNClient: 'states',
+  SchedulerClient: 'scheduler',
+  DynamoDBClient: 'dynamodb',
+  S3Client: 's3',
+};
+
 /**
  * This migration's AWS, faked at the SDK boundary: a simulated DMS task that loads, validates and stops as
  * the scenario says, and RDS, CloudWatch, SSM, SNS, DynamoDB, Secrets Manager and Step Functions callbacks
@@ -125,6 +142,8 @@ export class LocalAws {
   readonly dmsActions: string[] = [];
   /** The workflow's parked task tokens, settled by the functions' SendTaskSuccess / SendTaskFailure. */
   readonly tokens = new TaskTokens();
+  /** Tags of the resources a test makes (a reverse task), by ARN: what IAM reads as aws:ResourceTag. */
+  readonly resourceTags = new Map<string, Record<string, string>>();
   private readonly stubs: Array<{ restore(): void }> = [this.dms];
   private task: ReplicationTask;
   private tables: TableStatistics[];
@@ -132,7 +151,11 @@ export class LocalAws {
   private validationChecks = 0;
   private throttledReads: number;
 
-  constructor(private readonly scenario: Scenario) {
+  /** With an authorizer, every call a function makes is first evaluated against its role, as on AWS. */
+  constructor(
+    private readonly scenario: Scenario,
+    authorizer?: StackAuthorizer,
+  ) {
     this.throttledReads = scenario.throttledTaskReads;
     this.task = replicationTask({
       MigrationType: scenario.migrationType,
@@ -146,6 +169,35 @@ export class LocalAws {
     this.fakeDms();
     this.fakeOthers();
     scenario.prepare?.(this);
+    if (authorizer) this.enforce(authorizer);
+  }
+
+  /**
+   * Each faked client's send first authorizes the call for the function running it (runAsCaller): a denied
+   * call fails with the service's AccessDenied error and never reaches the fake. Calls made outside any
+   * function (a test's own) are not evaluated. The stubs' restore removes this wrapper with the stub.
+   */
+  private enforce(authorizer: StackAuthorizer): void {
+    const facts: ResourceFacts = {
+      tagsOf: (arn) => this.resourceTags.get(arn) ?? {},
+      secretArn: (secretId) => secretArnOf(Object.keys(this.scenario.databaseSecrets ?? {}), secretId),
+    };
+    type SentCommand = { input: Record<string, unknown>; constructor: { name: string } };
+    for (const stub of this.stubs) {
+      // aws-sdk-client-mock stubs `send` on the client class's prototype, which it keeps as `client`.
+      const client = (stub as unknown as { client: { send(command: SentCommand): Promise<unknown>; constructor: { name: string } } }).client;
+      const stubbedSend = client.send;
+      const service = SIGNING_NAMES[client.constructor.name];
+      client.send = async function authorizedSend(this: unknown, command: SentCommand) {
+        const caller = currentCaller();
+        if (caller) {
+          const operation = command.constructor.name.replace(/Command$/, '');
+          const { denial } = await authorizer.authorize(caller.principal, { service, operation, input: command.input }, facts);
+          if (denial) throw asSdkError(new AwsServiceError(denial.code, denial.message, denial.statusCode));
+        }
+        return stubbedSend.call(this, command);
+      };
+    }
   }
 
   restore(): void {

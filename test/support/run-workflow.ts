@@ -1,7 +1,8 @@
-import { executeLocally, invokeAsLambda as invoke, loadPhaseHandlers as loadHandlers, type LocalExecution, type LocalTask } from '../../local/workflow/execute';
-import { TASK_ARN, migrationInput } from './migration';
+import { StackAuthorizer, type CfnTemplate } from '../../local/iam';
+import { executeLocally, invokeAsLambda as invoke, invokedByStateMachine, loadPhaseHandlers as loadHandlers, type LocalExecution, type LocalTask } from '../../local/workflow/execute';
+import { TASK_ARN } from './migration';
 import { LocalAws, type Scenario } from './local-aws';
-import type { SynthesizedWorkflow } from './synthesized-workflow';
+import { DEPLOYMENT, type SynthesizedWorkflow } from './synthesized-workflow';
 
 export type { ExecutionEvent } from '../../local/workflow/execute';
 
@@ -11,6 +12,8 @@ export interface WorkflowRun extends LocalExecution {
   /** The `kind` of every SNS notification, in order. */
   notifications: string[];
   aws: LocalAws;
+  /** Every call of the functions and the state machine, evaluated against their roles in the synthesized template. */
+  authorizer: StackAuthorizer;
   /** When the DMS event that ended a full-load wait reached the watcher (ms since the epoch). */
   fullLoadEventAt?: number;
 }
@@ -23,15 +26,16 @@ export interface WorkflowRun extends LocalExecution {
  * hands back times out as Step Functions would. Waits and retry pauses are shortened to nothing.
  */
 export async function runWorkflow(
-  synthesized: Pick<SynthesizedWorkflow, 'definition' | 'taskPhases' | 'functionEnvironment'>,
+  synthesized: SynthesizedWorkflow,
   scenario: Scenario,
-  input: unknown = migrationInput({ cutover: { endpointParameterName: '/apps/orders/database-endpoint' } }),
+  input: unknown = DEPLOYMENT.migration,
 ): Promise<WorkflowRun> {
-  const aws = new LocalAws(scenario);
+  const authorizer = new StackAuthorizer(synthesized.template.toJSON() as CfnTemplate, synthesized.environment, synthesized.physicalResources);
+  const aws = new LocalAws(scenario, authorizer);
   try {
     // What the stack gives the functions at deployment, set before their handlers load and read it.
     Object.assign(process.env, synthesized.functionEnvironment);
-    const handlers = loadHandlers(Object.values(synthesized.taskPhases));
+    const handlers = loadHandlers(Object.values(synthesized.taskPhases), synthesized.functionLogicalIds);
     const remainingProgress = [...scenario.progressSteps];
     let tokens = 0;
     let fullLoadEventAt: number | undefined;
@@ -77,8 +81,12 @@ export async function runWorkflow(
               ? poll
               : (taskInput) => invoke(handlers(phase), taskInput);
     }
-    const execution = await executeLocally(synthesized.definition, tasks, input, { executionArn: EXECUTION_ARN, waitMilliseconds: 0, retryIntervalMilliseconds: 0 });
-    return { ...execution, notifications: aws.notifications.map((notification) => notification.kind), aws, fullLoadEventAt };
+    const execution = await executeLocally(synthesized.definition, invokedByStateMachine(tasks, synthesized, authorizer), input, {
+      executionArn: EXECUTION_ARN,
+      waitMilliseconds: 0,
+      retryIntervalMilliseconds: 0,
+    });
+    return { ...execution, notifications: aws.notifications.map((notification) => notification.kind), aws, authorizer, fullLoadEventAt };
   } finally {
     aws.restore();
   }

@@ -3,7 +3,7 @@ import { HAPPY_PATH } from './local-aws';
 import { runWorkflow, type WorkflowRun } from './run-workflow';
 import type { AslDefinition, SynthesizedWorkflow } from './synthesized-workflow';
 
-type Synthesized = Pick<SynthesizedWorkflow, 'definition' | 'taskPhases' | 'functionEnvironment'>;
+type Synthesized = SynthesizedWorkflow;
 
 /** How often the full-load watcher checks progress between DMS events (MigrationOrchestrator default). */
 export const PROGRESS_CHECK_MINUTES = 15;

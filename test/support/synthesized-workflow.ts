@@ -12,7 +12,8 @@ export const DEPLOYMENT = {
   notificationEmails: ['dba@example.com'],
   approvalPageUrl: 'https://approvals.example.com/review',
   monitoring: { replicationInstanceIdentifier: 'orders-replication' },
-  migration: migrationInput(),
+  // The parameter the default run input (run-workflow) publishes to: the cutover's role is granted it.
+  migration: migrationInput({ cutover: { endpointParameterName: '/apps/orders/database-endpoint' } }),
 };
 
 /** The test deployment's state machine, as `cdk synth` writes it. */

@@ -53,6 +53,8 @@ export class EmulatedDms {
   private readonly migrationTask: EmulatedTask;
   /** Tasks made with CreateReplicationTask, by ARN. */
   private readonly created = new Map<string, EmulatedTask>();
+  /** The tags set with CreateReplicationTask, by task ARN (what IAM reads as aws:ResourceTag). */
+  private readonly tags = new Map<string, Record<string, string>>();
 
   constructor(private readonly options: EmulatedDmsOptions) {
     this.migrationTask = this.newTask(options.task, options.faults, options.onTaskEvent);
@@ -66,6 +68,11 @@ export class EmulatedDms {
   /** The migration's own task, then those made with CreateReplicationTask. */
   describeTasks(): ReplicationTask[] {
     return [this.migrationTask, ...this.created.values()].map((task) => task.describe());
+  }
+
+  /** A resource's tags; the operator's own resources (the migration's task, the endpoints) carry none here. */
+  tagsOf(arn: string): Record<string, string> {
+    return this.tags.get(arn) ?? {};
   }
 
   /** The migration's task's table statistics. */
@@ -184,13 +191,18 @@ export class EmulatedDms {
     );
     task.beginCreation();
     this.created.set(replicationTaskArn, task);
+    const tags = (input.Tags ?? []) as Array<{ Key: string; Value?: string }>;
+    this.tags.set(replicationTaskArn, Object.fromEntries(tags.map((tag) => [tag.Key, tag.Value ?? ''])));
     return { ReplicationTask: task.describe() };
   }
 
   private deleteTask(arn: string) {
     const task = this.taskNamed(arn);
     if (task === this.migrationTask) throw new AwsServiceError('InvalidParameterValueException', 'The emulator does not delete the migration’s own task');
-    task.beginDeletion(() => this.created.delete(arn));
+    task.beginDeletion(() => {
+      this.created.delete(arn);
+      this.tags.delete(arn);
+    });
     return { ReplicationTask: task.describe() };
   }
 
