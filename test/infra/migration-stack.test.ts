@@ -74,6 +74,8 @@ describe('the stack, from the deployment config', () => {
         'logs:ListLogDeliveries',
         'logs:PutResourcePolicy',
         'logs:UpdateLogDelivery',
+        'states:SendTaskFailure',
+        'states:SendTaskSuccess',
         'xray:GetSamplingRules',
         'xray:GetSamplingTargets',
         'xray:PutTelemetryRecords',

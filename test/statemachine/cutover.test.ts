@@ -333,10 +333,9 @@ describe('lossless cutover, executed locally against real MariaDB', () => {
     expect(result.aws.dmsActions).toEqual([]);
   });
 
-  // FAILING UNDER IAM ENFORCEMENT until issue 16 defect 2 is fixed: the rollback's gate calls
-  // dms:DescribeTableStatistics on the reverse task, which the cutover role allows on the forward task only.
-  // Remove `.failing` once the role grants it (then this test must pass as written).
-  it.failing('rollback: freezes the target, proves the old source caught up, switches back and restores writes on the source', async () => {
+  // Under IAM enforcement: the rollback's gate reads the reverse task's table statistics, which the cutover role
+  // may do on this migration's tagged reverse task (issue 16, defect 2).
+  it('rollback: freezes the target, proves the old source caught up, switches back and restores writes on the source', async () => {
     // As after a cutover: the source frozen, the cutover on record, the reverse task replicating.
     await sourceAdmin.query('SET GLOBAL read_only = ON');
     const copier = copyHeartbeatsToSource();

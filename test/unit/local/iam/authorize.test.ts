@@ -83,9 +83,10 @@ describe('authorizing a local run’s AWS calls as the synthesized roles', () =>
     expect(await schedule('arn:aws:iam::123456789012:role/admin')).toMatchObject({ action: 'iam:PassRole', decision: { outcome: 'ImplicitDeny' } });
   });
 
-  it('denies the rollback’s table statistics on the reverse task: the cutover may read them on the forward task only (issue 16, defect 2)', async () => {
-    const statistics = (task: string) => authorizer.authorize(cutover, { service: 'dms', operation: 'DescribeTableStatistics', input: { ReplicationTaskArn: task } }, facts({ [REVERSE_TASK]: { [MIGRATION_TAG]: 'Orders to Aurora' } }));
-    expect((await statistics(TASK_ARN)).decision).toEqual({ outcome: 'Allow' });
-    expect((await statistics(REVERSE_TASK)).decision).toMatchObject({ outcome: 'ImplicitDeny' });
+  it('lets the rollback read the table statistics of this migration’s tagged reverse task, and no other task (issue 16, defect 2)', async () => {
+    const statistics = (task: string, tag: string) => authorizer.authorize(cutover, { service: 'dms', operation: 'DescribeTableStatistics', input: { ReplicationTaskArn: task } }, facts({ [task]: { [MIGRATION_TAG]: tag } }));
+    expect((await statistics(TASK_ARN, 'Orders to Aurora')).decision).toEqual({ outcome: 'Allow' });
+    expect((await statistics(REVERSE_TASK, 'Orders to Aurora')).decision).toEqual({ outcome: 'Allow' });
+    expect((await statistics(REVERSE_TASK, 'Another migration')).decision).toMatchObject({ outcome: 'ImplicitDeny' });
   });
 });
