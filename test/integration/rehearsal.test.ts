@@ -98,10 +98,8 @@ describe('npm run rehearse', () => {
     expect(result.stdout).toMatch(/IAM enforced: [1-9]\d* calls evaluated, 0 denied/);
   });
 
-  // FAILING UNDER IAM ENFORCEMENT until issue 16 defect 2 is fixed: the rollback's gate calls
-  // dms:DescribeTableStatistics on the reverse task, which the cutover role allows on the forward task only.
-  // Remove `.failing` once the role grants it (then this test must pass as written).
-  it.failing('--rollback: cuts over keeping a way back, then rolls back; orders placed on the target are on the source, the endpoint names it, exit 0', async () => {
+  // Under IAM enforcement: the rollback's gate reads the reverse task's table statistics (issue 16, defect 2).
+  it('--rollback: cuts over keeping a way back, then rolls back; orders placed on the target are on the source, the endpoint names it, exit 0', async () => {
     const result = await rehearseInItsOwnProcess('--auto-approve', '--rollback');
     expect(result.stderr).toBe('');
     expect(result.exitCode).toBe(0);
