@@ -1,24 +1,8 @@
-import { DatabaseMigrationServiceClient } from '@aws-sdk/client-database-migration-service';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SFNClient } from '@aws-sdk/client-sfn';
-import { SNSClient } from '@aws-sdk/client-sns';
 import * as z from 'zod/mini';
 import { readFullLoadWait, registerFullLoadWait, settleFullLoadWait } from './full-load-wait';
-import { ENVIRONMENT, requireNumber, requireString } from '../shared/environment';
 import { phaseHandler } from '../shared/handler';
+import { clients, settings } from './wait-runtime';
 import { configEventSchema } from '../shared/migration-input';
-
-const clients = {
-  dms: new DatabaseMigrationServiceClient({}),
-  dynamoDb: new DynamoDBClient({}),
-  stepFunctions: new SFNClient({}),
-  sns: new SNSClient({}),
-};
-const settings = {
-  tokenTableName: requireString(ENVIRONMENT.tokenTableName),
-  topicArn: requireString(ENVIRONMENT.topicArn),
-  milestonePercent: requireNumber(ENVIRONMENT.progressMilestonePercent),
-};
 
 const eventSchema = z.extend(configEventSchema, { taskToken: z.string().check(z.minLength(1)), executionArn: z.optional(z.string()) });
 
