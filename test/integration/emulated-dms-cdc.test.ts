@@ -25,10 +25,14 @@ let admin: Connection;
 let emulator: AwsEmulator;
 const dms = () => new DatabaseMigrationServiceClient({ endpoint: emulator.url, maxAttempts: 1 });
 
-/** Resolves once `check` holds, or after 60 s (the assertions that follow then say what is missing). */
+/**
+ * Resolves once `check` holds, or after 60 s (the assertions that follow then say what is missing). A check that
+ * throws has not held yet: a table CDC is about to create does not exist until it does.
+ */
 async function eventually(check: () => Promise<boolean>): Promise<void> {
+  const holds = () => check().catch(() => false);
   const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline && !(await check())) await new Promise((resolve) => setTimeout(resolve, 100));
+  while (Date.now() < deadline && !(await holds())) await new Promise((resolve) => setTimeout(resolve, 100));
 }
 const rows = async (sql: string) => (await admin.query<RowDataPacket[]>(sql))[0] as Array<Record<string, unknown>>;
 const count = async (sql: string) => Number((await rows(sql))[0].n);
