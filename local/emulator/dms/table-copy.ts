@@ -36,19 +36,31 @@ export async function selectedTables(source: Connection, mappings: { rules: Mapp
       'SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION',
       [schemaName, tableName],
     );
-    const [[{ count }]] = await source.query<RowDataPacket[]>(`SELECT COUNT(*) AS count FROM ${qualified(schemaName, tableName)}`);
+    const count = await countRows(source, schemaName, tableName);
+    // Dropped since the listing above: ongoing replication reads the catalogue while the source keeps changing.
+    if (count === undefined) continue;
     tables.push({
       schema: schemaName,
       table: tableName,
       targetSchema: rename?.value ?? schemaName,
       columns: columns.map((column) => String(column.name)),
-      estimatedRows: Number(count),
+      estimatedRows: count,
     });
   }
   return tables;
 }
 
 /** The columns DMS identifies rows by: the primary key, else the first unique index over NOT NULL columns. */
+async function countRows(source: Connection, schema: string, table: string): Promise<number | undefined> {
+  try {
+    const [[{ count }]] = await source.query<RowDataPacket[]>(`SELECT COUNT(*) AS count FROM ${qualified(schema, table)}`);
+    return Number(count);
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ER_NO_SUCH_TABLE') return undefined;
+    throw error;
+  }
+}
+
 export async function findRowKey(connection: Connection, table: Pick<SourceTable, 'schema' | 'table'>): Promise<string[] | undefined> {
   const [rows] = await connection.query<RowDataPacket[]>(
     `SELECT s.INDEX_NAME AS indexName, s.COLUMN_NAME AS columnName, c.IS_NULLABLE AS nullable
