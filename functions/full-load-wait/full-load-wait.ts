@@ -5,6 +5,7 @@ import {
   UpdateItemCommand,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
+import { DisableRuleCommand, EnableRuleCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SendTaskFailureCommand, SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
@@ -21,6 +22,11 @@ import type { MigrationConfig } from '../shared/migration-input';
  * replication task ARN; whoever next sees the task (the DMS event, the periodic check, or the registration
  * itself) reads the task and, once the full load is over or has failed, hands the token back. Polling from
  * inside the workflow would cost history events for every check; this costs none while the load runs.
+ *
+ * A full-load-and-cdc task stays `running` when its load ends, and no DMS event marks that moment: only a
+ * check notices it. So while a wait is parked, an EventBridge rule wakes the watcher every minute (the end is
+ * noticed within a minute, and nothing of it lands in the execution's history); with no wait parked the rule
+ * is disabled, and an idle migration costs nothing.
  */
 export interface FullLoadWait {
   replicationTaskArn: string;
@@ -34,6 +40,7 @@ export interface FullLoadWait {
 export interface FullLoadWaitClients {
   dms: DatabaseMigrationServiceClient;
   dynamoDb: DynamoDBClient;
+  eventBridge: EventBridgeClient;
   stepFunctions: SFNClient;
   sns: SNSClient;
 }
@@ -43,6 +50,8 @@ export interface FullLoadWaitSettings {
   topicArn: string;
   /** Notify progress each time the full load crosses a multiple of this percentage. */
   milestonePercent: number;
+  /** The rule that wakes the watcher every minute while a wait is parked. */
+  checkRuleName: string;
 }
 
 export type SettleOutcome = 'completed' | 'failed' | 'waiting' | 'stale';
@@ -89,6 +98,24 @@ export async function readFullLoadWait(dynamoDb: DynamoDBClient, tableName: stri
     executionArn: item.executionArn ? String(item.executionArn) : undefined,
     lastMilestonePercent: Number(item.lastMilestonePercent ?? 0),
   };
+}
+
+/** Starts the minute checks: called once the wait is registered, so the first check finds it. */
+export async function startChecks(clients: Pick<FullLoadWaitClients, 'eventBridge'>, settings: Pick<FullLoadWaitSettings, 'checkRuleName'>): Promise<void> {
+  await clients.eventBridge.send(new EnableRuleCommand({ Name: settings.checkRuleName }));
+}
+
+/**
+ * Stops the minute checks once no wait is parked. The rule is disabled first and the table read after: a wait
+ * registered meanwhile (its registration starts the checks only after storing it) is then either seen here,
+ * and the checks start again, or stored after this read, and its own start comes after this stop. No order of
+ * the two leaves a parked wait unchecked. Returns whether the checks go on.
+ */
+export async function stopChecksUnlessWaiting(clients: Pick<FullLoadWaitClients, 'dynamoDb' | 'eventBridge'>, settings: FullLoadWaitSettings, replicationTaskArn: string): Promise<boolean> {
+  await clients.eventBridge.send(new DisableRuleCommand({ Name: settings.checkRuleName }));
+  if (!(await readFullLoadWait(clients.dynamoDb, settings.tokenTableName, replicationTaskArn))) return false;
+  await startChecks(clients, settings);
+  return true;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { DatabaseMigrationServiceClient } from '@aws-sdk/client-database-migration-service';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { ENVIRONMENT, requireNumber, requireString } from '../shared/environment';
@@ -11,6 +12,7 @@ import { ENVIRONMENT, requireNumber, requireString } from '../shared/environment
 export const clients = {
   dms: new DatabaseMigrationServiceClient({}),
   dynamoDb: new DynamoDBClient({}),
+  eventBridge: new EventBridgeClient({}),
   stepFunctions: new SFNClient({}),
   sns: new SNSClient({}),
 };
@@ -19,4 +21,5 @@ export const settings = {
   tokenTableName: requireString(ENVIRONMENT.tokenTableName),
   topicArn: requireString(ENVIRONMENT.topicArn),
   milestonePercent: requireNumber(ENVIRONMENT.progressMilestonePercent),
+  checkRuleName: requireString(ENVIRONMENT.fullLoadCheckRuleName),
 };

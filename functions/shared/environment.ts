@@ -12,6 +12,8 @@ export const ENVIRONMENT = {
   topicArn: 'TOPIC_ARN',
   /** Progress e-mails each time the full load crosses a multiple of this percentage. */
   progressMilestonePercent: 'PROGRESS_MILESTONE_PERCENT',
+  /** The EventBridge rule that wakes the full-load watcher every minute while a full-load wait is parked. */
+  fullLoadCheckRuleName: 'FULL_LOAD_CHECK_RULE_NAME',
   /** The replication task whose DMS events the full-load watcher follows. */
   replicationTaskArn: 'REPLICATION_TASK_ARN',
   /** The secret holding the key approval links are signed with. */

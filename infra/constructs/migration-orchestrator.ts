@@ -36,7 +36,10 @@ export interface MigrationOrchestratorProps {
   readonly fullLoadSafetyNet?: Duration;
   /** Progress e-mails each time the full load crosses a multiple of this percentage. @default 25 */
   readonly progressMilestonePercent?: number;
-  /** How often the watcher looks at the full load between DMS events, for progress milestones. @default 15 minutes */
+  /**
+   * How often the watcher looks at a parked full load between DMS events: the end of a full-load-and-cdc task's
+   * load has no event, so this bounds how late it is noticed. @default 1 minute
+   */
   readonly progressCheckInterval?: Duration;
   /** The network the database-facing functions run in (only with `migration.database`). @default no VPC */
   readonly databaseNetwork?: DatabaseNetwork;
@@ -123,6 +126,7 @@ export class MigrationOrchestrator extends Construct {
     const approvalTimeout = props.approvalTimeout ?? Duration.hours(24);
     this.databaseFunctions =
       migration.database && new DatabaseFunctions(this, 'DatabaseChecks', { database: migration.database, logKey: this.key, network: props.databaseNetwork });
+    const fullLoadCheckRuleName = `${Stack.of(this).stackName}-full-load-checks`.slice(0, 64);
     const context = {
       migration,
       arns,
@@ -132,6 +136,7 @@ export class MigrationOrchestrator extends Construct {
       stateMachineName: this.stateMachineName,
       approvalTimeout,
       progressMilestonePercent: props.progressMilestonePercent ?? 25,
+      fullLoadCheckRuleName,
     };
     this.functions = {
       ...createPhaseFunctions(this, ORCHESTRATOR_PHASES, context, { logKey: this.key, network: this.databaseFunctions?.network }),
@@ -159,9 +164,12 @@ export class MigrationOrchestrator extends Construct {
       },
       targets: [new LambdaFunction(this.functions.fullLoadWatcher, { retryAttempts: 4 })],
     });
-    new Rule(this, 'ProgressChecks', {
-      description: `Periodic full-load progress check of ${migration.migrationName}`,
-      schedule: Schedule.rate(props.progressCheckInterval ?? Duration.minutes(15)),
+    // Off until a full-load wait is parked: the wait's functions turn it on and off (functions/full-load-wait).
+    new Rule(this, 'FullLoadChecks', {
+      ruleName: fullLoadCheckRuleName,
+      description: `Full-load checks of ${migration.migrationName} while the workflow waits for the load`,
+      schedule: Schedule.rate(props.progressCheckInterval ?? Duration.minutes(1)),
+      enabled: false,
       targets: [new LambdaFunction(this.functions.fullLoadWatcher, { retryAttempts: 2 })],
     });
 

@@ -1,3 +1,4 @@
+import { Stack } from 'aws-cdk-lib';
 import { ENVIRONMENT, type FunctionEnvironment } from '../../functions/shared/environment';
 import type { PhaseFunction } from '../constructs/phase-function';
 import {
@@ -11,12 +12,13 @@ import {
 } from './phase';
 
 /**
- * The event-driven full-load wait: one function parks the workflow's task token, the other is woken by DMS
- * events (and a periodic check) and hands it back. Both read the task, keep the wait's item and send
+ * The event-driven full-load wait: one function parks the workflow's task token (and turns the minute checks
+ * on), the other is woken by DMS events and those checks and hands it back (and turns them off). Both read the task, keep the wait's item and send
  * progress e-mails, so they share their settings and grants.
  */
-function waitEnvironment({ tokenTable, topic, progressMilestonePercent }: OrchestratorContext): FunctionEnvironment {
+function waitEnvironment({ tokenTable, topic, progressMilestonePercent, fullLoadCheckRuleName }: OrchestratorContext): FunctionEnvironment {
   return {
+    [ENVIRONMENT.fullLoadCheckRuleName]: fullLoadCheckRuleName,
     [ENVIRONMENT.tokenTableName]: tokenTable.tableName,
     [ENVIRONMENT.topicArn]: topic.topicArn,
     [ENVIRONMENT.progressMilestonePercent]: String(progressMilestonePercent),
@@ -28,6 +30,8 @@ function grantWait(fn: PhaseFunction, context: OrchestratorContext): void {
   fn.addToRolePolicy(describeTableStatistics(context.arns));
   fn.addToRolePolicy(allow(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], [context.tokenTable.tableArn]));
   fn.addToRolePolicy(sendTaskResponse());
+  const { partition, region, account } = Stack.of(fn);
+  fn.addToRolePolicy(allow(['events:EnableRule', 'events:DisableRule'], [`arn:${partition}:events:${region}:${account}:rule/${context.fullLoadCheckRuleName}`]));
   grantPublish(fn, context.topic);
 }
 

@@ -42,6 +42,8 @@ export interface OrchestratorContext {
   readonly stateMachineName: string;
   readonly approvalTimeout: Duration;
   readonly progressMilestonePercent: number;
+  /** The rule that wakes the full-load watcher while a wait is parked; named ahead, as the functions turn it on and off. */
+  readonly fullLoadCheckRuleName: string;
 }
 
 /** What the database-facing phases are set up from. */

@@ -12,6 +12,7 @@ import { AwsServiceError, handleAwsRequest, signingNameOf, type BeforeOperation,
 import { s3Service } from './s3';
 import {
   cloudWatchService,
+  eventBridgeService,
   rdsService,
   schedulerService,
   secretArnOf,
@@ -35,6 +36,8 @@ export interface EmulatorOptions {
   /** Secrets by ARN: the database secrets (`{host, port, username, password}`) and the approval signing key. */
   secrets: Record<string, string>;
   faults?: EmulatorFaults;
+  /** The EventBridge rules the stack creates that the functions turn on and off, all disabled to begin with. */
+  eventRules?: string[];
   /** The DynamoDB tables the stack creates (the token table), empty to begin with; others do not exist. */
   dynamoDbTables?: string[];
   /** How many seconds behind the source the emulated DMS's change capture stays: a lagging replication instance. */
@@ -66,6 +69,8 @@ export interface AwsEmulator {
   readonly parameters: Map<string, { value: string; version: number; type: string }>;
   /** One-time schedules created (the approval reminder); the emulator keeps them but never fires them. */
   readonly schedules: Array<{ name: string; groupName: string; expression: string; input: string }>;
+  /** The state of each rule of `eventRules`. */
+  readonly eventRules: Map<string, 'ENABLED' | 'DISABLED'>;
   close(): Promise<void>;
 }
 
@@ -79,6 +84,7 @@ export async function startAwsEmulator(options: EmulatorOptions): Promise<AwsEmu
   const dynamoDbTables = new Map((options.dynamoDbTables ?? []).map((name) => [name, new Map<string, Item>()]));
   const rds: RdsState = { target: options.target, snapshots: [] };
   const schedules: AwsEmulator['schedules'] = [];
+  const eventRules: AwsEmulator['eventRules'] = new Map((options.eventRules ?? []).map((name) => [name, 'DISABLED']));
   const dms = new EmulatedDms({
     ...options.dms,
     cdcLagSeconds: options.cdcLatencySeconds,
@@ -96,6 +102,7 @@ export async function startAwsEmulator(options: EmulatorOptions): Promise<AwsEmu
     stepFunctionsService(tokens),
     dynamoDbService(dynamoDbTables),
     schedulerService(schedules),
+    eventBridgeService(eventRules),
     s3Service(new Map()),
   ];
   const throttle: BeforeOperation = ({ name, protocol }) => {
@@ -141,6 +148,7 @@ export async function startAwsEmulator(options: EmulatorOptions): Promise<AwsEmu
     messages,
     parameters,
     schedules,
+    eventRules,
     close: async () => {
       dms.halt();
       await dms.settled();

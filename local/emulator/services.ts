@@ -248,6 +248,27 @@ export function stepFunctionsService(tokens: TaskTokens): JsonService {
   };
 }
 
+/**
+ * EventBridge rules the stack creates, by name, with their state: the full-load checks rule, which the wait's
+ * functions turn on and off (EnableRule, DisableRule; awsJson1_1). A name the stack did not create is refused
+ * as EventBridge refuses it.
+ */
+export function eventBridgeService(rules: Map<string, 'ENABLED' | 'DISABLED'>): JsonService {
+  const setState = (state: 'ENABLED' | 'DISABLED') => (input: Record<string, unknown>) => {
+    const name = String(input.Name);
+    const bus = String(input.EventBusName ?? 'default');
+    if (bus !== 'default' || !rules.has(name)) throw new AwsServiceError('ResourceNotFoundException', `Rule ${name} does not exist on EventBus ${bus}.`);
+    rules.set(name, state);
+    return {};
+  };
+  return {
+    protocol: 'json',
+    jsonVersion: '1.1',
+    targetPrefix: 'AWSEvents',
+    operations: { EnableRule: setState('ENABLED'), DisableRule: setState('DISABLED') },
+  };
+}
+
 /** EventBridge Scheduler CreateSchedule (restJson1): kept, not fired: a rehearsal ends long before a reminder is due. */
 export function schedulerService(schedules: Array<{ name: string; groupName: string; expression: string; input: string }>): RestJsonService {
   return {

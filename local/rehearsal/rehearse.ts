@@ -18,7 +18,7 @@ export interface RehearsalResult extends RehearsalOutcome {
   execution?: LocalExecution;
 }
 
-/** The periodic progress check (an EventBridge schedule in the stack, every 15 minutes), compressed. */
+/** The full-load checks (an EventBridge rule in the stack, every minute while a wait is parked), compressed. */
 const PROGRESS_CHECK_MILLIS = 1_000;
 
 type Say = (line: string) => void;
@@ -75,7 +75,9 @@ async function migrate(
 ): Promise<{ execution: LocalExecution; stateTimings: StateTimings }> {
   const { emulator, handlers, live } = stage;
   live.watcher = handlers('fullLoadWatcher');
+  const checkRule = synthesized.functionEnvironment.FULL_LOAD_CHECK_RULE_NAME;
   const schedule = setInterval(() => {
+    if (emulator.eventRules.get(checkRule) !== 'ENABLED') return;
     void invokeAsLambda(handlers('fullLoadWatcher'), { source: 'aws.events', 'detail-type': 'Scheduled Event' }).catch(() => undefined);
   }, PROGRESS_CHECK_MILLIS);
   shutdown.onStop(async () => clearInterval(schedule));

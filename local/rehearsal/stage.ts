@@ -57,6 +57,7 @@ export async function startStage(
     ...rehearsalAws(options, input, databases, signingKeyArn),
     faults: options.faults,
     dynamoDbTables: [synthesized.functionEnvironment.TOKEN_TABLE_NAME],
+    eventRules: [synthesized.functionEnvironment.FULL_LOAD_CHECK_RULE_NAME],
     cdcLatencySeconds: options.cdcLatencySeconds,
     outboxFile: options.outboxFile,
     onPublish: (message) => live.view?.say(`  ✉ ${message.subject}`),

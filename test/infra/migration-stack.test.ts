@@ -84,6 +84,24 @@ describe('the stack, from the deployment config', () => {
     });
   });
 
+  describe('the full-load checks', () => {
+    it('are one rule, every minute, off until a full-load wait turns it on, that only the wait\'s two functions can turn on and off', () => {
+      const rules = Object.values(template.findResources('AWS::Events::Rule', { Properties: { ScheduleExpression: Match.anyValue() } }));
+      expect(rules).toHaveLength(1);
+      expect(rules[0].Properties).toMatchObject({ Name: 'OrdersMigration-full-load-checks', ScheduleExpression: 'rate(1 minute)', State: 'DISABLED' });
+      const ruleArn = 'arn:aws:events:eu-west-1:123456789012:rule/OrdersMigration-full-load-checks';
+      const switching = policyStatements(template).filter((statement) => actionsOf(statement).some((action) => action.startsWith('events:')));
+      expect(switching.map((statement) => ({ actions: actionsOf(statement), resources: resourcesOf(statement) }))).toEqual([
+        { actions: ['events:DisableRule', 'events:EnableRule'], resources: [ruleArn] },
+        { actions: ['events:DisableRule', 'events:EnableRule'], resources: [ruleArn] },
+      ]);
+      const environments = Object.values(template.findResources('AWS::Lambda::Function'))
+        .map((fn) => fn.Properties.Environment?.Variables?.FULL_LOAD_CHECK_RULE_NAME)
+        .filter(Boolean);
+      expect(environments).toEqual(['OrdersMigration-full-load-checks', 'OrdersMigration-full-load-checks']);
+    });
+  });
+
   describe('encryption', () => {
     it('encrypts the topic with the rotating customer-managed key and refuses plain HTTP', () => {
       const [keyId] = Object.keys(template.findResources('AWS::KMS::Key'));

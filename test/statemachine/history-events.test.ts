@@ -38,16 +38,16 @@ describe('the history-event design figure', () => {
   jest.setTimeout(60_000);
   const synthesized = synthesizeWorkflow();
 
-  it('a 7-day full load stays under 10 % of the history limit and moves on at the DMS event itself', async () => {
+  it('a 7-day full load stays under 10 % of the history limit and moves on at the first minute check after the load ends', async () => {
     const week = await simulateEventDriven(synthesized, 7 * 24);
     expect(week.historyEvents).toBeLessThan(HISTORY_EVENT_LIMIT / 10);
     // 84 two-hour safety-net periods: the first 83 time out into a check of the workflow's own, the last ends
-    // with the DMS event.
+    // with the watcher's check (a full-load-and-cdc task sends no event when its load ends).
     expect(week.safetyNetTimeouts).toBe(83);
     expect(week.run.states.filter((state) => state === 'Check full-load progress')).toHaveLength(84);
-    // The DMS event hands the token back: the next states are the decision and the notification, with no
+    // The check hands the token back: the next states are the decision and the notification, with no
     // timeout or progress check in between.
-    expect(week.run.fullLoadEventAt).toBeDefined();
+    expect(week.run.fullLoadNoticedAt).toBeDefined();
     const afterLastWait = week.run.states.slice(week.run.states.lastIndexOf('Wait for full load') + 1);
     expect(afterLastWait.slice(0, 2)).toEqual(['Full load complete?', 'Notify full load complete']);
     expect(week.run.notifications.filter((kind) => kind === 'full-load-progress')).toHaveLength(3);

@@ -151,8 +151,30 @@ describe('migration workflow, executed locally from the synthesized definition',
     expect(result.aws.dmsActions.filter((action) => action.startsWith('StartReplicationTask'))).toHaveLength(1);
   });
 
-  it('a missed DMS event is recovered by the polling safety net', async () => {
-    const result = await run({ dmsEventsMissed: true });
+  it('notices the end of a full-load-and-cdc load at the minute check (DMS sends no event for it), and turns the checks off', async () => {
+    const result = await run();
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.fullLoadNoticedAt).toBeDefined();
+    // The wait was never timed out: no check of the workflow's own after it.
+    expect(result.states.filter((state) => state === 'Check full-load progress')).toHaveLength(1);
+    expect([...result.aws.eventRules.values()]).toEqual(['DISABLED']);
+  });
+
+  it('a load nobody announces (no DMS event, no minute check) is recovered by the workflow\'s safety net', async () => {
+    const ruleStates: string[] = [];
+    const result = await run({
+      dmsEventsMissed: true,
+      scheduledChecksMissed: true,
+      // The minute checks' rule as the load moves: on for as long as the wait is parked.
+      prepare: (aws) => {
+        const advance = aws.advanceFullLoad.bind(aws);
+        aws.advanceFullLoad = (percent) => {
+          ruleStates.push(...aws.eventRules.values());
+          advance(percent);
+        };
+      },
+    });
+    expect(ruleStates).toEqual(['ENABLED', 'ENABLED', 'ENABLED']);
     expect(result.status).toBe('SUCCEEDED');
     const afterWait = result.states.slice(result.states.indexOf('Wait for full load'));
     expect(afterWait.slice(0, 4)).toEqual(['Wait for full load', 'Check full-load progress', 'Full load complete?', 'Notify full load complete']);

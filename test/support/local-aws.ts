@@ -18,6 +18,7 @@ import { CreateDBClusterSnapshotCommand, DBClusterNotFoundFault, DBClusterSnapsh
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { DisableRuleCommand, EnableRuleCommand, EventBridgeClient, ResourceNotFoundException } from '@aws-sdk/client-eventbridge';
 import { sdkStreamMixin } from '@smithy/core/serde';
 import { Readable } from 'node:stream';
 import { DescribeExecutionCommand, SFNClient, SendTaskFailureCommand, SendTaskSuccessCommand, TaskTimedOut } from '@aws-sdk/client-sfn';
@@ -26,7 +27,7 @@ import { GetParameterCommand, ParameterNotFound, PutParameterCommand, SSMClient 
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { currentCaller } from '../../local/emulator/callers';
 import { AwsServiceError } from '../../local/emulator/protocols';
-import { rdsService, secretArnOf, stepFunctionsService, type LocalTargetDatabase } from '../../local/emulator/services';
+import { eventBridgeService, rdsService, secretArnOf, stepFunctionsService, type LocalTargetDatabase } from '../../local/emulator/services';
 import type { ResourceFacts, StackAuthorizer } from '../../local/iam';
 import { TaskTokens } from '../../local/workflow/task-tokens';
 import { fakeDynamoDbTable } from './dynamodb-table';
@@ -41,7 +42,11 @@ export interface Scenario {
   /** DescribeConnections calls that still answer `testing` before the result. */
   connectionTestChecks: number;
   sourceConnection: 'successful' | 'failed';
-  /** Full-load progress steps reported by DMS, each followed by a DMS event (unless events are missed). */
+  /**
+   * Full-load progress, one percentage per step. After each step the watcher's minute check runs while the
+   * wait's functions keep its rule on; DMS sends an event only when the task stops or a table fails (a
+   * full-load-and-cdc task's load ends without one).
+   */
   progressSteps: number[];
   /**
    * Progress steps one full-load wait lasts before its safety-net timeout fires, for long simulated loads
@@ -49,6 +54,8 @@ export interface Scenario {
    */
   progressStepsPerWait?: number;
   dmsEventsMissed: boolean;
+  /** The minute checks never run (their rule left disabled, say by a redeploy while a wait was parked). */
+  scheduledChecksMissed?: boolean;
   /** A table that goes into "Table error" during the load. */
   erroredTable?: string;
   validation: 'Validated' | 'Mismatched records';
@@ -122,6 +129,7 @@ const SIGNING_NAMES: Record<string, string> = {
   SecretsManagerClient: 'secretsmanager',
   SFNClient: 'states',
   SchedulerClient: 'scheduler',
+  EventBridgeClient: 'events',
   DynamoDBClient: 'dynamodb',
   S3Client: 's3',
 };
@@ -144,6 +152,8 @@ export class LocalAws {
   readonly tokens = new TaskTokens();
   /** Tags of the resources a test makes (a reverse task), by ARN: what IAM reads as aws:ResourceTag. */
   readonly resourceTags = new Map<string, Record<string, string>>();
+  /** The stack's EventBridge rules that the functions turn on and off (the full-load checks), by name. */
+  readonly eventRules: Map<string, 'ENABLED' | 'DISABLED'>;
   private readonly stubs: Array<{ restore(): void }> = [this.dms];
   private task: ReplicationTask;
   private tables: TableStatistics[];
@@ -155,7 +165,9 @@ export class LocalAws {
   constructor(
     private readonly scenario: Scenario,
     authorizer?: StackAuthorizer,
+    eventRules: string[] = [],
   ) {
+    this.eventRules = new Map(eventRules.map((name) => [name, 'DISABLED']));
     this.throttledReads = scenario.throttledTaskReads;
     this.task = replicationTask({
       MigrationType: scenario.migrationType,
@@ -205,6 +217,11 @@ export class LocalAws {
   }
 
   /** Moves the full load to `percent`, as DMS would between two events. */
+  /** Whether DMS would announce this moment: the task stopped, or a table failed. */
+  get taskEventDue(): boolean {
+    return this.task.Status === 'stopped' || this.tables.some((table) => table.TableState === 'Table error');
+  }
+
   advanceFullLoad(percent: number): void {
     const done = percent >= 100;
     this.task = { ...this.task, ReplicationTaskStats: this.stats(percent) };
@@ -374,7 +391,12 @@ export class LocalAws {
     const scheduler = mockClient(SchedulerClient);
     scheduler.on(CreateScheduleCommand).callsFake((input) => ({ ScheduleArn: `arn:aws:scheduler:eu-west-1:123456789012:schedule/${input.GroupName}/${input.Name}` }));
 
-    this.stubs.push(rds, cloudWatch, ssm, sns, secrets, sfn, scheduler, fakeDynamoDbTable(this.items), this.fakeS3());
+    const eventBridge = mockClient(EventBridgeClient);
+    const rules = eventBridgeService(this.eventRules).operations;
+    eventBridge.on(EnableRuleCommand).callsFake(answeredByEmulator(rules.EnableRule, { ResourceNotFoundException }));
+    eventBridge.on(DisableRuleCommand).callsFake(answeredByEmulator(rules.DisableRule, { ResourceNotFoundException }));
+
+    this.stubs.push(rds, cloudWatch, ssm, sns, secrets, sfn, scheduler, eventBridge, fakeDynamoDbTable(this.items), this.fakeS3());
   }
 
   /** One bucket: objects by key, listed in key order as S3 does, bodies as the SDK's stream mixin. */

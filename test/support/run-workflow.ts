@@ -1,3 +1,4 @@
+import { ENVIRONMENT } from '../../functions/shared/environment';
 import { StackAuthorizer, type CfnTemplate } from '../../local/iam';
 import { executeLocally, invokeAsLambda as invoke, invokedByStateMachine, loadPhaseHandlers as loadHandlers, type LocalExecution, type LocalTask } from '../../local/workflow/execute';
 import { TASK_ARN } from './migration';
@@ -14,15 +15,16 @@ export interface WorkflowRun extends LocalExecution {
   aws: LocalAws;
   /** Every call of the functions and the state machine, evaluated against their roles in the synthesized template. */
   authorizer: StackAuthorizer;
-  /** When the DMS event that ended a full-load wait reached the watcher (ms since the epoch). */
-  fullLoadEventAt?: number;
+  /** When the watcher was woken (by a DMS event or its minute check) to end a full-load wait (ms since the epoch). */
+  fullLoadNoticedAt?: number;
 }
 
 /**
  * Executes the synthesized definition with aws-local-stepfunctions. Every Lambda task runs the real handler
  * of its function folder against the LocalAws fakes; errors reach the state machine as Lambda reports them
  * (error name, and a JSON Cause with errorType and errorMessage). Task-token states run their real handler,
- * then the scenario plays DMS events (or approval decisions) until the token is handed back; a token nobody
+ * then the scenario plays the load's progress, the watcher's minute checks and DMS events (or approval decisions)
+ * until the token is handed back; a token nobody
  * hands back times out as Step Functions would. Waits and retry pauses are shortened to nothing.
  */
 export async function runWorkflow(
@@ -31,14 +33,15 @@ export async function runWorkflow(
   input: unknown = DEPLOYMENT.migration,
 ): Promise<WorkflowRun> {
   const authorizer = new StackAuthorizer(synthesized.template.toJSON() as CfnTemplate, synthesized.environment, synthesized.physicalResources);
-  const aws = new LocalAws(scenario, authorizer);
+  const checkRule = synthesized.functionEnvironment[ENVIRONMENT.fullLoadCheckRuleName];
+  const aws = new LocalAws(scenario, authorizer, checkRule ? [checkRule] : []);
   try {
     // What the stack gives the functions at deployment, set before their handlers load and read it.
     Object.assign(process.env, synthesized.functionEnvironment);
     const handlers = loadHandlers(Object.values(synthesized.taskPhases), synthesized.functionLogicalIds);
     const remainingProgress = [...scenario.progressSteps];
     let tokens = 0;
-    let fullLoadEventAt: number | undefined;
+    let fullLoadNoticedAt: number | undefined;
 
     const fullLoadWait = async (taskInput: { Payload: Record<string, unknown> }) => {
       const taskToken = `full-load-token-${++tokens}`;
@@ -46,9 +49,11 @@ export async function runWorkflow(
       await invoke(handlers('awaitFullLoad'), { ...taskInput.Payload, taskToken });
       for (let step = 0; aws.tokens.isWaiting(taskToken) && remainingProgress.length > 0 && step < (scenario.progressStepsPerWait ?? Infinity); step++) {
         aws.advanceFullLoad(remainingProgress.shift() as number);
-        const eventAt = Date.now();
-        if (!scenario.dmsEventsMissed) await invoke(handlers('fullLoadWatcher'), DMS_TASK_EVENT);
-        if (!aws.tokens.isWaiting(taskToken)) fullLoadEventAt = eventAt;
+        const wokenAt = Date.now();
+        if (aws.taskEventDue && !scenario.dmsEventsMissed) await invoke(handlers('fullLoadWatcher'), DMS_TASK_EVENT);
+        const checking = checkRule !== undefined && aws.eventRules.get(checkRule) === 'ENABLED';
+        if (aws.tokens.isWaiting(taskToken) && checking && !scenario.scheduledChecksMissed) await invoke(handlers('fullLoadWatcher'), SCHEDULED_CHECK);
+        if (!aws.tokens.isWaiting(taskToken)) fullLoadNoticedAt = wokenAt;
       }
       if (aws.tokens.isWaiting(taskToken)) {
         aws.tokens.expire(taskToken);
@@ -86,11 +91,14 @@ export async function runWorkflow(
       waitMilliseconds: 0,
       retryIntervalMilliseconds: 0,
     });
-    return { ...execution, notifications: aws.notifications.map((notification) => notification.kind), aws, authorizer, fullLoadEventAt };
+    return { ...execution, notifications: aws.notifications.map((notification) => notification.kind), aws, authorizer, fullLoadNoticedAt };
   } finally {
     aws.restore();
   }
 }
+
+/** What EventBridge sends a scheduled rule's target. */
+const SCHEDULED_CHECK = { version: '0', source: 'aws.events', 'detail-type': 'Scheduled Event', resources: [], detail: {} };
 
 const DMS_TASK_EVENT = {
   version: '0',

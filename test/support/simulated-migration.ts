@@ -5,8 +5,12 @@ import type { AslDefinition, SynthesizedWorkflow } from './synthesized-workflow'
 
 type Synthesized = SynthesizedWorkflow;
 
-/** How often the full-load watcher checks progress between DMS events (MigrationOrchestrator default). */
-export const PROGRESS_CHECK_MINUTES = 15;
+/**
+ * How often the simulated load's percentage moves. The watcher checks every minute (MigrationOrchestrator's
+ * default); the checks between two moves find nothing new and change nothing, so one check per move stands
+ * for them, and the end of the load is noticed at the first minute check after it.
+ */
+export const PROGRESS_STEP_MINUTES = 15;
 /** The naive alternative: a Wait of this long between two progress checks. */
 export const POLLING_INTERVAL_SECONDS = 60;
 const FULL_LOAD_WAIT = 'Wait for full load';
@@ -17,7 +21,7 @@ export interface SimulatedMigration {
   stateTransitions: number;
   /** Safety-net timeouts of the full-load wait, each followed by a check of its own. */
   safetyNetTimeouts: number;
-  /** Local wall-clock time from the DMS event reaching the watcher to the workflow's next state, in ms. */
+  /** Local wall-clock time from the check that noticed the end of the load to the workflow's next state, in ms. */
   moveOnDelayMs?: number;
 }
 
@@ -28,16 +32,16 @@ function evenProgress(count: number): number[] {
 
 /**
  * The whole workflow over a full load lasting `hours`, as deployed: the full-load wait parks on its task token;
- * the watcher looks at the load every PROGRESS_CHECK_MINUTES (milestone e-mails only, nothing in the
- * execution's history); each safety-net period without the DMS event ends in a timeout, a check by the
- * workflow itself, and a new wait; the DMS event at 100 % hands the token back.
+ * the watcher's minute checks look at the load (milestone e-mails only, nothing in the execution's history);
+ * each safety-net period ends in a timeout, a check by the workflow itself, and a new wait; the first check
+ * after the load reaches 100 % hands the token back (a full-load-and-cdc task sends no event for it).
  */
 export async function simulateEventDriven(synthesized: Synthesized, hours: number): Promise<SimulatedMigration> {
   const safetyNetMinutes = Number(synthesized.definition.States[FULL_LOAD_WAIT].TimeoutSeconds) / 60;
   const run = await runWorkflow(synthesized, {
     ...HAPPY_PATH,
-    progressSteps: evenProgress((hours * 60) / PROGRESS_CHECK_MINUTES),
-    progressStepsPerWait: safetyNetMinutes / PROGRESS_CHECK_MINUTES,
+    progressSteps: evenProgress((hours * 60) / PROGRESS_STEP_MINUTES),
+    progressStepsPerWait: safetyNetMinutes / PROGRESS_STEP_MINUTES,
   });
   const timeouts = run.events.filter((event) => event.type === 'StateFailed' && event.state?.name === FULL_LOAD_WAIT).length;
   return { ...figures(synthesized, run), safetyNetTimeouts: timeouts, moveOnDelayMs: moveOnDelay(run) };
@@ -58,12 +62,12 @@ function figures(synthesized: Synthesized, run: WorkflowRun) {
   return { run, historyEvents: historyEventCount(run.events, synthesized.definition), stateTransitions: stateTransitionCount(run.events) };
 }
 
-/** From the DMS event that handed the token back to the state entered after the wait. */
+/** From the check that handed the token back to the state entered after the wait. */
 function moveOnDelay(run: WorkflowRun): number | undefined {
   const exits = run.events.flatMap((event, index) => (event.type === 'StateExited' && event.state?.name === FULL_LOAD_WAIT ? [index] : []));
   const lastExit = exits[exits.length - 1];
   const next = run.events.slice(lastExit + 1).find((event) => event.type === 'StateEntered');
-  return run.fullLoadEventAt === undefined || !next ? undefined : next.timestamp - run.fullLoadEventAt;
+  return run.fullLoadNoticedAt === undefined || !next ? undefined : next.timestamp - run.fullLoadNoticedAt;
 }
 
 /** The definition with `Wait for full load` turned into a 60-second Wait before the next progress check. */

@@ -242,9 +242,8 @@ export class EmulatedTask implements TaskProgress {
       if (this.definition.migrationType === 'full-load') {
         this.task = { ...this.task, Status: 'stopped', StopReason: STOP_REASONS.fullLoadOnlyFinished, ReplicationTaskStats: { ...this.task.ReplicationTaskStats, StopDate: new Date() } };
         this.emit('StateChange', 'REPLICATION_TASK_STOPPED', STOP_REASONS.fullLoadOnlyFinished);
-      } else {
-        this.emit('StateChange', 'REPLICATION_TASK_FULL_LOAD_COMPLETED', 'Full load completed; ongoing replication started.');
       }
+      // A full-load-and-cdc task stays running into ongoing replication, and DMS announces nothing here.
       if (this.definition.validationEnabled) await validateTables(this, source, target, tables);
       if (snapshotEnd && this.definition.migrationType === 'full-load-and-cdc') await replicateChanges(this, endpoints, tables, snapshotEnd);
     } catch (error) {

@@ -10,6 +10,7 @@ import {
   GetItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import { DisableRuleCommand, EnableRuleCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SFNClient, SendTaskFailureCommand, SendTaskSuccessCommand, TaskTimedOut } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { marshall } from '@aws-sdk/util-dynamodb';
@@ -26,6 +27,8 @@ const dms = mockClient(DatabaseMigrationServiceClient);
 const dynamoDb = mockClient(DynamoDBClient);
 const sfn = mockClient(SFNClient);
 const sns = mockClient(SNSClient);
+const eventBridge = mockClient(EventBridgeClient);
+const CHECK_RULE = 'OrdersMigration-full-load-checks';
 
 function storedWait(lastMilestonePercent = 0, taskToken = 'token-1') {
   return {
@@ -51,13 +54,16 @@ beforeAll(async () => {
     TOPIC_ARN,
     PROGRESS_MILESTONE_PERCENT: '25',
     REPLICATION_TASK_ARN: TASK_ARN,
+    FULL_LOAD_CHECK_RULE_NAME: CHECK_RULE,
   });
   ({ handler: awaitFullLoad } = await import('../../../functions/full-load-wait/await-handler'));
   ({ handler: watcher } = await import('../../../functions/full-load-wait/watch-handler'));
 });
 
 beforeEach(() => {
-  for (const client of [dms, dynamoDb, sfn, sns]) client.reset();
+  for (const client of [dms, dynamoDb, sfn, sns, eventBridge]) client.reset();
+  eventBridge.on(EnableRuleCommand).resolves({});
+  eventBridge.on(DisableRuleCommand).resolves({});
   dynamoDb.on(UpdateItemCommand).resolves({});
   dynamoDb.on(DeleteItemCommand).resolves({});
   dynamoDb.on(GetItemCommand).resolves(storedWait());
@@ -92,6 +98,10 @@ describe('await-full-load', () => {
       ExpressionAttributeValues: expect.objectContaining({ ':token': { S: 'token-1' }, ':config': { S: JSON.stringify(config) } }),
     });
     expect(sfn).not.toHaveReceivedAnyCommand();
+    // The minute checks start once the wait is stored, and stay on while it is parked.
+    expect(eventBridge).toHaveReceivedCommandWith(EnableRuleCommand, { Name: CHECK_RULE });
+    expect(eventBridge).not.toHaveReceivedCommand(DisableRuleCommand);
+    expect(dynamoDb.commandCalls(UpdateItemCommand)[0].calledBefore(eventBridge.commandCalls(EnableRuleCommand)[0])).toBe(true);
   });
 
   it('lets the wait expire from the table through its TTL attribute, two weeks on', async () => {
@@ -105,6 +115,7 @@ describe('await-full-load', () => {
 
   it('completes at once when the full load finished before the token was stored', async () => {
     dms.on(DescribeReplicationTasksCommand).resolves({ ReplicationTasks: [replicationTask({ ReplicationTaskStats: loaded })] });
+    dynamoDb.on(GetItemCommand).resolvesOnce(storedWait()).resolves({});
     await expect(awaitFullLoad({ config, taskToken: 'token-1' })).resolves.toEqual({ outcome: 'completed' });
     const output = JSON.parse(sfn.commandCalls(SendTaskSuccessCommand)[0].args[0].input.output as string);
     expect(output).toMatchObject({ fullLoadComplete: true, rowsLoaded: 5000, phase: 'cdc' });
@@ -115,6 +126,9 @@ describe('await-full-load', () => {
       ConditionExpression: 'taskToken = :token',
       ExpressionAttributeValues: { ':token': { S: 'token-1' } },
     });
+    // Nothing is parked any more: the checks it started are stopped again.
+    expect(eventBridge.commandCalls(DisableRuleCommand).map((call) => call.args[0].input)).toEqual([{ Name: CHECK_RULE }]);
+    expect(eventBridge.commandCalls(EnableRuleCommand)).toHaveLength(1);
   });
 
   it('requires a task token', async () => {
@@ -129,6 +143,33 @@ describe('full-load-watcher', () => {
     dynamoDb.on(GetItemCommand).resolves({});
     await expect(watcher(dmsEvent)).resolves.toEqual({ outcome: 'nothing-waiting' });
     expect(dms).not.toHaveReceivedAnyCommand();
+    // A check with nothing parked turns the checks off.
+    expect(eventBridge).toHaveReceivedCommandWith(DisableRuleCommand, { Name: CHECK_RULE });
+    expect(eventBridge).not.toHaveReceivedCommand(EnableRuleCommand);
+  });
+
+  it('ends the wait at a minute check when the load is over, and turns the checks off', async () => {
+    dynamoDb.on(GetItemCommand).resolvesOnce(storedWait()).resolves({});
+    dms.on(DescribeReplicationTasksCommand).resolves({ ReplicationTasks: [replicationTask({ Status: 'running', ReplicationTaskStats: loaded })] });
+    dms.on(DescribeTableStatisticsCommand).resolves({ ReplicationTaskArn: TASK_ARN, TableStatistics: [tableStatistics({ TableState: 'Table completed' })] });
+    await expect(watcher({ source: 'aws.events', 'detail-type': 'Scheduled Event' })).resolves.toEqual({ outcome: 'completed' });
+    expect(sfn).toHaveReceivedCommandWith(SendTaskSuccessCommand, { taskToken: 'token-1' });
+    expect(eventBridge).toHaveReceivedCommandWith(DisableRuleCommand, { Name: CHECK_RULE });
+    expect(eventBridge).not.toHaveReceivedCommand(EnableRuleCommand);
+  });
+
+  it('keeps the checks on when a new wait was parked while it turned them off', async () => {
+    // The safety net parked the workflow again with a fresh token just as this check ended the old wait.
+    dynamoDb.on(GetItemCommand).resolvesOnce(storedWait()).resolves(storedWait(0, 'token-2'));
+    dms.on(DescribeReplicationTasksCommand).resolves({ ReplicationTasks: [replicationTask({ Status: 'running', ReplicationTaskStats: loaded })] });
+    dms.on(DescribeTableStatisticsCommand).resolves({ ReplicationTaskArn: TASK_ARN, TableStatistics: [tableStatistics({ TableState: 'Table completed' })] });
+    sfn.on(SendTaskSuccessCommand).rejects(new TaskTimedOut({ message: 'Task Timed Out', $metadata: {} }));
+    await expect(watcher({ source: 'aws.events', 'detail-type': 'Scheduled Event' })).resolves.toEqual({ outcome: 'stale' });
+    const [disable] = eventBridge.commandCalls(DisableRuleCommand);
+    const [enable] = eventBridge.commandCalls(EnableRuleCommand);
+    expect(disable.calledBefore(enable)).toBe(true);
+    // Turned off first, then the table read: a wait stored before that read is seen, one stored after it turns them on itself.
+    expect(disable.calledBefore(dynamoDb.commandCalls(GetItemCommand)[1])).toBe(true);
   });
 
   it('hands the token back with the progress when a full-load task finished', async () => {

@@ -11,6 +11,7 @@ import { DeleteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand, Upda
 import { CreateDBClusterSnapshotCommand, DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { DisableRuleCommand, EnableRuleCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient, SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
@@ -37,6 +38,7 @@ beforeAll(async () => {
     secrets: { [SOURCE_SECRET]: unreachable, [TARGET_SECRET]: unreachable, 'approval-key': 'signing-key' },
     faults: { throttle: { DescribeReplicationInstances: 5 } },
     dynamoDbTables: ['tokens'],
+    eventRules: ['orders-full-load-checks'],
     cdcLatencySeconds: 2,
   });
   // The handlers' clients take no endpoint option: the standard environment variable points them here.
@@ -179,6 +181,21 @@ describe('AWS emulator wire protocols, spoken to by the real SDK v3 clients', ()
     await sfn.send(new SendTaskFailureCommand({ taskToken: 'token-2', error: 'ApprovalRejected', cause: 'Not tonight' }));
     await failed;
     await expect(sfn.send(new SendTaskSuccessCommand({ taskToken: 'token-1', output: '{}' }))).rejects.toMatchObject({ name: 'TaskTimedOut' });
+  });
+
+  it('turns the stack\'s EventBridge rules on and off (awsJson1_1), and refuses a rule it does not have with ResourceNotFoundException', async () => {
+    const events = client(EventBridgeClient);
+    expect(emulator.eventRules.get('orders-full-load-checks')).toBe('DISABLED');
+    await events.send(new EnableRuleCommand({ Name: 'orders-full-load-checks' }));
+    expect(emulator.eventRules.get('orders-full-load-checks')).toBe('ENABLED');
+    await events.send(new DisableRuleCommand({ Name: 'orders-full-load-checks' }));
+    expect(emulator.eventRules.get('orders-full-load-checks')).toBe('DISABLED');
+    await expect(events.send(new EnableRuleCommand({ Name: 'orders-full-load-check' }))).rejects.toMatchObject({
+      name: 'ResourceNotFoundException',
+      message: 'Rule orders-full-load-check does not exist on EventBus default.',
+    });
+    await expect(events.send(new EnableRuleCommand({ Name: 'orders-full-load-checks', EventBusName: 'orders' }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+    expect([...emulator.eventRules.keys()]).toEqual(['orders-full-load-checks']);
   });
 
   it('keeps EventBridge Scheduler schedules (restJson1) and refuses a duplicate name with ConflictException', async () => {
