@@ -1,6 +1,6 @@
 /**
  * The history-event design figure, for simulated full loads of 1 hour, 1 day and 7 days: the workflow as
- * deployed (full-load wait parked on a task token, completed by the DMS event, 2-hour safety net) against the
+ * deployed (full-load wait parked on a task token, completed by the watcher's minute check, 2-hour safety net) against the
  * naive alternative (a 60-second Wait / check progress / Choice loop). Both run the synthesized definition
  * locally over the real handlers (test/support/run-workflow.ts); state transitions and history events are
  * counted from each run's event log the way Step Functions records them (test/support/history-events.ts).
@@ -58,15 +58,17 @@ async function main(): Promise<void> {
 
   console.log('Simulated migrations, whole workflow (start to cutover), executed locally from the synthesized definition\n');
   printTable(
-    ['full load', 'transitions', 'history events', 'safety-net timeouts', 'DMS event -> next state', 'polling: transitions', 'polling: history events'],
+    ['full load', 'transitions', 'history events', 'safety-net timeouts', 'end noticed -> next state', 'polling: transitions', 'polling: history events'],
     rows,
   );
   console.log(`
 Limit: ${HISTORY_EVENT_LIMIT.toLocaleString('en')} history events per Standard execution; design target 10 % (${HISTORY_EVENT_LIMIT / 10}).
 Naive polling: ${eventsPerPoll} history events per ${POLLING_INTERVAL_SECONDS} s poll (Wait, progress Lambda, Choice); it reaches the limit after ${pollingHours(HISTORY_EVENT_LIMIT).toFixed(0)} hours of full load.
-DMS event -> next state: measured locally, from the watcher receiving the event to the workflow entering its next
-state; deployed, EventBridge delivery and one watcher Lambda invocation come on top: seconds, not a poll interval.
-A 60 s polling loop notices the end of the full load only at its next poll: 30 s later on average, up to 60 s.`);
+End noticed: a full-load-and-cdc task sends no event when its load ends; the watcher's minute check (an
+EventBridge rule, on only while a wait is parked) notices it within 60 s, outside the execution's history.
+End noticed -> next state: measured locally, from that check to the workflow entering its next state; deployed,
+one watcher Lambda invocation comes on top. A 60 s polling loop inside the workflow notices the end as late, but
+pays ${eventsPerPoll} history events per poll for it.`);
 }
 
 function percentOfLimit(events: number): string {
