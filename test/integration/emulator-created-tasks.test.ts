@@ -12,7 +12,8 @@ import { createConnection, type Connection, type RowDataPacket } from 'mysql2/pr
 import { readBinlogPosition } from '../../functions/cutover/binlog';
 import { startAwsEmulator, type AwsEmulator } from '../../local/emulator/server';
 import { startThrowawayMariadb, type ThrowawayMariadb } from '../../local/throwaway-mariadb';
-import { REPLICATION_INSTANCE_ARN, SOURCE_ENDPOINT_ARN, TARGET_ENDPOINT_ARN, TASK_ARN } from '../support/migration';
+import { emulatedDms, emulatedEndpoints, pointClientsAt } from '../support/emulated-task';
+import { REPLICATION_INSTANCE_ARN, SOURCE_ENDPOINT_ARN, TARGET_ENDPOINT_ARN } from '../support/migration';
 
 /**
  * The tasks the cutover creates for the way back: CreateReplicationTask, a CDC-only start at a
@@ -33,7 +34,7 @@ const MAPPINGS = {
 let server: ThrowawayMariadb;
 let emulator: AwsEmulator;
 let admin: Connection;
-let previousEndpoint: string | undefined;
+let restoreEndpoint: () => void;
 const dms = new DatabaseMigrationServiceClient({ maxAttempts: 1 });
 
 beforeAll(async () => {
@@ -48,34 +49,16 @@ beforeAll(async () => {
   await admin.query(`INSERT INTO ${SOURCE_SCHEMA}.orders VALUES (1, 'paid'), (2, 'paid')`);
   await admin.query(`INSERT INTO ${TARGET_SCHEMA}.orders VALUES (1, 'paid'), (2, 'kept on target')`);
   emulator = await startAwsEmulator({
-    dms: {
-      endpoints: [
-        { endpointArn: SOURCE_ENDPOINT_ARN, endpointIdentifier: 'shop-source', endpointType: 'source', secretArn: SECRET },
-        { endpointArn: TARGET_ENDPOINT_ARN, endpointIdentifier: 'shop-target', endpointType: 'target', secretArn: SECRET },
-      ],
-      task: {
-        replicationTaskArn: TASK_ARN,
-        replicationTaskIdentifier: 'shop-task',
-        migrationType: 'full-load-and-cdc',
-        sourceEndpointArn: SOURCE_ENDPOINT_ARN,
-        targetEndpointArn: TARGET_ENDPOINT_ARN,
-        replicationInstanceArn: REPLICATION_INSTANCE_ARN,
-        tableMappings: { rules: [] },
-        validationEnabled: true,
-      },
-      instance: { replicationInstanceArn: REPLICATION_INSTANCE_ARN, replicationInstanceIdentifier: 'shop-replication' },
-    },
+    dms: emulatedDms('shop', emulatedEndpoints('shop', { source: SECRET, target: SECRET })),
     target: { type: 'aurora-cluster', identifier: 'shop-aurora', host: server.host, port: server.port, engineVersion: '8.0.mysql_aurora.3.08.0' },
     secrets: { [SECRET]: JSON.stringify({ engine: 'mysql', host: server.host, port: server.port, username: server.user, password: server.password }) },
     faults: {},
   });
-  previousEndpoint = process.env.AWS_ENDPOINT_URL;
-  process.env.AWS_ENDPOINT_URL = emulator.url;
+  restoreEndpoint = pointClientsAt(emulator.url);
 });
 
 afterAll(async () => {
-  process.env.AWS_ENDPOINT_URL = previousEndpoint;
-  if (previousEndpoint === undefined) delete process.env.AWS_ENDPOINT_URL;
+  restoreEndpoint();
   await emulator.close();
   await admin.end();
   await server.stop();

@@ -21,3 +21,24 @@ export function emulatedDms(name: string, endpoints: EmulatorOptions['dms']['end
     instance: { replicationInstanceArn: REPLICATION_INSTANCE_ARN, replicationInstanceIdentifier: `${name}-replication` },
   };
 }
+
+/** The task's source and target endpoints, each reading its connection from the given secret. */
+export function emulatedEndpoints(name: string, secrets: { source: string; target: string }): EmulatorOptions['dms']['endpoints'] {
+  return [
+    { endpointArn: SOURCE_ENDPOINT_ARN, endpointIdentifier: `${name}-source`, endpointType: 'source', secretArn: secrets.source },
+    { endpointArn: TARGET_ENDPOINT_ARN, endpointIdentifier: `${name}-target`, endpointType: 'target', secretArn: secrets.target },
+  ];
+}
+
+/**
+ * Points the SDK clients the code under test builds (they take no endpoint option) at the emulator, through the
+ * standard AWS_ENDPOINT_URL variable; the returned function puts the variable back as it was.
+ */
+export function pointClientsAt(url: string): () => void {
+  const previous = process.env.AWS_ENDPOINT_URL;
+  process.env.AWS_ENDPOINT_URL = url;
+  return () => {
+    if (previous === undefined) delete process.env.AWS_ENDPOINT_URL;
+    else process.env.AWS_ENDPOINT_URL = previous;
+  };
+}

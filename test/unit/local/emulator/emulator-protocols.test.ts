@@ -18,22 +18,19 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { startAwsEmulator, type AwsEmulator } from '../../../../local/emulator/server';
-import { emulatedDms } from '../../../support/emulated-task';
-import { REPLICATION_INSTANCE_ARN, SOURCE_ENDPOINT_ARN, TARGET_ENDPOINT_ARN, TASK_ARN } from '../../../support/migration';
+import { emulatedDms, emulatedEndpoints, pointClientsAt } from '../../../support/emulated-task';
+import { REPLICATION_INSTANCE_ARN, SOURCE_ENDPOINT_ARN, TASK_ARN } from '../../../support/migration';
 
 const SOURCE_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:source-AbCdEf';
 const TARGET_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:target-AbCdEf';
 const unreachable = JSON.stringify({ host: '127.0.0.1', port: 1, username: 'nobody', password: 'x' });
 
 let emulator: AwsEmulator;
-let previousEndpoint: string | undefined;
+let restoreEndpoint: () => void;
 
 beforeAll(async () => {
   emulator = await startAwsEmulator({
-    dms: emulatedDms('shop', [
-        { endpointArn: SOURCE_ENDPOINT_ARN, endpointIdentifier: 'shop-source', endpointType: 'source', secretArn: SOURCE_SECRET },
-        { endpointArn: TARGET_ENDPOINT_ARN, endpointIdentifier: 'shop-target', endpointType: 'target', secretArn: TARGET_SECRET },
-    ]),
+    dms: emulatedDms('shop', emulatedEndpoints('shop', { source: SOURCE_SECRET, target: TARGET_SECRET })),
     target: { type: 'aurora-cluster', identifier: 'shop-aurora', host: '127.0.0.1', port: 3307, engineVersion: '8.0.mysql_aurora.3.08.0' },
     secrets: { [SOURCE_SECRET]: unreachable, [TARGET_SECRET]: unreachable, 'approval-key': 'signing-key' },
     faults: { throttle: { DescribeReplicationInstances: 5 } },
@@ -41,14 +38,11 @@ beforeAll(async () => {
     eventRules: ['orders-full-load-checks'],
     cdcLatencySeconds: 2,
   });
-  // The handlers' clients take no endpoint option: the standard environment variable points them here.
-  previousEndpoint = process.env.AWS_ENDPOINT_URL;
-  process.env.AWS_ENDPOINT_URL = emulator.url;
+  restoreEndpoint = pointClientsAt(emulator.url);
 });
 
 afterAll(async () => {
-  process.env.AWS_ENDPOINT_URL = previousEndpoint;
-  if (previousEndpoint === undefined) delete process.env.AWS_ENDPOINT_URL;
+  restoreEndpoint();
   await emulator.close();
 });
 

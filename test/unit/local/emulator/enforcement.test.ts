@@ -5,7 +5,7 @@ import { databaseNetworkOf } from '../../../../local/emulator/network';
 import { startAwsEmulator, type AwsEmulator } from '../../../../local/emulator/server';
 import { StackAuthorizer, type CfnTemplate } from '../../../../local/iam';
 import { synthesizeWorkflow } from '../../../../local/workflow/synthesize';
-import { emulatedMigrationDms } from '../../../support/emulated-dms';
+import { emulatedDms, emulatedEndpoints } from '../../../support/emulated-task';
 import { TASK_ARN } from '../../../support/migration';
 import { WITH_WAY_BACK } from '../../../support/way-back';
 
@@ -25,7 +25,7 @@ describe('the emulator holding each function to its role and its network', () =>
   beforeAll(async () => {
     authorizer = new StackAuthorizer(template, environment, physicalResources);
     emulator = await startAwsEmulator({
-      dms: emulatedMigrationDms({ source: 'source', target: 'target' }),
+      dms: emulatedDms('shop', emulatedEndpoints('shop', { source: 'source', target: 'target' })),
       target: { type: 'aurora-cluster', identifier: 'orders-aurora', host: '127.0.0.1', port: 3307, engineVersion: '8.0.mysql_aurora.3.08.0' },
       secrets: {},
       enforce: { authorizer, network },
