@@ -7,6 +7,7 @@ import { readTableShape, type TableShape } from '../../functions/shared/data-com
 import { connectMysql, type DatabaseCredentials } from '../../functions/shared/mysql';
 import { startAwsEmulator, type AwsEmulator } from '../../local/emulator/server';
 import { startThrowawayMariadb, type ThrowawayMariadb } from '../../local/throwaway-mariadb';
+import { emulatedEndpoints } from '../support/emulated-task';
 import { REPLICATION_INSTANCE_ARN, SOURCE_ENDPOINT_ARN, TARGET_ENDPOINT_ARN, TASK_ARN } from '../support/migration';
 
 /**
@@ -54,10 +55,7 @@ beforeAll(async () => {
   await admin.query(`INSERT INTO ${SOURCE}.accounts VALUES ?`, [Array.from({ length: 10 }, (_, index) => [index + 1, 1000])]);
   emulator = await startAwsEmulator({
     dms: {
-      endpoints: [
-        { endpointArn: SOURCE_ENDPOINT_ARN, endpointIdentifier: 'source', endpointType: 'source', secretArn: SECRET },
-        { endpointArn: TARGET_ENDPOINT_ARN, endpointIdentifier: 'target', endpointType: 'target', secretArn: SECRET },
-      ],
+      endpoints: emulatedEndpoints('cdc', { source: SECRET, target: SECRET }),
       task: {
         replicationTaskArn: TASK_ARN,
         replicationTaskIdentifier: 'cdc',

@@ -9,6 +9,7 @@ import type { Connection } from 'mysql2/promise';
 import { connectMysql } from '../../functions/shared/mysql';
 import type { DmsTaskEvent } from '../../local/emulator/dms/definitions';
 import { startAwsEmulator, type AwsEmulator } from '../../local/emulator/server';
+import { emulatedEndpoints } from '../support/emulated-task';
 import { REPLICATION_INSTANCE_ARN, SOURCE_ENDPOINT_ARN, TARGET_ENDPOINT_ARN, TASK_ARN } from '../support/migration';
 
 /**
@@ -24,10 +25,7 @@ const SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:local-AbCdE
 function emulatedDms(migrationType: 'full-load' | 'full-load-and-cdc', taskArn: string): Promise<AwsEmulator> {
   return startAwsEmulator({
     dms: {
-      endpoints: [
-        { endpointArn: SOURCE_ENDPOINT_ARN, endpointIdentifier: 'source', endpointType: 'source', secretArn: SECRET },
-        { endpointArn: TARGET_ENDPOINT_ARN, endpointIdentifier: 'target', endpointType: 'target', secretArn: SECRET },
-      ],
+      endpoints: emulatedEndpoints('emulated', { source: SECRET, target: SECRET }),
       task: {
         replicationTaskArn: taskArn,
         replicationTaskIdentifier: 'emulated',
