@@ -12,7 +12,7 @@ export const ENVIRONMENT = {
   topicArn: 'TOPIC_ARN',
   /** Progress e-mails each time the full load crosses a multiple of this percentage. */
   progressMilestonePercent: 'PROGRESS_MILESTONE_PERCENT',
-  /** The replication task whose DMS events the full-load watcher follows. */
+  /** The migration's replication task: the one whose DMS events the full-load watcher follows, whose log a failure notification names. */
   replicationTaskArn: 'REPLICATION_TASK_ARN',
   /** The secret holding the key approval links are signed with. */
   approvalKeySecretArn: 'APPROVAL_KEY_SECRET_ARN',

@@ -150,6 +150,8 @@ describe('rehearsal paths that end short of cutover', () => {
     expect(result.reason).toMatch(/^ConnectionTestFailed: The source endpoint shop-source failed its connection test/);
     expect(result.failure?.subject).toContain('(ConnectionTestFailed)');
     expect(result.failure?.message).toContain("Can't connect to MySQL server on '127.0.0.1'");
+    // The task logs (as the stack creates tasks): the notify function, held to its role, read where.
+    expect(result.failure?.message).toMatch(/\nThe replication task's own log: CloudWatch Logs, log group dms-tasks-shop-rehearsal-instance, log stream dms-task-\w+\.(\n|$)/);
     expect(kinds(result.notifications)).not.toContain('started');
     // It failed before the load: the summary says so, with no load figures.
     expect(result.output).toContain('Full load: not started (the run ended before it).');
