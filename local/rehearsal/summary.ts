@@ -105,23 +105,25 @@ export function iamSummary(authorizer: StackAuthorizer | undefined): string[] {
   ];
 }
 
+/** Lines telling one step's result (`value`, at its name in `$`), given the workflow's whole output. */
+type Report = (value: Record<string, unknown>, output: Record<string, unknown>) => string[] | undefined;
+
 /**
  * Each step's result in `$` the summary tells, in the words of the e-mails where they have them; the rest of
  * `$` is the workflow's own bookkeeping, or told above (the load, DMS validation, the endpoint, the failure).
  * Every name a state writes is in one of the two lists: a test holds the synthesized definition to it.
  */
-type Report = (value: Record<string, unknown>, output: Record<string, unknown>) => string[] | undefined;
-
 export const OUTPUT_REPORTS: Readonly<Record<string, Report>> = {
   readiness: (report) => readinessLines(report),
   dataComparison: (report) => [comparisonLine('Independent data comparison', report)],
   dataRecheck: (report) => [comparisonLine('Independent data comparison before cutover', report)],
+  // Only an approval lands here: a rejection ends the run through `$.error`.
   approval: (record) =>
-    typeof record.decidedBy === 'string' ? [`Cutover ${record.decision === 'reject' ? 'rejected' : 'approved'} by ${record.decidedBy} at ${readableTime(text(record.decidedAt))}.`, ...(typeof record.reason === 'string' ? [quoted(record.reason)] : [])] : undefined,
+    typeof record.decidedBy === 'string' ? [`Cutover approved by ${record.decidedBy} at ${readableTime(text(record.decidedAt))}.`, ...(typeof record.reason === 'string' ? [quoted(record.reason)] : [])] : undefined,
   reversePath: (path) => [
     `Way back: reverse replication task ${text(path.taskArn) ?? '(not created)'} ${String(path.taskStatus)}, its endpoints' connection tests ${String((path.connections as { status?: string } | undefined)?.status ?? 'not run')}.`,
   ],
-  gate: (gate) => cutoverStepLines('Cutover gate', 'gate', gate),
+  gate: (gate, output) => cutoverStepLines('Cutover gate', 'gate', gate, output),
   freeze: (freeze, output) => cutoverStepLines('Write freeze', 'freeze', freeze, output),
   catchUp: (proof, output) => cutoverStepLines('Catch-up proof', 'catch-up', proof, output),
   unfreeze: (unfreeze, output) => {
@@ -160,7 +162,7 @@ export function comparisonLine(title: string, report: Record<string, unknown>): 
 }
 
 /** A cutover step told as its e-mail tells it, under a title; the direction is the gate's. */
-export function cutoverStepLines(title: string, step: CutoverStep, outcome: Record<string, unknown>, output: Record<string, unknown> = { gate: outcome }): string[] {
+export function cutoverStepLines(title: string, step: CutoverStep, outcome: Record<string, unknown>, output: Record<string, unknown>): string[] {
   const direction: Direction = (output.gate as { direction?: unknown } | undefined)?.direction === 'to-source' ? 'to-source' : 'to-target';
   return [`${title}:`, ...(cutoverStepSentences(step, outcome, direction) ?? []).map((sentence) => `  ${sentence}`)];
 }
