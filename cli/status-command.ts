@@ -4,6 +4,7 @@ import { DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCom
 import { summarizeTask, type FullLoadProgress } from '../functions/shared/full-load-progress';
 import { summarizeValidation, type ValidationSummary } from '../functions/shared/validation-summary';
 import { describeAllTableStatistics, describeReplicationTask } from '../functions/shared/dms';
+import { readableTime } from '../functions/shared/operator-text';
 import { progressBar } from '../local/rehearsal/progress';
 import { UsageError, type CommandContext } from './context';
 import { readStartRequest, regionOfArn } from './start-command';
@@ -68,7 +69,7 @@ function parseInput(input: string | undefined): { replicationTaskArn?: string } 
 }
 
 export function renderStatus(status: MigrationStatus): string {
-  const lines = [`Execution ${status.executionArn}`, `  Status: ${status.status}${status.currentStep ? `, at "${status.currentStep}"` : ''}${status.startedAt ? ` (started ${status.startedAt})` : ''}`];
+  const lines = [`Execution ${status.executionArn}`, `  Status: ${status.status}${status.currentStep ? `, at "${status.currentStep}"` : ''}${status.startedAt ? ` (started ${readableTime(status.startedAt)})` : ''}`];
   if (status.error) lines.push(`  Error: ${status.error}${status.cause ? `: ${status.cause}` : ''}`);
   if (status.task) {
     const { task } = status;

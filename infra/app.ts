@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { loadDeploymentConfig } from './config';
+import { DeploymentConfigError, loadDeploymentConfig, type DeploymentConfig } from './config';
 import { MigrationStack } from './migration-stack';
 
 /**
@@ -14,7 +14,15 @@ const configPath =
   app.node.tryGetContext('config') ??
   process.env.DMS_ORCHESTRATOR_CONFIG ??
   path.join(__dirname, '..', 'examples', 'orders-to-aurora.json');
-const config = loadDeploymentConfig(configPath);
+let config: DeploymentConfig;
+try {
+  config = loadDeploymentConfig(configPath);
+} catch (error) {
+  if (!(error instanceof DeploymentConfigError)) throw error;
+  // The message is the whole story (file, fields, what to write): a stack trace around it would only bury it.
+  process.stderr.write(`${error.message}\n`);
+  process.exit(1);
+}
 
 new MigrationStack(app, config.stackName, {
   config,

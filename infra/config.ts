@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as z from 'zod/mini';
 import { migrationInputSchema, type MigrationConfig } from '../functions/shared/migration-input';
+import { KEEP_ISSUE_INPUT, problemMessage } from '../functions/shared/zod-messages';
 import { VPC_ENDPOINT_MODES } from './constructs/network-endpoints';
 import {
   dmsResourcesSchema,
@@ -11,17 +12,18 @@ import {
   type MigrationSettings,
 } from './deployment-options';
 
+/** A string of one shape; a number or a missing field gets the same message. */
+const patterned = (pattern: RegExp, expected: string) => z.string({ error: expected }).check(z.regex(pattern, { error: expected }));
+
 /**
  * The deployment config: one file an operator edits, validated before anything is synthesized. The
  * `migration` block is the same execution input the state machine receives, so IAM can be scoped to the
  * migration's own ARNs and a bad ARN fails `cdk synth` instead of a 2 a.m. execution.
  */
 const deploymentFields = z.strictObject({
-  stackName: z
-    .string()
-    .check(z.regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, { error: 'expected a CloudFormation stack name (letters, digits, hyphens)' })),
-  account: z.string().check(z.regex(/^\d{12}$/, { error: 'expected a 12-digit AWS account id' })),
-  region: z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: 'expected an AWS region such as eu-west-1' })),
+  stackName: patterned(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'expected a CloudFormation stack name (letters, digits, hyphens)'),
+  account: patterned(/^\d{12}$/, 'expected a 12-digit AWS account id'),
+  region: patterned(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS region such as eu-west-1'),
   notificationEmails: z._default(z.array(z.email({ error: 'expected an email address' })), []),
   /** Where the approval e-mail's review link points, when not at the approval API's own address (a custom domain). */
   approvalPageUrl: z.optional(z.url({ protocol: /^https$/, error: 'expected an https URL for the approval page' })),
@@ -64,12 +66,13 @@ export type DeploymentConfig = ExistingDmsDeployment | CreatedDmsDeployment;
 
 /**
  * The migration block is checked per mode: in full by the execution input schema with existing DMS resources,
- * without its four DMS ARNs when the stack creates them. Checked alongside the other fields (zod runs object
- * checks even when a field failed), so one run reports every problem.
+ * without its four DMS ARNs when the stack creates them. Checked alongside the other fields, even when one of
+ * them failed, so one run reports every problem.
  */
 function checkPerDmsMode(fields: z.output<typeof deploymentFields>): { problems: Array<{ path: PropertyKey[]; message: string }>; config?: DeploymentConfig } {
   const problems: Array<{ path: PropertyKey[]; message: string }> = [];
-  const monitoring = fields.monitoring as z.output<typeof monitoringSchema> | undefined;
+  // Fields that failed their own schema arrive as they were written: anything at all.
+  const monitoring = (typeof fields.monitoring === 'object' && fields.monitoring !== null ? fields.monitoring : undefined) as z.output<typeof monitoringSchema> | undefined;
   const dms = fields.dms as z.output<typeof dmsResourcesSchema> | undefined;
   // An unknown mode is reported on dms.mode; which migration fields it would need is anyone's guess.
   if (dms?.mode !== 'create' && dms?.mode !== 'existing') return { problems };
@@ -87,16 +90,20 @@ function checkPerDmsMode(fields: z.output<typeof deploymentFields>): { problems:
       message: 'expected the replication instance identifier: DMS publishes task metrics under the instance name, which its ARN does not contain',
     });
   }
-  const migration = migrationInputSchema.safeParse(fields.migration);
-  if (!migration.success) problems.push(...migration.error.issues.map(({ path, message }) => ({ path: ['migration', ...path], message })));
+  const migration = migrationInputSchema.safeParse(fields.migration, KEEP_ISSUE_INPUT);
+  if (!migration.success) problems.push(...migration.error.issues.map((issue) => ({ path: ['migration', ...issue.path], message: problemMessage(issue) })));
   return { problems, config: migration.success ? { ...fields, dms: { mode: 'existing' }, migration: migration.data } : undefined };
 }
 
 export const deploymentConfigSchema = z.pipe(
   deploymentFields.check(
-    z.superRefine((fields, context) => {
-      for (const { path, message } of checkPerDmsMode(fields).problems) context.addIssue({ code: 'custom', path, message });
-    }),
+    z.superRefine(
+      (fields, context) => {
+        for (const { path, message } of checkPerDmsMode(fields).problems) context.addIssue({ code: 'custom', path, message });
+      },
+      // zod skips an object's checks once a field has the wrong type (or is missing) unless told otherwise.
+      { when: () => true },
+    ),
   ),
   // Reached only when every check passed, so the per-mode result is complete.
   z.transform((fields) => checkPerDmsMode(fields).config as DeploymentConfig),
@@ -107,17 +114,40 @@ export function createsDmsResources(config: DeploymentConfig): config is Created
   return config.dms.mode === 'create';
 }
 
+/**
+ * A config file that cannot be deployed: the message names the file and each field to fix (or the line and
+ * column of a JSON syntax error), and is all `cdk synth` should print.
+ */
+export class DeploymentConfigError extends Error {
+  override readonly name = 'DeploymentConfigError';
+}
+
 export function loadDeploymentConfig(path: string): DeploymentConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const { code, message } = error as NodeJS.ErrnoException;
+    throw new DeploymentConfigError(`Cannot read deployment config ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : message}`);
+  }
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
+    raw = JSON.parse(text);
   } catch (error) {
-    throw new Error(`Cannot read deployment config ${path}: ${(error as Error).message}`);
+    throw new DeploymentConfigError(`Deployment config ${path} is not valid JSON: ${jsonErrorWithLocation((error as Error).message, text)}`);
   }
-  const result = deploymentConfigSchema.safeParse(raw);
+  const result = deploymentConfigSchema.safeParse(raw, KEEP_ISSUE_INPUT);
   if (!result.success) {
-    const problems = result.error.issues.map((issue) => `  ${issue.path.join('.') || '(config)'}: ${issue.message}`);
-    throw new Error(`Invalid deployment config ${path}:\n${problems.join('\n')}`);
+    const problems = result.error.issues.map((issue) => `  ${issue.path.join('.') || '(config)'}: ${problemMessage(issue)}`);
+    throw new DeploymentConfigError(`Invalid deployment config ${path}:\n${problems.join('\n')}`);
   }
   return result.data;
+}
+
+/** Node 20 says only "at position 97"; an editor wants the line and column (Node 22 adds them itself). */
+function jsonErrorWithLocation(message: string, text: string): string {
+  const position = /at position (\d+)/.exec(message);
+  if (!position || /\(line \d+ column \d+\)/.test(message)) return message;
+  const before = text.slice(0, Number(position[1])).split('\n');
+  return `${message} (line ${before.length} column ${before[before.length - 1].length + 1})`;
 }

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { migrationInputSchema, secretArn, wholeNumber, type MigrationConfig } from '../functions/shared/migration-input';
+import { KEEP_ISSUE_INPUT, problemMessage } from '../functions/shared/zod-messages';
 
 /**
  * The optional parts of the deployment config: the start schedule, monitoring, and the DMS resources the
@@ -176,8 +177,8 @@ export function parseMigrationSettings(
     sourceEndpointArn: standIn('endpoint', 'STANDINSOURCE'),
     targetEndpointArn: standIn('endpoint', 'STANDINTARGET'),
     replicationInstanceArn: standIn('rep', 'STANDININSTANCE'),
-  });
-  if (!result.success) return { success: false, issues: result.error.issues.map(({ path, message }) => ({ path, message })) };
+  }, KEEP_ISSUE_INPUT);
+  if (!result.success) return { success: false, issues: result.error.issues.map((issue) => ({ path: issue.path, message: problemMessage(issue) })) };
   const { replicationTaskArn, sourceEndpointArn, targetEndpointArn, replicationInstanceArn, ...settings } = result.data;
   return { success: true, data: settings };
 }

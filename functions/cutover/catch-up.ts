@@ -56,10 +56,15 @@ export async function heartbeatTableExists(connection: Connection, schema: strin
   return rows.length > 0;
 }
 
+/**
+ * Writes the marker; returns when, as ISO 8601 in UTC. The column holds UTC_TIMESTAMP without a zone
+ * (`2026-11-24 02:14:07.500123`, as the connection's dateStrings read it), which a reader would take for its
+ * own local time.
+ */
 export async function writeMarker(source: Connection, schema: string, marker: string): Promise<string> {
   await source.query(`INSERT INTO \`${schema}\`.\`${HEARTBEAT_TABLE}\` (marker, written_at) VALUES (?, UTC_TIMESTAMP(6))`, [marker]);
   const [rows] = await source.query<RowDataPacket[]>(`SELECT written_at FROM \`${schema}\`.\`${HEARTBEAT_TABLE}\` WHERE marker = ?`, [marker]);
-  return String(rows[0].written_at);
+  return `${String(rows[0].written_at).replace(' ', 'T')}Z`;
 }
 
 /** Reads the target until the marker is there or the time is up; true when it arrived. */

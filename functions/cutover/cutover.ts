@@ -4,6 +4,7 @@ import { describeReplicationTask } from '../shared/dms';
 import { CutoverPreconditionFailed, InvalidInput, NothingToRollBack, SwitchIncomplete } from '../shared/errors';
 import { targetSchemaName, type MigrationConfig } from '../shared/migration-input';
 import { withMysql } from '../shared/mysql';
+import { readableTime } from '../shared/operator-text';
 import { compareEndpoints, type EndpointOfSide } from '../shared/server-identity';
 import { readBinlogPosition } from './binlog';
 import { loadCutoverRecord, saveCutoverRecord } from './cutover-record';
@@ -195,10 +196,10 @@ export async function completeStep(
 ): Promise<{ soakEndedAt: string; removed: boolean; taskStatus: string }> {
   const { clients, config } = run;
   const record = await loadCutoverRecord(clients.dynamoDb, settings.tokenTableName, config.migrationName);
-  if (record.rolledBackAt) throw new NothingToRollBack(`The cutover was rolled back at ${record.rolledBackAt}: the applications use the source again, there is nothing to complete`);
+  if (record.rolledBackAt) throw new NothingToRollBack(`The cutover was rolled back at ${readableTime(record.rolledBackAt)}: the applications use the source again, there is nothing to complete`);
   const soakEndsAt = new Date(new Date(record.switchedAt).getTime() + config.rollback.soakMinutes * 60_000);
   if (now() < soakEndsAt) {
-    throw new CutoverPreconditionFailed([`the soak time after the cutover runs until ${soakEndsAt.toISOString()}; the way back stays until then`]);
+    throw new CutoverPreconditionFailed([`the soak time after the cutover runs until ${readableTime(soakEndsAt.toISOString())}; the way back stays until then`]);
   }
   if (soakOnly) return { soakEndedAt: soakEndsAt.toISOString(), removed: false, taskStatus: 'not changed yet' };
   const removal = await run.effects.removeReversePath();

@@ -1,10 +1,14 @@
+import { DatabaseMigrationServiceClient } from '@aws-sdk/client-database-migration-service';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { ENVIRONMENT, requireString } from '../shared/environment';
 import { phaseHandler } from '../shared/handler';
 import { notificationEventSchema } from '../shared/notifications/messages';
 import { publishNotification } from '../shared/notifications/publish';
+import { withTaskLog } from './notify';
 
 const sns = new SNSClient({});
+const dms = new DatabaseMigrationServiceClient({});
 const topicArn = requireString(ENVIRONMENT.topicArn);
+const replicationTaskArn = requireString(ENVIRONMENT.replicationTaskArn);
 
-export const handler = phaseHandler('notify', notificationEventSchema, (event) => publishNotification(sns, topicArn, event));
+export const handler = phaseHandler('notify', notificationEventSchema, async (event) => publishNotification(sns, topicArn, await withTaskLog(dms, replicationTaskArn, event)));

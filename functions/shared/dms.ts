@@ -211,3 +211,34 @@ export function taskPhase(task: Pick<ReplicationTask, 'MigrationType' | 'Status'
 export function dmsResourceId(arn: string): string {
   return arn.slice(arn.lastIndexOf(':') + 1);
 }
+
+/** Where a replication task writes its log in CloudWatch Logs. */
+export interface TaskLog {
+  /** `dms-tasks-<replication instance identifier>`; absent when DMS has not filled it in. */
+  logGroup?: string;
+  /** `dms-task-<the task ARN's resource id>`. */
+  logStream: string;
+}
+
+/**
+ * Where the task logs, when its settings turn logging on (`Logging.EnableLogging`; DMS's default is off).
+ * DMS names the group and stream itself and reports them in the same settings, read-only:
+ * `CloudWatchLogGroup` = `dms-tasks-<replication instance identifier>`, `CloudWatchLogStream` =
+ * `dms-task-<resource id from the task ARN>` (DMS User Guide, "Logging task settings"). The stream follows
+ * from the ARN when DMS has not filled it in yet; the group needs the instance's identifier, which the task
+ * does not carry. Needs the task described with its settings (`WithoutSettings: false`).
+ */
+export function taskLogOf(task: ReplicationTask): TaskLog | undefined {
+  let logging: { EnableLogging?: unknown; CloudWatchLogGroup?: unknown; CloudWatchLogStream?: unknown } | undefined;
+  try {
+    logging = (JSON.parse(task.ReplicationTaskSettings ?? '{}') as { Logging?: typeof logging }).Logging;
+  } catch {
+    return undefined;
+  }
+  if (logging?.EnableLogging !== true) return undefined;
+  const named = (value: unknown) => (typeof value === 'string' && value.length > 0 ? value : undefined);
+  const logStream = named(logging.CloudWatchLogStream) ?? (task.ReplicationTaskArn ? `dms-task-${dmsResourceId(task.ReplicationTaskArn)}` : undefined);
+  if (!logStream) return undefined;
+  const logGroup = named(logging.CloudWatchLogGroup);
+  return logGroup ? { logGroup, logStream } : { logStream };
+}

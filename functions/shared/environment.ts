@@ -14,7 +14,7 @@ export const ENVIRONMENT = {
   progressMilestonePercent: 'PROGRESS_MILESTONE_PERCENT',
   /** The EventBridge rule that wakes the full-load watcher every minute while a full-load wait is parked. */
   fullLoadCheckRuleName: 'FULL_LOAD_CHECK_RULE_NAME',
-  /** The replication task whose DMS events the full-load watcher follows. */
+  /** The migration's replication task: the one whose DMS events the full-load watcher follows, whose log a failure notification names. */
   replicationTaskArn: 'REPLICATION_TASK_ARN',
   /** The secret holding the key approval links are signed with. */
   approvalKeySecretArn: 'APPROVAL_KEY_SECRET_ARN',

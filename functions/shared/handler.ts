@@ -2,7 +2,7 @@ import { isServerError, isThrottlingError, isTransientError } from '@smithy/core
 import type * as z from 'zod/mini';
 import { AwsServiceUnavailable, InvalidInput, MigrationError } from './errors';
 import { logger } from './logger';
-import './zod-messages';
+import { KEEP_ISSUE_INPUT, problemMessage } from './zod-messages';
 
 /**
  * Builds a Lambda handler from an event schema and a core function.
@@ -31,10 +31,10 @@ export function phaseHandler<Schema extends z.ZodMiniType, Output>(
 
 /** Parses with zod and reports every problem by path, without echoing the values (they may be sensitive). */
 export function parseEvent<Schema extends z.ZodMiniType>(schema: Schema, event: unknown): z.output<Schema> {
-  const result = schema.safeParse(event);
+  const result = schema.safeParse(event, KEEP_ISSUE_INPUT);
   if (result.success) return result.data;
   throw new InvalidInput(
-    result.error.issues.map((issue) => `${issue.path.length ? issue.path.join('.') : '(input)'}: ${issue.message}`),
+    result.error.issues.map((issue) => `${issue.path.length ? issue.path.join('.') : '(input)'}: ${problemMessage(issue)}`),
   );
 }
 

@@ -3,7 +3,7 @@ import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { ISecurityGroup, ISubnet, IVpc } from 'aws-cdk-lib/aws-ec2';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { CfnLogGroup, LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
@@ -101,6 +101,10 @@ export class PhaseFunction extends NodejsFunction {
         // and slow its cold start (see npm run bench:bundles).
         externalModules: ['@aws-sdk/*'],
         esbuildArgs: { ...BUNDLE_ESBUILD_ARGS },
+        // Warnings and errors only. NodejsFunction documents WARNING as its default but passes no --log-level
+        // unless told, and esbuild's CLI then prints every bundle's files, sizes and time into `cdk synth
+        // --quiet` (npm run bench:bundles measures the sizes).
+        logLevel: LogLevel.WARNING,
       },
     });
     Validations.of(role).acknowledge(

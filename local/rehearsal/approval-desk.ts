@@ -3,6 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { describeDecision } from '../../cli/approval-commands';
 import { decideApproval } from '../../functions/approval-page/decide';
+import { readableTime } from '../../functions/shared/operator-text';
 import { serveHttpApi, type HttpApiHandler, type LocalHttpApi } from '../api-gateway-adapter';
 
 /**
@@ -47,7 +48,7 @@ export async function startApprovalDesk(options: ApprovalDeskOptions): Promise<A
       options.say(
         [
           '',
-          `  Cutover approval requested (open until ${expiresAt}). Review and decide on the approval page:`,
+          `  Cutover approval requested (open until ${readableTime(expiresAt)}). Review and decide on the approval page:`,
           `    ${reviewUrl ?? `(no link: approval id ${approvalId})`}`,
           '  or from another terminal:',
           `    AWS_ENDPOINT_URL=${options.emulatorUrl} AWS_REGION=eu-west-1 AWS_ACCESS_KEY_ID=rehearsal AWS_SECRET_ACCESS_KEY=rehearsal \\`,

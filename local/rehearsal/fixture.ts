@@ -134,6 +134,8 @@ export function rehearsalAws(
           ],
         },
         validationEnabled: true,
+        // As the stack creates tasks (dms.mode "create"): a failure e-mail then names the task's log.
+        loggingEnabled: true,
       },
       instance: { replicationInstanceArn: ARN.instance, replicationInstanceIdentifier: REPLICATION_INSTANCE_IDENTIFIER },
       batchRows: options.batchRows,

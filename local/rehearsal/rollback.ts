@@ -2,7 +2,7 @@ import type { RowDataPacket } from 'mysql2/promise';
 import { withMysql, type DatabaseCredentials } from '../../functions/shared/mysql';
 import type { LocalExecution } from '../workflow/execute';
 import type { StackAuthorizer } from '../iam';
-import { iamSummary, seconds } from './summary';
+import { cutoverStepLines, iamSummary, stateTimingLines } from './summary';
 
 /**
  * `rehearse --rollback`: after the cutover, orders placed on the new primary (the target) as an application
@@ -43,13 +43,11 @@ export interface RollbackFacts {
 
 export function rollbackSummary(facts: RollbackFacts, outcome: { exitCode: number; reason?: string }, authorizer: StackAuthorizer | undefined): string {
   const finishedAt = Date.now();
-  const lines = [outcome.exitCode === 0 ? 'Rollback succeeded: the applications are back on the source.' : `Rollback FAILED: ${outcome.reason}`, '', 'Rollback steps:'];
-  facts.stateTimings.forEach(({ state, at }, index) => {
-    if (state.startsWith('Roll back')) lines.push(`  ${state.padEnd(46)} ${seconds((facts.stateTimings[index + 1]?.at ?? finishedAt) - at).padStart(8)}`);
-  });
-  // The catch-up proof's fields name the side catching up "target": in a rollback that is the old source.
-  const proof = facts.execution.output?.catchUp as { marker?: string; writtenAt?: string; seenOnTargetAt?: string } | undefined;
-  if (proof?.marker) lines.push('', `Catch-up proof: marker ${proof.marker} written on the target at ${proof.writtenAt}, seen on the source at ${proof.seenOnTargetAt}`);
+  const rollbackSteps = stateTimingLines(facts.stateTimings, finishedAt, { nameWidth: 46, include: (state) => state.startsWith('Roll back') });
+  const lines = [outcome.exitCode === 0 ? 'Rollback succeeded: the applications are back on the source.' : `Rollback FAILED: ${outcome.reason}`, '', 'Rollback steps:', ...rollbackSteps];
+  const output = facts.execution.output ?? {};
+  const proof = output.catchUp as Record<string, unknown> | undefined;
+  if (proof) lines.push('', ...cutoverStepLines('Catch-up proof', 'catch-up', proof, output));
   lines.push(
     '',
     `Orders placed on the target after the cutover: ${facts.placedOnTarget.join(', ')}; on the source after the rollback: ${facts.foundOnSource.join(', ') || 'none'}`,

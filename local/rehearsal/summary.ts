@@ -2,12 +2,10 @@ import type { AwsEmulator } from '../emulator/server';
 import type { StackAuthorizer } from '../iam';
 import type { LocalExecution } from '../workflow/execute';
 import type { SeedResult } from './sample-schema';
-
-/** What the workflow's output holds that this summary reports in its own words, or that is only plumbing. */
-const REPORTED_OUTPUT = new Set([
-  'config', 'target', 'connectionChecks', 'connections', 'start', 'progress', 'validationWait', 'validation', 'approval', 'cutover', 'switched', 'error', 'failedStep',
-  'runLock', 'gateInputs',
-]);
+import { HEARTBEAT_TABLE } from '../../functions/cutover/catch-up';
+import type { CutoverStep, Direction } from '../../functions/shared/cutover-vocabulary';
+import { cutoverStepSentences } from '../../functions/shared/notifications/cutover-messages';
+import { quoted, readableTime } from '../../functions/shared/operator-text';
 
 /** The record of the switch to the target (`$.switched`, or `$.cutover` before the cutover was split in steps). */
 export function switchRecordIn(output: Record<string, unknown> | undefined): { endpointParameterName: string; endpoint: string; snapshotIdentifier?: string } | undefined {
@@ -38,11 +36,7 @@ export function rehearsalSummary(facts: SummaryFacts): string {
   const lines: string[] = [];
   lines.push(outcome.exitCode === 0 ? `Rehearsal succeeded in ${seconds(finishedAt - facts.startedAt)}: the migration cut over.` : `Rehearsal FAILED after ${seconds(finishedAt - facts.startedAt)}: ${outcome.reason}`);
 
-  lines.push('', 'Timings (states that took 0.1 s or more):');
-  facts.stateTimings.forEach(({ state, at }, index) => {
-    const took = (facts.stateTimings[index + 1]?.at ?? finishedAt) - at;
-    if (took >= 100) lines.push(`  ${state.padEnd(34)} ${seconds(took).padStart(8)}`);
-  });
+  lines.push('', 'Timings (states that took 0.1 s or more in all):', ...stateTimingLines(facts.stateTimings, finishedAt, { minimumMillis: 100 }));
 
   if (execution.retries.length > 0) {
     const retried = new Map<string, number>();
@@ -50,30 +44,13 @@ export function rehearsalSummary(facts: SummaryFacts): string {
     lines.push('', 'Retried:', ...[...retried].map(([what, times]) => `  ${what} (${times}x)`));
   }
 
-  const tables = emulator.dms.describeTables();
-  const copied = tables.reduce((sum, table) => sum + (table.FullLoadRows ?? 0), 0);
-  const stats = emulator.dms.describeTask().ReplicationTaskStats;
-  const loadMillis = stats?.FullLoadStartDate && stats.FullLoadFinishDate ? stats.FullLoadFinishDate.getTime() - stats.FullLoadStartDate.getTime() : undefined;
-  const rate = loadMillis ? ` in ${seconds(loadMillis)} (${Math.round(copied / (loadMillis / 1000)).toLocaleString('en-US')} rows/s)` : '';
-  lines.push('', `Full load: ${copied.toLocaleString('en-US')} of ${seed.totalRows.toLocaleString('en-US')} rows copied${rate}`);
-  const nameWidth = Math.max(34, ...tables.map((table) => `${table.SchemaName}.${table.TableName}`.length));
-  for (const table of tables) {
-    lines.push(`  ${`${table.SchemaName}.${table.TableName}`.padEnd(nameWidth)} ${String((table.FullLoadRows ?? 0).toLocaleString('en-US')).padStart(9)} rows  ${table.TableState}; DMS validation: ${table.ValidationState}${table.ValidationFailedRecords ? ` (${table.ValidationFailedRecords} failed)` : ''}`);
-  }
-
-  if (emulator.dms.describeTask().MigrationType === 'full-load-and-cdc') {
-    const changes = (field: 'Inserts' | 'Updates' | 'Deletes') => tables.reduce((sum, table) => sum + (table[field] ?? 0), 0);
-    const capture = emulator.dms.describeCapture();
-    const fromBinlog = capture ? `; ${capture.appliedTransactions} source transactions applied from the binlog, now at ${capture.binlogPosition}` : '';
-    lines.push(`Ongoing replication (CDC): ${changes('Inserts')} inserts, ${changes('Updates')} updates, ${changes('Deletes')} deletes applied after the load${fromBinlog}`);
-  }
-
+  lines.push('', ...loadLines(emulator, seed));
   const output = execution.output ?? {};
   const validation = output.validation as { outcome?: string; counts?: Record<string, number> } | undefined;
-  if (validation) lines.push('', `DMS validation: ${validation.outcome} (${Object.entries(validation.counts ?? {}).map(([name, count]) => `${count} ${name}`).join(', ')})`);
-  // Reports of the other workflow steps (readiness, the independent comparison, ...), recognized by their shape.
-  for (const [name, report] of Object.entries(output).filter(([name]) => !REPORTED_OUTPUT.has(name))) {
-    lines.push('', ...describeReport(name, report));
+  if (validation) lines.push('', `DMS validation: ${validation.outcome} (${Object.entries(validation.counts ?? {}).map(([name, count]) => `${count} ${words(name)}`).join(', ')})`);
+  for (const [name, value] of Object.entries(output)) {
+    const told = OUTPUT_REPORTS[name]?.(value as Record<string, unknown>, output);
+    if (told) lines.push('', ...told);
   }
 
   const cutover = switchRecordIn(output);
@@ -89,6 +66,35 @@ export function rehearsalSummary(facts: SummaryFacts): string {
   return lines.join('\n');
 }
 
+/**
+ * The full load's rows per table, and what CDC applied after it; only that the load never started when the
+ * run ended before it (no figures of a load that did not happen).
+ */
+function loadLines(emulator: AwsEmulator, seed: SeedResult): string[] {
+  const tables = emulator.dms.describeTables();
+  const task = emulator.dms.describeTask();
+  const stats = task.ReplicationTaskStats;
+  if (tables.length === 0 && !stats?.FullLoadStartDate) return ['Full load: not started (the run ended before it).'];
+  const lines: string[] = [];
+  const copied = tables.reduce((sum, table) => sum + (table.FullLoadRows ?? 0), 0);
+  const loadMillis = stats?.FullLoadStartDate && stats.FullLoadFinishDate ? stats.FullLoadFinishDate.getTime() - stats.FullLoadStartDate.getTime() : undefined;
+  const rate = loadMillis ? ` in ${seconds(loadMillis)} (${Math.round(copied / (loadMillis / 1000)).toLocaleString('en-US')} rows/s)` : '';
+  lines.push(`Full load: ${copied.toLocaleString('en-US')} of ${seed.totalRows.toLocaleString('en-US')} rows copied${rate}`);
+  const nameWidth = Math.max(34, ...tables.map((table) => `${table.SchemaName}.${table.TableName}`.length));
+  for (const table of tables) {
+    // The operator's preparation for the catch-up proof, not one of the seeded tables.
+    const heartbeat = table.TableName === HEARTBEAT_TABLE ? ' (the cutover\'s heartbeat table)' : '';
+    lines.push(`  ${`${table.SchemaName}.${table.TableName}`.padEnd(nameWidth)} ${String((table.FullLoadRows ?? 0).toLocaleString('en-US')).padStart(9)} rows  ${table.TableState}; DMS validation: ${table.ValidationState}${table.ValidationFailedRecords ? ` (${table.ValidationFailedRecords} failed)` : ''}${heartbeat}`);
+  }
+  if (task.MigrationType === 'full-load-and-cdc') {
+    const changes = (field: 'Inserts' | 'Updates' | 'Deletes') => tables.reduce((sum, table) => sum + (table[field] ?? 0), 0);
+    const capture = emulator.dms.describeCapture();
+    const fromBinlog = capture ? `; ${capture.appliedTransactions} source transaction${capture.appliedTransactions === 1 ? '' : 's'} applied from the binlog, now at ${capture.binlogPosition}` : '';
+    lines.push(`Ongoing replication (CDC): ${changes('Inserts')} inserts, ${changes('Updates')} updates, ${changes('Deletes')} deletes applied after the load${fromBinlog}`);
+  }
+  return lines;
+}
+
 /** Whether the run's AWS calls were held to the stack's IAM, how many, and each one denied. */
 export function iamSummary(authorizer: StackAuthorizer | undefined): string[] {
   if (!authorizer) return ['IAM not enforced (--without-iam): the functions\' calls were not evaluated against their roles.'];
@@ -99,40 +105,87 @@ export function iamSummary(authorizer: StackAuthorizer | undefined): string[] {
   ];
 }
 
-interface CheckReport {
-  counts: Record<string, number>;
-  checks: Array<{ name: string; status: string; seen?: string; remedy?: string }>;
-}
-interface ComparisonReport {
-  outcome: string;
-  tableCount: number;
-  sourceRows?: number;
-  targetRows?: number;
-  report?: string;
+/** Lines telling one step's result (`value`, at its name in `$`), given the workflow's whole output. */
+type Report = (value: Record<string, unknown>, output: Record<string, unknown>) => string[] | undefined;
+
+/**
+ * Each step's result in `$` the summary tells, in the words of the e-mails where they have them; the rest of
+ * `$` is the workflow's own bookkeeping, or told above (the load, DMS validation, the endpoint, the failure).
+ * Every name a state writes is in one of the two lists: a test holds the synthesized definition to it.
+ */
+export const OUTPUT_REPORTS: Readonly<Record<string, Report>> = {
+  readiness: (report) => readinessLines(report),
+  dataComparison: (report) => [comparisonLine('Independent data comparison', report)],
+  dataRecheck: (report) => [comparisonLine('Independent data comparison before cutover', report)],
+  // Only an approval lands here: a rejection ends the run through `$.error`.
+  approval: (record) =>
+    typeof record.decidedBy === 'string' ? [`Cutover approved by ${record.decidedBy} at ${readableTime(text(record.decidedAt))}.`, ...(typeof record.reason === 'string' ? [quoted(record.reason)] : [])] : undefined,
+  reversePath: (path) => [
+    `Way back: reverse replication task ${text(path.taskArn) ?? '(not created)'} ${String(path.taskStatus)}, its endpoints' connection tests ${String((path.connections as { status?: string } | undefined)?.status ?? 'not run')}.`,
+  ],
+  gate: (gate, output) => cutoverStepLines('Cutover gate', 'gate', gate, output),
+  freeze: (freeze, output) => cutoverStepLines('Write freeze', 'freeze', freeze, output),
+  catchUp: (proof, output) => cutoverStepLines('Catch-up proof', 'catch-up', proof, output),
+  unfreeze: (unfreeze, output) => {
+    const restored = unfreeze.restored as Record<string, unknown> | undefined;
+    const side = text((output.freeze as Record<string, unknown> | undefined)?.side) ?? 'frozen side';
+    return restored ? [`Writes restored on the ${side} after the failure: read_only=${String(restored.readOnly)}.`] : undefined;
+  },
+  reverseReplication: (reverse, output) => cutoverStepLines('After the switch', 'start-reverse', reverse, output),
+  soak: (soak) => [`Soak time after the cutover: over at ${readableTime(text(soak.soakEndedAt))}.`],
+  complete: (removal, output) => cutoverStepLines('Completion', 'complete', removal, output),
+};
+
+/** The workflow's bookkeeping in `$`, and what the summary tells in its own lines. */
+export const OUTPUT_NOT_REPORTED: ReadonlySet<string> = new Set([
+  'config', 'target', 'runLock', 'connectionChecks', 'connections', 'checks', 'start', 'progress', 'validationWait', 'validation', 'gateInputs', 'switched', 'error', 'failedStep',
+]);
+
+const text = (value: unknown): string | undefined => (typeof value === 'string' && value.length > 0 ? value : undefined);
+
+/** A readiness report by its counts and the checks that did not pass, with their remedy. */
+export function readinessLines(report: Record<string, unknown>): string[] {
+  const { counts, checks } = report as { counts?: Record<string, number>; checks?: Array<{ name: string; status: string; seen?: string; remedy?: string }> };
+  if (!counts || !Array.isArray(checks)) return ['Readiness checks: not run (no database access in the input)'];
+  const notable = checks.filter((check) => check.status !== 'pass');
+  return [
+    `Readiness checks: ${Object.entries(counts).map(([status, count]) => `${count} ${status}`).join(', ')}`,
+    ...notable.map((check) => `  ${check.status.toUpperCase()} ${check.name}: ${check.seen ?? ''}${check.remedy ? ` -> ${check.remedy}` : ''}`),
+  ];
 }
 
-/** A readiness-style report lists its checks; a comparison gives its outcome; anything else shows as JSON. */
-export function describeReport(name: string, report: unknown): string[] {
-  const value = report as Partial<CheckReport & ComparisonReport>;
-  if (value && typeof value.counts === 'object' && Array.isArray(value.checks)) {
-    const counts = Object.entries(value.counts).map(([status, count]) => `${count} ${status}`).join(', ');
-    const notable = value.checks.filter((check) => check.status !== 'pass');
-    return [`${name}: ${counts}`, ...notable.map((check) => `  ${check.status.toUpperCase()} ${check.name}: ${check.seen ?? ''}${check.remedy ? ` -> ${check.remedy}` : ''}`)];
-  }
-  if (value && typeof value.outcome === 'string' && typeof value.tableCount === 'number') {
-    const rows = value.sourceRows !== undefined ? `, ${value.sourceRows.toLocaleString('en-US')} source rows, ${(value.targetRows ?? 0).toLocaleString('en-US')} target rows` : '';
-    return [`${name}: ${value.outcome} (${value.tableCount} tables${rows})${value.report ? `; report ${value.report}` : ''}`];
-  }
-  const proof = report as { marker?: string; writtenAt?: string; seenOnTargetAt?: string };
-  if (proof && typeof proof.marker === 'string' && proof.seenOnTargetAt) {
-    return [`${name}: marker ${proof.marker} written on the source at ${proof.writtenAt}, seen on the target at ${proof.seenOnTargetAt}`];
-  }
-  const reverse = report as { taskArn?: string; taskStatus?: string; cdcStartPosition?: string };
-  if (name === 'reverseReplication' && reverse?.cdcStartPosition) {
-    return [`Start reverse replication: task ${reverse.taskArn} ${reverse.taskStatus} at the target's binlog position ${reverse.cdcStartPosition}`];
-  }
-  const json = JSON.stringify(report);
-  return [`${name}: ${json.length > 200 ? `${json.slice(0, 200)}...` : json}`];
+/** A comparison's outcome, tables, rows and where the full report is. */
+export function comparisonLine(title: string, report: Record<string, unknown>): string {
+  const { outcome, tableCount, sourceRows, targetRows } = report as { outcome?: string; tableCount?: number; sourceRows?: number; targetRows?: number };
+  const rows = sourceRows !== undefined ? `, ${sourceRows.toLocaleString('en-US')} source rows, ${(targetRows ?? 0).toLocaleString('en-US')} target rows` : '';
+  return `${title}: ${outcome ?? 'unknown'} (${tableCount ?? '?'} tables${rows})${text(report.report) ? `; report ${String(report.report)}` : ''}`;
+}
+
+/** A cutover step told as its e-mail tells it, under a title; the direction is the gate's. */
+export function cutoverStepLines(title: string, step: CutoverStep, outcome: Record<string, unknown>, output: Record<string, unknown>): string[] {
+  const direction: Direction = (output.gate as { direction?: unknown } | undefined)?.direction === 'to-source' ? 'to-source' : 'to-target';
+  return [`${title}:`, ...(cutoverStepSentences(step, outcome, direction) ?? []).map((sentence) => `  ${sentence}`)];
+}
+
+/** One line per state name, in the order they were first entered; a state entered again (a loop) once, with its count. */
+export function stateTimingLines(
+  stateTimings: Array<{ state: string; at: number }>,
+  finishedAt: number,
+  { minimumMillis = 0, nameWidth = 34, include = (_state: string): boolean => true } = {},
+): string[] {
+  const byName = new Map<string, { millis: number; times: number }>();
+  stateTimings.forEach(({ state, at }, index) => {
+    const entry = byName.get(state) ?? { millis: 0, times: 0 };
+    byName.set(state, { millis: entry.millis + (stateTimings[index + 1]?.at ?? finishedAt) - at, times: entry.times + 1 });
+  });
+  return [...byName]
+    .filter(([state, { millis }]) => include(state) && millis >= minimumMillis)
+    .map(([state, { millis, times }]) => `  ${state.padEnd(nameWidth)} ${seconds(millis).padStart(8)}${times > 1 ? `  (${times} times)` : ''}`);
+}
+
+/** `notEnabled` -> `not enabled`: field names as words. */
+export function words(name: string): string {
+  return name.replace(/([a-z])([A-Z])/g, (_, lower: string, upper: string) => `${lower} ${upper.toLowerCase()}`);
 }
 
 export function seconds(milliseconds: number): string {

@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { deploymentConfigSchema, loadDeploymentConfig } from '../../infra/config';
+import { DeploymentConfigError, deploymentConfigSchema, loadDeploymentConfig } from '../../infra/config';
 import { DEPLOYMENT } from '../support/synthesized-workflow';
 
 const EXAMPLES = path.join(__dirname, '..', '..', 'examples');
@@ -11,6 +11,12 @@ const CREATE_DMS = loadDeploymentConfig(path.join(EXAMPLES, 'orders-to-rds-creat
 function problems(deployment: unknown): string[] {
   const result = deploymentConfigSchema.safeParse(deployment);
   return result.success ? [] : result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+}
+
+function configFile(text: string): string {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'dms-config-')), 'config.json');
+  writeFileSync(file, text);
+  return file;
 }
 
 const createDeployment = (changes: Record<string, unknown> = {}) => {
@@ -121,10 +127,27 @@ describe('deployment config', () => {
     });
   });
 
+  it('says "required" for a missing field and still reports the migration block when another field has the wrong type', () => {
+    const file = configFile(JSON.stringify({ ...DEPLOYMENT, account: undefined, region: 7, migration: { ...DEPLOYMENT.migration, replicationTaskArn: undefined } }));
+    expect(() => loadDeploymentConfig(file)).toThrow(
+      new DeploymentConfigError(
+        `Invalid deployment config ${file}:\n` +
+          '  account: required: expected a 12-digit AWS account id\n' +
+          '  region: expected an AWS region such as eu-west-1\n' +
+          '  migration.replicationTaskArn: required: expected a DMS replication task ARN (a string)',
+      ),
+    );
+  });
+
+  it('names a missing file, and the line and column of a JSON syntax error', () => {
+    const missing = path.join(tmpdir(), 'dms-config-nowhere', 'config.json');
+    expect(() => loadDeploymentConfig(missing)).toThrow(new DeploymentConfigError(`Cannot read deployment config ${missing}: no such file`));
+    const file = configFile('{\n  "stackName": "Orders",\n  account: "123456789012"\n}');
+    expect(() => loadDeploymentConfig(file)).toThrow(/^Deployment config \S+config\.json is not valid JSON: .*\(line 3 column 3\)$/);
+  });
+
   it('names the file and every problem when loading fails', () => {
-    const directory = mkdtempSync(path.join(tmpdir(), 'dms-config-'));
-    const file = path.join(directory, 'config.json');
-    writeFileSync(file, JSON.stringify({ ...DEPLOYMENT, schedule: { cron: 'daily' }, monitoring: {} }));
+    const file = configFile(JSON.stringify({ ...DEPLOYMENT, schedule: { cron: 'daily' }, monitoring: {} }));
     expect(() => loadDeploymentConfig(file)).toThrow(
       new RegExp(`Invalid deployment config ${file}:\\n  schedule.cron: expected 6 cron fields.*\\n  monitoring.replicationInstanceIdentifier: `),
     );

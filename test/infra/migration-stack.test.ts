@@ -57,6 +57,15 @@ describe('the stack, from the deployment config', () => {
       expect(grants['dms:TestConnection']).toEqual([SOURCE_ENDPOINT_ARN, TARGET_ENDPOINT_ARN, REPLICATION_INSTANCE_ARN]);
     });
 
+    it('lets the notify function read the migration\'s task, whose settings say where a failure e-mail finds its log', () => {
+      const [[notifyId, notify]] = Object.entries(template.findResources('AWS::Lambda::Function', { Properties: { Description: 'Publishes migration notifications' } }));
+      expect(notify.Properties.Environment.Variables.REPLICATION_TASK_ARN).toBe(TASK_ARN);
+      const roleId = (notify.Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
+      const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((policy) => (policy.Properties.Roles as Array<{ Ref: string }>).some((role) => role.Ref === roleId));
+      const actions = policies.flatMap((policy) => (policy.Properties.PolicyDocument.Statement as Statement[]).flatMap(actionsOf));
+      expect({ notifyId, actions }).toEqual({ notifyId, actions: expect.arrayContaining(['dms:DescribeReplicationTasks', 'sns:Publish']) });
+    });
+
     it('allows "*" only for actions without resource-level permissions', () => {
       const onAnything = policyStatements(template)
         .filter((statement) => resourcesOf(statement).includes('*'))

@@ -130,7 +130,13 @@ describe('catch-up proof (real MariaDB, native replica standing in for DMS CDC)'
     const proof = await proving;
 
     expect(await count(replica, 'orders')).toBe(before + written);
-    expect(proof).toMatchObject({ marker: expect.stringMatching(/^local-run:[0-9a-f-]{36}$/), heartbeatTable: `${SCHEMA}.${HEARTBEAT_TABLE}` });
+    expect(proof).toMatchObject({
+      marker: expect.stringMatching(/^local-run:[0-9a-f-]{36}$/),
+      heartbeatTable: `${SCHEMA}.${HEARTBEAT_TABLE}`,
+      // UTC, said so: read without a zone it would be the reader's local time.
+      writtenAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/),
+    });
+    expect(new Date(proof.writtenAt).getTime()).toBeLessThanOrEqual(new Date(proof.seenOnTargetAt).getTime());
     expect(await readReadOnlySettings(admin)).toEqual({ readOnly: 'ON' });
   });
 

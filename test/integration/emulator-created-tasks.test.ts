@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-database-migration-service';
 import { createConnection, type Connection, type RowDataPacket } from 'mysql2/promise';
 import { readBinlogPosition } from '../../functions/cutover/binlog';
+import { dmsResourceId } from '../../functions/shared/dms';
 import { startAwsEmulator, type AwsEmulator } from '../../local/emulator/server';
 import { startThrowawayMariadb, type ThrowawayMariadb } from '../../local/throwaway-mariadb';
 import { emulatedDms, emulatedEndpoints, pointClientsAt } from '../support/emulated-task';
@@ -102,6 +103,34 @@ describe('emulated DMS tasks made with CreateReplicationTask', () => {
     expect(ready.ReplicationTaskArn).toBe(created.ReplicationTask?.ReplicationTaskArn);
     const all = await dms.send(new DescribeReplicationTasksCommand({}));
     expect(all.ReplicationTasks?.map((task) => task.ReplicationTaskIdentifier)).toEqual(['shop-task', 'shop-reverse']);
+  });
+
+  it('reports a task\'s settings as DMS does: with logging on, the log group and stream DMS names; none without settings', async () => {
+    const created = await dms.send(
+      new CreateReplicationTaskCommand({
+        ReplicationTaskIdentifier: 'shop-logged',
+        SourceEndpointArn: SOURCE_ENDPOINT_ARN,
+        TargetEndpointArn: TARGET_ENDPOINT_ARN,
+        ReplicationInstanceArn: REPLICATION_INSTANCE_ARN,
+        MigrationType: 'cdc',
+        TableMappings: JSON.stringify(MAPPINGS),
+        ReplicationTaskSettings: JSON.stringify({ Logging: { EnableLogging: true } }),
+      }),
+    );
+    const arn = String(created.ReplicationTask?.ReplicationTaskArn);
+    const described = async (withoutSettings: boolean) =>
+      (await dms.send(new DescribeReplicationTasksCommand({ Filters: [{ Name: 'replication-task-arn', Values: [arn] }], WithoutSettings: withoutSettings }))).ReplicationTasks?.[0];
+    const withSettings = await described(false);
+    expect(JSON.parse(String(withSettings?.ReplicationTaskSettings)).Logging).toEqual({
+      EnableLogging: true,
+      CloudWatchLogGroup: 'dms-tasks-shop-replication',
+      CloudWatchLogStream: `dms-task-${dmsResourceId(arn)}`,
+    });
+    expect(JSON.parse(String(withSettings?.TableMappings))).toEqual(MAPPINGS);
+    const withoutSettings = await described(true);
+    expect(withoutSettings).toMatchObject({ ReplicationTaskArn: arn });
+    expect(withoutSettings?.ReplicationTaskSettings).toBeUndefined();
+    expect(withoutSettings?.TableMappings).toBeUndefined();
   });
 
   it('refuses a task with an unknown endpoint or instance', async () => {

@@ -75,6 +75,12 @@ async function rehearseHere(faults: RehearsalOptions['faults'], options: { autoA
   return { ...result, output, notifications, failure: notifications.find((notification) => notification.attributes.kind === 'failure') };
 }
 
+/** A summary an operator reads: no raw JSON, no field names in camelCase. */
+function expectPlainWords(summary: string): void {
+  expect(summary).not.toMatch(/[{}]/);
+  expect(summary).not.toMatch(/\b[a-z]+[A-Z][A-Za-z]*\b/);
+}
+
 const kinds = (notifications: Notification[]) => notifications.map((notification) => notification.attributes.kind);
 
 afterAll(() => rmSync(outboxDirectory, { recursive: true, force: true }));
@@ -92,10 +98,15 @@ describe('npm run rehearse', () => {
     expect(result.stdout).toMatch(/WARN Every table has a primary or unique key: 1 without a key: \w+\.page_views/);
     expect(result.stdout).toMatch(/page_views +\d[\d,]* rows {2}Table completed; DMS validation: No primary key/);
     expect(result.stdout).toMatch(/DMS validation: passed \(5 validated, .*1 keyless\)/);
-    expect(result.stdout).toMatch(/dataComparison: match \(6 tables/);
+    expect(result.stdout).toMatch(/Independent data comparison: match \(6 tables/);
     expect(result.stdout).toMatch(/Endpoint published: SSM parameter \/apps\/shop\/database-endpoint = 127\.0\.0\.1:\d+/);
     expect(result.stdout).toMatch(/Retried:\n {2}[A-Za-z ]+ after AwsServiceUnavailable/);
     expect(result.stdout).toMatch(/IAM enforced: [1-9]\d* calls evaluated, 0 denied/);
+    expectPlainWords(result.stdout.slice(result.stdout.indexOf('Rehearsal succeeded')));
+    const timings = /Timings[^\n]*\n((?: {2}.+\n)+)/.exec(result.stdout)?.[1].trimEnd().split('\n') ?? [];
+    const timedStates = timings.map((line) => line.trim().replace(/ +\d+\.\d s.*$/, ''));
+    expect(timedStates.length).toBeGreaterThan(0);
+    expect(new Set(timedStates).size).toBe(timedStates.length);
   });
 
   // Under IAM enforcement: the rollback's gate reads the reverse task's table statistics (issue 16, defect 2).
@@ -115,12 +126,13 @@ describe('npm run rehearse', () => {
       'cutover: Roll back: switch',
       'rolled back to the source',
     ]);
-    expect(result.stdout).toMatch(/Start reverse replication: task arn:aws:dms:\S+ starting at the target's binlog position binlog\.\d+:\d+/);
+    expect(result.stdout).toMatch(/After the switch:\n {2}Reverse replication \(task arn:aws:dms:\S+\) is starting from the target's binlog position binlog\.\d+:\d+/);
     expect(result.stdout).toMatch(/Rollback steps:\n(?: {2}Roll back: .+\n)*? {2}Roll back: freeze target writes +\d/);
-    expect(result.stdout).toMatch(/Catch-up proof: marker \S+ written on the target at .+, seen on the source at /);
+    expect(result.stdout).toMatch(/Catch-up proof:\n {2}The source has every write made on the target before the freeze: marker \S+, written to \S+ on the target at .+ UTC, was read on the source at .+ UTC/);
     expect(result.stdout).toMatch(/Orders placed on the target after the cutover: (\d+, \d+, \d+); on the source after the rollback: \1\n/);
     expect(result.stdout).toMatch(/Endpoint published: (127\.0\.0\.1:\d+) \(the source is \1\)/);
     expect(result.stdout).toContain('Rollback succeeded: the applications are back on the source.');
+    expectPlainWords(result.stdout.slice(result.stdout.indexOf('Rehearsal succeeded')));
   });
 
   it('refuses a bad option before touching anything, exit 2 with the usage', async () => {
@@ -138,7 +150,12 @@ describe('rehearsal paths that end short of cutover', () => {
     expect(result.reason).toMatch(/^ConnectionTestFailed: The source endpoint shop-source failed its connection test/);
     expect(result.failure?.subject).toContain('(ConnectionTestFailed)');
     expect(result.failure?.message).toContain("Can't connect to MySQL server on '127.0.0.1'");
+    // The task logs (as the stack creates tasks): the notify function, held to its role, read where.
+    expect(result.failure?.message).toMatch(/\nThe replication task's own log: CloudWatch Logs, log group dms-tasks-shop-rehearsal-instance, log stream dms-task-\w+\.(\n|$)/);
     expect(kinds(result.notifications)).not.toContain('started');
+    // It failed before the load: the summary says so, with no load figures.
+    expect(result.output).toContain('Full load: not started (the run ended before it).');
+    expect(result.output).not.toMatch(/rows copied|Ongoing replication/);
   });
 
   it('a table in "Table error" fails the full-load wait and names the table, exit 1', async () => {
@@ -182,6 +199,7 @@ describe('rehearsal paths that end short of cutover', () => {
       },
     );
     expect(pageProblems).toEqual([]);
+    expect(result.output).toMatch(/Cutover approval requested \(open until \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\)/);
     expect(result.exitCode).toBe(1);
     expect(result.reason).toMatch(/^Ended without cutover \(ApprovalRejected\): Rejected by dba@example.com at .+ UTC\. Their reason:\n {2}> Not before the Friday window$/);
     expect(kinds(result.notifications)).toEqual(expect.arrayContaining(['approval-request', 'approval-rejected']));

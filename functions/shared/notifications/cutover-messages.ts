@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { CUTOVER_STEPS, sidesOf, type Direction } from '../cutover-vocabulary';
+import { CUTOVER_STEPS, sidesOf, type CutoverStep, type Direction } from '../cutover-vocabulary';
 import { quoted, readableTime, secondsBetween } from '../operator-text';
 
 /**
@@ -130,28 +130,32 @@ function completeSentences(outcome: Record<string, unknown>): string[] {
   ];
 }
 
+/**
+ * What one cutover step did, as sentences (`undefined` for the steps not reported on their own: preparing the
+ * way back, the soak check, the unfreeze). The e-mails and the rehearsal's summary say it alike.
+ */
+export function cutoverStepSentences(step: CutoverStep, outcome: Record<string, unknown>, direction: Direction): string[] | undefined {
+  switch (step) {
+    case 'gate':
+      return gateSentences(outcome, direction);
+    case 'freeze':
+      return freezeSentences(outcome, direction);
+    case 'catch-up':
+      return catchUpSentences(outcome, direction);
+    case 'switch':
+      return switchSentences(outcome, direction);
+    case 'start-reverse':
+      return startReverseSentences(outcome);
+    case 'complete':
+      return completeSentences(outcome);
+    default:
+      return undefined;
+  }
+}
+
 /** The e-mail for one reported cutover step. */
 export function cutoverStepMessage(details: CutoverStepDetails): { subject: string; lines: string[] } {
-  const { outcome, direction } = details;
-  const sentences = (() => {
-    switch (details.cutoverStep) {
-      case 'gate':
-        return gateSentences(outcome, direction);
-      case 'freeze':
-        return freezeSentences(outcome, direction);
-      case 'catch-up':
-        return catchUpSentences(outcome, direction);
-      case 'switch':
-        return switchSentences(outcome, direction);
-      case 'start-reverse':
-        return startReverseSentences(outcome);
-      case 'complete':
-        return completeSentences(outcome);
-      default:
-        // The other steps (preparing the way back, the soak check, the unfreeze) are not reported on their own.
-        return [`The step ${details.step} finished.`];
-    }
-  })();
+  const sentences = cutoverStepSentences(details.cutoverStep, details.outcome, details.direction) ?? [`The step ${details.step} finished.`];
   return { subject: `cutover: ${details.step}`, lines: [`Phase: ${details.step}`, ...sentences] };
 }
 

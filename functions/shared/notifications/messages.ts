@@ -20,6 +20,8 @@ const failureDetails = z.object({
       writableAgain: z.optional(z.enum(['source', 'target'])),
     }),
   ),
+  /** Where the migration's task logs, when its logging is on: added by the notify function, which reads the task. */
+  taskLog: z.optional(z.object({ logGroup: z.optional(z.string()), logStream: z.string() })),
 });
 
 /** What the workflow writes at `$.failedStep` when a step fails: its state name, and what it may leave read-only. */
@@ -182,6 +184,11 @@ function writableAgainNote(side: DatabaseSide | undefined): string | undefined {
   if (!side) return undefined;
   const other = side === 'source' ? 'target' : 'source';
   return `the ${side} database, and only it: the failure came before the new endpoint was published, so its settings from before the freeze were restored and applications still use it. Nothing was switched to the ${other}.`;
+}
+
+/** A task log's place in CloudWatch Logs, as the console's search takes it. */
+function taskLogPlace({ logGroup, logStream }: { logGroup?: string; logStream: string }): string {
+  return `CloudWatch Logs, log group ${logGroup ?? 'dms-tasks-<replication instance identifier>'}, log stream ${logStream}`;
 }
 
 /** A Step Functions error Cause for an operator: the message alone, or a placeholder when there is none. */
@@ -355,6 +362,7 @@ function template(event: NotificationEvent): { subject: string; lines: string[] 
           `What happened: ${whatHappened(error.Cause)}`,
           '',
           `What to do: ${nextStep(error.Error)}`,
+          ...(event.details.taskLog ? [`The replication task's own log: ${taskLogPlace(event.details.taskLog)}.`] : []),
         ],
       };
     }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { ReplicationTask, TableStatistics } from '@aws-sdk/client-database-migration-service';
+import { dmsResourceId } from '../../../functions/shared/dms';
 import { connectMysql, type DatabaseCredentials } from '../../../functions/shared/mysql';
 import { AwsServiceError, type JsonService } from '../protocols';
 import type { DmsEndpointDefinition, DmsFaults, DmsInstanceDefinition, DmsTaskDefinition, DmsTaskEvent } from './definitions';
@@ -65,9 +66,29 @@ export class EmulatedDms {
     return this.migrationTask.describe();
   }
 
-  /** The migration's own task, then those made with CreateReplicationTask. */
+  /** The migration's own task, then those made with CreateReplicationTask, with their settings. */
   describeTasks(): ReplicationTask[] {
-    return [this.migrationTask, ...this.created.values()].map((task) => task.describe());
+    return [this.migrationTask, ...this.created.values()].map((task) => this.described(task));
+  }
+
+  private described(task: EmulatedTask): ReplicationTask {
+    return { ...task.describe(), ReplicationTaskSettings: JSON.stringify(this.settingsOf(task.definition)) };
+  }
+
+  /**
+   * The settings DescribeReplicationTasks reports, as far as the emulation goes: validation and logging. With
+   * logging on, DMS fills in the log group and stream it names (read-only): `dms-tasks-<instance identifier>`
+   * and `dms-task-<the task ARN's resource id>` (DMS User Guide, "Logging task settings").
+   */
+  private settingsOf(definition: DmsTaskDefinition): Record<string, unknown> {
+    const logging = definition.loggingEnabled
+      ? {
+          EnableLogging: true,
+          CloudWatchLogGroup: `dms-tasks-${this.options.instance.replicationInstanceIdentifier}`,
+          CloudWatchLogStream: `dms-task-${dmsResourceId(definition.replicationTaskArn)}`,
+        }
+      : { EnableLogging: false };
+    return { Logging: logging, ValidationSettings: { EnableValidation: definition.validationEnabled } };
   }
 
   /** A resource's tags; the operator's own resources (the migration's task, the endpoints) carry none here. */
@@ -116,7 +137,8 @@ export class EmulatedDms {
             .filter((task) => !arns || arns.includes(String(task.ReplicationTaskArn)))
             .filter((task) => !identifiers || identifiers.includes(String(task.ReplicationTaskIdentifier)));
           if (tasks.length === 0) throw new AwsServiceError('ResourceNotFoundFault', 'No Tasks found matching provided filters');
-          return { ReplicationTasks: tasks };
+          // WithoutSettings leaves out the JSON documents: the settings and the table mappings.
+          return { ReplicationTasks: input.WithoutSettings === true ? tasks.map(({ ReplicationTaskSettings: _settings, TableMappings: _mappings, ...task }) => task) : tasks };
         },
         DescribeTableStatistics: (input) => {
           const arn = String(input.ReplicationTaskArn);
@@ -184,6 +206,7 @@ export class EmulatedDms {
         replicationInstanceArn: this.options.instance.replicationInstanceArn,
         tableMappings: JSON.parse(String(input.TableMappings)) as DmsTaskDefinition['tableMappings'],
         validationEnabled: false,
+        loggingEnabled: (JSON.parse(String(input.ReplicationTaskSettings ?? '{}')) as { Logging?: { EnableLogging?: unknown } }).Logging?.EnableLogging === true,
       },
       {},
       // The stack's EventBridge rule listens to the migration's own task only.
@@ -193,7 +216,7 @@ export class EmulatedDms {
     this.created.set(replicationTaskArn, task);
     const tags = (input.Tags ?? []) as Array<{ Key: string; Value?: string }>;
     this.tags.set(replicationTaskArn, Object.fromEntries(tags.map((tag) => [tag.Key, tag.Value ?? ''])));
-    return { ReplicationTask: task.describe() };
+    return { ReplicationTask: this.described(task) };
   }
 
   private deleteTask(arn: string) {

@@ -20,6 +20,8 @@ export interface DmsTaskDefinition {
   tableMappings: { rules: Array<Record<string, unknown>> };
   /** ValidationSettings.EnableValidation. */
   validationEnabled: boolean;
+  /** Logging.EnableLogging: the task logs to CloudWatch Logs (DMS's default is off). */
+  loggingEnabled?: boolean;
 }
 
 export interface DmsInstanceDefinition {

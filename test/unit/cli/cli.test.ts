@@ -145,7 +145,7 @@ describe('status', () => {
     fakeMigration();
     const result = await run('status', EXECUTION_ARN, '--once');
     expect(result.exitCode).toBe(0);
-    expect(result.stdout).toContain('Status: RUNNING, at "Wait for full load"');
+    expect(result.stdout).toContain('Status: RUNNING, at "Wait for full load" (started 2026-11-25 02:00:00 UTC)');
     expect(result.stdout).toContain(`Full load   [##########..............]  40%  2 loaded, 2 loading, 1 queued, 0 errored of 2 tables`);
     expect(result.stdout).toContain('Validation  [############............]  50%  1 of 2 tables validated, 0 failed (pending)');
     expect(dms).toHaveReceivedCommandWith(DescribeReplicationTasksCommand, { Filters: [{ Name: 'replication-task-arn', Values: [TASK_ARN] }] });

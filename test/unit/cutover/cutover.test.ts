@@ -89,7 +89,7 @@ describe('cutover steps: the refusals that keep data safe', () => {
   it('will not complete a cutover that was rolled back; checking the soak changes nothing', async () => {
     const config = migrationConfig({ database: DATABASE, rollback: { ...REVERSE, soakMinutes: 0 }, mode: 'complete' });
     dynamoDb.on(GetItemCommand).resolves(record({ rolledBackAt: '2026-11-25T01:00:00.000Z' }));
-    await expect(completeStep(run(config), settings)).rejects.toMatchObject({ name: 'NothingToRollBack', message: expect.stringContaining('was rolled back at 2026-11-25T01:00:00.000Z') });
+    await expect(completeStep(run(config), settings)).rejects.toMatchObject({ name: 'NothingToRollBack', message: expect.stringContaining('was rolled back at 2026-11-25 01:00:00 UTC') });
     dynamoDb.on(GetItemCommand).resolves(record({}));
     await expect(completeStep(run(config), settings, true)).resolves.toEqual({ soakEndedAt: '2026-11-24T23:00:00.000Z', removed: false, taskStatus: 'not changed yet' });
     expect(dms).not.toHaveReceivedAnyCommand();

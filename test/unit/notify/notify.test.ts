@@ -1,19 +1,57 @@
+import { DatabaseMigrationServiceClient, DescribeReplicationTasksCommand } from '@aws-sdk/client-database-migration-service';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { renderNotification, type NotificationEvent } from '../../../functions/shared/notifications/messages';
+import { TASK_ARN, replicationTask } from '../../support/migration';
 
 const TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:orders-migration';
 const base = { migrationName: 'Orders to Aurora', executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:OrdersMigration:run-42' };
 
 describe('notify handler', () => {
   const sns = mockClient(SNSClient);
+  const dms = mockClient(DatabaseMigrationServiceClient);
   let handler: (event: unknown) => Promise<unknown>;
 
   beforeAll(async () => {
     process.env.TOPIC_ARN = TOPIC_ARN;
+    process.env.REPLICATION_TASK_ARN = TASK_ARN;
     ({ handler } = await import('../../../functions/notify/handler'));
   });
-  beforeEach(() => sns.reset());
+  beforeEach(() => {
+    sns.reset();
+    dms.reset();
+  });
+
+  const failure: NotificationEvent = { ...base, kind: 'failure', details: { error: { Error: 'TablesErrored', Cause: 'orders errored' }, failedStep: { name: 'Wait for full load' } } };
+  const settings = (logging: Record<string, unknown>) => JSON.stringify({ Logging: logging, ValidationSettings: { EnableValidation: true } });
+  const published = () => String(sns.commandCalls(PublishCommand)[0].args[0].input.Message);
+
+  it('names the task\'s log in a failure e-mail when the task logs, reading its settings as DMS filled them in', async () => {
+    sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
+    dms.on(DescribeReplicationTasksCommand).resolves({
+      ReplicationTasks: [replicationTask({ ReplicationTaskSettings: settings({ EnableLogging: true, CloudWatchLogGroup: 'dms-tasks-orders-replication', CloudWatchLogStream: 'dms-task-ABCDEFGHIJ' }) })],
+    });
+    await handler(failure);
+    expect(dms).toHaveReceivedCommandWith(DescribeReplicationTasksCommand, { Filters: [{ Name: 'replication-task-arn', Values: [TASK_ARN] }], WithoutSettings: false });
+    expect(published()).toContain("The replication task's own log: CloudWatch Logs, log group dms-tasks-orders-replication, log stream dms-task-ABCDEFGHIJ.");
+  });
+
+  it('says nothing of a log when the task does not log, and still sends the failure e-mail when DMS cannot be read', async () => {
+    sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
+    dms.on(DescribeReplicationTasksCommand).resolves({ ReplicationTasks: [replicationTask({ ReplicationTaskSettings: settings({ EnableLogging: false }) })] });
+    await handler(failure);
+    expect(published()).toBe(renderNotification(failure).body);
+    sns.resetHistory();
+    dms.on(DescribeReplicationTasksCommand).rejects(Object.assign(new Error('User is not authorized to perform: dms:DescribeReplicationTasks'), { name: 'AccessDeniedException', $metadata: {} }));
+    await handler(failure);
+    expect(published()).toBe(renderNotification(failure).body);
+  });
+
+  it('reads the task only for a failure', async () => {
+    sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
+    await handler({ ...base, kind: 'approval-timeout', details: {} });
+    expect(dms).not.toHaveReceivedAnyCommand();
+  });
 
   it('publishes the rendered message with filterable attributes', async () => {
     sns.on(PublishCommand).resolves({ MessageId: 'f2b8e0c4-1111-2222-3333-444455556666' });

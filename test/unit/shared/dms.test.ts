@@ -12,6 +12,7 @@ import {
   dmsResourceId,
   hasFailed,
   isFullLoadComplete,
+  taskLogOf,
   taskPhase,
 } from '../../../functions/shared/dms';
 import { ResourceNotFound } from '../../../functions/shared/errors';
@@ -112,5 +113,22 @@ describe('DMS reads', () => {
 
   it('reads the resource id at the end of a DMS ARN', () => {
     expect(dmsResourceId(TASK_ARN)).toBe('ORDERSTASKABCDEFGHIJKLMNOP');
+  });
+});
+
+describe('taskLogOf', () => {
+  const withSettings = (settings: unknown) => replicationTask({ ReplicationTaskArn: 'arn:aws:dms:eu-west-1:123456789012:task:ABCDEFGHIJ', ReplicationTaskSettings: typeof settings === 'string' ? settings : JSON.stringify(settings) });
+  it.each<[string, unknown, ReturnType<typeof taskLogOf>]>([
+    ['logging on, names filled in by DMS', { Logging: { EnableLogging: true, CloudWatchLogGroup: 'dms-tasks-orders-replication', CloudWatchLogStream: 'dms-task-ABCDEFGHIJ' } }, { logGroup: 'dms-tasks-orders-replication', logStream: 'dms-task-ABCDEFGHIJ' }],
+    ['logging on, names not filled in yet: the stream from the task ARN', { Logging: { EnableLogging: true } }, { logStream: 'dms-task-ABCDEFGHIJ' }],
+    ['logging off', { Logging: { EnableLogging: false, CloudWatchLogGroup: 'dms-tasks-orders-replication', CloudWatchLogStream: 'dms-task-ABCDEFGHIJ' } }, undefined],
+    ['no logging settings (DMS\'s default: off)', { ValidationSettings: { EnableValidation: true } }, undefined],
+    ['settings that are not JSON', '{"Logging": ', undefined],
+  ])('%s', (_, settings, taskLog) => {
+    expect(taskLogOf(withSettings(settings))).toEqual(taskLog);
+  });
+
+  it('knows nothing of a task described without its settings', () => {
+    expect(taskLogOf(replicationTask({ ReplicationTaskSettings: undefined }))).toBeUndefined();
   });
 });

@@ -110,6 +110,14 @@ describe('validate-input', () => {
     expect(message).not.toContain('same partition');
   });
 
+  it('says "required" for a field that is missing, and only for one that is missing', () => {
+    const { replicationTaskArn: _task, ...withoutTask } = migrationInput();
+    expect(problemsOf({ ...withoutTask, target: { identifier: 'orders-aurora' } })).toBe(
+      'Invalid migration input: replicationTaskArn: required: expected a DMS replication task ARN (a string); target.type: required: expected one of: aurora-cluster, rds-instance',
+    );
+    expect(problemsOf({ ...migrationInput(), replicationTaskArn: 42 })).toContain('replicationTaskArn: expected a DMS replication task ARN (a string)');
+  });
+
   it('rejects what is not an object at all', () => {
     expect(problemsOf(null)).toContain('(input):');
     expect(problemsOf('{"migrationName":"x"}')).toContain('(input):');
