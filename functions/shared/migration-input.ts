@@ -60,7 +60,11 @@ const validationSettings = z.strictObject({
 const writeFreezeSettings = z.strictObject({
   /** false when the application is stopped another way: read_only is left alone, the marker still proves catch-up. */
   enabled: z._default(flag('whether to set read_only on the source during the cutover'), true),
-  /** How long the catch-up marker may take to reach the target before the source is unfrozen and the cutover refused. */
+  /**
+   * How long the freeze and the catch-up proof together may keep applications from writing, counted from the
+   * freeze; when the marker has not reached the target by then, the source is unfrozen (within
+   * FREEZE_MARGIN_SECONDS) and the cutover refused.
+   */
   catchUpTimeoutSeconds: z._default(wholeNumber('the catch-up wait in seconds', 5, 600), 300),
 });
 

@@ -66,6 +66,8 @@ export interface Scenario {
   snapshotRefused?: string;
   /** Extra fakes or state a test adds once the fakes exist (say, a reverse DMS task or a held lock). */
   prepare?: (aws: LocalAws) => void;
+  /** Runs as each notification is published, before the workflow goes on: a test acting at a known step (say, once the gate passed). */
+  onNotification?: (published: PublishedNotification) => Promise<void>;
 }
 
 export const HAPPY_PATH: Scenario = {
@@ -352,8 +354,10 @@ export class LocalAws {
     });
 
     const sns = mockClient(SNSClient);
-    sns.on(PublishCommand).callsFake((input) => {
-      this.notifications.push({ kind: input.MessageAttributes?.kind?.StringValue ?? '', subject: input.Subject ?? '', message: input.Message ?? '' });
+    sns.on(PublishCommand).callsFake(async (input) => {
+      const published = { kind: input.MessageAttributes?.kind?.StringValue ?? '', subject: input.Subject ?? '', message: input.Message ?? '' };
+      this.notifications.push(published);
+      await this.scenario.onNotification?.(published);
       return { MessageId: `message-${this.notifications.length}` };
     });
 
