@@ -1,6 +1,7 @@
 import { DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient, SendTaskFailureCommand, SendTaskSuccessCommand, TaskTimedOut } from '@aws-sdk/client-sfn';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -12,8 +13,9 @@ import { FakeTokenTable } from '../../support/token-table';
 
 const now = new Date('2026-11-24T14:30:00Z');
 const expiresAt = new Date('2026-11-25T12:00:00Z');
-const clients = { dynamoDb: new DynamoDBClient({}), stepFunctions: new SFNClient({}) };
-const settings = { tokenTableName: TABLE_NAME };
+const clients = { dynamoDb: new DynamoDBClient({}), stepFunctions: new SFNClient({}), sns: new SNSClient({}) };
+const CODES_TOPIC = 'arn:aws:sns:eu-west-1:123456789012:OrdersMigration-ApproverCodes';
+const settings = { tokenTableName: TABLE_NAME, approverCodesTopicArn: CODES_TOPIC };
 const link = { approvalId: APPROVAL_ID, expiresAt };
 const linkQuery = () => Object.fromEntries(new URL(approvalUrl('https://approvals.example.com/review', SIGNING_KEY, link)).searchParams);
 const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
@@ -23,10 +25,13 @@ const serve = (request: Partial<PageRequest>, at: Date = now) =>
 
 let table: FakeTokenTable;
 const sfn = mockClient(SFNClient);
+const sns = mockClient(SNSClient);
 
 beforeEach(() => {
   table = new FakeTokenTable();
   sfn.reset();
+  sns.reset();
+  sns.on(PublishCommand).resolves({ MessageId: 'code-1' });
   sfn.on(SendTaskSuccessCommand).resolves({}).on(SendTaskFailureCommand).resolves({});
   storeApproval(table, pendingApproval());
 });
@@ -152,7 +157,7 @@ describe('approval page: deciding', () => {
     expect(response.body).toContain('Approved by dba@example.com at 2026-11-24 14:30:00 UTC.');
     expect(sfn).toHaveReceivedCommandWith(SendTaskSuccessCommand, {
       taskToken: TASK_TOKEN,
-      output: JSON.stringify({ decision: 'approved', decidedBy: 'dba@example.com', decidedAt: now.toISOString() }),
+      output: JSON.stringify({ decision: 'approved', decidedBy: 'dba@example.com', decidedAt: now.toISOString(), verifiedBy: 'unverified' }),
     });
   });
 
