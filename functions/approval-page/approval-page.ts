@@ -107,8 +107,14 @@ async function sendCode(clients: PageClients, settings: PageSettings, signingKey
   if (!record) return notFoundPage();
   if (record.status !== 'pending' || hasExpired(record, now)) return statePage(record, 409);
   const csrf = csrfToken(signingKey, link.approvalId);
-  if (!record.approvers || !settings.approverCodesTopicArn) {
+  if (!record.approvers) {
     return page(400, messagePage('warn', 'This request takes no codes', ['Anyone with the link decides it: go back and decide on the review page.'], record));
+  }
+  if (!settings.approverCodesTopicArn) {
+    logger.error('A request with approvers, but the page has no approver-code topic', { approvalId: link.approvalId });
+    return page(500, messagePage('bad', 'No codes can be sent', [
+      'This deployment has no approver-code topic: deploy the stack with the approvers in the deployment config (migration.approval.approvers), or decide from a terminal with dms-orchestrator approve. Nothing was decided.',
+    ], record));
   }
   const approver = listedApprover(record, form);
   if (!approver) return page(400, reviewPage(record, csrf, now, { notice: { tone: 'warn', text: 'Choose your address from the list of approvers: a code goes only to one of them.' } }));
