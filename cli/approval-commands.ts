@@ -15,8 +15,8 @@ function approvalHelp(command: string, what: string): string {
 ${what}
 APPROVAL is the approval id, or the whole review link from the approval e-mail. Your AWS credentials are the
 authorization (dynamodb:UpdateItem on the token table, states:SendTask* on the state machine); no one-time code
-is asked, even when the request has approvers. Where two approvals are needed, this counts as one, under --by:
-another approver (on the review page, or with another --by) gives the other.
+is asked, even when the request has approvers. Where two approvals are needed, this counts as one, under the
+name given with --by; another approver (on the review page, or with another name) gives the other.
 
 Options:
   --token-table NAME   the orchestrator's token table (stack output TokenTableName)
