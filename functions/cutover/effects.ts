@@ -13,7 +13,7 @@ import { CONNECT_TIMEOUT_MS, readDatabaseCredentials, withMysql, type DatabaseCr
 import { catchUpDeadline, HEARTBEAT_TABLE, proveCatchUp, type CatchUpProof } from './catch-up';
 import { createReverseTask, readReversePath, removeReversePath, type ReversePath, type ReversePathRemoval } from './reverse-replication';
 import { switchOver, type SwitchPlan, type SwitchRecord } from './switch';
-import { freezeWrites, listSessionsHoldingWrites, readReadOnlySettings, type ReadOnlySettings, type SessionHoldingWrites, type WriteFreeze } from './write-freeze';
+import { freezeWrites, listSessionsHoldingWrites, readReadOnlySettings, restoreWrites, type ReadOnlySettings, type SessionHoldingWrites, type WriteFreeze } from './write-freeze';
 
 export interface CutoverClients {
   dms: DatabaseMigrationServiceClient;
@@ -107,8 +107,26 @@ function liveEffects(clients: CutoverClients, config: MigrationConfig): CutoverE
             }),
           connectTimeoutMs),
         connectTimeoutMs);
-      // The session that gives the writes back is opened first, so it exists whatever happens to the others.
-      return freeze.freeze ? withMysql(fromCredentials, from, prove, connectTimeoutMs) : prove();
+      const frozen = freeze.freeze;
+      if (!frozen) return prove();
+      // The session that gives the writes back is opened first, so it exists whatever happens to the others:
+      // the proof gives them back itself on every way it ends; a session that could not be opened for it (the
+      // target unreachable) is given them back here, before the failure is reported.
+      return withMysql(
+        fromCredentials,
+        from,
+        async (unfreezer) => {
+          try {
+            return await prove(unfreezer);
+          } catch (error) {
+            await restoreWrites(unfreezer, frozen.previous).catch((restoreError: Error) =>
+              logger.error('Could not give the frozen side its writes back after the catch-up failed', { errorName: restoreError.name }),
+            );
+            throw error;
+          }
+        },
+        connectTimeoutMs,
+      );
     },
     async prepareReversePath(startTests) {
       await createReverseTask(clients.dms, config);

@@ -1,10 +1,15 @@
 import { createServer, connect as connectTcp, type AddressInfo, type Server, type Socket } from 'node:net';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { mockClient } from 'aws-sdk-client-mock';
 import type { Connection, RowDataPacket } from 'mysql2/promise';
 import { binlogEnabled, readBinlogPosition } from '../../functions/cutover/binlog';
 import { HEARTBEAT_TABLE, heartbeatTableDdl, heartbeatTableExists, proveCatchUp, waitForMarker } from '../../functions/cutover/catch-up';
 import { FREEZE_MARGIN_SECONDS, freezeWrites, listSessionsHoldingWrites, readReadOnlySettings, restoreWrites } from '../../functions/cutover/write-freeze';
 import { connectMysql, statementsEndingBy } from '../../functions/shared/mysql';
+import { cutoverEffects } from '../../functions/cutover/effects';
 import { startNativeReplication, startThrowawayMariadb, type ThrowawayMariadb } from '../../local/throwaway-mariadb';
+import { cutoverClients } from '../support/cutover-clients';
+import { DATABASE_ACCESS, migrationConfig } from '../support/migration';
 
 /**
  * Source and target are two throwaway MariaDB servers; the target is a native replica of the source, a
@@ -256,6 +261,30 @@ describe("no statement outlasts the freeze's budget (real MariaDB)", () => {
     } finally {
       await Promise.all([locker.end(), reader.end()]);
     }
+  });
+});
+
+describe('the live catch-up step (effects.ts) on real MariaDB', () => {
+  const secrets = mockClient(SecretsManagerClient);
+  afterAll(() => secrets.restore());
+
+  it('a target that cannot be reached at the proof: the source gets its writes back before the failure is reported', async () => {
+    const closedPort = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as AddressInfo;
+        probe.close(() => resolve(port));
+      });
+    });
+    const secret = (port: number) => ({ SecretString: JSON.stringify({ host: '127.0.0.1', port, username: 'root', password: '' }) });
+    secrets.on(GetSecretValueCommand, { SecretId: DATABASE_ACCESS.sourceSecretArn }).resolves(secret(source.port));
+    secrets.on(GetSecretValueCommand, { SecretId: DATABASE_ACCESS.targetSecretArn }).resolves(secret(closedPort));
+    const config = migrationConfig({ database: { ...DATABASE_ACCESS, schemas: [SCHEMA], tls: 'disabled' }, cutover: { writeFreeze: { catchUpTimeoutSeconds: 5 } } });
+    const effects = cutoverEffects(cutoverClients(), config);
+    const freeze = await effects.freeze('source');
+    expect(await readReadOnlySettings(admin)).toEqual({ readOnly: 'ON' });
+    // No Unfreeze step runs here: only the step itself can have given the writes back.
+    await expect(effects.proveCatchUp(freeze, 'unreachable-target')).rejects.toMatchObject({ name: 'DatabaseUnreachable' });
+    expect(await readReadOnlySettings(admin)).toEqual({ readOnly: 'OFF' });
   });
 });
 
