@@ -8,7 +8,7 @@ import { approverKey } from '../shared/migration-input';
 import { publishNotification } from '../shared/notifications/publish';
 import { readableTime } from '../shared/operator-text';
 import { CODE_VALID_SECONDS, CODES_PER_APPROVER, issueCode, useCode, type CodeRefusal, type CodeTable } from './approver-code';
-import { InvalidDecision, decideApproval, type DecisionClients, type DecisionResult, type DecisionSettings } from './decide';
+import { InvalidDecision, checkDecision, decideApproval, type DecisionClients, type DecisionRequest, type DecisionResult, type DecisionSettings } from './decide';
 import { FORM_LABELS, PAGE_HEADERS, decisionParagraphs, messagePage, reviewPage } from './page';
 
 /** An HTTP request as the page needs it, whatever carried it (API Gateway, the local adapter). */
@@ -154,33 +154,31 @@ async function decide(clients: PageClients, settings: PageSettings, signingKey: 
   const record = await readApproval(clients.dynamoDb, settings.tokenTableName, link.approvalId);
   if (!record) return notFoundPage();
   if (record.status !== 'pending' || hasExpired(record, now)) return statePage(record, 409);
-  let decider: { decidedBy: string; verifiedBy: 'one-time-code' | 'unverified' } = { decidedBy: form.get('decidedBy') ?? '', verifiedBy: 'unverified' };
-  if (record.approvers) {
-    const approver = listedApprover(record, form);
-    const csrf = csrfToken(signingKey, link.approvalId);
-    if (!approver) return page(400, reviewPage(record, csrf, now, { notice: { tone: 'warn', text: 'Choose your address from the list of approvers, then enter the code sent to it. Nothing was decided.' } }));
-    const table: CodeTable = { dynamoDb: clients.dynamoDb, tableName: settings.tokenTableName, signingKey };
-    const code = await useCode(table, link.approvalId, approver, form.get('code') ?? '', now);
-    if (!code.accepted) {
-      const left = code.why === 'wrong-code' ? ` ${code.attemptsLeft ? `${code.attemptsLeft} more tries with this code.` : 'It no longer works: send yourself a new one.'}` : '';
-      return page(code.why === 'no-attempts-left' ? 429 : 400, reviewPage(record, csrf, now, { approver, notice: { tone: 'bad', text: `${CODE_REFUSALS[code.why]}${left} Nothing was decided.` } }));
-    }
-    decider = { decidedBy: approver, verifiedBy: 'one-time-code' };
+  const csrf = csrfToken(signingKey, link.approvalId);
+  const approver = record.approvers ? listedApprover(record, form) : undefined;
+  if (record.approvers && !approver) {
+    return page(400, reviewPage(record, csrf, now, { notice: { tone: 'warn', text: 'Choose your address from the list of approvers, then enter the code sent to it. Nothing was decided.' } }));
   }
+  const request: DecisionRequest = {
+    approvalId: link.approvalId,
+    // checkDecision refuses anything but approve or reject, by name.
+    decision: form.get('decision') as 'approve' | 'reject',
+    // With approvers, the address chosen from the list; it counts as verified only once its code is accepted below.
+    ...(approver ? { decidedBy: approver, verifiedBy: 'one-time-code' } : { decidedBy: form.get('decidedBy') ?? '', verifiedBy: 'unverified' }),
+    reason: form.get('reason') ?? undefined,
+  };
   let result: DecisionResult;
   try {
-    result = await decideApproval(
-      clients,
-      settings,
-      {
-        approvalId: link.approvalId,
-        // decideApproval refuses anything but approve or reject, by name.
-        decision: form.get('decision') as 'approve' | 'reject',
-        ...decider,
-        reason: form.get('reason') ?? undefined,
-      },
-      now,
-    );
+    // Before a code is spent on a form that could not decide anyway.
+    checkDecision(request);
+    if (approver) {
+      const code = await useCode({ dynamoDb: clients.dynamoDb, tableName: settings.tokenTableName, signingKey }, link.approvalId, approver, form.get('code') ?? '', now);
+      if (!code.accepted) {
+        const left = code.why === 'wrong-code' ? ` ${code.attemptsLeft ? `${code.attemptsLeft} more tries with this code.` : 'It no longer works: send yourself a new one.'}` : '';
+        return page(code.why === 'no-attempts-left' ? 429 : 400, reviewPage(record, csrf, now, { approver, notice: { tone: 'bad', text: `${CODE_REFUSALS[code.why]}${left} Nothing was decided.` } }));
+      }
+    }
+    result = await decideApproval(clients, settings, request, now);
   } catch (error) {
     if (!(error instanceof InvalidDecision)) throw error;
     return page(400, messagePage('warn', 'Nothing was decided yet', [

@@ -120,7 +120,7 @@ export async function decideApproval(
   request: DecisionRequest,
   now: Date,
 ): Promise<DecisionResult> {
-  const { decidedBy, reason } = checkedRequest(request);
+  const { decidedBy, reason } = checkDecision(request);
   const decision: ApprovalDecision = request.decision === 'approve' ? 'approved' : 'rejected';
   const vote = { decision, voterKey: approverKey(decidedBy) };
   for (let attempt = 1; ; attempt++) {
@@ -253,7 +253,8 @@ export function identifiedAs(verifiedBy: VerifiedBy | undefined): string {
   }
 }
 
-function checkedRequest(request: DecisionRequest): { decidedBy: string; reason?: string } {
+/** The request's name and reason as recorded (trimmed), or InvalidDecision naming every field to correct. */
+export function checkDecision(request: DecisionRequest): { decidedBy: string; reason?: string } {
   const decidedBy = request.decidedBy.trim();
   const reason = request.reason?.trim() || undefined;
   const problems: ConstructorParameters<typeof InvalidDecision>[0] = [

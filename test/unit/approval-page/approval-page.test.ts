@@ -383,6 +383,16 @@ describe('approval page: approvers confirm with a one-time code', () => {
     await expect(decideWith({ approver: 'Ana@example.com', code })).resolves.toMatchObject({ statusCode: 200 });
   });
 
+  it('a form that could not decide anyway (a reason over the limit) spends no attempt of the code', async () => {
+    await sendCode('Ana@example.com');
+    const code = codeSentTo('Ana@example.com');
+    const tooLong = await decideWith({ approver: 'Ana@example.com', code: code === '000000' ? '000001' : '000000', reason: 'x'.repeat(1001) });
+    expect(tooLong.statusCode).toBe(400);
+    expect(tooLong.body).toContain('Reason: at most 1000 characters');
+    expect(table.items.get(`approval-code#${APPROVAL_ID}#ana@example.com`)?.attemptsLeft).toEqual({ N: '5' });
+    await expect(decideWith({ approver: 'Ana@example.com', code })).resolves.toMatchObject({ statusCode: 200 });
+  });
+
   it('a reject needs the code too, and records who rejected', async () => {
     await sendCode('cho@example.com');
     const response = await decideWith({ approver: 'cho@example.com', code: codeSentTo('cho@example.com'), decision: 'reject', reason: 'Not this week' });
