@@ -14,7 +14,9 @@ function approvalHelp(command: string, what: string): string {
 
 ${what}
 APPROVAL is the approval id, or the whole review link from the approval e-mail. Your AWS credentials are the
-authorization (dynamodb:UpdateItem on the token table, states:SendTask* on the state machine).
+authorization (dynamodb:UpdateItem on the token table, states:SendTask* on the state machine); no one-time code
+is asked, even when the request has approvers. Where two approvals are needed, this counts as one, under the
+name given with --by; another approver (on the review page, or with another name) gives the other.
 
 Options:
   --token-table NAME   the orchestrator's token table (stack output TokenTableName)
@@ -39,6 +41,10 @@ export function describeDecision(approvalId: string, result: DecisionResult): { 
   switch (result.outcome) {
     case 'decided':
       return { exitCode: 0, message: `Cutover of "${record.migrationName}" ${record.status} by ${record.decidedBy}.` };
+    case 'approval-recorded':
+      return { exitCode: 0, message: `Approval of "${record.migrationName}" by ${record.firstApproval?.by} recorded: one more approver must approve (a reject by either rejects).` };
+    case 'already-approved-by-you':
+      return { exitCode: 1, message: `Nothing changed: ${record.firstApproval?.by} approved ${approvalId} already; the second approval must come from another approver.` };
     case 'already-decided':
       return { exitCode: 1, message: `Nothing changed: approval ${approvalId} was already ${record.status}${record.decidedBy ? ` by ${record.decidedBy} at ${readableTime(record.decidedAt)}` : ''}.` };
     case 'expired':
@@ -73,7 +79,7 @@ export function approvalCommand(decision: 'approve' | 'reject') {
     const approvalId = approvalIdFrom(positionals[0]);
     const decidedBy = values.by ?? userInfo().username;
     const clients = { dynamoDb: new DynamoDBClient({ region }), stepFunctions: new SFNClient({ region }) };
-    const result = await decideApproval(clients, { tokenTableName }, { approvalId, decision, decidedBy, reason: values.reason }, new Date()).catch((error: unknown) => {
+    const result = await decideApproval(clients, { tokenTableName }, { approvalId, decision, decidedBy, verifiedBy: 'aws-credentials', reason: values.reason }, new Date()).catch((error: unknown) => {
       if (!(error instanceof InvalidDecision)) throw error;
       throw new UsageError(error.problems.map(({ field, problem }) => `${DECISION_FLAGS[field]}: ${problem}`).join('\n'));
     });

@@ -20,7 +20,7 @@ state machine synthesized from the CDK code with the real phase functions.
 Options:
   --auto-approve             approve the cutover as soon as it is requested (unattended runs)
   --config FILE              rehearse your migration's settings (name, start policy, validation, cutover, target
-                             type) from a deployment config or execution input; its ARNs are not used
+                             type, approvers) from a deployment config or execution input; its ARNs are not used
   --rows N                   rows to seed in all (default ${DEFAULT_REHEARSAL.rows})
   --full-load-only           rehearse a full-load task instead of full-load-and-cdc
   --rollback                 keep a way back (reverse replication) at the cutover, place orders on the target,
@@ -143,8 +143,8 @@ function rehearsedSettings(file: string): RehearsedSettings {
     if (!(error instanceof InvalidInput)) throw error;
     throw new UsageError(`The migration input in ${file} is invalid:\n${error.problems.map((problem) => `  ${problem}`).join('\n')}`);
   }
-  const { migrationName, startPolicy, confirmReloadTarget, validation, cutover, target } = config;
-  return { migrationName, startPolicy, confirmReloadTarget, validation, cutover, target: { type: target.type } };
+  const { migrationName, startPolicy, confirmReloadTarget, validation, cutover, target, approval } = config;
+  return { migrationName, startPolicy, confirmReloadTarget, validation, cutover, target: { type: target.type }, ...(approval ? { approval } : {}) };
 }
 
 function wholeNumber(flag: string, value: string | undefined, fallback: number, minimum: number): number {

@@ -3,7 +3,8 @@
  * where the target is a native replica of the source (standing in for DMS CDC, which adds its own latency on
  * top). Each round writes a backlog the replica has not applied yet (its SQL thread paused), then times:
  *   - freeze:   recording read_only and SET GLOBAL read_only = ON, with the open-transaction listing
- *   - catch-up: the marker written on the source until it is readable on the target (the backlog drains first)
+ *   - catch-up: the marker written on the source until it is readable on the target (the backlog drains first),
+ *               each statement preceded by the SET SESSION that bounds it by the freeze's deadline
  *   - restore:  giving the source its recorded settings back (the rollback / timeout path)
  * Printed as median and maximum per backlog size. The switch itself is DMS and SSM calls, not measured here.
  *
@@ -20,6 +21,7 @@ const roundsArgument = process.argv.indexOf('--rounds');
 const ROUNDS = roundsArgument > 0 ? Number(process.argv[roundsArgument + 1]) : 7;
 const BACKLOGS = [0, 1_000, 10_000];
 const SCHEMA = 'bench';
+const TIMEOUT_SECONDS = 120;
 
 const connect = (server: ThrowawayMariadb) => connectMysql({ host: server.host, port: server.port, username: 'root', password: '' }, 'bench');
 
@@ -38,9 +40,11 @@ async function main(): Promise<void> {
     startThrowawayMariadb({ 'server-id': 2 }),
   ]);
   let admin: Connection | undefined;
+  let unfreezer: Connection | undefined;
   let replica: Connection | undefined;
   try {
     admin = await connect(source);
+    unfreezer = await connect(source);
     replica = await connect(target);
     await startNativeReplication(source, admin, replica);
     await admin.query(`CREATE DATABASE ${SCHEMA}`);
@@ -58,9 +62,11 @@ async function main(): Promise<void> {
           const rows = Array.from({ length: Math.min(500, backlog - written) }, () => "('backlog')").join(', ');
           await admin.query(`INSERT INTO ${SCHEMA}.orders (note) VALUES ${rows}`);
         }
-        const [freeze, freezeMs] = await timed(() => freezeWrites(admin as Connection));
+        const [freeze, freezeMs] = await timed(() => freezeWrites(admin as Connection, TIMEOUT_SECONDS));
         await replica.query('START SLAVE SQL_THREAD');
-        const [, catchUpMs] = await timed(() => proveCatchUp(admin as Connection, replica as Connection, { schema: SCHEMA, timeoutSeconds: 120, freeze, pollIntervalMs: 5 }));
+        const [, catchUpMs] = await timed(() =>
+          proveCatchUp(admin as Connection, replica as Connection, { schema: SCHEMA, timeoutSeconds: TIMEOUT_SECONDS, freeze: { record: freeze, unfreezer: unfreezer as Connection }, pollIntervalMs: 5 }),
+        );
         const [, restoreMs] = await timed(() => restoreWrites(admin as Connection, freeze.previous));
         freezes.push(freezeMs);
         catchUps.push(catchUpMs);
@@ -70,7 +76,7 @@ async function main(): Promise<void> {
     }
     console.log('The freeze includes the deliberate 120 ms wait for a fresh INNODB_TRX snapshot (listing open writers).');
   } finally {
-    await Promise.all([admin?.end(), replica?.end()]);
+    await Promise.all([admin?.end(), unfreezer?.end(), replica?.end()]);
     await Promise.all([source.stop(), target.stop()]);
   }
 }

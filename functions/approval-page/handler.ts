@@ -1,15 +1,17 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { SNSClient } from '@aws-sdk/client-sns';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { ENVIRONMENT, requireString } from '../shared/environment';
+import { ENVIRONMENT, optionalString, requireString } from '../shared/environment';
 import { logger } from '../shared/logger';
 import { signingKeyLoader } from '../shared/signing-key';
 import { serveApprovalPage } from './approval-page';
 import { PAGE_HEADERS, messagePage } from './page';
 
-const clients = { dynamoDb: new DynamoDBClient({}), stepFunctions: new SFNClient({}) };
-const settings = { tokenTableName: requireString(ENVIRONMENT.tokenTableName) };
+const clients = { dynamoDb: new DynamoDBClient({}), stepFunctions: new SFNClient({}), sns: new SNSClient({}) };
+const approverCodesTopicArn = optionalString(ENVIRONMENT.approverCodesTopicArn);
+const settings = { tokenTableName: requireString(ENVIRONMENT.tokenTableName), ...(approverCodesTopicArn ? { approverCodesTopicArn } : {}) };
 const loadSigningKey = signingKeyLoader(new SecretsManagerClient({}), requireString(ENVIRONMENT.approvalKeySecretArn));
 
 /**

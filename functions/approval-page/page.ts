@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { ApprovalDetails, ApprovalRecord } from '../shared/approval-record';
 import { readableTime, timeLeft } from '../shared/operator-text';
-import { MAX_DECIDED_BY_LENGTH, MAX_REASON_LENGTH } from './decide';
+import { CODE_DIGITS, CODE_VALID_SECONDS } from './approver-code';
+import { MAX_DECIDED_BY_LENGTH, MAX_REASON_LENGTH, identifiedAs } from './decide';
 
 /**
  * The review page and every outcome page, as pure functions from data to HTML. Self-contained (inline CSS,
@@ -16,6 +17,7 @@ export function escapeHtml(value: unknown): string {
 const STYLE = `
 :root{color-scheme:light;--ink:#1b1f24;--muted:#57606a;--line:#d0d7de;--ok:#1a7f37;--bad:#cf222e;--warn:#9a6700}
 *{box-sizing:border-box}
+[hidden]{display:none!important}
 body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--ink);background:#f6f8fa;overflow-wrap:anywhere}
 main{max-width:40rem;margin:0 auto;padding:1rem}
 .card{background:#fff;border:1px solid var(--line);border-radius:8px;padding:1rem 1.25rem;margin-bottom:1rem}
@@ -28,10 +30,11 @@ dd{margin:0;font-weight:600}
 ul{margin:0;padding-left:1.1rem}
 blockquote{margin:.25rem 0;padding:.25rem .75rem;border-left:4px solid var(--line);white-space:pre-wrap}
 label{display:block;font-weight:600;margin:.75rem 0 .25rem}
-input,textarea{width:100%;font:inherit;padding:.6rem;border:1px solid var(--line);border-radius:6px}
+input,textarea,select{width:100%;font:inherit;padding:.6rem;border:1px solid var(--line);border-radius:6px;background:#fff}
 textarea{min-height:4.5rem}
 button{display:block;width:100%;font:inherit;font-weight:700;padding:.8rem;margin-top:.75rem;border:0;border-radius:6px;color:#fff;cursor:pointer}
 .approve{background:var(--ok)}
+.send{background:#0969da}
 .reject{background:var(--bad)}
 .hint{color:var(--muted);font-size:.9rem;margin:.25rem 0 0}
 .gap{margin-top:1.25rem}
@@ -118,6 +121,16 @@ function cutoverPlanRows(plan: ApprovalDetails['cutover']): Array<[string, strin
   ];
 }
 
+/** Who may decide, and the approval given so far when two are needed. */
+function approverRows(record: ApprovalRecord): Array<[string, string]> {
+  if (!record.approvers) return [];
+  const two = record.approvalsRequired === 2;
+  return [
+    ['Who decides', `${two ? 'two different approvers' : 'one approver'} of ${record.approvers.join(', ')}, each with a one-time code sent to their own address`],
+    ...(two ? [['Approvals so far', record.firstApproval ? `1 of 2: ${record.firstApproval.by} at ${readableTime(record.firstApproval.at)}` : '0 of 2'] as [string, string]] : []),
+  ];
+}
+
 function facts(record: ApprovalRecord, now: Date): string {
   const details = record.details ?? {};
   const rows: Array<[string, string | string[]]> = [
@@ -130,6 +143,7 @@ function facts(record: ApprovalRecord, now: Date): string {
     ...(details.readinessWarnings?.length ? [['Readiness warnings', details.readinessWarnings] as [string, string[]]] : []),
     ['CDC latency', cdcLatencyLine(details.cdcLatency)],
     ...cutoverPlanRows(details.cutover),
+    ...approverRows(record),
     ['Requested', readableTime(record.requestedAt)],
     ['Expires', `${readableTime(record.expiresAt)} (in ${timeLeft(record.expiresAt, now)})`],
   ];
@@ -149,22 +163,16 @@ export const FORM_LABELS = { decision: 'Decision', decidedBy: 'Your name or e-ma
  */
 const NO_IMPLICIT_SUBMISSION = '<button type="submit" disabled hidden aria-hidden="true" tabindex="-1"></button>';
 
-/** The review form. It posts back to the very URL it came from (id, expiry and signature in the query). */
-export function reviewPage(record: ApprovalRecord, csrf: string, now: Date): string {
-  return layout(
-    `Cutover approval: ${record.migrationName}`,
-    `<div class="card">
-<p class="eyebrow">DMS migration · cutover approval</p>
-<h1>Approve the cutover of ${escapeHtml(record.migrationName)}?</h1>
-${facts(record, now)}
-</div>
-<form class="card" method="post">
-${NO_IMPLICIT_SUBMISSION}
-<input type="hidden" name="csrf" value="${escapeHtml(csrf)}">
-<label for="decidedBy">${FORM_LABELS.decidedBy}</label>
-<input id="decidedBy" name="decidedBy" required maxlength="${MAX_DECIDED_BY_LENGTH}" autocomplete="email" enterkeyhint="next" placeholder="jane.doe@example.com">
-<p class="hint">Recorded with the decision, so the team can see who decided.</p>
-<label for="reason">${FORM_LABELS.reason} (for either decision)</label>
+/** What the review page shows above its forms, and who the decision form is filled in for. */
+export interface ReviewView {
+  /** The approver a code was just sent to (or tried): chosen already in the decision form. */
+  approver?: string;
+  notice?: { tone: Tone; text: string };
+}
+
+/** The reason field and the two decisions, shared by both kinds of review form. */
+function decisionFields(): string {
+  return `<label for="reason">${FORM_LABELS.reason} (for either decision)</label>
 <textarea id="reason" name="reason" maxlength="${MAX_REASON_LENGTH}" placeholder="Change CHG-1234, agreed with the orders team / Not before the Friday change window"></textarea>
 <p class="hint">Recorded and e-mailed with Approve or Reject, whichever you choose. Please give one when you reject.</p>
 <h2 class="gap">Approve</h2>
@@ -172,8 +180,67 @@ ${NO_IMPLICIT_SUBMISSION}
 <button class="approve" type="submit" name="decision" value="approve">Approve cutover</button>
 <h2 class="gap">Reject</h2>
 <p class="hint">Rejecting cuts nothing over; replication keeps running.</p>
-<button class="reject" type="submit" name="decision" value="reject">Reject cutover</button>
-</form>`,
+<button class="reject" type="submit" name="decision" value="reject">Reject cutover</button>`;
+}
+
+/** The approvers to choose from, `selected` chosen. */
+function approverOptions(approvers: string[], selected?: string): string {
+  return [
+    `<option value=""${selected ? '' : ' selected'}>Choose your address</option>`,
+    ...approvers.map((approver) => `<option value="${escapeHtml(approver)}"${approver === selected ? ' selected' : ''}>${escapeHtml(approver)}</option>`),
+  ].join('');
+}
+
+/** Anyone with the link decides, under the name they type (a request without approvers). */
+function openForm(csrf: string): string {
+  return `<form class="card" method="post">
+${NO_IMPLICIT_SUBMISSION}
+<input type="hidden" name="csrf" value="${escapeHtml(csrf)}">
+<label for="decidedBy">${FORM_LABELS.decidedBy}</label>
+<input id="decidedBy" name="decidedBy" required maxlength="${MAX_DECIDED_BY_LENGTH}" autocomplete="email" enterkeyhint="next" placeholder="jane.doe@example.com">
+<p class="hint">Recorded with the decision, so the team can see who decided.</p>
+${decisionFields()}
+</form>`;
+}
+
+/**
+ * An approver on the allow-list decides: first a one-time code to their own address (its form only sends the
+ * code, so Enter there decides nothing), then the decision with that code.
+ */
+function approverForms(approvers: string[], csrf: string, view: ReviewView): string {
+  return `<form class="card" method="post">
+<input type="hidden" name="csrf" value="${escapeHtml(csrf)}">
+<input type="hidden" name="action" value="send-code">
+<h2>1. Get a one-time code</h2>
+<p class="hint">Only this migration's approvers decide. The code goes to the address you choose and nowhere else; it works once, for ${CODE_VALID_SECONDS / 60} minutes.</p>
+<label for="approver">Your e-mail address</label>
+<select id="approver" name="approver" required autocomplete="email">${approverOptions(approvers, view.approver)}</select>
+<button class="send" type="submit">Send me a code</button>
+</form>
+<form class="card" method="post">
+${NO_IMPLICIT_SUBMISSION}
+<input type="hidden" name="csrf" value="${escapeHtml(csrf)}">
+<h2>2. Decide with your code</h2>
+<label for="decider">Your e-mail address</label>
+<select id="decider" name="approver" required autocomplete="email">${approverOptions(approvers, view.approver)}</select>
+<label for="code">One-time code</label>
+<input id="code" name="code" required inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{${CODE_DIGITS}}" maxlength="${CODE_DIGITS}" enterkeyhint="done" placeholder="${'0'.repeat(CODE_DIGITS)}">
+<p class="hint">The ${CODE_DIGITS} digits from the e-mail "your approval code" sent to that address.</p>
+${decisionFields()}
+</form>`;
+}
+
+/** The review page. Its forms post back to the very URL they came from (id, expiry and signature in the query). */
+export function reviewPage(record: ApprovalRecord, csrf: string, now: Date, view: ReviewView = {}): string {
+  return layout(
+    `Cutover approval: ${record.migrationName}`,
+    `${view.notice ? `<div class="card outcome-${view.notice.tone}"><p>${escapeHtml(view.notice.text)}</p></div>
+` : ''}<div class="card">
+<p class="eyebrow">DMS migration · cutover approval</p>
+<h1>Approve the cutover of ${escapeHtml(record.migrationName)}?</h1>
+${facts(record, now)}
+</div>
+${record.approvers ? approverForms(record.approvers, csrf, view) : openForm(csrf)}`,
   );
 }
 
@@ -193,8 +260,20 @@ ${paragraphs.map(html).join('\n')}
   );
 }
 
-/** Who decided and when, then their reason as they wrote it. */
+/**
+ * Who decided, how they were identified and when, then their reason as they wrote it; with two approvals the
+ * first comes first. A request that has only its first approval shows that one.
+ */
 export function decisionParagraphs(record: ApprovalRecord): Paragraph[] {
-  const verb = record.decision === 'approved' || record.status === 'approved' ? 'Approved' : 'Rejected';
-  return [`${verb} by ${record.decidedBy ?? 'unknown'} at ${readableTime(record.decidedAt)}.`, ...(record.reason ? ['Reason given:', { quote: record.reason }] : ['No reason was given.'])];
+  const first = record.firstApproval;
+  const firstParagraphs: Paragraph[] = first
+    ? [`${record.decidedBy ? 'First approved' : 'Approved'} by ${first.by}${identifiedAs(first.verifiedBy)} at ${readableTime(first.at)}.`, ...(first.reason ? ['Reason given:', { quote: first.reason }] : [])]
+    : [];
+  if (!record.decidedBy) return firstParagraphs;
+  const verb = record.decision === 'approved' || record.status === 'approved' ? (first ? 'Then approved' : 'Approved') : 'Rejected';
+  return [
+    ...firstParagraphs,
+    `${verb} by ${record.decidedBy}${identifiedAs(record.verifiedBy)} at ${readableTime(record.decidedAt)}.`,
+    ...(record.reason ? ['Reason given:', { quote: record.reason }] : ['No reason was given.']),
+  ];
 }

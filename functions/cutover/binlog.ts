@@ -1,5 +1,13 @@
 import type { Connection, RowDataPacket } from 'mysql2/promise';
 import { TaskInUnexpectedState } from '../shared/errors';
+import { statementsEndingBy } from '../shared/mysql';
+
+/**
+ * How long reading the position may take. It is read at the switch, with the source frozen; the server answers
+ * from memory, so a longer wait means it is not answering, and the switch fails before anything is published
+ * (the frozen side then gets its writes back).
+ */
+export const BINLOG_POSITION_SECONDS = 10;
 
 /**
  * The new primary's binlog position, `file:position`: the CdcStartPosition DMS accepts for a MySQL source
@@ -7,12 +15,13 @@ import { TaskInUnexpectedState } from '../shared/errors';
  * STATUS, which MariaDB does not know (it has SHOW BINLOG STATUS): the old spelling is tried first.
  */
 export async function readBinlogPosition(connection: Connection): Promise<string> {
+  const statements = statementsEndingBy(connection, Date.now() + BINLOG_POSITION_SECONDS * 1000);
   let rows: RowDataPacket[];
   try {
-    [rows] = await connection.query<RowDataPacket[]>('SHOW MASTER STATUS');
+    [rows] = await statements.query<RowDataPacket[]>('SHOW MASTER STATUS');
   } catch (error) {
     if ((error as { code?: string }).code !== 'ER_PARSE_ERROR') throw error;
-    [rows] = await connection.query<RowDataPacket[]>('SHOW BINARY LOG STATUS');
+    [rows] = await statements.query<RowDataPacket[]>('SHOW BINARY LOG STATUS');
   }
   const status = rows[0];
   if (!status?.File) {

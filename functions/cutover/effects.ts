@@ -9,11 +9,11 @@ import { directionOf, sidesOf, type DatabaseSide } from '../shared/cutover-vocab
 import { CutoverPreconditionFailed } from '../shared/errors';
 import { logger } from '../shared/logger';
 import { targetSchemaName, tlsModeOf, type MigrationConfig } from '../shared/migration-input';
-import { readDatabaseCredentials, withMysql, type DatabaseCredentials } from '../shared/mysql';
-import { HEARTBEAT_TABLE, proveCatchUp, type CatchUpProof } from './catch-up';
+import { CONNECT_TIMEOUT_MS, readDatabaseCredentials, withMysql, type DatabaseCredentials } from '../shared/mysql';
+import { catchUpDeadline, HEARTBEAT_TABLE, proveCatchUp, type CatchUpProof } from './catch-up';
 import { createReverseTask, readReversePath, removeReversePath, type ReversePath, type ReversePathRemoval } from './reverse-replication';
 import { switchOver, type SwitchPlan, type SwitchRecord } from './switch';
-import { freezeWrites, listSessionsHoldingWrites, readReadOnlySettings, type ReadOnlySettings, type SessionHoldingWrites, type WriteFreeze } from './write-freeze';
+import { freezeWrites, listSessionsHoldingWrites, readReadOnlySettings, restoreWrites, type ReadOnlySettings, type SessionHoldingWrites, type WriteFreeze } from './write-freeze';
 
 export interface CutoverClients {
   dms: DatabaseMigrationServiceClient;
@@ -84,20 +84,48 @@ function liveEffects(clients: CutoverClients, config: MigrationConfig): CutoverE
       throw new CutoverPreconditionFailed(blockers);
     },
     async freeze(side) {
-      return { side, frozen: true, freeze: await onSide(clients, config, side, (connection) => freezeWrites(connection)) };
+      const budgetSeconds = config.cutover.writeFreeze.catchUpTimeoutSeconds;
+      return { side, frozen: true, freeze: await onSide(clients, config, side, (connection) => freezeWrites(connection, budgetSeconds)) };
     },
-    proveCatchUp(freeze, markerPrefix) {
+    async proveCatchUp(freeze, markerPrefix) {
       const { from, to } = sidesOf(directionOf(config.mode));
-      return onSide(clients, config, from, (fromConnection) =>
-        onSide(clients, config, to, (toConnection) =>
-          proveCatchUp(fromConnection, toConnection, {
-            schema: heartbeatSchemaOn(config, from),
-            catchingUpSchema: heartbeatSchemaOn(config, to),
-            timeoutSeconds: config.cutover.writeFreeze.catchUpTimeoutSeconds,
-            markerPrefix,
-            ...(freeze.freeze ? { freeze: freeze.freeze } : {}),
-          }),
-        ),
+      const [fromCredentials, toCredentials] = await Promise.all([credentialsOf(clients, config, from), credentialsOf(clients, config, to)]);
+      const timeoutSeconds = config.cutover.writeFreeze.catchUpTimeoutSeconds;
+      const deadline = catchUpDeadline(timeoutSeconds, freeze.freeze);
+      // Opening a session spends the freeze's budget too; a budget already spent still opens them, for the
+      // proof to give the writes back at once and say so.
+      const connectTimeoutMs = Math.min(CONNECT_TIMEOUT_MS, Math.max(deadline - Date.now(), 1000));
+      const prove = (unfreezer?: Connection) =>
+        withMysql(fromCredentials, from, (fromConnection) =>
+          withMysql(toCredentials, to, (toConnection) =>
+            proveCatchUp(fromConnection, toConnection, {
+              schema: heartbeatSchemaOn(config, from),
+              catchingUpSchema: heartbeatSchemaOn(config, to),
+              timeoutSeconds,
+              markerPrefix,
+              ...(freeze.freeze && unfreezer ? { freeze: { record: freeze.freeze, unfreezer } } : {}),
+            }),
+          connectTimeoutMs),
+        connectTimeoutMs);
+      const frozen = freeze.freeze;
+      if (!frozen) return prove();
+      // The session that gives the writes back is opened first, so it exists whatever happens to the others:
+      // the proof gives them back itself on every way it ends; a session that could not be opened for it (the
+      // target unreachable) is given them back here, before the failure is reported.
+      return withMysql(
+        fromCredentials,
+        from,
+        async (unfreezer) => {
+          try {
+            return await prove(unfreezer);
+          } catch (error) {
+            await restoreWrites(unfreezer, frozen.previous).catch((restoreError: Error) =>
+              logger.error('Could not give the frozen side its writes back after the catch-up failed', { errorName: restoreError.name }),
+            );
+            throw error;
+          }
+        },
+        connectTimeoutMs,
       );
     },
     async prepareReversePath(startTests) {

@@ -5,7 +5,7 @@ import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import * as z from 'zod/mini';
-import { ENVIRONMENT, requireNumber, requireString } from '../shared/environment';
+import { ENVIRONMENT, optionalString, requireNumber, requireString } from '../shared/environment';
 import { phaseHandler } from '../shared/handler';
 import { configEventSchema } from '../shared/migration-input';
 import { signingKeyLoader } from '../shared/signing-key';
@@ -30,6 +30,7 @@ const settings = {
     functionArn: requireString(ENVIRONMENT.approvalReminderFunctionArn),
     roleArn: requireString(ENVIRONMENT.approvalReminderRoleArn),
   },
+  subscribedApprovers: (optionalString(ENVIRONMENT.subscribedApprovers) ?? '').split(',').filter(Boolean),
 };
 
 const eventSchema = z.extend(configEventSchema, {

@@ -9,9 +9,10 @@ import { publishNotification } from '../shared/notifications/publish';
 import { approvalUrl } from '../shared/approval-link';
 import type { ApprovalDetails } from '../shared/approval-record';
 import { readCdcLatency } from '../shared/cdc-latency';
+import { InvalidInput } from '../shared/errors';
 import { logger } from '../shared/logger';
 import { expiresAfter, TOKEN_TABLE_TTL_ATTRIBUTE } from '../shared/token-table';
-import type { MigrationConfig } from '../shared/migration-input';
+import { approverKey, type MigrationConfig } from '../shared/migration-input';
 
 export interface ApprovalReminderSettings {
   /** Remind this long after the request when nobody has decided; no reminder when it is not before expiry. */
@@ -30,6 +31,8 @@ export interface ApprovalRequestSettings {
   /** Matches the workflow's timeout on the approval state, so the e-mail states the real deadline. */
   timeoutSeconds: number;
   reminder: ApprovalReminderSettings;
+  /** The approvers the stack subscribed to its approver-code topic: only they can receive a code. */
+  subscribedApprovers: string[];
 }
 
 export interface ApprovalRequestEvent {
@@ -66,6 +69,8 @@ export async function requestApproval(
   now: Date,
   newApprovalId: () => string = randomUUID,
 ): Promise<{ approvalId: string; expiresAt: string; reminderAt?: string }> {
+  const approval = event.config.approval;
+  unreachableApprovers(approval?.approvers, settings.subscribedApprovers);
   const approvalId = newApprovalId();
   const expiresAt = new Date(now.getTime() + settings.timeoutSeconds * 1000);
   const summary = approvalSummary(event);
@@ -85,6 +90,7 @@ export async function requestApproval(
           details,
           requestedAt: now.toISOString(),
           expiresAt: expiresAt.toISOString(),
+          ...(approval?.approvers ? { approvers: approval.approvers, approvalsRequired: approval.approvals } : {}),
           // DynamoDB TTL removes the record a week after it could last be used.
           [TOKEN_TABLE_TTL_ATTRIBUTE]: expiresAfter(expiresAt, 7 * 24 * 3600),
         },
@@ -103,9 +109,23 @@ export async function requestApproval(
       expiresAt: expiresAt.toISOString(),
       summary,
       checks,
+      ...(approval?.approvers ? { approvers: approval.approvers, approvalsRequired: approval.approvals } : {}),
     },
   });
   return { approvalId, expiresAt: expiresAt.toISOString(), ...(reminderAt ? { reminderAt } : {}) };
+}
+
+/**
+ * Refuses, before anything is parked, an allow-list with an address the deployment did not subscribe to its
+ * approver-code topic: that approver could never receive a code, and so never decide.
+ */
+function unreachableApprovers(approvers: string[] | undefined, subscribed: string[]): void {
+  const reachable = new Set(subscribed.map(approverKey));
+  const missing = (approvers ?? []).filter((approver) => !reachable.has(approverKey(approver)));
+  if (missing.length === 0) return;
+  throw new InvalidInput([
+    `approval.approvers: not subscribed to this deployment's approver-code topic, so no code could reach them: ${missing.join(', ')}. Add them to the deployment config's migration.approval.approvers and deploy (each approver confirms the subscription e-mail AWS sends), or leave them out of the input`,
+  ]);
 }
 
 /** One line on where the migration stands, for the e-mail. */

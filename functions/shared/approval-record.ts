@@ -12,6 +12,29 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'closed';
 export type ApprovalDecision = 'approved' | 'rejected';
 
+/**
+ * How a decider was identified: `one-time-code`, an approver on the request's allow-list who entered the code
+ * the page sent to that address; `aws-credentials`, an operator at the terminal (`dms-orchestrator approve`),
+ * authorized by IAM, under the name they gave; `unverified`, whoever held the link, under the name they typed.
+ */
+export type VerifiedBy = 'one-time-code' | 'aws-credentials' | 'unverified';
+
+/** One approval of a request that needs two: who, when, how they were identified, and why. */
+export interface ApprovalVote {
+  by: string;
+  /** `by` as approvers are compared (approverKey): two approvals need two different keys. */
+  key: string;
+  at: string;
+  verifiedBy: VerifiedBy;
+  reason?: string;
+}
+
+/**
+ * The SNS message attribute naming the approver a one-time code is for: each approver's e-mail subscription
+ * on the approver-code topic has a filter policy accepting only messages that carry their own address there.
+ */
+export const APPROVER_ATTRIBUTE = 'approver';
+
 /** Where the migration stood when approval was requested: what the review page shows. */
 export interface ApprovalDetails {
   /** The replication task's phase (`cdc`, `stopped`, ...), from the last progress check. */
@@ -46,9 +69,17 @@ export interface ApprovalRecord {
   details?: ApprovalDetails;
   requestedAt: string;
   expiresAt: string;
+  /** The allow-list (`approval.approvers`): when present, a decision on the page needs a one-time code. */
+  approvers?: string[];
+  /** 2: two different approvers must approve. Absent on requests made before the rule existed: 1. */
+  approvalsRequired?: 1 | 2;
+  /** The first of two approvals, while the second is awaited (and kept once the request is decided). */
+  firstApproval?: ApprovalVote;
   decision?: ApprovalDecision;
   decidedBy?: string;
   decidedAt?: string;
+  /** How `decidedBy` was identified. Absent on requests decided before this was recorded. */
+  verifiedBy?: VerifiedBy;
   reason?: string;
   /** For `closed`: the Step Functions error that said the workflow no longer waits (TaskTimedOut, ...). */
   closedBecause?: string;

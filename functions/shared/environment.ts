@@ -30,6 +30,10 @@ export const ENVIRONMENT = {
   approvalReminderRoleArn: 'APPROVAL_REMINDER_ROLE_ARN',
   /** The bucket of comparison plans, chunk results and reports. */
   plansBucket: 'PLANS_BUCKET',
+  /** The topic one-time approval codes go to; set only when the deployment has approvers. */
+  approverCodesTopicArn: 'APPROVER_CODES_TOPIC_ARN',
+  /** The approvers subscribed to that topic, comma-separated (e-mail addresses hold no commas). */
+  subscribedApprovers: 'SUBSCRIBED_APPROVERS',
 } as const;
 
 export type EnvironmentVariable = (typeof ENVIRONMENT)[keyof typeof ENVIRONMENT];
@@ -42,6 +46,11 @@ export function requireString(name: EnvironmentVariable): string {
   const value = process.env[name];
   if (!value) throw new ConfigurationError(`Environment variable ${name} is not set`);
   return value;
+}
+
+/** Reads a variable the stack sets only for some deployments (approvers); undefined when unset. */
+export function optionalString(name: EnvironmentVariable): string | undefined {
+  return process.env[name] || undefined;
 }
 
 /** Reads a required numeric variable; a value that is not a finite number is a deployment defect, not a 0 or NaN. */

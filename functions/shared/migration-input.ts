@@ -60,7 +60,11 @@ const validationSettings = z.strictObject({
 const writeFreezeSettings = z.strictObject({
   /** false when the application is stopped another way: read_only is left alone, the marker still proves catch-up. */
   enabled: z._default(flag('whether to set read_only on the source during the cutover'), true),
-  /** How long the catch-up marker may take to reach the target before the source is unfrozen and the cutover refused. */
+  /**
+   * How long the freeze and the catch-up proof together may keep applications from writing, counted from the
+   * freeze; when the marker has not reached the target by then, the source is unfrozen (within
+   * FREEZE_MARGIN_SECONDS) and the cutover refused.
+   */
   catchUpTimeoutSeconds: z._default(wholeNumber('the catch-up wait in seconds', 5, 600), 300),
 });
 
@@ -151,6 +155,27 @@ export const independentValidationSettings = z.strictObject({
   recheckBeforeCutover: z._default(flag('whether to compare again before cutover'), false),
 });
 
+/** At most this many approvers: each is an e-mail subscription on the stack's approver-code topic. */
+export const MAX_APPROVERS = 20;
+
+/**
+ * Who may decide this run's approvals (the cutover's, and the end of the way back's), and how many must agree.
+ * Without `approvers` whoever holds the e-mailed link decides, under the name they type (README "Cutover
+ * approval"). With it, a decision on the review page needs a one-time code the page sends to the approver's
+ * own address, through the stack's approver-code topic: the deployment config's `migration.approval.approvers`
+ * are the addresses the stack subscribes there.
+ */
+const approvalSettings = z.strictObject({
+  approvers: z.optional(
+    z.array(z.email({ error: 'expected an e-mail address' })).check(
+      z.minLength(1, { error: 'expected at least one approver, or leave approvers out' }),
+      z.maxLength(MAX_APPROVERS, { error: `expected at most ${MAX_APPROVERS} approvers` }),
+    ),
+  ),
+  /** 2: two different approvers must approve (a reject by either rejects). Needs at least two approvers. */
+  approvals: z._default(z.union([z.literal(1), z.literal(2)], { error: 'expected 1 or 2 (the approvals a decision needs)' }), 1),
+});
+
 export const MODES = ['migrate', 'rollback', 'complete'] as const;
 export type Mode = (typeof MODES)[number];
 
@@ -190,6 +215,7 @@ const migrationInputShape = z.strictObject({
   validation: z._default(validationSettings, () => z.parse(validationSettings, {})),
   cutover: z._default(cutoverSettings, () => z.parse(cutoverSettings, {})),
   rollback: z._default(rollbackSettings, () => z.parse(rollbackSettings, {})),
+  approval: z.optional(approvalSettings),
   /** migrate: the whole runbook; rollback: switch back to the source; complete: end the way back after the soak. */
   mode: z._default(z.enum(MODES, { error: `expected one of: ${MODES.join(', ')}` }), 'migrate'),
 });
@@ -220,6 +246,7 @@ const migrationInputFields = migrationInputShape
     }
     checkWayBackEndpoints(input, context);
     checkDatabaseSecrets(input, context);
+    checkApprovers(input, context);
     const taskScope = arnScope(input.replicationTaskArn, 'dms');
     if (!taskScope) return;
     for (const field of ['sourceEndpointArn', 'targetEndpointArn', 'replicationInstanceArn'] as const) {
@@ -299,6 +326,29 @@ function checkDatabaseSecrets(input: Partial<CheckedInput>, context: IssueSink):
       });
     }
   }
+}
+
+/** One address once (addresses compare without regard to case), and enough of them for the approvals asked. */
+function checkApprovers(input: Partial<CheckedInput>, context: IssueSink): void {
+  const approval = input.approval;
+  if (!approval || !Array.isArray(approval.approvers)) {
+    if (approval?.approvals === 2) context.addIssue({ code: 'custom', path: ['approval', 'approvers'], message: 'approvals 2 needs at least two approvers: two people each confirm with a one-time code' });
+    return;
+  }
+  const seen = new Set<string>();
+  approval.approvers.forEach((address, index) => {
+    const key = approverKey(address);
+    if (seen.has(key)) context.addIssue({ code: 'custom', path: ['approval', 'approvers', index], message: `${address} is listed twice` });
+    seen.add(key);
+  });
+  if (approval.approvals === 2 && seen.size < 2) {
+    context.addIssue({ code: 'custom', path: ['approval', 'approvers'], message: 'approvals 2 needs at least two different approvers' });
+  }
+}
+
+/** How an approver's address is compared: e-mail domains ignore case, and so, in practice, do mailboxes. */
+export function approverKey(address: string): string {
+  return address.trim().toLowerCase();
 }
 
 export const migrationInputSchema = z.pipe(

@@ -1,5 +1,5 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { createConnection, type Connection, type SslOptions } from 'mysql2/promise';
+import { createConnection, type Connection, type FieldPacket, type QueryResult, type RowDataPacket, type SslOptions } from 'mysql2/promise';
 import * as z from 'zod/mini';
 import { DatabaseSecretInvalid, DatabaseUnreachable } from './errors';
 import type { TlsMode } from './migration-input';
@@ -77,12 +77,15 @@ export const EXACT_VALUE_OPTIONS = {
   decimalNumbers: false,
 } as const;
 
+/** How long opening a session may take, unless the caller has less time. */
+export const CONNECT_TIMEOUT_MS = 10_000;
+
 /**
  * Opens a session whose formatting cannot differ between two servers: UTC (TIMESTAMP values render in the
  * session time zone), utf8mb4, and values returned as strings (dates, DECIMAL and BIGINT) so nothing is
  * rounded or shifted on the way into JavaScript. TLS as `credentials.tls` says.
  */
-export async function connectMysql(credentials: DatabaseCredentials, role: string): Promise<Connection> {
+export async function connectMysql(credentials: DatabaseCredentials, role: string, connectTimeoutMs = CONNECT_TIMEOUT_MS): Promise<Connection> {
   let connection: Connection;
   try {
     connection = await createConnection({
@@ -91,7 +94,7 @@ export async function connectMysql(credentials: DatabaseCredentials, role: strin
       user: credentials.username,
       password: credentials.password,
       ...EXACT_VALUE_OPTIONS,
-      connectTimeout: 10_000,
+      connectTimeout: connectTimeoutMs,
       ssl: sslOptions(credentials.tls ?? 'disabled'),
     });
   } catch (error) {
@@ -104,8 +107,13 @@ export async function connectMysql(credentials: DatabaseCredentials, role: strin
 }
 
 /** Runs `work` on a fresh session and always closes it. */
-export async function withMysql<T>(credentials: DatabaseCredentials, role: string, work: (connection: Connection) => Promise<T>): Promise<T> {
-  const connection = await connectMysql(credentials, role);
+export async function withMysql<T>(
+  credentials: DatabaseCredentials,
+  role: string,
+  work: (connection: Connection) => Promise<T>,
+  connectTimeoutMs = CONNECT_TIMEOUT_MS,
+): Promise<T> {
+  const connection = await connectMysql(credentials, role, connectTimeoutMs);
   try {
     return await work(connection);
   } finally {
@@ -123,4 +131,84 @@ function tlsHint(tls: TlsMode | undefined, error: unknown): string {
     return ' (TLS mode "verify-rds-ca"): the server certificate is not signed by the Amazon RDS CA for this host name. Use the RDS endpoint name as the secret\'s host, or set database.tls to "required"';
   }
   return '';
+}
+
+/**
+ * One statement at a time, its rows or result header back: what a mysql2 session offers, and what
+ * `statementsEndingBy` offers on top of one.
+ */
+export interface Statements {
+  query<T extends QueryResult>(sql: string, values?: unknown[]): Promise<[T, FieldPacket[]]>;
+}
+
+/**
+ * How long the client waits for a statement past its deadline before it gives the session up. The server's
+ * own limits end the statement at the deadline, give or take its timer's granularity; this is the last line,
+ * for a statement no server limit covers (on MySQL a write held up by something other than a lock, such as a
+ * semi-synchronous commit waiting for a replica) or a server that stopped answering.
+ */
+export const CLIENT_GRACE_MS = 1000;
+
+/**
+ * The server's own limit on one statement's run time, as `SET SESSION <variable> = <value for ms>`:
+ * - MariaDB 10.1+: `max_statement_time`, in seconds (fractional). It aborts any statement, lock waits
+ *   included, except inside stored programs, with ER_STATEMENT_TIMEOUT (1969).
+ * - MySQL 5.7.8+, 8.0, 8.4, Aurora MySQL 2 and 3: `max_execution_time`, in milliseconds. It covers top-level
+ *   read-only SELECTs only (ER_QUERY_TIMEOUT, 3024); writes, SET GLOBAL and DDL there are bounded by the lock
+ *   waits alone.
+ * - Older servers (MySQL 5.6, MariaDB 10.0): none; the lock waits and the client's timeout still hold.
+ */
+interface ServerStatementLimit {
+  variable: 'max_statement_time' | 'max_execution_time';
+  valueFor(milliseconds: number): number;
+}
+
+async function serverStatementLimit(send: Statements): Promise<ServerStatementLimit | undefined> {
+  const [rows] = await send.query<RowDataPacket[]>("SHOW VARIABLES WHERE Variable_name IN ('version', 'max_statement_time', 'max_execution_time')");
+  const names = new Map(rows.map((row) => [String(row.Variable_name).toLowerCase(), String(row.Value)]));
+  // Percona Server 5.6 also has a max_statement_time, in milliseconds and for SELECT only: the version decides.
+  if (names.has('max_statement_time') && /mariadb/i.test(names.get('version') ?? '')) {
+    return { variable: 'max_statement_time', valueFor: (milliseconds) => milliseconds / 1000 };
+  }
+  if (names.has('max_execution_time')) return { variable: 'max_execution_time', valueFor: (milliseconds) => Math.ceil(milliseconds) };
+  return undefined;
+}
+
+/**
+ * Statements on `connection` that each end by `deadline` (ms since the epoch), whatever they meet. Before each
+ * statement the session's limits are set to the time left:
+ * - the server's statement limit (see ServerStatementLimit);
+ * - `lock_wait_timeout` (metadata locks: LOCK TABLES, DDL, and the global read lock SET GLOBAL read_only
+ *   takes) and `innodb_lock_wait_timeout` (row locks), in whole seconds, at least 1, rounded up;
+ * - mysql2's client-side `timeout`, CLIENT_GRACE_MS after the deadline. mysql2 then reports
+ *   PROTOCOL_SEQUENCE_TIMEOUT but keeps the session busy with the abandoned statement, so later statements
+ *   would queue behind it: the session is destroyed instead, and fails them at once.
+ * The limits stay set on the session afterwards: give this a session that does only bounded work.
+ */
+export function statementsEndingBy(connection: Connection, deadline: number): Statements {
+  const send: Statements = {
+    async query(sql, values) {
+      try {
+        return await connection.query({ sql, timeout: Math.max(deadline - Date.now(), 0) + CLIENT_GRACE_MS }, values);
+      } catch (error) {
+        if ((error as { code?: unknown }).code === 'PROTOCOL_SEQUENCE_TIMEOUT') connection.destroy();
+        throw error;
+      }
+    },
+  };
+  let limit: Promise<ServerStatementLimit | undefined> | undefined;
+  return {
+    async query(sql, values) {
+      limit ??= serverStatementLimit(send);
+      const serverLimit = await limit;
+      // Never 0: to both servers a limit of 0 means none.
+      const remainingMs = Math.max(deadline - Date.now(), 1);
+      const lockWaitSeconds = Math.ceil(remainingMs / 1000);
+      await send.query(
+        `SET SESSION ${serverLimit ? `${serverLimit.variable} = ?, ` : ''}lock_wait_timeout = ?, innodb_lock_wait_timeout = ?`,
+        [...(serverLimit ? [serverLimit.valueFor(remainingMs)] : []), lockWaitSeconds, lockWaitSeconds],
+      );
+      return send.query(sql, values);
+    },
+  };
 }

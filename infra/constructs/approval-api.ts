@@ -8,10 +8,12 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
-import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { SubscriptionFilter, Topic, type ITopic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { APPROVER_ATTRIBUTE } from '../../functions/shared/approval-record';
 import { ENVIRONMENT } from '../../functions/shared/environment';
-import { grantPublish, sendTaskResponse } from '../phases/phase';
+import { grantPublish, ownItems, sendTaskResponse } from '../phases/phase';
 import { PhaseFunction } from './phase-function';
 
 export interface ApprovalApiProps {
@@ -21,8 +23,13 @@ export interface ApprovalApiProps {
   readonly signingKey: ISecret;
   /** Where reminders are published. */
   readonly topic: ITopic;
-  /** Encrypts the functions' and the API's log groups. */
+  /** Encrypts the functions' and the API's log groups, and the approver-code topic. */
   readonly logKey: IKey;
+  /**
+   * The migration's approvers (`approval.approvers` in the deployment config's migration block): each gets an
+   * e-mail subscription on a topic of their own codes. @default none: whoever holds the link decides
+   */
+  readonly approvers?: string[];
   /** The state machine whose approval tokens the page completes, spelled from its fixed name (see MigrationOrchestrator). */
   readonly stateMachineArn: string;
   /** The function that asks for approval: it links to this API and schedules the reminders. */
@@ -52,6 +59,8 @@ export class ApprovalApi extends Construct {
   readonly reminderSchedules: ScheduleGroup;
   /** The address the approval e-mail links to. */
   readonly reviewUrl: string;
+  /** Where the page publishes one-time codes, only with approvers: each approver's subscription accepts only their own. */
+  readonly approverCodesTopic?: Topic;
 
   constructor(scope: Construct, id: string, props: ApprovalApiProps) {
     super(scope, id);
@@ -64,9 +73,13 @@ export class ApprovalApi extends Construct {
       logKey: props.logKey,
       environment: { [ENVIRONMENT.tokenTableName]: props.tokenTable.tableName, [ENVIRONMENT.approvalKeySecretArn]: props.signingKey.secretArn },
     });
-    this.pageFunction.addToRolePolicy(tableItems(['dynamodb:GetItem', 'dynamodb:UpdateItem']));
+    // The approval requests and the approvers' one-time codes, nothing else in the table.
+    this.pageFunction.addToRolePolicy(
+      new PolicyStatement({ effect: Effect.ALLOW, actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resources: [props.tokenTable.tableArn], conditions: ownItems('approval', 'approval-code') }),
+    );
     this.pageFunction.addToRolePolicy(sendTaskResponse());
     props.signingKey.grantRead(this.pageFunction);
+    if (props.approvers?.length) this.approverCodesTopic = this.approverCodes(props.approvers, props.logKey, props.requestApproval);
 
     this.api = new HttpApi(this, 'Api', {
       apiName: `${stack.stackName}-approval`,
@@ -167,5 +180,22 @@ export class ApprovalApi extends Construct {
       id: `AwsSolutions::AwsSolutions-IAM5[Resource::${reminderSchedules}]`,
       reason: 'Reminder schedules are named after the approval id, known only when approval is requested; the group is this stack’s own.',
     });
+  }
+
+  /**
+   * The approvers' one-time codes: a topic of their own (the notification list never sees a code), encrypted
+   * with the stack's key, with one e-mail subscription per approver whose filter policy accepts only messages
+   * whose `approver` attribute is that address (SNS matches attribute values exactly, and a message without
+   * the attribute reaches no one). The page publishes there; request-approval learns who can be reached.
+   */
+  private approverCodes(approvers: string[], key: IKey, requester: PhaseFunction): Topic {
+    const topic = new Topic(this, 'ApproverCodes', { displayName: 'DMS migration approval codes', masterKey: key, enforceSSL: true });
+    for (const approver of approvers) {
+      topic.addSubscription(new EmailSubscription(approver, { filterPolicy: { [APPROVER_ATTRIBUTE]: SubscriptionFilter.stringFilter({ allowlist: [approver] }) } }));
+    }
+    this.pageFunction.addEnvironment(ENVIRONMENT.approverCodesTopicArn, topic.topicArn);
+    grantPublish(this.pageFunction, topic);
+    requester.addEnvironment(ENVIRONMENT.subscribedApprovers, approvers.join(','));
+    return topic;
   }
 }

@@ -205,6 +205,7 @@ export class MigrationOrchestrator extends Construct {
       requestApproval: this.functions.requestApproval,
       reminderAfter: props.approvalReminderAfter,
       approvalPageUrl: props.approvalPageUrl,
+      approvers: migration.approval?.approvers,
     });
     this.acknowledgeStateMachineAccess();
     this.databaseFunctions?.acknowledgeStateMachineAccess(this.stateMachine);

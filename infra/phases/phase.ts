@@ -89,7 +89,7 @@ export function sendTaskResponse(): PolicyStatement {
   return allow(['states:SendTaskSuccess', 'states:SendTaskFailure'], ['*']);
 }
 
-/** A condition that limits DynamoDB item actions to keys starting with `<prefix>#`. */
-export function ownItems(prefix: string): Record<string, unknown> {
-  return { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${prefix}#*`] } };
+/** A condition that limits DynamoDB item actions to keys starting with `<prefix>#` (one of the prefixes). */
+export function ownItems(...prefixes: string[]): Record<string, unknown> {
+  return { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': prefixes.map((prefix) => `${prefix}#*`) } };
 }

@@ -6,8 +6,10 @@ export type Item = Record<string, AttributeValue>;
 /**
  * The DynamoDB item expressions the functions write, evaluated as DynamoDB does; anything else is refused
  * loudly rather than guessed. Conditions: `attribute_exists(a)`, `attribute_not_exists(a)`, comparisons
- * (`a = :v`, `<>`, `<`, `<=`, `>`, `>=`; strings and numbers), joined by AND. Updates:
- * `SET a = :v, b = if_not_exists(b, :v)` and `REMOVE a, b`. A failed condition can return the item
+ * (`a = :v`, `<>`, `<`, `<=`, `>`, `>=`; strings and numbers), joined by AND and OR (AND binding tighter, as in
+ * DynamoDB; parentheses are refused); an attribute may be a path into maps (`#vote.#key`). Updates:
+ * `SET a = <operand>`, `SET a = <operand> + <operand>` or `-` (numbers), where an operand is a value, an
+ * attribute or `if_not_exists(b, :v)`, and `REMOVE a, b`. A failed condition can return the item
  * (ReturnValuesOnConditionCheckFailure ALL_OLD), as DynamoDB does.
  */
 export interface ExpressionContext {
@@ -15,21 +17,23 @@ export interface ExpressionContext {
   values?: Record<string, AttributeValue>;
 }
 
+const PATH = '[#\\w]+(?:\\.[#\\w]+)*';
+
 export function conditionHolds(item: Item | undefined, condition: string | undefined, context: ExpressionContext = {}): boolean {
   if (!condition) return true;
-  return condition.split(/\s+AND\s+/i).every((clause) => clauseHolds(item, clause.trim(), context));
+  return condition.split(/\s+OR\s+/i).some((alternative) => alternative.split(/\s+AND\s+/i).every((clause) => clauseHolds(item, clause.trim(), context)));
 }
 
 function clauseHolds(item: Item | undefined, clause: string, context: ExpressionContext): boolean {
-  const existence = /^attribute_(not_)?exists\(\s*([#\w]+)\s*\)$/.exec(clause);
+  const existence = new RegExp(`^attribute_(not_)?exists\\(\\s*(${PATH})\\s*\\)$`).exec(clause);
   if (existence) {
-    const present = item?.[attributeName(existence[2], context)] !== undefined;
+    const present = valueAt(item, existence[2], context) !== undefined;
     return existence[1] ? !present : present;
   }
-  const comparison = /^([#\w]+)\s*(=|<>|<=|>=|<|>)\s*(:\w+)$/.exec(clause);
+  const comparison = new RegExp(`^(${PATH})\\s*(=|<>|<=|>=|<|>)\\s*(:\\w+)$`).exec(clause);
   if (!comparison) throw new AwsServiceError('ValidationException', `The emulator cannot evaluate the condition "${clause}"`);
   const [, attribute, operator, placeholder] = comparison;
-  const stored = item?.[attributeName(attribute, context)];
+  const stored = valueAt(item, attribute, context);
   const given = context.values?.[placeholder];
   if (stored === undefined || given === undefined) return false;
   if (operator === '=') return JSON.stringify(stored) === JSON.stringify(given);
@@ -55,13 +59,41 @@ export function applyUpdate(item: Item, updateExpression: string, context: Expre
         continue;
       }
       const [attribute, expression] = assignment.split(/\s*=\s*/);
-      const ifNotExists = /^if_not_exists\(\s*([#\w]+)\s*,\s*(:\w+)\s*\)$/.exec(expression);
-      const value = ifNotExists ? (updated[attributeName(ifNotExists[1], context)] ?? context.values?.[ifNotExists[2]]) : context.values?.[expression];
-      if (value === undefined) throw new AwsServiceError('ValidationException', `The emulator cannot evaluate the update "${assignment}"`);
-      updated[attributeName(attribute, context)] = value;
+      if (attribute.includes('.')) throw new AwsServiceError('ValidationException', `The emulator cannot set the nested attribute "${attribute}"`);
+      updated[attributeName(attribute, context)] = updateValue(updated, expression, context);
     }
   }
   return updated;
+}
+
+/** `operand`, or `operand + operand` / `operand - operand` on numbers, read from the item as it stands. */
+function updateValue(item: Item, expression: string, context: ExpressionContext): AttributeValue {
+  const arithmetic = /^(.+?)\s+([+-])\s+(.+)$/.exec(expression);
+  if (!arithmetic) return operandValue(item, expression, context);
+  const [left, right] = [operandValue(item, arithmetic[1], context), operandValue(item, arithmetic[3], context)];
+  if (left.N === undefined || right.N === undefined) throw new AwsServiceError('ValidationException', 'An operand in the update expression has an incorrect data type');
+  return { N: String(arithmetic[2] === '+' ? Number(left.N) + Number(right.N) : Number(left.N) - Number(right.N)) };
+}
+
+function operandValue(item: Item, operand: string, context: ExpressionContext): AttributeValue {
+  const ifNotExists = new RegExp(`^if_not_exists\\(\\s*(${PATH})\\s*,\\s*(:\\w+)\\s*\\)$`).exec(operand);
+  const value = ifNotExists
+    ? (valueAt(item, ifNotExists[1], context) ?? context.values?.[ifNotExists[2]])
+    : /^:\w+$/.test(operand)
+      ? context.values?.[operand]
+      : new RegExp(`^${PATH}$`).test(operand)
+        ? valueAt(item, operand, context)
+        : undefined;
+  if (value === undefined) {
+    throw new AwsServiceError('ValidationException', `The emulator cannot evaluate "${operand}": the provided expression refers to an attribute that does not exist in the item, or to no value`);
+  }
+  return value;
+}
+
+/** The value at an attribute or a path into maps (`#a.#b`), undefined where any part is missing. */
+function valueAt(item: Item | undefined, path: string, context: ExpressionContext): AttributeValue | undefined {
+  const [first, ...rest] = path.split('.').map((part) => attributeName(part, context));
+  return rest.reduce<AttributeValue | undefined>((value, name) => value?.M?.[name], item?.[first]);
 }
 
 function attributeName(token: string, context: ExpressionContext): string {

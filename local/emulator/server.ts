@@ -23,6 +23,7 @@ import {
   type LocalTargetDatabase,
   type PublishedMessage,
   type RdsState,
+  type TopicSubscription,
 } from './services';
 
 /**
@@ -44,6 +45,8 @@ export interface EmulatorOptions {
   cdcLatencySeconds?: number;
   /** Where every published SNS message is appended, one JSON line each. */
   outboxFile?: string;
+  /** The stack's topic subscriptions: each published message records which of them accept it (filter policies). */
+  subscriptions?: TopicSubscription[];
   onPublish?(message: PublishedMessage): void;
   /** The DMS event rule's target: called on every task state change, as EventBridge would invoke the watcher. */
   onDmsEvent?(event: DmsTaskEvent): void;
@@ -94,7 +97,7 @@ export async function startAwsEmulator(options: EmulatorOptions): Promise<AwsEmu
   });
   const services: EmulatedService[] = [
     dms.service(),
-    snsService({ messages, file: options.outboxFile, onPublish: options.onPublish }),
+    snsService({ messages, subscriptions: options.subscriptions, file: options.outboxFile, onPublish: options.onPublish }),
     rdsService(rds),
     cloudWatchService(dms),
     ssmService(parameters),

@@ -11,10 +11,46 @@ export interface PublishedMessage {
   message: string;
   attributes: Record<string, string>;
   publishedAt: Date;
+  /** The endpoints (e-mail addresses) of the topic's subscriptions that accept the message. */
+  deliveredTo: string[];
 }
 
-/** SNS Publish: each message is kept, handed to `onPublish` and appended to the outbox file as one JSON line. */
-export function snsService(outbox: { messages: PublishedMessage[]; file?: string; onPublish?(message: PublishedMessage): void }): QueryService {
+/** A topic subscription as the stack declares it (AWS::SNS::Subscription). */
+export interface TopicSubscription {
+  topicArn: string;
+  protocol: string;
+  endpoint: string;
+  /** The filter policy, applied to the message attributes (the default FilterPolicyScope). */
+  filterPolicy?: Record<string, unknown>;
+}
+
+/**
+ * Whether a subscription's filter policy accepts a message with these attributes, as SNS decides for the
+ * MessageAttributes scope: every property of the policy names an attribute the message carries, and the
+ * attribute's value is one of the strings listed for it (exact, case-sensitive match); no policy accepts
+ * everything. Only lists of exact strings are evaluated: any other operator (prefix, numeric, anything-but,
+ * exists...) is refused loudly rather than guessed.
+ */
+export function filterPolicyAccepts(policy: Record<string, unknown> | undefined, attributes: Record<string, string>): boolean {
+  if (!policy) return true;
+  return Object.entries(policy).every(([name, allowed]) => {
+    if (!Array.isArray(allowed) || !allowed.every((value) => typeof value === 'string')) {
+      throw new AwsServiceError('InvalidParameter', `The emulator evaluates filter policies of exact strings only, not ${JSON.stringify({ [name]: allowed })}`);
+    }
+    return name in attributes && allowed.includes(attributes[name]);
+  });
+}
+
+/** The endpoints of `topicArn`'s subscriptions that accept a message with these attributes. */
+export function deliveriesOf(subscriptions: TopicSubscription[], topicArn: string, attributes: Record<string, string>): string[] {
+  return subscriptions.filter((subscription) => subscription.topicArn === topicArn && filterPolicyAccepts(subscription.filterPolicy, attributes)).map((subscription) => subscription.endpoint);
+}
+
+/**
+ * SNS Publish: each message is kept with the subscriptions that accept it (`subscriptions`, from the stack),
+ * handed to `onPublish` and appended to the outbox file as one JSON line.
+ */
+export function snsService(outbox: { messages: PublishedMessage[]; subscriptions?: TopicSubscription[]; file?: string; onPublish?(message: PublishedMessage): void }): QueryService {
   return {
     protocol: 'query',
     apiVersion: '2010-03-31',
@@ -23,12 +59,14 @@ export function snsService(outbox: { messages: PublishedMessage[]; file?: string
     operations: {
       Publish: (parameters) => {
         const attributes = Object.fromEntries(Object.entries(queryMap(parameters, 'MessageAttributes')).map(([name, value]) => [name, value.StringValue ?? '']));
+        const topicArn = parameters.TopicArn ?? '';
         const message: PublishedMessage = {
-          topicArn: parameters.TopicArn ?? '',
+          topicArn,
           subject: parameters.Subject ?? '',
           message: parameters.Message ?? '',
           attributes,
           publishedAt: new Date(),
+          deliveredTo: deliveriesOf(outbox.subscriptions ?? [], topicArn, attributes),
         };
         outbox.messages.push(message);
         if (outbox.file) appendFileSync(outbox.file, `${JSON.stringify(message)}\n`);

@@ -55,6 +55,7 @@ export function rehearsalInput(sourceDatabase: string, settings?: RehearsedSetti
     validation: settings?.validation ?? { requireDmsValidation: true, maxWaitMinutes: 60 },
     cutover: settings?.cutover ?? { maxCdcLatencySeconds: 10, latencyWindowMinutes: 5, approvalRequired: true, snapshotBeforeCutover: true, endpointParameterName: '/apps/shop/database-endpoint' },
     ...(rollback ? { rollback: { enabled: true, reverseSourceEndpointArn: ARN.reverseSource, reverseTargetEndpointArn: ARN.reverseTarget } } : {}),
+    ...(settings?.approval ? { approval: settings.approval } : {}),
   };
 }
 

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import type { MigrationConfig } from '../../functions/shared/migration-input';
 import type { EmulatorFaults } from '../emulator/server';
 
-export type RehearsedSettings = Pick<MigrationConfig, 'migrationName' | 'startPolicy' | 'confirmReloadTarget' | 'validation' | 'cutover'> & {
+export type RehearsedSettings = Pick<MigrationConfig, 'migrationName' | 'startPolicy' | 'confirmReloadTarget' | 'validation' | 'cutover' | 'approval'> & {
   target: Pick<MigrationConfig['target'], 'type'>;
 };
 

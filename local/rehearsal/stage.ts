@@ -60,7 +60,11 @@ export async function startStage(
     eventRules: [synthesized.functionEnvironment.FULL_LOAD_CHECK_RULE_NAME],
     cdcLatencySeconds: options.cdcLatencySeconds,
     outboxFile: options.outboxFile,
-    onPublish: (message) => live.view?.say(`  ✉ ${message.subject}`),
+    subscriptions: synthesized.topicSubscriptions,
+    onPublish: (message) => {
+      const line = message.attributes.kind === 'approval-code' ? `  ✉ to ${message.deliveredTo.join(', ') || 'nobody (no subscription accepts it)'}: ${message.subject}: ${codeIn(message.message)}` : `  ✉ ${message.subject}`;
+      live.view?.say(line);
+    },
     onDmsEvent: (event: DmsTaskEvent) => {
       if (live.watcher) void invokeAsLambda(live.watcher, event).catch((error: Error) => live.view?.say(`  ! DMS event watcher failed: ${error.name}`));
     },
@@ -70,6 +74,7 @@ export async function startStage(
   pointHandlersAt(emulator.url, synthesized.functionEnvironment, options.verbose);
   const desk: ApprovalDesk = await startApprovalDesk({
     autoApprove: options.autoApprove,
+    approvers: input.approval?.approvers,
     emulatorUrl: emulator.url,
     tokenTableName: synthesized.functionEnvironment.TOKEN_TABLE_NAME,
     say: (line) => (live.view ? live.view.say(line) : say(line)),
@@ -98,6 +103,11 @@ export async function startStage(
           : (taskInput) => invokeAsLambda(handlers(phase), taskInput);
   }
   return { emulator, handlers, tasks: authorizer ? invokedByStateMachine(tasks, synthesized, authorizer) : tasks, live, authorizer };
+}
+
+/** The one-time code in an approval-code e-mail, as the rehearsal shows it in place of a mailbox. */
+function codeIn(message: string): string {
+  return /one-time approval code: (\d+)/.exec(message)?.[1] ?? '(no code in the message)';
 }
 
 /** The review link of the latest approval e-mail. */

@@ -8,6 +8,7 @@ import { MigrationStack } from '../../infra/migration-stack';
 import type { Phase } from '../../infra/phases';
 import { conventionalPhysicalResources, resolveIntrinsic, type CfnTemplate, type DeploymentEnvironment, type PhysicalResources } from '../iam';
 import type { VpcEndpointsDeclaration } from '../emulator/network';
+import type { TopicSubscription } from '../emulator/services';
 import { allStates, type AslDefinition } from './asl';
 
 export type { AslDefinition, AslState } from './asl';
@@ -30,6 +31,10 @@ export interface SynthesizedWorkflow {
   physicalResources: PhysicalResources;
   /** What the deployment declares its database network reaches (`databaseNetwork.vpcEndpoints`). */
   vpcEndpoints: VpcEndpointsDeclaration;
+  /** The stack's topic subscriptions (notification e-mails, approvers' code e-mails with their filter policies). */
+  topicSubscriptions: TopicSubscription[];
+  /** The approval page's function: the principal the page's calls are authorized as. */
+  approvalPageLogicalId: string;
 }
 
 /**
@@ -72,6 +77,17 @@ export function synthesizeWorkflow(deployment: unknown): SynthesizedWorkflow {
     environment,
     physicalResources,
     vpcEndpoints,
+    topicSubscriptions: Object.values(template.findResources('AWS::SNS::Subscription')).map(({ Properties: subscription }) => {
+      // The emulators apply filter policies to message attributes, SNS's default scope.
+      if ((subscription.FilterPolicyScope ?? 'MessageAttributes') !== 'MessageAttributes') throw new Error(`Filter policy scope ${subscription.FilterPolicyScope} is not emulated`);
+      return {
+      topicArn: resolve(subscription.TopicArn),
+      protocol: String(subscription.Protocol),
+      endpoint: String(subscription.Endpoint),
+      ...(subscription.FilterPolicy ? { filterPolicy: subscription.FilterPolicy as Record<string, unknown> } : {}),
+      };
+    }),
+    approvalPageLogicalId: Stack.of(stack).getLogicalId(stack.orchestrator.approvalApi.pageFunction.node.defaultChild as CfnElement),
   };
 }
 

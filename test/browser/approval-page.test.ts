@@ -23,6 +23,8 @@ import { FakeTokenTable } from '../support/token-table';
 
 const OUTPUT = path.join(__dirname, '..', '..', 'test-output');
 const TASK_TOKEN = 'AQCEAAAAKgAAAAMAAAAA-browser-token';
+const CODES_TOPIC = 'arn:aws:sns:eu-west-1:123456789012:OrdersMigration-ApproverCodes';
+const APPROVERS = ['ana@example.com', 'ben@example.com'];
 const sns = mockClient(SNSClient);
 const sfn = mockClient(SFNClient);
 const secrets = mockClient(SecretsManagerClient);
@@ -50,6 +52,8 @@ beforeAll(async () => {
     APPROVAL_REMINDER_SCHEDULE_GROUP: 'OrdersMigration-approval-reminders',
     APPROVAL_REMINDER_FUNCTION_ARN: 'arn:aws:lambda:eu-west-1:123456789012:function:OrdersMigration-ApprovalReminder',
     APPROVAL_REMINDER_ROLE_ARN: 'arn:aws:iam::123456789012:role/OrdersMigration-ApprovalReminderScheduler',
+    APPROVER_CODES_TOPIC_ARN: CODES_TOPIC,
+    SUBSCRIBED_APPROVERS: APPROVERS.join(','),
   });
   pageHandler = (await import('../../functions/approval-page/handler')).handler;
   requestApproval = (await import('../../functions/request-approval/handler')).handler as typeof requestApproval;
@@ -144,7 +148,7 @@ describe('approval page in a real browser', () => {
     const record = table.approval(approvalId);
     expect(record).toMatchObject({ status: 'approved', decision: 'approved', decidedBy: 'dba@example.com' });
     expect(sfn.commandCalls(SendTaskSuccessCommand).map((call) => call.args[0].input)).toEqual([
-      { taskToken: TASK_TOKEN, output: JSON.stringify({ decision: 'approved', decidedBy: 'dba@example.com', decidedAt: record?.decidedAt }) },
+      { taskToken: TASK_TOKEN, output: JSON.stringify({ decision: 'approved', decidedBy: 'dba@example.com', decidedAt: record?.decidedAt, verifiedBy: 'unverified' }) },
     ]);
     expect(sfn).not.toHaveReceivedCommand(SendTaskFailureCommand);
 
@@ -243,6 +247,59 @@ describe('approval page in a real browser', () => {
     expect(await top('#reason')).toBeLessThan(await top('button.reject'));
     await expect(page.locator('label[for=reason]').innerText()).resolves.toBe('Reason (for either decision)');
     await page.close();
+  });
+
+  it('with approvers and two approvals: each chooses their address, gets a code there, and decides with it; Enter never decides; the second approval cuts over', async () => {
+    const { approvalId, link } = await emailedLink(migrationConfig({ approval: { approvers: APPROVERS, approvals: 2 } }));
+    /** The code in the last e-mail published for `approver` on the approver-code topic, as their mailbox shows it. */
+    const codeFor = (approver: string) => {
+      const sent = sns.commandCalls(PublishCommand).map((call) => call.args[0].input).filter((input) => input.TopicArn === CODES_TOPIC && input.MessageAttributes?.approver?.StringValue === approver);
+      return /one-time approval code: (\d{6})/.exec(sent.at(-1)?.Message ?? '')?.[1] ?? '';
+    };
+    const posts: string[] = [];
+    const approve = async (approver: string, viewport: { width: number; height: number }, screenshot: string) => {
+      const page = await openPage(link, viewport);
+      page.on('request', (request) => {
+        if (request.method() === 'POST') posts.push(new URLSearchParams(request.postData() ?? '').get('action') ?? 'decision');
+      });
+      await expect(page.locator('#decidedBy').count()).resolves.toBe(0);
+      await page.selectOption('#approver', approver);
+      await page.click('button.send');
+      await expect(page.locator('.outcome-ok').innerText()).resolves.toContain(`A one-time code is on its way to ${approver}.`);
+      await expect(page.locator('#decider').inputValue()).resolves.toBe(approver);
+      await page.screenshot({ path: path.join(OUTPUT, screenshot), fullPage: true });
+      expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(viewport.width);
+      // Enter in the code field (or a phone keyboard's Go there) decides nothing.
+      await page.fill('#code', codeFor(approver));
+      const before = posts.length;
+      await page.press('#code', 'Enter');
+      await page.waitForTimeout(500);
+      expect(posts.length).toBe(before);
+      await page.click('button.approve');
+      const title = await page.locator('h1').innerText();
+      await page.close();
+      return title;
+    };
+
+    await expect(approve('ana@example.com', { width: 1024, height: 900 }, 'approval-page-approvers-code-sent.png')).resolves.toBe('Your approval is recorded: one more is needed');
+    expect(sfn).not.toHaveReceivedAnyCommand();
+    expect(table.approval(approvalId)).toMatchObject({ status: 'pending', firstApproval: { by: 'ana@example.com', verifiedBy: 'one-time-code' } });
+
+    await expect(approve('ben@example.com', { width: 390, height: 844 }, 'approval-page-approvers-code-sent-phone.png')).resolves.toBe('Cutover approved');
+    expect(posts).toEqual(['send-code', 'decision', 'send-code', 'decision']);
+    const record = table.approval(approvalId);
+    expect(sfn.commandCalls(SendTaskSuccessCommand).map((call) => JSON.parse(String(call.args[0].input.output)))).toEqual([
+      {
+        decision: 'approved',
+        decidedBy: 'ben@example.com',
+        decidedAt: record?.decidedAt,
+        verifiedBy: 'one-time-code',
+        approvals: [
+          { by: 'ana@example.com', at: expect.any(String), verifiedBy: 'one-time-code' },
+          { by: 'ben@example.com', at: record?.decidedAt, verifiedBy: 'one-time-code' },
+        ],
+      },
+    ]);
   });
 
   it('a tampered link shows a clear refusal page', async () => {

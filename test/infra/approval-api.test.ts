@@ -51,6 +51,15 @@ describe('approval API', () => {
     expect([...new Set(actions)].sort()).toEqual(
       ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'logs:CreateLogStream', 'logs:PutLogEvents', 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'states:SendTaskFailure', 'states:SendTaskSuccess', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'].sort(),
     );
+    // Its items only: the approval requests and the approvers' codes, never the run lock or the cutover record.
+    expect(statements).toContainEqual({
+      Effect: 'Allow',
+      Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+      Resource: { 'Fn::GetAtt': [logicalId(stack.orchestrator.tokenTable), 'Arn'] },
+      Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['approval#*', 'approval-code#*'] } },
+    });
+    expect(api.approverCodesTopic).toBeUndefined();
+    template.resourceCountIs('AWS::SNS::Topic', 1);
   });
 
   it('links the approval e-mail to the API, and lets request-approval schedule reminders only in its own group, passing only the scheduler role', () => {
@@ -81,6 +90,38 @@ describe('approval API', () => {
         Statement: [{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'scheduler.amazonaws.com' }, Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } } }],
       },
     });
+  });
+
+  it('with approvers: a code topic of their own, encrypted, one e-mail subscription each accepting only their own address; only the page publishes there', () => {
+    const approvers = ['dba.lead@example.com', 'orders.owner@example.com'];
+    const withApprovers = synthesize({ migration: { ...DEPLOYMENT.migration, approval: { approvers, approvals: 2 } } });
+    const codes = withApprovers.stack.orchestrator.approvalApi.approverCodesTopic;
+    const codesId = withApprovers.logicalId(codes);
+    withApprovers.template.hasResourceProperties('AWS::SNS::Topic', {
+      DisplayName: 'DMS migration approval codes',
+      KmsMasterKeyId: { 'Fn::GetAtt': [withApprovers.logicalId(withApprovers.stack.orchestrator.key), 'Arn'] },
+    });
+    const subscriptions = Object.values(withApprovers.template.findResources('AWS::SNS::Subscription', { Properties: { TopicArn: { Ref: codesId } } }));
+    expect(subscriptions.map((subscription) => subscription.Properties)).toEqual(
+      approvers.map((approver) => ({ Protocol: 'email', Endpoint: approver, TopicArn: { Ref: codesId }, FilterPolicy: { approver: [approver] } })),
+    );
+    // The notification list gets no code: its subscriptions are on the other topic.
+    expect(Object.values(withApprovers.template.findResources('AWS::SNS::Subscription')).filter((subscription) => subscription.Properties.Endpoint === 'dba@example.com')).toEqual([
+      expect.objectContaining({ Properties: expect.objectContaining({ TopicArn: { Ref: withApprovers.logicalId(withApprovers.stack.orchestrator.topic) } }) }),
+    ]);
+    const page = withApprovers.stack.orchestrator.approvalApi.pageFunction;
+    withApprovers.template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: 'Cutover approval page: review, then approve or reject once',
+      Environment: { Variables: Match.objectLike({ APPROVER_CODES_TOPIC_ARN: { Ref: codesId } }) },
+    });
+    withApprovers.template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ SUBSCRIBED_APPROVERS: approvers.join(',') }) },
+    });
+    const publishers = Object.entries(withApprovers.template.findResources('AWS::IAM::Policy'))
+      .filter(([, policy]) => JSON.stringify(policy.Properties.PolicyDocument.Statement).includes(`{"Ref":"${codesId}"}`))
+      .map(([, policy]) => policy.Properties.Roles);
+    expect(publishers).toEqual([[{ Ref: withApprovers.logicalId(page.role) }]]);
+    expect(statementsOf(withApprovers.template, withApprovers.logicalId(page.role))).toContainEqual({ Effect: 'Allow', Action: 'sns:Publish', Resource: { Ref: codesId } });
   });
 
   it('takes the reminder delay and a custom page address from the deployment config', () => {

@@ -52,6 +52,10 @@ describe.each([
   ['DMS resources created by the stack (examples/orders-to-rds-create-dms.json)', example('orders-to-rds-create-dms.json')],
   ['direct database access and a way back (reverse replication)', WITH_WAY_BACK],
   [
+    'approvers confirming with one-time codes, two of them needed',
+    { ...DEPLOYMENT, migration: { ...DEPLOYMENT.migration, approval: { approvers: ['dba.lead@example.com', 'orders.owner@example.com'], approvals: 2 } } },
+  ],
+  [
     'a way back, in the database network, with the VPC endpoints it needs',
     {
       ...WITH_WAY_BACK,

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { DEFAULT_REHEARSAL, type RehearsalOptions } from '../../local/rehearsal/options';
 import { rehearse } from '../../local/rehearsal/rehearse';
 import { synthesizeWorkflow, type SynthesizedWorkflow } from '../../local/workflow/synthesize';
+import { migrationConfig } from '../support/migration';
 
 /**
  * `npm run rehearse` end to end: a source database on the shared MariaDB, a throwaway target server, the
@@ -54,13 +55,16 @@ function rehearseInItsOwnProcess(...options: string[]): Promise<{ exitCode: numb
 let synthesized: SynthesizedWorkflow | undefined;
 const synthesizeOnce = (deployment: unknown) => (synthesized ??= synthesizeWorkflow(deployment));
 
-async function rehearseHere(faults: RehearsalOptions['faults'], options: { autoApprove?: boolean; onOutput?: (output: string) => void } = {}) {
+async function rehearseHere(
+  faults: RehearsalOptions['faults'],
+  options: { autoApprove?: boolean; onOutput?: (output: string) => void; migrationSettings?: RehearsalOptions['migrationSettings'] } = {},
+) {
   const { outbox, sourceDatabase } = smallRehearsal();
   jest.resetModules(); // the handlers read their environment as they load: each rehearsal has its own emulator
   let output = '';
   const startedAt = Date.now();
   const result = await rehearse(
-    { ...DEFAULT_REHEARSAL, rows: 3000, batchRows: 500, outboxFile: outbox, sourceDatabase, autoApprove: options.autoApprove ?? true, waitMilliseconds: 100, faults },
+    { ...DEFAULT_REHEARSAL, rows: 3000, batchRows: 500, outboxFile: outbox, sourceDatabase, autoApprove: options.autoApprove ?? true, waitMilliseconds: 100, faults, migrationSettings: options.migrationSettings },
     {
       write: (text) => {
         output += text;
@@ -68,7 +72,8 @@ async function rehearseHere(faults: RehearsalOptions['faults'], options: { autoA
       },
       interactive: false,
     },
-    synthesizeOnce,
+    // The shared synthesis is the default settings' stack; other settings make another stack.
+    options.migrationSettings ? synthesizeWorkflow : synthesizeOnce,
   );
   reportDuration(`rehearse with ${JSON.stringify(faults)}`, startedAt);
   const notifications = notificationsIn(outbox);
@@ -204,6 +209,61 @@ describe('rehearsal paths that end short of cutover', () => {
     expect(result.reason).toMatch(/^Ended without cutover \(ApprovalRejected\): Rejected by dba@example.com at .+ UTC\. Their reason:\n {2}> Not before the Friday window$/);
     expect(kinds(result.notifications)).toEqual(expect.arrayContaining(['approval-request', 'approval-rejected']));
     expect(kinds(result.notifications)).not.toContain('cut-over');
+  });
+
+  it('with two approvers: each asks the page for a code, the rehearsal prints the code e-mail it sent to that address alone, and two approvals cut over', async () => {
+    const approvers = ['dba.lead@example.com', 'shop.owner@example.com'];
+    const config = migrationConfig({
+      migrationName: 'Shop rehearsal',
+      cutover: { maxCdcLatencySeconds: 10, endpointParameterName: '/apps/shop/database-endpoint' },
+      validation: { requireDmsValidation: true, maxWaitMinutes: 60 },
+      approval: { approvers, approvals: 2 },
+    });
+    const { migrationName, startPolicy, confirmReloadTarget, validation, cutover, target, approval } = config;
+    let output = '';
+    const pageProblems: string[] = [];
+    const waitFor = async <T>(find: () => T | undefined): Promise<T | undefined> => {
+      for (let attempt = 0; attempt < 120 && find() === undefined; attempt += 1) await new Promise((resolve) => setTimeout(resolve, 250));
+      return find();
+    };
+    /** An approver at the page: a code to their address, read where the rehearsal prints it, then Approve with it. */
+    const approveOnThePage = async (reviewUrl: string, approver: string) => {
+      const csrf = /name="csrf" value="([^"]+)"/.exec(await (await fetch(reviewUrl)).text())?.[1] ?? '';
+      const post = (fields: Record<string, string>) => fetch(reviewUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ csrf, ...fields }) });
+      const sent = await post({ action: 'send-code', approver });
+      if (!sent.ok) pageProblems.push(`send-code for ${approver} answered ${sent.status}`);
+      const code = await waitFor(() => new RegExp(`✉ to ${approver.replace(/\./g, '\\.')}: .*your approval code: (\\d{6})`).exec(output)?.[1]);
+      if (!code) {
+        pageProblems.push(`no code printed for ${approver}`);
+        return;
+      }
+      const decided = await post({ approver, code, decision: 'approve' });
+      if (!decided.ok) pageProblems.push(`approval by ${approver} answered ${decided.status}`);
+    };
+    let started = false;
+    const result = await rehearseHere(
+      {},
+      {
+        autoApprove: false,
+        migrationSettings: { migrationName, startPolicy, confirmReloadTarget, validation, cutover, target: { type: target.type }, approval },
+        onOutput: (text) => {
+          output = text;
+          const reviewUrl = /http:\/\/127\.0\.0\.1:\d+\/review\?\S+/.exec(text)?.[0];
+          if (reviewUrl && !started) {
+            started = true;
+            void (async () => {
+              for (const approver of approvers) await approveOnThePage(reviewUrl, approver);
+            })().catch((error: Error) => pageProblems.push(error.message));
+          }
+        },
+      },
+    );
+    expect(pageProblems).toEqual([]);
+    expect(result.exitCode).toBe(0);
+    expect(output).toContain(`Choose one of ${approvers.join(', ')} there and send yourself a code`);
+    const codes = result.notifications.filter((notification) => notification.attributes.kind === 'approval-code') as Array<Notification & { deliveredTo: string[] }>;
+    expect(codes.map((notification) => notification.deliveredTo)).toEqual([[approvers[0]], [approvers[1]]]);
+    expect(kinds(result.notifications)).toContain('cut-over');
   });
 
   it('a target row changed before validation is caught as a validation mismatch, nothing cut over, exit 1', async () => {

@@ -11,7 +11,7 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Connection, RowDataPacket } from 'mysql2/promise';
 import { HEARTBEAT_TABLE, heartbeatTableDdl } from '../../functions/cutover/catch-up';
 import { reverseTaskIdentifier } from '../../functions/cutover/reverse-replication';
-import { readReadOnlySettings } from '../../functions/cutover/write-freeze';
+import { FREEZE_MARGIN_SECONDS, readReadOnlySettings } from '../../functions/cutover/write-freeze';
 import type { MigrationInput } from '../../functions/shared/migration-input';
 import { connectMysql } from '../../functions/shared/mysql';
 import { startNativeReplication, startThrowawayMariadb, type ThrowawayMariadb } from '../../local/throwaway-mariadb';
@@ -187,6 +187,36 @@ describe('lossless cutover, executed locally against real MariaDB', () => {
     expect(result.aws.dmsActions).not.toContain('StopReplicationTask');
     expect(result.aws.parameters.size).toBe(0);
     expect(result.aws.items.has('lock#orders-to-aurora')).toBe(false);
+  });
+
+  it('a lock on the target heartbeat table cannot keep the source frozen past the catch-up timeout and its margin', async () => {
+    // Once the gate has passed, another session locks the heartbeat table on the target: reading the marker
+    // there blocks, as does the replication applying it. The lock is released only after twice the bound, so
+    // a read without a time limit would keep the source frozen that long.
+    const timeoutSeconds = 5;
+    const boundMs = (timeoutSeconds + FREEZE_MARGIN_SECONDS) * 1000;
+    const locker = await connectMysql(credentials(target), 'locker');
+    let unlock: NodeJS.Timeout | undefined;
+    const lockOnceTheGatePassed = async ({ subject }: { subject: string }) => {
+      if (!subject.endsWith('cutover: Gate')) return;
+      await locker.query(`LOCK TABLES ${SCHEMA}.${HEARTBEAT_TABLE} WRITE`);
+      unlock = setTimeout(() => void locker.query('UNLOCK TABLES'), 2 * boundMs);
+    };
+    const writes = watchApplicationWrites(source);
+    try {
+      const result = await runWorkflow(synthesized, scenario({ onNotification: lockOnceTheGatePassed }), input({}, { writeFreeze: { catchUpTimeoutSeconds: timeoutSeconds } }));
+      expect(result.status).toBe('FAILED');
+      expect(failure(result)).toMatchObject({ subject: '[DMS] Orders to Aurora: FAILED at Prove catch-up (CatchUpTimedOut)' });
+      const freeze = stateOutput(result, 'Freeze source writes').freeze as { freeze: { requestedAt: string } };
+      const writableAgainAt = await writes.writableAgain();
+      expect(writableAgainAt - Date.parse(freeze.freeze.requestedAt)).toBeLessThanOrEqual(boundMs);
+      expect(await readReadOnlySettings(sourceAdmin)).toEqual({ readOnly: 'OFF' });
+      expect(result.aws.parameters.size).toBe(0);
+    } finally {
+      await writes.stop();
+      clearTimeout(unlock);
+      await locker.end();
+    }
   });
 
   it('a snapshot RDS refuses fails the switch before anything moved: the source gets its writes back and the e-mail says it is the writable side', async () => {
@@ -465,6 +495,46 @@ function copyHeartbeatsToSource(): { stop(): Promise<void> } {
     }
   })();
   return {
+    stop: async () => {
+      running = false;
+      await loop;
+    },
+  };
+}
+
+/** A state's output as the execution recorded it when the state was left. */
+function stateOutput(result: WorkflowRun, stateName: string): Record<string, unknown> {
+  const exited = result.events.find((event) => event.type === 'StateExited' && event.state?.name === stateName);
+  return (exited?.state as { output?: Record<string, unknown> } | undefined)?.output ?? {};
+}
+
+/**
+ * An application writing to `server` every 50 ms, as the applications a freeze keeps out would: it tells when
+ * the first write went through after one was refused, which is when the applications could write again.
+ */
+function watchApplicationWrites(server: ThrowawayMariadb): { writableAgain(): Promise<number>; stop(): Promise<void> } {
+  let running = true;
+  let refused = false;
+  let writableAgainAt: number | undefined;
+  const loop = (async () => {
+    while (running) {
+      try {
+        await appWrite(server);
+        if (refused && writableAgainAt === undefined) writableAgainAt = Date.now();
+      } catch (error) {
+        if ((error as { code?: string }).code !== 'ER_OPTION_PREVENTS_STATEMENT') throw error;
+        refused = true;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  })();
+  return {
+    /** When writes went through again; the workflow may end before the next write shows it, so this waits for it (30 s at most). */
+    async writableAgain() {
+      for (const giveUpAt = Date.now() + 30_000; writableAgainAt === undefined && Date.now() < giveUpAt; ) await new Promise((resolve) => setTimeout(resolve, 50));
+      if (writableAgainAt === undefined) throw new Error(refused ? 'The application could not write again within 30 s' : 'The application was never refused a write');
+      return writableAgainAt;
+    },
     stop: async () => {
       running = false;
       await loop;

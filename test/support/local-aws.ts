@@ -27,7 +27,7 @@ import { GetParameterCommand, ParameterNotFound, PutParameterCommand, SSMClient 
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { currentCaller } from '../../local/emulator/callers';
 import { AwsServiceError } from '../../local/emulator/protocols';
-import { eventBridgeService, rdsService, secretArnOf, stepFunctionsService, type LocalTargetDatabase } from '../../local/emulator/services';
+import { deliveriesOf, eventBridgeService, rdsService, secretArnOf, stepFunctionsService, type LocalTargetDatabase, type TopicSubscription } from '../../local/emulator/services';
 import type { ResourceFacts, StackAuthorizer } from '../../local/iam';
 import { TaskTokens } from '../../local/workflow/task-tokens';
 import { fakeDynamoDbTable } from './dynamodb-table';
@@ -62,7 +62,8 @@ export interface Scenario {
   /** DescribeTableStatistics calls answering "Pending records" before the final validation state. */
   pendingValidationChecks: number;
   cdcLatencySeconds: number;
-  approval: 'approve' | 'reject' | 'timeout';
+  /** A fixed answer, or people deciding on the real approval page (the run waits until they return). */
+  approval: 'approve' | 'reject' | 'timeout' | ApprovalByPeople;
   /** DescribeReplicationTasks calls answered with ThrottlingException before DMS answers again. */
   throttledTaskReads: number;
   /** The task's table mappings (JSON), when a test needs particular ones. */
@@ -73,7 +74,16 @@ export interface Scenario {
   snapshotRefused?: string;
   /** Extra fakes or state a test adds once the fakes exist (say, a reverse DMS task or a held lock). */
   prepare?: (aws: LocalAws) => void;
+  /** Runs as each notification is published, before the workflow goes on: a test acting at a known step (say, once the gate passed). */
+  onNotification?: (published: PublishedNotification) => Promise<void>;
 }
+
+/**
+ * People deciding on the real approval page: `reviewUrl` is the e-mailed link, pointed at the page's real
+ * handler served locally (as the approval page's function, under its role); `aws` holds the e-mails they read
+ * their codes from. When the function returns and nobody settled the approval, it times out.
+ */
+export type ApprovalByPeople = (page: { reviewUrl: string; aws: LocalAws }) => Promise<void>;
 
 export const HAPPY_PATH: Scenario = {
   migrationType: 'full-load-and-cdc',
@@ -115,6 +125,9 @@ export interface PublishedNotification {
   kind: string;
   subject: string;
   message: string;
+  topicArn: string;
+  /** The subscriptions' endpoints (e-mail addresses) whose filter policies accept the message. */
+  deliveredTo: string[];
 }
 
 type Stub = AwsClientStub<DatabaseMigrationServiceClient>;
@@ -161,10 +174,14 @@ export class LocalAws {
   private validationChecks = 0;
   private throttledReads: number;
 
-  /** With an authorizer, every call a function makes is first evaluated against its role, as on AWS. */
+  /**
+   * With an authorizer, every call a function makes is first evaluated against its role, as on AWS; with the
+   * stack's topic subscriptions, each notification records which of them accept it (filter policies).
+   */
   constructor(
     private readonly scenario: Scenario,
     authorizer?: StackAuthorizer,
+    private readonly subscriptions: TopicSubscription[] = [],
     eventRules: string[] = [],
   ) {
     this.eventRules = new Map(eventRules.map((name) => [name, 'DISABLED']));
@@ -369,8 +386,19 @@ export class LocalAws {
     });
 
     const sns = mockClient(SNSClient);
-    sns.on(PublishCommand).callsFake((input) => {
-      this.notifications.push({ kind: input.MessageAttributes?.kind?.StringValue ?? '', subject: input.Subject ?? '', message: input.Message ?? '' });
+    sns.on(PublishCommand).callsFake(async (input) => {
+      const attributes: Record<string, string> = Object.fromEntries(
+        Object.entries((input.MessageAttributes ?? {}) as Record<string, { StringValue?: string }>).map(([name, value]) => [name, value.StringValue ?? '']),
+      );
+      const published = {
+        kind: attributes.kind ?? '',
+        subject: input.Subject ?? '',
+        message: input.Message ?? '',
+        topicArn: input.TopicArn ?? '',
+        deliveredTo: deliveriesOf(this.subscriptions, input.TopicArn ?? '', attributes),
+      };
+      this.notifications.push(published);
+      await this.scenario.onNotification?.(published);
       return { MessageId: `message-${this.notifications.length}` };
     });
 

@@ -1,3 +1,6 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { serveHttpApi, type LocalHttpApi } from '../../local/api-gateway-adapter';
+import { runAsCaller } from '../../local/emulator/callers';
 import { ENVIRONMENT } from '../../functions/shared/environment';
 import { StackAuthorizer, type CfnTemplate } from '../../local/iam';
 import { executeLocally, invokeAsLambda as invoke, invokedByStateMachine, loadPhaseHandlers as loadHandlers, type LocalExecution, type LocalTask } from '../../local/workflow/execute';
@@ -34,7 +37,8 @@ export async function runWorkflow(
 ): Promise<WorkflowRun> {
   const authorizer = new StackAuthorizer(synthesized.template.toJSON() as CfnTemplate, synthesized.environment, synthesized.physicalResources);
   const checkRule = synthesized.functionEnvironment[ENVIRONMENT.fullLoadCheckRuleName];
-  const aws = new LocalAws(scenario, authorizer, checkRule ? [checkRule] : []);
+  const aws = new LocalAws(scenario, authorizer, synthesized.topicSubscriptions, checkRule ? [checkRule] : []);
+  let approvalPage: LocalHttpApi | undefined;
   try {
     // What the stack gives the functions at deployment, set before their handlers load and read it.
     Object.assign(process.env, synthesized.functionEnvironment);
@@ -62,10 +66,25 @@ export async function runWorkflow(
       return result;
     };
     const approval = async (taskInput: { Payload: Record<string, unknown> }) => {
-      await invoke(handlers('requestApproval'), { ...taskInput.Payload, taskToken: `approval-token-${++tokens}` });
-      if (scenario.approval === 'timeout') throw Object.assign(new Error('The task timed out'), { name: 'States.Timeout' });
-      if (scenario.approval === 'reject') throw Object.assign(new Error('Not before the Friday change window'), { name: 'ApprovalRejected' });
-      return { decision: 'approved', decidedBy: 'dba@example.com', decidedAt: '2026-11-24T12:00:00.000Z' };
+      const taskToken = `approval-token-${++tokens}`;
+      const decided = aws.tokens.waitFor(taskToken);
+      // Settled while the people are still at the page (a reject); the state takes it up once they are done.
+      decided.catch(() => undefined);
+      await invoke(handlers('requestApproval'), { ...taskInput.Payload, taskToken });
+      const decide = scenario.approval;
+      if (typeof decide === 'function') {
+        approvalPage ??= await serveApprovalPage(synthesized.approvalPageLogicalId);
+        await decide({ reviewUrl: servedReviewLink(aws, approvalPage), aws });
+      } else if (decide === 'approve') {
+        return { decision: 'approved', decidedBy: 'dba@example.com', decidedAt: '2026-11-24T12:00:00.000Z' };
+      } else if (decide === 'reject') {
+        throw Object.assign(new Error('Not before the Friday change window'), { name: 'ApprovalRejected' });
+      }
+      if (aws.tokens.isWaiting(taskToken)) {
+        aws.tokens.expire(taskToken);
+        throw Object.assign(new Error('The task timed out'), { name: 'States.Timeout' });
+      }
+      return decided;
     };
 
     // A definition without the event-driven wait (a polling loop, for comparison) sees DMS move on between polls.
@@ -93,12 +112,30 @@ export async function runWorkflow(
     });
     return { ...execution, notifications: aws.notifications.map((notification) => notification.kind), aws, authorizer, fullLoadNoticedAt };
   } finally {
+    await approvalPage?.close();
     aws.restore();
   }
 }
 
 /** What EventBridge sends a scheduled rule's target. */
 const SCHEDULED_CHECK = { version: '0', source: 'aws.events', 'detail-type': 'Scheduled Event', resources: [], detail: {} };
+
+type PageHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+
+/** The approval page's real handler on a local port, each request handled as the page's function (its role). */
+async function serveApprovalPage(pageLogicalId: string): Promise<LocalHttpApi> {
+  const page = (require('../../functions/approval-page/handler') as { handler: PageHandler }).handler;
+  return serveHttpApi((event) => runAsCaller({ principal: pageLogicalId }, () => page(event)));
+}
+
+/** The latest approval e-mail's review link, pointed at the locally served page (same id, expiry and signature). */
+function servedReviewLink(aws: LocalAws, page: LocalHttpApi): string {
+  const request = [...aws.notifications].reverse().find((notification) => notification.kind === 'approval-request');
+  const link = /Review and decide: (\S+)/.exec(request?.message ?? '')?.[1];
+  if (!link) throw new Error('No approval e-mail with a review link was published');
+  const served = new URL(link);
+  return `${page.url}/review${served.search}`;
+}
 
 const DMS_TASK_EVENT = {
   version: '0',

@@ -74,8 +74,13 @@ export const notificationEventSchema = z.discriminatedUnion('kind', [
       summary: z.optional(z.string()),
       /** The independent comparison's result and the readiness warnings, in words (functions/request-approval). */
       checks: z.optional(z.array(z.string())),
+      /** The request's allow-list (`approval.approvers`) and how many of them must approve. */
+      approvers: z.optional(z.array(z.string())),
+      approvalsRequired: z.optional(z.number()),
     }),
   }),
+  /** A one-time code for one approver, published to the approver-code topic (functions/approval-page). */
+  z.object({ ...common, kind: z.literal('approval-code'), details: z.object({ approver: z.string(), code: z.string(), expiresAt: z.string() }) }),
   z.object({
     ...common,
     kind: z.literal('approval-reminder'),
@@ -305,7 +310,22 @@ function template(event: NotificationEvent): { subject: string; lines: string[] 
           ...(event.details.checks ?? []),
           '',
           `Review and decide: ${event.details.reviewUrl}`,
-          `The request expires at ${readableTime(event.details.expiresAt)}. Until someone approves, replication keeps running and nothing is cut over.`,
+          ...(event.details.approvers
+            ? [
+                `Who decides: ${event.details.approvalsRequired === 2 ? 'two different approvers must approve' : 'one approver'} of ${event.details.approvers.join(', ')}, each confirming on the page with a one-time code sent to their own address. The link alone decides nothing.`,
+              ]
+            : []),
+          `The request expires at ${readableTime(event.details.expiresAt)}. Until ${event.details.approvalsRequired === 2 ? 'two approvers approve' : 'someone approves'}, replication keeps running and nothing is cut over.`,
+        ],
+      };
+    case 'approval-code':
+      return {
+        subject: 'your approval code',
+        lines: [
+          `Your one-time approval code: ${event.details.code}`,
+          '',
+          `Enter it on the review page, with ${event.details.approver} chosen as your address, to approve or reject the cutover. It works once, until ${readableTime(event.details.expiresAt)}.`,
+          'If you did not ask for it, someone holding the review link did: do not pass the code on, and tell the team running the migration.',
         ],
       };
     case 'approval-reminder':

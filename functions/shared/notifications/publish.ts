@@ -9,9 +9,10 @@ export interface PublishedNotification {
 
 /**
  * Publishes one notification to the migration's topic: from the notify function, or from a phase that reports
- * by itself (the full-load wait, the approval request). The `kind` and `migration` attributes let subscribers filter.
+ * by itself (the full-load wait, the approval request). The `kind` and `migration` attributes let subscribers
+ * filter; `attributes` adds more (the approver a one-time code is for, which its topic's subscriptions filter on).
  */
-export async function publishNotification(sns: SNSClient, topicArn: string, event: NotificationEvent): Promise<PublishedNotification> {
+export async function publishNotification(sns: SNSClient, topicArn: string, event: NotificationEvent, attributes: Record<string, string> = {}): Promise<PublishedNotification> {
   const { subject, body } = renderNotification(event);
   const response = await sns.send(
     new PublishCommand({
@@ -21,6 +22,7 @@ export async function publishNotification(sns: SNSClient, topicArn: string, even
       MessageAttributes: {
         kind: { DataType: 'String', StringValue: event.kind },
         migration: { DataType: 'String', StringValue: event.migrationName },
+        ...Object.fromEntries(Object.entries(attributes).map(([name, value]) => [name, { DataType: 'String', StringValue: value }])),
       },
     }),
   );

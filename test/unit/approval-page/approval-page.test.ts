@@ -1,6 +1,7 @@
 import { DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient, SendTaskFailureCommand, SendTaskSuccessCommand, TaskTimedOut } from '@aws-sdk/client-sfn';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -12,8 +13,9 @@ import { FakeTokenTable } from '../../support/token-table';
 
 const now = new Date('2026-11-24T14:30:00Z');
 const expiresAt = new Date('2026-11-25T12:00:00Z');
-const clients = { dynamoDb: new DynamoDBClient({}), stepFunctions: new SFNClient({}) };
-const settings = { tokenTableName: TABLE_NAME };
+const clients = { dynamoDb: new DynamoDBClient({}), stepFunctions: new SFNClient({}), sns: new SNSClient({}) };
+const CODES_TOPIC = 'arn:aws:sns:eu-west-1:123456789012:OrdersMigration-ApproverCodes';
+const settings = { tokenTableName: TABLE_NAME, approverCodesTopicArn: CODES_TOPIC };
 const link = { approvalId: APPROVAL_ID, expiresAt };
 const linkQuery = () => Object.fromEntries(new URL(approvalUrl('https://approvals.example.com/review', SIGNING_KEY, link)).searchParams);
 const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
@@ -23,10 +25,13 @@ const serve = (request: Partial<PageRequest>, at: Date = now) =>
 
 let table: FakeTokenTable;
 const sfn = mockClient(SFNClient);
+const sns = mockClient(SNSClient);
 
 beforeEach(() => {
   table = new FakeTokenTable();
   sfn.reset();
+  sns.reset();
+  sns.on(PublishCommand).resolves({ MessageId: 'code-1' });
   sfn.on(SendTaskSuccessCommand).resolves({}).on(SendTaskFailureCommand).resolves({});
   storeApproval(table, pendingApproval());
 });
@@ -152,7 +157,7 @@ describe('approval page: deciding', () => {
     expect(response.body).toContain('Approved by dba@example.com at 2026-11-24 14:30:00 UTC.');
     expect(sfn).toHaveReceivedCommandWith(SendTaskSuccessCommand, {
       taskToken: TASK_TOKEN,
-      output: JSON.stringify({ decision: 'approved', decidedBy: 'dba@example.com', decidedAt: now.toISOString() }),
+      output: JSON.stringify({ decision: 'approved', decidedBy: 'dba@example.com', decidedAt: now.toISOString(), verifiedBy: 'unverified' }),
     });
   });
 
@@ -275,5 +280,158 @@ describe('approval page handler', () => {
     const response = await handler(event('POST', validForm()));
     expect(response.statusCode).toBe(200);
     expect(sfn).toHaveReceivedCommandWith(SendTaskSuccessCommand, { taskToken: TASK_TOKEN });
+  });
+});
+
+describe('approval page: approvers confirm with a one-time code', () => {
+  const APPROVERS = ['Ana@example.com', 'ben@example.com', 'cho@example.com'];
+  const csrf = csrfToken(SIGNING_KEY, APPROVAL_ID);
+  const sendCode = (approver: string, at: Date = now) => serve({ method: 'POST', body: form({ csrf, action: 'send-code', approver }) }, at);
+  const decideWith = (fields: Record<string, string>, at: Date = now) => serve({ method: 'POST', body: form({ csrf, decision: 'approve', ...fields }) }, at);
+  /** The code in the last e-mail published for `approver`, as its mailbox would show it. */
+  const codeSentTo = (approver: string): string => {
+    const published = sns.commandCalls(PublishCommand).map((call) => call.args[0].input).filter((input) => input.MessageAttributes?.approver?.StringValue === approver);
+    const match = /one-time approval code: (\d{6})/.exec(published.at(-1)?.Message ?? '');
+    if (!match) throw new Error(`no code was sent to ${approver}`);
+    return match[1];
+  };
+
+  beforeEach(() => storeApproval(table, pendingApproval({ approvers: APPROVERS, approvalsRequired: 1 })));
+
+  it('GET shows who decides and the two steps, a code and then a decision, and no free-text name', async () => {
+    const response = await serve({});
+    expect(response.statusCode).toBe(200);
+    for (const text of [
+      '<dt>Who decides</dt><dd>one approver of Ana@example.com, ben@example.com, cho@example.com, each with a one-time code sent to their own address</dd>',
+      '<input type="hidden" name="action" value="send-code">',
+      '<option value="Ana@example.com">Ana@example.com</option>',
+      '<input id="code" name="code" required inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}"',
+      '<button class="approve" type="submit" name="decision" value="approve">',
+    ]) {
+      expect(response.body).toContain(text);
+    }
+    expect(response.body).not.toContain('name="decidedBy"');
+    expectNothingDecided();
+  });
+
+  it('sends a code to the chosen approver only: published with that address as the attribute the subscriptions filter on', async () => {
+    const response = await sendCode('ana@EXAMPLE.com');
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toContain('A one-time code is on its way to Ana@example.com. It works once, until 2026-11-24 14:40:00 UTC');
+    expect(response.body).toContain('<option value="Ana@example.com" selected>');
+    expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
+    expect(sns).toHaveReceivedCommandWith(PublishCommand, {
+      TopicArn: CODES_TOPIC,
+      Subject: '[DMS] Orders to Aurora: your approval code',
+      MessageAttributes: {
+        kind: { DataType: 'String', StringValue: 'approval-code' },
+        migration: { DataType: 'String', StringValue: 'Orders to Aurora' },
+        approver: { DataType: 'String', StringValue: 'Ana@example.com' },
+      },
+    });
+    // The page never shows the code; the table keeps only its hash.
+    expect(response.body).not.toContain(codeSentTo('Ana@example.com'));
+    expect(JSON.stringify([...table.items.values()])).not.toContain(`"${codeSentTo('Ana@example.com')}"`);
+    expect(sfn).not.toHaveReceivedAnyCommand();
+    expect(table.approval(APPROVAL_ID)).toMatchObject({ status: 'pending' });
+  });
+
+  it.each([
+    ['an address not on the list', form({ csrf, action: 'send-code', approver: 'eve@example.com' }), 400, 'Choose your address from the list of approvers'],
+    ['no address', form({ csrf, action: 'send-code' }), 400, 'Choose your address from the list of approvers'],
+    ['a form from elsewhere', form({ action: 'send-code', approver: 'Ana@example.com' }), 403, 'This form did not come from the approval page'],
+  ])('sends no code for %s', async (_, body, statusCode, text) => {
+    const response = await serve({ method: 'POST', body });
+    expect(response.statusCode).toBe(statusCode);
+    expect(response.body).toContain(text);
+    expect(sns).not.toHaveReceivedAnyCommand();
+    expect([...table.items.keys()].filter((key) => key.startsWith('approval-code#'))).toEqual([]);
+  });
+
+  it('decides with the right code, recording the verified address (the list spelling), once', async () => {
+    await sendCode('Ana@example.com');
+    const response = await decideWith({ approver: 'ana@example.com', code: codeSentTo('Ana@example.com'), reason: 'Change CHG-1234' });
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toContain('Cutover approved');
+    expect(response.body).toContain('Approved by Ana@example.com (confirmed with a one-time code sent to that address) at 2026-11-24 14:30:00 UTC.');
+    expect(sfn).toHaveReceivedCommandWith(SendTaskSuccessCommand, {
+      taskToken: TASK_TOKEN,
+      output: JSON.stringify({ decision: 'approved', decidedBy: 'Ana@example.com', decidedAt: now.toISOString(), verifiedBy: 'one-time-code', reason: 'Change CHG-1234' }),
+    });
+    const replay = await decideWith({ approver: 'Ana@example.com', code: codeSentTo('Ana@example.com') });
+    expect(replay.statusCode).toBe(409);
+    expect(sfn).toHaveReceivedCommandTimes(SendTaskSuccessCommand, 1);
+  });
+
+  it('a wrong code, a code for another approver, or no code decides nothing and says what to do', async () => {
+    await sendCode('Ana@example.com');
+    const code = codeSentTo('Ana@example.com');
+    const wrong = await decideWith({ approver: 'Ana@example.com', code: code === '000000' ? '000001' : '000000' });
+    expect(wrong.statusCode).toBe(400);
+    expect(wrong.body).toContain('That is not the code sent to this address. 4 more tries with this code. Nothing was decided.');
+    const otherApprover = await decideWith({ approver: 'ben@example.com', code });
+    expect(otherApprover.statusCode).toBe(400);
+    expect(otherApprover.body).toContain('No code is waiting for this address');
+    const none = await decideWith({ approver: 'Ana@example.com' });
+    expect(none.body).toContain('The code is the 6 digits from the e-mail.');
+    const typedName = await decideWith({ decidedBy: 'Ana@example.com', code });
+    expect(typedName.statusCode).toBe(400);
+    expect(typedName.body).toContain('Choose your address from the list of approvers, then enter the code sent to it.');
+    expect(sfn).not.toHaveReceivedAnyCommand();
+    expect(table.approval(APPROVAL_ID)).toMatchObject({ status: 'pending' });
+    // The right code still works afterwards (4 attempts were left).
+    await expect(decideWith({ approver: 'Ana@example.com', code })).resolves.toMatchObject({ statusCode: 200 });
+  });
+
+  it('a form that could not decide anyway (a reason over the limit) spends no attempt of the code', async () => {
+    await sendCode('Ana@example.com');
+    const code = codeSentTo('Ana@example.com');
+    const tooLong = await decideWith({ approver: 'Ana@example.com', code: code === '000000' ? '000001' : '000000', reason: 'x'.repeat(1001) });
+    expect(tooLong.statusCode).toBe(400);
+    expect(tooLong.body).toContain('Reason: at most 1000 characters');
+    expect(table.items.get(`approval-code#${APPROVAL_ID}#ana@example.com`)?.attemptsLeft).toEqual({ N: '5' });
+    await expect(decideWith({ approver: 'Ana@example.com', code })).resolves.toMatchObject({ statusCode: 200 });
+  });
+
+  it('a reject needs the code too, and records who rejected', async () => {
+    await sendCode('cho@example.com');
+    const response = await decideWith({ approver: 'cho@example.com', code: codeSentTo('cho@example.com'), decision: 'reject', reason: 'Not this week' });
+    expect(response.body).toContain('Cutover rejected');
+    expect(sfn).toHaveReceivedCommandWith(SendTaskFailureCommand, {
+      cause: 'Rejected by cho@example.com (confirmed with a one-time code sent to that address) at 2026-11-24 14:30:00 UTC. Their reason:\n  > Not this week',
+    });
+  });
+
+  it('with two approvals: the first is recorded and the page says one more is needed; the same approver cannot give the second; another can', async () => {
+    storeApproval(table, pendingApproval({ approvers: APPROVERS, approvalsRequired: 2 }));
+    await sendCode('Ana@example.com');
+    const first = await decideWith({ approver: 'Ana@example.com', code: codeSentTo('Ana@example.com') });
+    expect(first.statusCode).toBe(200);
+    expect(first.body).toContain('Your approval is recorded: one more is needed');
+    expect(first.body).toContain('Approved by Ana@example.com (confirmed with a one-time code sent to that address) at 2026-11-24 14:30:00 UTC.');
+    expect(first.body).toContain('The cutover needs a second approval from another approver (ben@example.com, cho@example.com)');
+    expect(sfn).not.toHaveReceivedAnyCommand();
+
+    const view = await serve({}, new Date('2026-11-24T14:35:00Z'));
+    expect(view.body).toContain('<dt>Approvals so far</dt><dd>1 of 2: Ana@example.com at 2026-11-24 14:30:00 UTC</dd>');
+    const again = await sendCode('Ana@example.com', new Date('2026-11-24T14:35:00Z'));
+    expect(again.statusCode).toBe(409);
+    expect(again.body).toContain('You approved already');
+
+    const later = new Date('2026-11-24T14:40:00Z');
+    await sendCode('ben@example.com', later);
+    const second = await decideWith({ approver: 'ben@example.com', code: codeSentTo('ben@example.com') }, later);
+    expect(second.statusCode).toBe(200);
+    expect(second.body).toContain('Cutover approved');
+    expect(second.body).toContain('First approved by Ana@example.com (confirmed with a one-time code sent to that address) at 2026-11-24 14:30:00 UTC.');
+    expect(second.body).toContain('Then approved by ben@example.com (confirmed with a one-time code sent to that address) at 2026-11-24 14:40:00 UTC.');
+    expect(sfn).toHaveReceivedCommandTimes(SendTaskSuccessCommand, 1);
+  });
+
+  it('without an approver-code topic in the deployment, sends nothing and says how to decide instead', async () => {
+    const response = await serveApprovalPage(clients, { tokenTableName: TABLE_NAME }, SIGNING_KEY, { method: 'POST', query: linkQuery(), body: form({ csrf, action: 'send-code', approver: 'Ana@example.com' }) }, now);
+    expect(response.statusCode).toBe(500);
+    expect(response.body).toContain('This deployment has no approver-code topic');
+    expect(sns).not.toHaveReceivedAnyCommand();
   });
 });

@@ -213,7 +213,7 @@ describe('approve and reject', () => {
     expect(result.exitCode).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ approvalId: APPROVAL_ID, outcome: 'decided', record: { status: 'rejected', decidedBy: 'dba', reason: 'Not before the Friday window' } });
     expect(result.stdout).not.toContain(TASK_TOKEN);
-    expect(sfn).toHaveReceivedCommandWith(SendTaskFailureCommand, { taskToken: TASK_TOKEN, error: 'ApprovalRejected', cause: expect.stringMatching(/^Rejected by dba at .+ UTC. Their reason:\n  > Not before the Friday window$/) });
+    expect(sfn).toHaveReceivedCommandWith(SendTaskFailureCommand, { taskToken: TASK_TOKEN, error: 'ApprovalRejected', cause: expect.stringMatching(/^Rejected by dba \(with AWS credentials, at the terminal\) at .+ UTC. Their reason:\n  > Not before the Friday window$/) });
   });
 
   it('changes nothing for an approval already decided, expired or unknown, and exits 1 saying so', async () => {
@@ -223,6 +223,24 @@ describe('approve and reject', () => {
     expect((await approve(APPROVAL_ID)).stderr).toContain('expired at 2020-01-01 00:00:00 UTC');
     expect((await approve('no-such-approval')).stderr).toContain('No approval request no-such-approval');
     expect(sfn).not.toHaveReceivedCommand(SendTaskSuccessCommand);
+  });
+
+  it('where two approvals are needed, counts as one under --by, needs no code, and names the same approver twice once', async () => {
+    storeApproval(table, pendingApproval({ approvers: ['ana@example.com', 'ben@example.com'], approvalsRequired: 2, expiresAt: '2099-01-01T00:00:00.000Z' }));
+    expect(await approve(APPROVAL_ID, '--by', 'ops-oncall')).toMatchObject({
+      exitCode: 0,
+      stdout: 'Approval of "Orders to Aurora" by ops-oncall recorded: one more approver must approve (a reject by either rejects).\n',
+    });
+    expect(await approve(APPROVAL_ID, '--by', 'OPS-oncall')).toMatchObject({
+      exitCode: 1,
+      stderr: `Nothing changed: ops-oncall approved ${APPROVAL_ID} already; the second approval must come from another approver.\n`,
+    });
+    expect(sfn).not.toHaveReceivedCommand(SendTaskSuccessCommand);
+    expect(await approve(APPROVAL_ID, '--by', 'ben@example.com')).toMatchObject({ exitCode: 0, stdout: 'Cutover of "Orders to Aurora" approved by ben@example.com.\n' });
+    expect(JSON.parse(sfn.commandCalls(SendTaskSuccessCommand)[0].args[0].input.output ?? '')).toMatchObject({
+      verifiedBy: 'aws-credentials',
+      approvals: [{ by: 'ops-oncall', verifiedBy: 'aws-credentials' }, { by: 'ben@example.com', verifiedBy: 'aws-credentials' }],
+    });
   });
 
   it('needs the token table and a region, and a link with an id', async () => {

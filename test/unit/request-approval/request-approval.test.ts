@@ -53,7 +53,14 @@ describe('request-approval', () => {
     functionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:OrdersMigration-ApprovalReminder',
     roleArn: 'arn:aws:iam::123456789012:role/OrdersMigration-SchedulerRole',
   };
-  const settings = { tokenTableName: 'tokens', topicArn: 'arn:aws:sns:eu-west-1:123456789012:orders', approvalBaseUrl: 'https://approvals.example.com/review', timeoutSeconds: 86400, reminder };
+  const settings = {
+    tokenTableName: 'tokens',
+    topicArn: 'arn:aws:sns:eu-west-1:123456789012:orders',
+    approvalBaseUrl: 'https://approvals.example.com/review',
+    timeoutSeconds: 86400,
+    reminder,
+    subscribedApprovers: [] as string[],
+  };
   const event = {
     taskToken: 'AQCEAAAAKgAAAAMAAAAA-token',
     executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:OrdersMigration:run-1',
@@ -135,6 +142,28 @@ describe('request-approval', () => {
     expect(message).not.toContain(event.taskToken);
     expect(message).toContain('Independent comparison: not run (the input has no database block)');
     expect(message).toContain('The request expires at 2026-11-25 12:00:00 UTC.');
+  });
+
+  it('with approvers, stores the allow-list and the approvals needed, and the e-mail says the link alone decides nothing', async () => {
+    const approval = { approvers: ['Ana@example.com', 'ben@example.com'], approvals: 2 as const };
+    const subscribed = { ...settings, subscribedApprovers: ['ana@example.com', 'ben@example.com', 'cho@example.com'] };
+    await requestApproval(clients, KEY, subscribed, { ...event, config: migrationConfig({ approval }) }, now, () => link.approvalId);
+    expect(storedItem()).toMatchObject(marshall({ approvers: approval.approvers, approvalsRequired: 2 }));
+    const message = sns.commandCalls(PublishCommand)[0].args[0].input.Message as string;
+    expect(message).toContain(
+      'Who decides: two different approvers must approve of Ana@example.com, ben@example.com, each confirming on the page with a one-time code sent to their own address. The link alone decides nothing.',
+    );
+    expect(message).toContain('Until two approvers approve, replication keeps running');
+  });
+
+  it('refuses an approver the deployment did not subscribe to its code topic, before parking anything', async () => {
+    const config = migrationConfig({ approval: { approvers: ['ana@example.com', 'eve@example.com'] } });
+    await expect(requestApproval(clients, KEY, { ...settings, subscribedApprovers: ['ana@example.com'] }, { ...event, config }, now, () => link.approvalId)).rejects.toMatchObject({
+      name: 'InvalidInput',
+      message: expect.stringContaining("approval.approvers: not subscribed to this deployment's approver-code topic, so no code could reach them: eve@example.com."),
+    });
+    expect(dynamoDb).not.toHaveReceivedAnyCommand();
+    expect(sns).not.toHaveReceivedAnyCommand();
   });
 
   it('schedules no reminder that would come at or after the expiry', async () => {

@@ -80,6 +80,13 @@ describe('validate-input', () => {
     ['a catch-up wait over 10 minutes', { cutover: { writeFreeze: { catchUpTimeoutSeconds: 900 } } }, 'cutover.writeFreeze.catchUpTimeoutSeconds: expected the catch-up wait in seconds (a whole number from 5 to 600)'],
     ['a dry run flag that is not a boolean', { cutover: { dryRun: 'yes' as never } }, 'cutover.dryRun: expected whether this is a dry run (true or false)'],
     ['a migration name with a newline', { migrationName: 'orders\nmigration' }, 'migrationName: expected a migration name of 1-64 letters'],
+    ['an approver that is not an e-mail address', { approval: { approvers: ['ana'] } }, 'approval.approvers.0: expected an e-mail address'],
+    ['an empty list of approvers', { approval: { approvers: [] } }, 'approval.approvers: expected at least one approver, or leave approvers out'],
+    ['more approvers than the topic takes', { approval: { approvers: Array.from({ length: 21 }, (_, index) => `approver${index}@example.com`) } }, 'approval.approvers: expected at most 20 approvers'],
+    ['one approver twice, in another case', { approval: { approvers: ['ana@example.com', 'Ana@Example.com'] } }, 'approval.approvers.1: Ana@Example.com is listed twice'],
+    ['two approvals without approvers', { approval: { approvals: 2 } }, 'approval.approvers: approvals 2 needs at least two approvers'],
+    ['two approvals from one approver', { approval: { approvers: ['ana@example.com'], approvals: 2 } }, 'approval.approvers: approvals 2 needs at least two different approvers'],
+    ['three approvals', { approval: { approvers: ['ana@example.com', 'ben@example.com', 'cho@example.com'], approvals: 3 as never } }, 'approval.approvals: expected 1 or 2 (the approvals a decision needs)'],
   ])('rejects %s', (_, change, expected) => {
     expect(problemsOf({ ...migrationInput(), ...change })).toContain(expected);
   });
@@ -94,6 +101,15 @@ describe('validate-input', () => {
     expect(tlsOf('disabled')).toEqual(['disabled', 'disabled']);
     expect(tlsOf({ target: 'verify-rds-ca' })).toEqual(['required', 'verify-rds-ca']);
     expect(tlsOf({ source: 'disabled', target: 'verify-rds-ca' })).toEqual(['disabled', 'verify-rds-ca']);
+  });
+
+  it('takes an allow-list of approvers, one approval unless two are asked for; without the block, anyone with the link decides', () => {
+    expect(validateMigrationInput(migrationInput({ approval: { approvers: ['ana@example.com'] } })).approval).toEqual({ approvers: ['ana@example.com'], approvals: 1 });
+    expect(validateMigrationInput(migrationInput({ approval: { approvers: ['ana@example.com', 'ben@example.com'], approvals: 2 } })).approval).toEqual({
+      approvers: ['ana@example.com', 'ben@example.com'],
+      approvals: 2,
+    });
+    expect(validateMigrationInput(migrationInput())).not.toHaveProperty('approval');
   });
 
   it('accepts a way back with its endpoints and database access, and the rollback and complete modes', () => {
@@ -153,6 +169,8 @@ describe('validate-input properties', () => {
   const secretName = fc.stringMatching(/^[a-z][a-z0-9/_-]{0,20}-[A-Za-z0-9]{6}$/);
   const schemas = fc.array(fc.stringMatching(/^[a-z_][a-z0-9_]{0,20}$/), { minLength: 1, maxLength: 4 });
   const tlsMode = fc.constantFrom(...TLS_MODES);
+  const approvers = fc.uniqueArray(fc.stringMatching(/^[a-z]([a-z0-9]|[._-][a-z0-9]){0,10}@(example\.com|corp\.example\.org)$/), { minLength: 2, maxLength: 6, selector: (address) => address.toLowerCase() });
+  const approval = fc.record({ approvers, approvals: fc.constantFrom(1 as const, 2 as const) }, { requiredKeys: ['approvers'] });
   const validInput = scope.chain(({ partition, region, account }) => {
     const arn = (type: string) => id.map((resourceId) => `arn:${partition}:dms:${region}:${account}:${type}:${resourceId}`);
     const secretArn = secretName.map((name) => `arn:${partition}:secretsmanager:${region}:${account}:secret:${name}`);
@@ -171,6 +189,7 @@ describe('validate-input properties', () => {
         ),
         validation,
         cutover,
+        approval,
       },
       { requiredKeys: ['migrationName', 'replicationTaskArn', 'sourceEndpointArn', 'targetEndpointArn', 'replicationInstanceArn', 'target'] },
     );
@@ -201,7 +220,9 @@ describe('validate-input properties', () => {
     fc.record({ path: fc.constantFrom('database.sourceSecretArn', 'database.targetSecretArn'), value: fc.oneof(fc.constant('plain-name'), fc.constant('arn:aws:ssm:eu-west-1:123456789012:parameter/x'), fc.integer()) }),
     fc.record({ path: fc.constantFrom('database.schemas'), value: fc.oneof(fc.constant([]), fc.constant('orders'), fc.constant(null)) }),
     fc.record({ path: fc.constantFrom('database.tls'), value: fc.oneof(fc.constantFrom('verify-ca', 'REQUIRED', 'none', ''), fc.boolean(), fc.constant({ source: 'off' }), fc.constant({ replica: 'required' })) }),
-    fc.record({ path: fc.constantFrom('startpolicy', 'cutover.maxLatency', 'target.kind', 'database.password'), value: fc.constant('unexpected') }),
+    fc.record({ path: fc.constantFrom('approval.approvers'), value: fc.oneof(fc.constant([]), fc.constant('ana@example.com'), fc.constant(null)) }),
+    fc.record({ path: fc.constantFrom('approval.approvals'), value: fc.oneof(fc.constant(0), fc.constant(3), fc.constant('2')) }),
+    fc.record({ path: fc.constantFrom('startpolicy', 'cutover.maxLatency', 'target.kind', 'database.password', 'approval.approver'), value: fc.constant('unexpected') }),
   );
 
   function applyMutation(input: Record<string, unknown>, path: string, value: unknown): Record<string, unknown> {

@@ -40,8 +40,41 @@ describe('emulated DynamoDB expressions', () => {
     expect(applyUpdate(updated, 'REMOVE decidedAt, decidedBy')).toEqual(marshall({ pk: 'approval#1', status: 'approved' }));
   });
 
+  it.each([
+    ['attribute_not_exists(left) OR left > :zero', 'no counter yet', true, {}],
+    ['attribute_not_exists(left) OR left > :zero', 'a counter above zero', true, { left: 2 }],
+    ['attribute_not_exists(left) OR left > :zero', 'a spent counter', false, { left: 0 }],
+    // AND binds tighter than OR: (#s = :pending AND left > :zero) OR attribute_not_exists(left).
+    ['#s = :pending AND left > :zero OR attribute_not_exists(left)', 'a spent counter on a pending item', false, { left: 0 }],
+    ['#s = :pending AND left > :zero OR attribute_not_exists(left)', 'no counter on a decided item', true, { status: 'approved' }],
+  ])('%s on %s holds: %s', (condition, _description, holds, fields) => {
+    const stored = marshall({ pk: 'code#1', status: 'pending', ...fields });
+    expect(conditionHolds(stored, condition, { names: { '#s': 'status' }, values: marshall({ ':zero': 0, ':pending': 'pending' }) })).toBe(holds);
+  });
+
+  it('reads paths into maps in conditions; a missing part makes a comparison false', () => {
+    const voted = marshall({ pk: 'approval#1', vote: { key: 'a@example.com' } });
+    const context = { names: { '#vote': 'vote', '#key': 'key' }, values: marshall({ ':me': 'b@example.com', ':first': 'a@example.com' }) };
+    expect(conditionHolds(voted, '#vote.#key <> :me', context)).toBe(true);
+    expect(conditionHolds(voted, '#vote.#key <> :first', context)).toBe(false);
+    expect(conditionHolds(item, '#vote.#key <> :me', context)).toBe(false);
+    expect(conditionHolds(voted, 'attribute_exists(#vote.#key)', context)).toBe(true);
+  });
+
+  it('adds and subtracts numbers in SET, counting from if_not_exists when the attribute is new', () => {
+    const context = { values: marshall({ ':one': 1, ':five': 5 }) };
+    const first = applyUpdate(item, 'SET left = if_not_exists(left, :five) - :one', context);
+    expect(first.left).toEqual({ N: '4' });
+    expect(applyUpdate(first, 'SET left = left - :one, hits = if_not_exists(hits, :one) + :one', context)).toMatchObject({ left: { N: '3' }, hits: { N: '2' } });
+  });
+
   it('refuses expressions it cannot evaluate instead of guessing', () => {
+    const one = { values: marshall({ ':one': 1, ':text': 'x' }) };
     expect(() => conditionHolds(item, 'size(pk) > :n')).toThrow(expect.objectContaining({ name: 'ValidationException' }));
-    expect(() => applyUpdate(item, 'SET hits = hits + :one', { values: marshall({ ':one': 1 }) })).toThrow(expect.objectContaining({ name: 'ValidationException' }));
+    expect(() => conditionHolds(item, '(attribute_exists(pk) OR attribute_exists(x)) AND attribute_exists(pk)')).toThrow(expect.objectContaining({ name: 'ValidationException' }));
+    // DynamoDB refuses arithmetic on an attribute the item lacks, and on strings.
+    expect(() => applyUpdate(item, 'SET hits = hits + :one', one)).toThrow(expect.objectContaining({ name: 'ValidationException' }));
+    expect(() => applyUpdate(item, 'SET hits = :text + :one', one)).toThrow(expect.objectContaining({ name: 'ValidationException' }));
+    expect(() => applyUpdate(item, 'SET hits = list_append(hits, :one)', one)).toThrow(expect.objectContaining({ name: 'ValidationException' }));
   });
 });

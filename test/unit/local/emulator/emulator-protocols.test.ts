@@ -18,11 +18,13 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { startAwsEmulator, type AwsEmulator } from '../../../../local/emulator/server';
+import { filterPolicyAccepts } from '../../../../local/emulator/services';
 import { emulatedDms, emulatedEndpoints, pointClientsAt } from '../../../support/emulated-task';
 import { REPLICATION_INSTANCE_ARN, SOURCE_ENDPOINT_ARN, TASK_ARN } from '../../../support/migration';
 
 const SOURCE_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:source-AbCdEf';
 const TARGET_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:target-AbCdEf';
+const CODES_TOPIC = 'arn:aws:sns:eu-west-1:123456789012:codes';
 const unreachable = JSON.stringify({ host: '127.0.0.1', port: 1, username: 'nobody', password: 'x' });
 
 let emulator: AwsEmulator;
@@ -37,6 +39,11 @@ beforeAll(async () => {
     dynamoDbTables: ['tokens'],
     eventRules: ['orders-full-load-checks'],
     cdcLatencySeconds: 2,
+    subscriptions: [
+      { topicArn: CODES_TOPIC, protocol: 'email', endpoint: 'ana@example.com', filterPolicy: { approver: ['ana@example.com'] } },
+      { topicArn: CODES_TOPIC, protocol: 'email', endpoint: 'ben@example.com', filterPolicy: { approver: ['ben@example.com'] } },
+      { topicArn: 'arn:aws:sns:eu-west-1:123456789012:topic', protocol: 'email', endpoint: 'dba@example.com' },
+    ],
   });
   restoreEndpoint = pointClientsAt(emulator.url);
 });
@@ -112,7 +119,34 @@ describe('AWS emulator wire protocols, spoken to by the real SDK v3 clients', ()
       }),
     );
     expect(published.MessageId).toBeDefined();
-    expect(emulator.messages.at(-1)).toMatchObject({ subject: 'Migration started', message: 'Line one\nline two & more', attributes: { kind: 'started', migration: 'Shop' } });
+    expect(emulator.messages.at(-1)).toMatchObject({
+      subject: 'Migration started',
+      message: 'Line one\nline two & more',
+      attributes: { kind: 'started', migration: 'Shop' },
+      // A subscription without a filter policy gets every message of its topic.
+      deliveredTo: ['dba@example.com'],
+    });
+  });
+
+  it('delivers an SNS message only to the subscriptions whose filter policy accepts its attributes, exactly and case-sensitively', async () => {
+    const publish = (attributes: Record<string, string>) =>
+      client(SNSClient).send(
+        new PublishCommand({
+          TopicArn: CODES_TOPIC,
+          Message: 'code',
+          MessageAttributes: Object.fromEntries(Object.entries(attributes).map(([name, value]) => [name, { DataType: 'String', StringValue: value }])),
+        }),
+      );
+    const deliveredTo = async (attributes: Record<string, string>) => {
+      await publish(attributes);
+      return emulator.messages.at(-1)?.deliveredTo;
+    };
+    await expect(deliveredTo({ kind: 'approval-code', approver: 'ben@example.com' })).resolves.toEqual(['ben@example.com']);
+    await expect(deliveredTo({ kind: 'approval-code', approver: 'Ben@example.com' })).resolves.toEqual([]);
+    await expect(deliveredTo({ kind: 'approval-code' })).resolves.toEqual([]);
+    await expect(deliveredTo({ kind: 'approval-code', approver: 'eve@example.com' })).resolves.toEqual([]);
+    // Filter operators it does not evaluate are refused, not guessed.
+    expect(() => filterPolicyAccepts({ approver: [{ prefix: 'ana' }] }, { approver: 'ana@example.com' })).toThrow(/exact strings only/);
   });
 
   it('stores SSM parameters and answers ParameterNotFound for a missing one', async () => {
