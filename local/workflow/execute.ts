@@ -144,8 +144,13 @@ export async function invokeAsLambda(handler: Handler, event: unknown): Promise<
     return await handler(event);
   } catch (error) {
     const { name, message } = error as Error;
-    throw Object.assign(new Error(JSON.stringify({ errorType: name, errorMessage: message, trace: [] })), { name });
+    throw lambdaFunctionError(name, message);
   }
+}
+
+/** A function's error as the Lambda integration hands it to the state machine: its name, and a JSON Cause. */
+export function lambdaFunctionError(name: string, message: string): Error {
+  return Object.assign(new Error(JSON.stringify({ errorType: name, errorMessage: message, trace: [] })), { name });
 }
 
 /**

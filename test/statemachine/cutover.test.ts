@@ -16,8 +16,8 @@ import type { MigrationInput } from '../../functions/shared/migration-input';
 import { connectMysql } from '../../functions/shared/mysql';
 import { startNativeReplication, startThrowawayMariadb, type ThrowawayMariadb } from '../../local/throwaway-mariadb';
 import { migrationInput } from '../support/migration';
-import { HAPPY_PATH, type LocalAws, type Scenario } from '../support/local-aws';
-import { runWorkflow, type WorkflowRun } from '../support/run-workflow';
+import { HAPPY_PATH, type AwsOutage, type LocalAws, type Scenario } from '../support/local-aws';
+import { runWorkflow, type WorkflowRun, type WorkflowRunOptions } from '../support/run-workflow';
 import { DEPLOYMENT, synthesizeWorkflow } from '../support/synthesized-workflow';
 
 /**
@@ -118,6 +118,86 @@ afterEach(async () => {
   await targetAdmin.query('START SLAVE');
 });
 
+/** SNS refusing Publish as a topic whose KMS key policy does not let SNS use the key does: not retried. */
+const KMS_REFUSES: AwsOutage = {
+  service: 'sns',
+  operation: 'Publish',
+  error: { code: 'KMSAccessDeniedException', message: 'SNS is not authorized to use the topic\'s KMS key (kms:GenerateDataKey)', statusCode: 400 },
+};
+const SNS_THROTTLED: AwsOutage = { service: 'sns', operation: 'Publish', error: 'throttling' };
+
+/** Takes SNS down once `stateName` has done its work, for the rest of the run. */
+const snsDownAfter = (stateName: string, outage: AwsOutage): WorkflowRunOptions => ({
+  around: {
+    [stateName]: (task, aws) => async (taskInput) => {
+      const result = await task(taskInput);
+      aws.outages.push(outage);
+      return result;
+    },
+  },
+});
+
+const undelivered = (result: WorkflowRun) => Object.values((result.output?.undeliveredNotifications ?? {}) as Record<string, { notification: string; error: string }>);
+
+describe('a notification that cannot be delivered decides nothing', () => {
+  it.each([
+    ['the topic\'s KMS key refuses', KMS_REFUSES, 'KMSAccessDeniedException'],
+    ['SNS throttles past the retries', SNS_THROTTLED, 'AwsServiceUnavailable'],
+  ])('%s from the freeze on: the run still switches, releases the lock, and its output names every undelivered notification', async (_, outage, errorName) => {
+    const result = await runWorkflow(synthesized, scenario(), input(), snsDownAfter('Freeze source writes', outage));
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.states.slice(result.states.indexOf('Freeze source writes'))).toEqual([
+      'Freeze source writes',
+      'Report: Freeze source writes',
+      'Report: Freeze source writes not delivered',
+      'Prove catch-up',
+      'Report: Prove catch-up',
+      'Report: Prove catch-up not delivered',
+      'Dry run?',
+      'Switch',
+      'Report: Switch',
+      'Report: Switch not delivered',
+      'Keep the way back open?',
+      'Notify cut over',
+      'Notify cut over not delivered',
+      'Release run lock after cutover',
+      'Migration complete',
+    ]);
+    expect(result.aws.parameters.get(PARAMETER)).toBe(TARGET_ENDPOINT);
+    expect(result.aws.items.has('lock#orders-to-aurora')).toBe(false);
+    expect(unmarshall(result.aws.items.get('cutover#orders-to-aurora') ?? {})).toMatchObject({ endpoint: TARGET_ENDPOINT });
+    expect(undelivered(result)).toEqual(
+      ['Report: Freeze source writes', 'Report: Prove catch-up', 'Report: Switch', 'Notify cut over'].map((notification) =>
+        expect.objectContaining({ notification, error: errorName, cause: expect.stringContaining(outage === KMS_REFUSES ? 'KMS key' : 'Rate exceeded') }),
+      ),
+    );
+    expect(result.aws.notifications.map((published) => published.subject)).toContain('[DMS] Orders to Aurora: cutover: Gate');
+    expect(result.aws.notifications).toHaveLength(result.notifications.indexOf('cutover-step') + 1);
+  });
+
+  it('with SNS down, a switch that fails after the freeze still gives the source its writes back, releases the lock and fails; the failure says its e-mail was not delivered', async () => {
+    const result = await runWorkflow(synthesized, scenario({ snapshotRefused: 'InvalidDBClusterStateFault' }), input({}, { snapshotBeforeCutover: true }), snsDownAfter('Freeze source writes', KMS_REFUSES));
+    expect(result.status).toBe('FAILED');
+    expect(result.states.slice(result.states.indexOf('Switch'))).toEqual([
+      'Switch',
+      'Unfreeze source writes after the failed switch',
+      'Switch failed before publishing',
+      'Notify failure',
+      'Notify failure not delivered',
+      'Release run lock after failure',
+      'Failure e-mail delivered?',
+      'Say the failure was not e-mailed',
+      'Migration failed',
+    ]);
+    expect(await readReadOnlySettings(sourceAdmin)).toEqual({ readOnly: 'OFF' });
+    expect(result.aws.items.has('lock#orders-to-aurora')).toBe(false);
+    expect(result.aws.parameters.size).toBe(0);
+    expect(result.error?.Error).toBe('InvalidDBClusterStateFault');
+    expect(String(result.error?.Cause)).toMatch(/^Writable now: the source database, and only it/);
+    expect(String(result.error?.Cause)).toContain('This failure was not e-mailed (KMSAccessDeniedException)');
+  });
+});
+
 describe('lossless cutover, executed locally against real MariaDB', () => {
   it('freeze -> catch-up -> switch: every earlier write is on the target, the source stays read-only, the lock is released', async () => {
     const result = await runWorkflow(synthesized, scenario(), input());
@@ -176,6 +256,8 @@ describe('lossless cutover, executed locally against real MariaDB', () => {
       'Prove catch-up failed',
       'Notify failure',
       'Release run lock after failure',
+      'Failure e-mail delivered?',
+      'Describe the failure',
       'Migration failed',
     ]);
     expect(failure(result)).toMatchObject({
@@ -198,6 +280,8 @@ describe('lossless cutover, executed locally against real MariaDB', () => {
       'Switch failed before publishing',
       'Notify failure',
       'Release run lock after failure',
+      'Failure e-mail delivered?',
+      'Describe the failure',
       'Migration failed',
     ]);
     expect(failure(result)).toMatchObject({
@@ -234,7 +318,11 @@ describe('lossless cutover, executed locally against real MariaDB', () => {
   ])('a failed %s records which database it may leave read-only: %s', (step, side) => {
     const failed = synthesized.definition.States[`${step} failed`];
     expect(failed).toMatchObject({ Type: 'Pass', ResultPath: '$.failedStep', Next: 'Notify failure' });
-    expect(failed.Result).toEqual(side === 'none' ? { name: step } : { name: step, leftReadOnly: { side, because: 'switch-failed' } });
+    expect(failed.Result).toEqual(
+      side === 'none'
+        ? { name: step, causeHeadline: '' }
+        : { name: step, leftReadOnly: { side, because: 'switch-failed' }, causeHeadline: expect.stringMatching(new RegExp(`^WARNING: The ${side} database is still read-only \\(frozen for the switch\\).*\\n$`)) },
+    );
   });
 
   it('a dry run runs every check, reports what would happen, and changes nothing', async () => {
@@ -271,7 +359,7 @@ describe('lossless cutover, executed locally against real MariaDB', () => {
     const heldLock = marshall({ pk: 'lock#orders-to-aurora', holder: OTHER_EXECUTION, migrationName: 'Orders to Aurora', acquiredAt: '2026-11-24T23:00:00.000Z' });
     const result = await runWorkflow(synthesized, scenario({ prepare: (aws) => aws.items.set('lock#orders-to-aurora', heldLock) }), input());
     expect(result.status).toBe('FAILED');
-    expect(result.states).toEqual(['Validate input', 'Take the run lock', 'Take the run lock failed', 'Notify failure', 'Release run lock after failure', 'Migration failed']);
+    expect(result.states).toEqual(['Validate input', 'Take the run lock', 'Take the run lock failed', 'Notify failure', 'Release run lock after failure', 'Failure e-mail delivered?', 'Describe the failure', 'Migration failed']);
     expect(failure(result)).toMatchObject({
       subject: '[DMS] Orders to Aurora: FAILED at Take the run lock (MigrationLocked)',
       message: expect.stringContaining(`Another execution is already running this migration: ${OTHER_EXECUTION}`),

@@ -28,6 +28,11 @@ export interface FailedStep {
   leftReadOnly?: LeftReadOnly;
   /** The frozen side whose settings the failure path restored: applications can write there again. */
   writableAgain?: DatabaseSide;
+  /**
+   * What the execution's failure cause starts with: the failure headline and a line break, or nothing. Written
+   * when the workflow is synthesized (statemachine/kit.ts), so the cause says it whether or not SNS works.
+   */
+  causeHeadline: string;
 }
 
 const common = { migrationName: z.string().check(z.minLength(1)), executionArn: z.optional(z.string()) };
@@ -171,10 +176,23 @@ export function readOnlyWarning(leftReadOnly: LeftReadOnly | undefined): string 
     case undefined:
       return undefined;
     case 'switch-failed':
-      return 'The frozen database is still read-only, and the new endpoint may already be published. Check the endpoint parameter first: make the old database writable again only if applications still point at it.';
+      return `The ${leftReadOnly.side} database is still read-only (frozen for the switch), and the new endpoint may already be published. Check the endpoint parameter first: make the ${leftReadOnly.side} writable again only if applications still point at it.`;
     case 'unfreeze-failed':
       return `The ${leftReadOnly.side} database may still be read-only: restoring its settings failed. Set read_only (and super_read_only) back to the values recorded before the freeze (in the step's input), by hand if needed.`;
   }
+}
+
+/**
+ * What an operator must read before anything else about a failed run: a database it may leave read-only (which
+ * side and why), or the frozen side it made writable again. The first line of the failure e-mail after the
+ * migration's name, and of the execution's own failure cause (statemachine/kit.ts), so it is said even when
+ * the e-mail cannot be delivered. Undefined when the failure touched no database's writes.
+ */
+export function failureHeadline(failedStep: Pick<FailedStep, 'leftReadOnly' | 'writableAgain'> | undefined): string | undefined {
+  const warning = readOnlyWarning(failedStep?.leftReadOnly);
+  if (warning) return `WARNING: ${warning}`;
+  const writable = writableAgainNote(failedStep?.writableAgain);
+  return writable ? `Writable now: ${writable}` : undefined;
 }
 
 /** Said first when the failure path gave the frozen side its writes back: which database applications can write to now. */
@@ -343,13 +361,11 @@ function template(event: NotificationEvent): { subject: string; lines: string[] 
     case 'failure': {
       const { error } = event.details;
       const failedStep = event.details.failedStep?.name;
-      const warning = readOnlyWarning(event.details.failedStep?.leftReadOnly);
-      const writable = writableAgainNote(event.details.failedStep?.writableAgain);
+      const headline = failureHeadline(event.details.failedStep);
       return {
         subject: `FAILED at ${failedStep ?? 'a step'} (${error.Error})`,
         lines: [
-          ...(warning ? [`WARNING: ${warning}`, ''] : []),
-          ...(writable ? [`Writable now: ${writable}`, ''] : []),
+          ...(headline ? [headline, ''] : []),
           `Phase: ${failedStep ?? 'unknown'}`,
           `Error: ${error.Error}`,
           `What happened: ${whatHappened(error.Cause)}`,

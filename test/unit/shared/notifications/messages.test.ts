@@ -116,8 +116,8 @@ describe('message templates', () => {
   });
 
   it.each<[string, LeftReadOnly, string]>([
-    ['Switch', { side: 'source', because: 'switch-failed' }, 'The frozen database is still read-only, and the new endpoint may already be published'],
-    ['Roll back: switch', { side: 'target', because: 'switch-failed' }, 'The frozen database is still read-only'],
+    ['Switch', { side: 'source', because: 'switch-failed' }, 'The source database is still read-only (frozen for the switch), and the new endpoint may already be published'],
+    ['Roll back: switch', { side: 'target', because: 'switch-failed' }, 'The target database is still read-only (frozen for the switch)'],
     ['Unfreeze source writes', { side: 'source', because: 'unfreeze-failed' }, 'The source database may still be read-only: restoring its settings failed'],
     ['Roll back: unfreeze target writes', { side: 'target', because: 'unfreeze-failed' }, 'The target database may still be read-only'],
   ])('failure at %s: warns first that a database is left read-only', (name, leftReadOnly, warning) => {
