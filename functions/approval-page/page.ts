@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { approvalPurpose, capitalized } from '../shared/approval-purpose';
 import type { ApprovalDetails, ApprovalRecord } from '../shared/approval-record';
 import { readableTime, timeLeft } from '../shared/operator-text';
 import { MAX_DECIDED_BY_LENGTH, MAX_REASON_LENGTH } from './decide';
@@ -118,18 +119,34 @@ function cutoverPlanRows(plan: ApprovalDetails['cutover']): Array<[string, strin
   ];
 }
 
+/** What a rollback or the removal of the way back will do: the migration's load figures say nothing about it. */
+function afterCutoverRows(details: ApprovalDetails): Array<[string, string]> {
+  const purpose = approvalPurpose(details.mode);
+  return [
+    ['Phase', `waiting for ${purpose.name} approval`],
+    ['Approving', purpose.effect],
+    ...(details.mode === 'rollback' && details.cutover
+      ? [['Endpoint parameter written', `${details.cutover.endpointParameterName} (SSM): applications reading it move back to the source`] as [string, string]]
+      : []),
+  ];
+}
+
 function facts(record: ApprovalRecord, now: Date): string {
   const details = record.details ?? {};
   const rows: Array<[string, string | string[]]> = [
     ['Migration', record.migrationName],
-    ['Phase', `waiting for cutover approval; ${TASK_PHASES[details.taskPhase ?? ''] ?? `replication ${details.taskPhase ?? 'unknown'}`}`],
-    ['Tables loaded', count(details.tablesLoaded)],
-    ['Rows loaded', count(details.rowsLoaded)],
-    ['DMS validation', validationLine(details.validation)],
-    ['Independent comparison', details.comparison ?? 'unknown'],
-    ...(details.readinessWarnings?.length ? [['Readiness warnings', details.readinessWarnings] as [string, string[]]] : []),
-    ['CDC latency', cdcLatencyLine(details.cdcLatency)],
-    ...cutoverPlanRows(details.cutover),
+    ...(details.mode && details.mode !== 'migrate'
+      ? afterCutoverRows(details)
+      : [
+          ['Phase', `waiting for cutover approval; ${TASK_PHASES[details.taskPhase ?? ''] ?? `replication ${details.taskPhase ?? 'unknown'}`}`] as [string, string],
+          ['Tables loaded', count(details.tablesLoaded)] as [string, string],
+          ['Rows loaded', count(details.rowsLoaded)] as [string, string],
+          ['DMS validation', validationLine(details.validation)] as [string, string],
+          ['Independent comparison', details.comparison ?? 'unknown'] as [string, string],
+          ...(details.readinessWarnings?.length ? [['Readiness warnings', details.readinessWarnings] as [string, string[]]] : []),
+          ['CDC latency', cdcLatencyLine(details.cdcLatency)] as [string, string],
+          ...cutoverPlanRows(details.cutover),
+        ]),
     ['Requested', readableTime(record.requestedAt)],
     ['Expires', `${readableTime(record.expiresAt)} (in ${timeLeft(record.expiresAt, now)})`],
   ];
@@ -151,11 +168,12 @@ const NO_IMPLICIT_SUBMISSION = '<button type="submit" disabled hidden aria-hidde
 
 /** The review form. It posts back to the very URL it came from (id, expiry and signature in the query). */
 export function reviewPage(record: ApprovalRecord, csrf: string, now: Date): string {
+  const purpose = approvalPurpose(record.details?.mode);
   return layout(
-    `Cutover approval: ${record.migrationName}`,
+    `${capitalized(purpose.name)} approval: ${record.migrationName}`,
     `<div class="card">
-<p class="eyebrow">DMS migration · cutover approval</p>
-<h1>Approve the cutover of ${escapeHtml(record.migrationName)}?</h1>
+<p class="eyebrow">DMS migration · ${escapeHtml(purpose.name)} approval</p>
+<h1>Approve the ${escapeHtml(purpose.name)} of ${escapeHtml(record.migrationName)}?</h1>
 ${facts(record, now)}
 </div>
 <form class="card" method="post">
@@ -168,11 +186,11 @@ ${NO_IMPLICIT_SUBMISSION}
 <textarea id="reason" name="reason" maxlength="${MAX_REASON_LENGTH}" placeholder="Change CHG-1234, agreed with the orders team / Not before the Friday change window"></textarea>
 <p class="hint">Recorded and e-mailed with Approve or Reject, whichever you choose. Please give one when you reject.</p>
 <h2 class="gap">Approve</h2>
-<p class="hint">The workflow re-checks the cutover gate (CDC latency, validation, tables); with database access it freezes source writes and proves the target has every write before it snapshots the target, stops replication and publishes the target endpoint.</p>
-<button class="approve" type="submit" name="decision" value="approve">Approve cutover</button>
+<p class="hint">${escapeHtml(purpose.effect)}</p>
+<button class="approve" type="submit" name="decision" value="approve">Approve ${escapeHtml(purpose.name)}</button>
 <h2 class="gap">Reject</h2>
-<p class="hint">Rejecting cuts nothing over; replication keeps running.</p>
-<button class="reject" type="submit" name="decision" value="reject">Reject cutover</button>
+<p class="hint">${escapeHtml(purpose.untilApproved)}</p>
+<button class="reject" type="submit" name="decision" value="reject">Reject ${escapeHtml(purpose.name)}</button>
 </form>`,
   );
 }
@@ -186,7 +204,7 @@ export function messagePage(tone: Tone, title: string, paragraphs: Paragraph[], 
   return layout(
     title,
     `<div class="card outcome-${tone}">
-<p class="eyebrow">DMS migration · cutover approval${record ? ` · ${escapeHtml(record.migrationName)}` : ''}</p>
+<p class="eyebrow">DMS migration · ${escapeHtml(approvalPurpose(record?.details?.mode).name)} approval${record ? ` · ${escapeHtml(record.migrationName)}` : ''}</p>
 <h1>${escapeHtml(title)}</h1>
 ${paragraphs.map(html).join('\n')}
 </div>`,

@@ -15,7 +15,8 @@ export interface ApprovalDesk {
   /** Where request-approval should point the e-mail's review link (its APPROVAL_BASE_URL). */
   readonly reviewBaseUrl: string;
   /** request-approval has parked the workflow on this approval; `reviewUrl` is the link it e-mailed. */
-  requested(request: { approvalId: string; expiresAt: string; reviewUrl?: string }): void;
+  /** `subject`: the approval e-mail's, which says what is asked for (the cutover, a ROLLBACK). */
+  requested(request: { approvalId: string; expiresAt: string; reviewUrl?: string; subject?: string }): void;
   close(): Promise<void>;
 }
 
@@ -39,7 +40,7 @@ export async function startApprovalDesk(options: ApprovalDeskOptions): Promise<A
   };
   return {
     reviewBaseUrl: `${api.url}/review`,
-    requested({ approvalId, expiresAt, reviewUrl }) {
+    requested({ approvalId, expiresAt, reviewUrl, subject }) {
       if (options.autoApprove) {
         decide(approvalId, 'approve', 'rehearsal --auto-approve');
         return;
@@ -47,7 +48,7 @@ export async function startApprovalDesk(options: ApprovalDeskOptions): Promise<A
       options.say(
         [
           '',
-          `  Cutover approval requested (open until ${expiresAt}). Review and decide on the approval page:`,
+          `  ${subject ?? 'Approval requested'} (open until ${expiresAt}). Review and decide on the approval page:`,
           `    ${reviewUrl ?? `(no link: approval id ${approvalId})`}`,
           '  or from another terminal:',
           `    AWS_ENDPOINT_URL=${options.emulatorUrl} AWS_REGION=eu-west-1 AWS_ACCESS_KEY_ID=rehearsal AWS_SECRET_ACCESS_KEY=rehearsal \\`,

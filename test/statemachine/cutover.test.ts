@@ -423,52 +423,117 @@ describe('lossless cutover, executed locally against real MariaDB', () => {
 
   // Under IAM enforcement: the rollback's gate reads the reverse task's table statistics, which the cutover role
   // may do on this migration's tagged reverse task (issue 16, defect 2).
-  it('rollback: freezes the target, proves the old source caught up, switches back and restores writes on the source', async () => {
-    // As after a cutover: the source frozen, the cutover on record, the reverse task replicating.
-    await sourceAdmin.query('SET GLOBAL read_only = ON');
-    const copier = copyHeartbeatsToSource();
-    try {
-      const result = await runWorkflow(
-        synthesized,
-        scenario({
-          initialStatus: 'running',
-          prepare: (aws) => {
-            aws.advanceFullLoad(100);
-            afterCutover(aws);
-          },
-        }),
-        input({ mode: 'rollback', rollback: REVERSE }),
-      );
-      expect(result.status).toBe('SUCCEEDED');
-      expect(result.states.slice(result.states.indexOf('Roll back: gate'))).toEqual([
-        'Roll back: gate',
-        'Report: Roll back: gate',
-        'Roll back: freeze target writes',
-        'Report: Roll back: freeze target writes',
-        'Roll back: prove catch-up',
-        'Report: Roll back: prove catch-up',
-        'Roll back: dry run?',
-        'Roll back: switch',
-        'Report: Roll back: switch',
-        'Notify rolled back',
-        'Release run lock after rollback',
-        'Rollback complete',
-      ]);
-      expect(result.aws.dmsActions).toEqual(['StopReplicationTask reverse']);
-      expect(result.aws.parameters.get(PARAMETER)).toBe('orders-ec2.internal:3306');
-      expect(result.output?.switched).toMatchObject({ sourceWritesRestored: { readOnly: 'OFF' } });
-      await expect(appWrite(source)).resolves.toBeDefined();
-      expect(await readReadOnlySettings(targetAdmin)).toEqual({ readOnly: 'ON' });
-      expect(unmarshall(result.aws.items.get('cutover#orders-to-aurora') ?? {})).toMatchObject({ rolledBackAt: expect.any(String) });
-      expect(result.aws.notifications.at(-1)).toMatchObject({ kind: 'rolled-back', subject: '[DMS] Orders to Aurora: rolled back to the source' });
-      // In a rollback the marker goes the other way: written on the target, read on the source.
-      const catchUp = result.aws.notifications.find((published) => published.subject.endsWith('Roll back: prove catch-up'));
-      expect(catchUp?.message).toMatch(/The source has every write made on the target before the freeze: marker \S+, written to \S+ on the target at .+, was read on the source at/);
-    } finally {
-      await copier.stop();
-    }
+  it('rollback: asks for a ROLLBACK approval (whatever cutover.approvalRequired says), then freezes the target, proves the old source caught up, switches back and restores writes on the source', async () => {
+    const result = await runRollback(input({ mode: 'rollback', rollback: REVERSE }));
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.states.slice(result.states.indexOf('Rolling back?'), result.states.indexOf('Roll back: gate'))).toEqual([
+      'Rolling back?',
+      'Rollback approval needed?',
+      'Ask for rollback approval',
+      'Roll back: independent validation ran?',
+      'Roll back: no independent validation results',
+    ]);
+    expect(result.states.slice(result.states.indexOf('Roll back: gate'))).toEqual([
+      'Roll back: gate',
+      'Report: Roll back: gate',
+      'Roll back: freeze target writes',
+      'Report: Roll back: freeze target writes',
+      'Roll back: prove catch-up',
+      'Report: Roll back: prove catch-up',
+      'Roll back: dry run?',
+      'Roll back: switch',
+      'Report: Roll back: switch',
+      'Notify rolled back',
+      'Release run lock after rollback',
+      'Rollback complete',
+    ]);
+    expect(result.aws.notifications[0]).toMatchObject({
+      kind: 'approval-request',
+      subject: '[DMS] Orders to Aurora: ROLLBACK approval needed: freezes the TARGET',
+      message: expect.stringContaining('freezes TARGET writes (read_only on the database the applications use now)'),
+    });
+    const [request] = [...result.aws.items.entries()].filter(([key]) => key.startsWith('approval#')).map(([, item]) => unmarshall(item));
+    expect(request).toMatchObject({ status: 'pending', details: { mode: 'rollback' } });
+    expect(result.output?.approval).toMatchObject({ decision: 'approved', decidedBy: 'dba@example.com' });
+    expect(result.aws.dmsActions).toEqual(['StopReplicationTask reverse']);
+    expect(result.aws.parameters.get(PARAMETER)).toBe('orders-ec2.internal:3306');
+    expect(result.output?.switched).toMatchObject({ sourceWritesRestored: { readOnly: 'OFF' } });
+    await expect(appWrite(source)).resolves.toBeDefined();
+    expect(await readReadOnlySettings(targetAdmin)).toEqual({ readOnly: 'ON' });
+    expect(unmarshall(result.aws.items.get('cutover#orders-to-aurora') ?? {})).toMatchObject({ rolledBackAt: expect.any(String) });
+    expect(result.aws.notifications.at(-1)).toMatchObject({
+      kind: 'rolled-back',
+      subject: '[DMS] Orders to Aurora: rolled back to the source',
+      message: expect.stringContaining('Approved by dba@example.com at 2026-11-24 12:00:00 UTC.'),
+    });
+    // In a rollback the marker goes the other way: written on the target, read on the source.
+    const catchUp = result.aws.notifications.find((published) => published.subject.endsWith('Roll back: prove catch-up'));
+    expect(catchUp?.message).toMatch(/The source has every write made on the target before the freeze: marker \S+, written to \S+ on the target at .+, was read on the source at/);
+  });
+
+  it('a rejected rollback freezes nothing, switches nothing and stops no task', async () => {
+    const result = await runRollback(input({ mode: 'rollback', rollback: REVERSE }), { approval: 'reject' });
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.states.slice(result.states.indexOf('Rollback approval needed?'))).toEqual([
+      'Rollback approval needed?',
+      'Ask for rollback approval',
+      'Notify approval rejected',
+      'Release run lock',
+      'End without cutover',
+    ]);
+    expect(await readReadOnlySettings(targetAdmin)).toEqual({ readOnly: 'OFF' });
+    expect(await readReadOnlySettings(sourceAdmin)).toEqual({ readOnly: 'ON' });
+    expect(result.aws.dmsActions).toEqual([]);
+    expect(result.aws.parameters.size).toBe(0);
+    expect(result.aws.items.has('lock#orders-to-aurora')).toBe(false);
+    expect(result.aws.notifications.at(-1)).toMatchObject({
+      kind: 'approval-rejected',
+      subject: '[DMS] Orders to Aurora: ROLLBACK rejected',
+      message: expect.stringContaining('Nothing is frozen or switched: applications stay on the target'),
+    });
+  });
+
+  it('rollback.emergencySkipApproval skips the approval: the output records the skip and the rollback e-mail says it first', async () => {
+    const result = await runRollback(input({ mode: 'rollback', rollback: { ...REVERSE, emergencySkipApproval: true } }));
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.states).not.toContain('Ask for rollback approval');
+    expect(result.states.slice(result.states.indexOf('Rollback approval needed?'), result.states.indexOf('Roll back: independent validation ran?'))).toEqual([
+      'Rollback approval needed?',
+      'Skip the rollback approval (emergency)',
+    ]);
+    expect(result.output?.approval).toEqual({ decision: 'skipped', because: 'rollback.emergencySkipApproval is true in the execution input', at: expect.any(String) });
+    expect(result.aws.notifications.map((published) => published.kind)).not.toContain('approval-request');
+    const rolledBack = result.aws.notifications.at(-1);
+    expect(rolledBack?.subject).toBe('[DMS] Orders to Aurora: rolled back to the source (approval SKIPPED: emergency)');
+    expect(rolledBack?.message.split('\n')[1]).toMatch(/^Nobody approved this: the approval was SKIPPED as an emergency \(rollback.emergencySkipApproval is true in the execution input, at /);
+    expect(result.aws.parameters.get(PARAMETER)).toBe('orders-ec2.internal:3306');
   });
 });
+
+/**
+ * A rollback as after a cutover: the source frozen, the cutover on record, the reverse task replicating
+ * (heartbeat rows copied from the target to the source while the run lasts).
+ */
+async function runRollback(rollbackInput: MigrationInput, changes: Partial<Scenario> = {}): Promise<WorkflowRun> {
+  await sourceAdmin.query('SET GLOBAL read_only = ON');
+  const copier = copyHeartbeatsToSource();
+  try {
+    return await runWorkflow(
+      synthesized,
+      scenario({
+        initialStatus: 'running',
+        prepare: (aws) => {
+          aws.advanceFullLoad(100);
+          afterCutover(aws);
+        },
+        ...changes,
+      }),
+      rollbackInput,
+    );
+  } finally {
+    await copier.stop();
+  }
+}
 
 /** The cutover record and a running reverse task, as a migration with rollback enabled leaves them. */
 function afterCutover(aws: LocalAws): void {

@@ -1,6 +1,8 @@
 import * as z from 'zod/mini';
 import type { DatabaseSide, LeftReadOnly } from '../cutover-vocabulary';
+import { approvalPurpose } from '../approval-purpose';
 import { causeMessage, isWorkflowErrorName, type WorkflowErrorName } from '../errors';
+import { MODES } from '../migration-input';
 import { readableTime } from '../operator-text';
 import { cutOverDetails, cutOverMessage, cutoverStepDetails, cutoverStepMessage, dryRunMessage, rolledBackMessage } from './cutover-messages';
 
@@ -37,6 +39,8 @@ export interface FailedStep {
 
 const common = { migrationName: z.string().check(z.minLength(1)), executionArn: z.optional(z.string()) };
 const loose = z.record(z.string(), z.unknown());
+/** What an approval is for: the execution's mode (functions/shared/approval-purpose.ts); a cutover when absent. */
+const approvalMode = z.optional(z.enum(MODES));
 
 export const notificationEventSchema = z.discriminatedUnion('kind', [
   z.object({
@@ -74,6 +78,7 @@ export const notificationEventSchema = z.discriminatedUnion('kind', [
     details: z.object({
       reviewUrl: z.url(),
       expiresAt: z.string(),
+      mode: approvalMode,
       summary: z.optional(z.string()),
       /** The independent comparison's result and the readiness warnings, in words (functions/request-approval). */
       checks: z.optional(z.array(z.string())),
@@ -82,15 +87,15 @@ export const notificationEventSchema = z.discriminatedUnion('kind', [
   z.object({
     ...common,
     kind: z.literal('approval-reminder'),
-    details: z.object({ reviewUrl: z.url(), requestedAt: z.string(), expiresAt: z.string(), summary: z.optional(z.string()) }),
+    details: z.object({ reviewUrl: z.url(), requestedAt: z.string(), expiresAt: z.string(), mode: approvalMode, summary: z.optional(z.string()) }),
   }),
-  z.object({ ...common, kind: z.literal('approval-timeout'), details: z._default(loose, {}) }),
-  z.object({ ...common, kind: z.literal('approval-rejected'), details: z.object({ error: z.object({ Error: z.string(), Cause: z.optional(z.string()) }) }) }),
+  z.object({ ...common, kind: z.literal('approval-timeout'), details: z._default(z.object({ mode: approvalMode }), {}) }),
+  z.object({ ...common, kind: z.literal('approval-rejected'), details: z.object({ error: z.object({ Error: z.string(), Cause: z.optional(z.string()) }), mode: approvalMode }) }),
   z.object({ ...common, kind: z.literal('cut-over'), details: cutOverDetails }),
   z.object({ ...common, kind: z.literal('failure'), details: failureDetails }),
   z.object({ ...common, kind: z.literal('cutover-step'), details: cutoverStepDetails }),
   z.object({ ...common, kind: z.literal('cutover-dry-run'), details: z.object({ gate: loose, freeze: loose, catchUp: loose }) }),
-  z.object({ ...common, kind: z.literal('rolled-back'), details: z.object({ cutover: loose }) }),
+  z.object({ ...common, kind: z.literal('rolled-back'), details: z.object({ cutover: loose, approval: z.optional(loose) }) }),
 ]);
 
 export type NotificationEvent = z.infer<typeof notificationEventSchema>;
@@ -307,49 +312,48 @@ function template(event: NotificationEvent): { subject: string; lines: string[] 
         ],
       };
     }
-    case 'approval-request':
+    case 'approval-request': {
+      const purpose = approvalPurpose(event.details.mode);
       return {
-        subject: 'cutover approval needed',
+        subject: purpose.requestSubject,
         lines: [
-          'Phase: waiting for cutover approval',
+          `Phase: waiting for ${purpose.name} approval`,
           ...(event.details.summary ? [event.details.summary] : []),
           ...(event.details.checks ?? []),
           '',
           `Review and decide: ${event.details.reviewUrl}`,
-          `The request expires at ${readableTime(event.details.expiresAt)}. Until someone approves, replication keeps running and nothing is cut over.`,
+          `The request expires at ${readableTime(event.details.expiresAt)}. Until someone approves: ${purpose.untilApproved}`,
         ],
       };
-    case 'approval-reminder':
+    }
+    case 'approval-reminder': {
+      const purpose = approvalPurpose(event.details.mode);
       return {
-        subject: 'cutover approval still waiting',
+        subject: `${purpose.name} approval still waiting`,
         lines: [
-          'Phase: waiting for cutover approval',
-          `Nobody has decided on the cutover requested at ${readableTime(event.details.requestedAt)}.`,
+          `Phase: waiting for ${purpose.name} approval`,
+          `Nobody has decided on the ${purpose.name} requested at ${readableTime(event.details.requestedAt)}.`,
           ...(event.details.summary ? [event.details.summary] : []),
           '',
           `Review and decide: ${event.details.reviewUrl}`,
-          `The request expires at ${readableTime(event.details.expiresAt)}; then the workflow ends without cutover and replication keeps running.`,
+          `The request expires at ${readableTime(event.details.expiresAt)}; then the workflow ends. ${purpose.untilApproved}`,
         ],
       };
-    case 'approval-timeout':
+    }
+    case 'approval-timeout': {
+      const purpose = approvalPurpose(event.details.mode);
       return {
-        subject: 'cutover not approved in time',
-        lines: [
-          'Phase: cutover approval',
-          'Nobody approved the cutover before the request expired. Nothing was cut over; replication keeps running, so no data is lost.',
-          '',
-          'Next: start the migration again when you are ready to cut over (it resumes the running task, nothing is reloaded).',
-        ],
+        subject: `${purpose.name} not approved in time`,
+        lines: [`Phase: ${purpose.name} approval`, `Nobody approved the ${purpose.name} before the request expired. ${purpose.untilApproved}`, '', `Next: ${purpose.next}`],
       };
-    case 'approval-rejected':
+    }
+    case 'approval-rejected': {
+      const purpose = approvalPurpose(event.details.mode);
       return {
-        subject: 'cutover rejected',
-        lines: [
-          'Phase: cutover approval',
-          `The cutover was rejected. ${whatHappened(event.details.error.Cause)}`,
-          'Nothing was cut over; replication keeps running.',
-        ],
+        subject: `${purpose.name} rejected`,
+        lines: [`Phase: ${purpose.name} approval`, `The ${purpose.name} was rejected. ${whatHappened(event.details.error.Cause)}`, purpose.untilApproved],
       };
+    }
     case 'cut-over':
       return cutOverMessage(event.details);
     case 'cutover-step':
@@ -357,7 +361,7 @@ function template(event: NotificationEvent): { subject: string; lines: string[] 
     case 'cutover-dry-run':
       return dryRunMessage(event.details);
     case 'rolled-back':
-      return rolledBackMessage(event.details.cutover);
+      return rolledBackMessage(event.details.cutover, event.details.approval);
     case 'failure': {
       const { error } = event.details;
       const failedStep = event.details.failedStep?.name;

@@ -91,6 +91,15 @@ describe('message templates', () => {
     expect(rejected.body).toContain('The cutover was rejected. Rejected by dba at 2026-11-24 22:00:00 UTC. Their reason:\n  > Wait for the Friday window\n');
   });
 
+  it('rollback approval timeout and rejection: nothing frozen, applications stay on the target', () => {
+    const timedOut = renderNotification({ ...base, kind: 'approval-timeout', details: { mode: 'rollback' } });
+    expect(timedOut.subject).toBe('[DMS] Orders to Aurora: ROLLBACK not approved in time');
+    expect(timedOut.body).toContain('Nobody approved the ROLLBACK before the request expired. Nothing is frozen or switched: applications stay on the target');
+    const rejected = renderNotification({ ...base, kind: 'approval-rejected', details: { mode: 'rollback', error: { Error: 'ApprovalRejected', Cause: 'Rejected by dba at 2026-11-24 22:00:00 UTC.' } } });
+    expect(rejected.subject).toBe('[DMS] Orders to Aurora: ROLLBACK rejected');
+    expect(rejected.body).toContain('The ROLLBACK was rejected. Rejected by dba at 2026-11-24 22:00:00 UTC.\nNothing is frozen or switched');
+  });
+
   it('failure: step, error, DMS message from the Lambda cause, what to do; no stack trace', () => {
     const cause = JSON.stringify({
       errorType: 'ConnectionTestFailed',
