@@ -1,115 +1,55 @@
-import {
-  CreateReplicationTaskCommand,
-  DeleteReplicationTaskCommand,
-  DescribeReplicationTasksCommand,
-  ResourceNotFoundFault,
-  StartReplicationTaskCommand,
-  StopReplicationTaskCommand,
-  type ReplicationTask,
-} from '@aws-sdk/client-database-migration-service';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Connection, RowDataPacket } from 'mysql2/promise';
-import { HEARTBEAT_TABLE, heartbeatTableDdl } from '../../functions/cutover/catch-up';
-import { reverseTaskIdentifier } from '../../functions/cutover/reverse-replication';
+import { HEARTBEAT_TABLE } from '../../functions/cutover/catch-up';
 import { readReadOnlySettings } from '../../functions/cutover/write-freeze';
 import type { MigrationInput } from '../../functions/shared/migration-input';
-import { connectMysql } from '../../functions/shared/mysql';
-import { startNativeReplication, startThrowawayMariadb, type ThrowawayMariadb } from '../../local/throwaway-mariadb';
-import { migrationInput } from '../support/migration';
-import { HAPPY_PATH, type AwsOutage, type LocalAws, type Scenario } from '../support/local-aws';
+import type { ThrowawayMariadb } from '../../local/throwaway-mariadb';
+import {
+  PARAMETER,
+  REVERSE,
+  SCHEMA,
+  SOURCE_ENDPOINT,
+  TARGET_ENDPOINT,
+  afterCutover,
+  appWrite,
+  copyToSource,
+  cutoverInput as input,
+  cutoverScenario,
+  fakeReverseTask,
+  startCutoverServers,
+  type CutoverServers,
+} from '../support/cutover-rig';
+import type { AwsOutage, Scenario } from '../support/local-aws';
 import { runWorkflow, type WorkflowRun, type WorkflowRunOptions } from '../support/run-workflow';
 import { DEPLOYMENT, synthesizeWorkflow } from '../support/synthesized-workflow';
 
-/**
- * The cutover sequence executed from the synthesized definition against two real MariaDB servers. Forward,
- * the "DMS" that carries the marker is native replication: the target is a replica of the source, applying
- * the binlog in commit order as DMS CDC does. Backward (rollback), the test harness copies heartbeat rows
- * from the target to the source, standing in for the reverse DMS task.
- */
-const SCHEMA = 'orders';
-const SOURCE_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/source-AbCdEf';
-const TARGET_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/target-AbCdEf';
-const PARAMETER = '/apps/orders/database-endpoint';
-const TARGET_ENDPOINT = 'orders-aurora.cluster-c1a2b3c4d5e6.eu-west-1.rds.amazonaws.com:3306';
+/** The cutover sequence executed from the synthesized definition against two real MariaDB servers (test/support/cutover-rig.ts). */
 const OTHER_EXECUTION = 'arn:aws:states:eu-west-1:123456789012:execution:OrdersMigration-migration:scheduled-start';
-const REVERSE_TASK_ARN = 'arn:aws:dms:eu-west-1:123456789012:task:ORDERSREVERSETASKABCDEFGHIJ';
-const REVERSE = {
-  enabled: true,
-  reverseSourceEndpointArn: 'arn:aws:dms:eu-west-1:123456789012:endpoint:ORDERSREVERSESOURCE',
-  reverseTargetEndpointArn: 'arn:aws:dms:eu-west-1:123456789012:endpoint:ORDERSREVERSETARGET',
-};
-const MAPPINGS = JSON.stringify({
-  rules: [{ 'rule-type': 'selection', 'rule-id': '1', 'rule-name': 'orders', 'object-locator': { 'schema-name': SCHEMA, 'table-name': '%' }, 'rule-action': 'include' }],
-});
 
-/** Generous, since replication on a loaded machine can lag seconds; the timeout scenario sets the shortest allowed. */
-const CATCH_UP_TIMEOUT_SECONDS = 30;
 // The stack deployed for these inputs: its roles grant the secrets, parameter and way back they name.
 const synthesized = synthesizeWorkflow({ ...DEPLOYMENT, migration: input({ rollback: REVERSE }) });
+let servers: CutoverServers;
 let source: ThrowawayMariadb;
-let target: ThrowawayMariadb;
 let sourceAdmin: Connection;
 let targetAdmin: Connection;
 
-const credentials = (server: ThrowawayMariadb, username = 'root', password = '') => ({ host: server.host, port: server.port, username, password });
-
-function scenario(changes: Partial<Scenario> = {}): Scenario {
-  return {
-    ...HAPPY_PATH,
-    tableMappings: MAPPINGS,
-    databaseSecrets: {
-      [SOURCE_SECRET]: JSON.stringify(credentials(source)),
-      [TARGET_SECRET]: JSON.stringify(credentials(target)),
-    },
-    ...changes,
-  };
-}
-
-function input(overrides: Partial<MigrationInput> = {}, cutover: Partial<NonNullable<MigrationInput['cutover']>> = {}): MigrationInput {
-  return migrationInput({
-    database: { sourceSecretArn: SOURCE_SECRET, targetSecretArn: TARGET_SECRET, schemas: [SCHEMA], tls: 'disabled' },
-    validation: { requireDmsValidation: false },
-    cutover: { endpointParameterName: PARAMETER, approvalRequired: false, writeFreeze: { catchUpTimeoutSeconds: CATCH_UP_TIMEOUT_SECONDS }, ...cutover },
-    ...overrides,
-  });
-}
+const scenario = (changes: Partial<Scenario> = {}) => cutoverScenario(servers, changes);
 
 async function count(connection: Connection, table: string): Promise<number> {
   const [rows] = await connection.query<RowDataPacket[]>(`SELECT COUNT(*) AS n FROM ${SCHEMA}.${table}`);
   return Number(rows[0].n);
 }
 
-async function appWrite(server: ThrowawayMariadb): Promise<unknown> {
-  const app = await connectMysql(credentials(server, 'app', 'app-password'), 'application');
-  try {
-    return await app.query(`INSERT INTO ${SCHEMA}.orders (note) VALUES ('application write')`);
-  } finally {
-    await app.end();
-  }
-}
-
 const failure = (result: WorkflowRun) => result.aws.notifications.find((published) => published.kind === 'failure');
 
 beforeAll(async () => {
-  [source, target] = await Promise.all([
-    startThrowawayMariadb({ 'log-bin': 'binlog', 'binlog-format': 'ROW', 'server-id': 1 }),
-    startThrowawayMariadb({ 'log-bin': 'binlog', 'binlog-format': 'ROW', 'server-id': 2 }),
-  ]);
-  sourceAdmin = await connectMysql(credentials(source), 'source');
-  targetAdmin = await connectMysql(credentials(target), 'target');
-  await startNativeReplication(source, sourceAdmin, targetAdmin);
-  await sourceAdmin.query(`CREATE DATABASE ${SCHEMA}`);
-  await sourceAdmin.query(`CREATE TABLE ${SCHEMA}.orders (id INT AUTO_INCREMENT PRIMARY KEY, note VARCHAR(40) NOT NULL)`);
-  await sourceAdmin.query(heartbeatTableDdl(SCHEMA));
-  // Replicated to the target with everything else.
-  await sourceAdmin.query("CREATE USER 'app'@'%' IDENTIFIED BY 'app-password'");
-  await sourceAdmin.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ${SCHEMA}.* TO 'app'@'%'`);
+  servers = await startCutoverServers();
+  ({ source, sourceAdmin, targetAdmin } = servers);
   await appWrite(source);
 });
 
 afterAll(async () => {
-  await Promise.all([sourceAdmin?.end(), targetAdmin?.end()]);
-  await Promise.all([source?.stop(), target?.stop()]);
+  await servers?.stop();
 });
 
 afterEach(async () => {
@@ -456,7 +396,7 @@ describe('lossless cutover, executed locally against real MariaDB', () => {
     expect(request).toMatchObject({ status: 'pending', details: { mode: 'rollback' } });
     expect(result.output?.approval).toMatchObject({ decision: 'approved', decidedBy: 'dba@example.com' });
     expect(result.aws.dmsActions).toEqual(['StopReplicationTask reverse']);
-    expect(result.aws.parameters.get(PARAMETER)).toBe('orders-ec2.internal:3306');
+    expect(result.aws.parameters.get(PARAMETER)).toBe(SOURCE_ENDPOINT);
     expect(result.output?.switched).toMatchObject({ sourceWritesRestored: { readOnly: 'OFF' } });
     await expect(appWrite(source)).resolves.toBeDefined();
     expect(await readReadOnlySettings(targetAdmin)).toEqual({ readOnly: 'ON' });
@@ -506,7 +446,7 @@ describe('lossless cutover, executed locally against real MariaDB', () => {
     const rolledBack = result.aws.notifications.at(-1);
     expect(rolledBack?.subject).toBe('[DMS] Orders to Aurora: rolled back to the source (approval SKIPPED: emergency)');
     expect(rolledBack?.message.split('\n')[1]).toMatch(/^Nobody approved this: the approval was SKIPPED as an emergency \(rollback.emergencySkipApproval is true in the execution input, at /);
-    expect(result.aws.parameters.get(PARAMETER)).toBe('orders-ec2.internal:3306');
+    expect(result.aws.parameters.get(PARAMETER)).toBe(SOURCE_ENDPOINT);
   });
 });
 
@@ -516,7 +456,7 @@ describe('lossless cutover, executed locally against real MariaDB', () => {
  */
 async function runRollback(rollbackInput: MigrationInput, changes: Partial<Scenario> = {}): Promise<WorkflowRun> {
   await sourceAdmin.query('SET GLOBAL read_only = ON');
-  const copier = copyHeartbeatsToSource();
+  const copier = copyToSource(servers);
   try {
     return await runWorkflow(
       synthesized,
@@ -533,94 +473,4 @@ async function runRollback(rollbackInput: MigrationInput, changes: Partial<Scena
   } finally {
     await copier.stop();
   }
-}
-
-/** The cutover record and a running reverse task, as a migration with rollback enabled leaves them. */
-function afterCutover(aws: LocalAws): void {
-  aws.items.set(
-    'cutover#orders-to-aurora',
-    marshall({
-      pk: 'cutover#orders-to-aurora',
-      migrationName: 'Orders to Aurora',
-      switchedAt: '2026-11-24T23:00:00.000Z',
-      endpoint: TARGET_ENDPOINT,
-      previousEndpoint: 'orders-ec2.internal:3306',
-      sourceReadOnlyBeforeFreeze: { readOnly: 'OFF' },
-      reverseStartPosition: 'binlog.000001:4',
-    }),
-  );
-  fakeReverseTask(aws, 'running');
-}
-
-/**
- * The reverse DMS task as DMS treats it: not found until created, created `ready`, started at a CDC
- * position, stopped, deleted. Each change is recorded in dmsActions.
- */
-function fakeReverseTask(aws: LocalAws, initialStatus?: string): void {
-  const identifier = reverseTaskIdentifier('Orders to Aurora');
-  let reverse: ReplicationTask | undefined = initialStatus
-    ? {
-        ReplicationTaskIdentifier: identifier,
-        ReplicationTaskArn: REVERSE_TASK_ARN,
-        SourceEndpointArn: REVERSE.reverseSourceEndpointArn,
-        TargetEndpointArn: REVERSE.reverseTargetEndpointArn,
-        MigrationType: 'cdc',
-        TableMappings: MAPPINGS,
-        Status: initialStatus,
-      }
-    : undefined;
-  // A task made by an earlier cutover carries the tag that cutover gave it, which the role's conditions read.
-  if (initialStatus) aws.resourceTags.set(REVERSE_TASK_ARN, { 'dms-orchestrator:migration': 'Orders to Aurora' });
-  const describe = () => {
-    if (!reverse) throw new ResourceNotFoundFault({ message: 'No replication tasks found', $metadata: {} });
-    return { ReplicationTasks: [reverse] };
-  };
-  aws.dms.on(DescribeReplicationTasksCommand, { Filters: [{ Name: 'replication-task-id', Values: [identifier] }] }).callsFake(describe);
-  aws.dms.on(DescribeReplicationTasksCommand, { Filters: [{ Name: 'replication-task-arn', Values: [REVERSE_TASK_ARN] }] }).callsFake(describe);
-  aws.dms.on(CreateReplicationTaskCommand).callsFake((input) => {
-    aws.dmsActions.push(`CreateReplicationTask ${input.MigrationType} ${input.SourceEndpointArn === REVERSE.reverseSourceEndpointArn ? 'target->source' : '?'}`);
-    reverse = { ReplicationTaskIdentifier: input.ReplicationTaskIdentifier, ReplicationTaskArn: REVERSE_TASK_ARN, MigrationType: input.MigrationType, TableMappings: input.TableMappings, Status: 'ready' };
-    aws.resourceTags.set(REVERSE_TASK_ARN, Object.fromEntries((input.Tags ?? []).map((tag: { Key: string; Value: string }) => [tag.Key, tag.Value])));
-    return { ReplicationTask: { ...reverse, Status: 'creating' } };
-  });
-  aws.dms.on(StartReplicationTaskCommand, { ReplicationTaskArn: REVERSE_TASK_ARN }).callsFake((input) => {
-    aws.dmsActions.push(`StartReplicationTask reverse at ${input.CdcStartPosition}`);
-    reverse = { ...(reverse as ReplicationTask), Status: 'running' };
-    return { ReplicationTask: { ...reverse, Status: 'starting' } };
-  });
-  aws.dms.on(StopReplicationTaskCommand, { ReplicationTaskArn: REVERSE_TASK_ARN }).callsFake(() => {
-    aws.dmsActions.push('StopReplicationTask reverse');
-    reverse = { ...(reverse as ReplicationTask), Status: 'stopped' };
-    return { ReplicationTask: { ...reverse, Status: 'stopping' } };
-  });
-  aws.dms.on(DeleteReplicationTaskCommand, { ReplicationTaskArn: REVERSE_TASK_ARN }).callsFake(() => {
-    aws.dmsActions.push('DeleteReplicationTask reverse');
-    const deleted = { ...(reverse as ReplicationTask), Status: 'deleting' };
-    reverse = undefined;
-    return { ReplicationTask: deleted };
-  });
-}
-
-/** Stands in for the reverse DMS task: copies new heartbeat rows from the target to the source. */
-function copyHeartbeatsToSource(): { stop(): Promise<void> } {
-  let running = true;
-  const loop = (async () => {
-    const from = await connectMysql(credentials(target), 'target');
-    const to = await connectMysql(credentials(source), 'source');
-    try {
-      while (running) {
-        const [rows] = await from.query<RowDataPacket[]>(`SELECT marker, written_at FROM ${SCHEMA}.${HEARTBEAT_TABLE}`);
-        for (const row of rows) await to.query(`INSERT IGNORE INTO ${SCHEMA}.${HEARTBEAT_TABLE} (marker, written_at) VALUES (?, ?)`, [String(row.marker), String(row.written_at)]);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    } finally {
-      await Promise.all([from.end(), to.end()]);
-    }
-  })();
-  return {
-    stop: async () => {
-      running = false;
-      await loop;
-    },
-  };
 }
