@@ -60,7 +60,7 @@ export async function executeLocally(
   options: LocalExecutionOptions,
 ): Promise<LocalExecution> {
   const states = allStates(definition);
-  const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
+  const machine = validatedMachine(definition);
   const executionName = options.executionArn.slice(options.executionArn.lastIndexOf(':') + 1);
   const execution = machine.run(input as never, {
     overrides: {
@@ -101,6 +101,20 @@ export async function executeLocally(
     retries: retriesIn(events),
     events,
   };
+}
+
+/**
+ * Validating a definition (asl-validator) takes longer than most local executions of it: each definition is
+ * validated once and its machine reused, which holds no state between runs.
+ */
+const machines = new WeakMap<AslDefinition, StateMachine>();
+
+function validatedMachine(definition: AslDefinition): StateMachine {
+  const known = machines.get(definition);
+  if (known) return known;
+  const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
+  machines.set(definition, machine);
+  return machine;
 }
 
 /** Each retry with the error that caused it: the runner logs the failure just before the retry. */

@@ -4,6 +4,7 @@ import { HEARTBEAT_TABLE } from '../../functions/cutover/catch-up';
 import { readReadOnlySettings } from '../../functions/cutover/write-freeze';
 import type { MigrationInput } from '../../functions/shared/migration-input';
 import type { ThrowawayMariadb } from '../../local/throwaway-mariadb';
+import { lambdaFunctionError } from '../../local/workflow/execute';
 import {
   PARAMETER,
   REVERSE,
@@ -12,14 +13,14 @@ import {
   TARGET_ENDPOINT,
   afterCutover,
   appWrite,
-  copyToSource,
   cutoverInput as input,
   cutoverScenario,
   fakeReverseTask,
   startCutoverServers,
+  startReverseReplication,
   type CutoverServers,
 } from '../support/cutover-rig';
-import type { AwsOutage, Scenario } from '../support/local-aws';
+import { SNS_KMS_REFUSES, type AwsOutage, type Scenario } from '../support/local-aws';
 import { runWorkflow, type WorkflowRun, type WorkflowRunOptions } from '../support/run-workflow';
 import { DEPLOYMENT, synthesizeWorkflow } from '../support/synthesized-workflow';
 
@@ -58,12 +59,6 @@ afterEach(async () => {
   await targetAdmin.query('START SLAVE');
 });
 
-/** SNS refusing Publish as a topic whose KMS key policy does not let SNS use the key does: not retried. */
-const KMS_REFUSES: AwsOutage = {
-  service: 'sns',
-  operation: 'Publish',
-  error: { code: 'KMSAccessDeniedException', message: 'SNS is not authorized to use the topic\'s KMS key (kms:GenerateDataKey)', statusCode: 400 },
-};
 const SNS_THROTTLED: AwsOutage = { service: 'sns', operation: 'Publish', error: 'throttling' };
 
 /** Takes SNS down once `stateName` has done its work, for the rest of the run. */
@@ -81,7 +76,7 @@ const undelivered = (result: WorkflowRun) => Object.values((result.output?.undel
 
 describe('a notification that cannot be delivered decides nothing', () => {
   it.each([
-    ['the topic\'s KMS key refuses', KMS_REFUSES, 'KMSAccessDeniedException'],
+    ['the topic\'s KMS key refuses', SNS_KMS_REFUSES, 'KMSAccessDeniedException'],
     ['SNS throttles past the retries', SNS_THROTTLED, 'AwsServiceUnavailable'],
   ])('%s from the freeze on: the run still switches, releases the lock, and its output names every undelivered notification', async (_, outage, errorName) => {
     const result = await runWorkflow(synthesized, scenario(), input(), snsDownAfter('Freeze source writes', outage));
@@ -108,7 +103,7 @@ describe('a notification that cannot be delivered decides nothing', () => {
     expect(unmarshall(result.aws.items.get('cutover#orders-to-aurora') ?? {})).toMatchObject({ endpoint: TARGET_ENDPOINT });
     expect(undelivered(result)).toEqual(
       ['Report: Freeze source writes', 'Report: Prove catch-up', 'Report: Switch', 'Notify cut over'].map((notification) =>
-        expect.objectContaining({ notification, error: errorName, cause: expect.stringContaining(outage === KMS_REFUSES ? 'KMS key' : 'Rate exceeded') }),
+        expect.objectContaining({ notification, error: errorName, cause: expect.stringContaining(outage === SNS_KMS_REFUSES ? 'KMS key' : 'Rate exceeded') }),
       ),
     );
     expect(result.aws.notifications.map((published) => published.subject)).toContain('[DMS] Orders to Aurora: cutover: Gate');
@@ -116,7 +111,7 @@ describe('a notification that cannot be delivered decides nothing', () => {
   });
 
   it('with SNS down, a switch that fails after the freeze still gives the source its writes back, releases the lock and fails; the failure says its e-mail was not delivered', async () => {
-    const result = await runWorkflow(synthesized, scenario({ snapshotRefused: 'InvalidDBClusterStateFault' }), input({}, { snapshotBeforeCutover: true }), snsDownAfter('Freeze source writes', KMS_REFUSES));
+    const result = await runWorkflow(synthesized, scenario({ snapshotRefused: 'InvalidDBClusterStateFault' }), input({}, { snapshotBeforeCutover: true }), snsDownAfter('Freeze source writes', SNS_KMS_REFUSES));
     expect(result.status).toBe('FAILED');
     expect(result.states.slice(result.states.indexOf('Switch'))).toEqual([
       'Switch',
@@ -232,6 +227,28 @@ describe('lossless cutover, executed locally against real MariaDB', () => {
     await expect(appWrite(source)).resolves.toBeDefined();
     expect(result.aws.parameters.size).toBe(0);
     expect(result.aws.dmsActions).not.toContain('StopReplicationTask');
+  });
+
+  it('a freeze retried after it froze (Lambda lost the answer) still gives the source back the settings the gate read', async () => {
+    let attempts = 0;
+    const result = await runWorkflow(synthesized, scenario(), input(), {
+      around: {
+        'Freeze source writes': (task) => async (taskInput) => {
+          const frozen = await task(taskInput);
+          if (++attempts > 1) return frozen;
+          throw Object.assign(new Error('Lambda lost the response'), { name: 'Lambda.ServiceException' });
+        },
+        Switch: () => async () => {
+          throw lambdaFunctionError('TaskInUnexpectedState', 'DMS would not stop the task');
+        },
+      },
+    });
+    expect(result.retries).toEqual([{ state: 'Freeze source writes', error: 'Lambda.ServiceException' }]);
+    expect(result.status).toBe('FAILED');
+    expect(result.states).toContain('Unfreeze source writes after the failed switch');
+    expect(result.output).toBeUndefined();
+    expect(await readReadOnlySettings(sourceAdmin)).toEqual({ readOnly: 'OFF' });
+    await expect(appWrite(source)).resolves.toBeDefined();
   });
 
   it.each([
@@ -456,7 +473,7 @@ describe('lossless cutover, executed locally against real MariaDB', () => {
  */
 async function runRollback(rollbackInput: MigrationInput, changes: Partial<Scenario> = {}): Promise<WorkflowRun> {
   await sourceAdmin.query('SET GLOBAL read_only = ON');
-  const copier = copyToSource(servers);
+  const reverse = await startReverseReplication(servers);
   try {
     return await runWorkflow(
       synthesized,
@@ -471,6 +488,6 @@ async function runRollback(rollbackInput: MigrationInput, changes: Partial<Scena
       rollbackInput,
     );
   } finally {
-    await copier.stop();
+    await reverse.stop();
   }
 }

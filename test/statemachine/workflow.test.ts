@@ -1,5 +1,5 @@
 import { migrationInput } from '../support/migration';
-import { HAPPY_PATH, type Scenario } from '../support/local-aws';
+import { HAPPY_PATH, SNS_KMS_REFUSES, type Scenario } from '../support/local-aws';
 import { runWorkflow, type WorkflowRun } from '../support/run-workflow';
 import { synthesizeWorkflow } from '../support/synthesized-workflow';
 
@@ -167,9 +167,8 @@ describe('migration workflow, executed locally from the synthesized definition',
   });
 
   it('SNS refusing every message from the start decides nothing: the task is started and watched, the run cuts over, and its output lists what was not sent', async () => {
-    const kmsRefuses = { code: 'KMSAccessDeniedException', message: "SNS is not authorized to use the topic's KMS key", statusCode: 400 };
     const result = await run(
-      { progressSteps: [100], prepare: (aws) => aws.outages.push({ service: 'sns', operation: 'Publish', error: kmsRefuses }) },
+      { progressSteps: [100], prepare: (aws) => aws.outages.push(SNS_KMS_REFUSES) },
       migrationInput({ cutover: { approvalRequired: false, endpointParameterName: '/apps/orders/database-endpoint' } }),
     );
     expect(result.status).toBe('SUCCEEDED');

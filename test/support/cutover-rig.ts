@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-database-migration-service';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { Connection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
-import { HEARTBEAT_TABLE, heartbeatTableDdl } from '../../functions/cutover/catch-up';
+import { heartbeatTableDdl } from '../../functions/cutover/catch-up';
 import { reverseTaskIdentifier } from '../../functions/cutover/reverse-replication';
 import type { MigrationInput } from '../../functions/shared/migration-input';
 import { connectMysql } from '../../functions/shared/mysql';
@@ -20,8 +20,8 @@ import { migrationInput } from './migration';
 /**
  * The cutover executed against two real MariaDB servers (test/statemachine/cutover*.test.ts). Forward, the "DMS"
  * that carries the marker is native replication: the target is a replica of the source, applying the binlog in
- * commit order as DMS CDC does. Backward (rollback), `copyToSource` copies rows from the target to the source,
- * standing in for the reverse DMS task. The DMS API itself is LocalAws's simulated task, and the reverse task
+ * commit order as DMS CDC does. Backward (rollback), `startReverseReplication` makes the source a native replica
+ * of the target, standing in for the reverse DMS task. The DMS API itself is LocalAws's simulated task, and the reverse task
  * `fakeReverseTask`.
  */
 export const SCHEMA = 'orders';
@@ -184,33 +184,20 @@ export function fakeReverseTask(aws: LocalAws, initialStatus?: string): void {
 }
 
 /**
- * Stands in for the reverse DMS task while it runs: copies the target's new orders, then its new heartbeat
- * rows, to the source, in that order (a marker seen on the source means every earlier order got there too).
- * Its writes stay out of the source's binary log, as they would not come back to the target through native
- * replication either: the source's own replica must not apply them a second time.
+ * Stands in for the reverse DMS task while it runs: the source becomes a native replica of the target from the
+ * target's current binlog position, applying the target's writes in commit order, as the reverse task does from
+ * the position read at the switch. The source does not log what it applies (log_slave_updates is off), so
+ * nothing comes back to the target through the forward replication. `stop()` lets the source apply what the
+ * target wrote so far, as a reverse task that keeps running would, then ends it and forgets the target.
  */
-export function copyToSource(servers: Pick<CutoverServers, 'source' | 'target'>): { stop(): Promise<void> } {
-  let running = true;
-  const loop = (async () => {
-    const from = await connectMysql(credentials(servers.target), 'target');
-    const to = await connectMysql(credentials(servers.source), 'source');
-    try {
-      await to.query('SET SESSION sql_log_bin = 0');
-      while (running) {
-        const [orders] = await from.query<RowDataPacket[]>(`SELECT id, note FROM ${SCHEMA}.orders`);
-        for (const row of orders) await to.query(`INSERT IGNORE INTO ${SCHEMA}.orders (id, note) VALUES (?, ?)`, [row.id, row.note]);
-        const [markers] = await from.query<RowDataPacket[]>(`SELECT marker, written_at FROM ${SCHEMA}.${HEARTBEAT_TABLE}`);
-        for (const row of markers) await to.query(`INSERT IGNORE INTO ${SCHEMA}.${HEARTBEAT_TABLE} (marker, written_at) VALUES (?, ?)`, [String(row.marker), String(row.written_at)]);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    } finally {
-      await Promise.all([from.end(), to.end()]);
-    }
-  })();
+export async function startReverseReplication(servers: Pick<CutoverServers, 'target' | 'sourceAdmin' | 'targetAdmin'>): Promise<{ stop(): Promise<void> }> {
+  await startNativeReplication(servers.target, servers.targetAdmin, servers.sourceAdmin);
   return {
     stop: async () => {
-      running = false;
-      await loop;
+      const [[written]] = await servers.targetAdmin.query<RowDataPacket[]>('SHOW MASTER STATUS');
+      await servers.sourceAdmin.query('SELECT MASTER_POS_WAIT(?, ?, 60)', [written.File, written.Position]);
+      await servers.sourceAdmin.query('STOP SLAVE');
+      await servers.sourceAdmin.query('RESET SLAVE ALL');
     },
   };
 }

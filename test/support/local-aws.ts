@@ -121,6 +121,16 @@ export interface AwsOutage {
 }
 
 /**
+ * SNS refusing every message as it does for a topic whose KMS key policy does not let SNS use the key
+ * (Publish answers KMSAccessDeniedException, a client error the handlers do not retry).
+ */
+export const SNS_KMS_REFUSES: AwsOutage = {
+  service: 'sns',
+  operation: 'Publish',
+  error: { code: 'KMSAccessDeniedException', message: "SNS is not authorized to use the topic's KMS key (kms:GenerateDataKey)", statusCode: 400 },
+};
+
+/**
  * The name each service's throttling error reaches the handlers under, from the SDK models: SNS models
  * ThrottledException (query code "Throttled"); RDS and CloudWatch answer the unmodelled "Throttling"; S3 says
  * SlowDown with a 503; the JSON services ThrottlingException. Every one is in the SDK's list of throttling codes.

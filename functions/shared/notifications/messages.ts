@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import type { DatabaseSide, LeftReadOnly } from '../cutover-vocabulary';
+import { LEFT_READ_ONLY_REASONS, type DatabaseSide, type LeftReadOnly } from '../cutover-vocabulary';
 import { approvalPurpose } from '../approval-purpose';
 import { causeMessage, isWorkflowErrorName, type WorkflowErrorName } from '../errors';
 import { MODES } from '../migration-input';
@@ -18,7 +18,7 @@ const failureDetails = z.object({
   failedStep: z.optional(
     z.object({
       name: z.string(),
-      leftReadOnly: z.optional(z.object({ side: z.enum(['source', 'target']), because: z.enum(['switch-failed', 'unfreeze-failed']) })),
+      leftReadOnly: z.optional(z.object({ side: z.enum(['source', 'target']), because: z.enum(LEFT_READ_ONLY_REASONS) })),
       writableAgain: z.optional(z.enum(['source', 'target'])),
     }),
   ),
@@ -184,6 +184,10 @@ export function readOnlyWarning(leftReadOnly: LeftReadOnly | undefined): string 
       return `The ${leftReadOnly.side} database is still read-only (frozen for the switch), and the new endpoint may already be published. Check the endpoint parameter first: make the ${leftReadOnly.side} writable again only if applications still point at it.`;
     case 'unfreeze-failed':
       return `The ${leftReadOnly.side} database may still be read-only: restoring its settings failed. Set read_only (and super_read_only) back to the values recorded before the freeze (in the step's input), by hand if needed.`;
+    case 'switched': {
+      const other = leftReadOnly.side === 'source' ? 'target' : 'source';
+      return `The ${leftReadOnly.side} database stays read-only on purpose: the switch is done and applications use the ${other} now. Do not make the ${leftReadOnly.side} writable: its writes would never reach the ${other}.`;
+    }
   }
 }
 

@@ -129,6 +129,7 @@ describe('message templates', () => {
     ['Roll back: switch', { side: 'target', because: 'switch-failed' }, 'The target database is still read-only (frozen for the switch)'],
     ['Unfreeze source writes', { side: 'source', because: 'unfreeze-failed' }, 'The source database may still be read-only: restoring its settings failed'],
     ['Roll back: unfreeze target writes', { side: 'target', because: 'unfreeze-failed' }, 'The target database may still be read-only'],
+    ['Start reverse replication', { side: 'source', because: 'switched' }, 'The source database stays read-only on purpose: the switch is done and applications use the target now. Do not make the source writable'],
   ])('failure at %s: warns first that a database is left read-only', (name, leftReadOnly, warning) => {
     const { body } = renderNotification({ ...base, kind: 'failure', details: { error: { Error: 'DatabaseUnreachable' }, failedStep: { name, leftReadOnly } } });
     // Before the phase, error and cause: the first thing read after the migration's name.
