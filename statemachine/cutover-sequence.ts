@@ -48,32 +48,41 @@ export function cutoverSequence(scope: Construct, toolkit: WorkflowKit, props: C
     .when(Condition.isPresent('$.dataComparison'), takeResults('Take the data comparison results', '$.dataComparison'))
     .otherwise(new Pass(scope, name('No independent validation results'), { result: Result.fromObject({ independentValidation: null }), resultPath: '$.gateInputs' }).next(gate));
 
+  // Every way out after the freeze gives the frozen side its settings back, unless the endpoint already names the
+  // other side. A failed unfreeze is then the failure to report: the database may still be read-only, and the
+  // operator must hear that rather than "writable again".
+  const unfreezeState = (stateName: string, payload: Record<string, unknown>) => {
+    const unfreeze = invoke(stateName, 'unfreeze', { 'target.$': '$.target', ...payload }, '$.unfreeze');
+    return (failure: IChainable, whenSwitched?: IChainable) => {
+      if (whenSwitched) unfreeze.addCatch(whenSwitched, { errors: [WorkflowError.SwitchIncomplete], resultPath: '$.error' });
+      unfreeze.addCatch(toolkit.failAt(stateName, { leftReadOnly: { side: frozenSide, because: 'unfreeze-failed' } }), { resultPath: '$.error' });
+      return unfreeze.next(failure);
+    };
+  };
+
+  // The freeze may fail after it froze (a timeout, a crash after SET GLOBAL): its failure path gives back the
+  // settings the gate read, the same ones a retried freeze records as the settings from before.
   const freezeName = name(`Freeze ${frozenSide} writes`);
-  const freeze = caught(invoke(freezeName, 'freeze', {}, '$.freeze'), freezeName);
+  const freeze = invoke(freezeName, 'freeze', { gate: JsonPath.objectAt('$.gate') }, '$.freeze');
+  const unfreezeAfterFreeze = unfreezeState(name(`Unfreeze ${frozenSide} writes after the failed freeze`), { gate: JsonPath.objectAt('$.gate') });
+  freeze.addCatch(unfreezeAfterFreeze(toolkit.failAt(freezeName, { writableAgain: frozenSide })), { resultPath: '$.error' });
 
   const catchUpName = name('Prove catch-up');
   const catchUp = invoke(catchUpName, 'catch-up', { freeze: JsonPath.objectAt('$.freeze') }, '$.catchUp');
-  const unfreezeName = name(`Unfreeze ${frozenSide} writes`);
-  const unfreeze = invoke(unfreezeName, 'unfreeze', { freeze: JsonPath.objectAt('$.freeze') }, '$.unfreeze');
-  // A failed unfreeze is the failure to report: the database may still be read-only, and the operator must
-  // hear that rather than the catch-up's "writable again".
-  unfreeze.addCatch(toolkit.failAt(unfreezeName, { leftReadOnly: { side: frozenSide, because: 'unfreeze-failed' } }), { resultPath: '$.error' });
-  catchUp.addCatch(unfreeze.next(toolkit.failAt(catchUpName)), { resultPath: '$.error' });
+  const unfreeze = unfreezeState(name(`Unfreeze ${frozenSide} writes`), { freeze: JsonPath.objectAt('$.freeze') });
+  catchUp.addCatch(unfreeze(toolkit.failAt(catchUpName)), { resultPath: '$.error' });
 
   // A switch that fails before publishing the endpoint (a snapshot RDS refused, a task DMS would not stop)
   // has moved nobody: the frozen side gets its writes back, as after a failed catch-up, and the e-mail says it
-  // is the writable one. Only SwitchIncomplete (the endpoint is out, a later part failed) keeps it frozen.
+  // is the writable one. SwitchIncomplete (the endpoint is out, a later part failed) keeps it frozen, and so
+  // does the unfreeze when it finds the endpoint published (a switch that timed out after publishing).
   const switchName = name('Switch');
   const switchOver = invoke(switchName, 'switch', { freeze: JsonPath.objectAt('$.freeze'), 'target.$': '$.target' }, '$.switched');
-  switchOver.addCatch(toolkit.failAt(switchName, { leftReadOnly: { side: frozenSide, because: 'switch-failed' } }), {
-    errors: [WorkflowError.SwitchIncomplete],
-    resultPath: '$.error',
-  });
-  const unfreezeAfterSwitchName = name(`Unfreeze ${frozenSide} writes after the failed switch`);
-  const unfreezeAfterSwitch = invoke(unfreezeAfterSwitchName, 'unfreeze', { freeze: JsonPath.objectAt('$.freeze') }, '$.unfreeze');
-  unfreezeAfterSwitch.addCatch(toolkit.failAt(unfreezeAfterSwitchName, { leftReadOnly: { side: frozenSide, because: 'unfreeze-failed' } }), { resultPath: '$.error' });
+  const switchedThenFailed = toolkit.failAt(switchName, { leftReadOnly: { side: frozenSide, because: 'switch-failed' } });
+  switchOver.addCatch(switchedThenFailed, { errors: [WorkflowError.SwitchIncomplete], resultPath: '$.error' });
+  const unfreezeAfterSwitch = unfreezeState(name(`Unfreeze ${frozenSide} writes after the failed switch`), { freeze: JsonPath.objectAt('$.freeze') });
   switchOver.addCatch(
-    unfreezeAfterSwitch.next(toolkit.failAt(switchName, { writableAgain: frozenSide, stateName: `${switchName} failed before publishing` })),
+    unfreezeAfterSwitch(toolkit.failAt(switchName, { writableAgain: frozenSide, stateName: `${switchName} failed before publishing` }), switchedThenFailed),
     { resultPath: '$.error' },
   );
 
@@ -93,9 +102,11 @@ export function cutoverSequence(scope: Construct, toolkit: WorkflowKit, props: C
 
   if (forward) {
     const startReverseName = 'Start reverse replication';
+    // After the switch: the old source stays read-only on purpose, which the failure says first.
     const startReverse = caught(
       invoke(startReverseName, 'start-reverse', { freeze: JsonPath.objectAt('$.freeze'), switched: JsonPath.objectAt('$.switched') }, '$.reverseReplication'),
       startReverseName,
+      { side: frozenSide, because: 'switched' },
     );
     switched.next(
       new Choice(scope, 'Keep the way back open?')

@@ -135,15 +135,17 @@ export class MigrationWorkflow extends Construct {
       timeout: approvalTimeout,
       resultPath: '$.approval',
     });
-    askForApproval.addCatch(kit.notification('Notify approval timed out', 'approval-timeout', {}).next(endWithoutCutover), {
-      errors: [Errors.TIMEOUT],
-      resultPath: '$.error',
-    });
-    askForApproval.addCatch(
-      kit.notification('Notify approval rejected', 'approval-rejected', { error: JsonPath.objectAt('$.error') }).next(endWithoutCutover),
-      { errors: [WorkflowError.ApprovalRejected], resultPath: '$.error' },
-    );
-    askForApproval.addCatch(kit.failAt('Ask for cutover approval'), { resultPath: '$.error' });
+    // Whichever approval it was (the cutover's, a rollback's), a rejection or no answer changes nothing.
+    const approvalFor = { mode: JsonPath.stringAt('$.config.mode') };
+    const approvalTimedOut = kit.notification('Notify approval timed out', 'approval-timeout', approvalFor).next(endWithoutCutover);
+    const approvalRejected = kit.notification('Notify approval rejected', 'approval-rejected', { error: JsonPath.objectAt('$.error'), ...approvalFor }).next(endWithoutCutover);
+    const notApproved = (ask: LambdaInvoke, askName: string) => {
+      ask.addCatch(approvalTimedOut, { errors: [Errors.TIMEOUT], resultPath: '$.error' });
+      ask.addCatch(approvalRejected, { errors: [WorkflowError.ApprovalRejected], resultPath: '$.error' });
+      ask.addCatch(kit.failAt(askName), { resultPath: '$.error' });
+      return ask;
+    };
+    notApproved(askForApproval, 'Ask for cutover approval');
     const approvalIfRequired = new Choice(this, 'Approval required?')
       .when(Condition.booleanEquals('$.config.cutover.approvalRequired', true), askForApproval)
       .afterwards({ includeOtherwise: true });
@@ -164,7 +166,7 @@ export class MigrationWorkflow extends Construct {
     const rollback = cutoverSequence(this, kit, {
       cutover: fn.cutover,
       afterSwitch: kit
-        .notification('Notify rolled back', 'rolled-back', { cutover: JsonPath.objectAt('$.switched') })
+        .notification('Notify rolled back', 'rolled-back', { cutover: JsonPath.objectAt('$.switched'), approval: JsonPath.objectAt('$.approval') })
         .next(kit.releaseLock('Release run lock after rollback', new Succeed(this, 'Rollback complete'))),
       afterDryRun: dryRunComplete,
     }, 'to-source');
@@ -175,8 +177,25 @@ export class MigrationWorkflow extends Construct {
       afterComplete: kit.releaseLock('Release run lock after complete', new Succeed(this, 'Way back removed')),
       notApproved: endWithoutCutover,
     });
+    // A rollback freezes the database the applications use now: a person approves it too, whatever
+    // cutover.approvalRequired says (a drill's config left at "rollback" must not freeze production when
+    // started), unless the input declares an emergency, which the output and the rollback e-mail then say.
+    // A dry run changes nothing and asks nobody.
+    const askForRollbackApprovalName = 'Ask for rollback approval';
+    const askForRollbackApproval = notApproved(
+      kit.waitForToken(askForRollbackApprovalName, fn.requestApproval, { payload: { run: JsonPath.objectAt('$') }, timeout: approvalTimeout, resultPath: '$.approval' }),
+      askForRollbackApprovalName,
+    );
+    const skipRollbackApproval = new Pass(this, 'Skip the rollback approval (emergency)', {
+      parameters: { decision: 'skipped', because: 'rollback.emergencySkipApproval is true in the execution input', 'at.$': '$$.State.EnteredTime' },
+      resultPath: '$.approval',
+    });
+    const rollbackApproval = new Choice(this, 'Rollback approval needed?')
+      .when(Condition.booleanEquals('$.config.cutover.dryRun', true), rollback)
+      .when(Condition.booleanEquals('$.config.rollback.emergencySkipApproval', true), skipRollbackApproval.next(rollback))
+      .otherwise(askForRollbackApproval.next(rollback));
     lookUpTarget.next(
-      new Choice(this, 'Rolling back?').when(Condition.stringEquals('$.config.mode', 'rollback'), rollback).otherwise(cutover),
+      new Choice(this, 'Rolling back?').when(Condition.stringEquals('$.config.mode', 'rollback'), rollbackApproval).otherwise(cutover),
     );
 
     const runbook = sequence(

@@ -22,7 +22,7 @@ import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import type { DatabaseSide, LeftReadOnly } from '../functions/shared/cutover-vocabulary';
 import { WorkflowError, type WorkflowErrorName } from '../functions/shared/errors';
-import type { FailedStep, NotificationKind } from '../functions/shared/notifications/messages';
+import { failureHeadline, type FailedStep, type NotificationKind } from '../functions/shared/notifications/messages';
 
 /**
  * Errors worth retrying: Lambda's own service errors (the list CDK's LambdaInvoke retries by default, which
@@ -82,11 +82,30 @@ export class WorkflowKit {
     private readonly scope: Construct,
     private readonly functions: KitFunctions,
   ) {
-    const migrationFailed = new Fail(scope, 'Migration failed', { errorPath: '$.error.Error', causePath: '$.error.Cause' });
-    this.notifyFailure = this.notification('Notify failure', 'failure', {
+    // The execution's own cause says first what the failure e-mail says first (a database left read-only, or
+    // the one writable again), and that the e-mail never went out when SNS refused it: the console then holds
+    // everything the operator must know.
+    const migrationFailed = new Fail(scope, 'Migration failed', { errorPath: '$.error.Error', causePath: '$.failure.cause' });
+    const notifyFailureName = 'Notify failure';
+    const failureNotDelivered = undeliveredPath(notifyFailureName);
+    const failureCause = (stateName: string, format: string, ...paths: string[]) =>
+      new Pass(scope, stateName, { parameters: { 'cause.$': `States.Format('${format}', ${paths.join(', ')})` }, resultPath: '$.failure' }).next(migrationFailed);
+    const describeFailure = new Choice(scope, 'Failure e-mail delivered?')
+      .when(
+        Condition.isPresent(failureNotDelivered),
+        failureCause(
+          'Say the failure was not e-mailed',
+          '{}This failure was not e-mailed ({}): the notification topic refused it, so this execution is the only report.\n{}',
+          '$.failedStep.causeHeadline',
+          `${failureNotDelivered}.error`,
+          '$.error.Cause',
+        ),
+      )
+      .otherwise(failureCause('Describe the failure', '{}{}', '$.failedStep.causeHeadline', '$.error.Cause'));
+    this.notifyFailure = this.notification(notifyFailureName, 'failure', {
       error: JsonPath.objectAt('$.error'),
       failedStep: JsonPath.objectAt('$.failedStep'),
-    }).next(this.releaseLock('Release run lock after failure', migrationFailed));
+    }).next(this.releaseLock('Release run lock after failure', describeFailure));
   }
 
   /** A Lambda call with transient retries and nothing else: the caller decides where its errors go. */
@@ -120,18 +139,34 @@ export class WorkflowKit {
       name: stepName,
       ...(options.leftReadOnly ? { leftReadOnly: options.leftReadOnly } : {}),
       ...(options.writableAgain ? { writableAgain: options.writableAgain } : {}),
+      causeHeadline: '',
     };
+    const headline = failureHeadline(failedStep);
+    if (headline) failedStep.causeHeadline = `${headline}\n`;
     return new Pass(this.scope, options.stateName ?? `${stepName} failed`, { result: Result.fromObject(failedStep), resultPath: '$.failedStep' }).next(this.notifyFailure);
   }
 
-  /** A notification step. Failing to notify must not fail the migration, so its own errors are only retried. */
-  notification(name: string, kind: NotificationKind, details: Record<string, unknown> | IResolvable): LambdaInvoke {
-    return this.invoke(
+  /**
+   * A notification, best effort: a message that cannot be delivered (SNS throttling past the retries, a topic
+   * whose KMS key refuses SNS) must never decide what happens to the databases. Transient errors are retried;
+   * whatever still fails is recorded under `$.undeliveredNotifications.<state>` (the notification, its kind
+   * and the error), which every later state and the execution's output carry, and the run goes on along the
+   * same path: chain what follows onto the returned chain.
+   */
+  notification(name: string, kind: NotificationKind, details: Record<string, unknown> | IResolvable): Chain {
+    const send = this.invoke(
       name,
       this.functions.notify,
       { kind, migrationName: JsonPath.stringAt('$.config.migrationName'), executionArn: JsonPath.executionId, details },
       JsonPath.DISCARD,
     );
+    const undelivered = undeliveredPath(name);
+    const recordUndelivered = new Pass(this.scope, `${name} not delivered`, {
+      parameters: { notification: name, kind, 'error.$': `${undelivered}.Error`, 'cause.$': `${undelivered}.Cause` },
+      resultPath: undelivered,
+    });
+    send.addCatch(recordUndelivered, { resultPath: undelivered });
+    return Chain.custom(send, [send, recordUndelivered], recordUndelivered);
   }
 
   retryTransient(task: LambdaInvoke): void {
@@ -218,6 +253,15 @@ export class WorkflowKit {
   private lockPayload(action: 'acquire' | 'release'): Record<string, unknown> {
     return { action, migrationName: JsonPath.stringAt('$.config.migrationName'), executionArn: JsonPath.executionId };
   }
+}
+
+/**
+ * Where a notification state records that it was not delivered: `$.undeliveredNotifications.reportGate` for
+ * "Report: Gate" (a reference path names fields with letters and digits only).
+ */
+function undeliveredPath(notificationName: string): string {
+  const [first = '', ...rest] = notificationName.split(/[^A-Za-z0-9]+/).filter(Boolean);
+  return `$.undeliveredNotifications.${first.toLowerCase()}${rest.map((word) => `${word.charAt(0).toUpperCase()}${word.slice(1).toLowerCase()}`).join('')}`;
 }
 
 /**

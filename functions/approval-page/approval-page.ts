@@ -1,5 +1,6 @@
 import type { SNSClient } from '@aws-sdk/client-sns';
 import { csrfToken, verifyApprovalLink, verifyCsrfToken, type ApprovalLink } from '../shared/approval-link';
+import { approvalPurpose, capitalized } from '../shared/approval-purpose';
 import { APPROVER_ATTRIBUTE, hasExpired, readApproval, type ApprovalRecord } from '../shared/approval-record';
 import { AwsServiceUnavailable } from '../shared/errors';
 import { asWorkflowError } from '../shared/handler';
@@ -215,16 +216,14 @@ function otherApprovers(record: ApprovalRecord): string[] {
 }
 
 function decidedPage(record: ApprovalRecord): PageResponse {
+  const purpose = approvalPurpose(record.details?.mode);
   if (record.decision === 'approved') {
-    return page(200, messagePage('ok', 'Cutover approved', [
+    return page(200, messagePage('ok', `${capitalized(purpose.name)} approved`, [
       ...decisionParagraphs(record),
-      'The workflow goes on to the cutover: it re-checks the cutover gate first, reports each step by e-mail, and e-mails the outcome.',
+      `The workflow goes on to the ${purpose.name}, reports each step by e-mail, and e-mails the outcome. ${purpose.effect}`,
     ], record));
   }
-  return page(200, messagePage('bad', 'Cutover rejected', [
-    ...decisionParagraphs(record),
-    'Nothing is cut over; replication keeps running, so no data is lost.',
-  ], record));
+  return page(200, messagePage('bad', `${capitalized(purpose.name)} rejected`, [...decisionParagraphs(record), purpose.untilApproved], record));
 }
 
 /** What a request that can no longer be decided looks like: decided, closed, or expired while pending. */
@@ -238,17 +237,16 @@ function statePage(record: ApprovalRecord, decidedStatus: number): PageResponse 
   if (record.status === 'closed') {
     return page(410, messagePage('warn', 'The workflow is no longer waiting', [
       `${record.decidedBy}'s decision (${record.decision}) at ${readableTime(record.decidedAt)} arrived after the workflow had stopped waiting for it (Step Functions answered ${record.closedBecause}): the approval timed out or the execution ended.`,
-      'Nothing was cut over; replication keeps running. Start the migration again when you are ready to cut over.',
+      approvalPurpose(record.details?.mode).untilApproved,
+      approvalPurpose(record.details?.mode).next,
     ], record));
   }
   return page(410, expiredMessage(record.expiresAt, record));
 }
 
 function expiredMessage(expiresAt: string, record?: ApprovalRecord): string {
-  return messagePage('warn', 'This approval request has expired', [
-    `It expired at ${readableTime(expiresAt)}. Nothing was cut over; replication keeps running.`,
-    'Start the migration again when you are ready to cut over: it sends a new approval e-mail.',
-  ], record);
+  const purpose = approvalPurpose(record?.details?.mode);
+  return messagePage('warn', 'This approval request has expired', [`It expired at ${readableTime(expiresAt)}. ${purpose.untilApproved}`, purpose.next], record);
 }
 
 function invalidLinkPage(reason: 'malformed' | 'tampered' | 'expired', query: PageRequest['query']): PageResponse {

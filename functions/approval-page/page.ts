@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { approvalPurpose, capitalized, type ApprovalPurpose } from '../shared/approval-purpose';
 import type { ApprovalDetails, ApprovalRecord } from '../shared/approval-record';
 import { readableTime, timeLeft } from '../shared/operator-text';
 import { CODE_DIGITS, CODE_VALID_SECONDS } from './approver-code';
@@ -131,18 +132,34 @@ function approverRows(record: ApprovalRecord): Array<[string, string]> {
   ];
 }
 
+/** What a rollback or the removal of the way back will do: the migration's load figures say nothing about it. */
+function afterCutoverRows(details: ApprovalDetails): Array<[string, string]> {
+  const purpose = approvalPurpose(details.mode);
+  return [
+    ['Phase', `waiting for ${purpose.name} approval`],
+    ['Approving', purpose.effect],
+    ...(details.mode === 'rollback' && details.cutover
+      ? [['Endpoint parameter written', `${details.cutover.endpointParameterName} (SSM): applications reading it move back to the source`] as [string, string]]
+      : []),
+  ];
+}
+
 function facts(record: ApprovalRecord, now: Date): string {
   const details = record.details ?? {};
   const rows: Array<[string, string | string[]]> = [
     ['Migration', record.migrationName],
-    ['Phase', `waiting for cutover approval; ${TASK_PHASES[details.taskPhase ?? ''] ?? `replication ${details.taskPhase ?? 'unknown'}`}`],
-    ['Tables loaded', count(details.tablesLoaded)],
-    ['Rows loaded', count(details.rowsLoaded)],
-    ['DMS validation', validationLine(details.validation)],
-    ['Independent comparison', details.comparison ?? 'unknown'],
-    ...(details.readinessWarnings?.length ? [['Readiness warnings', details.readinessWarnings] as [string, string[]]] : []),
-    ['CDC latency', cdcLatencyLine(details.cdcLatency)],
-    ...cutoverPlanRows(details.cutover),
+    ...(details.mode && details.mode !== 'migrate'
+      ? afterCutoverRows(details)
+      : [
+          ['Phase', `waiting for cutover approval; ${TASK_PHASES[details.taskPhase ?? ''] ?? `replication ${details.taskPhase ?? 'unknown'}`}`] as [string, string],
+          ['Tables loaded', count(details.tablesLoaded)] as [string, string],
+          ['Rows loaded', count(details.rowsLoaded)] as [string, string],
+          ['DMS validation', validationLine(details.validation)] as [string, string],
+          ['Independent comparison', details.comparison ?? 'unknown'] as [string, string],
+          ...(details.readinessWarnings?.length ? [['Readiness warnings', details.readinessWarnings] as [string, string[]]] : []),
+          ['CDC latency', cdcLatencyLine(details.cdcLatency)] as [string, string],
+          ...cutoverPlanRows(details.cutover),
+        ]),
     ...approverRows(record),
     ['Requested', readableTime(record.requestedAt)],
     ['Expires', `${readableTime(record.expiresAt)} (in ${timeLeft(record.expiresAt, now)})`],
@@ -171,16 +188,16 @@ export interface ReviewView {
 }
 
 /** The reason field and the two decisions, shared by both kinds of review form. */
-function decisionFields(): string {
+function decisionFields(purpose: ApprovalPurpose): string {
   return `<label for="reason">${FORM_LABELS.reason} (for either decision)</label>
 <textarea id="reason" name="reason" maxlength="${MAX_REASON_LENGTH}" placeholder="Change CHG-1234, agreed with the orders team / Not before the Friday change window"></textarea>
 <p class="hint">Recorded and e-mailed with Approve or Reject, whichever you choose. Please give one when you reject.</p>
 <h2 class="gap">Approve</h2>
-<p class="hint">The workflow re-checks the cutover gate (CDC latency, validation, tables); with database access it freezes source writes and proves the target has every write before it snapshots the target, stops replication and publishes the target endpoint.</p>
-<button class="approve" type="submit" name="decision" value="approve">Approve cutover</button>
+<p class="hint">${escapeHtml(purpose.effect)}</p>
+<button class="approve" type="submit" name="decision" value="approve">Approve ${escapeHtml(purpose.name)}</button>
 <h2 class="gap">Reject</h2>
-<p class="hint">Rejecting cuts nothing over; replication keeps running.</p>
-<button class="reject" type="submit" name="decision" value="reject">Reject cutover</button>`;
+<p class="hint">${escapeHtml(purpose.untilApproved)}</p>
+<button class="reject" type="submit" name="decision" value="reject">Reject ${escapeHtml(purpose.name)}</button>`;
 }
 
 /** The approvers to choose from, `selected` chosen. */
@@ -192,14 +209,14 @@ function approverOptions(approvers: string[], selected?: string): string {
 }
 
 /** Anyone with the link decides, under the name they type (a request without approvers). */
-function openForm(csrf: string): string {
+function openForm(csrf: string, purpose: ApprovalPurpose): string {
   return `<form class="card" method="post">
 ${NO_IMPLICIT_SUBMISSION}
 <input type="hidden" name="csrf" value="${escapeHtml(csrf)}">
 <label for="decidedBy">${FORM_LABELS.decidedBy}</label>
 <input id="decidedBy" name="decidedBy" required maxlength="${MAX_DECIDED_BY_LENGTH}" autocomplete="email" enterkeyhint="next" placeholder="jane.doe@example.com">
 <p class="hint">Recorded with the decision, so the team can see who decided.</p>
-${decisionFields()}
+${decisionFields(purpose)}
 </form>`;
 }
 
@@ -207,7 +224,7 @@ ${decisionFields()}
  * An approver on the allow-list decides: first a one-time code to their own address (its form only sends the
  * code, so Enter there decides nothing), then the decision with that code.
  */
-function approverForms(approvers: string[], csrf: string, view: ReviewView): string {
+function approverForms(approvers: string[], csrf: string, view: ReviewView, purpose: ApprovalPurpose): string {
   return `<form class="card" method="post">
 <input type="hidden" name="csrf" value="${escapeHtml(csrf)}">
 <input type="hidden" name="action" value="send-code">
@@ -226,21 +243,22 @@ ${NO_IMPLICIT_SUBMISSION}
 <label for="code">One-time code</label>
 <input id="code" name="code" required inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{${CODE_DIGITS}}" maxlength="${CODE_DIGITS}" enterkeyhint="done" placeholder="${'0'.repeat(CODE_DIGITS)}">
 <p class="hint">The ${CODE_DIGITS} digits from the e-mail "your approval code" sent to that address.</p>
-${decisionFields()}
+${decisionFields(purpose)}
 </form>`;
 }
 
 /** The review page. Its forms post back to the very URL they came from (id, expiry and signature in the query). */
 export function reviewPage(record: ApprovalRecord, csrf: string, now: Date, view: ReviewView = {}): string {
+  const purpose = approvalPurpose(record.details?.mode);
   return layout(
-    `Cutover approval: ${record.migrationName}`,
+    `${capitalized(purpose.name)} approval: ${record.migrationName}`,
     `${view.notice ? `<div class="card outcome-${view.notice.tone}"><p>${escapeHtml(view.notice.text)}</p></div>
 ` : ''}<div class="card">
-<p class="eyebrow">DMS migration · cutover approval</p>
-<h1>Approve the cutover of ${escapeHtml(record.migrationName)}?</h1>
+<p class="eyebrow">DMS migration · ${escapeHtml(purpose.name)} approval</p>
+<h1>Approve the ${escapeHtml(purpose.name)} of ${escapeHtml(record.migrationName)}?</h1>
 ${facts(record, now)}
 </div>
-${record.approvers ? approverForms(record.approvers, csrf, view) : openForm(csrf)}`,
+${record.approvers ? approverForms(record.approvers, csrf, view, purpose) : openForm(csrf, purpose)}`,
   );
 }
 
@@ -253,7 +271,7 @@ export function messagePage(tone: Tone, title: string, paragraphs: Paragraph[], 
   return layout(
     title,
     `<div class="card outcome-${tone}">
-<p class="eyebrow">DMS migration · cutover approval${record ? ` · ${escapeHtml(record.migrationName)}` : ''}</p>
+<p class="eyebrow">DMS migration · ${escapeHtml(approvalPurpose(record?.details?.mode).name)} approval${record ? ` · ${escapeHtml(record.migrationName)}` : ''}</p>
 <h1>${escapeHtml(title)}</h1>
 ${paragraphs.map(html).join('\n')}
 </div>`,

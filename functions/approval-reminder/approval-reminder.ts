@@ -62,6 +62,7 @@ export async function remindApprovers(
         reviewUrl: approvalUrl(settings.approvalBaseUrl, signingKey, { approvalId, expiresAt: new Date(record.expiresAt) }),
         requestedAt: record.requestedAt,
         expiresAt: record.expiresAt,
+        ...(record.details?.mode ? { mode: record.details.mode } : {}),
         summary: record.summary,
       },
     });

@@ -1,5 +1,5 @@
 import type { ReplicationTask } from '@aws-sdk/client-database-migration-service';
-import { directionOf, sidesOf, type Direction } from '../shared/cutover-vocabulary';
+import { directionOf, sidesOf, type DatabaseSide, type Direction } from '../shared/cutover-vocabulary';
 import { describeReplicationTask } from '../shared/dms';
 import { CutoverPreconditionFailed, InvalidInput, NothingToRollBack, SwitchIncomplete } from '../shared/errors';
 import { targetSchemaName, type MigrationConfig } from '../shared/migration-input';
@@ -7,11 +7,11 @@ import { withMysql } from '../shared/mysql';
 import { readableTime } from '../shared/operator-text';
 import { compareEndpoints, type EndpointOfSide } from '../shared/server-identity';
 import { readBinlogPosition } from './binlog';
-import { loadCutoverRecord, saveCutoverRecord } from './cutover-record';
+import { loadCutoverRecord, saveCutoverRecord, type CutoverRecord } from './cutover-record';
 import { credentialsOf, cutoverEffects, onSide, type CatchUpStep, type CutoverClients, type CutoverEffects, type FreezeStep } from './effects';
 import { checkGate, probeDatabases, type GateReport, type IndependentValidation } from './gate';
 import { findReverseTask, startReverseReplication, type ReversePath } from './reverse-replication';
-import type { CutoverTarget, SwitchRecord } from './switch';
+import { currentParameterValue, type CutoverTarget, type SwitchRecord } from './switch';
 import { restoreWrites, type ReadOnlySettings } from './write-freeze';
 
 /**
@@ -62,7 +62,7 @@ export async function gateStep(run: CutoverRun, independentValidation?: Independ
           { source: { secretArn: database.sourceSecretArn, credentials: source }, target: { secretArn: database.targetSecretArn, credentials: target } },
         );
         return withMysql(source, 'source', (sourceConnection) =>
-          withMysql(target, 'target', (targetConnection) => probeDatabases(sourceConnection, targetConnection, endpoints, schema, targetSchemaName(database, schema))),
+          withMysql(target, 'target', (targetConnection) => probeDatabases(sourceConnection, targetConnection, endpoints, from, schema, targetSchemaName(database, schema))),
         );
       }
     : undefined;
@@ -89,11 +89,18 @@ async function noCatchUpReason({ clients, config, direction }: CutoverRun): Prom
   return undefined;
 }
 
-export async function freezeStep(run: CutoverRun): Promise<FreezeStep> {
+/**
+ * Freezes the side applications leave. `beforeFreeze` is what the gate read there: the settings every failure
+ * path gives back, even when this step runs again after a first attempt that froze the side and then failed
+ * (its own reading would then be read_only=ON).
+ */
+export async function freezeStep(run: CutoverRun, beforeFreeze?: GateReport['beforeFreeze']): Promise<FreezeStep> {
   const { from: side } = sidesOf(run.direction);
   const skipped = (await noCatchUpReason(run)) ?? (run.config.cutover.writeFreeze.enabled ? undefined : 'writeFreeze.enabled is false: the application was stopped another way');
   if (skipped) return { side, frozen: false, skipped };
-  return run.effects.freeze(side);
+  const frozen = await run.effects.freeze(side);
+  if (!frozen.freeze || beforeFreeze?.side !== side) return frozen;
+  return { ...frozen, freeze: { ...frozen.freeze, previous: beforeFreeze.settings } };
 }
 
 export async function catchUpStep(run: CutoverRun, freeze: FreezeStep, markerPrefix: string): Promise<CatchUpStep> {
@@ -102,11 +109,59 @@ export async function catchUpStep(run: CutoverRun, freeze: FreezeStep, markerPre
   return run.effects.proveCatchUp(freeze, markerPrefix);
 }
 
-/** The failure path after a freeze: the frozen side gets its recorded settings back. Safe to repeat. */
-export async function unfreezeStep({ clients, config }: CutoverRun, freeze: FreezeStep): Promise<{ restored?: ReadOnlySettings }> {
-  if (!freeze.frozen || !freeze.freeze) return {};
-  const previous = freeze.freeze.previous;
-  return { restored: await onSide(clients, config, freeze.side, (connection) => restoreWrites(connection, previous)) };
+/** A side the run froze, and the settings it had before: what the failure path gives back. */
+export interface FrozenSide {
+  side: DatabaseSide;
+  previous: ReadOnlySettings;
+}
+
+/** The side to give back from the freeze's record, or, when the freeze itself failed, from the gate's reading. */
+export function frozenSideOf(freeze: FreezeStep | undefined, gate: Pick<GateReport, 'beforeFreeze'> | undefined): FrozenSide | undefined {
+  if (freeze) return freeze.frozen && freeze.freeze ? { side: freeze.side, previous: freeze.freeze.previous } : undefined;
+  return gate?.beforeFreeze ? { side: gate.beforeFreeze.side, previous: gate.beforeFreeze.settings } : undefined;
+}
+
+/**
+ * The failure path after a freeze: the frozen side gets its recorded settings back. Safe to repeat. Never once
+ * the endpoint parameter names the side applications move to (a switch that published, then failed or timed
+ * out): applications may be writing there already, and writes on the frozen side would never reach them, so it
+ * stays frozen and the failure says so (SwitchIncomplete).
+ */
+export async function unfreezeStep(
+  run: CutoverRun,
+  settings: StepSettings,
+  target: CutoverTarget | undefined,
+  frozen: FrozenSide | undefined,
+): Promise<{ restored?: ReadOnlySettings }> {
+  if (!frozen) return {};
+  const { clients, config } = run;
+  const { to } = sidesOf(run.direction);
+  const switchedTo = await endpointAfterSwitch(run, settings, target);
+  if ((await currentParameterValue(clients.ssm, config.cutover.endpointParameterName)) === switchedTo) {
+    throw new SwitchIncomplete(
+      `The endpoint parameter ${config.cutover.endpointParameterName} already names ${switchedTo}, the ${to}: the switch published it before it failed, so applications move to the ${to} and the ${frozen.side} keeps its writes frozen.`,
+    );
+  }
+  return { restored: await onSide(clients, config, frozen.side, (connection) => restoreWrites(connection, frozen.previous)) };
+}
+
+/**
+ * The endpoint the switch publishes in the run's direction: the target's writer endpoint, or, on the way back,
+ * the endpoint applications had before the cutover (the source's address when none was recorded).
+ */
+async function endpointAfterSwitch(run: CutoverRun, settings: StepSettings, target: CutoverTarget | undefined): Promise<string> {
+  if (run.direction === 'to-target') {
+    if (!target) throw new InvalidInput(['target: the target writer endpoint is needed to switch to it']);
+    return `${target.writerEndpoint}:${target.port}`;
+  }
+  return endpointBeforeCutover(run, await loadCutoverRecord(run.clients.dynamoDb, settings.tokenTableName, run.config.migrationName));
+}
+
+async function endpointBeforeCutover({ clients, config }: CutoverRun, record: CutoverRecord): Promise<string> {
+  if (record.previousEndpoint) return record.previousEndpoint;
+  if (!config.database) throw new NothingToRollBack('The cutover record has no earlier endpoint and the input no source database: nothing to switch back to');
+  const source = await credentialsOf(clients, config, 'source');
+  return `${source.host}:${source.port}`;
 }
 
 export type SwitchStep = SwitchRecord & { sourceWritesRestored?: ReadOnlySettings };
@@ -120,7 +175,7 @@ export async function switchStep(
 ): Promise<SwitchStep> {
   if (run.direction === 'to-source') return switchBack(run, settings, now);
   const { clients, config } = run;
-  if (!target) throw new InvalidInput(['target: the target writer endpoint is needed to switch to it']);
+  const endpoint = await endpointAfterSwitch(run, settings, target);
   const readTargetPosition = config.rollback.enabled ? () => onSide(clients, config, 'target', readBinlogPosition) : undefined;
   // The record is written before the endpoint is published: once applications move, a rollback needs it.
   const recordCutover = (pending: SwitchRecord) =>
@@ -135,7 +190,7 @@ export async function switchStep(
   return run.effects.switchOver(
     {
       stopTaskArn: config.replicationTaskArn,
-      endpoint: `${target.writerEndpoint}:${target.port}`,
+      endpoint,
       snapshot: true,
       ...(readTargetPosition ? { capturePosition: readTargetPosition } : {}),
       beforePublish: recordCutover,
@@ -153,9 +208,7 @@ async function switchBack(run: CutoverRun, settings: StepSettings, now: () => Da
   const { clients, config } = run;
   const record = await loadCutoverRecord(clients.dynamoDb, settings.tokenTableName, config.migrationName);
   const stopTaskArn = await replicatingTaskArn(run);
-  const sourceAddress = !record.previousEndpoint && config.database ? await credentialsOf(clients, config, 'source') : undefined;
-  const endpoint = record.previousEndpoint ?? (sourceAddress ? `${sourceAddress.host}:${sourceAddress.port}` : undefined);
-  if (!endpoint) throw new NothingToRollBack('The cutover record has no earlier endpoint and the input no source database: nothing to switch back to');
+  const endpoint = await endpointBeforeCutover(run, record);
   const switched = await run.effects.switchOver({ stopTaskArn, endpoint, snapshot: false }, now);
   // The source's endpoint is published: from here a failure must not give the frozen target its writes back.
   try {

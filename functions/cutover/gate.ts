@@ -3,7 +3,7 @@ import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { Connection } from 'mysql2/promise';
 import { listed } from '../shared/bounded-text';
 import { TABLE_STATES, VALIDATION_STATES, describeAllTableStatistics, describeReplicationTask, qualifiedTableName } from '../shared/dms';
-import type { Direction } from '../shared/cutover-vocabulary';
+import { sidesOf, type DatabaseSide, type Direction } from '../shared/cutover-vocabulary';
 import type { MigrationConfig } from '../shared/migration-input';
 import { compareSessions, endpointProblems, sameServerProblem, type EndpointServer, type SessionServers } from '../shared/server-identity';
 import { binlogEnabled } from './binlog';
@@ -11,6 +11,7 @@ import { HEARTBEAT_TABLE, heartbeatTableExists } from './catch-up';
 import type { CutoverEffects } from './effects';
 import { cutoverBlockers, type CutoverFacts } from './preconditions';
 import { reversePathBlockers, type ReversePath } from './reverse-replication';
+import { readReadOnlySettings, type ReadOnlySettings } from './write-freeze';
 import { gatherFacts } from './switch';
 
 /** What the direct database probe found; absent when the input has no `database` block. */
@@ -23,6 +24,8 @@ export interface DatabaseProbe {
   servers: SessionServers;
   /** Which servers the replicating task's endpoints reach, against the secrets of their sides. */
   endpoints: EndpointServer[];
+  /** The read_only settings of the side the run freezes, as they are before anything is frozen. */
+  frozenSideSettings: ReadOnlySettings;
 }
 
 /** The independent data comparison's summary (`$.dataRecheck` or `$.dataComparison`), when it ran. */
@@ -55,6 +58,11 @@ export interface GateReport {
   reversePath?: ReversePath;
   /** The latest CDC latency datapoints of the window the gate read (none for a full-load task): the cut-over e-mail reports them. */
   cdcLatencySeconds?: { source: number; target: number };
+  /**
+   * When the run will freeze a side: that side and its settings before the freeze, read here once. Whatever
+   * fails after the gate (the freeze itself included, or a retry of it) gives back exactly these.
+   */
+  beforeFreeze?: { side: DatabaseSide; settings: ReadOnlySettings };
 }
 
 /** A comparison that found differences fails its own step (DataMismatch); only a match reaches the gate clean. */
@@ -113,6 +121,7 @@ export async function probeDatabases(
   source: Connection,
   target: Connection,
   endpoints: EndpointServer[],
+  frozenSide: DatabaseSide,
   sourceSchema: string,
   targetSchema = sourceSchema,
 ): Promise<DatabaseProbe> {
@@ -122,6 +131,7 @@ export async function probeDatabases(
     heartbeatOnSource: await heartbeatTableExists(source, sourceSchema),
     heartbeatOnTarget: await heartbeatTableExists(target, targetSchema),
     targetBinlogEnabled: await binlogEnabled(target),
+    frozenSideSettings: await readReadOnlySettings(frozenSide === 'source' ? source : target),
   };
 }
 
@@ -169,6 +179,8 @@ export async function checkGate(
   };
   const blockers = gateBlockers(facts, config);
   if (blockers.length > 0) options.effects.refuse(blockers);
+  // What the freeze will change, and so what every failure after it gives back; a dry run changes nothing.
+  const freezes = facts.database && facts.writeFreeze && facts.migrationType !== 'full-load' && !config.cutover.dryRun;
   return {
     direction: options.direction,
     passed: blockers.length === 0,
@@ -178,6 +190,7 @@ export async function checkGate(
     writeFreeze: !facts.writeFreeze ? 'skipped (writeFreeze.enabled is false)' : forward ? 'read_only on the source' : 'read_only on the target',
     ...(facts.reversePath ? { reversePath: facts.reversePath } : {}),
     ...latestLatency(facts.latencySeconds),
+    ...(freezes && facts.database ? { beforeFreeze: { side: sidesOf(options.direction).from, settings: facts.database.frozenSideSettings } } : {}),
   };
 }
 

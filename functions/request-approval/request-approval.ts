@@ -7,6 +7,7 @@ import type { SNSClient } from '@aws-sdk/client-sns';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { publishNotification } from '../shared/notifications/publish';
 import { approvalUrl } from '../shared/approval-link';
+import { approvalPurpose } from '../shared/approval-purpose';
 import type { ApprovalDetails } from '../shared/approval-record';
 import { readCdcLatency } from '../shared/cdc-latency';
 import { InvalidInput } from '../shared/errors';
@@ -56,9 +57,9 @@ export interface ApprovalRequestClients {
 }
 
 /**
- * Parks the workflow on a person's decision: the task token goes into the token table under a fresh, opaque
- * approval id, with where the migration stands for the review page, and the e-mail carries only a signed
- * link to that page. Nothing in the e-mail can decide anything by being fetched; the page asks for an
+ * Parks the workflow on a person's decision (the cutover, a rollback or the removal of the way back, by the
+ * execution's mode): the task token goes into the token table under a fresh, opaque approval id, with where
+ * the migration stands for the review page, and the e-mail carries only a signed link to that page. Nothing in the e-mail can decide anything by being fetched; the page asks for an
  * explicit Approve or Reject.
  */
 export async function requestApproval(
@@ -73,9 +74,12 @@ export async function requestApproval(
   unreachableApprovers(approval?.approvers, settings.subscribedApprovers);
   const approvalId = newApprovalId();
   const expiresAt = new Date(now.getTime() + settings.timeoutSeconds * 1000);
-  const summary = approvalSummary(event);
-  const details = { ...approvalDetails(event), cdcLatency: await latestCdcLatency(clients, event, now) };
-  const checks = [`Independent comparison: ${details.comparison}`, ...(details.readinessWarnings ?? []).map((warning) => `Readiness warning: ${warning}`)];
+  // A rollback, or the removal of the way back, is asked for long after the forward task stopped: its
+  // progress, validation and CDC latency say nothing about what is approved, which the purpose says instead.
+  const cutover = event.config.mode === 'migrate';
+  const summary = cutover ? approvalSummary(event) : approvalPurpose(event.config.mode).effect;
+  const details = { ...approvalDetails(event), ...(cutover ? { cdcLatency: await latestCdcLatency(clients, event, now) } : {}) };
+  const checks = cutover ? [`Independent comparison: ${details.comparison}`, ...(details.readinessWarnings ?? []).map((warning) => `Readiness warning: ${warning}`)] : [];
   await clients.dynamoDb.send(
     new PutItemCommand({
       TableName: settings.tokenTableName,
@@ -107,6 +111,7 @@ export async function requestApproval(
     details: {
       reviewUrl: approvalUrl(settings.approvalBaseUrl, signingKey, { approvalId, expiresAt }),
       expiresAt: expiresAt.toISOString(),
+      mode: event.config.mode,
       summary,
       checks,
       ...(approval?.approvers ? { approvers: approval.approvers, approvalsRequired: approval.approvals } : {}),
@@ -172,6 +177,7 @@ export function approvalDetails(event: Pick<ApprovalRequestEvent, 'progress' | '
     readinessWarnings: readinessWarnings(event.readiness),
     ...(event.config
       ? {
+          mode: event.config.mode,
           cutover: {
             endpointParameterName: event.config.cutover.endpointParameterName ?? '',
             snapshotBeforeCutover: event.config.cutover.snapshotBeforeCutover,

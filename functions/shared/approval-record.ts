@@ -1,8 +1,9 @@
 import { GetItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import type { Mode } from './migration-input';
 
 /**
- * One cutover approval request in the token table, under `approval#<approval id>`. The task token never
+ * One approval request (a cutover, a rollback, the removal of the way back) in the token table, under `approval#<approval id>`. The task token never
  * leaves this record: links carry only the id.
  *
  * status: `pending` until someone decides; `approved` / `rejected` once the decision was claimed (and then
@@ -37,6 +38,8 @@ export const APPROVER_ATTRIBUTE = 'approver';
 
 /** Where the migration stood when approval was requested: what the review page shows. */
 export interface ApprovalDetails {
+  /** What is asked for: the execution's mode (functions/shared/approval-purpose.ts); a cutover when absent. */
+  mode?: Mode;
   /** The replication task's phase (`cdc`, `stopped`, ...), from the last progress check. */
   taskPhase?: string;
   migrationType?: string;

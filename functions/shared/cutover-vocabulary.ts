@@ -32,9 +32,12 @@ export type CutoverStep = (typeof CUTOVER_STEPS)[number];
 /**
  * A database the failure path may leave read-only, said in the failure notification before anything else:
  * applications cannot write there until someone acts. `switch-failed`: the switch failed after the freeze,
- * and the endpoint may already be published; `unfreeze-failed`: giving the frozen side its settings back failed.
+ * and the endpoint may already be published; `unfreeze-failed`: giving the frozen side its settings back failed;
+ * `switched`: the switch is done and a later step failed, so the side applications left stays read-only on
+ * purpose (writes there would never reach the side they use now).
  */
+export const LEFT_READ_ONLY_REASONS = ['switch-failed', 'unfreeze-failed', 'switched'] as const;
 export interface LeftReadOnly {
   side: DatabaseSide;
-  because: 'switch-failed' | 'unfreeze-failed';
+  because: (typeof LEFT_READ_ONLY_REASONS)[number];
 }

@@ -72,20 +72,24 @@ export function isWorkflowErrorName(name: string): name is WorkflowErrorName {
 /**
  * The operator-facing message in a Step Functions error Cause. Lambda's Cause is a JSON string with
  * errorType/errorMessage/trace, and the message is all an operator needs; Step Functions' own errors (and
- * SendTaskFailure causes) are plain text, returned as they are. Undefined when there is no cause at all.
+ * SendTaskFailure causes) are plain text, returned as they are. A failed execution's cause is the failure's
+ * headline lines followed by the failed step's own cause (statemachine/kit.ts): each line is read that way.
+ * Undefined when there is no cause at all.
  */
 export function causeMessage(cause: unknown): string | undefined {
   if (cause === undefined || cause === null || cause === '') return undefined;
   if (typeof cause !== 'string') return String(cause);
+  return lambdaErrorMessage(cause) ?? cause.split('\n').map((line) => lambdaErrorMessage(line) ?? line).join('\n');
+}
+
+function lambdaErrorMessage(text: string): string | undefined {
   try {
-    const parsed: unknown = JSON.parse(cause);
-    if (parsed && typeof parsed === 'object' && 'errorMessage' in parsed && typeof parsed.errorMessage === 'string') {
-      return parsed.errorMessage;
-    }
+    const parsed: unknown = JSON.parse(text);
+    if (parsed && typeof parsed === 'object' && 'errorMessage' in parsed && typeof parsed.errorMessage === 'string') return parsed.errorMessage;
   } catch {
     // Not JSON: a plain-text cause.
   }
-  return cause;
+  return undefined;
 }
 
 /** The execution input (or a handler's event) does not match the schema. Nothing was changed. */

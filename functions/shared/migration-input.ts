@@ -190,6 +190,13 @@ const rollbackSettings = z.strictObject({
   reverseTargetEndpointArn: z.optional(dmsArn('endpoint', 'reverse target endpoint (the old source as a DMS target)')),
   /** How long the reverse replication runs after the cutover before `complete` may remove it. */
   soakMinutes: z._default(wholeNumber('the soak time in minutes', 0, 43200), 1440),
+  /**
+   * A rollback freezes the database the applications use now, so it waits for a person's approval whatever
+   * `cutover.approvalRequired` says (a drill's config left at "rollback" must not freeze production when
+   * started). true skips that approval, for an emergency only, and only with mode "rollback": the skip is
+   * recorded in the execution's output and said in the rollback e-mail.
+   */
+  emergencySkipApproval: z._default(flag('whether a rollback skips its approval in an emergency'), false),
 });
 
 const migrationInputShape = z.strictObject({
@@ -243,6 +250,13 @@ const migrationInputFields = migrationInputShape
       }
     } else if (input.mode === 'rollback' || input.mode === 'complete') {
       context.addIssue({ code: 'custom', path: ['mode'], message: `mode "${input.mode}" needs rollback.enabled: true and the reverse endpoints` });
+    }
+    if (input.rollback?.emergencySkipApproval === true && input.mode !== 'rollback') {
+      context.addIssue({
+        code: 'custom',
+        path: ['rollback', 'emergencySkipApproval'],
+        message: `skips a rollback's approval, so it is allowed only with mode "rollback" (this input's mode is "${String(input.mode)}"): remove it`,
+      });
     }
     checkWayBackEndpoints(input, context);
     checkDatabaseSecrets(input, context);

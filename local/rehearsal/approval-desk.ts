@@ -16,7 +16,8 @@ export interface ApprovalDesk {
   /** Where request-approval should point the e-mail's review link (its APPROVAL_BASE_URL). */
   readonly reviewBaseUrl: string;
   /** request-approval has parked the workflow on this approval; `reviewUrl` is the link it e-mailed. */
-  requested(request: { approvalId: string; expiresAt: string; reviewUrl?: string }): void;
+  /** `subject`: the approval e-mail's, which says what is asked for (the cutover, a ROLLBACK). */
+  requested(request: { approvalId: string; expiresAt: string; reviewUrl?: string; subject?: string }): void;
   close(): Promise<void>;
 }
 
@@ -54,7 +55,7 @@ export async function startApprovalDesk(options: ApprovalDeskOptions): Promise<A
   };
   return {
     reviewBaseUrl: `${api.url}/review`,
-    requested({ approvalId, expiresAt, reviewUrl }) {
+    requested({ approvalId, expiresAt, reviewUrl, subject }) {
       if (options.autoApprove) {
         void autoApprove(approvalId);
         return;
@@ -62,7 +63,7 @@ export async function startApprovalDesk(options: ApprovalDeskOptions): Promise<A
       options.say(
         [
           '',
-          `  Cutover approval requested (open until ${readableTime(expiresAt)}). Review and decide on the approval page:`,
+          `  ${subject ?? 'Approval requested'} (open until ${readableTime(expiresAt)}). Review and decide on the approval page:`,
           `    ${reviewUrl ?? `(no link: approval id ${approvalId})`}`,
           ...(options.approvers
             ? [`  Choose one of ${options.approvers.join(', ')} there and send yourself a code: its e-mail is printed here (and written to the outbox).`]

@@ -99,7 +99,7 @@ export async function startStage(
       phase === 'awaitFullLoad'
         ? parked(phase)
         : phase === 'requestApproval'
-          ? parked(phase, (result) => desk.requested({ ...(result as { approvalId: string; expiresAt: string }), reviewUrl: reviewLinkIn(emulator.messages) }))
+          ? parked(phase, (result) => desk.requested({ ...(result as { approvalId: string; expiresAt: string }), ...approvalEmailIn(emulator.messages) }))
           : (taskInput) => invokeAsLambda(handlers(phase), taskInput);
   }
   return { emulator, handlers, tasks: authorizer ? invokedByStateMachine(tasks, synthesized, authorizer) : tasks, live, authorizer };
@@ -110,10 +110,10 @@ function codeIn(message: string): string {
   return /one-time approval code: (\d+)/.exec(message)?.[1] ?? '(no code in the message)';
 }
 
-/** The review link of the latest approval e-mail. */
-function reviewLinkIn(messages: PublishedMessage[]): string | undefined {
+/** The review link and the subject (what is asked for: the cutover, a ROLLBACK) of the latest approval e-mail. */
+function approvalEmailIn(messages: PublishedMessage[]): { reviewUrl?: string; subject?: string } {
   const request = [...messages].reverse().find((message) => message.attributes.kind === 'approval-request');
-  return /https?:\/\/\S+/.exec(request?.message ?? '')?.[0];
+  return { reviewUrl: /https?:\/\/\S+/.exec(request?.message ?? '')?.[0], subject: request?.subject };
 }
 
 /** The environment Lambda would give the handlers, plus the SDK's standard variables aimed at the emulator. */

@@ -60,7 +60,7 @@ export async function executeLocally(
   options: LocalExecutionOptions,
 ): Promise<LocalExecution> {
   const states = allStates(definition);
-  const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
+  const machine = validatedMachine(definition);
   const executionName = options.executionArn.slice(options.executionArn.lastIndexOf(':') + 1);
   const execution = machine.run(input as never, {
     overrides: {
@@ -101,6 +101,20 @@ export async function executeLocally(
     retries: retriesIn(events),
     events,
   };
+}
+
+/**
+ * Validating a definition (asl-validator) takes longer than most local executions of it: each definition is
+ * validated once and its machine reused, which holds no state between runs.
+ */
+const machines = new WeakMap<AslDefinition, StateMachine>();
+
+function validatedMachine(definition: AslDefinition): StateMachine {
+  const known = machines.get(definition);
+  if (known) return known;
+  const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
+  machines.set(definition, machine);
+  return machine;
 }
 
 /** Each retry with the error that caused it: the runner logs the failure just before the retry. */
@@ -144,8 +158,13 @@ export async function invokeAsLambda(handler: Handler, event: unknown): Promise<
     return await handler(event);
   } catch (error) {
     const { name, message } = error as Error;
-    throw Object.assign(new Error(JSON.stringify({ errorType: name, errorMessage: message, trace: [] })), { name });
+    throw lambdaFunctionError(name, message);
   }
+}
+
+/** A function's error as the Lambda integration hands it to the state machine: its name, and a JSON Cause. */
+export function lambdaFunctionError(name: string, message: string): Error {
+  return Object.assign(new Error(JSON.stringify({ errorType: name, errorMessage: message, trace: [] })), { name });
 }
 
 /**

@@ -119,12 +119,14 @@ describe('npm run rehearse', () => {
     const result = await rehearseInItsOwnProcess('--auto-approve', '--rollback');
     expect(result.stderr).toBe('');
     expect(result.exitCode).toBe(0);
-    expect(result.notifications.map((notification) => notification.subject.replace(/^\[DMS\] Shop rehearsal: /, '')).slice(-10)).toEqual([
+    expect(result.notifications.map((notification) => notification.subject.replace(/^\[DMS\] Shop rehearsal: /, '')).slice(-11)).toEqual([
       'cutover: Freeze source writes',
       'cutover: Prove catch-up',
       'cutover: Switch',
       'cutover: Start reverse replication',
       'cut over to the target',
+      // A rollback asks for its own approval (here given by --auto-approve).
+      'ROLLBACK approval needed: freezes the TARGET',
       'cutover: Roll back: gate',
       'cutover: Roll back: freeze target writes',
       'cutover: Roll back: prove catch-up',

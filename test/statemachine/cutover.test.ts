@@ -1,121 +1,138 @@
-import {
-  CreateReplicationTaskCommand,
-  DeleteReplicationTaskCommand,
-  DescribeReplicationTasksCommand,
-  ResourceNotFoundFault,
-  StartReplicationTaskCommand,
-  StopReplicationTaskCommand,
-  type ReplicationTask,
-} from '@aws-sdk/client-database-migration-service';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Connection, RowDataPacket } from 'mysql2/promise';
-import { HEARTBEAT_TABLE, heartbeatTableDdl } from '../../functions/cutover/catch-up';
-import { reverseTaskIdentifier } from '../../functions/cutover/reverse-replication';
+import { HEARTBEAT_TABLE } from '../../functions/cutover/catch-up';
 import { FREEZE_MARGIN_SECONDS, readReadOnlySettings } from '../../functions/cutover/write-freeze';
 import type { MigrationInput } from '../../functions/shared/migration-input';
 import { connectMysql } from '../../functions/shared/mysql';
-import { startNativeReplication, startThrowawayMariadb, type ThrowawayMariadb } from '../../local/throwaway-mariadb';
-import { migrationInput } from '../support/migration';
-import { HAPPY_PATH, type LocalAws, type Scenario } from '../support/local-aws';
-import { runWorkflow, type WorkflowRun } from '../support/run-workflow';
+import type { ThrowawayMariadb } from '../../local/throwaway-mariadb';
+import { lambdaFunctionError } from '../../local/workflow/execute';
+import {
+  PARAMETER,
+  REVERSE,
+  SCHEMA,
+  SOURCE_ENDPOINT,
+  TARGET_ENDPOINT,
+  afterCutover,
+  appWrite,
+  credentials,
+  cutoverInput as input,
+  cutoverScenario,
+  fakeReverseTask,
+  startCutoverServers,
+  startReverseReplication,
+  type CutoverServers,
+} from '../support/cutover-rig';
+import { SNS_KMS_REFUSES, type AwsOutage, type Scenario } from '../support/local-aws';
+import { runWorkflow, type WorkflowRun, type WorkflowRunOptions } from '../support/run-workflow';
 import { DEPLOYMENT, synthesizeWorkflow } from '../support/synthesized-workflow';
 
-/**
- * The cutover sequence executed from the synthesized definition against two real MariaDB servers. Forward,
- * the "DMS" that carries the marker is native replication: the target is a replica of the source, applying
- * the binlog in commit order as DMS CDC does. Backward (rollback), the test harness copies heartbeat rows
- * from the target to the source, standing in for the reverse DMS task.
- */
-const SCHEMA = 'orders';
-const SOURCE_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/source-AbCdEf';
-const TARGET_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/target-AbCdEf';
-const PARAMETER = '/apps/orders/database-endpoint';
-const TARGET_ENDPOINT = 'orders-aurora.cluster-c1a2b3c4d5e6.eu-west-1.rds.amazonaws.com:3306';
+/** The cutover sequence executed from the synthesized definition against two real MariaDB servers (test/support/cutover-rig.ts). */
 const OTHER_EXECUTION = 'arn:aws:states:eu-west-1:123456789012:execution:OrdersMigration-migration:scheduled-start';
-const REVERSE_TASK_ARN = 'arn:aws:dms:eu-west-1:123456789012:task:ORDERSREVERSETASKABCDEFGHIJ';
-const REVERSE = {
-  enabled: true,
-  reverseSourceEndpointArn: 'arn:aws:dms:eu-west-1:123456789012:endpoint:ORDERSREVERSESOURCE',
-  reverseTargetEndpointArn: 'arn:aws:dms:eu-west-1:123456789012:endpoint:ORDERSREVERSETARGET',
-};
-const MAPPINGS = JSON.stringify({
-  rules: [{ 'rule-type': 'selection', 'rule-id': '1', 'rule-name': 'orders', 'object-locator': { 'schema-name': SCHEMA, 'table-name': '%' }, 'rule-action': 'include' }],
-});
 
-/** Generous, since replication on a loaded machine can lag seconds; the timeout scenario sets the shortest allowed. */
-const CATCH_UP_TIMEOUT_SECONDS = 30;
 // The stack deployed for these inputs: its roles grant the secrets, parameter and way back they name.
 const synthesized = synthesizeWorkflow({ ...DEPLOYMENT, migration: input({ rollback: REVERSE }) });
+let servers: CutoverServers;
 let source: ThrowawayMariadb;
-let target: ThrowawayMariadb;
 let sourceAdmin: Connection;
 let targetAdmin: Connection;
 
-const credentials = (server: ThrowawayMariadb, username = 'root', password = '') => ({ host: server.host, port: server.port, username, password });
-
-function scenario(changes: Partial<Scenario> = {}): Scenario {
-  return {
-    ...HAPPY_PATH,
-    tableMappings: MAPPINGS,
-    databaseSecrets: {
-      [SOURCE_SECRET]: JSON.stringify(credentials(source)),
-      [TARGET_SECRET]: JSON.stringify(credentials(target)),
-    },
-    ...changes,
-  };
-}
-
-function input(overrides: Partial<MigrationInput> = {}, cutover: Partial<NonNullable<MigrationInput['cutover']>> = {}): MigrationInput {
-  return migrationInput({
-    database: { sourceSecretArn: SOURCE_SECRET, targetSecretArn: TARGET_SECRET, schemas: [SCHEMA], tls: 'disabled' },
-    validation: { requireDmsValidation: false },
-    cutover: { endpointParameterName: PARAMETER, approvalRequired: false, writeFreeze: { catchUpTimeoutSeconds: CATCH_UP_TIMEOUT_SECONDS }, ...cutover },
-    ...overrides,
-  });
-}
+const scenario = (changes: Partial<Scenario> = {}) => cutoverScenario(servers, changes);
 
 async function count(connection: Connection, table: string): Promise<number> {
   const [rows] = await connection.query<RowDataPacket[]>(`SELECT COUNT(*) AS n FROM ${SCHEMA}.${table}`);
   return Number(rows[0].n);
 }
 
-async function appWrite(server: ThrowawayMariadb): Promise<unknown> {
-  const app = await connectMysql(credentials(server, 'app', 'app-password'), 'application');
-  try {
-    return await app.query(`INSERT INTO ${SCHEMA}.orders (note) VALUES ('application write')`);
-  } finally {
-    await app.end();
-  }
-}
-
 const failure = (result: WorkflowRun) => result.aws.notifications.find((published) => published.kind === 'failure');
 
 beforeAll(async () => {
-  [source, target] = await Promise.all([
-    startThrowawayMariadb({ 'log-bin': 'binlog', 'binlog-format': 'ROW', 'server-id': 1 }),
-    startThrowawayMariadb({ 'log-bin': 'binlog', 'binlog-format': 'ROW', 'server-id': 2 }),
-  ]);
-  sourceAdmin = await connectMysql(credentials(source), 'source');
-  targetAdmin = await connectMysql(credentials(target), 'target');
-  await startNativeReplication(source, sourceAdmin, targetAdmin);
-  await sourceAdmin.query(`CREATE DATABASE ${SCHEMA}`);
-  await sourceAdmin.query(`CREATE TABLE ${SCHEMA}.orders (id INT AUTO_INCREMENT PRIMARY KEY, note VARCHAR(40) NOT NULL)`);
-  await sourceAdmin.query(heartbeatTableDdl(SCHEMA));
-  // Replicated to the target with everything else.
-  await sourceAdmin.query("CREATE USER 'app'@'%' IDENTIFIED BY 'app-password'");
-  await sourceAdmin.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ${SCHEMA}.* TO 'app'@'%'`);
+  servers = await startCutoverServers();
+  ({ source, sourceAdmin, targetAdmin } = servers);
   await appWrite(source);
 });
 
 afterAll(async () => {
-  await Promise.all([sourceAdmin?.end(), targetAdmin?.end()]);
-  await Promise.all([source?.stop(), target?.stop()]);
+  await servers?.stop();
 });
 
 afterEach(async () => {
   await sourceAdmin.query('SET GLOBAL read_only = OFF');
   await targetAdmin.query('SET GLOBAL read_only = OFF');
   await targetAdmin.query('START SLAVE');
+});
+
+const SNS_THROTTLED: AwsOutage = { service: 'sns', operation: 'Publish', error: 'throttling' };
+
+/** Takes SNS down once `stateName` has done its work, for the rest of the run. */
+const snsDownAfter = (stateName: string, outage: AwsOutage): WorkflowRunOptions => ({
+  around: {
+    [stateName]: (task, aws) => async (taskInput) => {
+      const result = await task(taskInput);
+      aws.outages.push(outage);
+      return result;
+    },
+  },
+});
+
+const undelivered = (result: WorkflowRun) => Object.values((result.output?.undeliveredNotifications ?? {}) as Record<string, { notification: string; error: string }>);
+
+describe('a notification that cannot be delivered decides nothing', () => {
+  it.each([
+    ['the topic\'s KMS key refuses', SNS_KMS_REFUSES, 'KMSAccessDeniedException'],
+    ['SNS throttles past the retries', SNS_THROTTLED, 'AwsServiceUnavailable'],
+  ])('%s from the freeze on: the run still switches, releases the lock, and its output names every undelivered notification', async (_, outage, errorName) => {
+    const result = await runWorkflow(synthesized, scenario(), input(), snsDownAfter('Freeze source writes', outage));
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.states.slice(result.states.indexOf('Freeze source writes'))).toEqual([
+      'Freeze source writes',
+      'Report: Freeze source writes',
+      'Report: Freeze source writes not delivered',
+      'Prove catch-up',
+      'Report: Prove catch-up',
+      'Report: Prove catch-up not delivered',
+      'Dry run?',
+      'Switch',
+      'Report: Switch',
+      'Report: Switch not delivered',
+      'Keep the way back open?',
+      'Notify cut over',
+      'Notify cut over not delivered',
+      'Release run lock after cutover',
+      'Migration complete',
+    ]);
+    expect(result.aws.parameters.get(PARAMETER)).toBe(TARGET_ENDPOINT);
+    expect(result.aws.items.has('lock#orders-to-aurora')).toBe(false);
+    expect(unmarshall(result.aws.items.get('cutover#orders-to-aurora') ?? {})).toMatchObject({ endpoint: TARGET_ENDPOINT });
+    expect(undelivered(result)).toEqual(
+      ['Report: Freeze source writes', 'Report: Prove catch-up', 'Report: Switch', 'Notify cut over'].map((notification) =>
+        expect.objectContaining({ notification, error: errorName, cause: expect.stringContaining(outage === SNS_KMS_REFUSES ? 'KMS key' : 'Rate exceeded') }),
+      ),
+    );
+    expect(result.aws.notifications.map((published) => published.subject)).toContain('[DMS] Orders to Aurora: cutover: Gate');
+    expect(result.aws.notifications).toHaveLength(result.notifications.indexOf('cutover-step') + 1);
+  });
+
+  it('with SNS down, a switch that fails after the freeze still gives the source its writes back, releases the lock and fails; the failure says its e-mail was not delivered', async () => {
+    const result = await runWorkflow(synthesized, scenario({ snapshotRefused: 'InvalidDBClusterStateFault' }), input({}, { snapshotBeforeCutover: true }), snsDownAfter('Freeze source writes', SNS_KMS_REFUSES));
+    expect(result.status).toBe('FAILED');
+    expect(result.states.slice(result.states.indexOf('Switch'))).toEqual([
+      'Switch',
+      'Unfreeze source writes after the failed switch',
+      'Switch failed before publishing',
+      'Notify failure',
+      'Notify failure not delivered',
+      'Release run lock after failure',
+      'Failure e-mail delivered?',
+      'Say the failure was not e-mailed',
+      'Migration failed',
+    ]);
+    expect(await readReadOnlySettings(sourceAdmin)).toEqual({ readOnly: 'OFF' });
+    expect(result.aws.items.has('lock#orders-to-aurora')).toBe(false);
+    expect(result.aws.parameters.size).toBe(0);
+    expect(result.error?.Error).toBe('InvalidDBClusterStateFault');
+    expect(String(result.error?.Cause)).toMatch(/^Writable now: the source database, and only it/);
+    expect(String(result.error?.Cause)).toContain('This failure was not e-mailed (KMSAccessDeniedException)');
+  });
 });
 
 describe('lossless cutover, executed locally against real MariaDB', () => {
@@ -176,6 +193,8 @@ describe('lossless cutover, executed locally against real MariaDB', () => {
       'Prove catch-up failed',
       'Notify failure',
       'Release run lock after failure',
+      'Failure e-mail delivered?',
+      'Describe the failure',
       'Migration failed',
     ]);
     expect(failure(result)).toMatchObject({
@@ -195,7 +214,7 @@ describe('lossless cutover, executed locally against real MariaDB', () => {
     // a read without a time limit would keep the source frozen that long.
     const timeoutSeconds = 5;
     const boundMs = (timeoutSeconds + FREEZE_MARGIN_SECONDS) * 1000;
-    const locker = await connectMysql(credentials(target), 'locker');
+    const locker = await connectMysql(credentials(servers.target), 'locker');
     let unlock: NodeJS.Timeout | undefined;
     const lockOnceTheGatePassed = async ({ subject }: { subject: string }) => {
       if (!subject.endsWith('cutover: Gate')) return;
@@ -228,6 +247,8 @@ describe('lossless cutover, executed locally against real MariaDB', () => {
       'Switch failed before publishing',
       'Notify failure',
       'Release run lock after failure',
+      'Failure e-mail delivered?',
+      'Describe the failure',
       'Migration failed',
     ]);
     expect(failure(result)).toMatchObject({
@@ -238,6 +259,28 @@ describe('lossless cutover, executed locally against real MariaDB', () => {
     await expect(appWrite(source)).resolves.toBeDefined();
     expect(result.aws.parameters.size).toBe(0);
     expect(result.aws.dmsActions).not.toContain('StopReplicationTask');
+  });
+
+  it('a freeze retried after it froze (Lambda lost the answer) still gives the source back the settings the gate read', async () => {
+    let attempts = 0;
+    const result = await runWorkflow(synthesized, scenario(), input(), {
+      around: {
+        'Freeze source writes': (task) => async (taskInput) => {
+          const frozen = await task(taskInput);
+          if (++attempts > 1) return frozen;
+          throw Object.assign(new Error('Lambda lost the response'), { name: 'Lambda.ServiceException' });
+        },
+        Switch: () => async () => {
+          throw lambdaFunctionError('TaskInUnexpectedState', 'DMS would not stop the task');
+        },
+      },
+    });
+    expect(result.retries).toEqual([{ state: 'Freeze source writes', error: 'Lambda.ServiceException' }]);
+    expect(result.status).toBe('FAILED');
+    expect(result.states).toContain('Unfreeze source writes after the failed switch');
+    expect(result.output).toBeUndefined();
+    expect(await readReadOnlySettings(sourceAdmin)).toEqual({ readOnly: 'OFF' });
+    await expect(appWrite(source)).resolves.toBeDefined();
   });
 
   it.each([
@@ -264,7 +307,11 @@ describe('lossless cutover, executed locally against real MariaDB', () => {
   ])('a failed %s records which database it may leave read-only: %s', (step, side) => {
     const failed = synthesized.definition.States[`${step} failed`];
     expect(failed).toMatchObject({ Type: 'Pass', ResultPath: '$.failedStep', Next: 'Notify failure' });
-    expect(failed.Result).toEqual(side === 'none' ? { name: step } : { name: step, leftReadOnly: { side, because: 'switch-failed' } });
+    expect(failed.Result).toEqual(
+      side === 'none'
+        ? { name: step, causeHeadline: '' }
+        : { name: step, leftReadOnly: { side, because: 'switch-failed' }, causeHeadline: expect.stringMatching(new RegExp(`^WARNING: The ${side} database is still read-only \\(frozen for the switch\\).*\\n$`)) },
+    );
   });
 
   it('a dry run runs every check, reports what would happen, and changes nothing', async () => {
@@ -301,7 +348,7 @@ describe('lossless cutover, executed locally against real MariaDB', () => {
     const heldLock = marshall({ pk: 'lock#orders-to-aurora', holder: OTHER_EXECUTION, migrationName: 'Orders to Aurora', acquiredAt: '2026-11-24T23:00:00.000Z' });
     const result = await runWorkflow(synthesized, scenario({ prepare: (aws) => aws.items.set('lock#orders-to-aurora', heldLock) }), input());
     expect(result.status).toBe('FAILED');
-    expect(result.states).toEqual(['Validate input', 'Take the run lock', 'Take the run lock failed', 'Notify failure', 'Release run lock after failure', 'Migration failed']);
+    expect(result.states).toEqual(['Validate input', 'Take the run lock', 'Take the run lock failed', 'Notify failure', 'Release run lock after failure', 'Failure e-mail delivered?', 'Describe the failure', 'Migration failed']);
     expect(failure(result)).toMatchObject({
       subject: '[DMS] Orders to Aurora: FAILED at Take the run lock (MigrationLocked)',
       message: expect.stringContaining(`Another execution is already running this migration: ${OTHER_EXECUTION}`),
@@ -365,141 +412,116 @@ describe('lossless cutover, executed locally against real MariaDB', () => {
 
   // Under IAM enforcement: the rollback's gate reads the reverse task's table statistics, which the cutover role
   // may do on this migration's tagged reverse task (issue 16, defect 2).
-  it('rollback: freezes the target, proves the old source caught up, switches back and restores writes on the source', async () => {
-    // As after a cutover: the source frozen, the cutover on record, the reverse task replicating.
-    await sourceAdmin.query('SET GLOBAL read_only = ON');
-    const copier = copyHeartbeatsToSource();
-    try {
-      const result = await runWorkflow(
-        synthesized,
-        scenario({
-          initialStatus: 'running',
-          prepare: (aws) => {
-            aws.advanceFullLoad(100);
-            afterCutover(aws);
-          },
-        }),
-        input({ mode: 'rollback', rollback: REVERSE }),
-      );
-      expect(result.status).toBe('SUCCEEDED');
-      expect(result.states.slice(result.states.indexOf('Roll back: gate'))).toEqual([
-        'Roll back: gate',
-        'Report: Roll back: gate',
-        'Roll back: freeze target writes',
-        'Report: Roll back: freeze target writes',
-        'Roll back: prove catch-up',
-        'Report: Roll back: prove catch-up',
-        'Roll back: dry run?',
-        'Roll back: switch',
-        'Report: Roll back: switch',
-        'Notify rolled back',
-        'Release run lock after rollback',
-        'Rollback complete',
-      ]);
-      expect(result.aws.dmsActions).toEqual(['StopReplicationTask reverse']);
-      expect(result.aws.parameters.get(PARAMETER)).toBe('orders-ec2.internal:3306');
-      expect(result.output?.switched).toMatchObject({ sourceWritesRestored: { readOnly: 'OFF' } });
-      await expect(appWrite(source)).resolves.toBeDefined();
-      expect(await readReadOnlySettings(targetAdmin)).toEqual({ readOnly: 'ON' });
-      expect(unmarshall(result.aws.items.get('cutover#orders-to-aurora') ?? {})).toMatchObject({ rolledBackAt: expect.any(String) });
-      expect(result.aws.notifications.at(-1)).toMatchObject({ kind: 'rolled-back', subject: '[DMS] Orders to Aurora: rolled back to the source' });
-      // In a rollback the marker goes the other way: written on the target, read on the source.
-      const catchUp = result.aws.notifications.find((published) => published.subject.endsWith('Roll back: prove catch-up'));
-      expect(catchUp?.message).toMatch(/The source has every write made on the target before the freeze: marker \S+, written to \S+ on the target at .+, was read on the source at/);
-    } finally {
-      await copier.stop();
-    }
+  it('rollback: asks for a ROLLBACK approval (whatever cutover.approvalRequired says), then freezes the target, proves the old source caught up, switches back and restores writes on the source', async () => {
+    const result = await runRollback(input({ mode: 'rollback', rollback: REVERSE }));
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.states.slice(result.states.indexOf('Rolling back?'), result.states.indexOf('Roll back: gate'))).toEqual([
+      'Rolling back?',
+      'Rollback approval needed?',
+      'Ask for rollback approval',
+      'Roll back: independent validation ran?',
+      'Roll back: no independent validation results',
+    ]);
+    expect(result.states.slice(result.states.indexOf('Roll back: gate'))).toEqual([
+      'Roll back: gate',
+      'Report: Roll back: gate',
+      'Roll back: freeze target writes',
+      'Report: Roll back: freeze target writes',
+      'Roll back: prove catch-up',
+      'Report: Roll back: prove catch-up',
+      'Roll back: dry run?',
+      'Roll back: switch',
+      'Report: Roll back: switch',
+      'Notify rolled back',
+      'Release run lock after rollback',
+      'Rollback complete',
+    ]);
+    expect(result.aws.notifications[0]).toMatchObject({
+      kind: 'approval-request',
+      subject: '[DMS] Orders to Aurora: ROLLBACK approval needed: freezes the TARGET',
+      message: expect.stringContaining('freezes TARGET writes (read_only on the database the applications use now)'),
+    });
+    const [request] = [...result.aws.items.entries()].filter(([key]) => key.startsWith('approval#')).map(([, item]) => unmarshall(item));
+    expect(request).toMatchObject({ status: 'pending', details: { mode: 'rollback' } });
+    expect(result.output?.approval).toMatchObject({ decision: 'approved', decidedBy: 'dba@example.com' });
+    expect(result.aws.dmsActions).toEqual(['StopReplicationTask reverse']);
+    expect(result.aws.parameters.get(PARAMETER)).toBe(SOURCE_ENDPOINT);
+    expect(result.output?.switched).toMatchObject({ sourceWritesRestored: { readOnly: 'OFF' } });
+    await expect(appWrite(source)).resolves.toBeDefined();
+    expect(await readReadOnlySettings(targetAdmin)).toEqual({ readOnly: 'ON' });
+    expect(unmarshall(result.aws.items.get('cutover#orders-to-aurora') ?? {})).toMatchObject({ rolledBackAt: expect.any(String) });
+    expect(result.aws.notifications.at(-1)).toMatchObject({
+      kind: 'rolled-back',
+      subject: '[DMS] Orders to Aurora: rolled back to the source',
+      message: expect.stringContaining('Approved by dba@example.com at 2026-11-24 12:00:00 UTC.'),
+    });
+    // In a rollback the marker goes the other way: written on the target, read on the source.
+    const catchUp = result.aws.notifications.find((published) => published.subject.endsWith('Roll back: prove catch-up'));
+    expect(catchUp?.message).toMatch(/The source has every write made on the target before the freeze: marker \S+, written to \S+ on the target at .+, was read on the source at/);
+  });
+
+  it('a rejected rollback freezes nothing, switches nothing and stops no task', async () => {
+    const result = await runRollback(input({ mode: 'rollback', rollback: REVERSE }), { approval: 'reject' });
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.states.slice(result.states.indexOf('Rollback approval needed?'))).toEqual([
+      'Rollback approval needed?',
+      'Ask for rollback approval',
+      'Notify approval rejected',
+      'Release run lock',
+      'End without cutover',
+    ]);
+    expect(await readReadOnlySettings(targetAdmin)).toEqual({ readOnly: 'OFF' });
+    expect(await readReadOnlySettings(sourceAdmin)).toEqual({ readOnly: 'ON' });
+    expect(result.aws.dmsActions).toEqual([]);
+    expect(result.aws.parameters.size).toBe(0);
+    expect(result.aws.items.has('lock#orders-to-aurora')).toBe(false);
+    expect(result.aws.notifications.at(-1)).toMatchObject({
+      kind: 'approval-rejected',
+      subject: '[DMS] Orders to Aurora: ROLLBACK rejected',
+      message: expect.stringContaining('Nothing is frozen or switched: applications stay on the target'),
+    });
+  });
+
+  it('rollback.emergencySkipApproval skips the approval: the output records the skip and the rollback e-mail says it first', async () => {
+    const result = await runRollback(input({ mode: 'rollback', rollback: { ...REVERSE, emergencySkipApproval: true } }));
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.states).not.toContain('Ask for rollback approval');
+    expect(result.states.slice(result.states.indexOf('Rollback approval needed?'), result.states.indexOf('Roll back: independent validation ran?'))).toEqual([
+      'Rollback approval needed?',
+      'Skip the rollback approval (emergency)',
+    ]);
+    expect(result.output?.approval).toEqual({ decision: 'skipped', because: 'rollback.emergencySkipApproval is true in the execution input', at: expect.any(String) });
+    expect(result.aws.notifications.map((published) => published.kind)).not.toContain('approval-request');
+    const rolledBack = result.aws.notifications.at(-1);
+    expect(rolledBack?.subject).toBe('[DMS] Orders to Aurora: rolled back to the source (approval SKIPPED: emergency)');
+    expect(rolledBack?.message.split('\n')[1]).toMatch(/^Nobody approved this: the approval was SKIPPED as an emergency \(rollback.emergencySkipApproval is true in the execution input, at /);
+    expect(result.aws.parameters.get(PARAMETER)).toBe(SOURCE_ENDPOINT);
   });
 });
 
-/** The cutover record and a running reverse task, as a migration with rollback enabled leaves them. */
-function afterCutover(aws: LocalAws): void {
-  aws.items.set(
-    'cutover#orders-to-aurora',
-    marshall({
-      pk: 'cutover#orders-to-aurora',
-      migrationName: 'Orders to Aurora',
-      switchedAt: '2026-11-24T23:00:00.000Z',
-      endpoint: TARGET_ENDPOINT,
-      previousEndpoint: 'orders-ec2.internal:3306',
-      sourceReadOnlyBeforeFreeze: { readOnly: 'OFF' },
-      reverseStartPosition: 'binlog.000001:4',
-    }),
-  );
-  fakeReverseTask(aws, 'running');
-}
-
 /**
- * The reverse DMS task as DMS treats it: not found until created, created `ready`, started at a CDC
- * position, stopped, deleted. Each change is recorded in dmsActions.
+ * A rollback as after a cutover: the source frozen, the cutover on record, the reverse task replicating
+ * (heartbeat rows copied from the target to the source while the run lasts).
  */
-function fakeReverseTask(aws: LocalAws, initialStatus?: string): void {
-  const identifier = reverseTaskIdentifier('Orders to Aurora');
-  let reverse: ReplicationTask | undefined = initialStatus
-    ? {
-        ReplicationTaskIdentifier: identifier,
-        ReplicationTaskArn: REVERSE_TASK_ARN,
-        SourceEndpointArn: REVERSE.reverseSourceEndpointArn,
-        TargetEndpointArn: REVERSE.reverseTargetEndpointArn,
-        MigrationType: 'cdc',
-        TableMappings: MAPPINGS,
-        Status: initialStatus,
-      }
-    : undefined;
-  // A task made by an earlier cutover carries the tag that cutover gave it, which the role's conditions read.
-  if (initialStatus) aws.resourceTags.set(REVERSE_TASK_ARN, { 'dms-orchestrator:migration': 'Orders to Aurora' });
-  const describe = () => {
-    if (!reverse) throw new ResourceNotFoundFault({ message: 'No replication tasks found', $metadata: {} });
-    return { ReplicationTasks: [reverse] };
-  };
-  aws.dms.on(DescribeReplicationTasksCommand, { Filters: [{ Name: 'replication-task-id', Values: [identifier] }] }).callsFake(describe);
-  aws.dms.on(DescribeReplicationTasksCommand, { Filters: [{ Name: 'replication-task-arn', Values: [REVERSE_TASK_ARN] }] }).callsFake(describe);
-  aws.dms.on(CreateReplicationTaskCommand).callsFake((input) => {
-    aws.dmsActions.push(`CreateReplicationTask ${input.MigrationType} ${input.SourceEndpointArn === REVERSE.reverseSourceEndpointArn ? 'target->source' : '?'}`);
-    reverse = { ReplicationTaskIdentifier: input.ReplicationTaskIdentifier, ReplicationTaskArn: REVERSE_TASK_ARN, MigrationType: input.MigrationType, TableMappings: input.TableMappings, Status: 'ready' };
-    aws.resourceTags.set(REVERSE_TASK_ARN, Object.fromEntries((input.Tags ?? []).map((tag: { Key: string; Value: string }) => [tag.Key, tag.Value])));
-    return { ReplicationTask: { ...reverse, Status: 'creating' } };
-  });
-  aws.dms.on(StartReplicationTaskCommand, { ReplicationTaskArn: REVERSE_TASK_ARN }).callsFake((input) => {
-    aws.dmsActions.push(`StartReplicationTask reverse at ${input.CdcStartPosition}`);
-    reverse = { ...(reverse as ReplicationTask), Status: 'running' };
-    return { ReplicationTask: { ...reverse, Status: 'starting' } };
-  });
-  aws.dms.on(StopReplicationTaskCommand, { ReplicationTaskArn: REVERSE_TASK_ARN }).callsFake(() => {
-    aws.dmsActions.push('StopReplicationTask reverse');
-    reverse = { ...(reverse as ReplicationTask), Status: 'stopped' };
-    return { ReplicationTask: { ...reverse, Status: 'stopping' } };
-  });
-  aws.dms.on(DeleteReplicationTaskCommand, { ReplicationTaskArn: REVERSE_TASK_ARN }).callsFake(() => {
-    aws.dmsActions.push('DeleteReplicationTask reverse');
-    const deleted = { ...(reverse as ReplicationTask), Status: 'deleting' };
-    reverse = undefined;
-    return { ReplicationTask: deleted };
-  });
-}
-
-/** Stands in for the reverse DMS task: copies new heartbeat rows from the target to the source. */
-function copyHeartbeatsToSource(): { stop(): Promise<void> } {
-  let running = true;
-  const loop = (async () => {
-    const from = await connectMysql(credentials(target), 'target');
-    const to = await connectMysql(credentials(source), 'source');
-    try {
-      while (running) {
-        const [rows] = await from.query<RowDataPacket[]>(`SELECT marker, written_at FROM ${SCHEMA}.${HEARTBEAT_TABLE}`);
-        for (const row of rows) await to.query(`INSERT IGNORE INTO ${SCHEMA}.${HEARTBEAT_TABLE} (marker, written_at) VALUES (?, ?)`, [String(row.marker), String(row.written_at)]);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    } finally {
-      await Promise.all([from.end(), to.end()]);
-    }
-  })();
-  return {
-    stop: async () => {
-      running = false;
-      await loop;
-    },
-  };
+async function runRollback(rollbackInput: MigrationInput, changes: Partial<Scenario> = {}): Promise<WorkflowRun> {
+  await sourceAdmin.query('SET GLOBAL read_only = ON');
+  const reverse = await startReverseReplication(servers);
+  try {
+    return await runWorkflow(
+      synthesized,
+      scenario({
+        initialStatus: 'running',
+        prepare: (aws) => {
+          aws.advanceFullLoad(100);
+          afterCutover(aws);
+        },
+        ...changes,
+      }),
+      rollbackInput,
+    );
+  } finally {
+    await reverse.stop();
+  }
 }
 
 /** A state's output as the execution recorded it when the state was left. */

@@ -1,5 +1,5 @@
 import { migrationInput } from '../support/migration';
-import { HAPPY_PATH, type Scenario } from '../support/local-aws';
+import { HAPPY_PATH, SNS_KMS_REFUSES, type Scenario } from '../support/local-aws';
 import { runWorkflow, type WorkflowRun } from '../support/run-workflow';
 import { synthesizeWorkflow } from '../support/synthesized-workflow';
 
@@ -85,7 +85,7 @@ describe('migration workflow, executed locally from the synthesized definition',
   it('a failed connection test stops the run before the task starts, quoting DMS', async () => {
     const result = await run({ sourceConnection: 'failed' });
     expect(result.status).toBe('FAILED');
-    expect(result.states.slice(-4)).toEqual(['Check connection tests failed', 'Notify failure', 'Release run lock after failure', 'Migration failed']);
+    expect(result.states.slice(-6)).toEqual(['Check connection tests failed', 'Notify failure', 'Release run lock after failure', 'Failure e-mail delivered?', 'Describe the failure', 'Migration failed']);
     expect(failureOf(result)).toMatchObject({
       error: 'ConnectionTestFailed',
       subject: '[DMS] Orders to Aurora: FAILED at Check connection tests (ConnectionTestFailed)',
@@ -97,7 +97,7 @@ describe('migration workflow, executed locally from the synthesized definition',
   it('errored tables fail the full-load wait with their names', async () => {
     const result = await run({ erroredTable: 'order_lines' });
     expect(result.status).toBe('FAILED');
-    expect(result.states.slice(-5)).toEqual(['Wait for full load', 'Wait for full load failed', 'Notify failure', 'Release run lock after failure', 'Migration failed']);
+    expect(result.states.slice(-7)).toEqual(['Wait for full load', 'Wait for full load failed', 'Notify failure', 'Release run lock after failure', 'Failure e-mail delivered?', 'Describe the failure', 'Migration failed']);
     expect(failureOf(result)).toMatchObject({ error: 'TablesErrored', message: expect.stringContaining('Full load failed for orders.order_lines') });
     expect(result.aws.dmsActions).not.toContain('StopReplicationTask');
   });
@@ -132,7 +132,7 @@ describe('migration workflow, executed locally from the synthesized definition',
   it('a cutover precondition failure changes nothing and says why', async () => {
     const result = await run({ cdcLatencySeconds: 120 });
     expect(result.status).toBe('FAILED');
-    expect(result.states.slice(-5)).toEqual(['Gate', 'Gate failed', 'Notify failure', 'Release run lock after failure', 'Migration failed']);
+    expect(result.states.slice(-7)).toEqual(['Gate', 'Gate failed', 'Notify failure', 'Release run lock after failure', 'Failure e-mail delivered?', 'Describe the failure', 'Migration failed']);
     expect(failureOf(result)).toMatchObject({
       error: 'CutoverPreconditionFailed',
       message: expect.stringContaining('CDCLatencySource reached 120 s in the last 5 minutes (maximum 30 s)'),
@@ -188,10 +188,34 @@ describe('migration workflow, executed locally from the synthesized definition',
     expect(result.aws.notifications[0]).toMatchObject({ kind: 'started', subject: '[DMS] Orders to Aurora: replication already running' });
   });
 
+  it('SNS refusing every message from the start decides nothing: the task is started and watched, the run cuts over, and its output lists what was not sent', async () => {
+    const result = await run(
+      { progressSteps: [100], prepare: (aws) => aws.outages.push(SNS_KMS_REFUSES) },
+      migrationInput({ cutover: { approvalRequired: false, endpointParameterName: '/apps/orders/database-endpoint' } }),
+    );
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.states).toEqual(expect.arrayContaining(['Notify started', 'Notify started not delivered', 'Wait for full load', 'Switch', 'Migration complete']));
+    expect(result.aws.dmsActions).toEqual(['TestConnection', 'TestConnection', 'StartReplicationTask start-replication', 'StopReplicationTask']);
+    expect(result.aws.parameters.get('/apps/orders/database-endpoint')).toBe('orders-aurora.cluster-c1a2b3c4d5e6.eu-west-1.rds.amazonaws.com:3306');
+    expect(result.aws.notifications).toEqual([]);
+    const undelivered = Object.values(result.output?.undeliveredNotifications as Record<string, { notification: string; kind: string; error: string }>);
+    expect(undelivered.map(({ notification, kind, error }) => `${notification} (${kind}): ${error}`)).toEqual([
+      'Notify started (started): KMSAccessDeniedException',
+      'Notify full load complete (full-load-complete): KMSAccessDeniedException',
+      'Notify validation outcome (validation-outcome): KMSAccessDeniedException',
+      'Report: Gate (cutover-step): KMSAccessDeniedException',
+      'Report: Freeze source writes (cutover-step): KMSAccessDeniedException',
+      'Report: Prove catch-up (cutover-step): KMSAccessDeniedException',
+      'Report: Switch (cutover-step): KMSAccessDeniedException',
+      'Notify cut over (cut-over): KMSAccessDeniedException',
+    ]);
+    expect(result.aws.items.has('lock#orders-to-aurora')).toBe(false);
+  });
+
   it('invalid input fails first, touches nothing, and is reported under the execution name', async () => {
     const result = await run({}, migrationInput({ startPolicy: 'reload' }));
     expect(result.status).toBe('FAILED');
-    expect(result.states).toEqual(['Validate input', 'Name the run after the execution', 'Validate input failed', 'Notify failure', 'Release run lock after failure', 'Migration failed']);
+    expect(result.states).toEqual(['Validate input', 'Name the run after the execution', 'Validate input failed', 'Notify failure', 'Release run lock after failure', 'Failure e-mail delivered?', 'Describe the failure', 'Migration failed']);
     expect(failureOf(result)).toMatchObject({
       error: 'InvalidInput',
       subject: '[DMS] local-run: FAILED at Validate input (InvalidInput)',

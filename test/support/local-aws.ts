@@ -121,6 +121,44 @@ const TARGET_CLUSTER: LocalTargetDatabase = {
 };
 export const SIGNING_KEY = 'local-approval-signing-key';
 
+/**
+ * An AWS failure a test injects: every call it matches is answered with the service's error instead, before
+ * the fake sees it, until the test takes the outage out of `LocalAws.outages`. IAM still answers first.
+ */
+export interface AwsOutage {
+  /** The failing service by signing name (`sns`, `dms`...); every service when absent. */
+  service?: string;
+  /** Only this operation (`Publish`). */
+  operation?: string;
+  /**
+   * `throttling`: the service's own throttling error (the SDK's modelled name, which the handlers' wrapper
+   * treats as transient); otherwise a named error, as the service answers it (`KMSAccessDeniedException`).
+   */
+  error: 'throttling' | { code: string; message: string; statusCode: number };
+}
+
+/**
+ * SNS refusing every message as it does for a topic whose KMS key policy does not let SNS use the key
+ * (Publish answers KMSAccessDeniedException, a client error the handlers do not retry).
+ */
+export const SNS_KMS_REFUSES: AwsOutage = {
+  service: 'sns',
+  operation: 'Publish',
+  error: { code: 'KMSAccessDeniedException', message: "SNS is not authorized to use the topic's KMS key (kms:GenerateDataKey)", statusCode: 400 },
+};
+
+/**
+ * The name each service's throttling error reaches the handlers under, from the SDK models: SNS models
+ * ThrottledException (query code "Throttled"); RDS and CloudWatch answer the unmodelled "Throttling"; S3 says
+ * SlowDown with a 503; the JSON services ThrottlingException. Every one is in the SDK's list of throttling codes.
+ */
+const THROTTLING_ERRORS: Record<string, { code: string; statusCode: number }> = {
+  sns: { code: 'ThrottledException', statusCode: 400 },
+  rds: { code: 'Throttling', statusCode: 400 },
+  monitoring: { code: 'Throttling', statusCode: 400 },
+  s3: { code: 'SlowDown', statusCode: 503 },
+};
+
 export interface PublishedNotification {
   kind: string;
   subject: string;
@@ -167,6 +205,10 @@ export class LocalAws {
   readonly resourceTags = new Map<string, Record<string, string>>();
   /** The stack's EventBridge rules that the functions turn on and off (the full-load checks), by name. */
   readonly eventRules: Map<string, 'ENABLED' | 'DISABLED'>;
+  /** Failures in effect now; a test adds and removes them as the run goes (fault injection). */
+  readonly outages: AwsOutage[] = [];
+  /** Calls answered by an outage, as `<service>:<Operation>`, in order. */
+  readonly refusedCalls: string[] = [];
   private readonly stubs: Array<{ restore(): void }> = [this.dms];
   private task: ReplicationTask;
   private tables: TableStatistics[];
@@ -198,31 +240,39 @@ export class LocalAws {
     this.fakeDms();
     this.fakeOthers();
     scenario.prepare?.(this);
-    if (authorizer) this.enforce(authorizer);
+    this.interpose(authorizer);
   }
 
   /**
-   * Each faked client's send first authorizes the call for the function running it (runAsCaller): a denied
-   * call fails with the service's AccessDenied error and never reaches the fake. Calls made outside any
-   * function (a test's own) are not evaluated. The stubs' restore removes this wrapper with the stub.
+   * Each faked client's send first authorizes the call for the function running it (runAsCaller), when there
+   * is an authorizer: a denied call fails with the service's AccessDenied error and never reaches the fake.
+   * Calls made outside any function (a test's own) are not evaluated. Then an outage in effect answers the
+   * call with its error. The stubs' restore removes this wrapper with the stub.
    */
-  private enforce(authorizer: StackAuthorizer): void {
+  private interpose(authorizer?: StackAuthorizer): void {
     const facts: ResourceFacts = {
       tagsOf: (arn) => this.resourceTags.get(arn) ?? {},
       secretArn: (secretId) => secretArnOf(Object.keys(this.scenario.databaseSecrets ?? {}), secretId),
     };
     type SentCommand = { input: Record<string, unknown>; constructor: { name: string } };
+    const { outages, refusedCalls } = this;
     for (const stub of this.stubs) {
       // aws-sdk-client-mock stubs `send` on the client class's prototype, which it keeps as `client`.
       const client = (stub as unknown as { client: { send(command: SentCommand): Promise<unknown>; constructor: { name: string } } }).client;
       const stubbedSend = client.send;
       const service = SIGNING_NAMES[client.constructor.name];
-      client.send = async function authorizedSend(this: unknown, command: SentCommand) {
+      client.send = async function interposedSend(this: unknown, command: SentCommand) {
         const caller = currentCaller();
-        if (caller) {
-          const operation = command.constructor.name.replace(/Command$/, '');
+        const operation = command.constructor.name.replace(/Command$/, '');
+        if (caller && authorizer) {
           const { denial } = await authorizer.authorize(caller.principal, { service, operation, input: command.input }, facts);
           if (denial) throw asSdkError(new AwsServiceError(denial.code, denial.message, denial.statusCode));
+        }
+        const outage = outages.find((candidate) => (candidate.service ?? service) === service && (candidate.operation ?? operation) === operation);
+        if (outage) {
+          refusedCalls.push(`${service}:${operation}`);
+          const { code, message, statusCode } = outage.error === 'throttling' ? { ...(THROTTLING_ERRORS[service] ?? { code: 'ThrottlingException', statusCode: 400 }), message: 'Rate exceeded' } : outage.error;
+          throw asSdkError(new AwsServiceError(code, message, statusCode));
         }
         return stubbedSend.call(this, command);
       };

@@ -12,6 +12,16 @@ export type { ExecutionEvent } from '../../local/workflow/execute';
 
 export const EXECUTION_ARN = 'arn:aws:states:eu-west-1:123456789012:execution:OrdersMigration-migration:local-run';
 
+/** Changes to how the run goes, beyond what the simulated AWS does (the Scenario). */
+export interface WorkflowRunOptions {
+  /**
+   * Wraps a Task state's work, by state name: the wrapper gets the state's real task (its handler, as the
+   * state machine invokes it) and this run's AWS, and returns what runs instead. For fault injection: throw
+   * before the handler, report a timeout after it, take AWS down while it runs.
+   */
+  around?: Record<string, (task: LocalTask, aws: LocalAws) => LocalTask>;
+}
+
 export interface WorkflowRun extends LocalExecution {
   /** The `kind` of every SNS notification, in order. */
   notifications: string[];
@@ -34,6 +44,7 @@ export async function runWorkflow(
   synthesized: SynthesizedWorkflow,
   scenario: Scenario,
   input: unknown = DEPLOYMENT.migration,
+  options: WorkflowRunOptions = {},
 ): Promise<WorkflowRun> {
   const authorizer = new StackAuthorizer(synthesized.template.toJSON() as CfnTemplate, synthesized.environment, synthesized.physicalResources);
   const checkRule = synthesized.functionEnvironment[ENVIRONMENT.fullLoadCheckRuleName];
@@ -104,6 +115,10 @@ export async function runWorkflow(
             : phase === 'checkProgress' && pollingOnly
               ? poll
               : (taskInput) => invoke(handlers(phase), taskInput);
+    }
+    for (const [stateName, wrap] of Object.entries(options.around ?? {})) {
+      if (!tasks[stateName]) throw new Error(`No Task state named "${stateName}" to wrap`);
+      tasks[stateName] = wrap(tasks[stateName], aws);
     }
     const execution = await executeLocally(synthesized.definition, invokedByStateMachine(tasks, synthesized, authorizer), input, {
       executionArn: EXECUTION_ARN,

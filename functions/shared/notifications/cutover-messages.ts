@@ -159,10 +159,21 @@ export function cutoverStepMessage(details: CutoverStepDetails): { subject: stri
   return { subject: `cutover: ${details.step}`, lines: [`Phase: ${details.step}`, ...sentences] };
 }
 
+/**
+ * Who approved, with their reason; or, for a rollback started with rollback.emergencySkipApproval, that
+ * nobody did (the workflow's `$.approval` then says `decision: "skipped"` and why).
+ */
+function approvalSentences(approval: Record<string, unknown>): string[] {
+  if (approval.decision === 'skipped') {
+    return [`Nobody approved this: the approval was SKIPPED as an emergency (${String(approval.because)}, at ${readableTime(text(approval.at))}).`];
+  }
+  const reason = text(approval.reason);
+  return [`Approved by ${String(approval.decidedBy)} at ${readableTime(text(approval.decidedAt))}.`, ...(reason ? ['Their reason:', quoted(reason)] : ['No reason was given.'])];
+}
+
 /** The e-mail after a cutover: where applications go now, what stays as it is, and the two ways on from here. */
 export function cutOverMessage(details: CutOverDetails): { subject: string; lines: string[] } {
   const { switched, gate, approval, reverseReplication, config } = details;
-  const reason = text(approval?.reason);
   const wayBack = reverseReplication
     ? [
         `Reverse replication is running (task ${String(reverseReplication.taskArn)}, ${String(reverseReplication.taskStatus)}): writes on the target are carried back to the source.`,
@@ -177,9 +188,7 @@ export function cutOverMessage(details: CutOverDetails): { subject: string; line
       ...switchSentences(switched, 'to-target'),
       latencySentence(gate),
       'The old source stays read-only for applications (read_only=ON), so no write can land on it by mistake.',
-      ...(approval
-        ? [`Approved by ${String(approval.decidedBy)} at ${readableTime(text(approval.decidedAt))}.`, ...(reason ? ['Their reason:', quoted(reason)] : ['No reason was given.'])]
-        : ['No approval was asked for (cutover.approvalRequired is false).']),
+      ...(approval ? approvalSentences(approval) : ['No approval was asked for (cutover.approvalRequired is false).']),
       '',
       ...wayBack,
       '',
@@ -205,14 +214,20 @@ export function dryRunMessage(details: { gate: Record<string, unknown>; freeze: 
   };
 }
 
-/** The e-mail after a rollback: applications are back on the source, and the target is left read-only. */
-export function rolledBackMessage(switched: Record<string, unknown>): { subject: string; lines: string[] } {
+/**
+ * The e-mail after a rollback: applications are back on the source, the target is left read-only, and who
+ * approved the rollback, or that its approval was skipped as an emergency (said first, then).
+ */
+export function rolledBackMessage(switched: Record<string, unknown>, approval?: Record<string, unknown>): { subject: string; lines: string[] } {
+  const skipped = approval?.decision === 'skipped';
   return {
-    subject: 'rolled back to the source',
+    subject: skipped ? 'rolled back to the source (approval SKIPPED: emergency)' : 'rolled back to the source',
     lines: [
+      ...(skipped ? approvalSentences(approval) : []),
       'Phase: rollback',
       ...switchSentences(switched, 'to-source'),
       'The target stays read-only, so no write can land on it by mistake.',
+      ...(approval && !skipped ? approvalSentences(approval) : []),
       '',
       'Next: restart or reconfigure applications that read the endpoint parameter, and watch their errors.',
     ],

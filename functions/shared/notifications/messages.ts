@@ -1,6 +1,8 @@
 import * as z from 'zod/mini';
-import type { DatabaseSide, LeftReadOnly } from '../cutover-vocabulary';
+import { LEFT_READ_ONLY_REASONS, type DatabaseSide, type LeftReadOnly } from '../cutover-vocabulary';
+import { approvalPurpose } from '../approval-purpose';
 import { causeMessage, isWorkflowErrorName, type WorkflowErrorName } from '../errors';
+import { MODES } from '../migration-input';
 import { readableTime } from '../operator-text';
 import { cutOverDetails, cutOverMessage, cutoverStepDetails, cutoverStepMessage, dryRunMessage, rolledBackMessage } from './cutover-messages';
 
@@ -16,7 +18,7 @@ const failureDetails = z.object({
   failedStep: z.optional(
     z.object({
       name: z.string(),
-      leftReadOnly: z.optional(z.object({ side: z.enum(['source', 'target']), because: z.enum(['switch-failed', 'unfreeze-failed']) })),
+      leftReadOnly: z.optional(z.object({ side: z.enum(['source', 'target']), because: z.enum(LEFT_READ_ONLY_REASONS) })),
       writableAgain: z.optional(z.enum(['source', 'target'])),
     }),
   ),
@@ -30,10 +32,17 @@ export interface FailedStep {
   leftReadOnly?: LeftReadOnly;
   /** The frozen side whose settings the failure path restored: applications can write there again. */
   writableAgain?: DatabaseSide;
+  /**
+   * What the execution's failure cause starts with: the failure headline and a line break, or nothing. Written
+   * when the workflow is synthesized (statemachine/kit.ts), so the cause says it whether or not SNS works.
+   */
+  causeHeadline: string;
 }
 
 const common = { migrationName: z.string().check(z.minLength(1)), executionArn: z.optional(z.string()) };
 const loose = z.record(z.string(), z.unknown());
+/** What an approval is for: the execution's mode (functions/shared/approval-purpose.ts); a cutover when absent. */
+const approvalMode = z.optional(z.enum(MODES));
 
 export const notificationEventSchema = z.discriminatedUnion('kind', [
   z.object({
@@ -71,6 +80,7 @@ export const notificationEventSchema = z.discriminatedUnion('kind', [
     details: z.object({
       reviewUrl: z.url(),
       expiresAt: z.string(),
+      mode: approvalMode,
       summary: z.optional(z.string()),
       /** The independent comparison's result and the readiness warnings, in words (functions/request-approval). */
       checks: z.optional(z.array(z.string())),
@@ -84,15 +94,15 @@ export const notificationEventSchema = z.discriminatedUnion('kind', [
   z.object({
     ...common,
     kind: z.literal('approval-reminder'),
-    details: z.object({ reviewUrl: z.url(), requestedAt: z.string(), expiresAt: z.string(), summary: z.optional(z.string()) }),
+    details: z.object({ reviewUrl: z.url(), requestedAt: z.string(), expiresAt: z.string(), mode: approvalMode, summary: z.optional(z.string()) }),
   }),
-  z.object({ ...common, kind: z.literal('approval-timeout'), details: z._default(loose, {}) }),
-  z.object({ ...common, kind: z.literal('approval-rejected'), details: z.object({ error: z.object({ Error: z.string(), Cause: z.optional(z.string()) }) }) }),
+  z.object({ ...common, kind: z.literal('approval-timeout'), details: z._default(z.object({ mode: approvalMode }), {}) }),
+  z.object({ ...common, kind: z.literal('approval-rejected'), details: z.object({ error: z.object({ Error: z.string(), Cause: z.optional(z.string()) }), mode: approvalMode }) }),
   z.object({ ...common, kind: z.literal('cut-over'), details: cutOverDetails }),
   z.object({ ...common, kind: z.literal('failure'), details: failureDetails }),
   z.object({ ...common, kind: z.literal('cutover-step'), details: cutoverStepDetails }),
   z.object({ ...common, kind: z.literal('cutover-dry-run'), details: z.object({ gate: loose, freeze: loose, catchUp: loose }) }),
-  z.object({ ...common, kind: z.literal('rolled-back'), details: z.object({ cutover: loose }) }),
+  z.object({ ...common, kind: z.literal('rolled-back'), details: z.object({ cutover: loose, approval: z.optional(loose) }) }),
 ]);
 
 export type NotificationEvent = z.infer<typeof notificationEventSchema>;
@@ -178,10 +188,27 @@ export function readOnlyWarning(leftReadOnly: LeftReadOnly | undefined): string 
     case undefined:
       return undefined;
     case 'switch-failed':
-      return 'The frozen database is still read-only, and the new endpoint may already be published. Check the endpoint parameter first: make the old database writable again only if applications still point at it.';
+      return `The ${leftReadOnly.side} database is still read-only (frozen for the switch), and the new endpoint may already be published. Check the endpoint parameter first: make the ${leftReadOnly.side} writable again only if applications still point at it.`;
     case 'unfreeze-failed':
       return `The ${leftReadOnly.side} database may still be read-only: restoring its settings failed. Set read_only (and super_read_only) back to the values recorded before the freeze (in the step's input), by hand if needed.`;
+    case 'switched': {
+      const other = leftReadOnly.side === 'source' ? 'target' : 'source';
+      return `The ${leftReadOnly.side} database stays read-only on purpose: the switch is done and applications use the ${other} now. Do not make the ${leftReadOnly.side} writable: its writes would never reach the ${other}.`;
+    }
   }
+}
+
+/**
+ * What an operator must read before anything else about a failed run: a database it may leave read-only (which
+ * side and why), or the frozen side it made writable again. The first line of the failure e-mail after the
+ * migration's name, and of the execution's own failure cause (statemachine/kit.ts), so it is said even when
+ * the e-mail cannot be delivered. Undefined when the failure touched no database's writes.
+ */
+export function failureHeadline(failedStep: Pick<FailedStep, 'leftReadOnly' | 'writableAgain'> | undefined): string | undefined {
+  const warning = readOnlyWarning(failedStep?.leftReadOnly);
+  if (warning) return `WARNING: ${warning}`;
+  const writable = writableAgainNote(failedStep?.writableAgain);
+  return writable ? `Writable now: ${writable}` : undefined;
 }
 
 /** Said first when the failure path gave the frozen side its writes back: which database applications can write to now. */
@@ -301,11 +328,12 @@ function template(event: NotificationEvent): { subject: string; lines: string[] 
         ],
       };
     }
-    case 'approval-request':
+    case 'approval-request': {
+      const purpose = approvalPurpose(event.details.mode);
       return {
-        subject: 'cutover approval needed',
+        subject: purpose.requestSubject,
         lines: [
-          'Phase: waiting for cutover approval',
+          `Phase: waiting for ${purpose.name} approval`,
           ...(event.details.summary ? [event.details.summary] : []),
           ...(event.details.checks ?? []),
           '',
@@ -315,50 +343,48 @@ function template(event: NotificationEvent): { subject: string; lines: string[] 
                 `Who decides: ${event.details.approvalsRequired === 2 ? 'two different approvers must approve' : 'one approver'} of ${event.details.approvers.join(', ')}, each confirming on the page with a one-time code sent to their own address. The link alone decides nothing.`,
               ]
             : []),
-          `The request expires at ${readableTime(event.details.expiresAt)}. Until ${event.details.approvalsRequired === 2 ? 'two approvers approve' : 'someone approves'}, replication keeps running and nothing is cut over.`,
+          `The request expires at ${readableTime(event.details.expiresAt)}. Until ${event.details.approvalsRequired === 2 ? 'two approvers approve' : 'someone approves'}: ${purpose.untilApproved}`,
         ],
       };
+    }
     case 'approval-code':
       return {
         subject: 'your approval code',
         lines: [
           `Your one-time approval code: ${event.details.code}`,
           '',
-          `Enter it on the review page, with ${event.details.approver} chosen as your address, to approve or reject the cutover. It works once, until ${readableTime(event.details.expiresAt)}.`,
+          `Enter it on the review page, with ${event.details.approver} chosen as your address, to approve or reject the request. It works once, until ${readableTime(event.details.expiresAt)}.`,
           'If you did not ask for it, someone holding the review link did: do not pass the code on, and tell the team running the migration.',
         ],
       };
-    case 'approval-reminder':
+    case 'approval-reminder': {
+      const purpose = approvalPurpose(event.details.mode);
       return {
-        subject: 'cutover approval still waiting',
+        subject: `${purpose.name} approval still waiting`,
         lines: [
-          'Phase: waiting for cutover approval',
-          `Nobody has decided on the cutover requested at ${readableTime(event.details.requestedAt)}.`,
+          `Phase: waiting for ${purpose.name} approval`,
+          `Nobody has decided on the ${purpose.name} requested at ${readableTime(event.details.requestedAt)}.`,
           ...(event.details.summary ? [event.details.summary] : []),
           '',
           `Review and decide: ${event.details.reviewUrl}`,
-          `The request expires at ${readableTime(event.details.expiresAt)}; then the workflow ends without cutover and replication keeps running.`,
+          `The request expires at ${readableTime(event.details.expiresAt)}; then the workflow ends. ${purpose.untilApproved}`,
         ],
       };
-    case 'approval-timeout':
+    }
+    case 'approval-timeout': {
+      const purpose = approvalPurpose(event.details.mode);
       return {
-        subject: 'cutover not approved in time',
-        lines: [
-          'Phase: cutover approval',
-          'Nobody approved the cutover before the request expired. Nothing was cut over; replication keeps running, so no data is lost.',
-          '',
-          'Next: start the migration again when you are ready to cut over (it resumes the running task, nothing is reloaded).',
-        ],
+        subject: `${purpose.name} not approved in time`,
+        lines: [`Phase: ${purpose.name} approval`, `Nobody approved the ${purpose.name} before the request expired. ${purpose.untilApproved}`, '', `Next: ${purpose.next}`],
       };
-    case 'approval-rejected':
+    }
+    case 'approval-rejected': {
+      const purpose = approvalPurpose(event.details.mode);
       return {
-        subject: 'cutover rejected',
-        lines: [
-          'Phase: cutover approval',
-          `The cutover was rejected. ${whatHappened(event.details.error.Cause)}`,
-          'Nothing was cut over; replication keeps running.',
-        ],
+        subject: `${purpose.name} rejected`,
+        lines: [`Phase: ${purpose.name} approval`, `The ${purpose.name} was rejected. ${whatHappened(event.details.error.Cause)}`, purpose.untilApproved],
       };
+    }
     case 'cut-over':
       return cutOverMessage(event.details);
     case 'cutover-step':
@@ -366,17 +392,15 @@ function template(event: NotificationEvent): { subject: string; lines: string[] 
     case 'cutover-dry-run':
       return dryRunMessage(event.details);
     case 'rolled-back':
-      return rolledBackMessage(event.details.cutover);
+      return rolledBackMessage(event.details.cutover, event.details.approval);
     case 'failure': {
       const { error } = event.details;
       const failedStep = event.details.failedStep?.name;
-      const warning = readOnlyWarning(event.details.failedStep?.leftReadOnly);
-      const writable = writableAgainNote(event.details.failedStep?.writableAgain);
+      const headline = failureHeadline(event.details.failedStep);
       return {
         subject: `FAILED at ${failedStep ?? 'a step'} (${error.Error})`,
         lines: [
-          ...(warning ? [`WARNING: ${warning}`, ''] : []),
-          ...(writable ? [`Writable now: ${writable}`, ''] : []),
+          ...(headline ? [headline, ''] : []),
           `Phase: ${failedStep ?? 'unknown'}`,
           `Error: ${error.Error}`,
           `What happened: ${whatHappened(error.Cause)}`,

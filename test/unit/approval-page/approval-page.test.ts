@@ -149,6 +149,37 @@ describe('approval page: reading never decides', () => {
   });
 });
 
+describe('approval page: a rollback request', () => {
+  const rollbackDetails = { mode: 'rollback' as const, cutover: { endpointParameterName: '/apps/orders/database-endpoint', snapshotBeforeCutover: true, wayBack: { prepared: true, soakMinutes: 1440 } } };
+
+  it('says ROLLBACK, which side is frozen and where applications go, without the migration\'s load figures', async () => {
+    storeApproval(table, pendingApproval({ summary: 'ROLLBACK requested', details: rollbackDetails }));
+    const response = await serve({});
+    expect(response.statusCode).toBe(200);
+    for (const text of [
+      '<title>ROLLBACK approval: Orders to Aurora</title>',
+      'Approve the ROLLBACK of Orders to Aurora?',
+      '<dt>Phase</dt><dd>waiting for ROLLBACK approval</dd>',
+      'freezes TARGET writes (read_only on the database the applications use now)',
+      '<dt>Endpoint parameter written</dt><dd>/apps/orders/database-endpoint (SSM): applications reading it move back to the source</dd>',
+      'Nothing is frozen or switched: applications stay on the target',
+      '<button class="approve" type="submit" name="decision" value="approve">Approve ROLLBACK</button>',
+      '<button class="reject" type="submit" name="decision" value="reject">Reject ROLLBACK</button>',
+    ]) {
+      expect(response.body).toContain(text);
+    }
+    for (const text of ['Tables loaded', 'CDC latency', 'cutover']) expect(response.body).not.toContain(text);
+    expectNothingDecided();
+  });
+
+  it('a rejected rollback says nothing was frozen', async () => {
+    storeApproval(table, pendingApproval({ details: rollbackDetails }));
+    const response = await serve({ method: 'POST', body: validForm({ decision: 'reject', reason: 'Drill config left at rollback' }) });
+    expect(response.body).toContain('ROLLBACK rejected');
+    expect(response.body).toContain('Nothing is frozen or switched: applications stay on the target');
+  });
+});
+
 describe('approval page: deciding', () => {
   it('POST with the form token approves once, and shows who approved and when', async () => {
     const response = await serve({ method: 'POST', body: validForm() });

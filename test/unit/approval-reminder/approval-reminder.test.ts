@@ -93,7 +93,7 @@ describe('approval reminder', () => {
       migrationName: 'Orders to Aurora',
       details: { reviewUrl: 'https://approvals.example.com/review?id=1', requestedAt: '2026-11-24T12:00:00.000Z', expiresAt: '2026-11-25T12:00:00.000Z' },
     });
-    expect(rendered.body).toContain('The request expires at 2026-11-25 12:00:00 UTC; then the workflow ends without cutover and replication keeps running.');
+    expect(rendered.body).toContain('The request expires at 2026-11-25 12:00:00 UTC; then the workflow ends. Nothing is cut over; replication keeps running, so no data is lost.');
     expect(rendered.body).not.toContain('Execution:');
   });
 });

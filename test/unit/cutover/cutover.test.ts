@@ -4,7 +4,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand, ParameterNotFound, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { completeStep, cutoverRun, freezeStep, startReverseStep, switchStep, unfreezeStep } from '../../../functions/cutover/cutover';
+import { completeStep, cutoverRun, freezeStep, frozenSideOf, startReverseStep, switchStep, unfreezeStep } from '../../../functions/cutover/cutover';
 import type { MigrationConfig } from '../../../functions/shared/migration-input';
 import { cutoverClients } from '../../support/cutover-clients';
 import { DATABASE_ACCESS as DATABASE, WAY_BACK as REVERSE, migrationConfig, replicationTask } from '../../support/migration';
@@ -32,7 +32,7 @@ afterAll(() => {
 describe('cutover steps: the refusals that keep data safe', () => {
   it('freezes nothing and proves nothing without database access, and says so', async () => {
     await expect(freezeStep(run(migrationConfig()))).resolves.toEqual({ side: 'source', frozen: false, skipped: 'no database access in the input: the switch relies on CDC latency alone' });
-    await expect(unfreezeStep(run(migrationConfig()), notFrozen)).resolves.toEqual({});
+    await expect(unfreezeStep(run(migrationConfig()), settings, undefined, frozenSideOf(notFrozen, undefined))).resolves.toEqual({});
   });
 
   it('skips the freeze for a full-load task and when the application is stopped another way', async () => {
@@ -43,6 +43,30 @@ describe('cutover steps: the refusals that keep data safe', () => {
       frozen: false,
       skipped: 'writeFreeze.enabled is false: the application was stopped another way',
     });
+  });
+
+  it('never gives the frozen side its writes back once the endpoint parameter names the side applications move to', async () => {
+    const ssm = mockClient(SSMClient);
+    try {
+      const target = { writerEndpoint: 'orders-aurora.cluster-c1.eu-west-1.rds.amazonaws.com', port: 3306 };
+      const config = migrationConfig({ database: DATABASE });
+      ssm.on(GetParameterCommand).resolves({ Parameter: { Name: config.cutover.endpointParameterName, Value: `${target.writerEndpoint}:${target.port}` } });
+      const frozen = frozenSideOf({ side: 'source', frozen: true, freeze: { previous: { readOnly: 'OFF' }, requestedAt: '2026-11-24T23:00:00.000Z', frozenAt: '2026-11-24T23:00:00.000Z', sessionsHoldingWrites: [], superReadOnlyAvailable: false } }, undefined);
+      await expect(unfreezeStep(run(config), settings, target, frozen)).rejects.toMatchObject({
+        name: 'SwitchIncomplete',
+        message: `The endpoint parameter ${config.cutover.endpointParameterName} already names ${target.writerEndpoint}:3306, the target: the switch published it before it failed, so applications move to the target and the source keeps its writes frozen.`,
+      });
+      // No secret was read: nothing was about to connect to the source.
+      expect(secretsManager).not.toHaveReceivedAnyCommand();
+    } finally {
+      ssm.restore();
+    }
+  });
+
+  it('gives back what the gate read when the freeze itself failed, and nothing when the gate saw no freeze coming', () => {
+    expect(frozenSideOf(undefined, { beforeFreeze: { side: 'target', settings: { readOnly: 'OFF', superReadOnly: 'OFF' } } })).toEqual({ side: 'target', previous: { readOnly: 'OFF', superReadOnly: 'OFF' } });
+    expect(frozenSideOf(undefined, {})).toBeUndefined();
+    expect(frozenSideOf(notFrozen, { beforeFreeze: { side: 'source', settings: { readOnly: 'OFF' } } })).toBeUndefined();
   });
 
   it('will not switch to the target without its endpoint', async () => {

@@ -61,6 +61,7 @@ describe('gateBlockers', () => {
       heartbeatOnSource: true,
       heartbeatOnTarget: true,
       targetBinlogEnabled: true,
+      frozenSideSettings: { readOnly: 'OFF' },
       servers: { source: SOURCE_SERVER, target: TARGET_SERVER, sameServer: false },
       endpoints: [
         { role: 'source', side: 'source', endpointIdentifier: 'orders-source', verdict: 'same', seen: 'connects to db-a.internal:3306, the source secret\'s server' },

@@ -4,7 +4,7 @@ import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { marshall } from '@aws-sdk/util-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { approvalDetails, approvalSummary, requestApproval } from '../../../functions/request-approval/request-approval';
 import { approvalUrl, signApproval, verifyApprovalLink } from '../../../functions/shared/approval-link';
@@ -101,6 +101,7 @@ describe('request-approval', () => {
         status: 'pending',
         summary: '12 tables loaded, 1,234,567 rows, DMS validation passed.',
         details: {
+          mode: 'migrate',
           taskPhase: 'cdc',
           migrationType: 'full-load-and-cdc',
           tablesLoaded: 12,
@@ -153,7 +154,7 @@ describe('request-approval', () => {
     expect(message).toContain(
       'Who decides: two different approvers must approve of Ana@example.com, ben@example.com, each confirming on the page with a one-time code sent to their own address. The link alone decides nothing.',
     );
-    expect(message).toContain('Until two approvers approve, replication keeps running');
+    expect(message).toContain('Until two approvers approve: Nothing is cut over; replication keeps running');
   });
 
   it('refuses an approver the deployment did not subscribe to its code topic, before parking anything', async () => {
@@ -164,6 +165,21 @@ describe('request-approval', () => {
     });
     expect(dynamoDb).not.toHaveReceivedAnyCommand();
     expect(sns).not.toHaveReceivedAnyCommand();
+  });
+
+  it('a rollback request says ROLLBACK and that the target is frozen, and reads nothing about the stopped forward task', async () => {
+    const rollback = { taskToken: event.taskToken, executionArn: event.executionArn, config: migrationConfig({ mode: 'rollback', database: DATABASE_ACCESS, rollback: WAY_BACK }) };
+    await requestApproval(clients, KEY, settings, rollback, now, () => link.approvalId);
+    const stored = unmarshall(storedItem() ?? {});
+    expect(stored.summary).toMatch(/^ROLLBACK: .*freezes TARGET writes \(read_only on the database the applications use now\)/);
+    expect(stored.details).toMatchObject({ mode: 'rollback', cutover: { endpointParameterName: rollback.config.cutover.endpointParameterName } });
+    expect(stored.details).not.toHaveProperty('cdcLatency');
+    expect(cloudWatch).not.toHaveReceivedAnyCommand();
+    const published = sns.commandCalls(PublishCommand)[0].args[0].input;
+    expect(published.Subject).toBe('[DMS] Orders to Aurora: ROLLBACK approval needed: freezes the TARGET');
+    expect(published.Message).toContain('Phase: waiting for ROLLBACK approval');
+    expect(published.Message).toContain('Until someone approves: Nothing is frozen or switched: applications stay on the target');
+    expect(published.Message).not.toContain('Independent comparison');
   });
 
   it('schedules no reminder that would come at or after the expiry', async () => {

@@ -22,6 +22,11 @@ describe('workflow error names', () => {
 });
 
 describe('causeMessage', () => {
+  it("reads a failed execution's cause: the headline lines as written, then the failed step's Lambda cause as its message", () => {
+    const stepCause = JSON.stringify({ errorType: 'SwitchIncomplete', errorMessage: 'the record could not be saved', trace: ['at x'] });
+    expect(causeMessage(`WARNING: The source database is still read-only.\n${stepCause}`)).toBe('WARNING: The source database is still read-only.\nthe record could not be saved');
+  });
+
   it('takes the message out of a Lambda cause, without the trace', () => {
     expect(causeMessage(JSON.stringify({ errorType: 'TablesErrored', errorMessage: 'orders.items failed', trace: ['at x'] }))).toBe('orders.items failed');
   });

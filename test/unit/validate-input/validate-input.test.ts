@@ -32,7 +32,7 @@ describe('validate-input', () => {
         snapshotBeforeCutover: true,
         endpointParameterName: '/dms-orchestrator/orders-to-aurora/endpoint',
       },
-      rollback: { enabled: false, soakMinutes: 1440 },
+      rollback: { enabled: false, soakMinutes: 1440, emergencySkipApproval: false },
       mode: 'migrate',
     });
   });
@@ -76,6 +76,7 @@ describe('validate-input', () => {
     ['one endpoint for both ends of the way back', { database: DATABASE, rollback: { ...REVERSE, reverseTargetEndpointArn: REVERSE.reverseSourceEndpointArn } }, 'rollback.reverseTargetEndpointArn: the reverse target endpoint (the old source as a DMS target) must differ from the reverse source endpoint'],
     ['the forward target endpoint as the reverse source', { database: DATABASE, rollback: { ...REVERSE, reverseSourceEndpointArn: migrationInput().targetEndpointArn } }, 'rollback.reverseSourceEndpointArn: the way back needs endpoints of its own: reverseSourceEndpointArn is the forward targetEndpointArn'],
     ['the forward source endpoint as the reverse target', { database: DATABASE, rollback: { ...REVERSE, reverseTargetEndpointArn: migrationInput().sourceEndpointArn } }, 'rollback.reverseTargetEndpointArn: the way back needs endpoints of its own: reverseTargetEndpointArn is the forward sourceEndpointArn'],
+    ['an emergency approval skip outside a rollback', { database: DATABASE, rollback: { ...REVERSE, emergencySkipApproval: true } }, 'rollback.emergencySkipApproval: skips a rollback\'s approval, so it is allowed only with mode "rollback" (this input\'s mode is "migrate"): remove it'],
     ['the forward source endpoint as the reverse source', { database: DATABASE, rollback: { ...REVERSE, reverseSourceEndpointArn: migrationInput().sourceEndpointArn } }, 'rollback.reverseSourceEndpointArn: the way back needs endpoints of its own: reverseSourceEndpointArn is the forward sourceEndpointArn'],
     ['a catch-up wait over 10 minutes', { cutover: { writeFreeze: { catchUpTimeoutSeconds: 900 } } }, 'cutover.writeFreeze.catchUpTimeoutSeconds: expected the catch-up wait in seconds (a whole number from 5 to 600)'],
     ['a dry run flag that is not a boolean', { cutover: { dryRun: 'yes' as never } }, 'cutover.dryRun: expected whether this is a dry run (true or false)'],
@@ -114,8 +115,12 @@ describe('validate-input', () => {
 
   it('accepts a way back with its endpoints and database access, and the rollback and complete modes', () => {
     for (const mode of ['migrate', 'rollback', 'complete'] as const) {
-      expect(validateMigrationInput(migrationInput({ database: DATABASE, rollback: REVERSE, mode }))).toMatchObject({ mode, rollback: { ...REVERSE, soakMinutes: 1440 } });
+      expect(validateMigrationInput(migrationInput({ database: DATABASE, rollback: REVERSE, mode }))).toMatchObject({ mode, rollback: { ...REVERSE, soakMinutes: 1440, emergencySkipApproval: false } });
     }
+  });
+
+  it('accepts the emergency skip of the rollback approval with mode "rollback"', () => {
+    expect(validateMigrationInput(migrationInput({ database: DATABASE, rollback: { ...REVERSE, emergencySkipApproval: true }, mode: 'rollback' }))).toMatchObject({ rollback: { emergencySkipApproval: true } });
   });
 
   it('lists every bad field in one error', () => {

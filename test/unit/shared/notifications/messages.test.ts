@@ -91,6 +91,15 @@ describe('message templates', () => {
     expect(rejected.body).toContain('The cutover was rejected. Rejected by dba at 2026-11-24 22:00:00 UTC. Their reason:\n  > Wait for the Friday window\n');
   });
 
+  it('rollback approval timeout and rejection: nothing frozen, applications stay on the target', () => {
+    const timedOut = renderNotification({ ...base, kind: 'approval-timeout', details: { mode: 'rollback' } });
+    expect(timedOut.subject).toBe('[DMS] Orders to Aurora: ROLLBACK not approved in time');
+    expect(timedOut.body).toContain('Nobody approved the ROLLBACK before the request expired. Nothing is frozen or switched: applications stay on the target');
+    const rejected = renderNotification({ ...base, kind: 'approval-rejected', details: { mode: 'rollback', error: { Error: 'ApprovalRejected', Cause: 'Rejected by dba at 2026-11-24 22:00:00 UTC.' } } });
+    expect(rejected.subject).toBe('[DMS] Orders to Aurora: ROLLBACK rejected');
+    expect(rejected.body).toContain('The ROLLBACK was rejected. Rejected by dba at 2026-11-24 22:00:00 UTC.\nNothing is frozen or switched');
+  });
+
   it('failure: step, error, DMS message from the Lambda cause, what to do; no stack trace', () => {
     const cause = JSON.stringify({
       errorType: 'ConnectionTestFailed',
@@ -116,10 +125,11 @@ describe('message templates', () => {
   });
 
   it.each<[string, LeftReadOnly, string]>([
-    ['Switch', { side: 'source', because: 'switch-failed' }, 'The frozen database is still read-only, and the new endpoint may already be published'],
-    ['Roll back: switch', { side: 'target', because: 'switch-failed' }, 'The frozen database is still read-only'],
+    ['Switch', { side: 'source', because: 'switch-failed' }, 'The source database is still read-only (frozen for the switch), and the new endpoint may already be published'],
+    ['Roll back: switch', { side: 'target', because: 'switch-failed' }, 'The target database is still read-only (frozen for the switch)'],
     ['Unfreeze source writes', { side: 'source', because: 'unfreeze-failed' }, 'The source database may still be read-only: restoring its settings failed'],
     ['Roll back: unfreeze target writes', { side: 'target', because: 'unfreeze-failed' }, 'The target database may still be read-only'],
+    ['Start reverse replication', { side: 'source', because: 'switched' }, 'The source database stays read-only on purpose: the switch is done and applications use the target now. Do not make the source writable'],
   ])('failure at %s: warns first that a database is left read-only', (name, leftReadOnly, warning) => {
     const { body } = renderNotification({ ...base, kind: 'failure', details: { error: { Error: 'DatabaseUnreachable' }, failedStep: { name, leftReadOnly } } });
     // Before the phase, error and cause: the first thing read after the migration's name.
