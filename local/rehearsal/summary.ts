@@ -3,6 +3,8 @@ import type { StackAuthorizer } from '../iam';
 import type { LocalExecution } from '../workflow/execute';
 import type { SeedResult } from './sample-schema';
 import { HEARTBEAT_TABLE } from '../../functions/cutover/catch-up';
+import { approvalPurpose, capitalized } from '../../functions/shared/approval-purpose';
+import type { Mode } from '../../functions/shared/migration-input';
 import type { CutoverStep, Direction } from '../../functions/shared/cutover-vocabulary';
 import { cutoverStepSentences } from '../../functions/shared/notifications/cutover-messages';
 import { quoted, readableTime } from '../../functions/shared/operator-text';
@@ -117,9 +119,16 @@ export const OUTPUT_REPORTS: Readonly<Record<string, Report>> = {
   readiness: (report) => readinessLines(report),
   dataComparison: (report) => [comparisonLine('Independent data comparison', report)],
   dataRecheck: (report) => [comparisonLine('Independent data comparison before cutover', report)],
-  // Only an approval lands here: a rejection ends the run through `$.error`.
-  approval: (record) =>
-    typeof record.decidedBy === 'string' ? [`Cutover approved by ${record.decidedBy} at ${readableTime(text(record.decidedAt))}.`, ...(typeof record.reason === 'string' ? [quoted(record.reason)] : [])] : undefined,
+  // Only an approval (or a rollback's emergency skip) lands here: a rejection ends the run through `$.error`.
+  approval: (record, output) => {
+    const name = capitalized(approvalPurpose((output.config as { mode?: Mode } | undefined)?.mode).name);
+    if (record.decision === 'skipped') return [`${name} approval skipped in an emergency (rollback.emergencySkipApproval) at ${readableTime(text(record.at))}.`];
+    return typeof record.decidedBy === 'string' ? [`${name} approved by ${record.decidedBy} at ${readableTime(text(record.decidedAt))}.`, ...(typeof record.reason === 'string' ? [quoted(record.reason)] : [])] : undefined;
+  },
+  undeliveredNotifications: (undelivered) => [
+    'Notifications not delivered (the run went on without them):',
+    ...Object.values(undelivered as Record<string, { notification?: string; error?: string }>).map((record) => `  ${record.notification ?? 'a notification'}: ${record.error ?? 'refused'}`),
+  ],
   reversePath: (path) => [
     `Way back: reverse replication task ${text(path.taskArn) ?? '(not created)'} ${String(path.taskStatus)}, its endpoints' connection tests ${String((path.connections as { status?: string } | undefined)?.status ?? 'not run')}.`,
   ],
@@ -138,7 +147,7 @@ export const OUTPUT_REPORTS: Readonly<Record<string, Report>> = {
 
 /** The workflow's bookkeeping in `$`, and what the summary tells in its own lines. */
 export const OUTPUT_NOT_REPORTED: ReadonlySet<string> = new Set([
-  'config', 'target', 'runLock', 'connectionChecks', 'connections', 'checks', 'start', 'progress', 'validationWait', 'validation', 'gateInputs', 'switched', 'error', 'failedStep',
+  'config', 'target', 'runLock', 'connectionChecks', 'connections', 'checks', 'start', 'progress', 'validationWait', 'validation', 'gateInputs', 'switched', 'error', 'failedStep', 'failure',
 ]);
 
 const text = (value: unknown): string | undefined => (typeof value === 'string' && value.length > 0 ? value : undefined);
