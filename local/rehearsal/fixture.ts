@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as z from 'zod/mini';
 import { sourceChecks } from '../../functions/check-readiness/readiness-checks';
 import { readSourceFacts } from '../../functions/check-readiness/server-facts';
-import { readinessSettings, type MigrationInput } from '../../functions/shared/migration-input';
+import { readinessSettings, type MigrationConfig, type MigrationInput } from '../../functions/shared/migration-input';
 import { readReadOnlySettings, restoreWrites } from '../../functions/cutover/write-freeze';
 import { connectMysql, withMysql, type DatabaseCredentials } from '../../functions/shared/mysql';
 import type { EmulatorOptions } from '../emulator/server';
@@ -40,7 +40,7 @@ export const REHEARSAL_DMS_ARNS = {
 };
 export const REHEARSAL_EXECUTION_ARN = `arn:aws:states:${REHEARSAL_REGION}:${ACCOUNT}:execution:ShopRehearsal-migration:rehearsal-${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}`;
 
-export type RehearsalInput = MigrationInput & { database: NonNullable<MigrationInput['database']> };
+export type RehearsalInput = MigrationInput & { database: NonNullable<MigrationInput['database']>; cutover: Pick<MigrationConfig['cutover'], 'endpointParameterName'> };
 
 /** The rehearsal's execution input: its own ARNs and database secrets, with the operator's settings when given. */
 export function rehearsalInput(sourceDatabase: string, settings?: RehearsedSettings, rollback = false): RehearsalInput {
@@ -112,7 +112,7 @@ export function rehearsalAws(
   input: RehearsalInput,
   { sourceCredentials, targetCredentials }: RehearsalDatabases,
   signingKeyArn?: string,
-): Pick<EmulatorOptions, 'dms' | 'target' | 'secrets'> {
+): Pick<EmulatorOptions, 'dms' | 'target' | 'secrets' | 'parameters'> {
   return {
     dms: {
       endpoints: [
@@ -144,6 +144,8 @@ export function rehearsalAws(
       [ARN.targetSecret]: JSON.stringify(secretOf(targetCredentials)),
       ...(signingKeyArn ? { [signingKeyArn]: randomBytes(32).toString('base64url') } : {}),
     },
+    // Where the applications read their database endpoint: the source's, until the cutover publishes the target's.
+    parameters: { [input.cutover.endpointParameterName]: `${sourceCredentials.host}:${sourceCredentials.port}` },
   };
 }
 

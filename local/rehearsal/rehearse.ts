@@ -6,7 +6,8 @@ import type { RehearsalOptions } from './options';
 import { ProgressView, type Terminal } from './progress';
 import { ordersOnSource, placeOrdersOnTarget, rollbackSummary, type RollbackFacts } from './rollback';
 import { RehearsalShutdown } from './shutdown';
-import { startStage, type RehearsalStage } from './stage';
+import { followCommands } from './second-terminal';
+import { startStage, stateMachineArnOf, type RehearsalStage } from './stage';
 import { rehearsalSummary, switchRecordIn } from './summary';
 
 /**
@@ -85,11 +86,23 @@ async function migrate(
   shutdown.onStop(async () => clearInterval(redraw));
 
   const stateTimings: StateTimings = [];
+  const stateMachineArn = stateMachineArnOf(synthesized);
   say(`AWS emulator at ${emulator.url}; executing the synthesized state machine (${Object.keys(synthesized.definition.States).length} states).`);
+  say(
+    followCommands({
+      emulatorUrl: emulator.url,
+      stateMachineArn,
+      executionArn: REHEARSAL_EXECUTION_ARN,
+      replicationTaskArn: input.replicationTaskArn,
+      endpointParameterName: input.cutover.endpointParameterName,
+      targetType: input.target.type,
+    }),
+  );
   const execution = await executeLocally(synthesized.definition, stage.tasks, input, {
     executionArn: REHEARSAL_EXECUTION_ARN,
     waitMilliseconds: options.waitMilliseconds,
     retryIntervalMilliseconds: 100,
+    onEvent: emulator.executions.begin(stateMachineArn, REHEARSAL_EXECUTION_ARN, input),
     onStateEntered: (stateName) => {
       stateTimings.push({ state: stateName, at: Date.now() });
       view.stateEntered(stateName);
@@ -123,10 +136,13 @@ async function rollBack(
   say('');
   say(`Placed orders ${placedOnTarget.join(', ')} on the target (the new primary) as the application would; rolling back to the source.`);
   const stateTimings: StateTimings = [];
-  const rollback = await executeLocally(synthesized.definition, stage.tasks, { ...input, mode: 'rollback' }, {
-    executionArn: `${REHEARSAL_EXECUTION_ARN}-rollback`,
+  const rollbackInput = { ...input, mode: 'rollback' };
+  const rollbackArn = `${REHEARSAL_EXECUTION_ARN}-rollback`;
+  const rollback = await executeLocally(synthesized.definition, stage.tasks, rollbackInput, {
+    executionArn: rollbackArn,
     waitMilliseconds: options.waitMilliseconds,
     retryIntervalMilliseconds: 100,
+    onEvent: emulator.executions.begin(stateMachineArnOf(synthesized), rollbackArn, rollbackInput),
     onStateEntered: (stateName) => {
       stateTimings.push({ state: stateName, at: Date.now() });
       say(`→ ${stateName}`);
