@@ -2,13 +2,14 @@ import { executeLocally, invokeAsLambda, type LocalExecution } from '../workflow
 import { synthesizeWorkflow, type SynthesizedWorkflow } from '../workflow/synthesize';
 import { REHEARSAL_EXECUTION_ARN, prepareDatabases, rehearsalDeployment, rehearsalInput, type RehearsalDatabases, type RehearsalInput } from './fixture';
 import { judgeMigration, judgeRollback, type RehearsalOutcome } from './judge';
-import type { RehearsalOptions } from './options';
+import { rehearsedSchemas, type RehearsalOptions } from './options';
+import { prepareOwnDatabase, type OwnDatabaseReport } from './own-database';
 import { ProgressView, type Terminal } from './progress';
 import { ordersOnSource, placeOrdersOnTarget, rollbackSummary, type RollbackFacts } from './rollback';
 import { RehearsalShutdown } from './shutdown';
 import { followCommands } from './second-terminal';
 import { startStage, stateMachineArnOf, type RehearsalStage } from './stage';
-import { rehearsalSummary, switchRecordIn } from './summary';
+import { ownDatabaseSummary, rehearsalSummary, switchRecordIn } from './summary';
 
 /**
  * `npm run rehearse`: the whole orchestrator on this machine. A source database seeded with a sample shop,
@@ -40,8 +41,10 @@ export async function rehearse(
   const uninstall = shutdown.install();
   try {
     // The source (seeded) and the target on its own server, so both keep the same schema name.
-    const databases = await prepareDatabases(options, say, shutdown);
-    const input = rehearsalInput(options.sourceDatabase, options.migrationSettings, options.rollback);
+    const databases: RehearsalDatabases & { ownDatabase?: OwnDatabaseReport } = options.ownSource
+      ? await prepareOwnDatabase(options.ownSource, options, terminal, shutdown)
+      : await prepareDatabases(options, say, shutdown);
+    const input = rehearsalInput(rehearsedSchemas(options), options.migrationSettings, options.rollback);
     const synthesized = synthesize(rehearsalDeployment(input));
     const stage = await startStage(options, input, databases, synthesized, say, shutdown);
 
@@ -49,6 +52,7 @@ export async function rehearse(
     const outcome = judgeMigration(execution);
     say('');
     say(rehearsalSummary({ execution, emulator: stage.emulator, seed: databases.seed, startedAt, stateTimings, outboxFile: options.outboxFile, outcome, authorizer: stage.authorizer }));
+    if (databases.ownDatabase) say(`\n${ownDatabaseSummary(databases.ownDatabase)}`);
     if (!options.rollback || outcome.exitCode !== 0) return { ...outcome, execution };
 
     const facts = await rollBack(stage, synthesized, input, options, databases, execution, say);
