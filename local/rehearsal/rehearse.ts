@@ -12,8 +12,8 @@ import { startStage, stateMachineArnOf, type RehearsalStage } from './stage';
 import { ownDatabaseSummary, rehearsalSummary, switchRecordIn } from './summary';
 
 /**
- * `npm run rehearse`: the whole orchestrator on this machine. A source database seeded with a sample shop,
- * an empty target server, the AWS emulator, and the state machine synthesized from the CDK code executed
+ * `npm run rehearse`: the whole orchestrator on this machine. A source database seeded with a sample shop (or,
+ * with `--source`, a copy of the operator's own database: own-database.ts), an empty target server, the AWS emulator, and the state machine synthesized from the CDK code executed
  * with the real handlers, whose SDK clients reach the emulator through AWS_ENDPOINT_URL.
  */
 export interface RehearsalResult extends RehearsalOutcome {
@@ -40,7 +40,7 @@ export async function rehearse(
   const shutdown = new RehearsalShutdown((line) => process.stderr.write(`${line}\n`));
   const uninstall = shutdown.install();
   try {
-    // The source (seeded) and the target on its own server, so both keep the same schema name.
+    // The source (seeded, or a copy of the operator's database) and the target on its own server, so both keep the same schema names.
     const databases: RehearsalDatabases & { ownDatabase?: OwnDatabaseReport } = options.ownSource
       ? await prepareOwnDatabase(options.ownSource, options, terminal, shutdown)
       : await prepareDatabases(options, say, shutdown);
