@@ -4,12 +4,16 @@ import { parseArgs } from 'node:util';
 import { InvalidInput } from '../functions/shared/errors';
 import { validateMigrationInput } from '../functions/validate-input/validate-input';
 import { DEFAULT_REHEARSAL, type RehearsalOptions, type RehearsedSettings } from '../local/rehearsal/options';
+import { SOURCE_PASSWORD_VARIABLE, SourceUrlInvalid, describeOwnSource, parseSourceUrl, type OwnSourceSettings } from '../local/rehearsal/own-source';
 import { REHEARSAL_DMS_ARNS } from '../local/rehearsal/fixture';
 import { SAMPLE_TABLES } from '../local/rehearsal/sample-schema';
 import { isAwsOperation } from '../local/emulator/aws-operations';
 import { rehearse } from '../local/rehearsal/rehearse';
 import { UsageError, type CommandContext } from './context';
 import { readMigrationFile } from './start-command';
+
+/** Rows per table `--source` copies at most unless told otherwise: enough to rehearse, small enough for a laptop. */
+const DEFAULT_MAX_ROWS_PER_TABLE = 100_000;
 
 export const REHEARSE_HELP = `Usage: dms-orchestrator rehearse [options]
 
@@ -19,6 +23,15 @@ state machine synthesized from the CDK code with the real phase functions.
 
 Options:
   --auto-approve             approve the cutover as soon as it is requested (unattended runs)
+  --source mysql://USER@HOST:PORT/SCHEMA1,SCHEMA2[?tls=required|verify-rds-ca|disabled]
+                             rehearse your own (staging) database instead of the sample shop: its readiness is
+                             checked on your server, its schemas are copied into a throwaway local source, and the
+                             workflow runs on the copy. Your server is only read (one read-only session): never
+                             written to, never frozen. The password comes from ${SOURCE_PASSWORD_VARIABLE}
+                             (empty for none) or a prompt, never from the command line
+  --max-rows N               with --source: copy at most N rows per table (default ${DEFAULT_MAX_ROWS_PER_TABLE.toLocaleString('en-US')}); a larger
+                             table stops the rehearsal before anything is copied
+  --sample                   with --source: copy a larger table as its first --max-rows rows in key order
   --config FILE              rehearse your migration's settings (name, start policy, validation, cutover, target
                              type, approvers) from a deployment config or execution input; its ARNs are not used
   --rows N                   rows to seed in all (default ${DEFAULT_REHEARSAL.rows})
@@ -44,7 +57,10 @@ Fault injection (to watch the failure paths):
 Exit status: 0 when the migration cut over (with --rollback: and rolled back); 1 when the workflow failed or ended without cutover (the reason is
 printed); 2 when the rehearsal could not run.`;
 
-export function rehearsalOptions(args: string[]): RehearsalOptions {
+/** The options as the command line gives them: everything but the password of `--source`, which is asked for apart. */
+export type ParsedRehearsalOptions = Omit<RehearsalOptions, 'ownSource'> & { ownSource?: Omit<OwnSourceSettings, 'password'> };
+
+export function rehearsalOptions(args: string[]): ParsedRehearsalOptions {
   const { values } = parseArgs({
     args,
     options: {
@@ -65,6 +81,9 @@ export function rehearsalOptions(args: string[]): RehearsalOptions {
       'alter-target-row': { type: 'string' },
       'cdc-latency': { type: 'string' },
       'without-iam': { type: 'boolean', default: false },
+      source: { type: 'string' },
+      'max-rows': { type: 'string' },
+      sample: { type: 'boolean', default: false },
     },
     strict: true,
     allowPositionals: false,
@@ -74,6 +93,8 @@ export function rehearsalOptions(args: string[]): RehearsalOptions {
     throw new UsageError('--fail-connection takes "source" or "target"');
   }
   if (values.rollback && values['full-load-only']) throw new UsageError('--rollback needs ongoing replication: it cannot be combined with --full-load-only');
+  const ownSource = values.source === undefined ? undefined : ownSourceOf(values.source, values);
+  if (values.source === undefined && (values['max-rows'] !== undefined || values.sample)) throw new UsageError('--max-rows and --sample size the copy of your database: they go with --source');
   const throttle: Record<string, number> = {};
   for (const entry of values.throttle) {
     const match = /^([A-Za-z]+)=(\d+)$/.exec(entry);
@@ -103,7 +124,26 @@ export function rehearsalOptions(args: string[]): RehearsalOptions {
     cdcLatencySeconds: wholeNumber('--cdc-latency', values['cdc-latency'], DEFAULT_REHEARSAL.cdcLatencySeconds, 0),
     faults: { throttle, failConnection, erroredTable: values['error-table'], alterTargetRow: values['alter-target-row'] },
     ...(values.config ? { migrationSettings: rehearsedSettings(values.config) } : {}),
+    ...(ownSource ? { ownSource } : {}),
   };
+}
+
+/** The sample shop's options make no sense for your own database: refused together rather than silently ignored. */
+const SAMPLE_ONLY_OPTIONS = ['rows', 'throwaway', 'source-port', 'source-database', 'rollback', 'error-table', 'alter-target-row'] as const;
+
+function ownSourceOf(url: string, values: Record<string, unknown>): Omit<OwnSourceSettings, 'password'> {
+  const given = SAMPLE_ONLY_OPTIONS.filter((name) => values[name] !== undefined && values[name] !== false);
+  if (given.length > 0) throw new UsageError(`--source rehearses your own database; ${given.map((name) => `--${name}`).join(', ')} ${given.length === 1 ? 'is' : 'are'} for the sample shop`);
+  try {
+    return {
+      ...parseSourceUrl(url),
+      maxRowsPerTable: wholeNumber('--max-rows', values['max-rows'] as string | undefined, DEFAULT_MAX_ROWS_PER_TABLE, 1),
+      sample: values.sample === true,
+    };
+  } catch (error) {
+    if (error instanceof SourceUrlInvalid) throw new UsageError(error.message);
+    throw error;
+  }
 }
 
 /** A seeded table, by name or as `schema.table` (the emulated DMS matches either). */
@@ -154,14 +194,51 @@ function wholeNumber(flag: string, value: string | undefined, fallback: number, 
 }
 
 export async function rehearseCommand(args: string[], context: CommandContext): Promise<number> {
-  const options = rehearsalOptions(args);
-  if (!options.autoApprove && !context.canPrompt) {
+  const { ownSource, ...parsed } = rehearsalOptions(args);
+  if (!parsed.autoApprove && !context.canPrompt) {
     // Without a terminal nobody sees the review link or can type a decision: the run would wait out the whole
     // approval timeout (24 hours) for nothing.
     throw new UsageError('No terminal to approve the cutover from (standard input is not a terminal): run the rehearsal in a terminal, or add --auto-approve for an unattended run.');
   }
-  if (!/^[A-Za-z0-9_]{1,64}$/.test(options.sourceDatabase)) throw new UsageError('--source-database takes a MySQL database name (letters, digits, _)');
+  if (!/^[A-Za-z0-9_]{1,64}$/.test(parsed.sourceDatabase)) throw new UsageError('--source-database takes a MySQL database name (letters, digits, _)');
+  const options: RehearsalOptions = ownSource ? { ...parsed, ownSource: { ...ownSource, password: await sourcePassword(ownSource, context) } } : parsed;
   const result = await rehearse(options, { write: (text) => context.stdout.write(text), interactive: context.interactive });
   if (result.reason) context.stderr.write(`${result.reason}\n`);
   return result.exitCode;
+}
+
+/** The password of `--source`: from the environment (empty for a user without one), else typed at a prompt that shows nothing. */
+async function sourcePassword(source: Omit<OwnSourceSettings, 'password'>, context: CommandContext): Promise<string> {
+  const fromEnvironment = process.env[SOURCE_PASSWORD_VARIABLE];
+  if (fromEnvironment !== undefined) return fromEnvironment;
+  if (!context.canPrompt) {
+    throw new UsageError(`--source: set ${SOURCE_PASSWORD_VARIABLE} to the password of ${source.username} (empty for none); there is no terminal to ask it at.`);
+  }
+  return promptHidden(`Password for ${describeOwnSource(source)} (not shown; or set ${SOURCE_PASSWORD_VARIABLE}): `, context);
+}
+
+/** Reads a line from the terminal in raw mode, echoing nothing. Ctrl-C cancels. */
+function promptHidden(question: string, context: CommandContext): Promise<string> {
+  const input = process.stdin;
+  context.stdout.write(question);
+  return new Promise((resolve, reject) => {
+    let typed = '';
+    const finish = (settle: () => void) => {
+      input.removeListener('data', onData);
+      input.setRawMode(false);
+      input.pause();
+      context.stdout.write('\n');
+      settle();
+    };
+    const onData = (chunk: Buffer) => {
+      for (const character of chunk.toString('utf8')) {
+        if (character === '\r' || character === '\n') return finish(() => resolve(typed));
+        if (character === '\u0003') return finish(() => reject(new Error('Cancelled at the password prompt')));
+        typed = character === '\u007f' || character === '\b' ? typed.slice(0, -1) : typed + character;
+      }
+    };
+    input.setRawMode(true);
+    input.on('data', onData);
+    input.resume();
+  });
 }

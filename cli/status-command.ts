@@ -19,6 +19,8 @@ Without EXECUTION_ARN, shows the state machine's most recent execution (give --s
 Options:
   --state-machine-arn ARN    the state machine whose latest execution to show
   --config FILE              the deployment config (to find the state machine)
+  --endpoint-url URL         ask this endpoint instead of AWS, for Step Functions and DMS alike: a running
+                             rehearsal's emulator (the rehearsal prints the command)
   --once                     print once and exit
   --interval SECONDS         seconds between refreshes (default 10)
   --json                     print JSON (one object per refresh)`;
@@ -93,6 +95,7 @@ export async function statusCommand(args: string[], context: CommandContext, sle
     options: {
       'state-machine-arn': { type: 'string' },
       config: { type: 'string' },
+      'endpoint-url': { type: 'string' },
       once: { type: 'boolean', default: false },
       interval: { type: 'string', default: '10' },
       json: { type: 'boolean', default: false },
@@ -102,11 +105,13 @@ export async function statusCommand(args: string[], context: CommandContext, sle
   });
   if (positionals.length > 1) throw new UsageError('status takes at most one execution ARN');
   if (!/^\d+$/.test(values.interval) || Number(values.interval) < 1) throw new UsageError('--interval takes a whole number of seconds (1 or more)');
+  const endpoint = values['endpoint-url'];
+  if (endpoint !== undefined && !isHttpUrl(endpoint)) throw new UsageError(`--endpoint-url takes an http:// or https:// URL (got "${endpoint}")`);
   let executionArn = positionals[0];
   if (!executionArn) {
     const stateMachineArn = values['state-machine-arn'] ?? (values.config ? readStartRequest(values.config, undefined).stateMachineArn : undefined);
     if (!stateMachineArn) throw new UsageError('Give an execution ARN, or --state-machine-arn / --config to show the latest execution');
-    const latest = await new SFNClient({ region: regionOfArn(stateMachineArn) }).send(new ListExecutionsCommand({ stateMachineArn, maxResults: 1 }));
+    const latest = await new SFNClient({ region: regionOfArn(stateMachineArn), endpoint }).send(new ListExecutionsCommand({ stateMachineArn, maxResults: 1 }));
     executionArn = latest.executions?.[0]?.executionArn ?? '';
     if (!executionArn) {
       context.stderr.write(`No executions of ${stateMachineArn} yet: start one with "dms-orchestrator start --config FILE".\n`);
@@ -115,12 +120,20 @@ export async function statusCommand(args: string[], context: CommandContext, sle
   }
   if (!/^arn:[^:]+:states:[^:]+:\d{12}:execution:/.test(executionArn)) throw new UsageError(`"${executionArn}" is not an execution ARN (arn:aws:states:<region>:<account>:execution:<machine>:<name>)`);
   const region = regionOfArn(executionArn);
-  const clients = { sfn: new SFNClient({ region }), dms: new DatabaseMigrationServiceClient({ region }) };
+  const clients = { sfn: new SFNClient({ region, endpoint }), dms: new DatabaseMigrationServiceClient({ region, endpoint }) };
   for (;;) {
     const status = await readMigrationStatus(clients, executionArn);
     if (values.json) context.stdout.write(`${JSON.stringify(status)}\n`);
     else context.stdout.write(`${context.interactive && !values.once ? '\x1b[2J\x1b[H' : ''}${renderStatus(status)}\n`);
     if (values.once || status.status !== 'RUNNING') return status.status === 'FAILED' || status.status === 'TIMED_OUT' || status.status === 'ABORTED' ? 1 : 0;
     await sleep(Number(values.interval) * 1000);
+  }
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    return ['http:', 'https:'].includes(new URL(text).protocol);
+  } catch {
+    return false;
   }
 }

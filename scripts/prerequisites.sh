@@ -2,6 +2,7 @@
 # What a command needs beyond node_modules, installed or started when missing; each npm script names its needs:
 #   mariadb   MariaDB's binaries (throwaway servers) and the shared server on 127.0.0.1:3306 (root, no password)
 #   chromium  Debian's Chromium, driven by playwright-core in the approval page's browser test (no browser download)
+#   awscli    Debian's AWS CLI (/usr/bin/aws, botocore's own parsers), driven against the emulator in test/integration/aws-cli.test.ts
 # As root it installs with apt-get and starts the server; otherwise it stops at once with the exact command.
 set -euo pipefail
 
@@ -9,8 +10,9 @@ missing_packages=()
 for need in "$@"; do
   case "$need" in
     chromium) [ -x /usr/bin/chromium ] || missing_packages+=(chromium) ;;
+    awscli) [ -x /usr/bin/aws ] || missing_packages+=(awscli) ;;
     mariadb) { [ -x /usr/sbin/mariadbd ] || command -v mariadbd >/dev/null 2>&1; } || missing_packages+=(mariadb-server mariadb-client) ;;
-    *) echo "prerequisites.sh: unknown need \"$need\" (chromium, mariadb)" >&2; exit 2 ;;
+    *) echo "prerequisites.sh: unknown need \"$need\" (awscli, chromium, mariadb)" >&2; exit 2 ;;
   esac
 done
 

@@ -74,7 +74,9 @@ export async function registerFullLoadWait(
       TableName: tableName,
       Key: key(wait.replicationTaskArn),
       UpdateExpression:
-        `SET taskToken = :token, config = :config, executionArn = :execution, registeredAt = :now, ${TOKEN_TABLE_TTL_ATTRIBUTE} = :expires, lastMilestonePercent = if_not_exists(lastMilestonePercent, :zero)`,
+        'SET taskToken = :token, config = :config, executionArn = :execution, registeredAt = :now, #expiry = :expires, lastMilestonePercent = if_not_exists(lastMilestonePercent, :zero)',
+      // The TTL attribute's name, "ttl", is a DynamoDB reserved word: an expression names it through a placeholder.
+      ExpressionAttributeNames: { '#expiry': TOKEN_TABLE_TTL_ATTRIBUTE },
       ExpressionAttributeValues: marshall({
         ':token': wait.taskToken,
         ':config': JSON.stringify(wait.config),

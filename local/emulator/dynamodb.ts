@@ -1,4 +1,5 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { DYNAMODB_RESERVED_WORDS } from './dynamodb-reserved-words';
 import { AwsServiceError, type JsonService } from './protocols';
 
 export type Item = Record<string, AttributeValue>;
@@ -10,7 +11,8 @@ export type Item = Record<string, AttributeValue>;
  * DynamoDB; parentheses are refused); an attribute may be a path into maps (`#vote.#key`). Updates:
  * `SET a = <operand>`, `SET a = <operand> + <operand>` or `-` (numbers), where an operand is a value, an
  * attribute or `if_not_exists(b, :v)`, and `REMOVE a, b`. A failed condition can return the item
- * (ReturnValuesOnConditionCheckFailure ALL_OLD), as DynamoDB does.
+ * (ReturnValuesOnConditionCheckFailure ALL_OLD), as DynamoDB does. Before any of that, the checks DynamoDB
+ * makes of every request's expressions (validateExpressions): reserved words, undefined and unused placeholders.
  */
 export interface ExpressionContext {
   names?: Record<string, string>;
@@ -96,6 +98,52 @@ function valueAt(item: Item | undefined, path: string, context: ExpressionContex
   return rest.reduce<AttributeValue | undefined>((value, name) => value?.M?.[name], item?.[first]);
 }
 
+/** The words of the expression grammar itself (and its functions): never attribute names. */
+const EXPRESSION_GRAMMAR = new Set(['SET', 'REMOVE', 'ADD', 'DELETE', 'AND', 'OR', 'NOT', 'BETWEEN', 'IN']);
+const EXPRESSION_FUNCTIONS = new Set(['attribute_exists', 'attribute_not_exists', 'attribute_type', 'begins_with', 'contains', 'size', 'if_not_exists', 'list_append']);
+
+/**
+ * What DynamoDB checks in a request's expressions before it evaluates any of them, with its own messages: no
+ * attribute name that is a reserved word (DYNAMODB_RESERVED_WORDS; `#name` stands in for one), every `#name` and
+ * `:value` used defined, and every one defined used, by some expression of the request.
+ */
+export function validateExpressions(input: {
+  ConditionExpression?: unknown;
+  UpdateExpression?: unknown;
+  ExpressionAttributeNames?: unknown;
+  ExpressionAttributeValues?: unknown;
+}): void {
+  const expressions = (['ConditionExpression', 'UpdateExpression'] as const).filter((field) => typeof input[field] === 'string');
+  const names = Object.keys(input.ExpressionAttributeNames ?? {});
+  const values = Object.keys(input.ExpressionAttributeValues ?? {});
+  const used = new Set<string>();
+  for (const field of expressions) {
+    const expression = String(input[field]);
+    for (const placeholder of expression.match(/[#:][A-Za-z0-9_]+/g) ?? []) {
+      used.add(placeholder);
+      const defined = placeholder.startsWith('#') ? names : values;
+      if (!defined.includes(placeholder)) {
+        throw new AwsServiceError(
+          'ValidationException',
+          placeholder.startsWith('#')
+            ? `Invalid ${field}: An expression attribute name used in the document path is not defined; attribute name: ${placeholder}`
+            : `Invalid ${field}: An expression attribute value used in expression is not defined; attribute value: ${placeholder}`,
+        );
+      }
+    }
+    const bare = expression.replace(/[#:][A-Za-z0-9_]+/g, ' ').replace(/\b(\w+)\s*\(/g, (call, name: string) => (EXPRESSION_FUNCTIONS.has(name) ? '(' : call));
+    for (const word of bare.match(/\b[A-Za-z_]\w*\b/g) ?? []) {
+      if (!EXPRESSION_GRAMMAR.has(word.toUpperCase()) && DYNAMODB_RESERVED_WORDS.has(word.toUpperCase())) {
+        throw new AwsServiceError('ValidationException', `Invalid ${field}: Attribute name is a reserved keyword; reserved keyword: ${word}`);
+      }
+    }
+  }
+  for (const [kind, defined] of [['ExpressionAttributeValues', values], ['ExpressionAttributeNames', names]] as const) {
+    const unused = defined.filter((placeholder) => !used.has(placeholder));
+    if (unused.length > 0) throw new AwsServiceError('ValidationException', `Value provided in ${kind} unused in expressions: keys: {${unused.join(', ')}}`);
+  }
+}
+
 function attributeName(token: string, context: ExpressionContext): string {
   return token.startsWith('#') ? (context.names?.[token] ?? token) : token;
 }
@@ -138,6 +186,7 @@ export function dynamoDbService(tables: Map<string, Map<string, Item>>, partitio
         return item ? { Item: item } : {};
       },
       PutItem: (input) => {
+        validateExpressions(input);
         const items = table(input);
         const key = keyOf(input.Item);
         const current = items.get(key);
@@ -146,6 +195,7 @@ export function dynamoDbService(tables: Map<string, Map<string, Item>>, partitio
         return {};
       },
       UpdateItem: (input) => {
+        validateExpressions(input);
         const items = table(input);
         const key = keyOf(input.Key);
         const current = items.get(key);
@@ -155,6 +205,7 @@ export function dynamoDbService(tables: Map<string, Map<string, Item>>, partitio
         return input.ReturnValues === 'ALL_NEW' ? { Attributes: updated } : {};
       },
       DeleteItem: (input) => {
+        validateExpressions(input);
         const items = table(input);
         const key = keyOf(input.Key);
         const current = items.get(key);

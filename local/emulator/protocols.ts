@@ -6,7 +6,8 @@ import type { IncomingHttpHeaders } from 'node:http';
  * - awsJson1_0 / awsJson1_1 (DMS, SSM, Secrets Manager: 1.1; DynamoDB, Step Functions, CloudWatch: 1.0):
  *   POST with `X-Amz-Target: <prefix>.<Operation>` and a JSON body; timestamps travel as epoch seconds;
  *   errors are a 4xx/5xx with `{"__type": "<Code>", "message"}` (the SDK takes the name after any `#`).
- * - awsQuery (SNS, RDS): a form-encoded body with `Action` and `Version`, an XML response
+ * - awsQuery (SNS, RDS): a form-encoded body with `Action` and `Version` (the service is the signing name of
+ *   the request's SigV4 credential scope), an XML response
  *   `<OpResponse><OpResult>...</OpResult></OpResponse>` and errors as `<ErrorResponse><Error><Code>`.
  * - restJson1 (EventBridge Scheduler): the operation is the method and path (`POST /schedules/{Name}`), a
  *   JSON body, errors named by the `x-amzn-errortype` header.
@@ -38,6 +39,8 @@ export interface JsonService {
 
 export interface QueryService {
   protocol: 'query';
+  /** The SigV4 signing name requests carry in their credential scope (`sns`, `rds`). */
+  signingName: string;
   /** The `Version` every request of the service carries (SNS 2010-03-31, RDS 2014-10-31). */
   apiVersion: string;
   xmlNamespace: string;
@@ -99,10 +102,16 @@ export async function handleAwsRequest(
     if (!service) return jsonError('1.1', new AwsServiceError('UnknownOperationException', `The emulator does not serve ${target}`));
     return runJson(service, operationName, body, signingName, beforeOperation);
   }
+  // awsQuery form posts (SNS, RDS) name no service in their body but the API version; a signed request names
+  // it in its credential scope, as the AWS CLI's and the SDKs' requests all are.
   const parameters = Object.fromEntries(new URLSearchParams(body));
-  const service = services.find((candidate): candidate is QueryService => candidate.protocol === 'query' && candidate.apiVersion === parameters.Version);
+  const queryServices = services.filter((candidate): candidate is QueryService => candidate.protocol === 'query');
+  const service = signingName ? queryServices.find((candidate) => candidate.signingName === signingName) : queryServices.find((candidate) => candidate.apiVersion === parameters.Version);
   if (!service) {
-    return queryError('', new AwsServiceError('InvalidAction', `The emulator serves no query API version ${parameters.Version ?? '(none)'}`));
+    return queryError('', new AwsServiceError('InvalidAction', `The emulator serves no query API ${signingName ? `signed for ${signingName}` : `version ${parameters.Version ?? '(none)'}`}`));
+  }
+  if (parameters.Version !== service.apiVersion) {
+    return queryError(service.xmlNamespace, new AwsServiceError('InvalidAction', `Could not find operation ${parameters.Action ?? '(none)'} for version ${parameters.Version ?? '(none)'}`));
   }
   return runQuery(service, parameters, signingName, beforeOperation);
 }

@@ -10,6 +10,7 @@ import { dynamoDbService, type Item } from './dynamodb';
 import type { DatabaseNetwork } from './network';
 import { AwsServiceError, handleAwsRequest, signingNameOf, type BeforeOperation, type EmulatedService } from './protocols';
 import { s3Service } from './s3';
+import { StepFunctionsExecutions, stepFunctionsService, type StateMachineRecord } from './step-functions';
 import {
   cloudWatchService,
   eventBridgeService,
@@ -19,7 +20,6 @@ import {
   secretsManagerService,
   snsService,
   ssmService,
-  stepFunctionsService,
   type LocalTargetDatabase,
   type PublishedMessage,
   type RdsState,
@@ -41,6 +41,12 @@ export interface EmulatorOptions {
   eventRules?: string[];
   /** The DynamoDB tables the stack creates (the token table), empty to begin with; others do not exist. */
   dynamoDbTables?: string[];
+  /** SSM String parameters that exist before the run (the application's endpoint parameter), by name. */
+  parameters?: Record<string, string>;
+  /** The SNS topics the stack creates (its notification topic); others do not exist. */
+  snsTopicArns?: string[];
+  /** The state machines the stack creates, whose locally run executions the emulator records (`executions`). */
+  stateMachines?: StateMachineRecord[];
   /** How many seconds behind the source the emulated DMS's change capture stays: a lagging replication instance. */
   cdcLatencySeconds?: number;
   /** Where every published SNS message is appended, one JSON line each. */
@@ -68,6 +74,8 @@ export interface AwsEmulator {
   readonly url: string;
   readonly dms: EmulatedDms;
   readonly tokens: TaskTokens;
+  /** Executions of `stateMachines` the local runner runs: recorded here, read with DescribeExecution and the like. */
+  readonly executions: StepFunctionsExecutions;
   readonly messages: PublishedMessage[];
   readonly parameters: Map<string, { value: string; version: number; type: string }>;
   /** One-time schedules created (the approval reminder); the emulator keeps them but never fires them. */
@@ -82,8 +90,9 @@ export async function startAwsEmulator(options: EmulatorOptions): Promise<AwsEmu
   const throttleRemaining = new Map(Object.entries(faults.throttle ?? {}));
   const secrets = new Map(Object.entries(options.secrets));
   const tokens = new TaskTokens();
+  const executions = new StepFunctionsExecutions(options.stateMachines ?? []);
   const messages: PublishedMessage[] = [];
-  const parameters: AwsEmulator['parameters'] = new Map();
+  const parameters: AwsEmulator['parameters'] = new Map(Object.entries(options.parameters ?? {}).map(([name, value]) => [name, { value, version: 1, type: 'String' }]));
   const dynamoDbTables = new Map((options.dynamoDbTables ?? []).map((name) => [name, new Map<string, Item>()]));
   const rds: RdsState = { target: options.target, snapshots: [] };
   const schedules: AwsEmulator['schedules'] = [];
@@ -97,12 +106,12 @@ export async function startAwsEmulator(options: EmulatorOptions): Promise<AwsEmu
   });
   const services: EmulatedService[] = [
     dms.service(),
-    snsService({ messages, subscriptions: options.subscriptions, file: options.outboxFile, onPublish: options.onPublish }),
+    snsService(options.snsTopicArns ?? [], { messages, subscriptions: options.subscriptions, file: options.outboxFile, onPublish: options.onPublish }),
     rdsService(rds),
     cloudWatchService(dms),
     ssmService(parameters),
     secretsManagerService(secrets),
-    stepFunctionsService(tokens),
+    stepFunctionsService(tokens, executions),
     dynamoDbService(dynamoDbTables),
     schedulerService(schedules),
     eventBridgeService(eventRules),
@@ -148,6 +157,7 @@ export async function startAwsEmulator(options: EmulatorOptions): Promise<AwsEmu
     url: `http://127.0.0.1:${port}`,
     dms,
     tokens,
+    executions,
     messages,
     parameters,
     schedules,

@@ -1,5 +1,4 @@
 import { appendFileSync } from 'node:fs';
-import type { TaskTokens } from '../workflow/task-tokens';
 import type { EmulatedDms } from './dms/api';
 import { AwsServiceError, queryMap, type JsonService, type QueryService, type RestJsonService } from './protocols';
 
@@ -47,17 +46,24 @@ export function deliveriesOf(subscriptions: TopicSubscription[], topicArn: strin
 }
 
 /**
- * SNS Publish: each message is kept with the subscriptions that accept it (`subscriptions`, from the stack),
- * handed to `onPublish` and appended to the outbox file as one JSON line.
+ * SNS holds the stack's topics. Publish to one of them: each message is kept with the subscriptions that accept
+ * it (`subscriptions`, from the stack), handed to `onPublish` and appended to the outbox file as one JSON line;
+ * to any other topic, NotFound. ListTopics lists them (at most 100 a page: the emulator never holds more).
  */
-export function snsService(outbox: { messages: PublishedMessage[]; subscriptions?: TopicSubscription[]; file?: string; onPublish?(message: PublishedMessage): void }): QueryService {
+export function snsService(
+  topicArns: string[],
+  outbox: { messages: PublishedMessage[]; subscriptions?: TopicSubscription[]; file?: string; onPublish?(message: PublishedMessage): void },
+): QueryService {
   return {
     protocol: 'query',
+    signingName: 'sns',
     apiVersion: '2010-03-31',
     xmlNamespace: 'http://sns.amazonaws.com/doc/2010-03-31/',
     listMemberNames: {},
     operations: {
+      ListTopics: () => ({ Topics: topicArns.map((TopicArn) => ({ TopicArn })) }),
       Publish: (parameters) => {
+        if (!topicArns.includes(parameters.TopicArn ?? '')) throw new AwsServiceError('NotFound', 'Topic does not exist', 404);
         const attributes = Object.fromEntries(Object.entries(queryMap(parameters, 'MessageAttributes')).map(([name, value]) => [name, value.StringValue ?? '']));
         const topicArn = parameters.TopicArn ?? '';
         const message: PublishedMessage = {
@@ -108,6 +114,7 @@ export function rdsService(state: RdsState): QueryService {
   };
   return {
     protocol: 'query',
+    signingName: 'rds',
     apiVersion: '2014-10-31',
     xmlNamespace: 'http://rds.amazonaws.com/doc/2014-10-31/',
     listMemberNames: { DBClusters: 'DBCluster', DBInstances: 'DBInstance', DBClusterMembers: 'DBClusterMember' },
@@ -261,27 +268,6 @@ export function secretsManagerService(secrets: Map<string, string>): JsonService
         if (value === undefined) throw new AwsServiceError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
         return { ARN: id, Name: id.split(':secret:')[1] ?? id, SecretString: value, VersionId: 'emulated-version', VersionStages: ['AWSCURRENT'], CreatedDate: new Date() };
       },
-    },
-  };
-}
-
-/** SendTaskSuccess / SendTaskFailure, relayed to the locally executed state machine's waiting states. */
-export function stepFunctionsService(tokens: TaskTokens): JsonService {
-  const relay = (settle: () => void) => {
-    try {
-      settle();
-    } catch (error) {
-      throw new AwsServiceError('TaskTimedOut', (error as Error).message);
-    }
-    return {};
-  };
-  return {
-    protocol: 'json',
-    jsonVersion: '1.0',
-    targetPrefix: 'AWSStepFunctions',
-    operations: {
-      SendTaskSuccess: (input) => relay(() => tokens.succeed(String(input.taskToken), String(input.output))),
-      SendTaskFailure: (input) => relay(() => tokens.fail(String(input.taskToken), input.error as string | undefined, input.cause as string | undefined)),
     },
   };
 }

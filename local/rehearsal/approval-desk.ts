@@ -5,6 +5,7 @@ import { describeDecision } from '../../cli/approval-commands';
 import { decideApproval } from '../../functions/approval-page/decide';
 import { readableTime } from '../../functions/shared/operator-text';
 import { serveHttpApi, type HttpApiHandler, type LocalHttpApi } from '../api-gateway-adapter';
+import { CLIENT_ENVIRONMENT_IN_SHELL } from './second-terminal';
 
 /**
  * Where the rehearsal's cutover approval is decided. The real approval page (functions/approval-page) is
@@ -69,7 +70,7 @@ export async function startApprovalDesk(options: ApprovalDeskOptions): Promise<A
             ? [`  Choose one of ${options.approvers.join(', ')} there and send yourself a code: its e-mail is printed here (and written to the outbox).`]
             : []),
           '  or from another terminal:',
-          `    AWS_ENDPOINT_URL=${options.emulatorUrl} AWS_REGION=eu-west-1 AWS_ACCESS_KEY_ID=rehearsal AWS_SECRET_ACCESS_KEY=rehearsal \\`,
+          `    AWS_ENDPOINT_URL=${options.emulatorUrl} ${CLIENT_ENVIRONMENT_IN_SHELL} \\`,
           `      npx dms-orchestrator approve ${approvalId} --token-table ${options.tokenTableName} --by "$USER"`,
           ...(process.stdin.isTTY ? ['  or type here: approve | reject <reason>'] : []),
         ].join('\n'),

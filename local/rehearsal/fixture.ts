@@ -2,12 +2,12 @@ import { randomBytes } from 'node:crypto';
 import * as z from 'zod/mini';
 import { sourceChecks } from '../../functions/check-readiness/readiness-checks';
 import { readSourceFacts } from '../../functions/check-readiness/server-facts';
-import { readinessSettings, type MigrationInput } from '../../functions/shared/migration-input';
+import { readinessSettings, type MigrationConfig, type MigrationInput } from '../../functions/shared/migration-input';
 import { readReadOnlySettings, restoreWrites } from '../../functions/cutover/write-freeze';
 import { connectMysql, withMysql, type DatabaseCredentials } from '../../functions/shared/mysql';
 import type { EmulatorOptions } from '../emulator/server';
 import { startThrowawayMariadb, type ThrowawayMariadb } from '../throwaway-mariadb';
-import type { RehearsalOptions, RehearsedSettings } from './options';
+import { rehearsedSchemas, type RehearsalOptions, type RehearsedSettings } from './options';
 import { dropSampleDatabase, seedSampleDatabase, type SeedResult } from './sample-schema';
 import type { RehearsalShutdown } from './shutdown';
 import { seconds } from './summary';
@@ -40,10 +40,10 @@ export const REHEARSAL_DMS_ARNS = {
 };
 export const REHEARSAL_EXECUTION_ARN = `arn:aws:states:${REHEARSAL_REGION}:${ACCOUNT}:execution:ShopRehearsal-migration:rehearsal-${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}`;
 
-export type RehearsalInput = MigrationInput & { database: NonNullable<MigrationInput['database']> };
+export type RehearsalInput = MigrationInput & { database: NonNullable<MigrationInput['database']>; cutover: Pick<MigrationConfig['cutover'], 'endpointParameterName'> };
 
 /** The rehearsal's execution input: its own ARNs and database secrets, with the operator's settings when given. */
-export function rehearsalInput(sourceDatabase: string, settings?: RehearsedSettings, rollback = false): RehearsalInput {
+export function rehearsalInput(schemas: string[], settings?: RehearsedSettings, rollback = false): RehearsalInput {
   return {
     migrationName: settings?.migrationName ?? 'Shop rehearsal',
     ...REHEARSAL_DMS_ARNS,
@@ -51,7 +51,7 @@ export function rehearsalInput(sourceDatabase: string, settings?: RehearsedSetti
     startPolicy: settings?.startPolicy ?? 'auto',
     confirmReloadTarget: settings?.confirmReloadTarget ?? false,
     // The local servers offer no TLS; a real migration keeps the default, "required".
-    database: { sourceSecretArn: ARN.sourceSecret, targetSecretArn: ARN.targetSecret, schemas: [sourceDatabase], tls: 'disabled' },
+    database: { sourceSecretArn: ARN.sourceSecret, targetSecretArn: ARN.targetSecret, schemas, tls: 'disabled' },
     validation: settings?.validation ?? { requireDmsValidation: true, maxWaitMinutes: 60 },
     cutover: settings?.cutover ?? { maxCdcLatencySeconds: 10, latencyWindowMinutes: 5, approvalRequired: true, snapshotBeforeCutover: true, endpointParameterName: '/apps/shop/database-endpoint' },
     ...(rollback ? { rollback: { enabled: true, reverseSourceEndpointArn: ARN.reverseSource, reverseTargetEndpointArn: ARN.reverseTarget } } : {}),
@@ -74,6 +74,7 @@ export function rehearsalDeployment(input: RehearsalInput) {
 export interface RehearsalDatabases {
   sourceCredentials: DatabaseCredentials;
   targetCredentials: DatabaseCredentials;
+  /** The rows the source holds as the workflow starts: seeded, or copied from the operator's database. */
   seed: SeedResult;
 }
 
@@ -113,7 +114,7 @@ export function rehearsalAws(
   input: RehearsalInput,
   { sourceCredentials, targetCredentials }: RehearsalDatabases,
   signingKeyArn?: string,
-): Pick<EmulatorOptions, 'dms' | 'target' | 'secrets'> {
+): Pick<EmulatorOptions, 'dms' | 'target' | 'secrets' | 'parameters'> {
   return {
     dms: {
       endpoints: [
@@ -130,9 +131,13 @@ export function rehearsalAws(
         targetEndpointArn: ARN.target,
         replicationInstanceArn: ARN.instance,
         tableMappings: {
-          rules: [
-            { 'rule-type': 'selection', 'rule-id': '1', 'rule-name': 'shop', 'object-locator': { 'schema-name': options.sourceDatabase, 'table-name': '%' }, 'rule-action': 'include' },
-          ],
+          rules: rehearsedSchemas(options).map((schema, index) => ({
+            'rule-type': 'selection',
+            'rule-id': String(index + 1),
+            'rule-name': `schema-${index + 1}`,
+            'object-locator': { 'schema-name': schema, 'table-name': '%' },
+            'rule-action': 'include',
+          })),
         },
         validationEnabled: true,
         // As the stack creates tasks (dms.mode "create"): a failure e-mail then names the task's log.
@@ -143,22 +148,24 @@ export function rehearsalAws(
     },
     target: { type: input.target.type, identifier: input.target.identifier, host: targetCredentials.host, port: targetCredentials.port, engineVersion: '8.0.mysql_aurora.3.08.0' },
     secrets: {
-      [ARN.sourceSecret]: JSON.stringify({ ...secretOf(sourceCredentials), dbname: options.sourceDatabase }),
+      [ARN.sourceSecret]: JSON.stringify({ ...secretOf(sourceCredentials), dbname: rehearsedSchemas(options)[0] }),
       [ARN.targetSecret]: JSON.stringify(secretOf(targetCredentials)),
       ...(signingKeyArn ? { [signingKeyArn]: randomBytes(32).toString('base64url') } : {}),
     },
+    // Where the applications read their database endpoint: the source's, until the cutover publishes the target's.
+    parameters: { [input.cutover.endpointParameterName]: `${sourceCredentials.host}:${sourceCredentials.port}` },
   };
 }
 
 /** Both servers store text the same way, so comparing them (and the readiness collation check) sees no difference. */
-const SERVER_TEXT_SETTINGS = { 'character-set-server': 'utf8mb4', 'collation-server': 'utf8mb4_unicode_ci' };
+export const SERVER_TEXT_SETTINGS = { 'character-set-server': 'utf8mb4', 'collation-server': 'utf8mb4_unicode_ci' };
 /**
  * A throwaway source set up as DMS needs it for change data capture: a row-based binary log with full row
  * images and a server id, so it passes the readiness checks that `sourceReadinessFailures` runs. Full row
  * metadata lets the emulated DMS's binlog reader take column names from the binlog itself, right even when a
  * column was added or dropped since (DMS does not need it).
  */
-const CDC_SOURCE_SETTINGS = { 'log-bin': 'binlog', 'binlog-format': 'ROW', 'binlog-row-image': 'FULL', 'binlog-row-metadata': 'FULL', 'server-id': 1 };
+export const CDC_SOURCE_SETTINGS = { 'log-bin': 'binlog', 'binlog-format': 'ROW', 'binlog-row-image': 'FULL', 'binlog-row-metadata': 'FULL', 'server-id': 1 };
 
 /**
  * The running server at sourceHost:sourcePort when it can serve as a DMS source, otherwise a throwaway one set

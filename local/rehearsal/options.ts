@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import type { MigrationConfig } from '../../functions/shared/migration-input';
 import type { EmulatorFaults } from '../emulator/server';
+import type { OwnSourceSettings } from './own-source';
 
 export type RehearsedSettings = Pick<MigrationConfig, 'migrationName' | 'startPolicy' | 'confirmReloadTarget' | 'validation' | 'cutover' | 'approval'> & {
   target: Pick<MigrationConfig['target'], 'type'>;
@@ -37,6 +38,13 @@ export interface RehearsalOptions {
   rollback: boolean;
   /** Evaluate every AWS call against the calling role's policies from the synthesized template. */
   enforceIam: boolean;
+  /** Rehearse the operator's own database (`--source`), on a copy, instead of the sample shop. */
+  ownSource?: OwnSourceSettings;
+}
+
+/** The source schemas the rehearsal migrates: the operator's own, or the sample shop's database. */
+export function rehearsedSchemas(options: Pick<RehearsalOptions, 'ownSource' | 'sourceDatabase'>): string[] {
+  return options.ownSource?.schemas ?? [options.sourceDatabase];
 }
 
 export const DEFAULT_REHEARSAL: RehearsalOptions = {

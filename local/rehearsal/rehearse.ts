@@ -2,16 +2,18 @@ import { executeLocally, invokeAsLambda, type LocalExecution } from '../workflow
 import { synthesizeWorkflow, type SynthesizedWorkflow } from '../workflow/synthesize';
 import { REHEARSAL_EXECUTION_ARN, prepareDatabases, rehearsalDeployment, rehearsalInput, type RehearsalDatabases, type RehearsalInput } from './fixture';
 import { judgeMigration, judgeRollback, type RehearsalOutcome } from './judge';
-import type { RehearsalOptions } from './options';
+import { rehearsedSchemas, type RehearsalOptions } from './options';
+import { prepareOwnDatabase, type OwnDatabaseReport } from './own-database';
 import { ProgressView, type Terminal } from './progress';
 import { ordersOnSource, placeOrdersOnTarget, rollbackSummary, type RollbackFacts } from './rollback';
 import { RehearsalShutdown } from './shutdown';
-import { startStage, type RehearsalStage } from './stage';
-import { rehearsalSummary, switchRecordIn } from './summary';
+import { followCommands } from './second-terminal';
+import { startStage, stateMachineArnOf, type RehearsalStage } from './stage';
+import { ownDatabaseSummary, rehearsalSummary, switchRecordIn } from './summary';
 
 /**
- * `npm run rehearse`: the whole orchestrator on this machine. A source database seeded with a sample shop,
- * an empty target server, the AWS emulator, and the state machine synthesized from the CDK code executed
+ * `npm run rehearse`: the whole orchestrator on this machine. A source database seeded with a sample shop (or,
+ * with `--source`, a copy of the operator's own database: own-database.ts), an empty target server, the AWS emulator, and the state machine synthesized from the CDK code executed
  * with the real handlers, whose SDK clients reach the emulator through AWS_ENDPOINT_URL.
  */
 export interface RehearsalResult extends RehearsalOutcome {
@@ -38,9 +40,11 @@ export async function rehearse(
   const shutdown = new RehearsalShutdown((line) => process.stderr.write(`${line}\n`));
   const uninstall = shutdown.install();
   try {
-    // The source (seeded) and the target on its own server, so both keep the same schema name.
-    const databases = await prepareDatabases(options, say, shutdown);
-    const input = rehearsalInput(options.sourceDatabase, options.migrationSettings, options.rollback);
+    // The source (seeded, or a copy of the operator's database) and the target on its own server, so both keep the same schema names.
+    const databases: RehearsalDatabases & { ownDatabase?: OwnDatabaseReport } = options.ownSource
+      ? await prepareOwnDatabase(options.ownSource, options, terminal, shutdown)
+      : await prepareDatabases(options, say, shutdown);
+    const input = rehearsalInput(rehearsedSchemas(options), options.migrationSettings, options.rollback);
     const synthesized = synthesize(rehearsalDeployment(input));
     const stage = await startStage(options, input, databases, synthesized, say, shutdown);
 
@@ -48,6 +52,7 @@ export async function rehearse(
     const outcome = judgeMigration(execution);
     say('');
     say(rehearsalSummary({ execution, emulator: stage.emulator, seed: databases.seed, startedAt, stateTimings, outboxFile: options.outboxFile, outcome, authorizer: stage.authorizer }));
+    if (databases.ownDatabase) say(`\n${ownDatabaseSummary(databases.ownDatabase)}`);
     if (!options.rollback || outcome.exitCode !== 0) return { ...outcome, execution };
 
     const facts = await rollBack(stage, synthesized, input, options, databases, execution, say);
@@ -87,11 +92,23 @@ async function migrate(
   shutdown.onStop(async () => clearInterval(redraw));
 
   const stateTimings: StateTimings = [];
+  const stateMachineArn = stateMachineArnOf(synthesized);
   say(`AWS emulator at ${emulator.url}; executing the synthesized state machine (${Object.keys(synthesized.definition.States).length} states).`);
+  say(
+    followCommands({
+      emulatorUrl: emulator.url,
+      stateMachineArn,
+      executionArn: REHEARSAL_EXECUTION_ARN,
+      replicationTaskArn: input.replicationTaskArn,
+      endpointParameterName: input.cutover.endpointParameterName,
+      targetType: input.target.type,
+    }),
+  );
   const execution = await executeLocally(synthesized.definition, stage.tasks, input, {
     executionArn: REHEARSAL_EXECUTION_ARN,
     waitMilliseconds: options.waitMilliseconds,
     retryIntervalMilliseconds: 100,
+    onEvent: emulator.executions.begin(stateMachineArn, REHEARSAL_EXECUTION_ARN, input),
     onStateEntered: (stateName) => {
       stateTimings.push({ state: stateName, at: Date.now() });
       view.stateEntered(stateName);
@@ -125,10 +142,13 @@ async function rollBack(
   say('');
   say(`Placed orders ${placedOnTarget.join(', ')} on the target (the new primary) as the application would; rolling back to the source.`);
   const stateTimings: StateTimings = [];
-  const rollback = await executeLocally(synthesized.definition, stage.tasks, { ...input, mode: 'rollback' }, {
-    executionArn: `${REHEARSAL_EXECUTION_ARN}-rollback`,
+  const rollbackInput = { ...input, mode: 'rollback' };
+  const rollbackArn = `${REHEARSAL_EXECUTION_ARN}-rollback`;
+  const rollback = await executeLocally(synthesized.definition, stage.tasks, rollbackInput, {
+    executionArn: rollbackArn,
     waitMilliseconds: options.waitMilliseconds,
     retryIntervalMilliseconds: 100,
+    onEvent: emulator.executions.begin(stateMachineArnOf(synthesized), rollbackArn, rollbackInput),
     onStateEntered: (stateName) => {
       stateTimings.push({ state: stateName, at: Date.now() });
       say(`→ ${stateName}`);

@@ -11,9 +11,10 @@ import { databaseNetworkOf } from '../emulator/network';
 import { invokeAsLambda, invokedByStateMachine, loadPhaseHandlers, type Handler, type LocalTask, type PhaseHandlers } from '../workflow/execute';
 import type { SynthesizedWorkflow } from '../workflow/synthesize';
 import { startApprovalDesk, type ApprovalDesk } from './approval-desk';
-import { REHEARSAL_REGION, rehearsalAws, type RehearsalDatabases, type RehearsalInput } from './fixture';
+import { rehearsalAws, type RehearsalDatabases, type RehearsalInput } from './fixture';
 import type { RehearsalOptions } from './options';
 import type { ProgressView } from './progress';
+import { REHEARSAL_CLIENT_ENVIRONMENT } from './second-terminal';
 import type { RehearsalShutdown } from './shutdown';
 
 /**
@@ -58,6 +59,8 @@ export async function startStage(
     faults: options.faults,
     dynamoDbTables: [synthesized.functionEnvironment.TOKEN_TABLE_NAME],
     eventRules: [synthesized.functionEnvironment.FULL_LOAD_CHECK_RULE_NAME],
+    snsTopicArns: [...new Set([synthesized.functionEnvironment.TOPIC_ARN, ...synthesized.topicSubscriptions.map((subscription) => subscription.topicArn)])],
+    stateMachines: [{ stateMachineArn: stateMachineArnOf(synthesized), definition: synthesized.definition }],
     cdcLatencySeconds: options.cdcLatencySeconds,
     outboxFile: options.outboxFile,
     subscriptions: synthesized.topicSubscriptions,
@@ -125,13 +128,15 @@ function pointHandlersAt(emulatorUrl: string, functionEnvironment: Record<string
   const { NODE_OPTIONS: _runtimeOnly, ...variables } = functionEnvironment;
   Object.assign(process.env, variables, {
     AWS_ENDPOINT_URL: emulatorUrl,
-    AWS_REGION: REHEARSAL_REGION,
-    // Dummy credentials: the emulator does not check signatures, and no real credentials may be picked up.
-    AWS_ACCESS_KEY_ID: 'rehearsal',
-    AWS_SECRET_ACCESS_KEY: 'rehearsal',
+    ...REHEARSAL_CLIENT_ENVIRONMENT,
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     POWERTOOLS_LOG_LEVEL: verbose ? 'INFO' : 'SILENT',
   });
   // The shared logger may exist already (the approval core the CLI shares loads it): set its level directly.
   logger.setLogLevel(verbose ? 'INFO' : 'SILENT');
+}
+
+/** The ARN the stack's state machine would have: its executions are named under it. */
+export function stateMachineArnOf(synthesized: Pick<SynthesizedWorkflow, 'physicalResources' | 'stateMachineLogicalId'>): string {
+  return synthesized.physicalResources[synthesized.stateMachineLogicalId].attributes.Arn;
 }

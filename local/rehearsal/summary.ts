@@ -1,6 +1,9 @@
 import type { AwsEmulator } from '../emulator/server';
 import type { StackAuthorizer } from '../iam';
 import type { LocalExecution } from '../workflow/execute';
+import { listed } from '../../functions/shared/bounded-text';
+import type { OwnDatabaseReport } from './own-database';
+import { describeOwnSource } from './own-source';
 import type { SeedResult } from './sample-schema';
 import { HEARTBEAT_TABLE } from '../../functions/cutover/catch-up';
 import { approvalPurpose, capitalized } from '../../functions/shared/approval-purpose';
@@ -199,4 +202,36 @@ export function words(name: string): string {
 
 export function seconds(milliseconds: number): string {
   return `${(milliseconds / 1000).toFixed(1)} s`;
+}
+
+/**
+ * For `--source`: what the operator's real migration would meet, from the readiness checks run on their own
+ * server (the workflow on the copy ran against the copy's server settings, which the rehearsal chose), and
+ * what the copy changed or left out.
+ */
+export function ownDatabaseSummary({ source, inspection, copy }: OwnDatabaseReport): string {
+  const lines = [`Your database ${describeOwnSource(source)}: what your real migration would meet`];
+  const describe = (check: (typeof inspection.checks)[number]) => `    ${check.name}: ${check.seen}${check.remedy ? ` -> ${check.remedy}` : ''}`;
+  const blocking = inspection.checks.filter((check) => check.status === 'fail');
+  const warning = inspection.checks.filter((check) => check.status === 'warn');
+  lines.push(
+    blocking.length === 0 ? '  Nothing would have blocked its start.' : `  Would have BLOCKED its start (the readiness step fails on your server as it is):`,
+    ...blocking.map(describe),
+    warning.length === 0 ? '  No warnings.' : '  Would have warned:',
+    ...warning.map(describe),
+  );
+  if (inspection.collationsInUse.length > 1) {
+    const inUse = inspection.collationsInUse.map(({ collation, columns }) => (columns.length > 3 ? `${collation} (${columns.length} columns)` : `${collation} (${columns.join(', ')})`));
+    lines.push(`  Collations in use, more than one (the readiness step compares each with your real target's): ${inUse.join('; ')}`);
+  }
+  const onTheCopy = [
+    ...copy.sampledTables.map((table) => `sampled: ${table.table}, its first ${table.copiedRows.toLocaleString('en-US')} of about ${table.estimatedRows.toLocaleString('en-US')} rows (--sample)`),
+    ...(copy.collationsReplaced.length > 0 ? [`collations the copy's MariaDB lacks, replaced: ${listed(copy.collationsReplaced)}`] : []),
+    ...(['views', 'triggers', 'routines'] as const)
+      .filter((kind) => inspection.notCopied[kind].length > 0)
+      .map((kind) => `not copied (the rehearsal copies base tables): ${kind} ${listed(inspection.notCopied[kind])}`),
+  ];
+  if (onTheCopy.length > 0) lines.push('  The copy differs from your database:', ...onTheCopy.map((line) => `    ${line}`));
+  lines.push(`Your server was only read, in one read-only session: nothing was written to it, it was never frozen, and none of its settings changed.`);
+  return lines.join('\n');
 }

@@ -25,7 +25,7 @@ export type Handler = (event: unknown) => Promise<unknown>;
 export type LocalTask = (taskInput: { Payload: Record<string, unknown> } & Record<string, unknown>) => Promise<unknown>;
 
 /** One entry of the runner's event log (StateEntered, StateFailed, ExecutionFailed...). */
-export type ExecutionEvent = { type: string; timestamp: number; state?: { name: string; type: string }; [field: string]: unknown };
+export type ExecutionEvent = { type: string; timestamp: number; state?: { name: string; type: string; input?: unknown; output?: unknown }; [field: string]: unknown };
 
 export interface LocalExecution {
   status: 'SUCCEEDED' | 'FAILED';
@@ -47,6 +47,8 @@ export interface LocalExecutionOptions {
   retryIntervalMilliseconds: number;
   /** Called as each state is entered, for live progress. */
   onStateEntered?(stateName: string): void;
+  /** Called with each event of the runner's log as it happens (the emulator records the execution's history from them). */
+  onEvent?(event: ExecutionEvent): void;
 }
 
 /**
@@ -82,6 +84,7 @@ export async function executeLocally(
     for await (const event of execution.eventLogs) {
       const logged = event as unknown as ExecutionEvent;
       events.push(logged);
+      options.onEvent?.(logged);
       if (logged.type === 'StateEntered' && logged.state) options.onStateEntered?.(logged.state.name);
     }
   })();

@@ -62,6 +62,9 @@ beforeAll(async () => {
   await admin.query(`CREATE TABLE ${SOURCE}.order_lines (order_id INT NOT NULL, line_no INT NOT NULL, sku VARCHAR(20) NOT NULL, note TEXT NULL, PRIMARY KEY (order_id, line_no))`);
   await admin.query(`CREATE TABLE ${SOURCE}.audit_log (at DATETIME NOT NULL, message VARCHAR(100) NULL)`);
   await admin.query(`CREATE TABLE ${SOURCE}.skipped (id INT PRIMARY KEY)`);
+  // Values a careless reader changes: a FLOAT the text protocol prints with 6 digits, JSON parsed into an object.
+  await admin.query(`CREATE TABLE ${SOURCE}.readings (id INT PRIMARY KEY, weight FLOAT NULL, ratio DOUBLE NULL, details JSON NULL)`);
+  await admin.query(`INSERT INTO ${SOURCE}.readings VALUES (1, 0.14285715, 0.1, '{"tags": ["ü"], "n": 1}'), (2, 3.4e38, 4.9e-324, NULL), (3, NULL, ${Math.PI}, '[]')`);
   const lines = Array.from({ length: 25 }, (_, index) => [1 + Math.floor(index / 4), 1 + (index % 4), `SKU-${index}`, index % 3 === 0 ? null : `note ${index} — ünïcode`]);
   await admin.query(`INSERT INTO ${SOURCE}.order_lines VALUES ?`, [lines]);
   await admin.query(`INSERT INTO ${SOURCE}.audit_log VALUES ?`, [Array.from({ length: 7 }, (_, index) => [`2026-11-25 0${index}:00:00`, index % 2 ? null : `event ${index}`])]);
@@ -89,13 +92,18 @@ describe('emulated DMS full load (real MariaDB)', () => {
     await emulator.dms.settled();
 
     const [task] = (await dms().send(new DescribeReplicationTasksCommand({ Filters: [{ Name: 'replication-task-arn', Values: [TASK_ARN] }] }))).ReplicationTasks ?? [];
-    expect(task).toMatchObject({ Status: 'stopped', StopReason: 'Stop Reason FULL_LOAD_ONLY_FINISHED', ReplicationTaskStats: { FullLoadProgressPercent: 100, TablesLoaded: 2, TablesErrored: 0 } });
+    expect(task).toMatchObject({ Status: 'stopped', StopReason: 'Stop Reason FULL_LOAD_ONLY_FINISHED', ReplicationTaskStats: { FullLoadProgressPercent: 100, TablesLoaded: 3, TablesErrored: 0 } });
     const tables = (await dms().send(new DescribeTableStatisticsCommand({ ReplicationTaskArn: TASK_ARN }))).TableStatistics ?? [];
     expect(tables.map(({ SchemaName, TableName, FullLoadRows, TableState, ValidationState }) => ({ SchemaName, TableName, FullLoadRows, TableState, ValidationState }))).toEqual([
       // DMS validation needs a primary key or a unique index over NOT NULL columns.
       { SchemaName: TARGET, TableName: 'audit_log', FullLoadRows: 7, TableState: 'Table completed', ValidationState: 'No primary key' },
       { SchemaName: TARGET, TableName: 'order_lines', FullLoadRows: 25, TableState: 'Table completed', ValidationState: 'Validated' },
+      { SchemaName: TARGET, TableName: 'readings', FullLoadRows: 3, TableState: 'Table completed', ValidationState: 'Validated' },
     ]);
+    const [identical] = await admin.query(
+      `SELECT COUNT(*) AS count FROM ${SOURCE}.readings s JOIN ${TARGET}.readings t USING (id) WHERE s.weight <=> t.weight AND s.ratio <=> t.ratio AND s.details <=> t.details`,
+    );
+    expect(identical).toEqual([{ count: '3' }]);
 
     const [copied] = await admin.query(`SELECT * FROM ${TARGET}.order_lines ORDER BY order_id, line_no`);
     const [original] = await admin.query(`SELECT * FROM ${SOURCE}.order_lines ORDER BY order_id, line_no`);

@@ -1,5 +1,7 @@
 import { HISTORY_EVENT_LIMIT, historyEventCount, stateTransitionCount } from '../support/history-events';
-import type { ExecutionEvent } from '../support/run-workflow';
+import { allStates } from '../../local/workflow/asl';
+import { ExecutionHistory } from '../../local/workflow/execution-history';
+import { EXECUTION_ARN, type ExecutionEvent } from '../support/run-workflow';
 import { simulateEventDriven, simulatePolling } from '../support/simulated-migration';
 import { synthesizeWorkflow, type AslDefinition } from '../support/synthesized-workflow';
 
@@ -11,9 +13,38 @@ const DEFINITION: AslDefinition = {
     Park: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken' },
     Decide: { Type: 'Choice' },
     Give: { Type: 'Fail' },
+    'Compare inline': { Type: 'Map', ItemProcessor: { ProcessorConfig: { Mode: 'INLINE' }, StartAt: 'Compare one', States: { 'Compare one': { Type: 'Task', Resource: LAMBDA, End: true } } } },
+    'Compare at scale': {
+      Type: 'Map',
+      ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED' }, StartAt: 'Compare many', States: { 'Compare many': { Type: 'Task', Resource: LAMBDA, End: true } } },
+    },
   },
 };
-const event = (type: string, name?: string): ExecutionEvent => ({ type, timestamp: 0, ...(name ? { state: { name, type: DEFINITION.States[name].Type } } : {}) });
+const typeOf = (name: string) => allStates(DEFINITION).find(([stateName]) => stateName === name)?.[1].Type ?? '';
+const event = (type: string, name?: string, fields: Record<string, unknown> = {}): ExecutionEvent => ({ type, timestamp: 0, ...(name ? { state: { name, type: typeOf(name) } } : {}), ...fields });
+const iteration = (type: string, mapName: string) => event(type, undefined, { parentState: { name: mapName, type: 'Map' }, index: 0 });
+const inlineMap = [
+  event('StateEntered', 'Compare inline'),
+  iteration('MapIterationStarted', 'Compare inline'),
+  event('StateEntered', 'Compare one', { index: 0 }),
+  event('StateExited', 'Compare one', { index: 0 }),
+  iteration('MapIterationSucceeded', 'Compare inline'),
+  event('StateExited', 'Compare inline'),
+];
+const distributedMap = [
+  event('StateEntered', 'Compare at scale'),
+  iteration('MapIterationStarted', 'Compare at scale'),
+  event('StateEntered', 'Compare many', { index: 0 }),
+  event('StateExited', 'Compare many', { index: 0 }),
+  iteration('MapIterationSucceeded', 'Compare at scale'),
+  event('StateExited', 'Compare at scale'),
+];
+
+function historyTypes(events: ExecutionEvent[]): string[] {
+  const history = new ExecutionHistory(DEFINITION, EXECUTION_ARN);
+  for (const logged of events) history.add(logged);
+  return history.events.map((recorded) => String(recorded.type));
+}
 
 describe('history events the service records for a locally executed run', () => {
   it.each([
@@ -26,6 +57,26 @@ describe('history events the service records for a locally executed run', () => 
     ['the execution start and end', [event('ExecutionStarted'), event('ExecutionSucceeded')], 2],
   ])('%s', (_, events, expected) => {
     expect(historyEventCount(events, DEFINITION)).toBe(expected);
+  });
+
+  it('records an inline Map\'s iterations and the states inside them', () => {
+    expect(historyTypes(inlineMap)).toEqual([
+      'MapStateEntered',
+      'MapStateStarted',
+      'MapIterationStarted',
+      'TaskStateEntered',
+      'LambdaFunctionScheduled',
+      'LambdaFunctionStarted',
+      'LambdaFunctionSucceeded',
+      'TaskStateExited',
+      'MapIterationSucceeded',
+      'MapStateSucceeded',
+      'MapStateExited',
+    ]);
+  });
+
+  it('records a distributed Map as its Map Run: the states inside belong to the child executions', () => {
+    expect(historyTypes(distributedMap)).toEqual(['MapStateEntered', 'MapStateStarted', 'MapRunStarted', 'MapRunSucceeded', 'MapStateSucceeded', 'MapStateExited']);
   });
 
   it('counts a state transition per state entered and per retry', () => {

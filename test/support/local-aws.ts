@@ -27,7 +27,8 @@ import { GetParameterCommand, ParameterNotFound, PutParameterCommand, SSMClient 
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { currentCaller } from '../../local/emulator/callers';
 import { AwsServiceError } from '../../local/emulator/protocols';
-import { deliveriesOf, eventBridgeService, rdsService, secretArnOf, stepFunctionsService, type LocalTargetDatabase, type TopicSubscription } from '../../local/emulator/services';
+import { deliveriesOf, eventBridgeService, rdsService, secretArnOf, type LocalTargetDatabase, type TopicSubscription } from '../../local/emulator/services';
+import { StepFunctionsExecutions, stepFunctionsService } from '../../local/emulator/step-functions';
 import type { ResourceFacts, StackAuthorizer } from '../../local/iam';
 import { TaskTokens } from '../../local/workflow/task-tokens';
 import { fakeDynamoDbTable } from './dynamodb-table';
@@ -459,7 +460,7 @@ export class LocalAws {
     }
 
     const sfn = mockClient(SFNClient);
-    const stepFunctions = stepFunctionsService(this.tokens).operations;
+    const stepFunctions = stepFunctionsService(this.tokens, new StepFunctionsExecutions([])).operations;
     sfn.on(SendTaskSuccessCommand).callsFake(answeredByEmulator(stepFunctions.SendTaskSuccess, { TaskTimedOut }));
     sfn.on(SendTaskFailureCommand).callsFake(answeredByEmulator(stepFunctions.SendTaskFailure, { TaskTimedOut }));
     // Any other execution of this state machine (a lock holder) is still running.

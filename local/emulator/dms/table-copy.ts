@@ -7,6 +7,8 @@ export interface SourceTable {
   /** The schema on the target: the source's, unless a transformation rule renames it. */
   targetSchema: string;
   columns: string[];
+  /** What a SELECT reads for each column, exactly (selectedValue). */
+  selectList: string[];
   estimatedRows: number;
 }
 
@@ -33,7 +35,7 @@ export async function selectedTables(source: Connection, mappings: { rules: Mapp
       (rule) => rule['rule-type'] === 'transformation' && rule['rule-target'] === 'schema' && rule['rule-action'] === 'rename' && matches(rule, schemaName),
     );
     const [columns] = await source.query<RowDataPacket[]>(
-      'SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION',
+      'SELECT COLUMN_NAME AS name, DATA_TYPE AS dataType FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION',
       [schemaName, tableName],
     );
     const count = await countRows(source, schemaName, tableName);
@@ -44,6 +46,7 @@ export async function selectedTables(source: Connection, mappings: { rules: Mapp
       table: tableName,
       targetSchema: rename?.value ?? schemaName,
       columns: columns.map((column) => String(column.name)),
+      selectList: columns.map((column) => selectedValue(String(column.name), String(column.dataType))),
       estimatedRows: count,
     });
   }
@@ -111,9 +114,10 @@ export async function compareTable(source: Connection, target: Connection, table
     const last = keyIndexes.map((index) => sourceRows[sourceRows.length - 1][index]);
     const keyColumns = key.map(identifier).join(', ');
     const [targetRows] = await target.query<RowDataPacket[]>({
-      sql: `SELECT ${table.columns.map(identifier).join(', ')} FROM ${qualified(table.targetSchema, table.table)} WHERE (${keyColumns}) >= (?) AND (${keyColumns}) <= (?)`,
+      sql: `SELECT ${table.selectList.join(', ')} FROM ${qualified(table.targetSchema, table.table)} WHERE (${keyColumns}) >= (?) AND (${keyColumns}) <= (?)`,
       values: [first, last],
       rowsAsArray: true,
+      typeCast: exactValue as never,
     });
     const onTarget = new Map((targetRows as unknown as unknown[][]).map((row) => [keyOf(row), JSON.stringify(row)]));
     for (const row of sourceRows) if (onTarget.get(keyOf(row)) !== JSON.stringify(row)) mismatched += 1;
@@ -135,10 +139,10 @@ export async function alterOneRow(target: Connection, table: SourceTable, key: s
 }
 
 async function* batches(source: Connection, table: SourceTable, key: string[] | undefined, batchRows: number): AsyncGenerator<unknown[][]> {
-  const select = `SELECT ${table.columns.map(identifier).join(', ')} FROM ${qualified(table.schema, table.table)}`;
+  const select = `SELECT ${table.selectList.join(', ')} FROM ${qualified(table.schema, table.table)}`;
   if (!key) {
     for (let offset = 0; ; offset += batchRows) {
-      const [rows] = await source.query({ sql: `${select} LIMIT ? OFFSET ?`, values: [batchRows, offset], rowsAsArray: true });
+      const [rows] = await source.query({ sql: `${select} LIMIT ? OFFSET ?`, values: [batchRows, offset], rowsAsArray: true, typeCast: exactValue as never });
       const batch = rows as unknown as unknown[][];
       if (batch.length === 0) return;
       yield batch;
@@ -152,11 +156,45 @@ async function* batches(source: Connection, table: SourceTable, key: string[] | 
       sql: `${select}${after ? ` WHERE (${keyColumns}) > (?)` : ''} ORDER BY ${keyColumns} LIMIT ?`,
       values: after ? [after, batchRows] : [batchRows],
       rowsAsArray: true,
+      typeCast: exactValue as never,
     });
     const batch = rows as unknown as unknown[][];
     if (batch.length === 0) return;
     yield batch;
     after = keyIndexes.map((index) => batch[batch.length - 1][index]);
+  }
+}
+
+/**
+ * A FLOAT is read widened to DOUBLE: the text protocol prints a FLOAT with 6 significant digits (MariaDB
+ * 10.11: 0.14285715 arrives as "0.142857"), its DOUBLE with every digit, and the DOUBLE's text stored back
+ * into a FLOAT column rounds to the very same float. (CAST ... AS DOUBLE: MariaDB 10.11, MySQL 8.0.17+.)
+ */
+export function selectedValue(column: string, dataType: string): string {
+  return dataType.toLowerCase() === 'float' ? `CAST(${identifier(column)} AS DOUBLE)` : identifier(column);
+}
+
+interface TypeCastField {
+  type: string;
+  /** MariaDB marks its JSON columns (LONGTEXT underneath) in the extended metadata. */
+  extendedFormat?: string;
+  string(encoding?: string): string | null;
+  buffer(): Buffer | null;
+}
+
+/** How values leave the source: text as the server prints it, bytes as bytes, never a parsed JSON or geometry object. */
+export function exactValue(field: TypeCastField, next: () => unknown): unknown {
+  // MySQL sends JSON with the binary character set; its text is UTF-8 (JSON's own encoding).
+  if (field.type === 'JSON') return field.string('utf8');
+  if (field.extendedFormat === 'json') return field.string();
+  switch (field.type) {
+    case 'FLOAT':
+    case 'DOUBLE':
+      return field.string();
+    case 'GEOMETRY':
+      return field.buffer();
+    default:
+      return next();
   }
 }
 

@@ -1,9 +1,12 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { startAwsEmulator, type AwsEmulator } from '../../../local/emulator/server';
+import { executeLocally } from '../../../local/workflow/execute';
+import type { AslDefinition } from '../../../local/workflow/asl';
 import { emulatedDms } from '../../support/emulated-task';
+import { TASK_ARN } from '../../support/migration';
 
 /**
  * The executable as a script calls it: its own process, the real logger (no test setup silencing it), AWS
@@ -11,6 +14,15 @@ import { emulatedDms } from '../../support/emulated-task';
  */
 const BIN = path.resolve(__dirname, '../../../bin/dms-orchestrator.js');
 const TABLE = 'orders-tokens';
+const STATE_MACHINE_ARN = 'arn:aws:states:eu-west-1:123456789012:stateMachine:OrdersMigration-migration';
+/** A workflow that waits on one task until the test lets it finish. */
+const WORKFLOW: AslDefinition = {
+  StartAt: 'Wait for the operator',
+  States: {
+    'Wait for the operator': { Type: 'Task', Resource: 'arn:aws:lambda:eu-west-1:123456789012:function:operator', Next: 'Done' },
+    Done: { Type: 'Succeed' },
+  },
+};
 let emulator: AwsEmulator;
 
 beforeAll(async () => {
@@ -19,6 +31,7 @@ beforeAll(async () => {
     target: { type: 'aurora-cluster', identifier: 'orders-aurora', host: '127.0.0.1', port: 3307, engineVersion: '8.0.mysql_aurora.3.08.0' },
     secrets: {},
     dynamoDbTables: [TABLE],
+    stateMachines: [{ stateMachineArn: STATE_MACHINE_ARN, definition: WORKFLOW }],
   });
 });
 
@@ -78,5 +91,48 @@ describe('the dms-orchestrator executable', () => {
     const result = await cli('reject', 'some-id', '--token-table', TABLE, '--region', 'eu-west-1', '--by', 'Jane\nApproved by: the CTO');
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('--by: a name on one line, without control characters');
+  });
+});
+
+describe('dms-orchestrator status --endpoint-url', () => {
+  // The follower polls every second until the execution ends: seconds, on a loaded machine more.
+  jest.setTimeout(60_000);
+
+  it('follows an execution the emulator records, from its own process, until it succeeds', async () => {
+    const executionArn = STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:') + ':followed';
+    let letFinish!: () => void;
+    const operatorDone = new Promise<void>((resolve) => (letFinish = resolve));
+    const execution = executeLocally(WORKFLOW, { 'Wait for the operator': async () => operatorDone.then(() => ({ done: true })) }, { replicationTaskArn: TASK_ARN }, {
+      executionArn,
+      waitMilliseconds: 0,
+      retryIntervalMilliseconds: 0,
+      onEvent: emulator.executions.begin(STATE_MACHINE_ARN, executionArn, { replicationTaskArn: TASK_ARN }),
+    });
+
+    // A second terminal: no AWS_ENDPOINT_URL, only the flag; the emulator checks no signature, any credentials do.
+    const { POWERTOOLS_LOG_LEVEL: _silenced, AWS_ENDPOINT_URL: _endpoint, ...environment } = process.env;
+    const follower = spawn(process.execPath, [BIN, 'status', '--endpoint-url', emulator.url, '--state-machine-arn', STATE_MACHINE_ARN, '--interval', '1'], {
+      env: { ...environment, AWS_ACCESS_KEY_ID: 'rehearsal', AWS_SECRET_ACCESS_KEY: 'rehearsal' },
+    });
+    let stdout = '';
+    let stderr = '';
+    follower.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    follower.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => follower.on('close', resolve));
+
+    while (!stdout.includes('Status: RUNNING, at "Wait for the operator"')) {
+      if (follower.exitCode !== null) throw new Error(`status exited early: ${stdout}${stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(stdout).toContain(`Execution ${executionArn}`);
+    expect(stdout).toContain('DMS task: ready');
+    letFinish();
+    await execution;
+
+    expect(await exited).toBe(0);
+    expect(stderr).toBe('');
+    const views = stdout.split(/(?=^Execution )/m);
+    expect(views.length).toBeGreaterThanOrEqual(2);
+    expect(views.at(-1)).toContain('Status: SUCCEEDED, at "Done"');
   });
 });

@@ -42,6 +42,36 @@ describe('dms-orchestrator rehearse options', () => {
     expect(() => rehearsalOptions(args)).toThrow(expect.objectContaining({ name: 'UsageError', message: expect.stringContaining(message) }));
   });
 
+  it('--source rehearses your own database: its server, user and schemas, a row limit per table, never a password', () => {
+    expect(rehearsalOptions(['--source', 'mysql://dms_reader@staging-db.internal:3307/shop,crm', '--max-rows', '5000', '--sample']).ownSource).toEqual({
+      host: 'staging-db.internal',
+      port: 3307,
+      username: 'dms_reader',
+      schemas: ['shop', 'crm'],
+      tls: 'required',
+      maxRowsPerTable: 5000,
+      sample: true,
+    });
+    expect(rehearsalOptions(['--source', 'mysql://root@127.0.0.1/shop?tls=disabled']).ownSource).toMatchObject({ port: 3306, tls: 'disabled', maxRowsPerTable: 100_000, sample: false });
+    expect(rehearsalOptions(['--source', 'mysql://root@[::1]:3306/shop']).ownSource).toMatchObject({ host: '::1' });
+  });
+
+  it.each([
+    [['--source', 'mysql://dms:s3cret@db:3306/shop'], '--source must not carry a password: the command line is kept in shell history and shown in the process list. Give it in DMS_ORCHESTRATOR_SOURCE_PASSWORD'],
+    [['--source', 'mysql://dms:@db:3306/shop'], '--source must not carry a password'],
+    [['--source', 'postgres://dms@db/shop'], '--source takes a mysql:// URL'],
+    [['--source', 'mysql://db:3306/shop'], '--source names no user'],
+    [['--source', 'mysql://dms@db:3306'], '--source names no schema'],
+    [['--source', 'mysql://dms@db:3306/shop,mysql'], '--source: mysql is the server\'s own schema'],
+    [['--source', 'mysql://dms@db:3306/shop?ssl=true'], '--source: unknown option ssl'],
+    [['--source', 'mysql://dms@db:3306/shop?tls=maybe'], '--source: ?tls= takes verify-rds-ca, required, disabled'],
+    [['--source', 'mysql://dms@db/shop', '--rows', '5000', '--rollback'], '--source rehearses your own database; --rows, --rollback are for the sample shop'],
+    [['--source', 'mysql://dms@db/shop', '--max-rows', '0'], '--max-rows takes a whole number of at least 1'],
+    [['--sample'], '--max-rows and --sample size the copy of your database: they go with --source'],
+  ])('refuses %j: %s', (args, message) => {
+    expect(() => rehearsalOptions(args)).toThrow(expect.objectContaining({ name: 'UsageError', message: expect.stringContaining(message) }));
+  });
+
   it("rehearses the operator's own settings from a deployment config, never its ARNs", () => {
     const file = path.join(directory, 'deployment.json');
     writeFileSync(file, JSON.stringify({ stackName: 'Orders', migration: migrationInput({ migrationName: 'Orders night move', target: { type: 'rds-instance', identifier: 'orders-db' }, cutover: { maxCdcLatencySeconds: 5, approvalRequired: false } }) }));

@@ -1,5 +1,5 @@
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { applyUpdate, conditionHolds } from '../../../../local/emulator/dynamodb';
+import { applyUpdate, conditionHolds, validateExpressions } from '../../../../local/emulator/dynamodb';
 
 const item = marshall({ pk: 'approval#1', status: 'pending', decidedBy: 'nobody' });
 const values = marshall({ ':pending': 'pending', ':done': 'approved', ':who': 'dba' });
@@ -76,5 +76,29 @@ describe('emulated DynamoDB expressions', () => {
     expect(() => applyUpdate(item, 'SET hits = hits + :one', one)).toThrow(expect.objectContaining({ name: 'ValidationException' }));
     expect(() => applyUpdate(item, 'SET hits = :text + :one', one)).toThrow(expect.objectContaining({ name: 'ValidationException' }));
     expect(() => applyUpdate(item, 'SET hits = list_append(hits, :one)', one)).toThrow(expect.objectContaining({ name: 'ValidationException' }));
+  });
+
+  describe('what DynamoDB checks before evaluating', () => {
+    it('accepts the shapes the functions write: placeholders for reserved words, functions, REMOVE after SET', () => {
+      expect(() =>
+        validateExpressions({
+          UpdateExpression: 'SET #status = :pending, lastMilestonePercent = if_not_exists(lastMilestonePercent, :zero) REMOVE #decidedBy',
+          ConditionExpression: 'attribute_not_exists(pk) OR #status = :pending AND NOT attribute_exists(#decidedBy)',
+          ExpressionAttributeNames: { '#status': 'status', '#decidedBy': 'decidedBy' },
+          ExpressionAttributeValues: marshall({ ':pending': 'pending', ':zero': 0 }),
+        }),
+      ).not.toThrow();
+    });
+
+    it.each([
+      [{ UpdateExpression: 'SET ttl = :expires', ExpressionAttributeValues: marshall({ ':expires': 1 }) }, 'Invalid UpdateExpression: Attribute name is a reserved keyword; reserved keyword: ttl'],
+      [{ ConditionExpression: 'status = :pending', ExpressionAttributeValues: marshall({ ':pending': 'pending' }) }, 'Invalid ConditionExpression: Attribute name is a reserved keyword; reserved keyword: status'],
+      [{ UpdateExpression: 'SET a = :a', ExpressionAttributeValues: marshall({ ':a': 1, ':unused': 2 }) }, 'Value provided in ExpressionAttributeValues unused in expressions: keys: {:unused}'],
+      [{ UpdateExpression: 'SET a = :a', ExpressionAttributeValues: marshall({ ':a': 1 }), ExpressionAttributeNames: { '#b': 'b' } }, 'Value provided in ExpressionAttributeNames unused in expressions: keys: {#b}'],
+      [{ UpdateExpression: 'SET #a = :a', ExpressionAttributeValues: marshall({ ':a': 1 }) }, 'Invalid UpdateExpression: An expression attribute name used in the document path is not defined; attribute name: #a'],
+      [{ ConditionExpression: 'a = :missing' }, 'Invalid ConditionExpression: An expression attribute value used in expression is not defined; attribute value: :missing'],
+    ])('refuses %j: %s', (input, message) => {
+      expect(() => validateExpressions(input)).toThrow(expect.objectContaining({ name: 'ValidationException', message }));
+    });
   });
 });

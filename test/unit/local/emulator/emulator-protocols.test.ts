@@ -13,12 +13,14 @@ import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } fr
 import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { DisableRuleCommand, EnableRuleCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SFNClient, SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient, SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
+import { ListTopicsCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { startAwsEmulator, type AwsEmulator } from '../../../../local/emulator/server';
 import { filterPolicyAccepts } from '../../../../local/emulator/services';
+import { executeLocally } from '../../../../local/workflow/execute';
+import type { AslDefinition } from '../../../../local/workflow/asl';
 import { emulatedDms, emulatedEndpoints, pointClientsAt } from '../../../support/emulated-task';
 import { REPLICATION_INSTANCE_ARN, SOURCE_ENDPOINT_ARN, TASK_ARN } from '../../../support/migration';
 
@@ -26,6 +28,22 @@ const SOURCE_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:sour
 const TARGET_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:target-AbCdEf';
 const CODES_TOPIC = 'arn:aws:sns:eu-west-1:123456789012:codes';
 const unreachable = JSON.stringify({ host: '127.0.0.1', port: 1, username: 'nobody', password: 'x' });
+const TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:topic';
+const STATE_MACHINE_ARN = 'arn:aws:states:eu-west-1:123456789012:stateMachine:Shop-migration';
+/** A Lambda task that fails once and is retried, a Choice, and the end. */
+const WORKFLOW: AslDefinition = {
+  StartAt: 'Check',
+  States: {
+    Check: {
+      Type: 'Task',
+      Resource: 'arn:aws:lambda:eu-west-1:123456789012:function:check',
+      Retry: [{ ErrorEquals: ['AwsServiceUnavailable'], MaxAttempts: 2 }],
+      Next: 'Done?',
+    },
+    'Done?': { Type: 'Choice', Choices: [{ Variable: '$.done', BooleanEquals: true, Next: 'Done' }], Default: 'Done' },
+    Done: { Type: 'Succeed' },
+  },
+};
 
 let emulator: AwsEmulator;
 let restoreEndpoint: () => void;
@@ -38,6 +56,8 @@ beforeAll(async () => {
     faults: { throttle: { DescribeReplicationInstances: 5 } },
     dynamoDbTables: ['tokens'],
     eventRules: ['orders-full-load-checks'],
+    snsTopicArns: [TOPIC_ARN],
+    stateMachines: [{ stateMachineArn: STATE_MACHINE_ARN, definition: WORKFLOW }],
     cdcLatencySeconds: 2,
     subscriptions: [
       { topicArn: CODES_TOPIC, protocol: 'email', endpoint: 'ana@example.com', filterPolicy: { approver: ['ana@example.com'] } },
@@ -109,10 +129,13 @@ describe('AWS emulator wire protocols, spoken to by the real SDK v3 clients', ()
     expect(snapshot.DBClusterSnapshot).toMatchObject({ DBClusterSnapshotIdentifier: 'before-cutover', Status: 'creating' });
   });
 
-  it('keeps SNS messages with their attributes', async () => {
-    const published = await client(SNSClient).send(
+  it('keeps SNS messages with their attributes, lists the stack\'s topics, and answers NotFound for any other topic', async () => {
+    const sns = client(SNSClient);
+    expect((await sns.send(new ListTopicsCommand({}))).Topics).toEqual([{ TopicArn: TOPIC_ARN }]);
+    await expect(sns.send(new PublishCommand({ TopicArn: `${TOPIC_ARN}-other`, Message: 'lost' }))).rejects.toMatchObject({ name: 'NotFoundException', $metadata: { httpStatusCode: 404 } });
+    const published = await sns.send(
       new PublishCommand({
-        TopicArn: 'arn:aws:sns:eu-west-1:123456789012:topic',
+        TopicArn: TOPIC_ARN,
         Subject: 'Migration started',
         Message: 'Line one\nline two & more',
         MessageAttributes: { kind: { DataType: 'String', StringValue: 'started' }, migration: { DataType: 'String', StringValue: 'Shop' } },
@@ -147,6 +170,23 @@ describe('AWS emulator wire protocols, spoken to by the real SDK v3 clients', ()
     await expect(deliveredTo({ kind: 'approval-code', approver: 'eve@example.com' })).resolves.toEqual([]);
     // Filter operators it does not evaluate are refused, not guessed.
     expect(() => filterPolicyAccepts({ approver: [{ prefix: 'ana' }] }, { approver: 'ana@example.com' })).toThrow(/exact strings only/);
+  });
+
+  it('routes a form post by the service its signature names, refusing an action of another query service', async () => {
+    const formPost = (signingName: string, body: string) =>
+      fetch(emulator.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded; charset=utf-8',
+          authorization: `AWS4-HMAC-SHA256 Credential=rehearsal/20261125/eu-west-1/${signingName}/aws4_request, SignedHeaders=host, Signature=0`,
+        },
+        body,
+      });
+    const rdsActionSignedForSns = await formPost('sns', 'Action=DescribeDBClusters&Version=2014-10-31');
+    expect(rdsActionSignedForSns.status).toBe(400);
+    expect(await rdsActionSignedForSns.text()).toContain('<Code>InvalidAction</Code>');
+    const topics = await formPost('sns', 'Action=ListTopics&Version=2010-03-31');
+    expect(await topics.text()).toContain(`<TopicArn>${TOPIC_ARN}</TopicArn>`);
   });
 
   it('stores SSM parameters and answers ParameterNotFound for a missing one', async () => {
@@ -224,6 +264,70 @@ describe('AWS emulator wire protocols, spoken to by the real SDK v3 clients', ()
     });
     await expect(events.send(new EnableRuleCommand({ Name: 'orders-full-load-checks', EventBusName: 'orders' }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
     expect([...emulator.eventRules.keys()]).toEqual(['orders-full-load-checks']);
+  });
+
+  it('records the executions the local runner runs, as DescribeExecution, GetExecutionHistory and ListExecutions answer them', async () => {
+    const sfn = client(SFNClient);
+    const executionArn = `${STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:night-run`;
+    let attempts = 0;
+    const check = async () => {
+      attempts += 1;
+      if (attempts === 1) throw Object.assign(new Error('DMS answered 503'), { name: 'AwsServiceUnavailable' });
+      return { done: true };
+    };
+    await executeLocally(WORKFLOW, { Check: check }, { migrationName: 'Shop' }, {
+      executionArn,
+      waitMilliseconds: 0,
+      retryIntervalMilliseconds: 0,
+      onEvent: emulator.executions.begin(STATE_MACHINE_ARN, executionArn, { migrationName: 'Shop' }),
+    });
+
+    expect(await sfn.send(new DescribeExecutionCommand({ executionArn }))).toMatchObject({
+      executionArn,
+      stateMachineArn: STATE_MACHINE_ARN,
+      name: 'night-run',
+      status: 'SUCCEEDED',
+      input: '{"migrationName":"Shop"}',
+      output: '{"done":true}',
+      startDate: expect.any(Date),
+      stopDate: expect.any(Date),
+    });
+    const { events = [] } = await sfn.send(new GetExecutionHistoryCommand({ executionArn }));
+    expect(events.map((event) => event.type)).toEqual([
+      'ExecutionStarted',
+      'TaskStateEntered',
+      'LambdaFunctionScheduled',
+      'LambdaFunctionStarted',
+      'LambdaFunctionFailed',
+      'LambdaFunctionScheduled',
+      'LambdaFunctionStarted',
+      'LambdaFunctionSucceeded',
+      'TaskStateExited',
+      'ChoiceStateEntered',
+      'ChoiceStateExited',
+      'SucceedStateEntered',
+      'SucceedStateExited',
+      'ExecutionSucceeded',
+    ]);
+    expect(events.map((event) => event.id)).toEqual(events.map((_, index) => index + 1));
+    expect(events[4].lambdaFunctionFailedEventDetails).toMatchObject({ error: 'AwsServiceUnavailable' });
+    expect(events[2].lambdaFunctionScheduledEventDetails).toMatchObject({ resource: 'arn:aws:lambda:eu-west-1:123456789012:function:check' });
+
+    // Newest first, a page at a time, as `dms-orchestrator status` and the console read it.
+    const firstPage = await sfn.send(new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 3, includeExecutionData: false }));
+    expect(firstPage.events?.map((event) => event.type)).toEqual(['ExecutionSucceeded', 'SucceedStateExited', 'SucceedStateEntered']);
+    expect(firstPage.events?.[1].stateExitedEventDetails).toEqual({ name: 'Done' });
+    const secondPage = await sfn.send(new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 3, nextToken: firstPage.nextToken }));
+    expect(secondPage.events?.map((event) => event.type)).toEqual(['ChoiceStateExited', 'ChoiceStateEntered', 'TaskStateExited']);
+
+    expect((await sfn.send(new ListExecutionsCommand({ stateMachineArn: STATE_MACHINE_ARN }))).executions).toEqual([
+      expect.objectContaining({ executionArn, name: 'night-run', status: 'SUCCEEDED' }),
+    ]);
+    expect((await sfn.send(new ListExecutionsCommand({ stateMachineArn: STATE_MACHINE_ARN, statusFilter: 'RUNNING' }))).executions).toEqual([]);
+    await expect(sfn.send(new ListExecutionsCommand({ stateMachineArn: `${STATE_MACHINE_ARN}-other` }))).rejects.toMatchObject({ name: 'StateMachineDoesNotExist' });
+    await expect(sfn.send(new DescribeExecutionCommand({ executionArn: `${executionArn}-other` }))).rejects.toMatchObject({ name: 'ExecutionDoesNotExist' });
+    await expect(sfn.send(new DescribeExecutionCommand({ executionArn: 'night-run' }))).rejects.toMatchObject({ name: 'InvalidArn' });
+    await expect(sfn.send(new GetExecutionHistoryCommand({ executionArn, nextToken: 'forged' }))).rejects.toMatchObject({ name: 'InvalidToken' });
   });
 
   it('keeps EventBridge Scheduler schedules (restJson1) and refuses a duplicate name with ConflictException', async () => {

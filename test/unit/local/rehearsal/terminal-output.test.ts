@@ -38,7 +38,7 @@ describe('rehearsal progress', () => {
 
 describe('rehearsal summary', () => {
   it('tells every result a state writes into the workflow\'s output, or knows it for bookkeeping: no raw JSON', () => {
-    const { definition } = synthesizeWorkflow(rehearsalDeployment(rehearsalInput('shop', undefined, true)));
+    const { definition } = synthesizeWorkflow(rehearsalDeployment(rehearsalInput(['shop'], undefined, true)));
     const written = new Set<string>();
     for (const state of Object.values(definition.States) as Array<{ ResultPath?: unknown; Catch?: Array<{ ResultPath?: unknown }> }>) {
       for (const resultPath of [state.ResultPath, ...(state.Catch ?? []).map((handler) => handler.ResultPath)]) {
