@@ -1,4 +1,4 @@
-import { StateMachine } from 'aws-local-stepfunctions';
+import { StateMachine } from './local-step-functions';
 import { allStates, type AslDefinition } from './asl';
 import { phaseEntry, type Phase } from '../../infra/phases';
 import { runAsCaller } from '../emulator/callers';

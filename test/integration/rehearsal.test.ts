@@ -206,7 +206,7 @@ describe('rehearsal paths that end short of cutover', () => {
       },
     );
     expect(pageProblems).toEqual([]);
-    expect(result.output).toMatch(/Cutover approval requested \(open until \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\)/);
+    expect(result.output).toMatch(/cutover approval needed \(open until \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\)/);
     expect(result.exitCode).toBe(1);
     expect(result.reason).toMatch(/^Ended without cutover \(ApprovalRejected\): Rejected by dba@example.com at .+ UTC\. Their reason:\n {2}> Not before the Friday window$/);
     expect(kinds(result.notifications)).toEqual(expect.arrayContaining(['approval-request', 'approval-rejected']));

@@ -127,7 +127,7 @@ describe('rehearse --source (your own database)', () => {
     // The workflow on the copy: loaded, validated (DMS and the independent comparison) and cut over.
     expect(stdout).toContain('Rehearsal succeeded');
     expect(stdout).toMatch(/Full load: 2,252 of 2,252 rows copied/);
-    expect(stdout).toMatch(/dataComparison: match \(5 tables/);
+    expect(stdout).toMatch(/Independent data comparison: match \(5 tables/);
     expect(stdout).toMatch(/Would have BLOCKED its start[^\n]*\n {4}Binary logging is on: log_bin=OFF/);
     expect(stdout).toMatch(/Would have warned:\n(?: {4}.+\n)* {4}Every table has a primary or unique key/);
     expect(stdout).toMatch(/Collations in use, more than one .*: utf8mb4_unicode_ci \([^)]*crm\.contacts\.email[^)]*\);.* latin1_swedish_ci \(shop\.orders\.note\)/);

@@ -56,7 +56,7 @@ beforeAll(async () => {
     faults: { throttle: { DescribeReplicationInstances: 5 } },
     dynamoDbTables: ['tokens'],
     eventRules: ['orders-full-load-checks'],
-    snsTopicArns: [TOPIC_ARN],
+    snsTopicArns: [TOPIC_ARN, CODES_TOPIC],
     stateMachines: [{ stateMachineArn: STATE_MACHINE_ARN, definition: WORKFLOW }],
     cdcLatencySeconds: 2,
     subscriptions: [
@@ -131,7 +131,7 @@ describe('AWS emulator wire protocols, spoken to by the real SDK v3 clients', ()
 
   it('keeps SNS messages with their attributes, lists the stack\'s topics, and answers NotFound for any other topic', async () => {
     const sns = client(SNSClient);
-    expect((await sns.send(new ListTopicsCommand({}))).Topics).toEqual([{ TopicArn: TOPIC_ARN }]);
+    expect((await sns.send(new ListTopicsCommand({}))).Topics).toEqual([{ TopicArn: TOPIC_ARN }, { TopicArn: CODES_TOPIC }]);
     await expect(sns.send(new PublishCommand({ TopicArn: `${TOPIC_ARN}-other`, Message: 'lost' }))).rejects.toMatchObject({ name: 'NotFoundException', $metadata: { httpStatusCode: 404 } });
     const published = await sns.send(
       new PublishCommand({
