@@ -117,12 +117,14 @@ export async function startAwsEmulator(options: EmulatorOptions): Promise<AwsEmu
     eventBridgeService(eventRules),
     s3Service(new Map()),
   ];
-  const throttle: BeforeOperation = ({ name, protocol }) => {
+  const throttle: BeforeOperation = ({ name, protocol, service }) => {
     const remaining = throttleRemaining.get(name) ?? 0;
     if (remaining <= 0) return;
     throttleRemaining.set(name, remaining - 1);
-    // JSON services answer ThrottlingException, query services (SNS, RDS) Throttling, S3 SlowDown (503).
+    // As the service models say: JSON services answer ThrottlingException; SNS its modelled Throttled (429, the
+    // SDK's ThrottledException); RDS the unmodelled Throttling; S3 SlowDown (503).
     if (protocol === 'rest-xml') throw new AwsServiceError('SlowDown', 'Please reduce your request rate.', 503);
+    if (service === 'sns') throw new AwsServiceError('Throttled', 'Rate exceeded', 429);
     throw new AwsServiceError(protocol === 'query' ? 'Throttling' : 'ThrottlingException', 'Rate exceeded');
   };
   const facts: ResourceFacts = { tagsOf: (arn) => dms.tagsOf(arn), secretArn: (secretId) => secretArnOf(secrets.keys(), secretId) };

@@ -53,7 +53,7 @@ beforeAll(async () => {
     dms: emulatedDms('shop', emulatedEndpoints('shop', { source: SOURCE_SECRET, target: TARGET_SECRET })),
     target: { type: 'aurora-cluster', identifier: 'shop-aurora', host: '127.0.0.1', port: 3307, engineVersion: '8.0.mysql_aurora.3.08.0' },
     secrets: { [SOURCE_SECRET]: unreachable, [TARGET_SECRET]: unreachable, 'approval-key': 'signing-key' },
-    faults: { throttle: { DescribeReplicationInstances: 5 } },
+    faults: { throttle: { DescribeReplicationInstances: 5, ListTopics: 1 } },
     dynamoDbTables: ['tokens'],
     eventRules: ['orders-full-load-checks'],
     snsTopicArns: [TOPIC_ARN, CODES_TOPIC],
@@ -115,6 +115,12 @@ describe('AWS emulator wire protocols, spoken to by the real SDK v3 clients', ()
     const describe = () => dms.send(new DescribeReplicationInstancesCommand({}));
     for (let call = 0; call < 5; call += 1) await expect(describe()).rejects.toMatchObject({ name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } });
     expect((await describe()).ReplicationInstances?.[0].ReplicationInstanceIdentifier).toBe('shop-replication');
+  });
+
+  it('throttles SNS with its modelled error (code Throttled, HTTP 429), which the SDK raises as ThrottledException', async () => {
+    const sns = client(SNSClient);
+    await expect(sns.send(new ListTopicsCommand({}))).rejects.toMatchObject({ name: 'ThrottledException', $metadata: { httpStatusCode: 429 } });
+    expect((await sns.send(new ListTopicsCommand({}))).Topics?.length).toBeGreaterThan(0);
   });
 
   it('answers RDS (awsQuery) in XML, lists under their member names, and its not-found fault', async () => {
