@@ -13,6 +13,7 @@
  */
 import type { Connection, RowDataPacket } from 'mysql2/promise';
 import { heartbeatTableDdl, proveCatchUp } from '../functions/cutover/catch-up';
+import { sidesOf } from '../functions/shared/cutover-vocabulary';
 import { freezeWrites, restoreWrites } from '../functions/cutover/write-freeze';
 import { connectMysql } from '../functions/shared/mysql';
 import { startNativeReplication, startThrowawayMariadb, type ThrowawayMariadb } from '../local/throwaway-mariadb';
@@ -65,7 +66,7 @@ async function main(): Promise<void> {
         const [freeze, freezeMs] = await timed(() => freezeWrites(admin as Connection, TIMEOUT_SECONDS));
         await replica.query('START SLAVE SQL_THREAD');
         const [, catchUpMs] = await timed(() =>
-          proveCatchUp(admin as Connection, replica as Connection, { schema: SCHEMA, timeoutSeconds: TIMEOUT_SECONDS, freeze: { record: freeze, unfreezer: unfreezer as Connection }, pollIntervalMs: 5 }),
+          proveCatchUp(admin as Connection, replica as Connection, { sides: sidesOf('to-target'), schema: SCHEMA, timeoutSeconds: TIMEOUT_SECONDS, freeze: { record: freeze, unfreezer: unfreezer as Connection }, pollIntervalMs: 5 }),
         );
         const [, restoreMs] = await timed(() => restoreWrites(admin as Connection, freeze.previous));
         freezes.push(freezeMs);

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Connection, RowDataPacket } from 'mysql2/promise';
 import { CatchUpTimedOut } from '../shared/errors';
+import { capitalized } from '../shared/approval-purpose';
+import type { DatabaseSide } from '../shared/cutover-vocabulary';
 import { statementsEndingBy, type Statements } from '../shared/mysql';
 import { freezeDeadline, raiseSuperReadOnly, restoreWrites, type ReadOnlySettings, type WriteFreeze } from './write-freeze';
 
@@ -36,6 +38,8 @@ export interface CatchUpProof {
 }
 
 export interface CatchUpOptions {
+  /** Which side is frozen and which catches up: source and target forward, the other way round in a rollback. */
+  sides: { from: DatabaseSide; to: DatabaseSide };
   /** The heartbeat's schema on the frozen side (the `from` of the direction). */
   schema: string;
   /** Its schema on the side catching up, when the task renames schemas (`database.targetSchemas`). @default schema */
@@ -130,12 +134,12 @@ export async function proveCatchUp(source: Connection, target: Connection, optio
   const within = `within ${options.timeoutSeconds} s${options.freeze ? ' of the freeze' : ''}`;
   throw new CatchUpTimedOut(
     (markerWritten
-      ? `The catch-up marker ${marker} did not reach the target ${within}: replication is behind or stopped, or a lock held the marker up`
+      ? `The catch-up marker ${marker} did not reach the ${options.sides.to} ${within}: replication is behind or stopped, or a lock held the marker up`
       : cutOff
         ? `The catch-up marker ${marker} could not be written ${within}`
         : `The ${options.timeoutSeconds} s the freeze may last were spent before the catch-up proof began (by the steps between the freeze and the proof): no marker was written`) +
       `${cutOff ? ` (the last statement was cut off: ${cutOff.message})` : ''}. ` +
-      (restored ? `Source writes were restored (read_only=${restored.readOnly}); ` : '') +
+      (restored ? `${capitalized(options.sides.from)} writes were restored (read_only=${restored.readOnly}); ` : '') +
       'nothing was switched.',
   );
 }

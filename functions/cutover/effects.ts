@@ -99,6 +99,7 @@ function liveEffects(clients: CutoverClients, config: MigrationConfig): CutoverE
         withMysql(fromCredentials, from, (fromConnection) =>
           withMysql(toCredentials, to, (toConnection) =>
             proveCatchUp(fromConnection, toConnection, {
+              sides: { from, to },
               schema: heartbeatSchemaOn(config, from),
               catchingUpSchema: heartbeatSchemaOn(config, to),
               timeoutSeconds,

@@ -212,7 +212,7 @@ export class WriteFreezeFailed extends MigrationError {
   override readonly name = 'WriteFreezeFailed';
 }
 
-/** The catch-up marker did not reach the target in time; the source's writes were restored, nothing was switched. */
+/** The catch-up marker did not reach the side catching up in time; the frozen side's writes were restored, nothing was switched. */
 export class CatchUpTimedOut extends MigrationError {
   override readonly name = 'CatchUpTimedOut';
 }

@@ -3,6 +3,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { mockClient } from 'aws-sdk-client-mock';
 import type { Connection, RowDataPacket } from 'mysql2/promise';
 import { binlogEnabled, readBinlogPosition } from '../../functions/cutover/binlog';
+import { sidesOf } from '../../functions/shared/cutover-vocabulary';
 import { HEARTBEAT_TABLE, heartbeatTableDdl, heartbeatTableExists, proveCatchUp, waitForMarker } from '../../functions/cutover/catch-up';
 import { FREEZE_MARGIN_SECONDS, freezeWrites, listSessionsHoldingWrites, readReadOnlySettings, restoreWrites } from '../../functions/cutover/write-freeze';
 import { connectMysql, statementsEndingBy } from '../../functions/shared/mysql';
@@ -156,7 +157,7 @@ describe('catch-up proof (real MariaDB, native replica standing in for DMS CDC)'
     const written = (await count(admin, 'orders')) - before;
     const freeze = await freezeWrites(admin, BUDGET_SECONDS);
 
-    const proving = proveCatchUp(admin, replica, { schema: SCHEMA, timeoutSeconds: BUDGET_SECONDS, freeze: { record: freeze, unfreezer }, pollIntervalMs: 5, markerPrefix: 'local-run' });
+    const proving = proveCatchUp(admin, replica, { sides: sidesOf('to-target'), schema: SCHEMA, timeoutSeconds: BUDGET_SECONDS, freeze: { record: freeze, unfreezer }, pollIntervalMs: 5, markerPrefix: 'local-run' });
     await replica.query('START SLAVE SQL_THREAD');
     const proof = await proving;
 
@@ -174,7 +175,7 @@ describe('catch-up proof (real MariaDB, native replica standing in for DMS CDC)'
   it('a stopped replica times out the proof, and the source is unfrozen with its recorded values', async () => {
     await replica.query('STOP SLAVE');
     const freeze = await freezeWrites(admin, BUDGET_SECONDS);
-    await expect(proveCatchUp(admin, replica, { schema: SCHEMA, timeoutSeconds: 1, freeze: { record: freeze, unfreezer }, pollIntervalMs: 100 })).rejects.toMatchObject({
+    await expect(proveCatchUp(admin, replica, { sides: sidesOf('to-target'), schema: SCHEMA, timeoutSeconds: 1, freeze: { record: freeze, unfreezer }, pollIntervalMs: 100 })).rejects.toMatchObject({
       name: 'CatchUpTimedOut',
       message: expect.stringContaining('Source writes were restored (read_only=OFF); nothing was switched'),
     });
@@ -184,9 +185,20 @@ describe('catch-up proof (real MariaDB, native replica standing in for DMS CDC)'
     await app.end();
   });
 
+  it('in a rollback, the timeout names the sides the other way round: the frozen target got its writes back, the marker did not reach the source', async () => {
+    await replica.query('STOP SLAVE');
+    // Here `admin` plays the frozen target and `replica` the source catching up through the reverse task.
+    const freeze = await freezeWrites(admin, BUDGET_SECONDS);
+    await expect(proveCatchUp(admin, replica, { sides: sidesOf('to-source'), schema: SCHEMA, timeoutSeconds: 1, freeze: { record: freeze, unfreezer }, pollIntervalMs: 100 })).rejects.toMatchObject({
+      name: 'CatchUpTimedOut',
+      message: expect.stringMatching(/did not reach the source within 1 s of the freeze.*Target writes were restored \(read_only=OFF\); nothing was switched/),
+    });
+    expect(await readReadOnlySettings(admin)).toEqual({ readOnly: 'OFF' });
+  });
+
   it('without a freeze (application stopped another way) the proof still waits for the marker', async () => {
     await replica.query('STOP SLAVE');
-    await expect(proveCatchUp(admin, replica, { schema: SCHEMA, timeoutSeconds: 0, pollIntervalMs: 1 })).rejects.toMatchObject({
+    await expect(proveCatchUp(admin, replica, { sides: sidesOf('to-target'), schema: SCHEMA, timeoutSeconds: 0, pollIntervalMs: 1 })).rejects.toMatchObject({
       name: 'CatchUpTimedOut',
       message: expect.not.stringContaining('restored'),
     });
@@ -211,7 +223,7 @@ describe("no statement outlasts the freeze's budget (real MariaDB)", () => {
     await app.query(`SELECT * FROM ${SCHEMA}.${HEARTBEAT_TABLE} FOR UPDATE`);
     try {
       const freeze = await freezeWrites(admin, budgetSeconds);
-      await expect(proveCatchUp(admin, replica, { schema: SCHEMA, timeoutSeconds: budgetSeconds, freeze: { record: freeze, unfreezer } })).rejects.toMatchObject({
+      await expect(proveCatchUp(admin, replica, { sides: sidesOf('to-target'), schema: SCHEMA, timeoutSeconds: budgetSeconds, freeze: { record: freeze, unfreezer } })).rejects.toMatchObject({
         name: 'CatchUpTimedOut',
         message: expect.stringMatching(/could not be written within 5 s of the freeze \(the last statement was cut off: (Lock wait timeout exceeded|Query execution was interrupted \(max_statement_time exceeded\)).*Source writes were restored \(read_only=OFF\)/),
       });
@@ -226,7 +238,7 @@ describe("no statement outlasts the freeze's budget (real MariaDB)", () => {
     const markers = await count(admin, HEARTBEAT_TABLE);
     const freeze = await freezeWrites(admin, budgetSeconds);
     const spent = { ...freeze, requestedAt: new Date(Date.now() - budgetSeconds * 1000).toISOString() };
-    await expect(proveCatchUp(admin, replica, { schema: SCHEMA, timeoutSeconds: budgetSeconds, freeze: { record: spent, unfreezer } })).rejects.toMatchObject({
+    await expect(proveCatchUp(admin, replica, { sides: sidesOf('to-target'), schema: SCHEMA, timeoutSeconds: budgetSeconds, freeze: { record: spent, unfreezer } })).rejects.toMatchObject({
       name: 'CatchUpTimedOut',
       message: `The ${budgetSeconds} s the freeze may last were spent before the catch-up proof began (by the steps between the freeze and the proof): no marker was written. Source writes were restored (read_only=OFF); nothing was switched.`,
     });
@@ -241,7 +253,7 @@ describe("no statement outlasts the freeze's budget (real MariaDB)", () => {
       const freeze = await freezeWrites(admin, budgetSeconds);
       // The server goes silent: no server-side limit can end a statement whose answer never arrives.
       relay.stall();
-      await expect(proveCatchUp(admin, relayed, { schema: SCHEMA, timeoutSeconds: budgetSeconds, freeze: { record: freeze, unfreezer } })).rejects.toMatchObject({
+      await expect(proveCatchUp(admin, relayed, { sides: sidesOf('to-target'), schema: SCHEMA, timeoutSeconds: budgetSeconds, freeze: { record: freeze, unfreezer } })).rejects.toMatchObject({
         name: 'CatchUpTimedOut',
         message: expect.stringContaining('the last statement was cut off: Query inactivity timeout'),
       });
