@@ -13,6 +13,9 @@ module.exports = {
   // the stack or driving Chromium on a loaded one (a CI runner, parallel test files) takes several times longer.
   // A test that hangs still fails, a minute later.
   testTimeout: 60_000,
+  // Jest's default is one worker per core but one: a single worker on a 2-core machine. Most test files wait on
+  // MariaDB servers, a browser or a rehearsal's child process rather than compute, so two run well side by side.
+  maxWorkers: 2,
   setupFilesAfterEnv: ['<rootDir>/test/setup.ts'],
   collectCoverageFrom: ['functions/**/*.ts'],
   coverageReporters: ['text-summary', 'text'],
