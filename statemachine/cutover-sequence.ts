@@ -143,8 +143,8 @@ export interface CompleteSequenceProps {
   readonly requestApproval: IFunction;
   readonly approvalTimeout: Duration;
   readonly afterComplete: IChainable;
-  /** Where a rejected or expired approval goes: the way back stays open. */
-  readonly notApproved: IChainable;
+  /** Where an expired and a rejected approval go (each says so): the way back stays open. */
+  readonly notApproved: { readonly timedOut: IChainable; readonly rejected: IChainable };
 }
 
 /**
@@ -156,7 +156,8 @@ export function completeSequence(toolkit: WorkflowKit, props: CompleteSequencePr
 
   const askName = 'Ask to end the way back';
   const ask = toolkit.waitForToken(askName, props.requestApproval, { timeout: props.approvalTimeout, resultPath: '$.approval' });
-  ask.addCatch(props.notApproved, { errors: [Errors.TIMEOUT, WorkflowError.ApprovalRejected], resultPath: '$.error' });
+  ask.addCatch(props.notApproved.timedOut, { errors: [Errors.TIMEOUT], resultPath: '$.error' });
+  ask.addCatch(props.notApproved.rejected, { errors: [WorkflowError.ApprovalRejected], resultPath: '$.error' });
   ask.addCatch(toolkit.failAt(askName), { resultPath: '$.error' });
 
   const removeName = 'End the way back';

@@ -175,7 +175,7 @@ export class MigrationWorkflow extends Construct {
       requestApproval: fn.requestApproval,
       approvalTimeout,
       afterComplete: kit.releaseLock('Release run lock after complete', new Succeed(this, 'Way back removed')),
-      notApproved: endWithoutCutover,
+      notApproved: { timedOut: approvalTimedOut, rejected: approvalRejected },
     });
     // A rollback freezes the database the applications use now: a person approves it too, whatever
     // cutover.approvalRequired says (a drill's config left at "rollback" must not freeze production when

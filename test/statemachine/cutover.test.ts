@@ -402,6 +402,23 @@ describe('lossless cutover, executed locally against real MariaDB', () => {
     expect(unmarshall(result.aws.items.get('cutover#orders-to-aurora') ?? {})).toMatchObject({ completedAt: expect.any(String) });
   });
 
+  it('complete: a rejected approval keeps the way back, removes nothing and says so', async () => {
+    const result = await runWorkflow(
+      synthesized,
+      scenario({ approval: 'reject', prepare: (aws) => afterCutover(aws) }),
+      input({ mode: 'complete', rollback: { ...REVERSE, soakMinutes: 60 } }),
+    );
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.states.slice(result.states.indexOf('Ask to end the way back'))).toEqual([
+      'Ask to end the way back',
+      'Notify approval rejected',
+      'Release run lock',
+      'End without cutover',
+    ]);
+    expect(result.aws.dmsActions).toEqual([]);
+    expect(result.aws.notifications.at(-1)).toMatchObject({ kind: 'approval-rejected', message: expect.stringContaining('The way back stays') });
+  });
+
   it('complete refuses before the soak time is over, without asking anyone', async () => {
     const result = await runWorkflow(synthesized, scenario({ prepare: (aws) => afterCutover(aws) }), input({ mode: 'complete', rollback: { ...REVERSE, soakMinutes: 43200 } }));
     expect(result.status).toBe('FAILED');
