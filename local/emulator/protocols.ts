@@ -27,6 +27,25 @@ export class AwsServiceError extends Error {
   }
 }
 
+/**
+ * The error a service answers a throttled call with, by its SigV4 signing name, as its model says: SNS its modelled
+ * Throttled (HTTP 429; the SDK's ThrottledException), RDS and CloudWatch the unmodelled Throttling, S3 SlowDown
+ * (503), the JSON services ThrottlingException. Every one is in the SDK's list of throttling codes.
+ */
+export function throttlingError(service: string | undefined): AwsServiceError {
+  switch (service) {
+    case 'sns':
+      return new AwsServiceError('Throttled', 'Rate exceeded', 429);
+    case 'rds':
+    case 'monitoring':
+      return new AwsServiceError('Throttling', 'Rate exceeded');
+    case 's3':
+      return new AwsServiceError('SlowDown', 'Please reduce your request rate.', 503);
+    default:
+      return new AwsServiceError('ThrottlingException', 'Rate exceeded');
+  }
+}
+
 export type Operation = (input: Record<string, unknown>) => unknown;
 
 export interface JsonService {

@@ -8,7 +8,7 @@ import { EmulatedDms } from './dms/api';
 import type { DmsEndpointDefinition, DmsFaults, DmsInstanceDefinition, DmsTaskDefinition, DmsTaskEvent } from './dms/definitions';
 import { dynamoDbService, type Item } from './dynamodb';
 import type { DatabaseNetwork } from './network';
-import { AwsServiceError, handleAwsRequest, signingNameOf, type BeforeOperation, type EmulatedService } from './protocols';
+import { AwsServiceError, handleAwsRequest, signingNameOf, throttlingError, type BeforeOperation, type EmulatedService } from './protocols';
 import { s3Service } from './s3';
 import { StepFunctionsExecutions, stepFunctionsService, type StateMachineRecord } from './step-functions';
 import {
@@ -117,15 +117,11 @@ export async function startAwsEmulator(options: EmulatorOptions): Promise<AwsEmu
     eventBridgeService(eventRules),
     s3Service(new Map()),
   ];
-  const throttle: BeforeOperation = ({ name, protocol, service }) => {
+  const throttle: BeforeOperation = ({ name, service }) => {
     const remaining = throttleRemaining.get(name) ?? 0;
     if (remaining <= 0) return;
     throttleRemaining.set(name, remaining - 1);
-    // As the service models say: JSON services answer ThrottlingException; SNS its modelled Throttled (429, the
-    // SDK's ThrottledException); RDS the unmodelled Throttling; S3 SlowDown (503).
-    if (protocol === 'rest-xml') throw new AwsServiceError('SlowDown', 'Please reduce your request rate.', 503);
-    if (service === 'sns') throw new AwsServiceError('Throttled', 'Rate exceeded', 429);
-    throw new AwsServiceError(protocol === 'query' ? 'Throttling' : 'ThrottlingException', 'Rate exceeded');
+    throw throttlingError(service);
   };
   const facts: ResourceFacts = { tagsOf: (arn) => dms.tagsOf(arn), secretArn: (secretId) => secretArnOf(secrets.keys(), secretId) };
   /** IAM answers before the service does: a denied call never reaches the operation. */

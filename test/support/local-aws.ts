@@ -22,11 +22,11 @@ import { DisableRuleCommand, EnableRuleCommand, EventBridgeClient, ResourceNotFo
 import { sdkStreamMixin } from '@smithy/core/serde';
 import { Readable } from 'node:stream';
 import { DescribeExecutionCommand, SFNClient, SendTaskFailureCommand, SendTaskSuccessCommand, TaskTimedOut } from '@aws-sdk/client-sfn';
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { PublishCommand, SNSClient, ThrottledException } from '@aws-sdk/client-sns';
 import { GetParameterCommand, ParameterNotFound, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { currentCaller } from '../../local/emulator/callers';
-import { AwsServiceError } from '../../local/emulator/protocols';
+import { AwsServiceError, throttlingError } from '../../local/emulator/protocols';
 import { deliveriesOf, eventBridgeService, rdsService, secretArnOf, type LocalTargetDatabase, type TopicSubscription } from '../../local/emulator/services';
 import { StepFunctionsExecutions, stepFunctionsService } from '../../local/emulator/step-functions';
 import type { ResourceFacts, StackAuthorizer } from '../../local/iam';
@@ -148,18 +148,6 @@ export const SNS_KMS_REFUSES: AwsOutage = {
   error: { code: 'KMSAccessDeniedException', message: "SNS is not authorized to use the topic's KMS key (kms:GenerateDataKey)", statusCode: 400 },
 };
 
-/**
- * The name each service's throttling error reaches the handlers under, from the SDK models: SNS models
- * ThrottledException (query code "Throttled"); RDS and CloudWatch answer the unmodelled "Throttling"; S3 says
- * SlowDown with a 503; the JSON services ThrottlingException. Every one is in the SDK's list of throttling codes.
- */
-const THROTTLING_ERRORS: Record<string, { code: string; statusCode: number }> = {
-  sns: { code: 'ThrottledException', statusCode: 400 },
-  rds: { code: 'Throttling', statusCode: 400 },
-  monitoring: { code: 'Throttling', statusCode: 400 },
-  s3: { code: 'SlowDown', statusCode: 503 },
-};
-
 export interface PublishedNotification {
   kind: string;
   subject: string;
@@ -272,8 +260,8 @@ export class LocalAws {
         const outage = outages.find((candidate) => (candidate.service ?? service) === service && (candidate.operation ?? operation) === operation);
         if (outage) {
           refusedCalls.push(`${service}:${operation}`);
-          const { code, message, statusCode } = outage.error === 'throttling' ? { ...(THROTTLING_ERRORS[service] ?? { code: 'ThrottlingException', statusCode: 400 }), message: 'Rate exceeded' } : outage.error;
-          throw asSdkError(new AwsServiceError(code, message, statusCode));
+          const refusal = outage.error === 'throttling' ? throttlingError(service) : new AwsServiceError(outage.error.code, outage.error.message, outage.error.statusCode);
+          throw asSdkError(refusal, { Throttled: ThrottledException });
         }
         return stubbedSend.call(this, command);
       };
