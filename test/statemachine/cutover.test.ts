@@ -23,7 +23,7 @@ import {
   type CutoverServers,
 } from '../support/cutover-rig';
 import { SNS_KMS_REFUSES, type AwsOutage, type Scenario } from '../support/local-aws';
-import { runWorkflow, type WorkflowRun, type WorkflowRunOptions } from '../support/run-workflow';
+import { FAILURE_PATH, runWorkflow, type WorkflowRun, type WorkflowRunOptions } from '../support/run-workflow';
 import { DEPLOYMENT, synthesizeWorkflow } from '../support/synthesized-workflow';
 
 /** The cutover sequence executed from the synthesized definition against two real MariaDB servers (test/support/cutover-rig.ts). */
@@ -191,11 +191,7 @@ describe('lossless cutover, executed locally against real MariaDB', () => {
       'Prove catch-up',
       'Unfreeze source writes',
       'Prove catch-up failed',
-      'Notify failure',
-      'Release run lock after failure',
-      'Failure e-mail delivered?',
-      'Describe the failure',
-      'Migration failed',
+      ...FAILURE_PATH,
     ]);
     expect(failure(result)).toMatchObject({
       subject: '[DMS] Orders to Aurora: FAILED at Prove catch-up (CatchUpTimedOut)',
@@ -245,11 +241,7 @@ describe('lossless cutover, executed locally against real MariaDB', () => {
       'Switch',
       'Unfreeze source writes after the failed switch',
       'Switch failed before publishing',
-      'Notify failure',
-      'Release run lock after failure',
-      'Failure e-mail delivered?',
-      'Describe the failure',
-      'Migration failed',
+      ...FAILURE_PATH,
     ]);
     expect(failure(result)).toMatchObject({
       subject: '[DMS] Orders to Aurora: FAILED at Switch (InvalidDBClusterStateFault)',
@@ -348,7 +340,7 @@ describe('lossless cutover, executed locally against real MariaDB', () => {
     const heldLock = marshall({ pk: 'lock#orders-to-aurora', holder: OTHER_EXECUTION, migrationName: 'Orders to Aurora', acquiredAt: '2026-11-24T23:00:00.000Z' });
     const result = await runWorkflow(synthesized, scenario({ prepare: (aws) => aws.items.set('lock#orders-to-aurora', heldLock) }), input());
     expect(result.status).toBe('FAILED');
-    expect(result.states).toEqual(['Validate input', 'Take the run lock', 'Take the run lock failed', 'Notify failure', 'Release run lock after failure', 'Failure e-mail delivered?', 'Describe the failure', 'Migration failed']);
+    expect(result.states).toEqual(['Validate input', 'Take the run lock', 'Take the run lock failed', ...FAILURE_PATH]);
     expect(failure(result)).toMatchObject({
       subject: '[DMS] Orders to Aurora: FAILED at Take the run lock (MigrationLocked)',
       message: expect.stringContaining(`Another execution is already running this migration: ${OTHER_EXECUTION}`),

@@ -1,6 +1,6 @@
 import { migrationInput } from '../support/migration';
 import { HAPPY_PATH, SNS_KMS_REFUSES, type Scenario } from '../support/local-aws';
-import { runWorkflow, type WorkflowRun } from '../support/run-workflow';
+import { FAILURE_PATH, runWorkflow, type WorkflowRun } from '../support/run-workflow';
 import { synthesizeWorkflow } from '../support/synthesized-workflow';
 
 const synthesized = synthesizeWorkflow();
@@ -85,7 +85,7 @@ describe('migration workflow, executed locally from the synthesized definition',
   it('a failed connection test stops the run before the task starts, quoting DMS', async () => {
     const result = await run({ sourceConnection: 'failed' });
     expect(result.status).toBe('FAILED');
-    expect(result.states.slice(-6)).toEqual(['Check connection tests failed', 'Notify failure', 'Release run lock after failure', 'Failure e-mail delivered?', 'Describe the failure', 'Migration failed']);
+    expect(result.states.slice(-6)).toEqual(['Check connection tests failed', ...FAILURE_PATH]);
     expect(failureOf(result)).toMatchObject({
       error: 'ConnectionTestFailed',
       subject: '[DMS] Orders to Aurora: FAILED at Check connection tests (ConnectionTestFailed)',
@@ -97,7 +97,7 @@ describe('migration workflow, executed locally from the synthesized definition',
   it('errored tables fail the full-load wait with their names', async () => {
     const result = await run({ erroredTable: 'order_lines' });
     expect(result.status).toBe('FAILED');
-    expect(result.states.slice(-7)).toEqual(['Wait for full load', 'Wait for full load failed', 'Notify failure', 'Release run lock after failure', 'Failure e-mail delivered?', 'Describe the failure', 'Migration failed']);
+    expect(result.states.slice(-7)).toEqual(['Wait for full load', 'Wait for full load failed', ...FAILURE_PATH]);
     expect(failureOf(result)).toMatchObject({ error: 'TablesErrored', message: expect.stringContaining('Full load failed for orders.order_lines') });
     expect(result.aws.dmsActions).not.toContain('StopReplicationTask');
   });
@@ -132,7 +132,7 @@ describe('migration workflow, executed locally from the synthesized definition',
   it('a cutover precondition failure changes nothing and says why', async () => {
     const result = await run({ cdcLatencySeconds: 120 });
     expect(result.status).toBe('FAILED');
-    expect(result.states.slice(-7)).toEqual(['Gate', 'Gate failed', 'Notify failure', 'Release run lock after failure', 'Failure e-mail delivered?', 'Describe the failure', 'Migration failed']);
+    expect(result.states.slice(-7)).toEqual(['Gate', 'Gate failed', ...FAILURE_PATH]);
     expect(failureOf(result)).toMatchObject({
       error: 'CutoverPreconditionFailed',
       message: expect.stringContaining('CDCLatencySource reached 120 s in the last 5 minutes (maximum 30 s)'),
@@ -215,7 +215,7 @@ describe('migration workflow, executed locally from the synthesized definition',
   it('invalid input fails first, touches nothing, and is reported under the execution name', async () => {
     const result = await run({}, migrationInput({ startPolicy: 'reload' }));
     expect(result.status).toBe('FAILED');
-    expect(result.states).toEqual(['Validate input', 'Name the run after the execution', 'Validate input failed', 'Notify failure', 'Release run lock after failure', 'Failure e-mail delivered?', 'Describe the failure', 'Migration failed']);
+    expect(result.states).toEqual(['Validate input', 'Name the run after the execution', 'Validate input failed', ...FAILURE_PATH]);
     expect(failureOf(result)).toMatchObject({
       error: 'InvalidInput',
       subject: '[DMS] local-run: FAILED at Validate input (InvalidInput)',

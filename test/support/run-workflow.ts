@@ -13,6 +13,9 @@ export type { ExecutionEvent } from '../../local/workflow/execute';
 export const EXECUTION_ARN = 'arn:aws:states:eu-west-1:123456789012:execution:OrdersMigration-migration:local-run';
 
 /** Changes to how the run goes, beyond what the simulated AWS does (the Scenario). */
+/** The states every failed run ends with once its failure e-mail went out (statemachine/kit.ts, the failure path). */
+export const FAILURE_PATH = ['Notify failure', 'Release run lock after failure', 'Failure e-mail delivered?', 'Describe the failure', 'Migration failed'];
+
 export interface WorkflowRunOptions {
   /**
    * Wraps a Task state's work, by state name: the wrapper gets the state's real task (its handler, as the
