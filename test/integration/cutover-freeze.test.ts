@@ -4,19 +4,19 @@ import { mockClient } from 'aws-sdk-client-mock';
 import type { Connection, RowDataPacket } from 'mysql2/promise';
 import { binlogEnabled, readBinlogPosition } from '../../functions/cutover/binlog';
 import { sidesOf } from '../../functions/shared/cutover-vocabulary';
-import { HEARTBEAT_TABLE, heartbeatTableDdl, heartbeatTableExists, proveCatchUp, waitForMarker } from '../../functions/cutover/catch-up';
+import { HEARTBEAT_TABLE, heartbeatTableExists, proveCatchUp, waitForMarker } from '../../functions/cutover/catch-up';
 import { FREEZE_MARGIN_SECONDS, freezeWrites, listSessionsHoldingWrites, readReadOnlySettings, restoreWrites } from '../../functions/cutover/write-freeze';
 import { connectMysql, statementsEndingBy } from '../../functions/shared/mysql';
 import { cutoverEffects } from '../../functions/cutover/effects';
 import { startNativeReplication, startThrowawayMariadb, type ThrowawayMariadb } from '../../local/throwaway-mariadb';
 import { cutoverClients } from '../support/cutover-clients';
+import { SCHEMA, createOrdersSchema } from '../support/cutover-rig';
 import { DATABASE_ACCESS, migrationConfig } from '../support/migration';
 
 /**
  * Source and target are two throwaway MariaDB servers; the target is a native replica of the source, a
  * stand-in for DMS CDC that applies the binlog in commit order the same way.
  */
-const SCHEMA = 'orders';
 let source: ThrowawayMariadb;
 let target: ThrowawayMariadb;
 let admin: Connection;
@@ -49,12 +49,7 @@ beforeAll(async () => {
   unfreezer = await connect(source);
   replica = await connect(target);
   await startNativeReplication(source, admin, replica);
-  await admin.query(`CREATE DATABASE ${SCHEMA}`);
-  await admin.query(`CREATE TABLE ${SCHEMA}.orders (id INT AUTO_INCREMENT PRIMARY KEY, note VARCHAR(40) NOT NULL)`);
-  await admin.query(heartbeatTableDdl(SCHEMA));
-  // The application's own user: no privilege that read_only lets through.
-  await admin.query("CREATE USER 'app'@'%' IDENTIFIED BY 'app-password'");
-  await admin.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ${SCHEMA}.* TO 'app'@'%'`);
+  await createOrdersSchema(admin);
 });
 
 afterAll(async () => {

@@ -54,6 +54,18 @@ export interface CutoverServers {
 export const credentials = (server: ThrowawayMariadb, username = 'root', password = '') => ({ host: server.host, port: server.port, username, password });
 
 /**
+ * The application's schema on the source: its orders table, the cutover's heartbeat table, and the application's
+ * own user, with no privilege that read_only lets through.
+ */
+export async function createOrdersSchema(admin: Connection): Promise<void> {
+  await admin.query(`CREATE DATABASE ${SCHEMA}`);
+  await admin.query(`CREATE TABLE ${SCHEMA}.orders (id INT AUTO_INCREMENT PRIMARY KEY, note VARCHAR(40) NOT NULL)`);
+  await admin.query(heartbeatTableDdl(SCHEMA));
+  await admin.query("CREATE USER 'app'@'%' IDENTIFIED BY 'app-password'");
+  await admin.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ${SCHEMA}.* TO 'app'@'%'`);
+}
+
+/**
  * Two servers with binary logs, the target a native replica of the source, the `orders` schema with its
  * heartbeat table, and an application user without privileges to write under read_only.
  */
@@ -65,12 +77,8 @@ export async function startCutoverServers(): Promise<CutoverServers> {
   const sourceAdmin = await connectMysql(credentials(source), 'source');
   const targetAdmin = await connectMysql(credentials(target), 'target');
   await startNativeReplication(source, sourceAdmin, targetAdmin);
-  await sourceAdmin.query(`CREATE DATABASE ${SCHEMA}`);
-  await sourceAdmin.query(`CREATE TABLE ${SCHEMA}.orders (id INT AUTO_INCREMENT PRIMARY KEY, note VARCHAR(40) NOT NULL)`);
-  await sourceAdmin.query(heartbeatTableDdl(SCHEMA));
   // Replicated to the target with everything else.
-  await sourceAdmin.query("CREATE USER 'app'@'%' IDENTIFIED BY 'app-password'");
-  await sourceAdmin.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ${SCHEMA}.* TO 'app'@'%'`);
+  await createOrdersSchema(sourceAdmin);
   return {
     source,
     target,
