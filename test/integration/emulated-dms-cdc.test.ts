@@ -7,8 +7,8 @@ import { readTableShape, type TableShape } from '../../functions/shared/data-com
 import { connectMysql, type DatabaseCredentials } from '../../functions/shared/mysql';
 import { startAwsEmulator, type AwsEmulator } from '../../local/emulator/server';
 import { startThrowawayMariadb, type ThrowawayMariadb } from '../../local/throwaway-mariadb';
-import { emulatedEndpoints } from '../support/emulated-task';
-import { REPLICATION_INSTANCE_ARN, SOURCE_ENDPOINT_ARN, TARGET_ENDPOINT_ARN, TASK_ARN } from '../support/migration';
+import { emulatedDms, emulatedEndpoints } from '../support/emulated-task';
+import { TASK_ARN } from '../support/migration';
 
 /**
  * The emulated DMS's ongoing replication on a MariaDB with a row-based binary log: the source schema and its
@@ -55,23 +55,14 @@ beforeAll(async () => {
   await admin.query(`INSERT INTO ${SOURCE}.accounts VALUES ?`, [Array.from({ length: 10 }, (_, index) => [index + 1, 1000])]);
   emulator = await startAwsEmulator({
     dms: {
-      endpoints: emulatedEndpoints('cdc', { source: SECRET, target: SECRET }),
-      task: {
-        replicationTaskArn: TASK_ARN,
-        replicationTaskIdentifier: 'cdc',
-        migrationType: 'full-load-and-cdc',
-        sourceEndpointArn: SOURCE_ENDPOINT_ARN,
-        targetEndpointArn: TARGET_ENDPOINT_ARN,
-        replicationInstanceArn: REPLICATION_INSTANCE_ARN,
+      ...emulatedDms('cdc', emulatedEndpoints('cdc', { source: SECRET, target: SECRET }), {
         tableMappings: {
           rules: [
             { 'rule-type': 'selection', 'object-locator': { 'schema-name': SOURCE, 'table-name': '%' }, 'rule-action': 'include' },
             { 'rule-type': 'transformation', 'rule-target': 'schema', 'object-locator': { 'schema-name': SOURCE }, 'rule-action': 'rename', value: TARGET },
           ],
         },
-        validationEnabled: true,
-      },
-      instance: { replicationInstanceArn: REPLICATION_INSTANCE_ARN, replicationInstanceIdentifier: 'instance' },
+      }),
       // Small batches: the load takes many round trips, so the writes below land while it runs.
       batchRows: 2,
     },

@@ -9,8 +9,8 @@ import type { Connection } from 'mysql2/promise';
 import { connectMysql } from '../../functions/shared/mysql';
 import type { DmsTaskEvent } from '../../local/emulator/dms/definitions';
 import { startAwsEmulator, type AwsEmulator } from '../../local/emulator/server';
-import { emulatedEndpoints } from '../support/emulated-task';
-import { REPLICATION_INSTANCE_ARN, SOURCE_ENDPOINT_ARN, TARGET_ENDPOINT_ARN, TASK_ARN } from '../support/migration';
+import { emulatedDms, emulatedEndpoints } from '../support/emulated-task';
+import { TASK_ARN } from '../support/migration';
 
 /**
  * The emulated DMS against the shared MariaDB: what its full load and validation really do to the data.
@@ -22,17 +22,12 @@ const TARGET = `emulated_dms_target_${process.pid}`;
 const SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:local-AbCdEf';
 
 /** An emulator whose task copies SOURCE into TARGET (schema renamed), skipping tables named skip%. */
-function emulatedDms(migrationType: 'full-load' | 'full-load-and-cdc', taskArn: string): Promise<AwsEmulator> {
+function startCopyingEmulator(migrationType: 'full-load' | 'full-load-and-cdc', taskArn: string): Promise<AwsEmulator> {
   return startAwsEmulator({
     dms: {
-      endpoints: emulatedEndpoints('emulated', { source: SECRET, target: SECRET }),
-      task: {
+      ...emulatedDms('emulated', emulatedEndpoints('emulated', { source: SECRET, target: SECRET }), {
         replicationTaskArn: taskArn,
-        replicationTaskIdentifier: 'emulated',
         migrationType,
-        sourceEndpointArn: SOURCE_ENDPOINT_ARN,
-        targetEndpointArn: TARGET_ENDPOINT_ARN,
-        replicationInstanceArn: REPLICATION_INSTANCE_ARN,
         tableMappings: {
           rules: [
             { 'rule-type': 'selection', 'object-locator': { 'schema-name': SOURCE, 'table-name': '%' }, 'rule-action': 'include' },
@@ -40,9 +35,7 @@ function emulatedDms(migrationType: 'full-load' | 'full-load-and-cdc', taskArn: 
             { 'rule-type': 'transformation', 'rule-target': 'schema', 'object-locator': { 'schema-name': SOURCE }, 'rule-action': 'rename', value: TARGET },
           ],
         },
-        validationEnabled: true,
-      },
-      instance: { replicationInstanceArn: REPLICATION_INSTANCE_ARN, replicationInstanceIdentifier: 'instance' },
+      }),
       batchRows: 10,
     },
     target: { type: 'aurora-cluster', identifier: 'target', host: '127.0.0.1', port: 3306, engineVersion: '8.0' },
@@ -68,7 +61,7 @@ beforeAll(async () => {
   const lines = Array.from({ length: 25 }, (_, index) => [1 + Math.floor(index / 4), 1 + (index % 4), `SKU-${index}`, index % 3 === 0 ? null : `note ${index} — ünïcode`]);
   await admin.query(`INSERT INTO ${SOURCE}.order_lines VALUES ?`, [lines]);
   await admin.query(`INSERT INTO ${SOURCE}.audit_log VALUES ?`, [Array.from({ length: 7 }, (_, index) => [`2026-11-25 0${index}:00:00`, index % 2 ? null : `event ${index}`])]);
-  emulator = await emulatedDms('full-load', TASK_ARN);
+  emulator = await startCopyingEmulator('full-load', TASK_ARN);
 });
 
 afterAll(async () => {

@@ -1,11 +1,13 @@
+import type { DmsTaskDefinition } from '../../local/emulator/dms/definitions';
 import type { EmulatorOptions } from '../../local/emulator/server';
 import { REPLICATION_INSTANCE_ARN, SOURCE_ENDPOINT_ARN, TARGET_ENDPOINT_ARN, TASK_ARN } from './migration';
 
 /**
  * The emulated DMS task and replication instance of the fixtures' ARNs (test/support/migration.ts): a
- * full-load-and-cdc task with validation, named after `name`. Tests add the endpoints their scenario needs.
+ * full-load-and-cdc task with validation, named after `name`. Tests add the endpoints their scenario needs, and
+ * change what their task does differently (its migration type, table mappings).
  */
-export function emulatedDms(name: string, endpoints: EmulatorOptions['dms']['endpoints'] = []): EmulatorOptions['dms'] {
+export function emulatedDms(name: string, endpoints: EmulatorOptions['dms']['endpoints'] = [], task: Partial<DmsTaskDefinition> = {}): EmulatorOptions['dms'] {
   return {
     endpoints,
     task: {
@@ -17,6 +19,7 @@ export function emulatedDms(name: string, endpoints: EmulatorOptions['dms']['end
       replicationInstanceArn: REPLICATION_INSTANCE_ARN,
       tableMappings: { rules: [] },
       validationEnabled: true,
+      ...task,
     },
     instance: { replicationInstanceArn: REPLICATION_INSTANCE_ARN, replicationInstanceIdentifier: `${name}-replication` },
   };
