@@ -22,7 +22,7 @@ Options:
   --token-table NAME   the orchestrator's token table (stack output TokenTableName)
   --region REGION      the stack's region (default: AWS_REGION)
   --by NAME            who decides (default: your user name), recorded and notified
-  --reason TEXT        why; sent to everyone notified${command === 'reject' ? ' (please give one)' : ''}
+  --reason TEXT        why; sent to everyone notified${command === 'reject' ? ' (please give one)' : ''}${command === 'approve' ? "\n  --migrations A,B     a wave's approval: approve only these of its migrations ready for cutover (default: all)" : ''}
   --json               print the result as JSON`;
 }
 
@@ -55,7 +55,7 @@ export function describeDecision(approvalId: string, result: DecisionResult): { 
 }
 
 /** The decision's fields by the flag the person typed them with. */
-const DECISION_FLAGS = { decidedBy: '--by', reason: '--reason', decision: 'the command (approve or reject)' } as const;
+const DECISION_FLAGS = { decidedBy: '--by', reason: '--reason', decision: 'the command (approve or reject)', migrations: '--migrations' } as const;
 
 export function approvalCommand(decision: 'approve' | 'reject') {
   return async (args: string[], context: CommandContext): Promise<number> => {
@@ -66,6 +66,7 @@ export function approvalCommand(decision: 'approve' | 'reject') {
         region: { type: 'string' },
         by: { type: 'string' },
         reason: { type: 'string' },
+        ...(decision === 'approve' ? { migrations: { type: 'string' as const } } : {}),
         json: { type: 'boolean', default: false },
       },
       allowPositionals: true,
@@ -78,8 +79,10 @@ export function approvalCommand(decision: 'approve' | 'reject') {
     if (!region) throw new UsageError('--region is required (or set AWS_REGION)');
     const approvalId = approvalIdFrom(positionals[0]);
     const decidedBy = values.by ?? userInfo().username;
+    const listed = (values as { migrations?: string }).migrations;
+    const migrations = listed === undefined ? undefined : listed.split(',').map((name) => name.trim()).filter(Boolean);
     const clients = { dynamoDb: new DynamoDBClient({ region }), stepFunctions: new SFNClient({ region }) };
-    const result = await decideApproval(clients, { tokenTableName }, { approvalId, decision, decidedBy, verifiedBy: 'aws-credentials', reason: values.reason }, new Date()).catch((error: unknown) => {
+    const result = await decideApproval(clients, { tokenTableName }, { approvalId, decision, decidedBy, verifiedBy: 'aws-credentials', reason: values.reason, migrations }, new Date()).catch((error: unknown) => {
       if (!(error instanceof InvalidDecision)) throw error;
       throw new UsageError(error.problems.map(({ field, problem }) => `${DECISION_FLAGS[field]}: ${problem}`).join('\n'));
     });

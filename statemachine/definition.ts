@@ -146,6 +146,18 @@ export class MigrationWorkflow extends Construct {
       return ask;
     };
     notApproved(askForApproval, 'Ask for cutover approval');
+    // A wave prepares its migrations first: the run ends here, ready for cutover, with its evidence as output
+    // and its run lock released; the wave asks one person for all of them, then starts each in mode "cutover".
+    const readyForCutover = kit.releaseLock('Release run lock when ready', new Succeed(this, 'Ready for cutover', { comment: 'Prepared for a wave: replication keeps running.' }));
+    const preparingOnly = openChoice(new Choice(this, 'Preparing for a wave?'), (choice, next) =>
+      choice.when(Condition.stringEquals('$.config.mode', 'prepare'), readyForCutover).otherwise(next),
+    );
+    // The wave's approver approved this migration: their decision is the run's approval.
+    const takeWaveApproval = (stateName: string) =>
+      new Pass(this, stateName, {
+        parameters: { decision: 'approved', 'decidedBy.$': '$.config.wave.approval.decidedBy', 'decidedAt.$': '$.config.wave.approval.decidedAt', 'wave.$': '$.config.wave' },
+        resultPath: '$.approval',
+      });
     const approvalIfRequired = new Choice(this, 'Approval required?')
       .when(Condition.booleanEquals('$.config.cutover.approvalRequired', true), askForApproval)
       .afterwards({ includeOtherwise: true });
@@ -192,10 +204,14 @@ export class MigrationWorkflow extends Construct {
     });
     const rollbackApproval = new Choice(this, 'Rollback approval needed?')
       .when(Condition.booleanEquals('$.config.cutover.dryRun', true), rollback)
+      .when(Condition.isPresent('$.config.wave.approval'), takeWaveApproval('Take the wave’s rollback approval').next(rollback))
       .when(Condition.booleanEquals('$.config.rollback.emergencySkipApproval', true), skipRollbackApproval.next(rollback))
       .otherwise(askForRollbackApproval.next(rollback));
     lookUpTarget.next(
-      new Choice(this, 'Rolling back?').when(Condition.stringEquals('$.config.mode', 'rollback'), rollbackApproval).otherwise(cutover),
+      new Choice(this, 'Rolling back?')
+        .when(Condition.stringEquals('$.config.mode', 'rollback'), rollbackApproval)
+        .when(Condition.stringEquals('$.config.mode', 'cutover'), takeWaveApproval('Take the wave’s cutover approval').next(cutover))
+        .otherwise(cutover),
     );
 
     const runbook = sequence(
@@ -212,6 +228,7 @@ export class MigrationWorkflow extends Construct {
       validationFinished,
       notifyValidation,
       databaseChecks?.comparison(),
+      preparingOnly,
       approvalIfRequired,
       databaseChecks?.recheckBeforeCutover(),
       cutover,
@@ -219,6 +236,7 @@ export class MigrationWorkflow extends Construct {
     const whatToRun = new Choice(this, 'What to run?')
       .when(Condition.stringEquals('$.config.mode', 'complete'), complete)
       .when(Condition.stringEquals('$.config.mode', 'rollback'), lookUpTarget)
+      .when(Condition.stringEquals('$.config.mode', 'cutover'), lookUpTarget)
       .when(Condition.booleanEquals('$.config.cutover.dryRun', true), lookUpTarget)
       .otherwise(runbook);
     this.definitionBody = DefinitionBody.fromChainable(validateInput.next(takeLock).next(whatToRun));

@@ -24,6 +24,8 @@ export interface DecisionRequest {
   /** How `decidedBy` was identified: the page says `one-time-code` only after the code was accepted. */
   verifiedBy: VerifiedBy;
   reason?: string;
+  /** A wave's approval: the migrations approved, a subset of the request's candidates. @default every candidate */
+  migrations?: string[];
 }
 
 /**
@@ -46,7 +48,7 @@ export type DecisionResult =
  */
 export class InvalidDecision extends Error {
   override readonly name = 'InvalidDecision';
-  constructor(readonly problems: Array<{ field: 'decision' | 'decidedBy' | 'reason'; problem: string }>) {
+  constructor(readonly problems: Array<{ field: 'decision' | 'decidedBy' | 'reason' | 'migrations'; problem: string }>) {
     super(`Invalid decision: ${problems.map(({ field, problem }) => `${field}: ${problem}`).join('; ')}`);
   }
 }
@@ -128,13 +130,14 @@ export async function decideApproval(
     if (!current) return { outcome: 'not-found' };
     const problem = identityProblem(current, { decidedBy, verifiedBy: request.verifiedBy });
     if (problem) throw new InvalidDecision([{ field: 'decidedBy', problem }]);
+    const approvedMigrations = waveSubset(current, request.migrations);
     const step = nextApprovalStep(current, vote, now);
     if (step.kind === 'refuse') return { outcome: step.outcome, record: current };
     const ballot: ApprovalVote = { by: decidedBy, key: vote.voterKey, at: now.toISOString(), verifiedBy: request.verifiedBy, ...(reason ? { reason } : {}) };
     const written =
       step.kind === 'record-first-approval'
         ? await recordFirstApproval(clients.dynamoDb, settings, current, ballot)
-        : await claim(clients.dynamoDb, settings, current, decision, ballot);
+        : await claim(clients.dynamoDb, settings, current, decision, ballot, decision === 'approved' ? approvedMigrations : undefined);
     if (written) {
       return step.kind === 'record-first-approval' ? { outcome: 'approval-recorded', record: written } : sendDecision(clients, settings, written);
     }
@@ -169,14 +172,22 @@ async function recordFirstApproval(dynamoDb: DynamoDBClient, settings: DecisionS
  * identified), on the condition that it is still pending and unexpired and, for a second approval, that the
  * first is another approver's; undefined when the condition no longer holds.
  */
-async function claim(dynamoDb: DynamoDBClient, settings: DecisionSettings, current: ApprovalRecord, decision: ApprovalDecision, ballot: ApprovalVote): Promise<ApprovalRecord | undefined> {
+async function claim(
+  dynamoDb: DynamoDBClient,
+  settings: DecisionSettings,
+  current: ApprovalRecord,
+  decision: ApprovalDecision,
+  ballot: ApprovalVote,
+  approvedMigrations?: string[],
+): Promise<ApprovalRecord | undefined> {
   const secondApproval = decision === 'approved' && current.firstApproval !== undefined;
+  const subset = approvedMigrations ? ', #approvedMigrations = :approvedMigrations' : '';
   try {
     const response = await dynamoDb.send(
       new UpdateItemCommand({
         TableName: settings.tokenTableName,
         Key: approvalKey(current.approvalId),
-        UpdateExpression: `SET #status = :decision, #decision = :decision, #decidedBy = :decidedBy, #decidedAt = :decidedAt, #verifiedBy = :verifiedBy${ballot.reason ? ', #reason = :reason' : ''}`,
+        UpdateExpression: `SET #status = :decision, #decision = :decision, #decidedBy = :decidedBy, #decidedAt = :decidedAt, #verifiedBy = :verifiedBy${ballot.reason ? ', #reason = :reason' : ''}${subset}`,
         ConditionExpression: `#status = :pending AND #expiresAt > :decidedAt${secondApproval ? ' AND #firstApproval.#key <> :voterKey' : ''}`,
         ExpressionAttributeNames: {
           ...ATTRIBUTE_NAMES,
@@ -184,6 +195,7 @@ async function claim(dynamoDb: DynamoDBClient, settings: DecisionSettings, curre
           '#verifiedBy': 'verifiedBy',
           ...(ballot.reason ? { '#reason': 'reason' } : {}),
           ...(secondApproval ? { '#firstApproval': 'firstApproval', '#key': 'key' } : {}),
+          ...(approvedMigrations ? { '#approvedMigrations': 'approvedMigrations' } : {}),
         },
         ExpressionAttributeValues: marshall({
           ':decision': decision,
@@ -193,6 +205,7 @@ async function claim(dynamoDb: DynamoDBClient, settings: DecisionSettings, curre
           ':pending': 'pending',
           ...(ballot.reason ? { ':reason': ballot.reason } : {}),
           ...(secondApproval ? { ':voterKey': ballot.key } : {}),
+          ...(approvedMigrations ? { ':approvedMigrations': approvedMigrations } : {}),
         }),
         ReturnValues: 'ALL_NEW',
       }),
@@ -230,10 +243,37 @@ async function sendDecision(clients: DecisionClients, settings: DecisionSettings
  * two approvals both of them, in order.
  */
 export function approvalOutput(record: ApprovalRecord): Record<string, unknown> {
-  const { decision, decidedBy, decidedAt, verifiedBy, reason, firstApproval } = record;
+  const { decision, decidedBy, decidedAt, verifiedBy, reason, firstApproval, approvedMigrations } = record;
   const deciding = { by: decidedBy, at: decidedAt, verifiedBy, ...(reason ? { reason } : {}) };
   const approvals = firstApproval ? [{ by: firstApproval.by, at: firstApproval.at, verifiedBy: firstApproval.verifiedBy, ...(firstApproval.reason ? { reason: firstApproval.reason } : {}) }, deciding] : undefined;
-  return { decision, decidedBy, decidedAt, verifiedBy, ...(reason ? { reason } : {}), ...(approvals ? { approvals } : {}) };
+  return {
+    decision,
+    decidedBy,
+    decidedAt,
+    verifiedBy,
+    ...(reason ? { reason } : {}),
+    ...(approvals ? { approvals } : {}),
+    // A wave passes its approval on to each migration it starts, by id.
+    ...(approvedMigrations ? { approvalId: record.approvalId, approvedMigrations } : {}),
+  };
+}
+
+/**
+ * The migrations a wave's approval approves: those asked for, each one of the request's candidates (the
+ * migrations its preparation left ready), or every candidate when none are named. Only a wave's request has
+ * candidates: naming migrations for one migration's request is a mistake to correct, not to ignore.
+ */
+export function waveSubset(record: Pick<ApprovalRecord, 'details'>, requested: string[] | undefined): string[] | undefined {
+  const candidates = record.details?.wave?.candidates.map((candidate) => candidate.name);
+  if (!candidates) {
+    if (requested) throw new InvalidDecision([{ field: 'migrations', problem: 'this request is for one migration, not a wave: leave the migrations out' }]);
+    return undefined;
+  }
+  if (!requested) return candidates;
+  const unknown = requested.filter((name) => !candidates.includes(name));
+  if (unknown.length > 0) throw new InvalidDecision([{ field: 'migrations', problem: `not ready for cutover in this wave: ${unknown.join(', ')} (the candidates are ${candidates.join(', ')})` }]);
+  if (requested.length === 0) throw new InvalidDecision([{ field: 'migrations', problem: 'name at least one migration, or reject the wave' }]);
+  return candidates.filter((name) => requested.includes(name));
 }
 
 /** The Cause the workflow's rejection notification quotes: who and when, then the reason quoted, line by line. */

@@ -169,7 +169,7 @@ function facts(record: ApprovalRecord, now: Date): string {
 }
 
 /** The form's fields as the page labels them: the approval page says what to correct in these words. */
-export const FORM_LABELS = { decision: 'Decision', decidedBy: 'Your name or e-mail', reason: 'Reason' } as const;
+export const FORM_LABELS = { decision: 'Decision', decidedBy: 'Your name or e-mail', reason: 'Reason', migrations: 'Migrations' } as const;
 
 /**
  * Enter in a text field (or a phone keyboard's Go) submits a form through its default button: the first submit

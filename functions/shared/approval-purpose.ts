@@ -19,15 +19,20 @@ export interface ApprovalPurpose {
   next: string;
 }
 
+/** A wave's migrations are prepared, then cut over once the wave is approved: the same cutover, asked for once for the wave. */
+const CUTOVER_PURPOSE: ApprovalPurpose = {
+  name: 'cutover',
+  requestSubject: 'cutover approval needed',
+  effect:
+    'The workflow re-checks the cutover gate (CDC latency, validation, tables); with database access it freezes source writes and proves the target has every write before it snapshots the target, stops replication and publishes the target endpoint.',
+  untilApproved: 'Nothing is cut over; replication keeps running, so no data is lost.',
+  next: 'Start the migration again when you are ready to cut over: it resumes the running task (nothing is reloaded) and sends a new approval e-mail.',
+};
+
 export const APPROVAL_PURPOSES: Record<Mode, ApprovalPurpose> = {
-  migrate: {
-    name: 'cutover',
-    requestSubject: 'cutover approval needed',
-    effect:
-      'The workflow re-checks the cutover gate (CDC latency, validation, tables); with database access it freezes source writes and proves the target has every write before it snapshots the target, stops replication and publishes the target endpoint.',
-    untilApproved: 'Nothing is cut over; replication keeps running, so no data is lost.',
-    next: 'Start the migration again when you are ready to cut over: it resumes the running task (nothing is reloaded) and sends a new approval e-mail.',
-  },
+  migrate: CUTOVER_PURPOSE,
+  prepare: CUTOVER_PURPOSE,
+  cutover: CUTOVER_PURPOSE,
   rollback: {
     name: 'ROLLBACK',
     requestSubject: 'ROLLBACK approval needed: freezes the TARGET',

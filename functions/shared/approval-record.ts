@@ -60,6 +60,8 @@ export interface ApprovalDetails {
     /** Reverse replication is prepared before the freeze (rollback.enabled), and kept this long after the switch. */
     wayBack: { prepared: boolean; soakMinutes?: number };
   };
+  /** A wave's request: the migrations ready for cutover, each with its evidence in words, and those not ready. */
+  wave?: { waveName: string; candidates: Array<{ name: string; evidence: string[] }>; notReady: Array<{ name: string; error: string }> };
 }
 
 export interface ApprovalRecord {
@@ -87,6 +89,8 @@ export interface ApprovalRecord {
   /** For `closed`: the Step Functions error that said the workflow no longer waits (TaskTimedOut, ...). */
   closedBecause?: string;
   reminderSentAt?: string;
+  /** A wave's approval: the migrations the decision approved (functions/approval-page/decide.ts). */
+  approvedMigrations?: string[];
 }
 
 const PREFIX = 'approval#';

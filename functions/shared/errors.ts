@@ -52,7 +52,7 @@ type ThrownErrorName = (typeof THROWN_ERROR_NAMES)[number];
  * with `ApprovalRejected`, and the state machine's own polling loops end in `ConnectionTestTimedOut` and
  * `ReversePathNotReady` when their checks run out.
  */
-const WORKFLOW_ONLY_ERROR_NAMES = ['ApprovalRejected', 'ConnectionTestTimedOut', 'ReversePathNotReady'] as const;
+const WORKFLOW_ONLY_ERROR_NAMES = ['ApprovalRejected', 'ConnectionTestTimedOut', 'ReversePathNotReady', 'WaveIncomplete'] as const;
 
 /** Every error name a migration execution can fail or branch on: the closed set the notifications explain. */
 export type WorkflowErrorName = ThrownErrorName | (typeof WORKFLOW_ONLY_ERROR_NAMES)[number];

@@ -176,7 +176,12 @@ const approvalSettings = z.strictObject({
   approvals: z._default(z.union([z.literal(1), z.literal(2)], { error: 'expected 1 or 2 (the approvals a decision needs)' }), 1),
 });
 
-export const MODES = ['migrate', 'rollback', 'complete'] as const;
+/**
+ * migrate, rollback, complete: one migration's runs. prepare and cutover are a wave's halves of migrate
+ * (functions/shared/wave-input.ts): prepare runs the runbook up to "ready for cutover" and ends with the
+ * evidence; cutover, started by the wave once a person approved it (`wave.approval`), cuts over.
+ */
+export const MODES = ['migrate', 'rollback', 'complete', 'prepare', 'cutover'] as const;
 export type Mode = (typeof MODES)[number];
 
 /**
@@ -197,6 +202,19 @@ const rollbackSettings = z.strictObject({
    * recorded in the execution's output and said in the rollback e-mail.
    */
   emergencySkipApproval: z._default(flag('whether a rollback skips its approval in an emergency'), false),
+});
+
+/** Who approved the wave's cutover (or rollback) of this migration, as the wave's decision recorded it. */
+const waveRunSettings = z.strictObject({
+  waveName: z.string().check(z.minLength(1), z.maxLength(80)),
+  waveExecutionArn: z.string().check(z.minLength(1), z.maxLength(2048)),
+  approval: z.optional(
+    z.strictObject({
+      approvalId: z.string().check(z.minLength(1), z.maxLength(100)),
+      decidedBy: z.string().check(z.minLength(1), z.maxLength(200)),
+      decidedAt: z.string().check(z.minLength(1), z.maxLength(40)),
+    }),
+  ),
 });
 
 const migrationInputShape = z.strictObject({
@@ -225,6 +243,8 @@ const migrationInputShape = z.strictObject({
   approval: z.optional(approvalSettings),
   /** migrate: the whole runbook; rollback: switch back to the source; complete: end the way back after the soak. */
   mode: z._default(z.enum(MODES, { error: `expected one of: ${MODES.join(', ')}` }), 'migrate'),
+  /** Set by a wave's execution on the runs it starts: the wave, and the approval its approver gave for this migration. */
+  wave: z.optional(waveRunSettings),
 });
 
 const migrationInputFields = migrationInputShape
@@ -250,6 +270,9 @@ const migrationInputFields = migrationInputShape
       }
     } else if (input.mode === 'rollback' || input.mode === 'complete') {
       context.addIssue({ code: 'custom', path: ['mode'], message: `mode "${input.mode}" needs rollback.enabled: true and the reverse endpoints` });
+    }
+    if (input.mode === 'cutover' && !input.wave?.approval) {
+      context.addIssue({ code: 'custom', path: ['wave', 'approval'], message: 'mode "cutover" is started by a wave once its approver approved this migration: run mode "migrate" on its own' });
     }
     if (input.rollback?.emergencySkipApproval === true && input.mode !== 'rollback') {
       context.addIssue({

@@ -39,6 +39,9 @@ export interface FailedStep {
   causeHeadline: string;
 }
 
+/** A wave's milestones, each one e-mail: the approval request once its migrations are prepared, and the summary once the window is over. */
+export const WAVE_MILESTONES = ['approval-needed', 'summary'] as const;
+
 const common = { migrationName: z.string().check(z.minLength(1)), executionArn: z.optional(z.string()) };
 const loose = z.record(z.string(), z.unknown());
 /** What an approval is for: the execution's mode (functions/shared/approval-purpose.ts); a cutover when absent. */
@@ -103,7 +106,10 @@ export const notificationEventSchema = z.discriminatedUnion('kind', [
   z.object({ ...common, kind: z.literal('cutover-step'), details: cutoverStepDetails }),
   z.object({ ...common, kind: z.literal('cutover-dry-run'), details: z.object({ gate: loose, freeze: loose, catchUp: loose }) }),
   z.object({ ...common, kind: z.literal('rolled-back'), details: z.object({ cutover: loose, approval: z.optional(loose) }) }),
+  /** One e-mail per milestone of a wave (its approval request, its summary), instead of one per migration. */
+  z.object({ ...common, kind: z.literal('wave-milestone'), details: z.object({ milestone: z.enum(WAVE_MILESTONES), lines: z.array(z.string()) }) }),
 ]);
+
 
 export type NotificationEvent = z.infer<typeof notificationEventSchema>;
 /** The notification kinds, the `kind` the workflow's notification states send and subscribers filter on. */
@@ -154,6 +160,8 @@ export const NEXT_STEPS: Record<WorkflowErrorName | 'States.Timeout' | 'States.T
   CatchUpTimedOut:
     'The source is writable again and nothing was switched. Check the replication task (running? CDC latency?) and that the heartbeat table is in its table mappings, then run again.',
   MigrationLocked: 'Another execution of this migration is running (named above). Wait for it to finish, or stop it in the console, then run again.',
+  WaveIncomplete:
+    'Not every migration of the wave ended as asked: the wave summary says which are on their target and which still on their source. Fix the failed ones (each child execution names its failure), then start a wave of what is left.',
   ReversePathNotReady: 'DMS did not finish creating or testing the reverse replication task (or stopping it, for complete) in time. Check it in the DMS console, then run again.',
   NothingToRollBack: 'There is no cutover (or no reverse replication) on record for this migration. Check the mode in the input.',
   SwitchIncomplete:
@@ -393,6 +401,8 @@ function template(event: NotificationEvent): { subject: string; lines: string[] 
       return dryRunMessage(event.details);
     case 'rolled-back':
       return rolledBackMessage(event.details.cutover, event.details.approval);
+    case 'wave-milestone':
+      return { subject: event.details.milestone === 'approval-needed' ? 'wave approval needed' : 'wave summary', lines: event.details.lines };
     case 'failure': {
       const { error } = event.details;
       const failedStep = event.details.failedStep?.name;

@@ -1,0 +1,113 @@
+import { randomUUID } from 'node:crypto';
+import { PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { SNSClient } from '@aws-sdk/client-sns';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { approvalPurpose } from '../shared/approval-purpose';
+import type { ApprovalDetails } from '../shared/approval-record';
+import { readableTime } from '../shared/operator-text';
+import { publishNotification } from '../shared/notifications/publish';
+import { expiresAfter, TOKEN_TABLE_TTL_ATTRIBUTE } from '../shared/token-table';
+
+export interface WaveApprovalSettings {
+  tokenTableName: string;
+  topicArn: string;
+  /** Matches the wave's timeout on its approval state, so the e-mail states the real deadline. */
+  timeoutSeconds: number;
+}
+
+/** A migration ready for cutover, as its preparation (the child execution's output) left it. */
+export interface PreparedMigration {
+  name: string;
+  progress?: { fullLoadComplete?: boolean; tablesLoaded?: number; rowsLoaded?: number; taskPhase?: string };
+  validation?: { outcome?: string; tableCount?: number };
+}
+
+export interface WaveApprovalEvent {
+  taskToken: string;
+  executionArn: string;
+  waveName: string;
+  mode: 'migrate' | 'rollback';
+  candidates: PreparedMigration[];
+  notReady: Array<{ name: string; error: string }>;
+}
+
+/**
+ * Parks the wave on one person's decision for all its migrations: one record in the wave's token table, in the
+ * shape the approval core decides (functions/approval-page/decide.ts), listing every migration ready for
+ * cutover with its evidence and those that are not; one e-mail. The approver approves the wave, a subset of
+ * it (`dms-orchestrator approve ID --migrations a,b`), or rejects it. The task token never leaves the record.
+ */
+export async function requestWaveApproval(
+  clients: { dynamoDb: DynamoDBClient; sns: SNSClient },
+  settings: WaveApprovalSettings,
+  event: WaveApprovalEvent,
+  now: Date,
+  newApprovalId: () => string = randomUUID,
+): Promise<{ approvalId: string; expiresAt: string }> {
+  const approvalId = newApprovalId();
+  const expiresAt = new Date(now.getTime() + settings.timeoutSeconds * 1000);
+  const candidates = event.candidates.map((migration) => ({ name: migration.name, evidence: evidenceOf(migration) }));
+  const purpose = approvalPurpose(event.mode);
+  const summary = `Wave ${event.waveName}: ${purpose.name} of ${candidates.length} migration${candidates.length === 1 ? '' : 's'}${event.notReady.length ? `; ${event.notReady.length} not ready` : ''}`;
+  const details: ApprovalDetails = { mode: event.mode, wave: { waveName: event.waveName, candidates, notReady: event.notReady } };
+  await clients.dynamoDb.send(
+    new PutItemCommand({
+      TableName: settings.tokenTableName,
+      Item: marshall(
+        {
+          pk: `approval#${approvalId}`,
+          taskToken: event.taskToken,
+          executionArn: event.executionArn,
+          migrationName: `wave ${event.waveName}`,
+          status: 'pending',
+          summary,
+          details,
+          requestedAt: now.toISOString(),
+          expiresAt: expiresAt.toISOString(),
+          [TOKEN_TABLE_TTL_ATTRIBUTE]: expiresAfter(expiresAt, 7 * 24 * 3600),
+        },
+        { removeUndefinedValues: true },
+      ),
+      ConditionExpression: 'attribute_not_exists(pk)',
+    }),
+  );
+  await publishNotification(clients.sns, settings.topicArn, {
+    kind: 'wave-milestone',
+    migrationName: `wave ${event.waveName}`,
+    executionArn: event.executionArn,
+    details: {
+      milestone: 'approval-needed',
+      lines: [
+        summary,
+        '',
+        ...candidates.flatMap((candidate) => [`READY ${candidate.name}`, ...candidate.evidence.map((line) => `  ${line}`)]),
+        ...event.notReady.map((migration) => `NOT READY ${migration.name}: ${migration.error}`),
+        '',
+        purpose.effect,
+        `Decide by ${readableTime(expiresAt.toISOString())}, with AWS credentials:`,
+        `  dms-orchestrator approve ${approvalId} --token-table ${settings.tokenTableName} [--migrations ${candidates.map((candidate) => candidate.name).slice(0, 2).join(',')}]`,
+        `  dms-orchestrator reject ${approvalId} --token-table ${settings.tokenTableName} --reason "..."`,
+      ],
+    },
+  });
+  return { approvalId, expiresAt: expiresAt.toISOString() };
+}
+
+/** The evidence of one migration, in words: its load and its DMS validation. */
+function evidenceOf(migration: PreparedMigration): string[] {
+  const { progress, validation } = migration;
+  return [
+    `Full load: ${progress?.fullLoadComplete ? 'complete' : 'not complete'}${progress?.tablesLoaded !== undefined ? `, ${progress.tablesLoaded} tables` : ''}${progress?.rowsLoaded !== undefined ? `, ${progress.rowsLoaded} rows` : ''}`,
+    `DMS validation: ${validation?.outcome ?? 'unknown'}${validation?.tableCount !== undefined ? ` (${validation.tableCount} tables)` : ''}`,
+  ];
+}
+
+/** The wave's last e-mail: where each migration stands once the window is over. */
+export async function publishWaveSummary(sns: SNSClient, topicArn: string, event: { waveName: string; executionArn: string; lines: string[]; because: string }): Promise<void> {
+  await publishNotification(sns, topicArn, {
+    kind: 'wave-milestone',
+    migrationName: `wave ${event.waveName}`,
+    executionArn: event.executionArn,
+    details: { milestone: 'summary', lines: [...(event.because ? [event.because, ''] : ['Every migration ended as asked.', '']), ...event.lines] },
+  });
+}

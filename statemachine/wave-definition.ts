@@ -1,0 +1,228 @@
+import { Duration } from 'aws-cdk-lib';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import {
+  Choice,
+  Condition,
+  CustomState,
+  DefinitionBody,
+  Errors,
+  Fail,
+  IntegrationPattern,
+  JsonPath,
+  Map as MapState,
+  Pass,
+  Succeed,
+  TaskInput,
+  Timeout,
+  type IChainable,
+} from 'aws-cdk-lib/aws-stepfunctions';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { WorkflowError } from '../functions/shared/errors';
+import { TRANSIENT_ERRORS } from './kit';
+
+export interface WaveWorkflowProps {
+  /** functions/wave: the wave's decisions between child executions (validate, assess, plan, record, summarize). */
+  readonly wave: IFunction;
+  /** functions/wave-milestones: the wave's approval request and its summary e-mail. */
+  readonly milestones: IFunction;
+  /** How long the wave's approval stays open. @default 24 hours */
+  readonly approvalTimeout?: Duration;
+}
+
+/** The resource of a task that starts a child execution and waits for it, its output parsed as JSON (`:2`). */
+export const START_CHILD_EXECUTION = 'arn:aws:states:::states:startExecution.sync:2';
+
+/**
+ * A wave: many migrations, one approval, one cutover window. Each migration runs as child executions of its
+ * own stack's migration state machine, so neither the wave's history nor its payloads grow with what the
+ * migrations do: prepare (the runbook up to "ready for cutover", a Map bounded by maxConcurrentMigrations,
+ * one failure caught and reported), one approval for the migrations ready, then the window (one at a time, in
+ * cutover order; a failure halts the rest unless the wave says otherwise) and a summary of where each one is.
+ * A rollback wave asks once and rolls the migrations back in reverse order.
+ */
+export class WaveWorkflow extends Construct {
+  readonly definitionBody: DefinitionBody;
+
+  constructor(scope: Construct, id: string, props: WaveWorkflowProps) {
+    super(scope, id);
+    const decide = (name: string, action: string, payload: Record<string, unknown>, resultPath: string) => {
+      const task = new LambdaInvoke(this, name, {
+        lambdaFunction: props.wave,
+        payload: TaskInput.fromObject({ action, ...payload }),
+        payloadResponseOnly: true,
+        retryOnServiceExceptions: false,
+        resultPath,
+      });
+      task.addRetry({ errors: TRANSIENT_ERRORS, interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 6 });
+      return task;
+    };
+    const waveFields = { names: JsonPath.listAt('$.wave.names') };
+
+    const validate = decide('Validate the wave', 'validate', { input: JsonPath.objectAt('$'), executionName: JsonPath.stringAt('$$.Execution.Name') }, '$.wave');
+    validate.addCatch(new Fail(this, 'Wave input invalid', { errorPath: '$.error.Error', causePath: '$.error.Cause' }), { resultPath: '$.error' });
+
+    // Preparation: each migration's own runbook up to "ready for cutover", as a child execution.
+    const prepareChild = childExecution(this, 'Prepare the migration', {
+      stateMachineArn: '$.migration.stateMachineArn',
+      name: "States.Format('{}-prepare', $.migration.executionName)",
+      input: 'States.JsonMerge($.migration.input, $.overrides, false)',
+      resultSelector: { 'progress.$': '$.Output.progress', 'validation.$': '$.Output.validation' },
+      resultPath: '$.prepared',
+    });
+    const ready = new Pass(this, 'Ready for cutover', {
+      parameters: { 'index.$': '$.index', ready: true, 'progress.$': '$.prepared.progress', 'validation.$': '$.prepared.validation' },
+    });
+    const explainPreparation = decide('Explain the failed preparation', 'explain', { 'Error.$': '$.error.Error', 'Cause.$': '$.error.Cause' }, '$.explained');
+    const notReady = new Pass(this, 'Not ready for cutover', { parameters: { 'index.$': '$.index', ready: false, 'error.$': '$.explained' } });
+    prepareChild.addCatch(explainPreparation.next(notReady), { resultPath: '$.error' });
+    const prepare = new MapState(this, 'Prepare the migrations', {
+      itemsPath: '$.wave.migrations',
+      maxConcurrencyPath: '$.wave.maxConcurrentMigrations',
+      itemSelector: {
+        'migration.$': '$$.Map.Item.Value',
+        'index.$': '$$.Map.Item.Index',
+        overrides: { mode: 'prepare', wave: { 'waveName.$': '$.wave.waveName', 'waveExecutionArn.$': '$$.Execution.Id' } },
+      },
+      resultPath: '$.preparation',
+    });
+    prepare.itemProcessor(prepareChild.next(ready));
+    const assess = decide('Assess the preparation', 'assess', { ...waveFields, 'requireAll.$': '$.wave.requireAll', 'results.$': '$.preparation' }, '$.assessment');
+
+    // One approval for the wave: the approver approves all of it, a subset, or rejects it.
+    const askName = 'Ask for the wave approval';
+    const ask = new LambdaInvoke(this, askName, {
+      lambdaFunction: props.milestones,
+      integrationPattern: IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+      payload: TaskInput.fromObject({
+        milestone: 'approval-needed',
+        taskToken: JsonPath.taskToken,
+        executionArn: JsonPath.executionId,
+        waveName: JsonPath.stringAt('$.wave.waveName'),
+        mode: JsonPath.stringAt('$.wave.mode'),
+        candidates: JsonPath.listAt('$.assessment.candidates'),
+        notReady: JsonPath.listAt('$.assessment.notReady'),
+      }),
+      retryOnServiceExceptions: false,
+      taskTimeout: Timeout.duration(props.approvalTimeout ?? Duration.hours(24)),
+      resultPath: '$.approval',
+    });
+    ask.addRetry({ errors: TRANSIENT_ERRORS, interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 6 });
+    const nothingApproved = new Pass(this, 'Nothing approved', { parameters: { approvedMigrations: [], 'error.$': '$.error' }, resultPath: '$.approval' });
+    ask.addCatch(nothingApproved, { errors: [Errors.TIMEOUT, WorkflowError.ApprovalRejected], resultPath: '$.error' });
+    const nothingToAsk = new Pass(this, 'Nothing to ask about', { parameters: { approvedMigrations: [] }, resultPath: '$.approval' });
+    const everyMigration = (name: string) =>
+      new Pass(this, name, { parameters: { 'candidates.$': '$.wave.everyMigration', notReady: [] }, resultPath: '$.assessment' });
+
+    // The window: one child execution at a time, in order, each recorded before the next starts.
+    const plan = decide('Plan the window', 'plan', {
+      ...waveFields,
+      'cutoverSequence.$': '$.wave.cutoverSequence',
+      'rollingBack.$': '$.wave.rollingBack',
+      'approved.$': '$.approval.approvedMigrations',
+      'notReady.$': '$.assessment.notReady',
+    }, '$.window');
+    const takeNext = new Pass(this, 'Take the next migration', {
+      parameters: { 'migration.$': 'States.ArrayGetItem($.wave.migrations, $.window.queue[0])' },
+      resultPath: '$.current',
+    });
+    const waveRun = { 'waveName.$': '$.wave.waveName', 'waveExecutionArn.$': '$$.Execution.Id' };
+    const approval = { 'approvalId.$': '$.approval.approvalId', 'decidedBy.$': '$.approval.decidedBy', 'decidedAt.$': '$.approval.decidedAt' };
+    const runChild = childExecution(this, 'Run the migration', {
+      stateMachineArn: '$.current.migration.stateMachineArn',
+      name: "States.Format('{}-{}', $.current.migration.executionName, $.run.step)",
+      input: 'States.JsonMerge($.current.migration.input, $.run.overrides, false)',
+      resultSelector: { 'status.$': '$.Status' },
+      resultPath: '$.childEnd',
+    });
+    const recordFields = {
+      ...waveFields,
+      'window.$': '$.window',
+      'rollingBack.$': '$.wave.rollingBack',
+      'dryRun.$': '$.wave.dryRun',
+      'stopOnFirstCutoverFailure.$': '$.wave.stopOnFirstCutoverFailure',
+    };
+    const record = decide('Record the migration’s end', 'record', recordFields, '$.window');
+    const recordFailure = decide('Record the migration’s failure', 'record', { ...recordFields, 'failure.$': '$.childError' }, '$.window');
+    runChild.addCatch(recordFailure, { resultPath: '$.childError' });
+    const summarize = decide('Summarize the wave', 'summarize', { ...waveFields, 'window.$': '$.window', 'rollingBack.$': '$.wave.rollingBack' }, '$.summary');
+    const notifySummary = new LambdaInvoke(this, 'E-mail the wave summary', {
+      lambdaFunction: props.milestones,
+      payload: TaskInput.fromObject({
+        milestone: 'summary',
+        executionArn: JsonPath.executionId,
+        waveName: JsonPath.stringAt('$.wave.waveName'),
+        lines: JsonPath.listAt('$.summary.lines'),
+        because: JsonPath.stringAt('$.summary.because'),
+      }),
+      payloadResponseOnly: true,
+      retryOnServiceExceptions: false,
+      resultPath: JsonPath.DISCARD,
+    });
+    notifySummary.addRetry({ errors: TRANSIENT_ERRORS, interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 6 });
+    const finished = new Choice(this, 'Every migration as asked?')
+      .when(Condition.booleanEquals('$.summary.complete', true), new Succeed(this, 'Wave complete'))
+      .otherwise(new Fail(this, 'Wave incomplete', { error: WorkflowError.WaveIncomplete, causePath: '$.summary.because' }));
+    // The summary goes out even when SNS refuses it: the execution's own output and cause say the same.
+    notifySummary.addCatch(finished, { resultPath: '$.undeliveredSummary' });
+    const window = new Choice(this, 'Another migration in the window?')
+      .when(Condition.isPresent('$.window.queue[0]'), takeNext.next(runChild).next(record))
+      .otherwise(summarize.next(notifySummary).next(finished));
+    record.next(window);
+    recordFailure.next(window);
+
+    // What each child run is: the wave's cutover or rollback with the approval, or each migration's dry run.
+    const runAs = (name: string, step: string, overrides: Record<string, unknown>) =>
+      new Pass(this, name, { parameters: { step, overrides }, resultPath: '$.run' }).next(plan);
+    const cutoverRun = runAs('Cut over with the wave’s approval', 'cutover', { mode: 'cutover', wave: { ...waveRun, approval } });
+    const rollbackRun = runAs('Roll back with the wave’s approval', 'rollback', { mode: 'rollback', wave: { ...waveRun, approval } });
+    const dryRun = runAs('Dry-run each cutover', 'dry-run', { mode: 'migrate', wave: waveRun });
+    plan.next(window);
+
+    const approved: IChainable = new Choice(this, 'Rolling the wave back?')
+      .when(Condition.booleanEquals('$.wave.rollingBack', true), rollbackRun)
+      .otherwise(cutoverRun);
+    ask.next(approved);
+    const nothingToRun = runAs('Nothing to run', 'none', {});
+    nothingApproved.next(nothingToRun);
+    nothingToAsk.next(nothingToRun);
+    const afterAssessment = new Choice(this, 'Anything ready to approve?')
+      .when(Condition.booleanEquals('$.assessment.proceed', true), ask)
+      .otherwise(nothingToAsk);
+    const start = new Choice(this, 'What does the wave do?')
+      .when(Condition.booleanEquals('$.wave.rollingBack', true), everyMigration('Every migration rolls back').next(ask))
+      .when(Condition.booleanEquals('$.wave.dryRun', true), everyMigration('Every migration dry-runs').next(new Pass(this, 'Approve every dry run', {
+        parameters: { 'approvedMigrations.$': '$.wave.names' },
+        resultPath: '$.approval',
+      })).next(dryRun))
+      .otherwise(prepare.next(assess).next(afterAssessment));
+    this.definitionBody = DefinitionBody.fromChainable(validate.next(start));
+  }
+}
+
+/**
+ * A Task that starts an execution of the state machine the state's input names and waits for it to end
+ * (`.sync:2`: the child's output arrives as JSON). A failed, timed-out or aborted child fails the task with
+ * States.TaskFailed, its Cause the child's description. The parent's role needs states:StartExecution on the
+ * child machine, DescribeExecution and StopExecution on its executions, and the managed EventBridge rule
+ * Step Functions uses to follow them (infra/constructs/wave-orchestrator.ts).
+ */
+function childExecution(
+  scope: Construct,
+  name: string,
+  props: { stateMachineArn: string; name: string; input: string; resultSelector: Record<string, string>; resultPath: string },
+): CustomState {
+  return new CustomState(scope, name, {
+    stateJson: {
+      Type: 'Task',
+      Resource: START_CHILD_EXECUTION,
+      Parameters: {
+        'StateMachineArn.$': props.stateMachineArn,
+        'Name.$': props.name,
+        'Input.$': props.input,
+      },
+      ResultSelector: props.resultSelector,
+      ResultPath: props.resultPath,
+    },
+  });
+}

@@ -1,0 +1,59 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { App, Validations } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { WaveStack, waveDeploymentSchema } from '../../infra/wave-stack';
+import { synthesisContext } from '../support/synthesized-workflow';
+
+const DEPLOYMENT = waveDeploymentSchema.parse({ stackName: 'ShopWave', account: '123456789012', region: 'eu-west-1', migrationStackNames: ['Orders', 'Billing'] });
+
+function synth(outdir?: string) {
+  const app = new App({ context: synthesisContext(), ...(outdir ? { outdir } : {}) });
+  const stack = new WaveStack(app, DEPLOYMENT.stackName, { deployment: DEPLOYMENT, env: { account: DEPLOYMENT.account, region: DEPLOYMENT.region } });
+  return { app, stack };
+}
+
+describe('wave stack', () => {
+  const { stack } = synth();
+  const template = Template.fromStack(stack);
+  const statements = () => {
+    const [policy] = Object.values(template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: stack.getLogicalId(stack.orchestrator.stateMachine.role.node.defaultChild as never) }] } }));
+    return JSON.stringify(policy.Properties.PolicyDocument.Statement);
+  };
+
+  it('lets the wave start only the listed migration stacks’ state machines, and follow their executions', () => {
+    const policy = statements();
+    expect(policy).toContain(':stateMachine:Orders-migration');
+    expect(policy).toContain(':stateMachine:Billing-migration');
+    expect(policy).toContain(':execution:Orders-migration:*');
+    expect(policy).toContain('rule/StepFunctionsGetEventsForStepFunctionsExecutionRule');
+    expect(policy).not.toMatch(/stateMachine:\*/);
+  });
+
+  it('runs each migration as a child execution waited on with startExecution.sync:2', () => {
+    const [machine] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
+    expect(JSON.stringify(machine.Properties.DefinitionString)).toContain('arn:aws:states:::states:startExecution.sync:2');
+  });
+
+  it('has no unacknowledged cdk-nag AwsSolutions finding', () => {
+    const outdir = mkdtempSync(path.join(tmpdir(), 'dms-wave-nag-'));
+    try {
+      const { app } = synth(outdir);
+      Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+      try {
+        app.synth();
+      } catch {
+        // The report names every finding.
+      }
+      const report = JSON.parse(readFileSync(path.join(outdir, 'validation-report.json'), 'utf8')) as {
+        pluginReports: Array<{ pluginName: string; violations: Array<{ ruleName: string; violatingConstructs: Array<{ constructPath: string }> }> }>;
+      };
+      const violations = report.pluginReports.filter((plugin) => plugin.pluginName === 'AwsSolutions').flatMap((plugin) => plugin.violations);
+      expect(violations.map((violation) => `${violation.ruleName}: ${violation.violatingConstructs.map((c) => c.constructPath).join(', ')}`)).toEqual([]);
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  });
+});
