@@ -108,7 +108,8 @@ export function buildStack(deployment: unknown): { app: App; stack: MigrationSta
   return { app, stack, template: Template.fromStack(stack), config };
 }
 
-function functionEnvironment(template: Template, resolve: (value: unknown) => string): Record<string, string> {
+/** Every function's environment variables in a synthesized template, references resolved by `resolve`. */
+export function functionEnvironment(template: Template, resolve: (value: unknown) => string): Record<string, string> {
   const environment: Record<string, string> = {};
   for (const fn of Object.values(template.findResources('AWS::Lambda::Function'))) {
     const variables = (fn.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};

@@ -23,6 +23,8 @@ export interface WorkflowRunOptions {
    * before the handler, report a timeout after it, take AWS down while it runs.
    */
   around?: Record<string, (task: LocalTask, aws: LocalAws) => LocalTask>;
+  /** The execution's ARN (a wave's child execution). @default EXECUTION_ARN */
+  executionArn?: string;
 }
 
 export interface WorkflowRun extends LocalExecution {
@@ -124,7 +126,7 @@ export async function runWorkflow(
       tasks[stateName] = wrap(tasks[stateName], aws);
     }
     const execution = await executeLocally(synthesized.definition, invokedByStateMachine(tasks, synthesized, authorizer), input, {
-      executionArn: EXECUTION_ARN,
+      executionArn: options.executionArn ?? EXECUTION_ARN,
       waitMilliseconds: 0,
       retryIntervalMilliseconds: 0,
     });

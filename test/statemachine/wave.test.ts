@@ -1,0 +1,56 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { decideApproval } from '../../functions/approval-page/decide';
+import { HAPPY_WAVE, PREPARED, runWave, synthesizeWaveDeployment, waveInput, type WaveScenario } from '../support/run-wave';
+
+const { wave, stacks } = synthesizeWaveDeployment();
+const tokenTableName = wave.functionEnvironment.TOKEN_TABLE_NAME;
+const approve = (migrations?: string[]): WaveScenario['decide'] => async (approvalId) => {
+  await decideApproval(
+    { dynamoDb: new DynamoDBClient({ region: 'eu-west-1' }), stepFunctions: new SFNClient({ region: 'eu-west-1' }) },
+    { tokenTableName },
+    { approvalId, decision: 'approve', decidedBy: 'dba@example.com', verifiedBy: 'aws-credentials', migrations },
+    new Date(),
+  );
+};
+const childNames = (run: Awaited<ReturnType<typeof runWave>>) => run.children.map((child) => child.executionArn.slice(child.executionArn.lastIndexOf(':') + 1));
+
+describe('wave workflow: many migrations, each a child execution of its own stack’s state machine', () => {
+  it('prepares every migration, cuts over the subset the approver chose, and leaves the others on their source', async () => {
+    const run = await runWave(wave, stacks, { ...HAPPY_WAVE, decide: approve(['Orders', 'Stock']) }, waveInput({ cutoverOrder: ['Stock', 'Orders'] }));
+    expect(childNames(run)).toEqual(['friday-1-orders-prepare', 'friday-2-billing-prepare', 'friday-3-stock-prepare', 'friday-3-stock-cutover', 'friday-1-orders-cutover']);
+    expect(run.children.map(({ run: child }) => [child.status, child.states.at(-1)])).toEqual([
+      ['SUCCEEDED', 'Ready for cutover'],
+      ['SUCCEEDED', 'Ready for cutover'],
+      ['SUCCEEDED', 'Ready for cutover'],
+      ['SUCCEEDED', 'Migration complete'],
+      ['SUCCEEDED', 'Migration complete'],
+    ]);
+    // Each child ran its own runbook: the cutover's, with the wave's approval recorded and no approval of its own.
+    const cutover = run.children[3].run;
+    expect(cutover.states).toContain('Take the wave’s cutover approval');
+    expect(cutover.states).not.toContain('Ask for cutover approval');
+    expect(cutover.output?.approval).toMatchObject({ decision: 'approved', decidedBy: 'dba@example.com', wave: { waveName: 'Friday wave' } });
+    expect(run.status).toBe('FAILED');
+    expect(run.error).toMatchObject({ Error: 'WaveIncomplete' });
+    expect(String(run.error?.Cause)).toContain('Billing: not approved: still on the source');
+    // One e-mail per milestone of the wave: its approval request and its summary.
+    expect(run.aws.notifications.map((published) => published.subject)).toEqual(['[DMS] wave Friday wave: wave approval needed', '[DMS] wave Friday wave: wave summary']);
+  });
+
+  it('halts the window at the first failed cutover: the migrations after it stay on their source', async () => {
+    const scenario: WaveScenario = {
+      decide: approve(),
+      // Billing's CDC lags too far behind at its cutover: its gate refuses it.
+      child: (name, mode) => (mode === 'cutover' && name === 'Billing' ? { ...PREPARED, cdcLatencySeconds: 600 } : HAPPY_WAVE.child(name, mode)),
+    };
+    const run = await runWave(wave, stacks, scenario, waveInput());
+    expect(childNames(run).slice(3)).toEqual(['friday-1-orders-cutover', 'friday-2-billing-cutover']);
+    expect(run.children[4].run.status).toBe('FAILED');
+    expect(run.error?.Error).toBe('WaveIncomplete');
+    const cause = String(run.error?.Cause);
+    expect(cause).toMatch(/Billing: FAILED \(CutoverPreconditionFailed/);
+    expect(cause).toContain('Stock: halted after an earlier failure: still on the source');
+    expect(cause).toContain('On the target: Orders; on the source: Billing, Stock.');
+  });
+});

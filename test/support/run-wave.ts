@@ -1,0 +1,138 @@
+import { runAsCaller } from '../../local/emulator/callers';
+import { StackAuthorizer, type CfnTemplate } from '../../local/iam';
+import { childExecutionTasks, type ChildStateMachine } from '../../local/workflow/child-executions';
+import { executeLocally, invokeAsLambda, type Handler, type LocalExecution, type LocalTask } from '../../local/workflow/execute';
+import { synthesizeWave, WAVE_FUNCTIONS, type SynthesizedWave } from '../../local/workflow/synthesize-wave';
+import { HAPPY_PATH, LocalAws, type Scenario } from './local-aws';
+import { migrationInput } from './migration';
+import type { WorkflowRun } from './run-workflow';
+import { DEPLOYMENT, synthesizeWorkflow, type SynthesizedWorkflow } from './synthesized-workflow';
+
+/** The wave deployment of the wave tests: three migration stacks, each its own state machine and roles. */
+export const WAVE_MIGRATIONS = ['Orders', 'Billing', 'Stock'] as const;
+export type WaveMigrationName = (typeof WAVE_MIGRATIONS)[number];
+export const WAVE_DEPLOYMENT = { stackName: 'ShopWave', account: DEPLOYMENT.account, region: DEPLOYMENT.region, migrationStackNames: [...WAVE_MIGRATIONS] };
+export const WAVE_EXECUTION_ARN = `arn:aws:states:${DEPLOYMENT.region}:${DEPLOYMENT.account}:execution:ShopWave-wave:friday`;
+
+/** A migration stack of the wave: the test deployment under the migration's own stack name. */
+export function waveMigrationStack(name: string): SynthesizedWorkflow {
+  return synthesizeWorkflow({ ...DEPLOYMENT, stackName: name, migration: waveMigrationInput(name) });
+}
+
+export function waveMigrationInput(name: string) {
+  return migrationInput({ migrationName: name, cutover: { endpointParameterName: '/apps/orders/database-endpoint' } });
+}
+
+export function waveInput(changes: Record<string, unknown> = {}) {
+  return {
+    waveName: 'Friday wave',
+    // One at a time: each child's simulated AWS replaces the SDK clients of its own isolated module registry.
+    maxConcurrentMigrations: 1,
+    migrations: WAVE_MIGRATIONS.map((name) => ({ stateMachineArn: stateMachineArnOf(name), input: waveMigrationInput(name) })),
+    ...changes,
+  };
+}
+
+export function stateMachineArnOf(stackName: string): string {
+  return `arn:aws:states:${DEPLOYMENT.region}:${DEPLOYMENT.account}:stateMachine:${stackName}-migration`;
+}
+
+export interface WaveScenario {
+  /** Each migration's simulated AWS, by the mode its child execution runs in. */
+  child(name: WaveMigrationName, mode: string): Scenario;
+  /** What the approver does with the wave's approval request (the approval core, as the CLI calls it). */
+  decide(approvalId: string, aws: LocalAws): Promise<void>;
+}
+
+export interface WaveRun extends LocalExecution {
+  /** Every child execution, in the order they ran, with its run. */
+  children: Array<{ executionArn: string; run: WorkflowRun }>;
+  /** The wave's own simulated AWS: its approval record, its e-mails. */
+  aws: LocalAws;
+}
+
+/** A migration its wave prepared: the task replicating changes, every table loaded and validated. */
+export const PREPARED: Scenario = { ...HAPPY_PATH, initialStatus: 'running', pendingValidationChecks: 0, prepare: (aws) => aws.advanceFullLoad(100) };
+
+export const HAPPY_WAVE: WaveScenario = {
+  child: (_name, mode) => (mode === 'prepare' ? HAPPY_PATH : PREPARED),
+  decide: async () => undefined,
+};
+
+/**
+ * Executes the synthesized wave with aws-local-stepfunctions: its Lambda tasks run the wave's real handlers,
+ * authorized as the wave's state machine role; its child executions run the synthesized migration state
+ * machines of their stacks (runWorkflow), each in its own module registry so its handlers read its own
+ * stack's environment and its own simulated AWS answers them.
+ */
+export async function runWave(wave: SynthesizedWave, stacks: Map<string, SynthesizedWorkflow>, scenario: WaveScenario, input: unknown): Promise<WaveRun> {
+  const authorizer = new StackAuthorizer(wave.template.toJSON() as CfnTemplate, wave.environment, wave.physicalResources);
+  const aws = new LocalAws(HAPPY_PATH, authorizer);
+  try {
+    Object.assign(process.env, wave.functionEnvironment);
+    const handlers = new Map<string, Handler>();
+    for (const [fn, entry] of Object.entries(WAVE_FUNCTIONS)) {
+      const handler = (require(`../../functions/${entry}`) as { handler: Handler }).handler;
+      handlers.set(fn, (event) => runAsCaller({ principal: wave.functionLogicalIds[fn as keyof typeof WAVE_FUNCTIONS] }, () => handler(event)));
+    }
+    let tokens = 0;
+    const approval: LocalTask = async (taskInput) => {
+      const taskToken = `wave-approval-${++tokens}`;
+      const decided = aws.tokens.waitFor(taskToken);
+      decided.catch(() => undefined);
+      const { approvalId } = (await invokeAsLambda(handlers.get('milestones') as Handler, { ...taskInput.Payload, taskToken })) as { approvalId: string };
+      await scenario.decide(approvalId, aws);
+      if (aws.tokens.isWaiting(taskToken)) {
+        aws.tokens.expire(taskToken);
+        throw Object.assign(new Error('The task timed out'), { name: 'States.Timeout' });
+      }
+      return decided;
+    };
+    const tasks: Record<string, LocalTask> = {};
+    for (const [stateName, fn] of Object.entries(wave.taskFunctions)) {
+      const run: LocalTask = stateName === 'Ask for the wave approval' ? approval : (taskInput) => invokeAsLambda(handlers.get(fn) as Handler, taskInput);
+      tasks[stateName] = async (taskInput) => {
+        const functionArn = wave.physicalResources[wave.functionLogicalIds[fn]].attributes.Arn;
+        const { denial } = await authorizer.authorize(wave.stateMachineLogicalId, { service: 'lambda', operation: 'Invoke', input: { FunctionName: functionArn } });
+        if (denial) throw Object.assign(new Error(denial.message), { name: 'Lambda.AWSLambdaException' });
+        return run(taskInput);
+      };
+    }
+    const children: WaveRun['children'] = [];
+    const machines = new Map<string, ChildStateMachine>();
+    for (const [stackName, synthesized] of stacks) {
+      machines.set(stateMachineArnOf(stackName), {
+        run: async (childInput, executionArn) => {
+          const mode = String((childInput as { mode?: string }).mode ?? 'migrate');
+          let result: WorkflowRun | undefined;
+          await jest.isolateModulesAsync(async () => {
+            const isolated = require('./run-workflow') as typeof import('./run-workflow');
+            result = await isolated.runWorkflow(synthesized, scenario.child(stackName as WaveMigrationName, mode), childInput, { executionArn });
+          });
+          const run = result as WorkflowRun;
+          children.push({ executionArn, run });
+          // The wave's functions read their own stack's environment again once the child is over.
+          Object.assign(process.env, wave.functionEnvironment);
+          return run;
+        },
+      });
+    }
+    Object.assign(
+      tasks,
+      childExecutionTasks(wave.definition, {
+        children: machines,
+        authorize: async (call) => (await authorizer.authorize(wave.stateMachineLogicalId, call)).denial,
+      }),
+    );
+    const execution = await executeLocally(wave.definition, tasks, input, { executionArn: WAVE_EXECUTION_ARN, waitMilliseconds: 0, retryIntervalMilliseconds: 0 });
+    return { ...execution, children, aws };
+  } finally {
+    aws.restore();
+  }
+}
+
+/** The wave stack of the wave tests, and its three migration stacks. */
+export function synthesizeWaveDeployment(deployment: unknown = WAVE_DEPLOYMENT): { wave: SynthesizedWave; stacks: Map<string, SynthesizedWorkflow> } {
+  return { wave: synthesizeWave(deployment), stacks: new Map(WAVE_MIGRATIONS.map((name) => [name, waveMigrationStack(name)])) };
+}
+
