@@ -10,6 +10,7 @@ import {
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { Connection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { heartbeatTableDdl } from '../../functions/cutover/catch-up';
+import { cutoverRecordKey } from '../../functions/cutover/cutover-record';
 import { reverseTaskIdentifier } from '../../functions/cutover/reverse-replication';
 import type { MigrationInput } from '../../functions/shared/migration-input';
 import { connectMysql } from '../../functions/shared/mysql';
@@ -126,12 +127,12 @@ export async function appWrite(server: ThrowawayMariadb): Promise<number> {
 }
 
 /** The cutover record and a running reverse task, as a migration with rollback enabled leaves them. */
-export function afterCutover(aws: LocalAws): void {
+export function afterCutover(aws: LocalAws, migrationName = 'Orders to Aurora'): void {
   aws.items.set(
-    'cutover#orders-to-aurora',
+    cutoverRecordKey(migrationName),
     marshall({
-      pk: 'cutover#orders-to-aurora',
-      migrationName: 'Orders to Aurora',
+      pk: cutoverRecordKey(migrationName),
+      migrationName,
       switchedAt: '2026-11-24T23:00:00.000Z',
       endpoint: TARGET_ENDPOINT,
       previousEndpoint: SOURCE_ENDPOINT,
@@ -139,15 +140,15 @@ export function afterCutover(aws: LocalAws): void {
       reverseStartPosition: 'binlog.000001:4',
     }),
   );
-  fakeReverseTask(aws, 'running');
+  fakeReverseTask(aws, 'running', migrationName);
 }
 
 /**
  * The reverse DMS task as DMS treats it: not found until created, created `ready`, started at a CDC
  * position, stopped, deleted. Each change is recorded in dmsActions.
  */
-export function fakeReverseTask(aws: LocalAws, initialStatus?: string): void {
-  const identifier = reverseTaskIdentifier('Orders to Aurora');
+export function fakeReverseTask(aws: LocalAws, initialStatus?: string, migrationName = 'Orders to Aurora'): void {
+  const identifier = reverseTaskIdentifier(migrationName);
   let reverse: ReplicationTask | undefined = initialStatus
     ? {
         ReplicationTaskIdentifier: identifier,
@@ -160,7 +161,7 @@ export function fakeReverseTask(aws: LocalAws, initialStatus?: string): void {
       }
     : undefined;
   // A task made by an earlier cutover carries the tag that cutover gave it, which the role's conditions read.
-  if (initialStatus) aws.resourceTags.set(REVERSE_TASK_ARN, { 'dms-orchestrator:migration': 'Orders to Aurora' });
+  if (initialStatus) aws.resourceTags.set(REVERSE_TASK_ARN, { 'dms-orchestrator:migration': migrationName });
   const describe = () => {
     if (!reverse) throw new ResourceNotFoundFault({ message: 'No replication tasks found', $metadata: {} });
     return { ReplicationTasks: [reverse] };

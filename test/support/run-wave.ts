@@ -4,6 +4,7 @@ import { childExecutionTasks, type ChildStateMachine } from '../../local/workflo
 import { executeLocally, invokeAsLambda, type Handler, type LocalExecution, type LocalTask } from '../../local/workflow/execute';
 import { synthesizeWave, WAVE_FUNCTIONS, type SynthesizedWave } from '../../local/workflow/synthesize-wave';
 import { HAPPY_PATH, LocalAws, type Scenario } from './local-aws';
+import type { MigrationInput } from '../../functions/shared/migration-input';
 import { migrationInput } from './migration';
 import type { WorkflowRun } from './run-workflow';
 import { DEPLOYMENT, synthesizeWorkflow, type SynthesizedWorkflow } from './synthesized-workflow';
@@ -14,21 +15,16 @@ export type WaveMigrationName = (typeof WAVE_MIGRATIONS)[number];
 export const WAVE_DEPLOYMENT = { stackName: 'ShopWave', account: DEPLOYMENT.account, region: DEPLOYMENT.region, migrationStackNames: [...WAVE_MIGRATIONS] };
 export const WAVE_EXECUTION_ARN = `arn:aws:states:${DEPLOYMENT.region}:${DEPLOYMENT.account}:execution:ShopWave-wave:friday`;
 
-/** A migration stack of the wave: the test deployment under the migration's own stack name. */
-export function waveMigrationStack(name: string): SynthesizedWorkflow {
-  return synthesizeWorkflow({ ...DEPLOYMENT, stackName: name, migration: waveMigrationInput(name) });
-}
+/** Each migration's input: the test deployment's, under its own name. */
+export type WaveMigrationInputs = (name: string) => MigrationInput;
+export const waveMigrationInput: WaveMigrationInputs = (name) => migrationInput({ migrationName: name, cutover: { endpointParameterName: '/apps/orders/database-endpoint' } });
 
-export function waveMigrationInput(name: string) {
-  return migrationInput({ migrationName: name, cutover: { endpointParameterName: '/apps/orders/database-endpoint' } });
-}
-
-export function waveInput(changes: Record<string, unknown> = {}) {
+export function waveInput(changes: Record<string, unknown> = {}, inputOf: WaveMigrationInputs = waveMigrationInput) {
   return {
     waveName: 'Friday wave',
     // One at a time: each child's simulated AWS replaces the SDK clients of its own isolated module registry.
     maxConcurrentMigrations: 1,
-    migrations: WAVE_MIGRATIONS.map((name) => ({ stateMachineArn: stateMachineArnOf(name), input: waveMigrationInput(name) })),
+    migrations: WAVE_MIGRATIONS.map((name) => ({ stateMachineArn: stateMachineArnOf(name), input: inputOf(name) })),
     ...changes,
   };
 }
@@ -42,6 +38,8 @@ export interface WaveScenario {
   child(name: WaveMigrationName, mode: string): Scenario;
   /** What the approver does with the wave's approval request (the approval core, as the CLI calls it). */
   decide(approvalId: string, aws: LocalAws): Promise<void>;
+  /** Runs around each child execution: the databases made ready for it, and tidied after. @default runs it */
+  around?(name: WaveMigrationName, mode: string, run: () => Promise<void>): Promise<void>;
 }
 
 export interface WaveRun extends LocalExecution {
@@ -105,15 +103,18 @@ export async function runWave(wave: SynthesizedWave, stacks: Map<string, Synthes
         run: async (childInput, executionArn) => {
           const mode = String((childInput as { mode?: string }).mode ?? 'migrate');
           let result: WorkflowRun | undefined;
-          await jest.isolateModulesAsync(async () => {
-            const isolated = require('./run-workflow') as typeof import('./run-workflow');
-            result = await isolated.runWorkflow(synthesized, scenario.child(stackName as WaveMigrationName, mode), childInput, { executionArn });
-          });
-          const run = result as WorkflowRun;
-          children.push({ executionArn, run });
+          const name = stackName as WaveMigrationName;
+          const run = () =>
+            jest.isolateModulesAsync(async () => {
+              const isolated = require('./run-workflow') as typeof import('./run-workflow');
+              result = await isolated.runWorkflow(synthesized, scenario.child(name, mode), childInput, { executionArn });
+            });
+          await (scenario.around ? scenario.around(name, mode, run) : run());
+          const ended = result as WorkflowRun;
+          children.push({ executionArn, run: ended });
           // The wave's functions read their own stack's environment again once the child is over.
           Object.assign(process.env, wave.functionEnvironment);
-          return run;
+          return ended;
         },
       });
     }
@@ -131,8 +132,9 @@ export async function runWave(wave: SynthesizedWave, stacks: Map<string, Synthes
   }
 }
 
-/** The wave stack of the wave tests, and its three migration stacks. */
-export function synthesizeWaveDeployment(deployment: unknown = WAVE_DEPLOYMENT): { wave: SynthesizedWave; stacks: Map<string, SynthesizedWorkflow> } {
-  return { wave: synthesizeWave(deployment), stacks: new Map(WAVE_MIGRATIONS.map((name) => [name, waveMigrationStack(name)])) };
+/** The wave stack of the wave tests, and its three migration stacks: the test deployment, each under the migration's name. */
+export function synthesizeWaveDeployment(inputOf: WaveMigrationInputs = waveMigrationInput): { wave: SynthesizedWave; stacks: Map<string, SynthesizedWorkflow> } {
+  const stacks = new Map(WAVE_MIGRATIONS.map((name) => [name, synthesizeWorkflow({ ...DEPLOYMENT, stackName: name, migration: inputOf(name) })]));
+  return { wave: synthesizeWave(WAVE_DEPLOYMENT), stacks };
 }
 
