@@ -1,7 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { decideApproval } from '../../functions/approval-page/decide';
-import { HAPPY_WAVE, PREPARED, runWave, synthesizeWaveDeployment, waveInput, type WaveScenario } from '../support/run-wave';
+import { synthesizeWave } from '../../local/workflow/synthesize-wave';
+import { HAPPY_WAVE, PREPARED, runWave, synthesizeWaveDeployment, WAVE_DEPLOYMENT, waveInput, type WaveScenario } from '../support/run-wave';
 
 const { wave, stacks } = synthesizeWaveDeployment();
 const tokenTableName = wave.functionEnvironment.TOKEN_TABLE_NAME;
@@ -52,5 +53,20 @@ describe('wave workflow: many migrations, each a child execution of its own stac
     expect(cause).toMatch(/Billing: FAILED \(CutoverPreconditionFailed/);
     expect(cause).toContain('Stock: halted after an earlier failure: still on the source');
     expect(cause).toContain('On the target: Orders; on the source: Billing, Stock.');
+  });
+
+  it('cannot start a migration whose stack the wave was not deployed for: IAM refuses it, and the others go on', async () => {
+    const narrower = synthesizeWave({ ...WAVE_DEPLOYMENT, migrationStackNames: ['Orders', 'Stock'] });
+    const run = await runWave(narrower, stacks, { ...HAPPY_WAVE, decide: approve() }, waveInput());
+    expect(childNames(run)).toEqual(['friday-1-orders-prepare', 'friday-3-stock-prepare', 'friday-1-orders-cutover', 'friday-3-stock-cutover']);
+    expect(String(run.error?.Cause)).toMatch(/Billing: not ready for cutover: still on the source \(States\.TaskFailed: AccessDenied\S*: .*states:StartExecution/);
+  });
+
+  it('asks nobody and cuts nothing over when requireAll and one migration failed its preparation', async () => {
+    const scenario: WaveScenario = { ...HAPPY_WAVE, child: (name, mode) => (name === 'Stock' && mode === 'prepare' ? { ...HAPPY_WAVE.child(name, mode), erroredTable: 'orders' } : HAPPY_WAVE.child(name, mode)) };
+    const run = await runWave(wave, stacks, scenario, waveInput({ requireAll: true }));
+    expect(childNames(run)).toEqual(['friday-1-orders-prepare', 'friday-2-billing-prepare', 'friday-3-stock-prepare']);
+    expect(run.states).not.toContain('Ask for the wave approval');
+    expect(String(run.error?.Cause)).toMatch(/Orders: not approved: still on the source; Billing: not approved: still on the source; Stock: not ready for cutover: still on the source \(\w+/);
   });
 });
