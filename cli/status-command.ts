@@ -8,11 +8,13 @@ import { readableTime } from '../functions/shared/operator-text';
 import { progressBar } from '../local/rehearsal/progress';
 import { UsageError, type CommandContext } from './context';
 import { readStartRequest, regionOfArn } from './start-command';
+import { readWaveStatus, renderWaveStatus, waveOf } from './wave-commands';
 
 export const STATUS_HELP = `Usage: dms-orchestrator status [EXECUTION_ARN] [options]
 
 Shows where a migration stands: the execution's status and current step, and the DMS task's full-load and
-validation progress as bars, refreshed until the execution ends.
+validation progress as bars, refreshed until the execution ends. A wave's execution shows as a table, one row
+per migration: its child execution's step, its load, its DMS validation and its verdict.
 
 Without EXECUTION_ARN, shows the state machine's most recent execution (give --state-machine-arn or --config).
 
@@ -121,7 +123,18 @@ export async function statusCommand(args: string[], context: CommandContext, sle
   if (!/^arn:[^:]+:states:[^:]+:\d{12}:execution:/.test(executionArn)) throw new UsageError(`"${executionArn}" is not an execution ARN (arn:aws:states:<region>:<account>:execution:<machine>:<name>)`);
   const region = regionOfArn(executionArn);
   const clients = { sfn: new SFNClient({ region, endpoint }), dms: new DatabaseMigrationServiceClient({ region, endpoint }) };
+  const described = await clients.sfn.send(new DescribeExecutionCommand({ executionArn }));
+  const wave = waveOf(described.input, executionArn.slice(executionArn.lastIndexOf(':') + 1));
   for (;;) {
+    if (wave) {
+      const current = (await clients.sfn.send(new DescribeExecutionCommand({ executionArn }))).status ?? 'UNKNOWN';
+      const waveStatus = await readWaveStatus(clients, executionArn, wave, current);
+      if (values.json) context.stdout.write(`${JSON.stringify(waveStatus)}\n`);
+      else context.stdout.write(`${context.interactive && !values.once ? '\x1b[2J\x1b[H' : ''}${renderWaveStatus(waveStatus)}\n`);
+      if (values.once || current !== 'RUNNING') return current === 'SUCCEEDED' ? 0 : current === 'RUNNING' ? 0 : 1;
+      await sleep(Number(values.interval) * 1000);
+      continue;
+    }
     const status = await readMigrationStatus(clients, executionArn);
     if (values.json) context.stdout.write(`${JSON.stringify(status)}\n`);
     else context.stdout.write(`${context.interactive && !values.once ? '\x1b[2J\x1b[H' : ''}${renderStatus(status)}\n`);

@@ -242,3 +242,34 @@ export function taskLogOf(task: ReplicationTask): TaskLog | undefined {
   const logGroup = named(logging.CloudWatchLogGroup);
   return logGroup ? { logGroup, logStream } : { logStream };
 }
+
+/**
+ * Many tasks in as few calls as DMS allows: DescribeReplicationTasks takes a `replication-task-arn` filter
+ * with several values and answers up to 100 tasks a page (MaxRecords 20-100), following Marker. A wave's
+ * status reads its hundred tasks in one call instead of a hundred, under DMS's API rate limits.
+ */
+export async function describeReplicationTasks(dms: DatabaseMigrationServiceClient, replicationTaskArns: string[]): Promise<ReplicationTask[]> {
+  const tasks: ReplicationTask[] = [];
+  for (let start = 0; start < replicationTaskArns.length; start += 100) {
+    let marker: string | undefined;
+    do {
+      try {
+        const response = await dms.send(
+          new DescribeReplicationTasksCommand({
+            Filters: [{ Name: 'replication-task-arn', Values: replicationTaskArns.slice(start, start + 100) }],
+            MaxRecords: 100,
+            WithoutSettings: true,
+            Marker: marker,
+          }),
+        );
+        tasks.push(...(response.ReplicationTasks ?? []));
+        marker = response.Marker;
+      } catch (error) {
+        // None of them exists (any more): DMS answers ResourceNotFoundFault rather than an empty list.
+        if (!(error instanceof Error && error.name === 'ResourceNotFoundFault')) throw error;
+        marker = undefined;
+      }
+    } while (marker);
+  }
+  return tasks;
+}

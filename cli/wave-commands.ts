@@ -1,0 +1,128 @@
+import { readFileSync } from 'node:fs';
+import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import type { DatabaseMigrationServiceClient } from '@aws-sdk/client-database-migration-service';
+import { describeReplicationTasks } from '../functions/shared/dms';
+import { summarizeTask } from '../functions/shared/full-load-progress';
+import { parseEvent } from '../functions/shared/handler';
+import { InvalidInput } from '../functions/shared/errors';
+import { parseWave, waveInputSchema, type WaveConfig } from '../functions/shared/wave-input';
+import { progressBar } from '../local/rehearsal/progress';
+import { UsageError, type CommandContext } from './context';
+import { regionOfArn } from './start-command';
+
+/**
+ * `dms-orchestrator start --wave FILE`: the wave checked on this machine as its first step checks it (every
+ * migration's input too), then started; and `status` of a wave's execution: one row per migration, read from
+ * its child executions (named after the wave's execution) and its DMS task.
+ */
+export async function startWave(file: string, stateMachineArn: string | undefined, name: string | undefined, context: CommandContext, json: boolean): Promise<number> {
+  if (!stateMachineArn) throw new UsageError('--wave needs --state-machine-arn: the wave stack\'s state machine (stack output WaveStateMachineArn)');
+  let input: unknown;
+  try {
+    input = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new UsageError(`Cannot read ${file} as JSON: ${(error as Error).message}`);
+  }
+  let wave: WaveConfig;
+  try {
+    const parsed = parseWave(parseEvent(waveInputSchema, input), name ?? 'wave');
+    if (parsed.problems.length > 0) throw new InvalidInput(parsed.problems);
+    wave = parsed.wave;
+  } catch (error) {
+    if (!(error instanceof InvalidInput)) throw error;
+    context.stderr.write(`The wave in ${file} is invalid; nothing was started:\n${error.problems.map((problem) => `  ${problem}`).join('\n')}\n`);
+    return 1;
+  }
+  const started = await new SFNClient({ region: regionOfArn(stateMachineArn) }).send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }));
+  if (json) context.stdout.write(`${JSON.stringify({ executionArn: started.executionArn, waveName: wave.waveName, migrations: wave.names })}\n`);
+  else context.stdout.write(`Started wave "${wave.waveName}" (${wave.names.length} migrations): ${started.executionArn}\nWatch it with: dms-orchestrator status ${started.executionArn}\n`);
+  return 0;
+}
+
+export interface WaveRow {
+  name: string;
+  /** The child execution last started for it: prepare, then cutover, rollback or dry run. */
+  run?: { step: string; status: string };
+  loadPercent?: number;
+  validation?: string;
+  verdict: string;
+}
+
+export interface WaveStatus {
+  executionArn: string;
+  waveName: string;
+  status: string;
+  rows: WaveRow[];
+}
+
+/** A wave execution's input, or undefined when the execution is one migration's. */
+export function waveOf(executionInput: string | undefined, executionName: string): WaveConfig | undefined {
+  try {
+    const input = JSON.parse(executionInput ?? '') as Record<string, unknown>;
+    if (!input || typeof input !== 'object' || !('waveName' in input) || !Array.isArray(input.migrations)) return undefined;
+    return parseWave(parseEvent(waveInputSchema, input), executionName).wave;
+  } catch {
+    return undefined;
+  }
+}
+
+const STEPS = ['cutover', 'rollback', 'dry-run', 'prepare'] as const;
+
+/** One DescribeExecution per child (latest step first), then one DescribeReplicationTasks for every task of the wave. */
+export async function readWaveStatus(clients: { sfn: SFNClient; dms: DatabaseMigrationServiceClient }, executionArn: string, wave: WaveConfig, status: string): Promise<WaveStatus> {
+  const children = await Promise.all(
+    wave.migrations.map(async (migration) => {
+      for (const step of STEPS) {
+        const childArn = `${migration.stateMachineArn.replace(':stateMachine:', ':execution:')}:${migration.executionName}-${step}`;
+        try {
+          const described = await clients.sfn.send(new DescribeExecutionCommand({ executionArn: childArn }));
+          return { step, status: described.status ?? 'UNKNOWN', output: parseJson(described.output) };
+        } catch (error) {
+          if ((error as Error).name !== 'ExecutionDoesNotExist') throw error;
+        }
+      }
+      return undefined;
+    }),
+  );
+  const taskArns = wave.migrations.map((migration) => String(migration.input.replicationTaskArn));
+  const tasks = new Map((await describeReplicationTasks(clients.dms, [...new Set(taskArns)])).map((task) => [task.ReplicationTaskArn, task]));
+  const rows = wave.migrations.map((migration, index): WaveRow => {
+    const child = children[index];
+    const task = tasks.get(taskArns[index]);
+    const validation = (child?.output?.validation as { outcome?: string } | undefined)?.outcome;
+    return {
+      name: migration.name,
+      ...(child ? { run: { step: child.step, status: child.status } } : {}),
+      ...(task ? { loadPercent: summarizeTask(task).fullLoadProgressPercent } : {}),
+      ...(validation ? { validation } : {}),
+      verdict: verdictOf(child),
+    };
+  });
+  return { executionArn, waveName: wave.waveName, status, rows };
+}
+
+function verdictOf(child: { step: string; status: string } | undefined): string {
+  if (!child) return 'waiting';
+  if (child.status === 'RUNNING') return child.step === 'prepare' ? 'preparing' : `${child.step} running`;
+  if (child.status !== 'SUCCEEDED') return `${child.step} ${child.status.toLowerCase()}`;
+  return { prepare: 'ready for cutover', cutover: 'cut over', rollback: 'rolled back', 'dry-run': 'dry run passed' }[child.step] ?? child.step;
+}
+
+export function renderWaveStatus(status: WaveStatus): string {
+  const width = Math.max(9, ...status.rows.map((row) => row.name.length));
+  const header = `${'Migration'.padEnd(width)}  ${'Step'.padEnd(18)}  ${'Load'.padEnd(27)}  ${'Validation'.padEnd(18)}  Verdict`;
+  const lines = status.rows.map((row) => {
+    const step = row.run ? `${row.run.step} ${row.run.status.toLowerCase()}` : '-';
+    const load = row.loadPercent === undefined ? '-' : `${progressBar(row.loadPercent)} ${String(row.loadPercent).padStart(3)}%`;
+    return `${row.name.padEnd(width)}  ${step.padEnd(18)}  ${load.padEnd(27)}  ${(row.validation ?? '-').padEnd(18)}  ${row.verdict}`;
+  });
+  return [`Wave "${status.waveName}": ${status.status}`, `  ${status.executionArn}`, '', header, ...lines].join('\n');
+}
+
+function parseJson(text: string | undefined): Record<string, unknown> | undefined {
+  try {
+    return JSON.parse(text ?? '') as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
