@@ -11,6 +11,7 @@
  *   npm run bench:workflow
  */
 import { HISTORY_EVENT_LIMIT } from '../test/support/history-events';
+import { benchWave } from './bench-wave';
 import { POLLING_INTERVAL_SECONDS, simulateEventDriven, simulatePolling } from '../test/support/simulated-migration';
 import { synthesizeWorkflow } from '../test/support/synthesized-workflow';
 
@@ -69,6 +70,7 @@ EventBridge rule, on only while a wait is parked) notices it within 60 s, outsid
 End noticed -> next state: measured locally, from that check to the workflow entering its next state; deployed,
 one watcher Lambda invocation comes on top. A 60 s polling loop inside the workflow notices the end as late, but
 pays ${eventsPerPoll} history events per poll for it.`);
+  await benchWave();
 }
 
 function percentOfLimit(events: number): string {

@@ -46,20 +46,22 @@ export class WaveWorkflow extends Construct {
 
   constructor(scope: Construct, id: string, props: WaveWorkflowProps) {
     super(scope, id);
-    const decide = (name: string, action: string, payload: Record<string, unknown>, resultPath: string) => {
+    const decide = (name: string, action: string, payload: Record<string, unknown>, resultPath: string | undefined, resultSelector?: Record<string, unknown>) => {
       const task = new LambdaInvoke(this, name, {
         lambdaFunction: props.wave,
         payload: TaskInput.fromObject({ action, ...payload }),
         payloadResponseOnly: true,
         retryOnServiceExceptions: false,
         resultPath,
+        resultSelector,
       });
       task.addRetry({ errors: TRANSIENT_ERRORS, interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 6 });
       return task;
     };
     const waveFields = { names: JsonPath.listAt('$.wave.names') };
 
-    const validate = decide('Validate the wave', 'validate', { input: JsonPath.objectAt('$'), executionName: JsonPath.stringAt('$$.Execution.Name') }, '$.wave');
+    // The validated wave replaces the input: one copy of the migrations' inputs in the state, not two.
+    const validate = decide('Validate the wave', 'validate', { input: JsonPath.objectAt('$'), executionName: JsonPath.stringAt('$$.Execution.Name') }, undefined, { 'wave.$': '$' });
     validate.addCatch(new Fail(this, 'Wave input invalid', { errorPath: '$.error.Error', causePath: '$.error.Cause' }), { resultPath: '$.error' });
 
     // Preparation: each migration's own runbook up to "ready for cutover", as a child execution.
@@ -67,7 +69,11 @@ export class WaveWorkflow extends Construct {
       stateMachineArn: '$.migration.stateMachineArn',
       name: "States.Format('{}-prepare', $.migration.executionName)",
       input: 'States.JsonMerge($.migration.input, $.overrides, false)',
-      resultSelector: { 'progress.$': '$.Output.progress', 'validation.$': '$.Output.validation' },
+      // The evidence in counts, not per table: a hundred migrations' evidence stays far below 256 KiB.
+      resultSelector: {
+        progress: { 'fullLoadComplete.$': '$.Output.progress.fullLoadComplete', 'tables.$': '$.Output.progress.tables' },
+        validation: { 'outcome.$': '$.Output.validation.outcome', 'tableCount.$': '$.Output.validation.tableCount', 'counts.$': '$.Output.validation.counts' },
+      },
       resultPath: '$.prepared',
     });
     const ready = new Pass(this, 'Ready for cutover', {
@@ -88,6 +94,9 @@ export class WaveWorkflow extends Construct {
     });
     prepare.itemProcessor(prepareChild.next(ready));
     const assess = decide('Assess the preparation', 'assess', { ...waveFields, 'requireAll.$': '$.wave.requireAll', 'results.$': '$.preparation' }, '$.assessment');
+
+    // The assessment holds what the rest needs of the preparation: the state keeps one copy of the evidence.
+    const forgetPreparation = new Pass(this, 'Keep the assessment', { parameters: { 'wave.$': '$.wave', 'assessment.$': '$.assessment' } });
 
     // One approval for the wave: the approver approves all of it, a subset, or rejects it.
     const askName = 'Ask for the wave approval';
@@ -195,7 +204,7 @@ export class WaveWorkflow extends Construct {
         parameters: { 'approvedMigrations.$': '$.wave.names' },
         resultPath: '$.approval',
       })).next(dryRun))
-      .otherwise(prepare.next(assess).next(afterAssessment));
+      .otherwise(prepare.next(assess).next(forgetPreparation).next(afterAssessment));
     this.definitionBody = DefinitionBody.fromChainable(validate.next(start));
   }
 }
@@ -210,7 +219,7 @@ export class WaveWorkflow extends Construct {
 function childExecution(
   scope: Construct,
   name: string,
-  props: { stateMachineArn: string; name: string; input: string; resultSelector: Record<string, string>; resultPath: string },
+  props: { stateMachineArn: string; name: string; input: string; resultSelector: Record<string, unknown>; resultPath: string },
 ): CustomState {
   return new CustomState(scope, name, {
     stateJson: {

@@ -14,7 +14,7 @@ const settings = {
 
 const prepared = z.object({
   name: z.string(),
-  progress: z.optional(z.looseObject({ fullLoadComplete: z.optional(z.boolean()), tablesLoaded: z.optional(z.number()), rowsLoaded: z.optional(z.number()) })),
+  progress: z.optional(z.looseObject({ fullLoadComplete: z.optional(z.boolean()), tables: z.optional(z.looseObject({ loaded: z.optional(z.number()), errored: z.optional(z.number()) })) })),
   validation: z.optional(z.looseObject({ outcome: z.optional(z.string()), tableCount: z.optional(z.number()) })),
 });
 const eventSchema = z.discriminatedUnion('milestone', [

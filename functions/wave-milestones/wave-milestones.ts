@@ -18,7 +18,7 @@ export interface WaveApprovalSettings {
 /** A migration ready for cutover, as its preparation (the child execution's output) left it. */
 export interface PreparedMigration {
   name: string;
-  progress?: { fullLoadComplete?: boolean; tablesLoaded?: number; rowsLoaded?: number; taskPhase?: string };
+  progress?: { fullLoadComplete?: boolean; tables?: { loaded?: number; errored?: number } };
   validation?: { outcome?: string; tableCount?: number };
 }
 
@@ -97,7 +97,7 @@ export async function requestWaveApproval(
 function evidenceOf(migration: PreparedMigration): string[] {
   const { progress, validation } = migration;
   return [
-    `Full load: ${progress?.fullLoadComplete ? 'complete' : 'not complete'}${progress?.tablesLoaded !== undefined ? `, ${progress.tablesLoaded} tables` : ''}${progress?.rowsLoaded !== undefined ? `, ${progress.rowsLoaded} rows` : ''}`,
+    `Full load: ${progress?.fullLoadComplete ? 'complete' : 'not complete'}${progress?.tables?.loaded !== undefined ? `, ${progress.tables.loaded} tables loaded` : ''}${progress?.tables?.errored ? `, ${progress.tables.errored} errored` : ''}`,
     `DMS validation: ${validation?.outcome ?? 'unknown'}${validation?.tableCount !== undefined ? ` (${validation.tableCount} tables)` : ''}`,
   ];
 }

@@ -6,7 +6,7 @@ import { synthesizeWave, WAVE_FUNCTIONS, type SynthesizedWave } from '../../loca
 import { HAPPY_PATH, LocalAws, type Scenario } from './local-aws';
 import type { MigrationInput } from '../../functions/shared/migration-input';
 import { migrationInput } from './migration';
-import type { WorkflowRun } from './run-workflow';
+import { runWorkflow, type WorkflowRun } from './run-workflow';
 import { DEPLOYMENT, synthesizeWorkflow, type SynthesizedWorkflow } from './synthesized-workflow';
 
 /** The wave deployment of the wave tests: three migration stacks, each its own state machine and roles. */
@@ -63,9 +63,23 @@ export const HAPPY_WAVE: WaveScenario = {
  * machines of their stacks (runWorkflow), each in its own module registry so its handlers read its own
  * stack's environment and its own simulated AWS answers them.
  */
-export async function runWave(wave: SynthesizedWave, stacks: Map<string, SynthesizedWorkflow>, scenario: WaveScenario, input: unknown): Promise<WaveRun> {
+export async function runWave(
+  wave: SynthesizedWave,
+  stacks: Map<string, SynthesizedWorkflow>,
+  scenario: WaveScenario,
+  input: unknown,
+  options: { executionArn?: string; sharedHandlers?: boolean } = {},
+): Promise<WaveRun> {
   const authorizer = new StackAuthorizer(wave.template.toJSON() as CfnTemplate, wave.environment, wave.physicalResources);
-  const aws = new LocalAws(HAPPY_PATH, authorizer);
+  let aws = new LocalAws(HAPPY_PATH, authorizer);
+  // With shared handlers the child's simulated AWS replaces the wave's on the same SDK clients: the wave's is
+  // put back, with what it holds, once the child is over.
+  const handBack = () => {
+    const next = new LocalAws(HAPPY_PATH, authorizer);
+    for (const [key, item] of aws.items) next.items.set(key, item);
+    next.notifications.push(...aws.notifications);
+    aws = next;
+  };
   try {
     Object.assign(process.env, wave.functionEnvironment);
     const handlers = new Map<string, Handler>();
@@ -104,12 +118,22 @@ export async function runWave(wave: SynthesizedWave, stacks: Map<string, Synthes
           const mode = String((childInput as { mode?: string }).mode ?? 'migrate');
           let result: WorkflowRun | undefined;
           const name = stackName as WaveMigrationName;
-          const run = () =>
-            jest.isolateModulesAsync(async () => {
-              const isolated = require('./run-workflow') as typeof import('./run-workflow');
-              result = await isolated.runWorkflow(synthesized, scenario.child(name, mode), childInput, { executionArn });
-            });
-          await (scenario.around ? scenario.around(name, mode, run) : run());
+          // sharedHandlers (the benchmark, outside jest): every child runs one stack's handlers, loaded once.
+          const run = options.sharedHandlers
+            ? async () => {
+                result = await runWorkflow(synthesized, scenario.child(name, mode), childInput, { executionArn });
+              }
+            : () =>
+                jest.isolateModulesAsync(async () => {
+                  const isolated = require('./run-workflow') as typeof import('./run-workflow');
+                  result = await isolated.runWorkflow(synthesized, scenario.child(name, mode), childInput, { executionArn });
+                });
+          if (options.sharedHandlers) aws.restore();
+          try {
+            await (scenario.around ? scenario.around(name, mode, run) : run());
+          } finally {
+            if (options.sharedHandlers) handBack();
+          }
           const ended = result as WorkflowRun;
           children.push({ executionArn, run: ended });
           // The wave's functions read their own stack's environment again once the child is over.
@@ -125,7 +149,7 @@ export async function runWave(wave: SynthesizedWave, stacks: Map<string, Synthes
         authorize: async (call) => (await authorizer.authorize(wave.stateMachineLogicalId, call)).denial,
       }),
     );
-    const execution = await executeLocally(wave.definition, tasks, input, { executionArn: WAVE_EXECUTION_ARN, waitMilliseconds: 0, retryIntervalMilliseconds: 0 });
+    const execution = await executeLocally(wave.definition, tasks, input, { executionArn: options.executionArn ?? WAVE_EXECUTION_ARN, waitMilliseconds: 0, retryIntervalMilliseconds: 0 });
     return { ...execution, children, aws };
   } finally {
     aws.restore();
