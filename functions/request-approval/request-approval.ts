@@ -1,18 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { DatabaseMigrationServiceClient } from '@aws-sdk/client-database-migration-service';
 import { CreateScheduleCommand, type SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { SNSClient } from '@aws-sdk/client-sns';
-import { marshall } from '@aws-sdk/util-dynamodb';
 import { publishNotification } from '../shared/notifications/publish';
 import { approvalUrl } from '../shared/approval-link';
 import { approvalPurpose } from '../shared/approval-purpose';
-import type { ApprovalDetails } from '../shared/approval-record';
+import { putApprovalRequest, type ApprovalDetails } from '../shared/approval-record';
 import { readCdcLatency } from '../shared/cdc-latency';
 import { InvalidInput } from '../shared/errors';
 import { logger } from '../shared/logger';
-import { expiresAfter, TOKEN_TABLE_TTL_ATTRIBUTE } from '../shared/token-table';
 import { approverKey, type MigrationConfig } from '../shared/migration-input';
 
 export interface ApprovalReminderSettings {
@@ -80,29 +78,17 @@ export async function requestApproval(
   const summary = cutover ? approvalSummary(event) : approvalPurpose(event.config.mode).effect;
   const details = { ...approvalDetails(event), ...(cutover ? { cdcLatency: await latestCdcLatency(clients, event, now) } : {}) };
   const checks = cutover ? [`Independent comparison: ${details.comparison}`, ...(details.readinessWarnings ?? []).map((warning) => `Readiness warning: ${warning}`)] : [];
-  await clients.dynamoDb.send(
-    new PutItemCommand({
-      TableName: settings.tokenTableName,
-      Item: marshall(
-        {
-          pk: `approval#${approvalId}`,
-          taskToken: event.taskToken,
-          executionArn: event.executionArn ?? '',
-          migrationName: event.config.migrationName,
-          status: 'pending',
-          summary,
-          details,
-          requestedAt: now.toISOString(),
-          expiresAt: expiresAt.toISOString(),
-          ...(approval?.approvers ? { approvers: approval.approvers, approvalsRequired: approval.approvals } : {}),
-          // DynamoDB TTL removes the record a week after it could last be used.
-          [TOKEN_TABLE_TTL_ATTRIBUTE]: expiresAfter(expiresAt, 7 * 24 * 3600),
-        },
-        { removeUndefinedValues: true },
-      ),
-      ConditionExpression: 'attribute_not_exists(pk)',
-    }),
-  );
+  await putApprovalRequest(clients.dynamoDb, settings.tokenTableName, {
+    approvalId,
+    taskToken: event.taskToken,
+    executionArn: event.executionArn ?? '',
+    migrationName: event.config.migrationName,
+    summary,
+    details,
+    requestedAt: now.toISOString(),
+    expiresAt: expiresAt.toISOString(),
+    ...(approval?.approvers ? { approvers: approval.approvers, approvalsRequired: approval.approvals } : {}),
+  });
   const reminderAt = await scheduleReminder(clients.scheduler, settings, approvalId, now, expiresAt);
   await publishNotification(clients.sns, settings.topicArn, {
     kind: 'approval-request',

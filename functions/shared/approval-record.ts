@@ -1,6 +1,7 @@
-import { GetItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, PutItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Mode } from './migration-input';
+import { expiresAfter, TOKEN_TABLE_TTL_ATTRIBUTE } from './token-table';
 
 /**
  * One approval request (a cutover, a rollback, the removal of the way back) in the token table, under `approval#<approval id>`. The task token never
@@ -113,4 +114,25 @@ export async function readApproval(dynamoDb: DynamoDBClient, tableName: string, 
 /** Expiry is stored as an ISO-8601 UTC string, so comparing with `now` is a string comparison in DynamoDB too. */
 export function hasExpired(record: Pick<ApprovalRecord, 'expiresAt'>, now: Date): boolean {
   return record.expiresAt <= now.toISOString();
+}
+
+/** A new request as its requester writes it: pending, nobody has decided. */
+export type NewApprovalRequest = Pick<ApprovalRecord, 'approvalId' | 'taskToken' | 'executionArn' | 'migrationName' | 'summary' | 'details' | 'requestedAt' | 'expiresAt' | 'approvers' | 'approvalsRequired'>;
+
+/**
+ * Writes a new pending request under a fresh id (never over another), for a migration's approval and a wave's
+ * alike. DynamoDB TTL removes the record a week after it could last be used.
+ */
+export async function putApprovalRequest(dynamoDb: DynamoDBClient, tableName: string, request: NewApprovalRequest): Promise<void> {
+  const { approvalId, ...fields } = request;
+  await dynamoDb.send(
+    new PutItemCommand({
+      TableName: tableName,
+      Item: marshall(
+        { pk: `${PREFIX}${approvalId}`, ...fields, status: 'pending', [TOKEN_TABLE_TTL_ATTRIBUTE]: expiresAfter(new Date(request.expiresAt), 7 * 24 * 3600) },
+        { removeUndefinedValues: true },
+      ),
+      ConditionExpression: 'attribute_not_exists(pk)',
+    }),
+  );
 }

@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SNSClient } from '@aws-sdk/client-sns';
-import { marshall } from '@aws-sdk/util-dynamodb';
 import { approvalPurpose } from '../shared/approval-purpose';
-import type { ApprovalDetails } from '../shared/approval-record';
+import { putApprovalRequest, type ApprovalDetails } from '../shared/approval-record';
 import { readableTime } from '../shared/operator-text';
 import { publishNotification } from '../shared/notifications/publish';
-import { expiresAfter, TOKEN_TABLE_TTL_ATTRIBUTE } from '../shared/token-table';
 
 export interface WaveApprovalSettings {
   tokenTableName: string;
@@ -50,27 +48,16 @@ export async function requestWaveApproval(
   const purpose = approvalPurpose(event.mode);
   const summary = `Wave ${event.waveName}: ${purpose.name} of ${candidates.length} migration${candidates.length === 1 ? '' : 's'}${event.notReady.length ? `; ${event.notReady.length} not ready` : ''}`;
   const details: ApprovalDetails = { mode: event.mode, wave: { waveName: event.waveName, candidates, notReady: event.notReady } };
-  await clients.dynamoDb.send(
-    new PutItemCommand({
-      TableName: settings.tokenTableName,
-      Item: marshall(
-        {
-          pk: `approval#${approvalId}`,
-          taskToken: event.taskToken,
-          executionArn: event.executionArn,
-          migrationName: `wave ${event.waveName}`,
-          status: 'pending',
-          summary,
-          details,
-          requestedAt: now.toISOString(),
-          expiresAt: expiresAt.toISOString(),
-          [TOKEN_TABLE_TTL_ATTRIBUTE]: expiresAfter(expiresAt, 7 * 24 * 3600),
-        },
-        { removeUndefinedValues: true },
-      ),
-      ConditionExpression: 'attribute_not_exists(pk)',
-    }),
-  );
+  await putApprovalRequest(clients.dynamoDb, settings.tokenTableName, {
+    approvalId,
+    taskToken: event.taskToken,
+    executionArn: event.executionArn,
+    migrationName: `wave ${event.waveName}`,
+    summary,
+    details,
+    requestedAt: now.toISOString(),
+    expiresAt: expiresAt.toISOString(),
+  });
   await publishNotification(clients.sns, settings.topicArn, {
     kind: 'wave-milestone',
     migrationName: `wave ${event.waveName}`,

@@ -1,17 +1,14 @@
-import { type CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { type CfnElement, Duration, Stack, Validations } from 'aws-cdk-lib';
+import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Key } from 'aws-cdk-lib/aws-kms';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Key } from 'aws-cdk-lib/aws-kms';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
-import { LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
+import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { snapshotIdentifierPrefix } from '../../functions/shared/snapshots';
-import { TOKEN_TABLE_TTL_ATTRIBUTE } from '../../functions/shared/token-table';
 import type { MigrationConfig } from '../../functions/shared/migration-input';
 import { MigrationWorkflow } from '../../statemachine/definition';
 import { createPhaseFunctions, ORCHESTRATOR_PHASES, type DatabaseCheckPhase, type OrchestratorPhase } from '../phases';
@@ -19,6 +16,7 @@ import { ApprovalApi } from './approval-api';
 import { DatabaseFunctions, type DatabaseNetwork } from './database-functions';
 import { migrationResourceArns, type MigrationResourceArns } from './migration-resources';
 import { NetworkEndpoints } from './network-endpoints';
+import { loggedStateMachine, orchestrationKey, tokenTable } from './orchestration-resources';
 import type { PhaseFunction } from './phase-function';
 
 export interface MigrationOrchestratorProps {
@@ -80,21 +78,7 @@ export class MigrationOrchestrator extends Construct {
     const arns = migrationResourceArns(migration, snapshotIdentifierPrefix(migration.migrationName), Stack.of(this));
     this.resourceArns = arns;
 
-    this.key = new Key(this, 'Key', {
-      description: `dms-orchestrator ${migration.migrationName}: notifications and logs`,
-      enableKeyRotation: true,
-    });
-    // CloudWatch Logs encrypts log groups with this key only when its key policy lets the service use it.
-    this.key.addToResourcePolicy(
-      new PolicyStatement({
-        principals: [new ServicePrincipal(`logs.${Stack.of(this).region}.amazonaws.com`)],
-        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-        resources: ['*'],
-        conditions: {
-          ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:${arns.partition}:logs:${arns.region}:${arns.account}:*` },
-        },
-      }),
-    );
+    this.key = orchestrationKey(this, `dms-orchestrator ${migration.migrationName}: notifications and logs`);
 
     this.topic = new Topic(this, 'Notifications', {
       displayName: `DMS migration: ${migration.migrationName}`,
@@ -103,16 +87,7 @@ export class MigrationOrchestrator extends Construct {
     });
     for (const email of props.notificationEmails ?? []) this.topic.addSubscription(new EmailSubscription(email));
 
-    this.tokenTable = new Table(this, 'Tokens', {
-      partitionKey: { name: 'pk', type: AttributeType.STRING },
-      billingMode: BillingMode.PAY_PER_REQUEST,
-      // Encrypted with the DynamoDB-managed KMS key: callers need no KMS grants, so the functions' roles stay
-      // down to the item actions they use.
-      encryption: TableEncryption.AWS_MANAGED,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      timeToLiveAttribute: TOKEN_TABLE_TTL_ATTRIBUTE,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
+    this.tokenTable = tokenTable(this);
     this.approvalSigningKey = new Secret(this, 'ApprovalSigningKey', {
       description: `dms-orchestrator ${migration.migrationName}: HMAC key for approval links`,
       encryptionKey: this.key,
@@ -179,22 +154,11 @@ export class MigrationOrchestrator extends Construct {
       approvalTimeout,
       databaseChecks: this.databaseFunctions && { functions: this.databaseFunctions.functions, plansBucket: this.databaseFunctions.plansBucket },
     });
-    const executionLogs = new LogGroup(this, 'WorkflowLogs', {
-      // Step Functions delivers logs as a vended log source: AWS expects its log groups under this prefix,
-      // where the delivery's resource policy need not grow with each state machine.
-      logGroupName: `/aws/vendedlogs/states/${this.stateMachineName}`,
-      retention: RetentionDays.SIX_MONTHS,
-      encryptionKey: this.key,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    this.stateMachine = new StateMachine(this, 'StateMachine', {
+    this.stateMachine = loggedStateMachine(this, {
       stateMachineName: this.stateMachineName,
-      stateMachineType: StateMachineType.STANDARD,
       definitionBody: workflow.definitionBody,
       comment: `Migration runbook: ${migration.migrationName}`,
-      tracingEnabled: true,
-      // Inputs name resources and outputs carry progress: both stay out of the logs.
-      logs: { destination: executionLogs, level: LogLevel.ALL, includeExecutionData: false },
+      key: this.key,
     });
     this.approvalApi = new ApprovalApi(this, 'ApprovalApi', {
       tokenTable: this.tokenTable,

@@ -1,16 +1,14 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
-import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Key } from 'aws-cdk-lib/aws-kms';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import type { Table } from 'aws-cdk-lib/aws-dynamodb';
+import type { Key } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
-import { LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
+import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { ENVIRONMENT } from '../../functions/shared/environment';
-import { TOKEN_TABLE_TTL_ATTRIBUTE } from '../../functions/shared/token-table';
 import { WaveWorkflow } from '../../statemachine/wave-definition';
 import { allow, grantPublish } from '../phases/phase';
+import { loggedStateMachine, orchestrationKey, tokenTable } from './orchestration-resources';
 import { PhaseFunction } from './phase-function';
 
 export interface WaveOrchestratorProps {
@@ -44,25 +42,10 @@ export class WaveOrchestrator extends Construct {
     const stack = Stack.of(this);
     if (props.migrationStackNames.length === 0) throw new Error('A wave needs at least one migration stack to start');
     this.stateMachineName = `${stack.stackName}-wave`.slice(0, 80);
-    this.key = new Key(this, 'Key', { description: `dms-orchestrator wave ${stack.stackName}: notifications and logs`, enableKeyRotation: true });
-    this.key.addToResourcePolicy(
-      new PolicyStatement({
-        principals: [new ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
-        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-        resources: ['*'],
-        conditions: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:${stack.partition}:logs:${stack.region}:${stack.account}:*` } },
-      }),
-    );
+    this.key = orchestrationKey(this, `dms-orchestrator wave ${stack.stackName}: notifications and logs`);
     this.topic = new Topic(this, 'Notifications', { displayName: `DMS wave: ${stack.stackName}`, masterKey: this.key, enforceSSL: true });
     for (const email of props.notificationEmails ?? []) this.topic.addSubscription(new EmailSubscription(email));
-    this.tokenTable = new Table(this, 'Tokens', {
-      partitionKey: { name: 'pk', type: AttributeType.STRING },
-      billingMode: BillingMode.PAY_PER_REQUEST,
-      encryption: TableEncryption.AWS_MANAGED,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      timeToLiveAttribute: TOKEN_TABLE_TTL_ATTRIBUTE,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
+    this.tokenTable = tokenTable(this);
     const approvalTimeout = props.approvalTimeout ?? Duration.hours(24);
 
     const wave = new PhaseFunction(this, 'Wave', { entry: 'wave/handler', description: 'The wave’s decisions between its child executions', logKey: this.key });
@@ -81,19 +64,11 @@ export class WaveOrchestrator extends Construct {
     this.functions = { wave, milestones };
 
     const workflow = new WaveWorkflow(this, 'Workflow', { wave, milestones, approvalTimeout });
-    const logs = new LogGroup(this, 'WorkflowLogs', {
-      logGroupName: `/aws/vendedlogs/states/${this.stateMachineName}`,
-      retention: RetentionDays.SIX_MONTHS,
-      encryptionKey: this.key,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    this.stateMachine = new StateMachine(this, 'StateMachine', {
+    this.stateMachine = loggedStateMachine(this, {
       stateMachineName: this.stateMachineName,
-      stateMachineType: StateMachineType.STANDARD,
       definitionBody: workflow.definitionBody,
       comment: 'Migration wave: prepare, approve once, cut over in order',
-      tracingEnabled: true,
-      logs: { destination: logs, level: LogLevel.ALL, includeExecutionData: false },
+      key: this.key,
     });
     this.grantChildExecutions(props.migrationStackNames);
   }

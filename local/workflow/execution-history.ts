@@ -158,10 +158,13 @@ function isLambdaFunction(state: AslState): boolean {
   return String(state.Resource).startsWith('arn:aws:lambda:');
 }
 
-/** `arn:aws:states:::lambda:invoke.waitForTaskToken` -> resourceType "lambda", resource "invoke.waitForTaskToken". */
+/**
+ * `arn:aws:states:::lambda:invoke.waitForTaskToken` -> resourceType "lambda", resource "invoke.waitForTaskToken";
+ * `arn:aws:states:::states:startExecution.sync:2` -> "states", "startExecution.sync:2".
+ */
 function integrationOf(state: AslState): { resourceType: string; resource: string } {
-  const [resourceType, resource] = String(state.Resource).replace(/^arn:[^:]+:states:::/, '').split(':');
-  return { resourceType, resource };
+  const [resourceType, ...resource] = String(state.Resource).replace(/^arn:[^:]+:states:::/, '').split(':');
+  return { resourceType, resource: resource.join(':') };
 }
 
 function errorOf(event: ExecutionEvent): { error: string; cause: string } {
