@@ -84,17 +84,23 @@ export function columnValue(column: ColumnShape): string {
 }
 
 /**
- * Significant digits of a float as `mantissa e exponent`. The mantissa is scaled by 1e300 first for values
- * below 1e-290: POW(10, -324) underflows to 0, which made every subnormal double (down to 4.9e-324) divide by
- * zero, hash as NULL, and equal the others.
+ * A float rounded to `digits` significant digits, as `integer mantissa e exponent` (0.1 -> `100000000000000e-1`
+ * for a DOUBLE). Both parts are integers, so no server prints a double (MySQL and MariaDB may print the same
+ * double differently, and the shortest-digits conversion is the costliest step of a raw scan); measured on
+ * MariaDB 10.11, this costs about 0.3x what the former `CAST(mantissa AS DECIMAL)` encoding did. A value scaled
+ * by 10^(digits-1-exponent) lies in [10^(digits-1), 10^digits], far below 2^53, so ROUND and CAST are exact.
+ * Values below 1e-290 are scaled by 1e300 first: POW(10, 338) overflows, and subnormal doubles (down to
+ * 4.9e-324) must stay distinct from each other and from NULL. A value that rounds up to 10^digits at one
+ * exponent while its neighbour rounds to 10^(digits-1) at the next gets two spellings of one number: a false
+ * mismatch at worst, never a false match, since each spelling stands for exactly one rounded value.
  */
 function significantDigits(id: string, digits: number): string {
   const exponent = `FLOOR(LOG10(ABS(${id})))`;
-  const mantissa = `IF(ABS(${id}) < 1e-290, ${id} * 1e300 / POW(10, ${exponent} + 300), ${id} / POW(10, ${exponent}))`;
-  return `IF(${id} = 0, '0', CONCAT(CAST(${mantissa} AS DECIMAL(30, ${digits - 1})), 'e', ${exponent}))`;
+  const scaled = `IF(ABS(${id}) < 1e-290, ${id} * 1e300 * POW(10, ${digits - 301} - ${exponent}), ${id} * POW(10, ${digits - 1} - ${exponent}))`;
+  return `IF(${id} = 0, '0', CONCAT(CAST(ROUND(${scaled}) AS SIGNED), 'e', ${exponent}))`;
 }
 
-/** One column's value in the row string (NULL when the column is NULL: the bitmap records it). */
+/** One column's value in the row string (NULL when the column is NULL: rowString marks it). */
 export function encodedColumn(column: ColumnShape, asBytes = false): string {
   const id = quoteName(column.name);
   const utf8mb4 = (expression: string) => (column.convertToUtf8mb4 ? `CONVERT(${expression} USING utf8mb4)` : expression);
@@ -117,26 +123,29 @@ export function encodedColumn(column: ColumnShape, asBytes = false): string {
     case 'binary':
       return id;
     case 'text':
-      return `MD5(${utf8mb4(id)})`;
+      return `SHA1(${utf8mb4(id)})`;
     case 'json':
-      return `MD5(CAST(CONVERT(CAST(${id} AS CHAR) USING utf8mb4) AS BINARY))`;
+      return `SHA1(CAST(CONVERT(CAST(${id} AS CHAR) USING utf8mb4) AS BINARY))`;
     case 'blob':
     case 'other':
-      return `MD5(${id})`;
+      return `SHA1(${id})`;
   }
 }
 
+/** `'N'` in place of a nullable value that is NULL (no non-NULL value encodes as `N`: see "The row string"). */
+const nullMarked = (column: ColumnShape, expression: string) => (column.nullable ? `IFNULL(${expression}, 'N')` : expression);
+
 /**
  * The row string (see "The row string" above); with a salt as its first field when the row is hashed on its
- * own. The bitmap has a fixed width and comes first, so a decoder knows how many lengths follow.
+ * own. One length per string or binary column comes first (`N` when NULL, and CONCAT_WS then leaves the value
+ * out), so a decoder knows which values follow and where each ends.
  */
 export function rowString(columns: ColumnShape[], salt?: Salt): string {
   const asBytes = textAsBytes(columns);
   const values = columns.map((column) => encodedColumn(column, asBytes));
-  const lengths = columns.flatMap((column, index) => (hasLength(column) ? [`LENGTH(${values[index]})`] : []));
-  const nullable = columns.filter((column) => column.nullable);
-  const bitmap = nullable.length > 0 ? [`CONCAT(${nullable.map((column) => `ISNULL(${quoteName(column.name)})`).join(', ')})`] : [];
-  return `CONCAT_WS('#', ${[...(salt === undefined ? [] : [saltLiteral(salt)]), ...bitmap, ...lengths, ...values].join(', ')})`;
+  const lengths = columns.flatMap((column, index) => (hasLength(column) ? [nullMarked(column, `LENGTH(${values[index]})`)] : []));
+  const fields = columns.map((column, index) => (hasLength(column) ? values[index] : nullMarked(column, values[index])));
+  return `CONCAT_WS('#', ${[...(salt === undefined ? [] : [saltLiteral(salt)]), ...lengths, ...fields].join(', ')})`;
 }
 
 function saltLiteral(salt: Salt): string {
@@ -144,9 +153,9 @@ function saltLiteral(salt: Salt): string {
   return `'${salt}'`;
 }
 
-/** 16 hex digits (64 bits) of the salted row string's MD5. */
+/** 16 hex digits (64 bits) of the salted row string's SHA1. */
 export function rowHashHex(columns: ColumnShape[], salt: Salt): string {
-  return `LEFT(MD5(${rowString(columns, salt)}), 16)`;
+  return `LEFT(SHA1(${rowString(columns, salt)}), 16)`;
 }
 
 /** Count and exact sum of the 64-bit row hashes over a range: independent of row order and of duplicates. */
@@ -162,7 +171,7 @@ export function unorderedAggregateQuery(shape: TableShape, range: KeyRange, salt
  * (CONCAT beyond max_allowed_packet), means the text may have been cut short.
  */
 export function orderedAggregateQuery(shape: TableShape & { key: KeyShape }, range: KeyRange, salt: Salt): string {
-  return `SELECT rowCount, MD5(CONCAT(${saltLiteral(salt)}, chunkRows)) AS checksum, LENGTH(chunkRows) AS chunkBytes FROM (SELECT COUNT(*) AS rowCount, GROUP_CONCAT(${rowString(shape.columns)} SEPARATOR '#') AS chunkRows FROM ${from(shape)} WHERE ${rangePredicate(shape.key, range)}) AS chunk`;
+  return `SELECT rowCount, SHA1(CONCAT(${saltLiteral(salt)}, chunkRows)) AS checksum, LENGTH(chunkRows) AS chunkBytes FROM (SELECT COUNT(*) AS rowCount, GROUP_CONCAT(${rowString(shape.columns)} SEPARATOR '#') AS chunkRows FROM ${from(shape)} WHERE ${rangePredicate(shape.key, range)}) AS chunk`;
 }
 
 /**
