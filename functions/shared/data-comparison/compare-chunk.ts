@@ -206,25 +206,35 @@ class Locator {
     found.keys.push(...rows.map((row) => keyValuesOf(row, shape.key)));
   }
 
-  /** Diffs the range's (key, row hash) lists; returns how many rows each side holds. */
+  /**
+   * Diffs the range's (key, row hash) lists; returns how many rows each side holds. Rows come as arrays and
+   * keys as one length-prefixed text each (`5:12345`, injective for any number of columns): measured, building
+   * the lists from row objects and JSON keys took longer in Node than the server took to compute them.
+   */
   async diffRows(range: KeyRange): Promise<{ source: number; target: number }> {
+    const keyWidth = this.source.shape.key.columns.length;
     const read = async ({ connection, shape }: KeyedSide) => {
-      const [rows] = await connection.query<RowDataPacket[]>(rowHashesQuery(shape, range));
-      return new Map(rows.map((row) => [JSON.stringify(keyValuesOf(row, shape.key)), String(row.rowHash)]));
+      const [rows] = await connection.query<RowDataPacket[]>({ sql: rowHashesQuery(shape, range), rowsAsArray: true });
+      const hashes = new Map<string, { key: unknown[]; hash: unknown }>();
+      for (const row of rows as unknown as unknown[][]) {
+        const key = row.slice(0, keyWidth);
+        hashes.set(key.map((value) => `${String(value).length}:${String(value)}`).join(''), { key, hash: row[keyWidth] });
+      }
+      return hashes;
     };
     const [sourceRows, targetRows] = await Promise.all([read(this.source), read(this.target)]);
-    for (const [key, hash] of sourceRows) {
-      const targetHash = targetRows.get(key);
-      if (targetHash === undefined) this.record('missingOnTarget', key);
-      else if (targetHash !== hash) this.record('different', key);
+    for (const [text, { key, hash }] of sourceRows) {
+      const target = targetRows.get(text);
+      if (target === undefined) this.record('missingOnTarget', key);
+      else if (target.hash !== hash) this.record('different', key);
     }
-    for (const key of targetRows.keys()) if (!sourceRows.has(key)) this.record('extraOnTarget', key);
+    for (const [text, { key }] of targetRows) if (!sourceRows.has(text)) this.record('extraOnTarget', key);
     return { source: sourceRows.size, target: targetRows.size };
   }
 
-  private record(category: keyof Locator['differences'], key: string): void {
+  private record(category: keyof Locator['differences'], key: unknown[]): void {
     const found = this.differences[category];
     found.count += 1;
-    if (found.keys.length < this.maxKeys) found.keys.push(JSON.parse(key) as KeyValues);
+    if (found.keys.length < this.maxKeys) found.keys.push(key.map(String));
   }
 }
