@@ -265,6 +265,20 @@ describe('independent data comparison on a real MariaDB', () => {
     // 180,000 rows written and read twice: seconds on a loaded shared machine, not milliseconds.
   }, 120_000);
 
+  it('does not trust a concatenation cut at group_concat_max_len: the cut raises a warning, and the chunk is checksummed row by row', async () => {
+    await onBoth('CREATE TABLE narrow (id INT PRIMARY KEY, word VARCHAR(10))', "INSERT INTO narrow SELECT seq, CONCAT('w', seq) FROM seq_1_to_500");
+    // The first comparison raises each session's limit once; the limit is then lowered behind its back.
+    expect(summary(await compareTable('narrow', 1000)).match).toBe(true);
+    await target.query(`UPDATE ${TARGET}.narrow SET word = 'changed' WHERE id = 499`);
+    // Far below max_allowed_packet, so the cut text is not NULL: both sides' first 1,024 bytes are equal.
+    for (const connection of [source, target]) await connection.query('SET SESSION group_concat_max_len = 1024');
+    try {
+      expect(summary(await compareTable('narrow', 1000))).toMatchObject({ match: false, different: { count: 1, keys: [['499']] } });
+    } finally {
+      for (const connection of [source, target]) await connection.query('SET SESSION group_concat_max_len = @@max_allowed_packet');
+    }
+  });
+
   it('still reports a chunk whose only change keeps the row CRC32 the locating lists use', async () => {
     // 0x0102030405 and 0x400472df04 differ by a multiple of CRC32's polynomial: equal CRC32 wherever they sit.
     await onBoth('CREATE TABLE tags (id INT PRIMARY KEY, tag VARBINARY(8))', 'INSERT INTO tags VALUES (1, 0x0102030405), (2, 0x0a0b)');
