@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { DatabaseMigrationServiceClient } from '@aws-sdk/client-database-migration-service';
 import { describeReplicationTasks } from '../functions/shared/dms';
-import { summarizeTask } from '../functions/shared/full-load-progress';
+import { summarizeReplication } from '../functions/shared/full-load-progress';
+import { taskState } from '../functions/shared/replication/task';
 import { parseEvent } from '../functions/shared/handler';
 import { InvalidInput } from '../functions/shared/errors';
 import { parseWave, waveInputSchema, type WaveConfig } from '../functions/shared/wave-input';
@@ -84,16 +85,18 @@ export async function readWaveStatus(clients: { sfn: SFNClient; dms: DatabaseMig
       return undefined;
     }),
   );
-  const taskArns = wave.migrations.map((migration) => String(migration.input.replicationTaskArn));
-  const tasks = new Map((await describeReplicationTasks(clients.dms, [...new Set(taskArns)])).map((task) => [task.ReplicationTaskArn, task]));
+  // A DMS Serverless migration has a replication config, not a task: its row shows no load here.
+  const taskArns = wave.migrations.map((migration) => migration.input.replicationTaskArn as string | undefined);
+  const named = [...new Set(taskArns.filter((arn): arn is string => typeof arn === 'string'))];
+  const tasks = new Map((await describeReplicationTasks(clients.dms, named)).map((task) => [task.ReplicationTaskArn, task]));
   const rows = wave.migrations.map((migration, index): WaveRow => {
     const child = children[index];
-    const task = tasks.get(taskArns[index]);
+    const task = tasks.get(taskArns[index] ?? '');
     const validation = (child?.output?.validation as { outcome?: string } | undefined)?.outcome;
     return {
       name: migration.name,
       ...(child ? { run: { step: child.step, status: child.status } } : {}),
-      ...(task ? { loadPercent: summarizeTask(task).fullLoadProgressPercent } : {}),
+      ...(task ? { loadPercent: summarizeReplication(taskState(task)).fullLoadProgressPercent } : {}),
       ...(validation ? { validation } : {}),
       verdict: verdictOf(child),
     };

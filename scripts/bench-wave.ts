@@ -12,6 +12,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { decideApproval } from '../functions/approval-page/decide';
 import { checkProgress } from '../functions/shared/full-load-progress';
 import { migrationInputSchema } from '../functions/shared/migration-input';
+import { replicationOf } from '../functions/shared/replication';
 import { synthesizeWave } from '../local/workflow/synthesize-wave';
 import { historyEventCount, HISTORY_EVENT_LIMIT, stateTransitionCount } from '../test/support/history-events';
 import { HAPPY_PATH, LocalAws } from '../test/support/local-aws';
@@ -67,7 +68,8 @@ export async function benchWave(): Promise<void> {
   const aws = new LocalAws(HAPPY_PATH);
   let calls: string[];
   try {
-    await checkProgress(aws.dms as never, migrationInputSchema.parse(DEPLOYMENT.migration));
+    const config = migrationInputSchema.parse(DEPLOYMENT.migration);
+    await checkProgress(replicationOf(aws.dms as never, config).forward);
     calls = aws.dms.calls().map((call) => (call.args[0] as { constructor: { name: string } }).constructor.name.replace(/Command$/, ''));
   } finally {
     aws.restore();

@@ -1,3 +1,4 @@
+import { ENVIRONMENT } from '../../functions/shared/environment';
 import { executeLocally, invokeAsLambda, type LocalExecution } from '../workflow/execute';
 import { synthesizeWorkflow, type SynthesizedWorkflow } from '../workflow/synthesize';
 import { REHEARSAL_EXECUTION_ARN, prepareDatabases, rehearsalDeployment, rehearsalInput, type RehearsalDatabases, type RehearsalInput } from './fixture';
@@ -80,7 +81,7 @@ async function migrate(
 ): Promise<{ execution: LocalExecution; stateTimings: StateTimings }> {
   const { emulator, handlers, live } = stage;
   live.watcher = handlers('fullLoadWatcher');
-  const checkRule = synthesized.functionEnvironment.FULL_LOAD_CHECK_RULE_NAME;
+  const checkRule = synthesized.functionEnvironment[ENVIRONMENT.fullLoadCheckRuleName];
   const schedule = setInterval(() => {
     if (emulator.eventRules.get(checkRule) !== 'ENABLED') return;
     void invokeAsLambda(handlers('fullLoadWatcher'), { source: 'aws.events', 'detail-type': 'Scheduled Event' }).catch(() => undefined);

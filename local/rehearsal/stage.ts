@@ -1,3 +1,4 @@
+import { ENVIRONMENT } from '../../functions/shared/environment';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -49,7 +50,7 @@ export async function startStage(
 ): Promise<RehearsalStage> {
   mkdirSync(path.dirname(path.resolve(options.outboxFile)), { recursive: true });
   writeFileSync(options.outboxFile, '');
-  const signingKeyArn = synthesized.functionEnvironment.APPROVAL_KEY_SECRET_ARN;
+  const signingKeyArn = synthesized.functionEnvironment[ENVIRONMENT.approvalKeySecretArn];
   const live: LiveHooks = {};
   const template = synthesized.template.toJSON() as CfnTemplate;
   const authorizer = options.enforceIam ? new StackAuthorizer(template, synthesized.environment, synthesized.physicalResources) : undefined;
@@ -57,9 +58,9 @@ export async function startStage(
   const emulator = await startAwsEmulator({
     ...rehearsalAws(options, input, databases, signingKeyArn),
     faults: options.faults,
-    dynamoDbTables: [synthesized.functionEnvironment.TOKEN_TABLE_NAME],
-    eventRules: [synthesized.functionEnvironment.FULL_LOAD_CHECK_RULE_NAME],
-    snsTopicArns: [...new Set([synthesized.functionEnvironment.TOPIC_ARN, ...synthesized.topicSubscriptions.map((subscription) => subscription.topicArn)])],
+    dynamoDbTables: [synthesized.functionEnvironment[ENVIRONMENT.tokenTableName]],
+    eventRules: [synthesized.functionEnvironment[ENVIRONMENT.fullLoadCheckRuleName]],
+    snsTopicArns: [...new Set([synthesized.functionEnvironment[ENVIRONMENT.topicArn], ...synthesized.topicSubscriptions.map((subscription) => subscription.topicArn)])],
     stateMachines: [{ stateMachineArn: stateMachineArnOf(synthesized), definition: synthesized.definition }],
     cdcLatencySeconds: options.cdcLatencySeconds,
     outboxFile: options.outboxFile,
@@ -79,12 +80,12 @@ export async function startStage(
     autoApprove: options.autoApprove,
     approvers: input.approval?.approvers,
     emulatorUrl: emulator.url,
-    tokenTableName: synthesized.functionEnvironment.TOKEN_TABLE_NAME,
+    tokenTableName: synthesized.functionEnvironment[ENVIRONMENT.tokenTableName],
     say: (line) => (live.view ? live.view.say(line) : say(line)),
   });
   shutdown.onStop(() => desk.close());
   // The e-mail's review link leads to the approval page served here, not to the stack's API.
-  process.env.APPROVAL_BASE_URL = desk.reviewBaseUrl;
+  process.env[ENVIRONMENT.approvalBaseUrl] = desk.reviewBaseUrl;
 
   // Loaded only now: the handlers read their environment when they load.
   const handlers = loadPhaseHandlers(Object.values(synthesized.taskPhases), synthesized.functionLogicalIds);

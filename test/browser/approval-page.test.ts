@@ -14,6 +14,7 @@ import { serveHttpApi, type LocalHttpApi } from '../../local/api-gateway-adapter
 import { SIGNING_KEY, TABLE_NAME } from '../support/approval';
 import { migrationConfig } from '../support/migration';
 import { FakeTokenTable } from '../support/token-table';
+import { setFunctionEnvironment } from '../support/function-environment';
 
 /**
  * The approval page as a person (and a mail scanner) meets it: the real request-approval handler e-mails the
@@ -42,7 +43,7 @@ beforeAll(async () => {
   let pageHandler: PageHandler | undefined;
   api = await serveHttpApi((event) => (pageHandler as PageHandler)(event));
   // What the stack gives the functions; the e-mailed link points at the local adapter.
-  Object.assign(process.env, {
+  setFunctionEnvironment({
     TOKEN_TABLE_NAME: TABLE_NAME,
     TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:orders-migration',
     APPROVAL_KEY_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:approval-key-AbCdEf',

@@ -203,10 +203,28 @@ describe('independent data comparison on a real MariaDB', () => {
     ${"NULL against the string 'NULL'"}    | ${"NULL, 'x'"}          | ${"a = 'NULL'"}
     ${'a separator moved between values'}  | ${"'a#', 'b'"}          | ${"a = 'a', b = '#b'"}
     ${'a value moved across a NULL'}       | ${"'x', NULL"}          | ${"a = NULL, b = 'x'"}
+    ${"NULL against the string 'N'"}       | ${"NULL, 'x'"}          | ${"a = 'N'"}
   `('tells apart $case', async ({ before, after }) => {
     await onBoth('DROP TABLE IF EXISTS pairs', 'CREATE TABLE pairs (id INT PRIMARY KEY, a VARCHAR(10) NULL, b VARCHAR(10) NULL)', `INSERT INTO pairs VALUES (1, ${before}), (2, 'same', 'same')`);
     await target.query(`UPDATE ${TARGET}.pairs SET ${after} WHERE id = 1`);
     expect(summary(await compareTable('pairs'))).toMatchObject({ match: false, different: { count: 1, keys: [['1']] } });
+  });
+
+  it("tells a NULL number, date or float (marked N) from zero, from the string 'N' beside it, and floats apart at their last significant digit", async () => {
+    await onBoth(
+      'CREATE TABLE marks (id INT PRIMARY KEY, n INT NULL, d DATE NULL, f DOUBLE NULL, r FLOAT NULL, s VARCHAR(3) NULL)',
+      "INSERT INTO marks VALUES (1, NULL, NULL, NULL, NULL, 'N'), (2, 0, '2026-01-01', 1.23456789012345, 1.234567, NULL), (3, 5, NULL, 0, 0, '')",
+    );
+    expect(summary(await compareTable('marks'))).toMatchObject({ match: true });
+    await target.query(`UPDATE ${TARGET}.marks SET n = 0 WHERE id = 1`);
+    await target.query(`UPDATE ${TARGET}.marks SET f = 1.23456789012346 WHERE id = 2`);
+    await target.query(`UPDATE ${TARGET}.marks SET f = NULL, s = 'N' WHERE id = 3`);
+    expect(summary(await compareTable('marks'))).toMatchObject({ match: false, different: { count: 3 } });
+    await target.query(`REPLACE INTO ${TARGET}.marks SELECT * FROM ${SOURCE}.marks`);
+    // The sixth significant digit of a FLOAT, and a DATE against NULL.
+    await target.query(`UPDATE ${TARGET}.marks SET r = 1.234568 WHERE id = 2`);
+    await target.query(`UPDATE ${TARGET}.marks SET d = '2026-01-01' WHERE id = 3`);
+    expect(summary(await compareTable('marks'))).toMatchObject({ match: false, different: { count: 2, keys: [['2'], ['3']] } });
   });
 
   it('is not fooled by a permutation of one column among three rows, nor by rows duplicated in a keyless table', async () => {
@@ -246,6 +264,20 @@ describe('independent data comparison on a real MariaDB', () => {
     expect(result).toMatchObject({ match: false, differences: { different: { count: 1, keys: [['89999']] } } });
     // 180,000 rows written and read twice: seconds on a loaded shared machine, not milliseconds.
   }, 120_000);
+
+  it('does not trust a concatenation cut at group_concat_max_len: the cut raises a warning, and the chunk is checksummed row by row', async () => {
+    await onBoth('CREATE TABLE narrow (id INT PRIMARY KEY, word VARCHAR(10))', "INSERT INTO narrow SELECT seq, CONCAT('w', seq) FROM seq_1_to_500");
+    // The first comparison raises each session's limit once; the limit is then lowered behind its back.
+    expect(summary(await compareTable('narrow', 1000)).match).toBe(true);
+    await target.query(`UPDATE ${TARGET}.narrow SET word = 'changed' WHERE id = 499`);
+    // Far below max_allowed_packet, so the cut text is not NULL: both sides' first 1,024 bytes are equal.
+    for (const connection of [source, target]) await connection.query('SET SESSION group_concat_max_len = 1024');
+    try {
+      expect(summary(await compareTable('narrow', 1000))).toMatchObject({ match: false, different: { count: 1, keys: [['499']] } });
+    } finally {
+      for (const connection of [source, target]) await connection.query('SET SESSION group_concat_max_len = @@max_allowed_packet');
+    }
+  });
 
   it('still reports a chunk whose only change keeps the row CRC32 the locating lists use', async () => {
     // 0x0102030405 and 0x400472df04 differ by a multiple of CRC32's polynomial: equal CRC32 wherever they sit.

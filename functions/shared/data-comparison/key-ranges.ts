@@ -33,7 +33,7 @@ const MIN_CHUNK_ROWS = 1000;
 /**
  * Rows per chunk for this table: the configured count, fewer for wide rows, so that a chunk's ordered checksum
  * (row-sql.ts) fits in one concatenation. AVG_ROW_LENGTH is the storage engine's estimate (LOBs included, which
- * the row string replaces by their 32-digit MD5): a chunk that overflows anyway is checksummed row by row.
+ * the row string replaces by their 40-digit SHA1): a chunk that overflows anyway is checksummed row by row.
  */
 export async function chunkRowsFor(connection: Connection, shape: TableShape, configuredRows: number): Promise<number> {
   const [rows] = await connection.query<RowDataPacket[]>('SELECT AVG_ROW_LENGTH AS rowBytes FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [

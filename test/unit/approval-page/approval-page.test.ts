@@ -10,6 +10,7 @@ import { cdcLatencyLine, escapeHtml, validationLine } from '../../../functions/a
 import { approvalUrl, csrfToken, signApproval, verifyCsrfToken } from '../../../functions/shared/approval-link';
 import { APPROVAL_ID, SIGNING_KEY, TABLE_NAME, TASK_TOKEN, pendingApproval, storeApproval } from '../../support/approval';
 import { FakeTokenTable } from '../../support/token-table';
+import { setFunctionEnvironment } from '../../support/function-environment';
 
 const now = new Date('2026-11-24T14:30:00Z');
 const expiresAt = new Date('2026-11-25T12:00:00Z');
@@ -288,7 +289,7 @@ describe('approval page handler', () => {
     }) as unknown as APIGatewayProxyEventV2;
 
   beforeAll(() => {
-    Object.assign(process.env, { TOKEN_TABLE_NAME: TABLE_NAME, APPROVAL_KEY_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:approval-key-AbCdEf' });
+    setFunctionEnvironment({ TOKEN_TABLE_NAME: TABLE_NAME, APPROVAL_KEY_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:approval-key-AbCdEf' });
   });
   beforeEach(() => {
     secrets.reset();

@@ -8,6 +8,7 @@ import { renderNotification } from '../../../functions/shared/notifications/mess
 import { approvalUrl } from '../../../functions/shared/approval-link';
 import { APPROVAL_ID, SIGNING_KEY, TABLE_NAME, pendingApproval, storeApproval } from '../../support/approval';
 import { FakeTokenTable } from '../../support/token-table';
+import { setFunctionEnvironment } from '../../support/function-environment';
 
 const now = new Date('2026-11-24T16:00:00Z');
 const clients = { dynamoDb: new DynamoDBClient({}), sns: new SNSClient({}) };
@@ -74,7 +75,7 @@ describe('approval reminder', () => {
   it('handler takes the approval id the schedule was created with', async () => {
     const secrets = mockClient(SecretsManagerClient);
     secrets.on(GetSecretValueCommand).resolves({ SecretString: SIGNING_KEY });
-    Object.assign(process.env, {
+    setFunctionEnvironment({
       TOKEN_TABLE_NAME: TABLE_NAME,
       TOPIC_ARN: settings.topicArn,
       APPROVAL_BASE_URL: settings.approvalBaseUrl,

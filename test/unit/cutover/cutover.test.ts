@@ -8,6 +8,7 @@ import { completeStep, cutoverRun, freezeStep, frozenSideOf, startReverseStep, s
 import type { MigrationConfig } from '../../../functions/shared/migration-input';
 import { cutoverClients } from '../../support/cutover-clients';
 import { DATABASE_ACCESS as DATABASE, WAY_BACK as REVERSE, migrationConfig, replicationTask } from '../../support/migration';
+import { setFunctionEnvironment } from '../../support/function-environment';
 
 const settings = { tokenTableName: 'orders-migration-tokens' };
 const dms = mockClient(DatabaseMigrationServiceClient);
@@ -140,7 +141,7 @@ describe('cutover steps: the refusals that keep data safe', () => {
   });
 
   it('handler refuses an unknown step', async () => {
-    process.env.TOKEN_TABLE_NAME = settings.tokenTableName;
+    setFunctionEnvironment({ TOKEN_TABLE_NAME: settings.tokenTableName });
     const { handler } = await import('../../../functions/cutover/handler');
     await expect(handler({ step: 'switch-everything', config: migrationConfig() })).rejects.toMatchObject({ name: 'InvalidInput', message: expect.stringContaining('step') });
   });

@@ -19,6 +19,7 @@ import { crossedMilestone } from '../../../functions/full-load-wait/full-load-wa
 import { TOKEN_TABLE_TTL_ATTRIBUTE } from '../../../functions/shared/token-table';
 import { TASK_ARN, migrationConfig, replicationTask, tableStatistics } from '../../support/migration';
 import { validateExpressions } from '../../../local/emulator/dynamodb';
+import { setFunctionEnvironment } from '../../support/function-environment';
 
 const TABLE = 'orders-migration-tokens';
 const TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:orders-migration';
@@ -50,7 +51,7 @@ let awaitFullLoad: (event: unknown) => Promise<{ outcome: string }>;
 let watcher: (event: unknown) => Promise<{ outcome: string }>;
 
 beforeAll(async () => {
-  Object.assign(process.env, {
+  setFunctionEnvironment({
     TOKEN_TABLE_NAME: TABLE,
     TOPIC_ARN,
     PROGRESS_MILESTONE_PERCENT: '25',

@@ -3,6 +3,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { renderNotification, type NotificationEvent } from '../../../functions/shared/notifications/messages';
 import { TASK_ARN, replicationTask } from '../../support/migration';
+import { setFunctionEnvironment } from '../../support/function-environment';
 
 const TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:orders-migration';
 const base = { migrationName: 'Orders to Aurora', executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:OrdersMigration:run-42' };
@@ -13,8 +14,7 @@ describe('notify handler', () => {
   let handler: (event: unknown) => Promise<unknown>;
 
   beforeAll(async () => {
-    process.env.TOPIC_ARN = TOPIC_ARN;
-    process.env.REPLICATION_TASK_ARN = TASK_ARN;
+    setFunctionEnvironment({ TOPIC_ARN, REPLICATION_TASK_ARN: TASK_ARN });
     ({ handler } = await import('../../../functions/notify/handler'));
   });
   beforeEach(() => {
@@ -86,7 +86,7 @@ describe('notify handler', () => {
     await jest.isolateModulesAsync(async () => {
       delete process.env.TOPIC_ARN;
       await expect(import('../../../functions/notify/handler')).rejects.toMatchObject({ name: 'ConfigurationError', message: 'Environment variable TOPIC_ARN is not set' });
-      process.env.TOPIC_ARN = TOPIC_ARN;
+      setFunctionEnvironment({ TOPIC_ARN });
     });
   });
 });

@@ -9,6 +9,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { approvalDetails, approvalSummary, requestApproval } from '../../../functions/request-approval/request-approval';
 import { approvalUrl, signApproval, verifyApprovalLink } from '../../../functions/shared/approval-link';
 import { DATABASE_ACCESS, WAY_BACK, migrationConfig } from '../../support/migration';
+import { setFunctionEnvironment } from '../../support/function-environment';
 
 const KEY = 'k'.repeat(64);
 const now = new Date('2026-11-24T12:00:00Z');
@@ -233,7 +234,7 @@ describe('request-approval', () => {
   });
 
   it('handler reads the signing key from Secrets Manager once, and retries a failed or empty read', async () => {
-    Object.assign(process.env, {
+    setFunctionEnvironment({
       APPROVAL_KEY_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:approval-key-AbCdEf',
       TOKEN_TABLE_NAME: 'tokens',
       TOPIC_ARN: settings.topicArn,

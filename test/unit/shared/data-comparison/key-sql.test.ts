@@ -58,11 +58,11 @@ describe('key predicates', () => {
 describe('row strings', () => {
   const salt = '0123456789abcdef';
 
-  it('puts the salt, the fixed-width NULL bitmap and the string lengths before the values, so the string decodes into one row', () => {
+  it('puts the salt and the string lengths (N for NULL) before the values and marks other NULLs N, so the string decodes into one row', () => {
     const columns = [column('integer', 'id'), column('string', 'name', { nullable: true, collation: 'utf8mb4_bin' }), column('binary', 'tag'), column('double', 'score', { nullable: true })];
     expect(rowString(columns, salt)).toBe(
-      "CONCAT_WS('#', '0123456789abcdef', CONCAT(ISNULL(`name`), ISNULL(`score`)), LENGTH(`name`), LENGTH(`tag`), `id`, `name`, `tag`, " +
-        "IF(`score` = 0, '0', CONCAT(CAST(IF(ABS(`score`) < 1e-290, `score` * 1e300 / POW(10, FLOOR(LOG10(ABS(`score`))) + 300), `score` / POW(10, FLOOR(LOG10(ABS(`score`))))) AS DECIMAL(30, 14)), 'e', FLOOR(LOG10(ABS(`score`))))))",
+      "CONCAT_WS('#', '0123456789abcdef', IFNULL(LENGTH(`name`), 'N'), LENGTH(`tag`), `id`, `name`, `tag`, " +
+        "IFNULL(IF(`score` = 0, '0', CONCAT(CAST(ROUND(IF(ABS(`score`) < 1e-290, `score` * 1e300 * POW(10, -286 - FLOOR(LOG10(ABS(`score`)))), `score` * POW(10, 14 - FLOOR(LOG10(ABS(`score`)))))) AS SIGNED), 'e', FLOOR(LOG10(ABS(`score`))))), 'N'))",
     );
   });
 
