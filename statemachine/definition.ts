@@ -207,10 +207,14 @@ export class MigrationWorkflow extends Construct {
       .when(Condition.isPresent('$.config.wave.approval'), takeWaveApproval('Take the wave’s rollback approval').next(rollback))
       .when(Condition.booleanEquals('$.config.rollback.emergencySkipApproval', true), skipRollbackApproval.next(rollback))
       .otherwise(askForRollbackApproval.next(rollback));
+    // The data is compared again right before the switch when the input asks for it, whoever approved: in a
+    // wave the approval may come hours after the migration was prepared.
+    const recheck = databaseChecks?.recheckBeforeCutover();
+    const checkedCutover = recheck ? sequence(recheck, cutover) : cutover;
     lookUpTarget.next(
       new Choice(this, 'Rolling back?')
         .when(Condition.stringEquals('$.config.mode', 'rollback'), rollbackApproval)
-        .when(Condition.stringEquals('$.config.mode', 'cutover'), takeWaveApproval('Take the wave’s cutover approval').next(cutover))
+        .when(Condition.stringEquals('$.config.mode', 'cutover'), takeWaveApproval('Take the wave’s cutover approval').next(checkedCutover))
         .otherwise(cutover),
     );
 
@@ -230,8 +234,7 @@ export class MigrationWorkflow extends Construct {
       databaseChecks?.comparison(),
       preparingOnly,
       approvalIfRequired,
-      databaseChecks?.recheckBeforeCutover(),
-      cutover,
+      checkedCutover,
     );
     const whatToRun = new Choice(this, 'What to run?')
       .when(Condition.stringEquals('$.config.mode', 'complete'), complete)

@@ -2,7 +2,7 @@ import { createConnection, type Connection } from 'mysql2/promise';
 import { ENVIRONMENT } from '../../functions/shared/environment';
 import { startThrowawayMariadb, type ThrowawayMariadb } from '../../local/throwaway-mariadb';
 import { migrationInput } from '../support/migration';
-import { HAPPY_PATH, type Scenario } from '../support/local-aws';
+import { HAPPY_PATH, type LocalAws, type Scenario } from '../support/local-aws';
 import { FAILURE_PATH, runWorkflow, type WorkflowRun } from '../support/run-workflow';
 import { DEPLOYMENT, synthesizeWorkflow } from '../support/synthesized-workflow';
 
@@ -85,6 +85,26 @@ describe('database checks in the workflow, executed locally against MariaDB', ()
     expect(started?.message).toContain('Readiness: ready-with-warnings');
     expect(started?.message).toContain(`WARN source: Every table has a primary or unique key: 1 without a key: ${SOURCE}.audit_log.`);
     expect(result.aws.dmsActions).toContain('StartReplicationTask start-replication');
+  });
+
+  it("compares the data again before a wave's cutover run when the input asks for it, though the wave approved it earlier", async () => {
+    const waveCutover = {
+      ...input,
+      mode: 'cutover',
+      wave: {
+        waveName: 'Friday wave',
+        waveExecutionArn: 'arn:aws:states:eu-west-1:123456789012:execution:ShopWave-wave:friday',
+        approval: { approvalId: 'wave-approval-1', decidedBy: 'dba@example.com', decidedAt: '2026-11-27T20:00:00.000Z' },
+      },
+    };
+    // The wave prepared it earlier: the task is running, its full load done and validated.
+    const prepared: Scenario = { ...scenario(), initialStatus: 'running', pendingValidationChecks: 0, prepare: (aws: LocalAws) => aws.advanceFullLoad(100) };
+    const result = await runWorkflow(synthesized, prepared, waveCutover);
+    expect(result.status).toBe('SUCCEEDED');
+    const order = ['Take the wave’s cutover approval', 'Plan data comparison before cutover', 'Report data comparison before cutover', 'Gate'];
+    expect(order.map((state) => result.states.indexOf(state))).toEqual([...order.map((state) => result.states.indexOf(state))].sort((a, b) => a - b));
+    expect(result.states).not.toContain('Plan data comparison');
+    expect(result.output?.dataRecheck).toMatchObject({ outcome: 'match', report: expect.stringContaining('local-run-before-cutover') });
   });
 
   it('fails with the differing rows named by key when the target differs, before any approval or cutover', async () => {
