@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { logger } from '../../functions/shared/logger';
 import type { Phase } from '../../infra/phases';
-import type { DmsTaskEvent } from '../emulator/dms/definitions';
+import type { DmsEvent } from '../emulator/dms/definitions';
 import { startAwsEmulator, type AwsEmulator } from '../emulator/server';
 import type { PublishedMessage } from '../emulator/services';
 import { StackAuthorizer, type CfnTemplate } from '../iam';
@@ -68,7 +68,7 @@ export async function startStage(
       const line = message.attributes.kind === 'approval-code' ? `  ✉ to ${message.deliveredTo.join(', ') || 'nobody (no subscription accepts it)'}: ${message.subject}: ${codeIn(message.message)}` : `  ✉ ${message.subject}`;
       live.view?.say(line);
     },
-    onDmsEvent: (event: DmsTaskEvent) => {
+    onDmsEvent: (event: DmsEvent) => {
       if (live.watcher) void invokeAsLambda(live.watcher, event).catch((error: Error) => live.view?.say(`  ! DMS event watcher failed: ${error.name}`));
     },
     ...(authorizer ? { enforce: { authorizer, network } } : {}),
