@@ -1,3 +1,4 @@
+import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import {
   CreateReplicationConfigCommand,
   DatabaseMigrationServiceClient,
@@ -150,6 +151,20 @@ describe('a full-load-and-cdc replication', () => {
     expect(await count(`SELECT COUNT(*) AS n FROM ${TARGET}.orders WHERE id = 100 OR customer = 'renamed'`)).toBe(2);
     const { ReplicationTableStatistics: tables = [] } = await dms().send(new DescribeReplicationTableStatisticsCommand({ ReplicationConfigArn: REPLICATION_CONFIG_ARN }));
     expect(tables.find((table) => table.TableName === 'orders')).toMatchObject({ Inserts: 1, Updates: 1 });
+    // CloudWatch has the replication's CDC latency under its config's resource id.
+    const latency = await new CloudWatchClient({ endpoint: emulator.url, maxAttempts: 1 }).send(
+      new GetMetricDataCommand({
+        StartTime: new Date(Date.now() - 120_000),
+        EndTime: new Date(Date.now() + 60_000),
+        MetricDataQueries: [
+          {
+            Id: 'target',
+            MetricStat: { Metric: { Namespace: 'AWS/DMS', MetricName: 'CDCLatencyTarget', Dimensions: [{ Name: 'ReplicationConfigIdentifier', Value: REPLICATION_CONFIG_ARN.split(':').pop() }] }, Period: 60, Stat: 'Maximum' },
+          },
+        ],
+      }),
+    );
+    expect(latency.MetricDataResults?.[0].Values?.length).toBeGreaterThan(0);
   });
 
   it('refuses to delete a running config, stops, gives its capacity back, and can then be deleted', async () => {
@@ -162,10 +177,10 @@ describe('a full-load-and-cdc replication', () => {
     expect(['deprovisioning', 'deprovisioned']).toContain(stopped.ProvisionData?.ProvisionState);
     await statusesUntil(REPLICATION_CONFIG_ARN, (replication) => replication.ProvisionData?.ProvisionState === 'deprovisioned');
     const stateChanges = events.filter((event) => event.resources[0] === REPLICATION_CONFIG_ARN);
-    expect(stateChanges.map((event) => [event['detail-type'], event.detail.eventType])).toEqual([
-      ['DMS Replication State Change', 'REPLICATION_RUNNING'],
-      ['DMS Replication State Change', 'REPLICATION_STOPPED'],
-    ]);
+    // One event per status, in order; the detail-type and the config's ARN are what the stack's rule matches.
+    expect(stateChanges.every((event) => event['detail-type'] === 'DMS Replication State Change' && event.detail.type === 'REPLICATION_CONFIG')).toBe(true);
+    expect(stateChanges.map((event) => event.detail.eventType)).toEqual([...REPLICATION_STARTING_STATUSES, 'running', 'stopping', 'stopped'].map((status) => `REPLICATION_${status.toUpperCase()}`));
+    expect(stateChanges[stateChanges.length - 1].detail.detailMessage).toBe('Stop Reason NORMAL');
     await dms().send(new DeleteReplicationConfigCommand({ ReplicationConfigArn: REPLICATION_CONFIG_ARN }));
     // The config shows "deleting" for a moment, then is gone.
     await eventually(() => replicationOf(REPLICATION_CONFIG_ARN).then(() => false, () => true));

@@ -133,9 +133,22 @@ export class EmulatedDms {
     return this.migrationTask.describeCapture();
   }
 
-  /** The AWS/DMS CDC latency datapoints of a task, by the ReplicationTaskIdentifier dimension (the ARN's resource id). */
-  latencyDatapoints(taskResourceId: string | undefined, metric: LatencyMetric, start: number, end: number, periodMillis: number): Array<{ at: Date; value: number }> {
-    const task = [this.migrationTask, ...this.created.values()].find((candidate) => candidate.definition.replicationTaskArn.endsWith(`:task:${taskResourceId}`));
+  /**
+   * The AWS/DMS CDC latency datapoints of a task (its ReplicationTaskIdentifier dimension) or a serverless
+   * replication (its ReplicationConfigIdentifier), each the ARN's resource id; a config that does not exist has none.
+   */
+  latencyDatapoints(
+    replication: { taskResourceId: string | undefined } | { configResourceId: string },
+    metric: LatencyMetric,
+    start: number,
+    end: number,
+    periodMillis: number,
+  ): Array<{ at: Date; value: number }> {
+    if ('configResourceId' in replication) {
+      const config = this.serverless.all().find((candidate) => candidate.definition.replicationConfigArn.endsWith(`:replication-config:${replication.configResourceId}`));
+      return config?.latencyDatapoints(metric, start, end, periodMillis) ?? [];
+    }
+    const task = [this.migrationTask, ...this.created.values()].find((candidate) => candidate.definition.replicationTaskArn.endsWith(`:task:${replication.taskResourceId}`));
     return (task ?? this.migrationTask).latencyDatapoints(metric, start, end, periodMillis);
   }
 

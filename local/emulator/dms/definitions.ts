@@ -72,14 +72,14 @@ export interface DmsTaskEvent extends DmsEventEnvelope {
 }
 
 /**
- * An EventBridge event for a DMS Serverless replication's state change (detail-type "DMS Replication State
- * Change", EventBridge events reference, DMS page). The detail is modelled on the task event's with the
- * replication's own type and the new Status as the message; its field values are the emulator's, not
- * verified against a recorded event: match on the detail-type and `resources`, then read DescribeReplications.
+ * An EventBridge event for a DMS Serverless replication's state change: detail-type "DMS Replication State
+ * Change" (EventBridge events reference, DMS page), the config ARN in `resources`, a detail of type
+ * `REPLICATION_CONFIG` whose eventType names the new status (`REPLICATION_INITIALIZING`), as a captured event
+ * shows it (docs/dms-serverless-facts.md). Sent on every status change.
  */
 export interface DmsReplicationEvent extends DmsEventEnvelope {
   'detail-type': 'DMS Replication State Change';
-  detail: { type: 'REPLICATION'; category: 'StateChange' | 'Failure'; eventType: string; detailMessage: string };
+  detail: { type: 'REPLICATION_CONFIG'; category: 'StateChange' | 'Failure'; eventType: string; detailMessage: string };
 }
 
 /** What the emulated DMS sends to EventBridge. */

@@ -71,9 +71,9 @@ export class EmulatedReplication {
       IsReadOnly: false,
     };
     this.run = new ReplicationRun(options, {
-      running: () => this.enter('running', {}, ['StateChange', 'Replication is running.']),
-      fullLoadOnlyFinished: () => this.ended('stopped', { StopReason: STOP_REASONS.fullLoadOnlyFinished }, ['StateChange', STOP_REASONS.fullLoadOnlyFinished]),
-      failed: (message) => this.ended('failed', { StopReason: STOP_REASONS.fatalError, FailureMessages: [message] }, ['Failure', message]),
+      running: () => this.enter('running', {}, 'Replication is running.'),
+      fullLoadOnlyFinished: () => this.ended('stopped', { StopReason: STOP_REASONS.fullLoadOnlyFinished }, STOP_REASONS.fullLoadOnlyFinished),
+      failed: (message) => this.ended('failed', { StopReason: STOP_REASONS.fatalError, FailureMessages: [message] }, message),
       // A table that fails to load leaves the replication running, its message among FailureMessages (a
       // task keeps it as LastFailureMessage, which a Replication does not have).
       tableFailed: (message) => {
@@ -138,16 +138,11 @@ export class EmulatedReplication {
       throw new AwsServiceError('InvalidParameterValueException', 'resume-processing does not apply to a full-load replication: partially loaded tables cannot be resumed');
     }
     const cdcStartPosition = input.CdcStartPosition === undefined ? undefined : String(input.CdcStartPosition);
-    this.replication = {
-      ...this.replication,
-      Status: ('initializing' satisfies ReplicationStatus),
-      StartReplicationType: startType,
-      StopReason: undefined,
-      FailureMessages: undefined,
-      ReplicationDeprovisionTime: undefined,
-      ReplicationUpdateTime: new Date(),
-      ...(cdcStartPosition ? { CdcStartPosition: cdcStartPosition } : {}),
-    };
+    this.enter(
+      'initializing',
+      { StartReplicationType: startType, StopReason: undefined, FailureMessages: undefined, ReplicationDeprovisionTime: undefined, ...(cdcStartPosition ? { CdcStartPosition: cdcStartPosition } : {}) },
+      `Replication started with ${startType}.`,
+    );
     const cdcOnly = this.definition.migrationType === 'cdc';
     const fullLoad = !cdcOnly && (startType !== 'resume-processing' || this.run.describeStats().FullLoadProgressPercent !== 100);
     this.starting = this.provisionAndRun(fullLoad, fullLoad || cdcOnly, this.replication.CdcStartPosition);
@@ -157,11 +152,11 @@ export class EmulatedReplication {
   /** StopReplication: only a running replication stops; it shows `stopping` until its run has ended. */
   stop(): { Replication: Replication } {
     if (this.status !== 'running') this.refuse('stop');
-    this.replication = { ...this.replication, Status: ('stopping' satisfies ReplicationStatus), ReplicationUpdateTime: new Date() };
+    this.enter('stopping', {}, 'Replication is stopping.');
     const response = { Replication: this.describe() };
     const stopped = this.run.stop();
     setTimeout(() => {
-      void stopped.then(() => this.ended('stopped', { StopReason: STOP_REASONS.normal }, ['StateChange', STOP_REASONS.normal]));
+      void stopped.then(() => this.ended('stopped', { StopReason: STOP_REASONS.normal }, STOP_REASONS.normal));
     }, STATUS_STEP_MILLIS);
     return response;
   }
@@ -175,7 +170,7 @@ export class EmulatedReplication {
         `Replication config ${this.definition.replicationConfigIdentifier} cannot be deleted: its replication is ${this.status}${provisionState ? ` and ${provisionState}` : ''}; stop it and wait until it is deprovisioned`,
       );
     }
-    this.replication = { ...this.replication, Status: ('deleting' satisfies ReplicationStatus) };
+    this.enter('deleting', {}, 'Replication config is being deleted.');
     setTimeout(whenGone, STATUS_STEP_MILLIS);
     return { ReplicationConfig: this.describeConfig() };
   }
@@ -193,16 +188,17 @@ export class EmulatedReplication {
 
   /** The start-up states one after the other, the connection test in its own, then the run. */
   private async provisionAndRun(fullLoad: boolean, replicate: boolean, cdcStartPosition: string | undefined): Promise<void> {
-    for (const next of REPLICATION_STARTING_STATUSES) {
+    // StartReplication already answered `initializing`, the first of them.
+    for (const next of REPLICATION_STARTING_STATUSES.slice(1)) {
       await pause(STATUS_STEP_MILLIS);
       if (this.halted) return;
       if (next === 'provisioning_capacity') this.provision('provisioning');
       if (next === 'replication_starting') this.provision('provisioned');
-      this.replication = { ...this.replication, Status: next };
+      this.enter(next, {}, `Replication is ${next.replace(/_/g, ' ')}.`);
       if (next === 'testing_connection') {
         const failures = await this.testConnections();
         if (failures.length > 0) {
-          this.ended('failed', { StopReason: STOP_REASONS.fatalError, FailureMessages: failures }, ['Failure', failures.join(' ')]);
+          this.ended('failed', { StopReason: STOP_REASONS.fatalError, FailureMessages: failures }, failures.join(' '));
           return;
         }
       }
@@ -226,13 +222,14 @@ export class EmulatedReplication {
     };
   }
 
-  private enter(next: ReplicationStatus, fields: Partial<Replication>, event?: [DmsReplicationEvent['detail']['category'], string]): void {
+  /** A new status, announced on EventBridge (a failure in the Failure category). */
+  private enter(next: ReplicationStatus, fields: Partial<Replication>, detailMessage: string): void {
     this.replication = { ...this.replication, ...fields, Status: next, ReplicationUpdateTime: new Date() };
-    if (event) this.emit(event[0], `REPLICATION_${next.toUpperCase()}`, event[1]);
+    this.emit(next === 'failed' ? 'Failure' : 'StateChange', `REPLICATION_${next.toUpperCase()}`, detailMessage);
   }
 
   /** Stopped or failed: DMS gives the capacity back a little later (ReplicationDeprovisionTime says when). */
-  private ended(next: 'stopped' | 'failed', fields: Partial<Replication>, event: [DmsReplicationEvent['detail']['category'], string]): void {
+  private ended(next: 'stopped' | 'failed', fields: Partial<Replication>, detailMessage: string): void {
     const now = new Date();
     this.run.markStopped();
     const provisioned = this.replication.ProvisionData?.ProvisionState !== undefined;
@@ -243,7 +240,7 @@ export class EmulatedReplication {
         ReplicationLastStopTime: now,
         ...(provisioned ? { ProvisionData: { ...this.replication.ProvisionData, ProvisionState: ('deprovisioning' satisfies ProvisionState) }, ReplicationDeprovisionTime: new Date(now.getTime() + DEPROVISION_MILLIS) } : {}),
       },
-      event,
+      detailMessage,
     );
     if (!provisioned) return;
     setTimeout(() => {
@@ -268,7 +265,7 @@ export class EmulatedReplication {
       time: new Date().toISOString(),
       region,
       resources: [this.definition.replicationConfigArn],
-      detail: { type: 'REPLICATION', category, eventType, detailMessage },
+      detail: { type: 'REPLICATION_CONFIG', category, eventType, detailMessage },
     });
   }
 }

@@ -107,14 +107,13 @@ describe('the emulated DMS Serverless API', () => {
       FailureMessages: [expect.stringContaining('Test connection for endpoint unit-source failed'), expect.stringContaining('Test connection for endpoint unit-target failed')],
     });
     expect(described.ProvisionData).toBeUndefined();
-    expect(events).toEqual([
-      expect.objectContaining({
-        'detail-type': 'DMS Replication State Change',
-        source: 'aws.dms',
-        resources: [REPLICATION_CONFIG_ARN],
-        detail: expect.objectContaining({ type: 'REPLICATION', category: 'Failure', eventType: 'REPLICATION_FAILED' }),
-      }),
-    ]);
+    expect(events.map((event) => event.detail.eventType)).toEqual(['REPLICATION_INITIALIZING', 'REPLICATION_PREPARING_METADATA_RESOURCES', 'REPLICATION_TESTING_CONNECTION', 'REPLICATION_FAILED']);
+    expect(events[events.length - 1]).toMatchObject({
+      'detail-type': 'DMS Replication State Change',
+      source: 'aws.dms',
+      resources: [REPLICATION_CONFIG_ARN],
+      detail: { type: 'REPLICATION_CONFIG', category: 'Failure', detailMessage: expect.stringContaining('Test connection for endpoint unit-source failed') },
+    });
     // A failed replication that never ran starts again with start-replication only, and its config can be deleted.
     await expect(dms().send(new StartReplicationCommand({ ReplicationConfigArn: REPLICATION_CONFIG_ARN, StartReplicationType: 'reload-target' }))).rejects.toMatchObject({ name: 'InvalidResourceStateFault' });
     await expect(dms().send(new DeleteReplicationConfigCommand({ ReplicationConfigArn: REPLICATION_CONFIG_ARN }))).resolves.toMatchObject({ ReplicationConfig: { ReplicationConfigArn: REPLICATION_CONFIG_ARN } });
