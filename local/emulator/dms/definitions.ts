@@ -65,6 +65,12 @@ interface DmsEventEnvelope {
   resources: string[];
 }
 
+/** The fields every DMS event carries, for the task or replication config `resourceArn` (region and account from it). */
+export function eventEnvelope(resourceArn: string): DmsEventEnvelope {
+  const [, , , region, account] = resourceArn.split(':');
+  return { version: '0', id: `emulated-${Date.now()}`, source: 'aws.dms', account, time: new Date().toISOString(), region, resources: [resourceArn] };
+}
+
 /** An EventBridge event as DMS sends it for a task's state change. */
 export interface DmsTaskEvent extends DmsEventEnvelope {
   'detail-type': 'DMS Replication Task State Change';

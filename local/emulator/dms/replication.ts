@@ -4,7 +4,7 @@ import { REPLICATION_STARTING_STATUSES, START_REPLICATION_TYPES, type ProvisionS
 import type { DatabaseCredentials } from '../../../functions/shared/mysql';
 import { AwsServiceError } from '../protocols';
 import type { CaptureSummary, LatencyMetric } from './capture-progress';
-import type { DmsEndpointDefinition, DmsFaults, DmsReplicationConfigDefinition, DmsReplicationEvent } from './definitions';
+import { eventEnvelope, type DmsEndpointDefinition, type DmsFaults, type DmsReplicationConfigDefinition, type DmsReplicationEvent } from './definitions';
 import { probeEndpoint } from './endpoint-probe';
 import { ReplicationRun } from './replication-run';
 
@@ -255,16 +255,9 @@ export class EmulatedReplication {
   }
 
   private emit(category: DmsReplicationEvent['detail']['category'], eventType: string, detailMessage: string): void {
-    const [, , , region, account] = this.definition.replicationConfigArn.split(':');
     this.options.onEvent({
-      version: '0',
-      id: `emulated-${Date.now()}`,
+      ...eventEnvelope(this.definition.replicationConfigArn),
       'detail-type': 'DMS Replication State Change',
-      source: 'aws.dms',
-      account,
-      time: new Date().toISOString(),
-      region,
-      resources: [this.definition.replicationConfigArn],
       detail: { type: 'REPLICATION_CONFIG', category, eventType, detailMessage },
     });
   }

@@ -3,7 +3,7 @@ import type { DatabaseCredentials } from '../../../functions/shared/mysql';
 import { STOP_REASONS } from '../../../functions/shared/dms';
 import { AwsServiceError } from '../protocols';
 import type { CaptureSummary, LatencyMetric } from './capture-progress';
-import type { DmsFaults, DmsTaskDefinition, DmsTaskEvent } from './definitions';
+import { eventEnvelope, type DmsFaults, type DmsTaskDefinition, type DmsTaskEvent } from './definitions';
 import { ReplicationRun } from './replication-run';
 
 /**
@@ -157,16 +157,9 @@ export class EmulatedTask {
   private emit(category: DmsTaskEvent['detail']['category'], eventType: string, detailMessage: string): void {
     // DMS-EVENT-0079 "Replication task has stopped", with the stop reason as the detail message.
     const eventId = eventType === 'REPLICATION_TASK_STOPPED' ? { eventId: 'DMS-EVENT-0079' } : {};
-    const [, , , region, account] = this.definition.replicationTaskArn.split(':');
     this.options.onTaskEvent({
-      version: '0',
-      id: `emulated-${Date.now()}`,
+      ...eventEnvelope(this.definition.replicationTaskArn),
       'detail-type': 'DMS Replication Task State Change',
-      source: 'aws.dms',
-      account,
-      time: new Date().toISOString(),
-      region,
-      resources: [this.definition.replicationTaskArn],
       detail: { type: 'REPLICATION_TASK', category, eventType, detailMessage, ...eventId },
     });
   }
