@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
 import { DatabaseMigrationServiceClient } from '@aws-sdk/client-database-migration-service';
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { summarizeTask, type FullLoadProgress } from '../functions/shared/full-load-progress';
+import { summarizeReplication, type FullLoadProgress } from '../functions/shared/full-load-progress';
 import { summarizeValidation, type ValidationSummary } from '../functions/shared/validation-summary';
-import { describeAllTableStatistics, describeReplicationTask } from '../functions/shared/dms';
+import { replicationOf } from '../functions/shared/replication';
 import { readableTime } from '../functions/shared/operator-text';
 import { progressBar } from '../local/rehearsal/progress';
 import { UsageError, type CommandContext } from './context';
@@ -34,6 +34,7 @@ export interface MigrationStatus {
   error?: string;
   cause?: string;
   replicationTaskArn?: string;
+  replicationConfigArn?: string;
   task?: FullLoadProgress & { tableCount: number };
   validation?: Pick<ValidationSummary, 'outcome' | 'counts' | 'tableCount'>;
 }
@@ -52,19 +53,29 @@ export async function readMigrationStatus(clients: { sfn: SFNClient; dms: Databa
   if (execution.error) status.error = execution.error;
   if (execution.cause) status.cause = execution.cause;
   const input = parseInput(execution.input);
-  if (!input?.replicationTaskArn) return status;
-  status.replicationTaskArn = input.replicationTaskArn;
-  const task = await describeReplicationTask(clients.dms, input.replicationTaskArn);
-  const tables = await describeAllTableStatistics(clients.dms, input.replicationTaskArn);
-  status.task = { ...summarizeTask(task), tableCount: tables.length };
+  const replication = replicationOfInput(clients.dms, input);
+  if (!replication) return status;
+  if (replication.engine === 'task') status.replicationTaskArn = replication.arn;
+  else status.replicationConfigArn = replication.arn;
+  const tables = await replication.tableStatistics();
+  status.task = { ...summarizeReplication(await replication.describe()), tableCount: tables.length };
   const validation = summarizeValidation(tables);
   status.validation = { outcome: validation.outcome, counts: validation.counts, tableCount: validation.tableCount };
   return status;
 }
 
-function parseInput(input: string | undefined): { replicationTaskArn?: string } | undefined {
+type ReplicationNames = { replicationTaskArn?: string; replicationInstanceArn?: string; replicationConfigArn?: string };
+
+/** The execution's replication, from its input as given (the status reads it, never validates it). */
+function replicationOfInput(dms: DatabaseMigrationServiceClient, input: ReplicationNames | undefined) {
+  if (input?.replicationTaskArn) return replicationOf(dms, { replicationTaskArn: input.replicationTaskArn, replicationInstanceArn: input.replicationInstanceArn ?? '' }).forward;
+  if (input?.replicationConfigArn) return replicationOf(dms, { replicationConfigArn: input.replicationConfigArn }).forward;
+  return undefined;
+}
+
+function parseInput(input: string | undefined): ReplicationNames | undefined {
   try {
-    return JSON.parse(input ?? '') as { replicationTaskArn?: string };
+    return JSON.parse(input ?? '') as ReplicationNames;
   } catch {
     return undefined;
   }

@@ -3,7 +3,7 @@ import type { Construct } from 'constructs';
 import type { MigrationConfig } from '../functions/shared/migration-input';
 import { createsDmsResources, type DeploymentConfig } from './config';
 import { DmsResources } from './constructs/dms-resources';
-import { MigrationDashboard } from './constructs/migration-dashboard';
+import { MigrationDashboard, replicationMetricDimensions } from './constructs/migration-dashboard';
 import { MigrationOrchestrator } from './constructs/migration-orchestrator';
 import { MigrationSchedule } from './constructs/migration-schedule';
 
@@ -22,7 +22,7 @@ export class MigrationStack extends Stack {
   constructor(scope: Construct, id: string, props: MigrationStackProps) {
     super(scope, id, props);
     const { config } = props;
-    const { migration: resolved, replicationInstanceIdentifier, dms } = this.resolveDms(config);
+    const { migration: resolved, metricDimensions, dms } = this.resolveDms(config);
     this.dms = dms;
 
     this.orchestrator = new MigrationOrchestrator(this, 'Orchestrator', {
@@ -35,8 +35,7 @@ export class MigrationStack extends Stack {
     this.dashboard = new MigrationDashboard(this, 'Monitoring', {
       migrationName: resolved.migrationName,
       stateMachine: this.orchestrator.stateMachine,
-      replicationTaskArn: resolved.replicationTaskArn,
-      replicationInstanceIdentifier,
+      metricDimensions,
       topic: this.orchestrator.topic,
       topicKey: this.orchestrator.key,
       cdcLatencyAlarmThreshold: Duration.seconds(config.monitoring.cdcLatencyAlarmSeconds),
@@ -55,15 +54,20 @@ export class MigrationStack extends Stack {
   }
 
   /** The migration with its DMS ARNs: as configured, or references to the resources created here. */
-  private resolveDms(config: DeploymentConfig): { migration: MigrationConfig; replicationInstanceIdentifier: string; dms?: DmsResources } {
+  private resolveDms(config: DeploymentConfig): { migration: MigrationConfig; metricDimensions: Record<string, string>; dms?: DmsResources } {
     if (createsDmsResources(config)) {
       const dms = new DmsResources(this, 'Dms', { resources: config.dms, targetType: config.migration.target.type });
-      return { migration: { ...config.migration, ...dms.arns }, replicationInstanceIdentifier: dms.replicationInstanceIdentifier, dms };
+      const migration: MigrationConfig = { ...config.migration, ...dms.arns, replicationConfigArn: undefined };
+      return { migration, metricDimensions: replicationMetricDimensions({ engine: 'task', arn: dms.arns.replicationTaskArn, replicationInstanceIdentifier: dms.replicationInstanceIdentifier }), dms };
+    }
+    const { migration } = config;
+    if (migration.replicationConfigArn !== undefined) {
+      return { migration, metricDimensions: replicationMetricDimensions({ engine: 'serverless', arn: migration.replicationConfigArn }) };
     }
     const { replicationInstanceIdentifier } = config.monitoring;
     if (!replicationInstanceIdentifier) {
       throw new Error('monitoring.replicationInstanceIdentifier is required with existing DMS resources: DMS publishes task metrics under the instance name');
     }
-    return { migration: config.migration, replicationInstanceIdentifier };
+    return { migration, metricDimensions: replicationMetricDimensions({ engine: 'task', arn: migration.replicationTaskArn, replicationInstanceIdentifier }) };
   }
 }

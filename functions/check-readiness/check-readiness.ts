@@ -1,7 +1,7 @@
 import type { DatabaseMigrationServiceClient } from '@aws-sdk/client-database-migration-service';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as z from 'zod/mini';
-import { describeReplicationTask } from '../shared/dms';
+import { replicationOf } from '../shared/replication';
 import { ReadinessCheckFailed } from '../shared/errors';
 import { readinessSettings, targetSchemaName, tlsModeOf, type MigrationConfig } from '../shared/migration-input';
 import { readDatabaseCredentials, withMysql } from '../shared/mysql';
@@ -32,8 +32,9 @@ type DatabaseConfig = MigrationConfig & { database: NonNullable<MigrationConfig[
 export async function checkReadiness(clients: ReadinessClients, config: DatabaseConfig): Promise<ReadinessReport> {
   const { database } = config;
   const settings = z.parse(readinessSettings, config.readiness ?? {});
-  const task = await describeReplicationTask(clients.dms, config.replicationTaskArn);
-  const migrationType = task.MigrationType ?? 'full-load-and-cdc';
+  const task = await replicationOf(clients.dms, config).forward.describe();
+  // An unknown type is checked as the strictest one, which needs the binary log.
+  const migrationType = task.migrationType === 'unknown' ? 'full-load-and-cdc' : task.migrationType;
   const [sourceCredentials, targetCredentials] = await Promise.all([
     readDatabaseCredentials(clients.secretsManager, database.sourceSecretArn, tlsModeOf(database, 'source')),
     readDatabaseCredentials(clients.secretsManager, database.targetSecretArn, tlsModeOf(database, 'target')),
@@ -52,8 +53,8 @@ export async function checkReadiness(clients: ReadinessClients, config: Database
   const endpoints = await compareEndpoints(
     clients.dms,
     [
-      { endpointArn: task.SourceEndpointArn ?? config.sourceEndpointArn, role: 'source', side: 'source' },
-      { endpointArn: task.TargetEndpointArn ?? config.targetEndpointArn, role: 'target', side: 'target' },
+      { endpointArn: task.sourceEndpointArn ?? config.sourceEndpointArn, role: 'source', side: 'source' },
+      { endpointArn: task.targetEndpointArn ?? config.targetEndpointArn, role: 'target', side: 'target' },
     ],
     { source: { secretArn: database.sourceSecretArn, credentials: sourceCredentials }, target: { secretArn: database.targetSecretArn, credentials: targetCredentials } },
   );

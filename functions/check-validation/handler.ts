@@ -2,6 +2,7 @@ import { DatabaseMigrationServiceClient } from '@aws-sdk/client-database-migrati
 import { phaseHandler } from '../shared/handler';
 import * as z from 'zod/mini';
 import { configEventSchema } from '../shared/migration-input';
+import { replicationOf } from '../shared/replication';
 import { checkValidation } from './check-validation';
 
 const dms = new DatabaseMigrationServiceClient({});
@@ -10,5 +11,5 @@ const dms = new DatabaseMigrationServiceClient({});
 const eventSchema = z.extend(configEventSchema, { waitingSince: z.optional(z.iso.datetime({ offset: true })) });
 
 export const handler = phaseHandler('check-validation', eventSchema, ({ config, waitingSince }) =>
-  checkValidation(dms, config, { waitingSince: waitingSince ? new Date(waitingSince) : undefined, now: new Date() }),
+  checkValidation(replicationOf(dms, config).forward, config, { waitingSince: waitingSince ? new Date(waitingSince) : undefined, now: new Date() }),
 );

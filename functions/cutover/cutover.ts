@@ -1,9 +1,8 @@
-import type { ReplicationTask } from '@aws-sdk/client-database-migration-service';
 import { directionOf, sidesOf, type DatabaseSide, type Direction } from '../shared/cutover-vocabulary';
-import { describeReplicationTask } from '../shared/dms';
 import { CutoverPreconditionFailed, InvalidInput, NothingToRollBack, SwitchIncomplete } from '../shared/errors';
 import { targetSchemaName, type MigrationConfig } from '../shared/migration-input';
 import { withMysql } from '../shared/mysql';
+import { replicationOf, type ReplicationState } from '../shared/replication';
 import { readableTime } from '../shared/operator-text';
 import { compareEndpoints, type EndpointOfSide } from '../shared/server-identity';
 import { readBinlogPosition } from './binlog';
@@ -36,12 +35,12 @@ export interface StepSettings {
   tokenTableName: string;
 }
 
-/** The task replicating in the run's direction: the forward task, or the reverse task for a rollback. */
+/** The replication in the run's direction (its ARN): the forward one, or the way back's for a rollback. */
 async function replicatingTaskArn({ clients, config, direction }: CutoverRun): Promise<string> {
-  if (direction === 'to-target') return config.replicationTaskArn;
+  if (direction === 'to-target') return replicationOf(clients.dms, config).forward.arn;
   const reverse = await findReverseTask(clients.dms, config);
-  if (!reverse?.ReplicationTaskArn) throw new NothingToRollBack('There is no reverse replication task: nothing carries the target’s writes back, so a rollback would lose them');
-  return reverse.ReplicationTaskArn;
+  if (!reverse?.arn) throw new NothingToRollBack('There is no reverse replication task: nothing carries the target’s writes back, so a rollback would lose them');
+  return reverse.arn;
 }
 
 export async function gateStep(run: CutoverRun, independentValidation?: IndependentValidation): Promise<GateReport> {
@@ -49,15 +48,15 @@ export async function gateStep(run: CutoverRun, independentValidation?: Independ
   const { database } = config;
   const schema = database?.schemas[0];
   const probe = database && schema
-    ? async (task: ReplicationTask) => {
+    ? async (task: Pick<ReplicationState, 'sourceEndpointArn' | 'targetEndpointArn'>) => {
         const [source, target] = [await credentialsOf(clients, config, 'source'), await credentialsOf(clients, config, 'target')];
         // A rollback's task is the reverse one: it reads the target and writes to the source.
         const { from, to } = sidesOf(run.direction);
         const endpoints = await compareEndpoints(
           clients.dms,
           [
-            { endpointArn: task.SourceEndpointArn, role: 'source' as const, side: from },
-            { endpointArn: task.TargetEndpointArn, role: 'target' as const, side: to },
+            { endpointArn: task.sourceEndpointArn, role: 'source' as const, side: from },
+            { endpointArn: task.targetEndpointArn, role: 'target' as const, side: to },
           ].filter((endpoint): endpoint is EndpointOfSide => endpoint.endpointArn !== undefined),
           { source: { secretArn: database.sourceSecretArn, credentials: source }, target: { secretArn: database.targetSecretArn, credentials: target } },
         );
@@ -83,7 +82,7 @@ export function prepareWayBackStep(run: CutoverRun, startTests: boolean): Promis
 /** Why this run has no freeze and no marker, or undefined when it has both. */
 async function noCatchUpReason({ clients, config, direction }: CutoverRun): Promise<string | undefined> {
   if (!config.database) return 'no database access in the input: the switch relies on CDC latency alone';
-  if (direction === 'to-target' && (await describeReplicationTask(clients.dms, config.replicationTaskArn)).MigrationType === 'full-load') {
+  if (direction === 'to-target' && (await replicationOf(clients.dms, config).forward.describe()).migrationType === 'full-load') {
     return 'full-load task: writes stopped before the load, there is no CDC to catch up';
   }
   return undefined;
@@ -189,7 +188,7 @@ export async function switchStep(
     });
   return run.effects.switchOver(
     {
-      stopTaskArn: config.replicationTaskArn,
+      stopTaskArn: replicationOf(clients.dms, config).forward.arn,
       endpoint,
       snapshot: true,
       ...(readTargetPosition ? { capturePosition: readTargetPosition } : {}),
@@ -231,13 +230,13 @@ async function switchBack(run: CutoverRun, settings: StepSettings, now: () => Da
  */
 export async function startReverseStep({ clients, config }: CutoverRun, switched: SwitchRecord, freeze: FreezeStep): Promise<Awaited<ReturnType<typeof startReverseReplication>>> {
   const reverse = await findReverseTask(clients.dms, config);
-  if (!reverse?.ReplicationTaskArn) throw new NothingToRollBack('The reverse replication task disappeared after the gate');
+  if (!reverse?.arn) throw new NothingToRollBack('The reverse replication task disappeared after the gate');
   if (!switched.binlogPosition) throw new NothingToRollBack('The switch recorded no binlog position on the target: the reverse task has no safe start');
   const frozen = freeze.freeze;
   if (frozen?.superReadOnlyAvailable) {
     await onSide(clients, config, 'source', (connection) => restoreWrites(connection, { readOnly: 'ON', superReadOnly: frozen.previous.superReadOnly ?? 'OFF' }));
   }
-  return startReverseReplication(clients.dms, config, reverse.ReplicationTaskArn, switched.binlogPosition);
+  return startReverseReplication(clients.dms, config, reverse.arn, switched.binlogPosition);
 }
 
 /** `complete`: after the soak, the way back is removed. Refuses before the soak is over or after a rollback. */

@@ -1,10 +1,11 @@
-import { DescribeReplicationTasksCommand, type DatabaseMigrationServiceClient, type ReplicationTask } from '@aws-sdk/client-database-migration-service';
+import type { DatabaseMigrationServiceClient } from '@aws-sdk/client-database-migration-service';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { Connection } from 'mysql2/promise';
 import { listed } from '../shared/bounded-text';
-import { TABLE_STATES, VALIDATION_STATES, describeAllTableStatistics, describeReplicationTask, qualifiedTableName } from '../shared/dms';
+import { TABLE_STATES, VALIDATION_STATES, qualifiedTableName } from '../shared/dms';
 import { sidesOf, type DatabaseSide, type Direction } from '../shared/cutover-vocabulary';
 import type { MigrationConfig } from '../shared/migration-input';
+import { replicationOf, type ReplicationState } from '../shared/replication';
 import { compareSessions, endpointProblems, sameServerProblem, type EndpointServer, type SessionServers } from '../shared/server-identity';
 import { binlogEnabled } from './binlog';
 import { HEARTBEAT_TABLE, heartbeatTableExists } from './catch-up';
@@ -137,12 +138,12 @@ export async function probeDatabases(
 
 export interface GateOptions {
   direction: Direction;
-  /** The task replicating in this direction: the forward task, or the reverse task for a rollback. */
+  /** The replication in this direction (task or serverless config ARN): the forward one, or the way back's for a rollback. */
   taskArn: string;
   /** What a refusal does (a dry run reports it) and how the way back is read. */
   effects: Pick<CutoverEffects, 'refuse' | 'readReversePath'>;
   /** Reads the databases; given the replicating task, whose endpoints must reach the secrets' servers. */
-  probe?: (task: ReplicationTask) => Promise<DatabaseProbe>;
+  probe?: (replication: Pick<ReplicationState, 'sourceEndpointArn' | 'targetEndpointArn'>) => Promise<DatabaseProbe>;
   independentValidation?: IndependentValidation;
 }
 
@@ -157,13 +158,12 @@ export async function checkGate(
   now: () => Date = () => new Date(),
 ): Promise<GateReport> {
   const at = now();
-  const task = await describeReplicationTask(clients.dms, options.taskArn);
+  const replication = replicationOf(clients.dms, config).byArn(options.taskArn);
+  const state = await replication.describe();
   const forward = options.direction === 'to-target';
-  const tables = await describeAllTableStatistics(clients.dms, options.taskArn);
-  const base = await gatherFacts(clients, config, task, tables, at, options.taskArn, forward && config.validation.requireDmsValidation);
-  const withMappings = await clients.dms.send(
-    new DescribeReplicationTasksCommand({ Filters: [{ Name: 'replication-task-arn', Values: [options.taskArn] }], WithoutSettings: false }),
-  );
+  const tables = await replication.tableStatistics();
+  const base = await gatherFacts(clients, config, replication, state, tables, at, forward && config.validation.requireDmsValidation);
+  const tableMappings = await replication.tableMappings();
   const schema = config.database?.schemas[0];
   const facts: GateFacts = {
     ...base,
@@ -171,9 +171,9 @@ export async function checkGate(
     suspendedTables: tables
       .filter((table) => table.TableState === TABLE_STATES.cancelled || table.ValidationState === VALIDATION_STATES.suspendedRecords || (table.ValidationSuspendedRecords ?? 0) > 0)
       .map(qualifiedTableName),
-    heartbeatInMappings: schema !== undefined && tableMappingsSelect(withMappings.ReplicationTasks?.[0]?.TableMappings, schema, HEARTBEAT_TABLE),
+    heartbeatInMappings: schema !== undefined && tableMappingsSelect(tableMappings, schema, HEARTBEAT_TABLE),
     writeFreeze: config.cutover.writeFreeze.enabled,
-    ...(options.probe ? { database: await options.probe(task) } : {}),
+    ...(options.probe ? { database: await options.probe(state) } : {}),
     ...(forward && options.independentValidation ? { independentValidation: options.independentValidation } : {}),
     ...(forward && config.rollback.enabled ? { reversePath: await options.effects.readReversePath() } : {}),
   };

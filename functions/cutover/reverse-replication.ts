@@ -1,23 +1,18 @@
-import {
-  CreateReplicationTaskCommand,
-  DeleteReplicationTaskCommand,
-  DescribeReplicationTasksCommand,
-  StartReplicationTaskCommand,
-  type DatabaseMigrationServiceClient,
-  type ReplicationTask,
-} from '@aws-sdk/client-database-migration-service';
-import { describeReplicationTask } from '../shared/dms';
+import type { DatabaseMigrationServiceClient } from '@aws-sdk/client-database-migration-service';
 import { ConnectionTestFailed, NothingToRollBack, TaskInUnexpectedState } from '../shared/errors';
 import { logger } from '../shared/logger';
+import { REVERSE_TAG_KEY } from '../shared/cutover-vocabulary';
 import { migrationSlug, type MigrationConfig } from '../shared/migration-input';
-import { testConnections, type EndpointConnection } from '../shared/connection-tests';
-import { stopTask } from './switch';
+import type { EndpointConnection } from '../shared/connection-tests';
+import { replicationOf, type ReplicationState } from '../shared/replication';
+import { isIdleStatus } from '../shared/replication/vocabulary';
 
 /**
- * The way back: a CDC-only DMS task from the target (reverse source endpoint) to the old source (reverse
- * target endpoint), created and tested before the freeze, started right after the switch at the target's
- * binlog position, so the old source keeps receiving every write made on the target. Its endpoints are the
- * operator's (named in `rollback`); the task is ours, named after the migration.
+ * The way back: a CDC-only replication from the target (reverse source endpoint) to the old source (reverse
+ * target endpoint), on the forward replication's engine (a task on the same instance, or a serverless config
+ * with the same compute settings), created and checked before the freeze, started right after the switch at
+ * the target's binlog position, so the old source keeps receiving every write made on the target. Its
+ * endpoints are the operator's (named in `rollback`); the replication is ours, named after the migration.
  */
 export function reverseTaskIdentifier(migrationName: string): string {
   return `dms-orch-${migrationSlug(migrationName).slice(0, 200)}-reverse`;
@@ -42,17 +37,9 @@ function reverseEndpoints(config: MigrationConfig): { reverseSourceEndpointArn: 
   return { reverseSourceEndpointArn, reverseTargetEndpointArn };
 }
 
-/** The reverse task, or undefined when it was never created (filter by identifier, as DMS names it). */
-export async function findReverseTask(dms: DatabaseMigrationServiceClient, config: MigrationConfig): Promise<ReplicationTask | undefined> {
-  try {
-    const response = await dms.send(
-      new DescribeReplicationTasksCommand({ Filters: [{ Name: 'replication-task-id', Values: [reverseTaskIdentifier(config.migrationName)] }], WithoutSettings: true }),
-    );
-    return response.ReplicationTasks?.[0];
-  } catch (error) {
-    if (error instanceof Error && error.name === 'ResourceNotFoundFault') return undefined;
-    throw error;
-  }
+/** The way back's replication, or undefined when it was never created (found by identifier, as DMS names it). */
+export function findReverseTask(dms: DatabaseMigrationServiceClient, config: MigrationConfig): Promise<ReplicationState | undefined> {
+  return replicationOf(dms, config).find(reverseTaskIdentifier(config.migrationName));
 }
 
 /**
@@ -71,28 +58,22 @@ export function reverseTableMappings(forwardMappings: string | undefined): strin
 }
 
 /**
- * Creates the reverse task if it does not exist. The workflow then reads the way back (readReversePath),
- * starting the endpoint tests once, and waits between reads until it is `ready` (DMS takes a minute or two
- * to create a task and test endpoints).
+ * Creates the way back's replication if it does not exist. The workflow then reads the way back
+ * (readReversePath), starting the endpoint tests once, and waits between reads until it is `ready` (DMS takes
+ * a minute or two to create a task and test endpoints).
  */
 export async function createReverseTask(dms: DatabaseMigrationServiceClient, config: MigrationConfig): Promise<void> {
   const endpoints = reverseEndpoints(config);
   if (await findReverseTask(dms, config)) return;
-  const forward = await dms.send(
-    new DescribeReplicationTasksCommand({ Filters: [{ Name: 'replication-task-arn', Values: [config.replicationTaskArn] }], WithoutSettings: false }),
-  );
-  const created = await dms.send(
-    new CreateReplicationTaskCommand({
-      ReplicationTaskIdentifier: reverseTaskIdentifier(config.migrationName),
-      SourceEndpointArn: endpoints.reverseSourceEndpointArn,
-      TargetEndpointArn: endpoints.reverseTargetEndpointArn,
-      ReplicationInstanceArn: config.replicationInstanceArn,
-      MigrationType: 'cdc',
-      TableMappings: reverseTableMappings(forward.ReplicationTasks?.[0]?.TableMappings),
-      Tags: [{ Key: 'dms-orchestrator:migration', Value: config.migrationName }],
-    }),
-  );
-  logger.info('Reverse replication task created', { taskArn: created.ReplicationTask?.ReplicationTaskArn });
+  const engine = replicationOf(dms, config);
+  const taskArn = await engine.createCdcOnly({
+    identifier: reverseTaskIdentifier(config.migrationName),
+    sourceEndpointArn: endpoints.reverseSourceEndpointArn,
+    targetEndpointArn: endpoints.reverseTargetEndpointArn,
+    tableMappings: reverseTableMappings(await engine.forward.tableMappings()),
+    tags: [{ Key: REVERSE_TAG_KEY, Value: config.migrationName }],
+  });
+  logger.info('Reverse replication created', { engine: engine.engine, taskArn });
 }
 
 export interface ReadReversePathOptions {
@@ -107,10 +88,10 @@ export async function readReversePath(dms: DatabaseMigrationServiceClient, confi
   const endpoints = reverseEndpoints(config);
   const task = await findReverseTask(dms, config);
   const path: ReversePath = {
-    taskStatus: task?.Status ?? 'not created',
+    taskStatus: task?.status ?? 'not created',
     connections: await reverseConnections(dms, config, endpoints, options),
     ready: false,
-    ...(task?.ReplicationTaskArn ? { taskArn: task.ReplicationTaskArn } : { wouldCreateTask: true }),
+    ...(task?.arn ? { taskArn: task.arn } : { wouldCreateTask: true }),
   };
   return { ...path, ready: reversePathBlockers(path).length === 0 };
 }
@@ -122,9 +103,12 @@ async function reverseConnections(
   options: ReadReversePathOptions,
 ): Promise<ReversePath['connections']> {
   try {
-    const result = await testConnections(
-      dms,
-      { sourceEndpointArn: endpoints.reverseSourceEndpointArn, targetEndpointArn: endpoints.reverseTargetEndpointArn, replicationInstanceArn: config.replicationInstanceArn },
+    const engine = replicationOf(dms, config);
+    // A serverless check reads the replication it checks for: the way back's own, once it exists.
+    const reverse = engine.engine === 'task' ? engine.forward : await findReverseReplication(dms, config);
+    if (!reverse) return { status: 'testing', endpoints: [] };
+    const result = await reverse.testConnections(
+      { sourceEndpointArn: endpoints.reverseSourceEndpointArn, targetEndpointArn: endpoints.reverseTargetEndpointArn },
       options.startTests ?? false,
     );
     return { status: result.status, endpoints: result.connections };
@@ -138,20 +122,24 @@ async function reverseConnections(
 export function reversePathBlockers(path: ReversePath): string[] {
   const blockers: string[] = [];
   if (!path.taskArn) blockers.push('the reverse replication task does not exist yet');
-  else if (path.taskStatus !== 'ready' && path.taskStatus !== 'stopped') blockers.push(`the reverse replication task is "${path.taskStatus}", not ready to start`);
+  else if (!isIdleStatus(path.taskStatus)) blockers.push(`the reverse replication task is "${path.taskStatus}", not ready to start`);
   if (path.connections.status !== 'successful') blockers.push(`the reverse endpoints have not passed their connection tests${path.connections.problem ? `: ${path.connections.problem}` : ''}`);
   return blockers;
 }
 
-/** Starts the reverse task (CDC only) at the binlog position read on the target at the switch. */
+/** The way back's replication, addressed for its verbs, or undefined when it was never created. */
+async function findReverseReplication(dms: DatabaseMigrationServiceClient, config: MigrationConfig) {
+  const found = await findReverseTask(dms, config);
+  return found ? replicationOf(dms, config).byArn(found.arn) : undefined;
+}
+
+/** Starts the way back (CDC only) at the binlog position read on the target at the switch. */
 export async function startReverseReplication(dms: DatabaseMigrationServiceClient, config: MigrationConfig, taskArn: string, cdcStartPosition: string): Promise<{ taskArn: string; taskStatus: string; cdcStartPosition: string }> {
   reverseEndpoints(config);
-  const task = await describeReplicationTask(dms, taskArn);
-  if (task.Status === 'running' || task.Status === 'starting') return { taskArn, taskStatus: task.Status, cdcStartPosition };
-  const started = await dms.send(
-    new StartReplicationTaskCommand({ ReplicationTaskArn: taskArn, StartReplicationTaskType: 'start-replication', CdcStartPosition: cdcStartPosition }),
-  );
-  return { taskArn, taskStatus: started.ReplicationTask?.Status ?? 'starting', cdcStartPosition };
+  const reverse = replicationOf(dms, config).byArn(taskArn);
+  const state = await reverse.describe();
+  if (state.meaning?.start === 'in-progress') return { taskArn, taskStatus: state.status, cdcStartPosition };
+  return { taskArn, taskStatus: await reverse.start('start-replication', cdcStartPosition), cdcStartPosition };
 }
 
 /**
@@ -167,10 +155,11 @@ export interface ReversePathRemoval {
 
 export async function removeReversePath(dms: DatabaseMigrationServiceClient, config: MigrationConfig): Promise<ReversePathRemoval> {
   const task = await findReverseTask(dms, config);
-  if (!task?.ReplicationTaskArn) return { removed: true, taskStatus: 'not found' };
-  const taskArn = task.ReplicationTaskArn;
-  if (task.Status === 'running' || task.Status === 'starting') return { taskArn, removed: false, taskStatus: await stopTask(dms, taskArn) };
-  if (task.Status === 'stopping' || task.Status === 'deleting') return { taskArn, removed: task.Status === 'deleting', taskStatus: task.Status };
-  const deleted = await dms.send(new DeleteReplicationTaskCommand({ ReplicationTaskArn: taskArn }));
-  return { taskArn, removed: true, taskStatus: deleted.ReplicationTask?.Status ?? 'deleting' };
+  if (!task?.arn) return { removed: true, taskStatus: 'not found' };
+  const taskArn = task.arn;
+  const reverse = replicationOf(dms, config).byArn(taskArn);
+  // Running or on its way (serverless: provisioning): stop it first; DMS refuses to delete it before.
+  if (task.meaning?.start === 'in-progress') return { taskArn, removed: false, taskStatus: await reverse.stop() };
+  if (task.status === 'stopping' || task.status === 'deleting') return { taskArn, removed: task.status === 'deleting', taskStatus: task.status };
+  return { taskArn, removed: true, taskStatus: await reverse.delete() };
 }

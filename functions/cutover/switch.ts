@@ -1,18 +1,12 @@
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import {
-  StopReplicationTaskCommand,
-  type DatabaseMigrationServiceClient,
-  type ReplicationTask,
-  type TableStatistics,
-} from '@aws-sdk/client-database-migration-service';
+import type { DatabaseMigrationServiceClient, TableStatistics } from '@aws-sdk/client-database-migration-service';
 import { CreateDBClusterSnapshotCommand, CreateDBSnapshotCommand, type RDSClient } from '@aws-sdk/client-rds';
 import { GetParameterCommand, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { summarizeValidation, validationCoverage } from '../shared/validation-summary';
-import { readCdcLatency } from '../shared/cdc-latency';
-import { TABLE_STATES, describeReplicationTask, isFullLoadComplete, qualifiedTableName, tablesNotCompleted } from '../shared/dms';
-import { TaskInUnexpectedState } from '../shared/errors';
+import { TABLE_STATES, qualifiedTableName, tablesNotCompleted } from '../shared/dms';
 import { logger } from '../shared/logger';
 import type { MigrationConfig } from '../shared/migration-input';
+import { isFullLoadComplete, replicationOf, type Replication, type ReplicationState } from '../shared/replication';
 import { snapshotIdentifier } from '../shared/snapshots';
 import { HEARTBEAT_TABLE } from './catch-up';
 import type { CutoverFacts } from './preconditions';
@@ -31,7 +25,7 @@ export interface CutoverTarget {
 
 /** One switch of the applications' endpoint, in either direction. */
 export interface SwitchPlan {
-  /** The task replicating into the side being left: stopped before the endpoint moves. */
+  /** The replication (task or serverless replication config) into the side being left: stopped before the endpoint moves. */
   stopTaskArn: string;
   /** What applications will read from the parameter: `host:port`. */
   endpoint: string;
@@ -79,8 +73,10 @@ export async function switchOver(
 ): Promise<SwitchRecord> {
   const startedAt = now();
   const parameterName = config.cutover.endpointParameterName;
-  const task = await describeReplicationTask(clients.dms, plan.stopTaskArn);
-  const taskStopped = task.Status === 'stopped' || task.Status === 'stopping';
+  const replication = replicationOf(clients.dms, config).byArn(plan.stopTaskArn);
+  const state = await replication.describe();
+  // Both engines spell these two statuses alike (replication/vocabulary.ts).
+  const taskStopped = state.status === 'stopped' || state.status === 'stopping';
   const previousEndpoint = await currentParameterValue(clients.ssm, parameterName);
   const record = (fields: Partial<SwitchRecord> & Pick<SwitchRecord, 'taskStatus' | 'alreadySwitched'>): SwitchRecord => ({
     startedAt: startedAt.toISOString(),
@@ -92,12 +88,12 @@ export async function switchOver(
 
   if (taskStopped && previousEndpoint === plan.endpoint) {
     logger.info('Switch already done by an earlier run', { parameterName });
-    return record({ taskStatus: task.Status ?? 'unknown', alreadySwitched: true });
+    return record({ taskStatus: state.status, alreadySwitched: true });
   }
 
   const snapshot = plan.snapshot && config.cutover.snapshotBeforeCutover ? await snapshotTarget(clients.rds, config, startedAt) : undefined;
-  // A finished full-load task has already stopped itself.
-  const taskStatus = taskStopped ? (task.Status ?? 'stopped') : await stopTask(clients.dms, plan.stopTaskArn);
+  // A finished full-load replication has already stopped itself.
+  const taskStatus = taskStopped ? state.status : await replication.stop();
   const binlogPosition = plan.capturePosition ? await plan.capturePosition() : undefined;
   const switched = record({
     taskStatus,
@@ -125,22 +121,22 @@ export async function switchOver(
  * a rollback). The heartbeat table is left out of the validation: each marker makes it "pending" again.
  */
 export async function gatherFacts(
-  clients: Pick<CutoverClients, 'dms' | 'cloudWatch'>,
+  clients: Pick<CutoverClients, 'cloudWatch'>,
   config: MigrationConfig,
-  task: ReplicationTask,
+  replication: Pick<Replication, 'cdcLatency'>,
+  state: ReplicationState,
   allTables: TableStatistics[],
   at: Date,
-  taskArn = config.replicationTaskArn,
   requireValidation = config.validation.requireDmsValidation,
 ): Promise<CutoverFacts> {
   const tables = allTables.filter((table) => table.TableName !== HEARTBEAT_TABLE);
-  const migrationType = task.MigrationType ?? 'unknown';
+  const migrationType = state.migrationType;
   const facts: CutoverFacts = {
-    taskStatus: task.Status ?? 'unknown',
+    taskStatus: state.status,
     migrationType,
-    fullLoadFinished: isFullLoadComplete(task),
-    // A full-load task has no CDC, so DMS publishes no CDC latency for it.
-    latencySeconds: migrationType === 'full-load' ? { source: [], target: [] } : await readCdcLatency(clients, { ...config, replicationTaskArn: taskArn }, at),
+    fullLoadFinished: isFullLoadComplete(state),
+    // A full-load replication has no CDC, so DMS publishes no CDC latency for it.
+    latencySeconds: migrationType === 'full-load' ? { source: [], target: [] } : await replication.cdcLatency(clients.cloudWatch, config.cutover.latencyWindowMinutes, at),
     erroredTables: tables.filter((table) => table.TableState === TABLE_STATES.error).map(qualifiedTableName),
     incompleteTables: tablesNotCompleted(tables),
   };
@@ -162,19 +158,6 @@ async function snapshotTarget(rds: RDSClient, config: MigrationConfig, at: Date)
     await rds.send(new CreateDBSnapshotCommand({ DBSnapshotIdentifier: identifier, DBInstanceIdentifier: config.target.identifier, Tags: tags }));
   }
   return identifier;
-}
-
-/** Stops the task; a task already stopping or stopped is what we want, not an error. */
-export async function stopTask(dms: DatabaseMigrationServiceClient, replicationTaskArn: string): Promise<string> {
-  try {
-    const response = await dms.send(new StopReplicationTaskCommand({ ReplicationTaskArn: replicationTaskArn }));
-    return response.ReplicationTask?.Status ?? 'stopping';
-  } catch (error) {
-    if (!(error instanceof Error && error.name === 'InvalidResourceStateFault')) throw error;
-    const status = (await describeReplicationTask(dms, replicationTaskArn)).Status ?? 'unknown';
-    if (status === 'stopping' || status === 'stopped') return status;
-    throw new TaskInUnexpectedState(`DMS would not stop the task (now "${status}"): ${error.message}`);
-  }
 }
 
 export async function currentParameterValue(ssm: SSMClient, name: string): Promise<string | undefined> {

@@ -3,6 +3,7 @@ import { readFullLoadWait, registerFullLoadWait, settleFullLoadWait, startChecks
 import { phaseHandler } from '../shared/handler';
 import { clients, settings } from './wait-runtime';
 import { configEventSchema } from '../shared/migration-input';
+import { replicationOf } from '../shared/replication';
 
 const eventSchema = z.extend(configEventSchema, { taskToken: z.string().check(z.minLength(1)), executionArn: z.optional(z.string()) });
 
@@ -12,11 +13,12 @@ const eventSchema = z.extend(configEventSchema, { taskToken: z.string().check(z.
  * the token was stored.
  */
 export const handler = phaseHandler('await-full-load', eventSchema, async ({ config, taskToken, executionArn }) => {
-  await registerFullLoadWait(clients.dynamoDb, settings.tokenTableName, { replicationTaskArn: config.replicationTaskArn, taskToken, config, executionArn }, new Date());
+  const replicationArn = replicationOf(clients.dms, config).forward.arn;
+  await registerFullLoadWait(clients.dynamoDb, settings.tokenTableName, { replicationArn, taskToken, config, executionArn }, new Date());
   await startChecks(clients, settings);
   // Read back what is stored: it carries the milestones already announced before this token.
-  const wait = await readFullLoadWait(clients.dynamoDb, settings.tokenTableName, config.replicationTaskArn);
+  const wait = await readFullLoadWait(clients.dynamoDb, settings.tokenTableName, replicationArn);
   const outcome = wait ? await settleFullLoadWait(clients, settings, wait) : ('stale' as const);
-  if (outcome !== 'waiting') await stopChecksUnlessWaiting(clients, settings, config.replicationTaskArn);
+  if (outcome !== 'waiting') await stopChecksUnlessWaiting(clients, settings, replicationArn);
   return { outcome };
 });

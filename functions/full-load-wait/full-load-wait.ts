@@ -10,6 +10,7 @@ import { SendTaskFailureCommand, SendTaskSuccessCommand, type SFNClient } from '
 import type { SNSClient } from '@aws-sdk/client-sns';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DatabaseMigrationServiceClient } from '@aws-sdk/client-database-migration-service';
+import { replicationOf } from '../shared/replication';
 import { checkProgress, type FullLoadProgress } from '../shared/full-load-progress';
 import { publishNotification } from '../shared/notifications/publish';
 import { MigrationError } from '../shared/errors';
@@ -19,17 +20,18 @@ import type { MigrationConfig } from '../shared/migration-input';
 
 /**
  * The event-driven full-load wait. The workflow parks on a Step Functions task token stored here, keyed by
- * replication task ARN; whoever next sees the task (the DMS event, the periodic check, or the registration
- * itself) reads the task and, once the full load is over or has failed, hands the token back. Polling from
+ * replication's ARN (task or serverless replication config); whoever next sees the replication (the DMS
+ * event, the periodic check, or the registration itself) reads it and, once the full load is over or has
+ * failed, hands the token back. Polling from
  * inside the workflow would cost history events for every check; this costs none while the load runs.
  *
- * A full-load-and-cdc task stays `running` when its load ends, and no DMS event marks that moment: only a
+ * A full-load-and-cdc replication stays `running` when its load ends, and no DMS event marks that moment: only a
  * check notices it. So while a wait is parked, an EventBridge rule wakes the watcher every minute (the end is
  * noticed within a minute, and nothing of it lands in the execution's history); with no wait parked the rule
  * is disabled, and an idle migration costs nothing.
  */
 export interface FullLoadWait {
-  replicationTaskArn: string;
+  replicationArn: string;
   taskToken: string;
   config: MigrationConfig;
   executionArn?: string;
@@ -56,7 +58,7 @@ export interface FullLoadWaitSettings {
 
 export type SettleOutcome = 'completed' | 'failed' | 'waiting' | 'stale';
 
-const key = (replicationTaskArn: string) => marshall({ pk: `full-load#${replicationTaskArn}` });
+const key = (replicationArn: string) => marshall({ pk: `full-load#${replicationArn}` });
 
 /** Waits expire from the table a week after their timeout would have fired anyway. */
 const WAIT_RETENTION_SECONDS = 14 * 24 * 3600;
@@ -72,7 +74,7 @@ export async function registerFullLoadWait(
   await dynamoDb.send(
     new UpdateItemCommand({
       TableName: tableName,
-      Key: key(wait.replicationTaskArn),
+      Key: key(wait.replicationArn),
       UpdateExpression:
         'SET taskToken = :token, config = :config, executionArn = :execution, registeredAt = :now, #expiry = :expires, lastMilestonePercent = if_not_exists(lastMilestonePercent, :zero)',
       // The TTL attribute's name, "ttl", is a DynamoDB reserved word: an expression names it through a placeholder.
@@ -89,12 +91,12 @@ export async function registerFullLoadWait(
   );
 }
 
-export async function readFullLoadWait(dynamoDb: DynamoDBClient, tableName: string, replicationTaskArn: string): Promise<FullLoadWait | undefined> {
-  const response = await dynamoDb.send(new GetItemCommand({ TableName: tableName, Key: key(replicationTaskArn), ConsistentRead: true }));
+export async function readFullLoadWait(dynamoDb: DynamoDBClient, tableName: string, replicationArn: string): Promise<FullLoadWait | undefined> {
+  const response = await dynamoDb.send(new GetItemCommand({ TableName: tableName, Key: key(replicationArn), ConsistentRead: true }));
   if (!response.Item) return undefined;
   const item = unmarshall(response.Item);
   return {
-    replicationTaskArn,
+    replicationArn,
     taskToken: String(item.taskToken),
     config: JSON.parse(String(item.config)) as MigrationConfig,
     executionArn: item.executionArn ? String(item.executionArn) : undefined,
@@ -113,16 +115,16 @@ export async function startChecks(clients: Pick<FullLoadWaitClients, 'eventBridg
  * and the checks start again, or stored after this read, and its own start comes after this stop. No order of
  * the two leaves a parked wait unchecked. Returns whether the checks go on.
  */
-export async function stopChecksUnlessWaiting(clients: Pick<FullLoadWaitClients, 'dynamoDb' | 'eventBridge'>, settings: FullLoadWaitSettings, replicationTaskArn: string): Promise<boolean> {
+export async function stopChecksUnlessWaiting(clients: Pick<FullLoadWaitClients, 'dynamoDb' | 'eventBridge'>, settings: FullLoadWaitSettings, replicationArn: string): Promise<boolean> {
   await clients.eventBridge.send(new DisableRuleCommand({ Name: settings.checkRuleName }));
-  if (!(await readFullLoadWait(clients.dynamoDb, settings.tokenTableName, replicationTaskArn))) return false;
+  if (!(await readFullLoadWait(clients.dynamoDb, settings.tokenTableName, replicationArn))) return false;
   await startChecks(clients, settings);
   return true;
 }
 
 /**
- * Reads the task and, when the wait is over, returns the token: success with the progress when the full load
- * is complete, failure with our error's name and message when the task or a table failed. Otherwise announces
+ * Reads the replication and, when the wait is over, returns the token: success with the progress when the
+ * full load is complete, failure with our error's name and message when the replication or a table failed. Otherwise announces
  * a newly crossed progress milestone and leaves the workflow waiting.
  */
 export async function settleFullLoadWait(
@@ -132,7 +134,7 @@ export async function settleFullLoadWait(
 ): Promise<SettleOutcome> {
   let progress: FullLoadProgress;
   try {
-    progress = await checkProgress(clients.dms, wait.config);
+    progress = await checkProgress(replicationOf(clients.dms, wait.config).forward);
   } catch (error) {
     if (!(error instanceof MigrationError)) throw error;
     return handBack(clients, settings, wait, new SendTaskFailureCommand({ taskToken: wait.taskToken, error: error.name, cause: error.message }), 'failed');
@@ -171,7 +173,7 @@ async function forgetWait(dynamoDb: DynamoDBClient, tableName: string, wait: Ful
     await dynamoDb.send(
       new DeleteItemCommand({
         TableName: tableName,
-        Key: key(wait.replicationTaskArn),
+        Key: key(wait.replicationArn),
         ConditionExpression: 'taskToken = :token',
         ExpressionAttributeValues: marshall({ ':token': wait.taskToken }),
       }),
@@ -199,7 +201,7 @@ async function announceMilestone(
     await clients.dynamoDb.send(
       new UpdateItemCommand({
         TableName: settings.tokenTableName,
-        Key: key(wait.replicationTaskArn),
+        Key: key(wait.replicationArn),
         UpdateExpression: 'SET lastMilestonePercent = :milestone',
         ConditionExpression: 'lastMilestonePercent = :previous',
         ExpressionAttributeValues: marshall({ ':milestone': milestone, ':previous': wait.lastMilestonePercent }),

@@ -9,7 +9,7 @@ import { publishNotification } from '../shared/notifications/publish';
 import { approvalUrl } from '../shared/approval-link';
 import { approvalPurpose } from '../shared/approval-purpose';
 import type { ApprovalDetails } from '../shared/approval-record';
-import { readCdcLatency } from '../shared/cdc-latency';
+import { replicationOf } from '../shared/replication';
 import { InvalidInput } from '../shared/errors';
 import { logger } from '../shared/logger';
 import { expiresAfter, TOKEN_TABLE_TTL_ATTRIBUTE } from '../shared/token-table';
@@ -228,7 +228,7 @@ async function latestCdcLatency(clients: ApprovalRequestClients, event: Approval
   // A full-load-only task has no CDC, so DMS publishes no CDC latency for it.
   if (event.progress?.migrationType === 'full-load') return { unavailable: 'a full-load-only task has no CDC' };
   try {
-    const latency = await readCdcLatency(clients, event.config, now);
+    const latency = await replicationOf(clients.dms, event.config).forward.cdcLatency(clients.cloudWatch, event.config.cutover.latencyWindowMinutes, now);
     const source = latency.source.at(-1);
     const target = latency.target.at(-1);
     if (source === undefined || target === undefined) {

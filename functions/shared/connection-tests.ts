@@ -7,7 +7,6 @@ import {
 import { dmsResourceId } from './dms';
 import { ConnectionTestFailed, ResourceNotFound } from './errors';
 import { logger } from './logger';
-import type { MigrationConfig } from './migration-input';
 
 export type EndpointRole = 'source' | 'target';
 
@@ -25,7 +24,12 @@ export interface ConnectionTestsResult {
   connections: EndpointConnection[];
 }
 
-type ConnectionConfig = Pick<MigrationConfig, 'sourceEndpointArn' | 'targetEndpointArn' | 'replicationInstanceArn'>;
+/** Both endpoints, tested from the replication instance a task runs on. */
+interface ConnectionConfig {
+  sourceEndpointArn: string;
+  targetEndpointArn: string;
+  replicationInstanceArn: string;
+}
 
 /**
  * Tests both endpoints from the replication instance. `startTests` starts the tests (once per workflow run);

@@ -41,3 +41,6 @@ export interface LeftReadOnly {
   side: DatabaseSide;
   because: (typeof LEFT_READ_ONLY_REASONS)[number];
 }
+
+/** The tag the way back's replication carries, and the condition its IAM grants are scoped by (infra/phases/cutover.ts). */
+export const REVERSE_TAG_KEY = 'dms-orchestrator:migration';

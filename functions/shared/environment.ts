@@ -16,6 +16,8 @@ export const ENVIRONMENT = {
   fullLoadCheckRuleName: 'FULL_LOAD_CHECK_RULE_NAME',
   /** The migration's replication task: the one whose DMS events the full-load watcher follows, whose log a failure notification names. */
   replicationTaskArn: 'REPLICATION_TASK_ARN',
+  /** The migration's DMS Serverless replication config, set instead of REPLICATION_TASK_ARN when it runs serverless. */
+  replicationConfigArn: 'REPLICATION_CONFIG_ARN',
   /** The secret holding the key approval links are signed with. */
   approvalKeySecretArn: 'APPROVAL_KEY_SECRET_ARN',
   /** The approval page's review address, the base of every approval link. */

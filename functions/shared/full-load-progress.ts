@@ -1,21 +1,11 @@
-import type { DatabaseMigrationServiceClient, ReplicationTask } from '@aws-sdk/client-database-migration-service';
-import {
-  TABLE_STATES,
-  describeAllTableStatistics,
-  describeReplicationTask,
-  hasFailed,
-  isFullLoadComplete,
-  qualifiedTableName,
-  taskPhase,
-  type TaskPhase,
-} from './dms';
+import { TABLE_STATES, qualifiedTableName } from './dms';
 import { listed } from './bounded-text';
 import { TablesErrored, TaskInUnexpectedState } from './errors';
-import type { MigrationConfig } from './migration-input';
+import { hasFailed, isFullLoadComplete, replicationPhase, type Replication, type ReplicationPhase, type ReplicationState } from './replication';
 
 export interface FullLoadProgress {
   status: string;
-  phase: TaskPhase;
+  phase: ReplicationPhase;
   migrationType: string;
   fullLoadProgressPercent: number;
   tables: { loaded: number; loading: number; queued: number; errored: number };
@@ -26,32 +16,31 @@ export interface FullLoadProgress {
   fullLoadDurationSeconds?: number;
   /** Sum of FullLoadRows over every table; read once the full load is complete. */
   rowsLoaded?: number;
-  /** Tables DMS is reloading: the load is not over although the task's statistics may say 100 %. */
+  /** Tables DMS is reloading: the load is not over although the replication's statistics may say 100 %. */
   reloadingTables?: string[];
   stopReason?: string;
+  /** DMS Serverless only: its provisioning state and capacity units, as DMS reports them. */
+  provisioning?: { state?: string; capacityUnits?: number };
 }
 
 /**
- * Reads the replication task and says where the full load stands. A failed task or an errored table is
+ * Reads the replication and says where the full load stands. A failed replication or an errored table is
  * an error, not a progress report: the workflow must stop and tell someone.
  */
-export async function checkProgress(
-  dms: DatabaseMigrationServiceClient,
-  config: Pick<MigrationConfig, 'replicationTaskArn'>,
-): Promise<FullLoadProgress> {
-  const task = await describeReplicationTask(dms, config.replicationTaskArn);
-  if (hasFailed(task)) throw taskFailure(task);
+export async function checkProgress(replication: Replication): Promise<FullLoadProgress> {
+  const state = await replication.describe();
+  if (hasFailed(state)) throw replicationFailure(state);
 
-  const progress = summarizeTask(task);
+  const progress = summarizeReplication(state);
   if (progress.tables.errored > 0 || progress.fullLoadComplete) {
-    const tables = await describeAllTableStatistics(dms, config.replicationTaskArn);
+    const tables = await replication.tableStatistics();
     const erroredTables = tables.filter((table) => table.TableState === TABLE_STATES.error).map(qualifiedTableName);
     if (erroredTables.length > 0 || progress.tables.errored > 0) {
-      throw tablesErrored(task, erroredTables, progress.tables.errored);
+      throw tablesErrored(state, erroredTables, progress.tables.errored);
     }
     const reloading = tables.filter((table) => table.TableState === TABLE_STATES.reloading).map(qualifiedTableName);
     if (reloading.length > 0) {
-      // DMS reports the task's load at 100 % while it reloads a table (ReloadTables, or its own recovery).
+      // DMS reports the load at 100 % while it reloads a table (ReloadTables, or its own recovery).
       const { fullLoadFinishedAt: _finished, fullLoadDurationSeconds: _duration, ...loading } = progress;
       return { ...loading, phase: 'full-load', fullLoadComplete: false, reloadingTables: reloading };
     }
@@ -60,14 +49,14 @@ export async function checkProgress(
   return progress;
 }
 
-/** The task's own statistics, normalized; no further API calls. */
-export function summarizeTask(task: ReplicationTask): FullLoadProgress {
-  const stats = task.ReplicationTaskStats ?? {};
-  const fullLoadComplete = isFullLoadComplete(task);
+/** The replication's own statistics, normalized; no further API calls. */
+export function summarizeReplication(state: ReplicationState): FullLoadProgress {
+  const stats = state.stats;
+  const fullLoadComplete = isFullLoadComplete(state);
   const progress: FullLoadProgress = {
-    status: task.Status ?? 'unknown',
-    phase: taskPhase(task),
-    migrationType: task.MigrationType ?? 'unknown',
+    status: state.status,
+    phase: replicationPhase(state),
+    migrationType: state.migrationType,
     fullLoadProgressPercent: stats.FullLoadProgressPercent ?? 0,
     tables: {
       loaded: stats.TablesLoaded ?? 0,
@@ -87,24 +76,33 @@ export function summarizeTask(task: ReplicationTask): FullLoadProgress {
       );
     }
   }
-  if (task.StopReason) progress.stopReason = task.StopReason;
+  if (state.stopReason) progress.stopReason = state.stopReason;
+  if (state.provisioning) progress.provisioning = state.provisioning;
   return progress;
 }
 
-function taskFailure(task: ReplicationTask): TaskInUnexpectedState {
-  const reason = task.StopReason ? ` (${task.StopReason})` : '';
-  const dmsMessage = task.LastFailureMessage ? `: ${task.LastFailureMessage}` : '';
+/** "replication task x" or "serverless replication x", as operators find them in the DMS console. */
+function named(state: ReplicationState): string {
+  return `${state.engine === 'task' ? 'replication task' : 'serverless replication'} ${state.identifier}`;
+}
+
+const capitalized = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+
+function replicationFailure(state: ReplicationState): TaskInUnexpectedState {
+  const reason = state.stopReason ? ` (${state.stopReason})` : '';
+  const dmsMessage = state.failureMessage ? `: ${state.failureMessage}` : '';
+  const where = state.engine === 'task' ? 'the task log' : 'the replication’s failure messages and log';
   return new TaskInUnexpectedState(
-    `Replication task ${task.ReplicationTaskIdentifier} is ${task.Status}${reason}${dmsMessage}. ` +
-      'Fix the cause in the task log, then start the migration again (startPolicy "resume", or "reload" to start over).',
+    `${capitalized(named(state))} is ${state.status}${reason}${dmsMessage}. ` +
+      `Fix the cause in ${where}, then start the migration again (startPolicy "resume", or "reload" to start over).`,
   );
 }
 
-function tablesErrored(task: ReplicationTask, erroredTables: string[], erroredCount: number): TablesErrored {
+function tablesErrored(state: ReplicationState, erroredTables: string[], erroredCount: number): TablesErrored {
   const names = erroredTables.length > 0 ? listed(erroredTables) : `${erroredCount} table(s)`;
-  const dmsMessage = task.LastFailureMessage ? ` DMS says: ${task.LastFailureMessage}` : '';
+  const dmsMessage = state.failureMessage ? ` DMS says: ${state.failureMessage}` : '';
   return new TablesErrored(
-    `Full load failed for ${names} on replication task ${task.ReplicationTaskIdentifier}.${dmsMessage} ` +
+    `Full load failed for ${names} on ${named(state)}.${dmsMessage} ` +
       'Fix the cause, then reload those tables (DMS ReloadTables) before continuing.',
     erroredTables,
   );

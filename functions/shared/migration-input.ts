@@ -9,8 +9,11 @@ import './zod-messages';
 
 const AWS_PARTITION = '(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b)';
 
-/** DMS ARNs name their resource type: `task`, `endpoint`, `rep` (replication instance). */
-function dmsArn(resourceType: 'task' | 'endpoint' | 'rep', description: string) {
+/**
+ * DMS ARNs name their resource type: `task`, `endpoint`, `rep` (replication instance), `replication-config`
+ * (a DMS Serverless replication; Service Authorization Reference, resource type ReplicationConfig).
+ */
+function dmsArn(resourceType: 'task' | 'endpoint' | 'rep' | 'replication-config', description: string) {
   const pattern = new RegExp(`^arn:${AWS_PARTITION}:dms:[a-z]{2}(-[a-z]+)+-\\d:\\d{12}:${resourceType}:[A-Za-z0-9-]{1,255}$`);
   return z
     .string({ error: `expected a DMS ${description} ARN (a string)` })
@@ -205,10 +208,14 @@ const migrationInputShape = z.strictObject({
       error: 'expected a migration name of 1-64 letters, digits, spaces, dots, underscores or hyphens',
     }),
   ),
-  replicationTaskArn: dmsArn('task', 'replication task'),
+  /** A replication task on a replication instance: give it with replicationInstanceArn (ENGINE_COMBINATIONS). */
+  replicationTaskArn: z.optional(dmsArn('task', 'replication task')),
+  /** A DMS Serverless replication: give it instead of replicationTaskArn and replicationInstanceArn. */
+  replicationConfigArn: z.optional(dmsArn('replication-config', 'replication config')),
+  /** The endpoints the task or the replication config uses. */
   sourceEndpointArn: dmsArn('endpoint', 'source endpoint'),
   targetEndpointArn: dmsArn('endpoint', 'target endpoint'),
-  replicationInstanceArn: dmsArn('rep', 'replication instance'),
+  replicationInstanceArn: z.optional(dmsArn('rep', 'replication instance')),
   target: z.strictObject({
     type: z.enum(TARGET_TYPES, { error: `expected one of: ${TARGET_TYPES.join(', ')}` }),
     identifier: rdsIdentifier,
@@ -261,28 +268,65 @@ const migrationInputFields = migrationInputShape
     checkWayBackEndpoints(input, context);
     checkDatabaseSecrets(input, context);
     checkApprovers(input, context);
-    const taskScope = arnScope(input.replicationTaskArn, 'dms');
-    if (!taskScope) return;
+    const anchor = replicationAnchor(input);
+    if (!anchor) return;
     for (const field of ['sourceEndpointArn', 'targetEndpointArn', 'replicationInstanceArn'] as const) {
       const scope = arnScope(input[field], 'dms');
-      if (scope && scope !== taskScope) {
+      if (scope && scope !== anchor.scope) {
         context.addIssue({
           code: 'custom',
           path: [field],
-          message: `expected the same partition, region and account as the replication task (${taskScope})`,
+          message: `expected the same partition, region and account as the ${anchor.name} (${anchor.scope})`,
         });
       }
     }
     for (const field of ['reverseSourceEndpointArn', 'reverseTargetEndpointArn'] as const) {
       const scope = arnScope(input.rollback?.[field], 'dms');
-      if (scope && scope !== taskScope) {
-        context.addIssue({ code: 'custom', path: ['rollback', field], message: `expected the same partition, region and account as the replication task (${taskScope})` });
+      if (scope && scope !== anchor.scope) {
+        context.addIssue({ code: 'custom', path: ['rollback', field], message: `expected the same partition, region and account as the ${anchor.name} (${anchor.scope})` });
       }
     }
-  }));
+  }))
+  // Which engine is asked for decides what else is required, so it is said even when other fields failed
+  // (the check above is skipped once a field's own type check aborted).
+  .check(z.superRefine((input, context) => checkEngineFields(input, context), { when: (payload) => typeof payload.value === 'object' && payload.value !== null }));
 
 type CheckedInput = z.output<typeof migrationInputShape>;
 type IssueSink = { addIssue(issue: { code: 'custom'; path: PropertyKey[]; message: string }): void };
+
+/** The two ways to name the replication, as the validation messages and docs/execution-input.md spell them. */
+export const ENGINE_COMBINATIONS =
+  'either replicationTaskArn with replicationInstanceArn (a replication task on a replication instance), or replicationConfigArn ' +
+  'without them (a DMS Serverless replication), each with the sourceEndpointArn and targetEndpointArn it uses';
+
+/**
+ * Exactly one engine: a task needs the instance it runs on (connection tests and CDC latency metrics are the
+ * instance's); a serverless replication provisions its own capacity, so an instance beside it would be unused
+ * and is refused rather than silently ignored.
+ */
+function checkEngineFields(input: Partial<CheckedInput>, context: IssueSink): void {
+  const given = (value: unknown) => value !== undefined;
+  const task = given(input.replicationTaskArn);
+  const config = given(input.replicationConfigArn);
+  const instance = given(input.replicationInstanceArn);
+  if (task && config) {
+    context.addIssue({ code: 'custom', path: ['replicationConfigArn'], message: `give one replication, not both: ${ENGINE_COMBINATIONS}` });
+  } else if (!task && !config) {
+    context.addIssue({ code: 'custom', path: ['replicationTaskArn'], message: `required: expected a DMS replication task ARN (a string), or a replication config ARN: ${ENGINE_COMBINATIONS}` });
+  } else if (task && !instance) {
+    context.addIssue({ code: 'custom', path: ['replicationInstanceArn'], message: `required: expected a DMS replication instance ARN (a string) with replicationTaskArn: ${ENGINE_COMBINATIONS}` });
+  } else if (config && instance) {
+    context.addIssue({ code: 'custom', path: ['replicationInstanceArn'], message: `not used with replicationConfigArn (DMS Serverless provisions its own capacity): remove it; ${ENGINE_COMBINATIONS}` });
+  }
+}
+
+/** The ARN every other ARN must share partition, region and account with, and what to call it in messages. */
+function replicationAnchor(input: Partial<CheckedInput>): { scope: string; name: string } | undefined {
+  const taskScope = arnScope(input.replicationTaskArn, 'dms');
+  if (taskScope) return { scope: taskScope, name: 'replication task' };
+  const configScope = arnScope(input.replicationConfigArn, 'dms');
+  return configScope ? { scope: configScope, name: 'replication config' } : undefined;
+}
 
 /**
  * A way back needs two endpoints of its own: DMS endpoints have a direction (source or target), and the reverse
@@ -328,15 +372,15 @@ function checkDatabaseSecrets(input: Partial<CheckedInput>, context: IssueSink):
       message: 'the target secret is the source secret: the checks would compare the source with itself; give the target database its own secret',
     });
   }
-  const taskScope = arnScope(input.replicationTaskArn, 'dms');
-  if (!taskScope) return;
+  const anchor = replicationAnchor(input);
+  if (!anchor) return;
   for (const field of ['sourceSecretArn', 'targetSecretArn'] as const) {
     const scope = arnScope(database[field], 'secretsmanager');
-    if (scope && scope !== taskScope) {
+    if (scope && scope !== anchor.scope) {
       context.addIssue({
         code: 'custom',
         path: ['database', field],
-        message: `expected a secret in the replication task's partition, region and account (${taskScope}), not ${scope}`,
+        message: `expected a secret in the ${anchor.name}'s partition, region and account (${anchor.scope}), not ${scope}`,
       });
     }
   }
@@ -365,15 +409,23 @@ export function approverKey(address: string): string {
   return address.trim().toLowerCase();
 }
 
+/** The replication fields once validated: one engine's, never a mix (checkEngineFields). */
+export type ReplicationFields =
+  | { replicationTaskArn: string; replicationInstanceArn: string; replicationConfigArn?: undefined }
+  | { replicationConfigArn: string; replicationTaskArn?: undefined; replicationInstanceArn?: undefined };
+
+type WithReplication<Parsed> = Omit<Parsed, keyof ReplicationFields> & ReplicationFields;
+
 export const migrationInputSchema = z.pipe(
   migrationInputFields,
+  // The cast states what checkEngineFields has just enforced: the transform runs only on an input without issues.
   z.transform((input) => ({
     ...input,
     cutover: {
       ...input.cutover,
       endpointParameterName: input.cutover.endpointParameterName ?? defaultEndpointParameterName(input.migrationName),
     },
-  })),
+  }) as WithReplication<typeof input & { cutover: { endpointParameterName: string } }>),
 );
 
 export type MigrationInput = z.input<typeof migrationInputSchema>;

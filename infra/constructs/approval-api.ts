@@ -1,4 +1,6 @@
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import type { ReplicationEngine } from '../../functions/shared/replication';
+import { latencyLookupActions } from '../phases/replication-grants';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination, type ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -30,6 +32,8 @@ export interface ApprovalApiProps {
    * e-mail subscription on a topic of their own codes. @default none: whoever holds the link decides
    */
   readonly approvers?: string[];
+  /** The migration's replication engine: the CDC latency shown on the page is read the engine's way. */
+  readonly replicationEngine: ReplicationEngine;
   /** The state machine whose approval tokens the page completes, spelled from its fixed name (see MigrationOrchestrator). */
   readonly stateMachineArn: string;
   /** The function that asks for approval: it links to this API and schedules the reminders. */
@@ -172,9 +176,9 @@ export class ApprovalApi extends Construct {
       }),
     );
     // The page shows CDC latency read at request time. GetMetricData and DMS Describe* list calls have no
-    // resource-level permissions.
+    // resource-level permissions; which Describe* names the metric's dimension depends on the engine.
     requester.addToRolePolicy(
-      new PolicyStatement({ effect: Effect.ALLOW, actions: ['dms:DescribeReplicationInstances', 'cloudwatch:GetMetricData'], resources: ['*'] }),
+      new PolicyStatement({ effect: Effect.ALLOW, actions: [...latencyLookupActions(props.replicationEngine), 'cloudwatch:GetMetricData'], resources: ['*'] }),
     );
     Validations.of(requester.role!).acknowledge({
       id: `AwsSolutions::AwsSolutions-IAM5[Resource::${reminderSchedules}]`,

@@ -1,4 +1,5 @@
 import { Duration, Fn, Stack, Token, Validations } from 'aws-cdk-lib';
+import type { ReplicationEngine } from '../../functions/shared/replication';
 import { SecurityGroup, Subnet, Vpc } from 'aws-cdk-lib/aws-ec2';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3';
@@ -28,6 +29,8 @@ export interface DatabaseNetwork {
 export interface DatabaseFunctionsProps {
   readonly database: NonNullable<MigrationConfig['database']>;
   readonly logKey: IKey;
+  /** The migration's replication engine: the readiness check describes the replication its way. */
+  readonly replicationEngine: ReplicationEngine;
   /** @default none: the functions run outside a VPC and reach only publicly routable databases */
   readonly network?: DatabaseNetwork;
   /** Days a comparison's plan, results and report stay in the bucket. @default 30 */
@@ -60,7 +63,12 @@ export class DatabaseFunctions extends Construct {
 
     const network = props.network && this.resolveNetwork(props.network);
     this.network = network;
-    this.functions = createPhaseFunctions(this, DATABASE_CHECK_PHASES, { database: props.database, plansBucket: this.plansBucket }, { logKey: props.logKey, network });
+    this.functions = createPhaseFunctions(
+      this,
+      DATABASE_CHECK_PHASES,
+      { database: props.database, replicationEngine: props.replicationEngine, plansBucket: this.plansBucket },
+      { logKey: props.logKey, network },
+    );
   }
 
   /**

@@ -16,14 +16,28 @@ import type { Key } from 'aws-cdk-lib/aws-kms';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { SERVERLESS_METRIC_DIMENSION } from '../../functions/shared/replication/serverless';
+
+/**
+ * The dimensions of a replication's AWS/DMS metrics. A task's carry both: the instance's name, and
+ * ReplicationTaskIdentifier, the task ARN's resource id (the "external resource id"), not the task's name.
+ * A serverless replication's: SERVERLESS_METRIC_DIMENSION with its ARN's resource id (unverified, see
+ * docs/dms-serverless-facts.md). Arn.split also works on a CloudFormation reference.
+ */
+export function replicationMetricDimensions(
+  replication: { engine: 'task'; arn: string; replicationInstanceIdentifier: string } | { engine: 'serverless'; arn: string },
+): Record<string, string> {
+  const resourceId = Arn.split(replication.arn, ArnFormat.COLON_RESOURCE_NAME).resourceName ?? '';
+  return replication.engine === 'task'
+    ? { ReplicationInstanceIdentifier: replication.replicationInstanceIdentifier, ReplicationTaskIdentifier: resourceId }
+    : { [SERVERLESS_METRIC_DIMENSION]: resourceId };
+}
 
 export interface MigrationDashboardProps {
   readonly migrationName: string;
   readonly stateMachine: IStateMachine;
-  /** The replication task's ARN (a string or a CloudFormation reference). */
-  readonly replicationTaskArn: string;
-  /** The replication instance's name (not its ARN): the dimension DMS publishes task metrics under. */
-  readonly replicationInstanceIdentifier: string;
+  /** The dimensions DMS publishes the replication's metrics under (replicationMetricDimensions). */
+  readonly metricDimensions: Record<string, string>;
   /** Alarms notify this topic. */
   readonly topic: ITopic;
   /** The topic's KMS key: CloudWatch alarms can publish to an encrypted topic only when the key policy lets them. */
@@ -50,12 +64,7 @@ export class MigrationDashboard extends Construct {
       new Metric({
         namespace: 'AWS/DMS',
         metricName,
-        // Task metrics carry both dimensions; ReplicationTaskIdentifier is the task ARN's resource id (the
-        // "external resource id"), not the task's name. Arn.split also works on a CloudFormation reference.
-        dimensionsMap: {
-          ReplicationInstanceIdentifier: props.replicationInstanceIdentifier,
-          ReplicationTaskIdentifier: Arn.split(props.replicationTaskArn, ArnFormat.COLON_RESOURCE_NAME).resourceName ?? '',
-        },
+        dimensionsMap: props.metricDimensions,
         statistic,
         period,
         label,

@@ -1,4 +1,5 @@
 import { type CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { ENGINE_FACTS } from '../../functions/shared/replication';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
@@ -125,7 +126,7 @@ export class MigrationOrchestrator extends Construct {
 
     const approvalTimeout = props.approvalTimeout ?? Duration.hours(24);
     this.databaseFunctions =
-      migration.database && new DatabaseFunctions(this, 'DatabaseChecks', { database: migration.database, logKey: this.key, network: props.databaseNetwork });
+      migration.database && new DatabaseFunctions(this, 'DatabaseChecks', { database: migration.database, replicationEngine: arns.engine, logKey: this.key, network: props.databaseNetwork });
     const fullLoadCheckRuleName = `${Stack.of(this).stackName}-full-load-checks`.slice(0, 64);
     const context = {
       migration,
@@ -153,14 +154,15 @@ export class MigrationOrchestrator extends Construct {
       });
     }
 
-    // Every state change of this task wakes the watcher; it reads the task itself, so the event's content
-    // does not matter and a lost event only delays the workflow until the next periodic check.
+    // Every state change of this replication wakes the watcher; it reads the replication itself, so the event's
+    // content does not matter and a lost event only delays the workflow until the next periodic check. Both
+    // engines' events carry the replication's ARN (task or replication config) in `resources`.
     new Rule(this, 'TaskStateChanges', {
-      description: `DMS state changes of ${migration.migrationName}'s replication task`,
+      description: `DMS state changes of ${migration.migrationName}'s replication ${ENGINE_FACTS[arns.engine].noun}`,
       eventPattern: {
         source: ['aws.dms'],
-        detailType: ['DMS Replication Task State Change'],
-        resources: [migration.replicationTaskArn],
+        detailType: [ENGINE_FACTS[arns.engine].stateChangeDetailType],
+        resources: [arns.replication],
       },
       targets: [new LambdaFunction(this.functions.fullLoadWatcher, { retryAttempts: 4 })],
     });
@@ -206,6 +208,7 @@ export class MigrationOrchestrator extends Construct {
       reminderAfter: props.approvalReminderAfter,
       approvalPageUrl: props.approvalPageUrl,
       approvers: migration.approval?.approvers,
+      replicationEngine: arns.engine,
     });
     this.acknowledgeStateMachineAccess();
     this.databaseFunctions?.acknowledgeStateMachineAccess(this.stateMachine);

@@ -1,5 +1,6 @@
 import { Token } from 'aws-cdk-lib';
 import type { MigrationConfig } from '../../functions/shared/migration-input';
+import type { ReplicationEngine } from '../../functions/shared/replication';
 
 /**
  * The ARNs a migration's functions may touch, derived from the validated config. IAM policies are built
@@ -10,10 +11,14 @@ export interface MigrationResourceArns {
   readonly partition: string;
   readonly region: string;
   readonly account: string;
-  readonly replicationTask: string;
+  /** Which engine replicates: it decides the DMS actions every grant names (infra/phases/replication-grants.ts). */
+  readonly engine: ReplicationEngine;
+  /** The replication task ARN, or the DMS Serverless replication config ARN. */
+  readonly replication: string;
   readonly sourceEndpoint: string;
   readonly targetEndpoint: string;
-  readonly replicationInstance: string;
+  /** A task's replication instance; none for DMS Serverless. */
+  readonly replicationInstance?: string;
   /** The Aurora cluster (`cluster:`) or RDS instance (`db:`) ARN. */
   readonly target: string;
   /** Snapshots the cutover may create: `cluster-snapshot:` or `snapshot:` with the migration's prefix. */
@@ -30,9 +35,10 @@ export function migrationResourceArns(
   snapshotPrefix: string,
   stackEnvironment: { region: string; account: string },
 ): MigrationResourceArns {
-  const [, partition, , region, account] = Token.isUnresolved(config.replicationTaskArn)
+  const replication = config.replicationTaskArn ?? config.replicationConfigArn;
+  const [, partition, , region, account] = Token.isUnresolved(replication)
     ? ['arn', partitionOf(stackEnvironment.region), 'dms', stackEnvironment.region, stackEnvironment.account]
-    : config.replicationTaskArn.split(':');
+    : replication.split(':');
   const rds = (resource: string) => `arn:${partition}:rds:${region}:${account}:${resource}`;
   const isCluster = config.target.type === 'aurora-cluster';
   const parameterName = config.cutover.endpointParameterName;
@@ -40,10 +46,11 @@ export function migrationResourceArns(
     partition,
     region,
     account,
-    replicationTask: config.replicationTaskArn,
+    engine: config.replicationConfigArn !== undefined ? 'serverless' : 'task',
+    replication,
     sourceEndpoint: config.sourceEndpointArn,
     targetEndpoint: config.targetEndpointArn,
-    replicationInstance: config.replicationInstanceArn,
+    ...(config.replicationInstanceArn !== undefined ? { replicationInstance: config.replicationInstanceArn } : {}),
     target: rds(`${isCluster ? 'cluster' : 'db'}:${config.target.identifier}`),
     targetSnapshots: rds(`${isCluster ? 'cluster-snapshot' : 'snapshot'}:${snapshotPrefix}*`),
     // SSM ARNs join "parameter" and a fully qualified name without doubling the slash.

@@ -1,10 +1,11 @@
-import { describeReplicationTasks, describeTableStatistics, type OrchestratorContext, type PhaseDefinition } from './phase';
+import { describeReplication, describeTableStatistics } from './replication-grants';
+import type { OrchestratorContext, PhaseDefinition } from './phase';
 
 export const checkProgress: PhaseDefinition<OrchestratorContext> = {
   folder: 'check-progress',
   description: 'Reports full-load progress',
   grant(fn, { arns }) {
-    fn.addToRolePolicy(describeReplicationTasks());
+    fn.addToRolePolicy(describeReplication(arns.engine));
     fn.addToRolePolicy(describeTableStatistics(arns));
   },
 };

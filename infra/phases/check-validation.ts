@@ -1,4 +1,5 @@
-import { describeTableStatistics, type OrchestratorContext, type PhaseDefinition } from './phase';
+import { describeTableStatistics } from './replication-grants';
+import type { OrchestratorContext, PhaseDefinition } from './phase';
 
 export const checkValidation: PhaseDefinition<OrchestratorContext> = {
   folder: 'check-validation',

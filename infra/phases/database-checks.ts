@@ -1,7 +1,8 @@
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import { ENVIRONMENT } from '../../functions/shared/environment';
 import type { PhaseFunction } from '../constructs/phase-function';
-import { allow, describeEndpoints, describeReplicationTasks, type DatabaseContext, type PhaseDefinition } from './phase';
+import { allow, describeEndpoints, type DatabaseContext, type PhaseDefinition } from './phase';
+import { describeReplication } from './replication-grants';
 
 /**
  * The readiness check and the independent data comparison. Only these functions (and the cutover) may read
@@ -32,8 +33,8 @@ export const checkReadiness: PhaseDefinition<DatabaseContext> = {
   network: true,
   grant(fn, context) {
     readSecrets(fn, context);
-    // DescribeReplicationTasks takes no resource-level permission; the readiness check reads the task's migration type.
-    fn.addToRolePolicy(describeReplicationTasks());
+    // Describe calls take no resource-level permission; the readiness check reads the replication's migration type.
+    fn.addToRolePolicy(describeReplication(context.replicationEngine));
     fn.addToRolePolicy(describeEndpoints());
   },
 };

@@ -1,10 +1,9 @@
 import { Stack } from 'aws-cdk-lib';
 import { ENVIRONMENT, type FunctionEnvironment } from '../../functions/shared/environment';
 import type { PhaseFunction } from '../constructs/phase-function';
+import { describeReplication, describeTableStatistics } from './replication-grants';
 import {
   allow,
-  describeReplicationTasks,
-  describeTableStatistics,
   grantPublish,
   sendTaskResponse,
   type OrchestratorContext,
@@ -26,7 +25,7 @@ function waitEnvironment({ tokenTable, topic, progressMilestonePercent, fullLoad
 }
 
 function grantWait(fn: PhaseFunction, context: OrchestratorContext): void {
-  fn.addToRolePolicy(describeReplicationTasks());
+  fn.addToRolePolicy(describeReplication(context.arns.engine));
   fn.addToRolePolicy(describeTableStatistics(context.arns));
   fn.addToRolePolicy(allow(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], [context.tokenTable.tableArn]));
   fn.addToRolePolicy(sendTaskResponse());
@@ -47,6 +46,9 @@ export const fullLoadWatcher: PhaseDefinition<OrchestratorContext> = {
   folder: 'full-load-wait',
   handlerFile: 'watch-handler',
   description: 'Ends the full-load wait on DMS events',
-  environment: (context) => ({ ...waitEnvironment(context), [ENVIRONMENT.replicationTaskArn]: context.migration.replicationTaskArn }),
+  environment: (context) => ({
+    ...waitEnvironment(context),
+    [context.arns.engine === 'task' ? ENVIRONMENT.replicationTaskArn : ENVIRONMENT.replicationConfigArn]: context.arns.replication,
+  }),
   grant: grantWait,
 };

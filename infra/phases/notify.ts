@@ -1,13 +1,17 @@
 import { ENVIRONMENT } from '../../functions/shared/environment';
-import { describeReplicationTasks, grantPublish, type OrchestratorContext, type PhaseDefinition } from './phase';
+import { grantPublish, type OrchestratorContext, type PhaseDefinition } from './phase';
+import { describeReplication } from './replication-grants';
 
 export const notify: PhaseDefinition<OrchestratorContext> = {
   folder: 'notify',
   description: 'Publishes migration notifications',
-  // The task's settings say where it logs, which a failure notification names.
-  environment: ({ topic, migration }) => ({ [ENVIRONMENT.topicArn]: topic.topicArn, [ENVIRONMENT.replicationTaskArn]: migration.replicationTaskArn }),
-  grant(fn, { topic }) {
+  // A task's settings say where it logs, which a failure notification names; a serverless replication has no task log.
+  environment: ({ topic, migration }) => ({
+    [ENVIRONMENT.topicArn]: topic.topicArn,
+    ...(migration.replicationTaskArn !== undefined ? { [ENVIRONMENT.replicationTaskArn]: migration.replicationTaskArn } : {}),
+  }),
+  grant(fn, { topic, arns }) {
     grantPublish(fn, topic);
-    fn.addToRolePolicy(describeReplicationTasks());
+    if (arns.engine === 'task') fn.addToRolePolicy(describeReplication('task'));
   },
 };

@@ -6,6 +6,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { FunctionEnvironment } from '../../functions/shared/environment';
 import type { MigrationConfig } from '../../functions/shared/migration-input';
+import type { ReplicationEngine } from '../../functions/shared/replication';
 import type { MigrationResourceArns } from '../constructs/migration-resources';
 import type { PhaseFunction } from '../constructs/phase-function';
 
@@ -49,6 +50,7 @@ export interface OrchestratorContext {
 /** What the database-facing phases are set up from. */
 export interface DatabaseContext {
   readonly database: NonNullable<MigrationConfig['database']>;
+  readonly replicationEngine: ReplicationEngine;
   readonly plansBucket: IBucket;
 }
 
@@ -56,18 +58,9 @@ export function allow(actions: string[], resources: string[]): PolicyStatement {
   return new PolicyStatement({ effect: Effect.ALLOW, actions, resources });
 }
 
-/** DMS Describe* list calls take no resource-level permissions (Service Authorization Reference), so they need "*". */
-export function describeReplicationTasks(): PolicyStatement {
-  return allow(['dms:DescribeReplicationTasks'], ['*']);
-}
-
 /** The endpoints' server names, compared with the database secrets' hosts (no resource-level permission either). */
 export function describeEndpoints(): PolicyStatement {
   return allow(['dms:DescribeEndpoints'], ['*']);
-}
-
-export function describeTableStatistics(arns: MigrationResourceArns): PolicyStatement {
-  return allow(['dms:DescribeTableStatistics'], [arns.replicationTask]);
 }
 
 /** Publishing to the notification topic, whose KMS key needs GenerateDataKey* (granted by Topic.grantPublish). */

@@ -1,10 +1,11 @@
-import { allow, describeReplicationTasks, type OrchestratorContext, type PhaseDefinition } from './phase';
+import { describeReplication, startReplication } from './replication-grants';
+import type { OrchestratorContext, PhaseDefinition } from './phase';
 
 export const startTask: PhaseDefinition<OrchestratorContext> = {
   folder: 'start-task',
-  description: 'Starts or resumes the replication task safely',
+  description: 'Starts or resumes the replication safely',
   grant(fn, { arns }) {
-    fn.addToRolePolicy(describeReplicationTasks());
-    fn.addToRolePolicy(allow(['dms:StartReplicationTask'], [arns.replicationTask]));
+    fn.addToRolePolicy(describeReplication(arns.engine));
+    fn.addToRolePolicy(startReplication(arns));
   },
 };

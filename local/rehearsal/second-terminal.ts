@@ -23,7 +23,8 @@ export interface FollowedResources {
   emulatorUrl: string;
   stateMachineArn: string;
   executionArn: string;
-  replicationTaskArn: string;
+  /** Absent for a serverless rehearsal: its table statistics are read with another command. */
+  replicationTaskArn?: string;
   endpointParameterName: string;
   targetType: 'aurora-cluster' | 'rds-instance';
 }
@@ -36,7 +37,7 @@ export function followCommands({ emulatorUrl, stateMachineArn, executionArn, rep
     `  export ${CLIENT_ENVIRONMENT_IN_SHELL}`,
     `  npx dms-orchestrator status --endpoint-url ${emulatorUrl} --state-machine-arn ${stateMachineArn}`,
     `  ${aws} dms describe-replication-tasks`,
-    `  ${aws} dms describe-table-statistics --replication-task-arn ${replicationTaskArn}`,
+    ...(replicationTaskArn ? [`  ${aws} dms describe-table-statistics --replication-task-arn ${replicationTaskArn}`] : []),
     `  ${aws} dms describe-endpoints`,
     `  ${aws} dms describe-connections`,
     `  ${aws} dms describe-replication-instances`,

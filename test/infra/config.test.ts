@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { DeploymentConfigError, deploymentConfigSchema, loadDeploymentConfig } from '../../infra/config';
 import { DEPLOYMENT } from '../support/synthesized-workflow';
+import { ENGINE_COMBINATIONS } from '../../functions/shared/migration-input';
 
 const EXAMPLES = path.join(__dirname, '..', '..', 'examples');
 const CREATE_DMS = loadDeploymentConfig(path.join(EXAMPLES, 'orders-to-rds-create-dms.json'));
@@ -134,7 +135,7 @@ describe('deployment config', () => {
         `Invalid deployment config ${file}:\n` +
           '  account: required: expected a 12-digit AWS account id\n' +
           '  region: expected an AWS region such as eu-west-1\n' +
-          '  migration.replicationTaskArn: required: expected a DMS replication task ARN (a string)',
+          `  migration.replicationTaskArn: required: expected a DMS replication task ARN (a string), or a replication config ARN: ${ENGINE_COMBINATIONS}`,
       ),
     );
   });

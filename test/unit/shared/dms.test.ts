@@ -10,18 +10,17 @@ import {
   describeAllTableStatistics,
   describeReplicationTask,
   dmsResourceId,
-  hasFailed,
-  isFullLoadComplete,
   taskLogOf,
-  taskPhase,
 } from '../../../functions/shared/dms';
+import { hasFailed, isFullLoadComplete, replicationPhase } from '../../../functions/shared/replication';
+import { taskState } from '../../../functions/shared/replication/task';
 import { ResourceNotFound } from '../../../functions/shared/errors';
 import { TASK_ARN, replicationTask, tableStatistics } from '../../support/migration';
 
 const loaded = { FullLoadProgressPercent: 100, TablesLoaded: 5, TablesLoading: 0, TablesQueued: 0, TablesErrored: 0 };
 const loading = { FullLoadProgressPercent: 60, TablesLoaded: 3, TablesLoading: 1, TablesQueued: 1, TablesErrored: 0 };
 
-describe('isFullLoadComplete and taskPhase', () => {
+describe('isFullLoadComplete and replicationPhase of a task', () => {
   it.each`
     migrationType          | status       | stopReason                              | stats      | complete | phase
     ${'full-load'}         | ${'running'} | ${undefined}                            | ${loading} | ${false} | ${'full-load'}
@@ -44,14 +43,14 @@ describe('isFullLoadComplete and taskPhase', () => {
   `(
     '$migrationType task $status ($stopReason): complete=$complete, phase=$phase',
     ({ migrationType, status, stopReason, stats, complete, phase }) => {
-      const task = replicationTask({ MigrationType: migrationType, Status: status, StopReason: stopReason, ReplicationTaskStats: stats });
+      const task = taskState(replicationTask({ MigrationType: migrationType, Status: status, StopReason: stopReason, ReplicationTaskStats: stats }));
       expect(isFullLoadComplete(task)).toBe(complete);
-      expect(taskPhase(task)).toBe(phase);
+      expect(replicationPhase(task)).toBe(phase);
     },
   );
 
   it('never calls an unknown migration type complete', () => {
-    expect(isFullLoadComplete(replicationTask({ MigrationType: 'something-new' as never, Status: 'stopped' }))).toBe(false);
+    expect(isFullLoadComplete(taskState(replicationTask({ MigrationType: 'something-new' as never, Status: 'stopped' })))).toBe(false);
   });
 });
 
@@ -67,7 +66,7 @@ describe('hasFailed', () => {
     ${'stopped'}     | ${undefined}                                  | ${false}
     ${'running'}     | ${undefined}                                  | ${false}
   `('$status / $stopReason -> $failed', ({ status, stopReason, failed }) => {
-    expect(hasFailed({ Status: status, StopReason: stopReason })).toBe(failed);
+    expect(hasFailed(taskState(replicationTask({ Status: status, StopReason: stopReason })))).toBe(failed);
   });
 });
 

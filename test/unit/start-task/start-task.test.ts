@@ -6,13 +6,15 @@ import {
 } from '@aws-sdk/client-database-migration-service';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../../functions/start-task/handler';
-import { decideStartAction, taskFacts, type TaskFacts } from '../../../functions/start-task/start-task';
+import { decideStartAction, startFacts, type StartFacts } from '../../../functions/start-task/start-task';
+import { taskState } from '../../../functions/shared/replication/task';
+import { SERVERLESS_STATUSES } from '../../../functions/shared/replication/vocabulary';
 import { STOP_REASONS, TASK_STATUSES } from '../../../functions/shared/dms';
 import { START_POLICIES } from '../../../functions/shared/migration-input';
 import { TASK_ARN, migrationConfig, replicationTask } from '../../support/migration';
 
-const ran = { neverRun: false, migrationType: 'full-load-and-cdc' };
-const facts = (status: string, extra: Partial<TaskFacts> = {}): TaskFacts => ({ status, ...ran, ...extra });
+const ran = { engine: 'task' as const, neverRun: false, migrationType: 'full-load-and-cdc' };
+const facts = (status: string, extra: Partial<StartFacts> = {}): StartFacts => ({ status, ...ran, ...extra });
 
 describe('decideStartAction', () => {
   // Every status DMS documents x every start policy. "reload" here always carries its confirmation.
@@ -74,11 +76,57 @@ describe('decideStartAction', () => {
   });
 });
 
-describe('taskFacts', () => {
+describe('decideStartAction on a DMS Serverless replication', () => {
+  const serverless = (status: string, extra: Partial<StartFacts> = {}): StartFacts => ({ ...facts(status, extra), engine: 'serverless' });
+  // Every status of a serverless replication x every start policy. "reload" here always carries its confirmation.
+  const expected: Record<(typeof SERVERLESS_STATUSES)[number], Record<(typeof START_POLICIES)[number], string>> = {
+    created: { auto: 'resume-processing', resume: 'resume-processing', reload: 'reload-target' },
+    ready: { auto: 'resume-processing', resume: 'resume-processing', reload: 'reload-target' },
+    initializing: { auto: 'already-running', resume: 'already-running', reload: 'already-running' },
+    preparing_metadata_resources: { auto: 'already-running', resume: 'already-running', reload: 'already-running' },
+    testing_connection: { auto: 'already-running', resume: 'already-running', reload: 'already-running' },
+    fetching_metadata: { auto: 'already-running', resume: 'already-running', reload: 'already-running' },
+    calculating_capacity: { auto: 'already-running', resume: 'already-running', reload: 'already-running' },
+    provisioning_capacity: { auto: 'already-running', resume: 'already-running', reload: 'already-running' },
+    replication_starting: { auto: 'already-running', resume: 'already-running', reload: 'already-running' },
+    running: { auto: 'already-running', resume: 'already-running', reload: 'already-running' },
+    stopping: { auto: 'refuse', resume: 'refuse', reload: 'refuse' },
+    stopped: { auto: 'resume-processing', resume: 'resume-processing', reload: 'reload-target' },
+    failed: { auto: 'refuse', resume: 'refuse', reload: 'reload-target' },
+    deleting: { auto: 'refuse', resume: 'refuse', reload: 'refuse' },
+  };
+  const cases = SERVERLESS_STATUSES.flatMap((status) => START_POLICIES.map((policy) => [status, policy, expected[status][policy]] as const));
+
+  it.each(cases)('a previously run replication in %s under policy %s -> %s', (status, policy, outcome) => {
+    const decision = decideStartAction(serverless(status), policy, true);
+    const seen = decision.kind === 'start' ? decision.startType : decision.kind === 'leave' ? decision.outcome : 'refuse';
+    expect(seen).toBe(outcome);
+  });
+
+  it.each(['created', 'ready'])('starts a never-run replication in %s with start-replication', (status) => {
+    expect(decideStartAction(serverless(status, { neverRun: true }), 'auto', false)).toMatchObject({ kind: 'start', startType: 'start-replication' });
+  });
+
+  it('refuses a replication stopped on an error under auto, and resumes it under resume', () => {
+    const stoppedOnError = serverless('stopped', { stopReason: STOP_REASONS.fatalError });
+    expect(decideStartAction(stoppedOnError, 'auto', false)).toMatchObject({ kind: 'refuse', reason: expect.stringContaining('the replication stopped on an error') });
+    expect(decideStartAction(stoppedOnError, 'resume', false)).toMatchObject({ kind: 'start', startType: 'resume-processing' });
+  });
+
+  it('never reloads a provisioning replication, even under a confirmed reload', () => {
+    expect(decideStartAction(serverless('provisioning_capacity'), 'reload', true)).toMatchObject({ kind: 'leave', reason: expect.stringContaining('nothing was reloaded') });
+  });
+
+  it('refuses a status it does not know, in the replication’s words', () => {
+    expect(decideStartAction(serverless('hibernating'), 'auto', false)).toMatchObject({ kind: 'refuse', reason: 'DMS reports a replication status this tool does not know ("hibernating"); check the replication in DMS' });
+  });
+});
+
+describe('startFacts', () => {
   it('calls a task never run only when DMS shows no start date at all', () => {
     const fresh = replicationTask({ Status: 'ready', ReplicationTaskStartDate: undefined, ReplicationTaskStats: undefined });
-    expect(taskFacts(fresh).neverRun).toBe(true);
-    expect(taskFacts(replicationTask({ Status: 'ready' })).neverRun).toBe(false);
+    expect(startFacts(taskState(fresh)).neverRun).toBe(true);
+    expect(startFacts(taskState(replicationTask({ Status: 'ready' }))).neverRun).toBe(false);
   });
 });
 

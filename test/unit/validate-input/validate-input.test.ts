@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { handler } from '../../../functions/validate-input/handler';
 import { validateMigrationInput } from '../../../functions/validate-input/validate-input';
-import { migrationInputSchema, tlsModeOf, TLS_MODES, type MigrationInput } from '../../../functions/shared/migration-input';
-import { migrationInput, DATABASE_ACCESS as DATABASE, WAY_BACK as REVERSE } from '../../support/migration';
+import { ENGINE_COMBINATIONS, migrationInputSchema, tlsModeOf, TLS_MODES, type MigrationInput } from '../../../functions/shared/migration-input';
+import { migrationInput, serverlessMigrationInput, REPLICATION_CONFIG_ARN, REPLICATION_INSTANCE_ARN, TASK_ARN, DATABASE_ACCESS as DATABASE, WAY_BACK as REVERSE } from '../../support/migration';
 
 function problemsOf(input: unknown): string {
   try {
@@ -134,9 +134,33 @@ describe('validate-input', () => {
   it('says "required" for a field that is missing, and only for one that is missing', () => {
     const { replicationTaskArn: _task, ...withoutTask } = migrationInput();
     expect(problemsOf({ ...withoutTask, target: { identifier: 'orders-aurora' } })).toBe(
-      'Invalid migration input: replicationTaskArn: required: expected a DMS replication task ARN (a string); target.type: required: expected one of: aurora-cluster, rds-instance',
+      'Invalid migration input: target.type: required: expected one of: aurora-cluster, rds-instance; ' +
+        `replicationTaskArn: required: expected a DMS replication task ARN (a string), or a replication config ARN: ${ENGINE_COMBINATIONS}`,
     );
     expect(problemsOf({ ...migrationInput(), replicationTaskArn: 42 })).toContain('replicationTaskArn: expected a DMS replication task ARN (a string)');
+  });
+
+  describe('the replication engine', () => {
+    it('accepts a DMS Serverless replication config with its endpoints', () => {
+      expect(validateMigrationInput(serverlessMigrationInput())).toMatchObject({ replicationConfigArn: REPLICATION_CONFIG_ARN });
+    });
+
+    it.each([
+      ['a task and a replication config', { ...migrationInput(), replicationConfigArn: REPLICATION_CONFIG_ARN }, `replicationConfigArn: give one replication, not both: ${ENGINE_COMBINATIONS}`],
+      ['a replication config with a replication instance', serverlessMigrationInput({ replicationInstanceArn: REPLICATION_INSTANCE_ARN }), 'replicationInstanceArn: not used with replicationConfigArn (DMS Serverless provisions its own capacity): remove it'],
+      ['a task without its replication instance', { ...serverlessMigrationInput(), replicationConfigArn: undefined, replicationTaskArn: TASK_ARN }, 'replicationInstanceArn: required: expected a DMS replication instance ARN (a string) with replicationTaskArn'],
+      ['a task ARN given as the replication config', serverlessMigrationInput({ replicationConfigArn: TASK_ARN }), 'replicationConfigArn: expected a DMS replication config ARN: arn:aws:dms:<region>:<account-id>:replication-config:<id>'],
+      ['an endpoint in another account than the config', serverlessMigrationInput({ targetEndpointArn: 'arn:aws:dms:eu-west-1:999999999999:endpoint:T' }), 'targetEndpointArn: expected the same partition, region and account as the replication config (aws:eu-west-1:123456789012)'],
+      ['a secret in another region than the config', serverlessMigrationInput({ database: { ...DATABASE, targetSecretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:orders/target-AbCdEf' } }), "database.targetSecretArn: expected a secret in the replication config's partition, region and account"],
+    ])('refuses %s, naming the allowed combinations', (_case, input, message) => {
+      expect(problemsOf(input)).toContain(message);
+    });
+
+    it('keeps every other field of a serverless input as it would for a task', () => {
+      const { replicationTaskArn: _task, replicationInstanceArn: _instance, ...taskConfig } = validateMigrationInput(migrationInput({ database: DATABASE }));
+      const { replicationConfigArn: _config, ...serverlessConfig } = validateMigrationInput(serverlessMigrationInput({ database: DATABASE }));
+      expect(serverlessConfig).toEqual(taskConfig);
+    });
   });
 
   it('rejects what is not an object at all', () => {
