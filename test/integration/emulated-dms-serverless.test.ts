@@ -11,9 +11,9 @@ import {
   type Replication,
 } from '@aws-sdk/client-database-migration-service';
 import type { Connection, RowDataPacket } from 'mysql2/promise';
-import { REPLICATION_STARTING_STATUSES } from '../../functions/shared/dms-serverless';
 import { connectMysql, type DatabaseCredentials } from '../../functions/shared/mysql';
 import type { DmsEvent } from '../../local/emulator/dms/definitions';
+import { REPLICATION_STARTING_STATUSES } from '../../local/emulator/dms/replication';
 import { startAwsEmulator, type AwsEmulator } from '../../local/emulator/server';
 import { startThrowawayMariadb, type ThrowawayMariadb } from '../../local/throwaway-mariadb';
 import { emulatedDms, emulatedEndpoints, emulatedReplicationConfig } from '../support/emulated-task';

@@ -1,6 +1,6 @@
 import type { Replication, ReplicationConfig, TableStatistics } from '@aws-sdk/client-database-migration-service';
 import { STOP_REASONS } from '../../../functions/shared/dms';
-import { REPLICATION_STARTING_STATUSES, START_REPLICATION_TYPES, type ProvisionState, type ReplicationStatus } from '../../../functions/shared/dms-serverless';
+import { SERVERLESS_STATUSES, START_TYPES, type ServerlessStatus as ReplicationStatus } from '../../../functions/shared/replication/vocabulary';
 import type { DatabaseCredentials } from '../../../functions/shared/mysql';
 import { AwsServiceError } from '../protocols';
 import type { CaptureSummary, LatencyMetric } from './capture-progress';
@@ -14,7 +14,7 @@ import { ReplicationRun } from './replication-run';
  * data moves exactly as a task's does (the shared run, `replication-run.ts`).
  *
  * StartReplication takes it from `created` (or `stopped`, `failed`) through the documented start-up states
- * (`initializing` ... `replication_starting`, see functions/shared/dms-serverless.ts) to `running`. In
+ * (`initializing` ... `replication_starting`, functions/shared/replication/vocabulary.ts) to `running`. In
  * `testing_connection` it really connects to both endpoints, as DMS Serverless does instead of an instance's
  * TestConnection; a failure fails the replication with the connection error in FailureMessages. Capacity is
  * provisioned in `provisioning_capacity` (ProvisionState `provisioning`, then `provisioned` with
@@ -33,6 +33,16 @@ export interface EmulatedReplicationOptions {
   credentialsOf(endpointArn: string): DatabaseCredentials;
   onEvent(event: DmsReplicationEvent): void;
 }
+
+/** The statuses a started replication passes through before it runs, in order (the vocabulary lists them so). */
+export const REPLICATION_STARTING_STATUSES = SERVERLESS_STATUSES.slice(SERVERLESS_STATUSES.indexOf('initializing'), SERVERLESS_STATUSES.indexOf('running'));
+
+/**
+ * ProvisionData.ProvisionState: a plain string the API model does not enumerate. These are the emulator's
+ * (LocalStack's AWS-validated DMS Serverless tests wait for `deprovisioned` after a stop, before deleting the
+ * config); the workflow only reports the state, never decides on it (docs/dms-serverless-facts.md).
+ */
+type ProvisionState = 'provisioning' | 'provisioned' | 'deprovisioning' | 'deprovisioned';
 
 /** Statuses in which DMS is busy with the replication: it can be neither started nor deleted. */
 const BUSY_STATUSES: ReadonlySet<string> = new Set<ReplicationStatus>([...REPLICATION_STARTING_STATUSES, 'running', 'stopping', 'deleting']);
@@ -123,8 +133,8 @@ export class EmulatedReplication {
    */
   start(input: Record<string, unknown>): { Replication: Replication } {
     const startType = String(input.StartReplicationType);
-    if (!(START_REPLICATION_TYPES as readonly string[]).includes(startType)) {
-      throw new AwsServiceError('InvalidParameterValueException', `Invalid StartReplicationType ${startType}: expected one of ${START_REPLICATION_TYPES.join(', ')}`);
+    if (!(START_TYPES as readonly string[]).includes(startType)) {
+      throw new AwsServiceError('InvalidParameterValueException', `Invalid StartReplicationType ${startType}: expected one of ${START_TYPES.join(', ')}`);
     }
     if (input.CdcStartTime !== undefined) {
       if (input.CdcStartPosition !== undefined) throw new AwsServiceError('InvalidParameterCombinationException', 'Specify either CdcStartTime or CdcStartPosition, not both');

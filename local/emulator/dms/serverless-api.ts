@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import type { TableStatistics } from '@aws-sdk/client-database-migration-service';
-import { CAPACITY_UNITS } from '../../../functions/shared/dms-serverless';
 import type { DatabaseCredentials } from '../../../functions/shared/mysql';
 import { AwsServiceError } from '../protocols';
 import type { DmsEndpointDefinition, DmsFaults, DmsMigrationType, DmsReplicationConfigDefinition, DmsReplicationEvent } from './definitions';
@@ -130,6 +129,9 @@ export class ServerlessReplications {
     return { ReplicationConfig: replication.describeConfig() };
   }
 }
+
+/** ComputeConfig's valid DMS capacity unit (DCU) values (ComputeConfig.MaxCapacityUnits in the SDK model). */
+const CAPACITY_UNITS = [1, 2, 4, 8, 16, 32, 64, 128, 192, 256, 384];
 
 function computeConfigOf(value: unknown): DmsReplicationConfigDefinition['computeConfig'] {
   const { MaxCapacityUnits: max, MinCapacityUnits: min } = (value ?? {}) as { MaxCapacityUnits?: unknown; MinCapacityUnits?: unknown };
