@@ -5,6 +5,7 @@ import type { DatabaseCredentials } from '../../../functions/shared/mysql';
 import { AwsServiceError, type JsonService } from '../protocols';
 import type { DmsEndpointDefinition, DmsEvent, DmsFaults, DmsInstanceDefinition, DmsReplicationConfigDefinition, DmsTaskDefinition } from './definitions';
 import type { CaptureSummary, LatencyMetric } from './capture-progress';
+import type { RunStats } from './replication-run';
 import { probeEndpoint } from './endpoint-probe';
 import type { EmulatedReplication } from './replication';
 import { ServerlessReplications } from './serverless-api';
@@ -33,6 +34,16 @@ import { EmulatedTask } from './task';
  * settings beyond selection and schema renaming, and parallel table loads. CDC latency is measured from the
  * binlog events' timestamps (`capture-progress.ts`).
  */
+/** What the rehearsal shows of a replication, whichever the engine. */
+export interface ReplicationReading {
+  status: string | undefined;
+  migrationType: string | undefined;
+  /** ReplicationTaskStats or ReplicationStats (the same fields); none before the first start. */
+  stats: RunStats | undefined;
+  tables: TableStatistics[];
+  capture: CaptureSummary | undefined;
+}
+
 export interface EmulatedDmsOptions {
   endpoints: DmsEndpointDefinition[];
   task: DmsTaskDefinition;
@@ -81,6 +92,27 @@ export class EmulatedDms {
       tags: this.tags,
       onEvent: options.onEvent,
     });
+  }
+
+  /**
+   * Any replication by ARN, as the rehearsal reads it whichever the engine: a task (the migration's or a created
+   * one) or a serverless replication config. ResourceNotFoundFault when there is none.
+   */
+  reading(arn: string): ReplicationReading {
+    if (arn.includes(':task:')) {
+      const task = this.taskNamed(arn);
+      const described = task.describe();
+      return { status: described.Status, migrationType: described.MigrationType, stats: described.ReplicationTaskStats, tables: task.describeTables(), capture: task.describeCapture() };
+    }
+    const replication = this.serverless.named(arn);
+    const described = replication.describe();
+    return {
+      status: described.Status,
+      migrationType: described.ReplicationType,
+      stats: described.ReplicationStats,
+      tables: described.ReplicationStats ? replication.describeTables() : [],
+      capture: replication.describeCapture(),
+    };
   }
 
   /** A DMS Serverless replication config by ARN (ResourceNotFoundFault when there is none). */
