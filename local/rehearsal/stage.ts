@@ -92,6 +92,9 @@ export async function startStage(
   const parked = (phase: Phase, afterInvoke?: (result: unknown) => void): LocalTask => async (taskInput) => {
     const taskToken = `${phase}-${++tokenCount}-${randomBytes(8).toString('hex')}`;
     const handedBack = emulator.tokens.waitFor(taskToken);
+    // A handler may hand the token back before this one returns (a replication that fails at once, its event
+    // waking the watcher): the failure is taken up below, not an unhandled rejection meanwhile.
+    handedBack.catch(() => undefined);
     const result = await invokeAsLambda(handlers(phase), { ...taskInput.Payload, taskToken });
     afterInvoke?.(result);
     return handedBack;
