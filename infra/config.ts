@@ -84,7 +84,12 @@ function checkPerDmsMode(fields: z.output<typeof deploymentFields>): { problems:
     if (!settings.success) problems.push(...settings.issues.map((issue) => ({ ...issue, path: ['migration', ...issue.path] })));
     return { problems, config: settings.success ? { ...fields, dms, migration: settings.data } : undefined };
   }
-  if (monitoring && monitoring.replicationInstanceIdentifier === undefined) {
+  // A serverless replication has no instance: its metrics are named by the replication config (migration-dashboard.ts).
+  const serverless = typeof fields.migration === 'object' && fields.migration !== null && 'replicationConfigArn' in fields.migration;
+  if (serverless && monitoring?.replicationInstanceIdentifier !== undefined) {
+    problems.push({ path: ['monitoring', 'replicationInstanceIdentifier'], message: 'leave this out: a DMS Serverless replication (replicationConfigArn) runs on no replication instance' });
+  }
+  if (!serverless && monitoring && monitoring.replicationInstanceIdentifier === undefined) {
     problems.push({
       path: ['monitoring', 'replicationInstanceIdentifier'],
       message: 'expected the replication instance identifier: DMS publishes task metrics under the instance name, which its ARN does not contain',

@@ -117,6 +117,25 @@ const replicationInstanceSettings = z.strictObject({
   multiAz: z._default(z.boolean({ error: 'expected multiAz to be true or false' }), true),
 });
 
+/** DMS capacity units a serverless replication may use: the values the ComputeConfig documentation lists. */
+export const CAPACITY_UNITS = [1, 2, 4, 8, 16, 32, 64, 128, 192, 256, 384] as const;
+const capacityUnits = (description: string) =>
+  z.number({ error: `expected ${description}: one of ${CAPACITY_UNITS.join(', ')}` }).check(
+    z.refine((value) => (CAPACITY_UNITS as readonly number[]).includes(value), { error: `expected ${description}: one of ${CAPACITY_UNITS.join(', ')}` }),
+  );
+
+/**
+ * A DMS Serverless replication (AWS::DMS::ReplicationConfig) instead of a replication instance and task: DMS
+ * provisions capacity between the bounds, in the config's subnets and security groups.
+ */
+const serverlessSettings = z.strictObject({
+  maxCapacityUnits: capacityUnits('the maximum DMS capacity units'),
+  /** DMS scales down to this when the source is idle; DMS's own default is 1. */
+  minCapacityUnits: z.optional(capacityUnits('the minimum DMS capacity units')),
+  /** A standby in a second Availability Zone, as for a replication instance. */
+  multiAz: z._default(z.boolean({ error: 'expected multiAz to be true or false' }), true),
+});
+
 export const createdDmsResourcesSchema = z.strictObject({
   mode: z.literal('create'),
   /** Names the subnet group, instance, endpoints and task: `<identifier>`, `<identifier>-source`, ... */
@@ -129,6 +148,8 @@ export const createdDmsResourcesSchema = z.strictObject({
     .array(z.string().check(z.regex(/^sg-[0-9a-f]{8,17}$/, { error: 'expected a security group id such as sg-0abc1234' })))
     .check(z.minLength(1, { error: 'expected at least one security group id' })),
   replicationInstance: z._default(replicationInstanceSettings, () => z.parse(replicationInstanceSettings, {})),
+  /** Given: the stack creates a DMS Serverless replication config, and no replication instance or task. */
+  serverless: z.optional(serverlessSettings),
   source: endpointSettings('source database'),
   target: endpointSettings('target database'),
   migrationType: z._default(z.enum(MIGRATION_TYPES, { error: `expected one of: ${MIGRATION_TYPES.join(', ')}` }), 'full-load-and-cdc'),
@@ -147,7 +168,7 @@ export const dmsResourcesSchema = z.discriminatedUnion('mode', [existingDmsResou
 });
 
 /** The execution-input fields that name DMS resources: given in the config, or filled in by the stack. */
-export const DMS_ARN_FIELDS = ['replicationTaskArn', 'sourceEndpointArn', 'targetEndpointArn', 'replicationInstanceArn'] as const;
+export const DMS_ARN_FIELDS = ['replicationTaskArn', 'sourceEndpointArn', 'targetEndpointArn', 'replicationInstanceArn', 'replicationConfigArn'] as const;
 type DmsArnField = (typeof DMS_ARN_FIELDS)[number];
 
 /** A migration whose DMS resources the stack creates: everything but their ARNs. */
@@ -179,6 +200,6 @@ export function parseMigrationSettings(
     replicationInstanceArn: standIn('rep', 'STANDININSTANCE'),
   }, KEEP_ISSUE_INPUT);
   if (!result.success) return { success: false, issues: result.error.issues.map((issue) => ({ path: issue.path, message: problemMessage(issue) })) };
-  const { replicationTaskArn, sourceEndpointArn, targetEndpointArn, replicationInstanceArn, ...settings } = result.data;
+  const { replicationTaskArn, sourceEndpointArn, targetEndpointArn, replicationInstanceArn, replicationConfigArn, ...settings } = result.data;
   return { success: true, data: settings };
 }

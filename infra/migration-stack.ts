@@ -57,8 +57,14 @@ export class MigrationStack extends Stack {
   private resolveDms(config: DeploymentConfig): { migration: MigrationConfig; metricDimensions: Record<string, string>; dms?: DmsResources } {
     if (createsDmsResources(config)) {
       const dms = new DmsResources(this, 'Dms', { resources: config.dms, targetType: config.migration.target.type });
-      const migration: MigrationConfig = { ...config.migration, ...dms.arns, replicationConfigArn: undefined };
-      return { migration, metricDimensions: replicationMetricDimensions({ engine: 'task', arn: dms.arns.replicationTaskArn, replicationInstanceIdentifier: dms.replicationInstanceIdentifier }), dms };
+      const created = dms.replication;
+      if (created.engine === 'serverless') {
+        const migration: MigrationConfig = { ...config.migration, ...dms.arns, ...created.arns };
+        return { migration, metricDimensions: replicationMetricDimensions({ engine: 'serverless', arn: created.arns.replicationConfigArn }), dms };
+      }
+      const { replicationTaskArn, replicationInstanceArn } = created.arns;
+      const migration: MigrationConfig = { ...config.migration, replicationTaskArn, ...dms.arns, replicationInstanceArn };
+      return { migration, metricDimensions: replicationMetricDimensions({ engine: 'task', arn: created.arns.replicationTaskArn, replicationInstanceIdentifier: created.replicationInstanceIdentifier }), dms };
     }
     const { migration } = config;
     if (migration.replicationConfigArn !== undefined) {

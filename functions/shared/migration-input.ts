@@ -294,6 +294,9 @@ const migrationInputFields = migrationInputShape
 type CheckedInput = z.output<typeof migrationInputShape>;
 type IssueSink = { addIssue(issue: { code: 'custom'; path: PropertyKey[]; message: string }): void };
 
+/** The fields each engine needs, and the other refuses (checkEngineFields; the JSON Schema's oneOf). */
+export const ENGINE_FIELDS = { task: ['replicationTaskArn', 'replicationInstanceArn'], serverless: ['replicationConfigArn'] } as const;
+
 /** The two ways to name the replication, as the validation messages and docs/execution-input.md spell them. */
 export const ENGINE_COMBINATIONS =
   'either replicationTaskArn with replicationInstanceArn (a replication task on a replication instance), or replicationConfigArn ' +

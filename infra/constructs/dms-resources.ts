@@ -1,5 +1,5 @@
 import { Stack } from 'aws-cdk-lib';
-import { CfnEndpoint, CfnReplicationInstance, CfnReplicationSubnetGroup, CfnReplicationTask } from 'aws-cdk-lib/aws-dms';
+import { CfnEndpoint, CfnReplicationConfig, CfnReplicationInstance, CfnReplicationSubnetGroup, CfnReplicationTask } from 'aws-cdk-lib/aws-dms';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import type { MigrationConfig } from '../../functions/shared/migration-input';
@@ -12,52 +12,40 @@ export interface DmsResourcesProps {
   readonly targetType: MigrationConfig['target']['type'];
 }
 
+/** The created replication, as the execution input names it: a task on its instance, or a serverless config. */
+export type CreatedReplication =
+  | { engine: 'task'; arns: { replicationTaskArn: string; replicationInstanceArn: string }; replicationInstanceIdentifier: string; replicationTask: CfnReplicationTask; replicationInstance: CfnReplicationInstance }
+  | { engine: 'serverless'; arns: { replicationConfigArn: string }; replicationConfig: CfnReplicationConfig };
+
 /**
- * The DMS side of a migration when the config describes it instead of naming existing resources: a private
- * replication instance in its own subnet group, MySQL source and Aurora/RDS MySQL target endpoints that read
- * their connection from Secrets Manager (never inline credentials), and a replication task with data
- * validation on. The ARNs are CloudFormation references, handed to the orchestrator like configured ARNs.
+ * The DMS side of a migration when the config describes it instead of naming existing resources: MySQL source
+ * and Aurora/RDS MySQL target endpoints that read their connection from Secrets Manager (never inline
+ * credentials), and either a private replication instance in its own subnet group with a replication task,
+ * or (with `serverless`) a DMS Serverless replication config in that subnet group; data validation on in
+ * both. The ARNs are CloudFormation references, handed to the orchestrator like configured ARNs.
  */
 export class DmsResources extends Construct {
-  readonly replicationInstance: CfnReplicationInstance;
   readonly sourceEndpoint: CfnEndpoint;
   readonly targetEndpoint: CfnEndpoint;
-  readonly replicationTask: CfnReplicationTask;
+  readonly replication: CreatedReplication;
   /** The role DMS assumes to read the endpoints' secrets. */
   readonly secretsAccessRole: Role;
-  /** The instance's name, under which DMS publishes task metrics. */
-  readonly replicationInstanceIdentifier: string;
-  /** `Ref` of each resource returns its ARN (CloudFormation return values of AWS::DMS::*). */
+  /** `Ref` of each endpoint returns its ARN (CloudFormation return values of AWS::DMS::*). */
   readonly arns: {
-    readonly replicationTaskArn: string;
     readonly sourceEndpointArn: string;
     readonly targetEndpointArn: string;
-    readonly replicationInstanceArn: string;
   };
 
   constructor(scope: Construct, id: string, props: DmsResourcesProps) {
     super(scope, id);
     const { resources } = props;
     const name = resources.identifier;
-    this.replicationInstanceIdentifier = name;
 
     const subnetGroup = new CfnReplicationSubnetGroup(this, 'SubnetGroup', {
       replicationSubnetGroupIdentifier: name,
       replicationSubnetGroupDescription: `dms-orchestrator ${name}`,
       subnetIds: resources.subnetIds,
     });
-    this.replicationInstance = new CfnReplicationInstance(this, 'ReplicationInstance', {
-      replicationInstanceIdentifier: name,
-      replicationInstanceClass: resources.replicationInstance.instanceClass,
-      allocatedStorage: resources.replicationInstance.allocatedStorageGb,
-      multiAz: resources.replicationInstance.multiAz,
-      // Reachable only inside the VPC (AwsSolutions-DMS1 / dms-replication-not-public).
-      publiclyAccessible: false,
-      replicationSubnetGroupIdentifier: subnetGroup.ref,
-      vpcSecurityGroupIds: resources.securityGroupIds,
-      autoMinorVersionUpgrade: true,
-    });
-
     // DMS reads an endpoint's secret by assuming this role; the regional service principal is the one the
     // DMS user guide names for SecretsManagerAccessRoleArn.
     this.secretsAccessRole = new Role(this, 'SecretsAccess', {
@@ -102,22 +90,68 @@ export class DmsResources extends Construct {
     // The role must exist with its policy before DMS validates the endpoints' secrets.
     for (const endpoint of [this.sourceEndpoint, this.targetEndpoint]) endpoint.node.addDependency(this.secretsAccessRole);
 
-    this.replicationTask = new CfnReplicationTask(this, 'Task', {
+    this.arns = { sourceEndpointArn: this.sourceEndpoint.ref, targetEndpointArn: this.targetEndpoint.ref };
+    this.replication = resources.serverless
+      ? this.serverlessReplication(resources, resources.serverless, subnetGroup)
+      : this.taskReplication(resources, subnetGroup);
+  }
+
+  private taskReplication(resources: CreatedDmsResources, subnetGroup: CfnReplicationSubnetGroup): CreatedReplication {
+    const name = resources.identifier;
+    const replicationInstance = new CfnReplicationInstance(this, 'ReplicationInstance', {
+      replicationInstanceIdentifier: name,
+      replicationInstanceClass: resources.replicationInstance.instanceClass,
+      allocatedStorage: resources.replicationInstance.allocatedStorageGb,
+      multiAz: resources.replicationInstance.multiAz,
+      // Reachable only inside the VPC (AwsSolutions-DMS1 / dms-replication-not-public).
+      publiclyAccessible: false,
+      replicationSubnetGroupIdentifier: subnetGroup.ref,
+      vpcSecurityGroupIds: resources.securityGroupIds,
+      autoMinorVersionUpgrade: true,
+    });
+    const replicationTask = new CfnReplicationTask(this, 'Task', {
       replicationTaskIdentifier: `${name}-task`,
       migrationType: resources.migrationType,
-      replicationInstanceArn: this.replicationInstance.ref,
+      replicationInstanceArn: replicationInstance.ref,
       sourceEndpointArn: this.sourceEndpoint.ref,
       targetEndpointArn: this.targetEndpoint.ref,
       tableMappings: JSON.stringify(resources.tableMappings),
       replicationTaskSettings: JSON.stringify(replicationTaskSettings(resources.targetTablePrepMode)),
     });
+    return {
+      engine: 'task',
+      arns: { replicationTaskArn: replicationTask.ref, replicationInstanceArn: replicationInstance.ref },
+      replicationInstanceIdentifier: name,
+      replicationTask,
+      replicationInstance,
+    };
+  }
 
-    this.arns = {
-      replicationTaskArn: this.replicationTask.ref,
+  /**
+   * A serverless replication: no instance to keep private (DMS provisions capacity in the subnet group and
+   * security groups given), the same endpoints, table mappings and settings a task would have.
+   */
+  private serverlessReplication(
+    resources: CreatedDmsResources,
+    serverless: NonNullable<CreatedDmsResources['serverless']>,
+    subnetGroup: CfnReplicationSubnetGroup,
+  ): CreatedReplication {
+    const replicationConfig = new CfnReplicationConfig(this, 'ReplicationConfig', {
+      replicationConfigIdentifier: `${resources.identifier}-replication`,
+      replicationType: resources.migrationType,
       sourceEndpointArn: this.sourceEndpoint.ref,
       targetEndpointArn: this.targetEndpoint.ref,
-      replicationInstanceArn: this.replicationInstance.ref,
-    };
+      computeConfig: {
+        maxCapacityUnits: serverless.maxCapacityUnits,
+        ...(serverless.minCapacityUnits !== undefined ? { minCapacityUnits: serverless.minCapacityUnits } : {}),
+        multiAz: serverless.multiAz,
+        replicationSubnetGroupId: subnetGroup.ref,
+        vpcSecurityGroupIds: resources.securityGroupIds,
+      },
+      tableMappings: resources.tableMappings,
+      replicationSettings: replicationTaskSettings(resources.targetTablePrepMode),
+    });
+    return { engine: 'serverless', arns: { replicationConfigArn: replicationConfig.attrReplicationConfigArn }, replicationConfig };
   }
 }
 

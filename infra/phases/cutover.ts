@@ -59,14 +59,9 @@ function grantCutoverSafety(fn: PhaseFunction, { migration, arns, tokenTable }: 
   const reverseTasks = reverseReplicationArns(arns);
   const tagged = { StringEquals: { [`aws:ResourceTag/${REVERSE_TAG_KEY}`]: migration.migrationName } };
   for (const statement of testConnections(arns, { source: reverseSourceEndpointArn, target: reverseTargetEndpointArn }).reverse()) fn.addToRolePolicy(statement);
-  fn.addToRolePolicy(createReverseReplication(arns, [reverseSourceEndpointArn, reverseTargetEndpointArn]));
-  fn.addToRolePolicy(
-    new PolicyStatement({
-      actions: ['dms:AddTagsToResource'],
-      resources: [reverseTasks],
-      conditions: { StringEquals: { [`aws:RequestTag/${REVERSE_TAG_KEY}`]: migration.migrationName } },
-    }),
-  );
+  const requestTag = { [`aws:RequestTag/${REVERSE_TAG_KEY}`]: migration.migrationName };
+  fn.addToRolePolicy(createReverseReplication(arns, [reverseSourceEndpointArn, reverseTargetEndpointArn], requestTag));
+  fn.addToRolePolicy(new PolicyStatement({ actions: ['dms:AddTagsToResource'], resources: [reverseTasks], conditions: { StringEquals: requestTag } }));
   // The gate reads the way back's table statistics in mode "rollback", as it reads the forward replication's.
   fn.addToRolePolicy(new PolicyStatement({ actions: reverseReplicationActions(arns.engine), resources: [reverseTasks], conditions: tagged }));
   if (fn.role) {

@@ -71,11 +71,18 @@ export function reverseReplicationActions(engine: ReplicationEngine): string[] {
   return [START[engine], STOP[engine], DELETE[engine], TABLE_STATISTICS[engine]];
 }
 
-/** Creating the way back's replication: a task names its instance; a serverless config names only its endpoints. */
-export function createReverseReplication(arns: Arns & Pick<MigrationResourceArns, 'partition' | 'region' | 'account'>, reverseEndpoints: string[]): PolicyStatement {
+/**
+ * Creating the way back's replication: a task names its instance; a serverless config names only its
+ * endpoints (CreateReplicationConfig's resource type is the Endpoint, iam-data) and must carry the migration's
+ * tag (it honours aws:RequestTag), so nothing untagged, which no later grant could reach, is created.
+ */
+export function createReverseReplication(
+  arns: Arns & Pick<MigrationResourceArns, 'partition' | 'region' | 'account'>,
+  reverseEndpoints: string[],
+  requestTag: Record<string, string>,
+): PolicyStatement {
   if (arns.engine === 'serverless') {
-    // CreateReplicationConfig's resource type is the Endpoint (iam-data); it also reads the forward config's compute settings.
-    return new PolicyStatement({ actions: ['dms:CreateReplicationConfig'], resources: reverseEndpoints });
+    return new PolicyStatement({ actions: ['dms:CreateReplicationConfig'], resources: reverseEndpoints, conditions: { StringEquals: requestTag } });
   }
   return new PolicyStatement({ actions: ['dms:CreateReplicationTask'], resources: [...reverseEndpoints, arns.replicationInstance ?? '', reverseReplicationArns(arns)] });
 }

@@ -50,6 +50,14 @@ describe.each([
   ['existing DMS resources, started by hand', DEPLOYMENT],
   ['existing DMS resources on a schedule (examples/orders-to-aurora.json)', example('orders-to-aurora.json')],
   ['DMS resources created by the stack (examples/orders-to-rds-create-dms.json)', example('orders-to-rds-create-dms.json')],
+  ['a DMS Serverless replication with a way back (examples/orders-to-aurora-serverless.json)', example('orders-to-aurora-serverless.json')],
+  [
+    'a DMS Serverless replication config created by the stack',
+    (() => {
+      const created = example('orders-to-rds-create-dms.json') as { dms: Record<string, unknown> };
+      return { ...created, dms: { ...created.dms, serverless: { maxCapacityUnits: 16, minCapacityUnits: 2 } } };
+    })(),
+  ],
   ['direct database access and a way back (reverse replication)', WITH_WAY_BACK],
   [
     'approvers confirming with one-time codes, two of them needed',

@@ -26,7 +26,7 @@ const createDeployment = (changes: Record<string, unknown> = {}) => {
 };
 
 describe('deployment config', () => {
-  it.each(['orders-to-aurora.json', 'orders-to-rds-create-dms.json'])('loads the shipped example %s', (file) => {
+  it.each(['orders-to-aurora.json', 'orders-to-rds-create-dms.json', 'orders-to-aurora-serverless.json'])('loads the shipped example %s', (file) => {
     expect(() => loadDeploymentConfig(path.join(EXAMPLES, file))).not.toThrow();
   });
 
@@ -107,6 +107,13 @@ describe('deployment config', () => {
       ]);
     });
 
+    it('refuses DMS ARNs in the migration with a serverless config too', () => {
+      const { migration } = createDeployment();
+      expect(problems(createDeployment({ migration: { ...migration, replicationConfigArn: 'arn:aws:dms:eu-west-1:123456789012:replication-config:X' } }))).toEqual([
+        'migration.replicationConfigArn: leave this out: the stack creates the DMS resources (dms.mode "create") and fills in their ARNs',
+      ]);
+    });
+
     it('refuses a replication instance name in monitoring: the stack names the instance', () => {
       expect(problems(createDeployment({ monitoring: { replicationInstanceIdentifier: 'other' } }))).toEqual([
         'monitoring.replicationInstanceIdentifier: leave this out: the stack names the replication instance it creates',
@@ -122,10 +129,20 @@ describe('deployment config', () => {
       [{ replicationInstance: { allocatedStorageGb: 2 } }, 'dms.replicationInstance.allocatedStorageGb: expected the replication instance storage in GB (a whole number from 5 to 6144)'],
       [{ replicationInstance: { instanceClass: 'r6i.large' } }, 'dms.replicationInstance.instanceClass: expected a DMS instance class such as dms.r6i.large'],
       [{ mode: 'import' }, 'dms.mode: expected mode "existing" (the migration names the DMS resources) or "create" (the stack creates them)'],
+      [{ serverless: { maxCapacityUnits: 3 } }, 'dms.serverless.maxCapacityUnits: expected the maximum DMS capacity units: one of 1, 2, 4, 8, 16, 32, 64, 128, 192, 256, 384'],
+      [{ serverless: { maxCapacityUnits: 16, minCapacityUnits: 0 } }, 'dms.serverless.minCapacityUnits: expected the minimum DMS capacity units: one of 1, 2, 4, 8, 16, 32, 64, 128, 192, 256, 384'],
     ])('refuses DMS resources %j with a clear message', (change, message) => {
       const [problem] = problems(createDeployment({ dms: { ...CREATE_DMS.dms, ...change } }));
       expect(problem).toBe(message);
     });
+  });
+
+  it('needs no replication instance name for a DMS Serverless replication, and refuses one', () => {
+    const serverless = loadDeploymentConfig(path.join(EXAMPLES, 'orders-to-aurora-serverless.json'));
+    expect(serverless.migration).toMatchObject({ replicationConfigArn: expect.stringContaining(':replication-config:') });
+    expect(problems({ ...serverless, monitoring: { replicationInstanceIdentifier: 'orders-replication' } })).toEqual([
+      'monitoring.replicationInstanceIdentifier: leave this out: a DMS Serverless replication (replicationConfigArn) runs on no replication instance',
+    ]);
   });
 
   it('says "required" for a missing field and still reports the migration block when another field has the wrong type', () => {

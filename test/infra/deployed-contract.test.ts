@@ -19,6 +19,7 @@ const DATABASE_NETWORK = { vpcId: 'vpc-0a1b2c3d4e5f67890', subnetIds: ['subnet-0
 const DEPLOYMENTS: Record<string, unknown> = {
   'orders-to-aurora.json': example('orders-to-aurora.json'),
   'orders-to-rds-create-dms.json': example('orders-to-rds-create-dms.json'),
+  'orders-to-aurora-serverless.json': example('orders-to-aurora-serverless.json'),
   'a way back, in the database network': { ...WITH_WAY_BACK, databaseNetwork: DATABASE_NETWORK },
 };
 const ENVIRONMENT = { partition: 'aws', region: 'eu-west-1', accountId: '123456789012' };
@@ -109,6 +110,51 @@ describe('the way back, as a rollback run uses it', () => {
       expect(evaluate(functions[cutoverId].policies, { action, resources: [reverseTask], context: { 'aws:ResourceTag/dms-orchestrator:migration': 'Invoices' } })).toMatchObject({ outcome: 'ImplicitDeny' });
     },
   );
+});
+
+describe('a DMS Serverless replication, as its run uses it (examples/orders-to-aurora-serverless.json)', () => {
+  const { template, functions } = deploy(DEPLOYMENTS['orders-to-aurora-serverless.json']);
+  const functionOf = (description: string) => Object.keys(functions).find((logicalId) => String(template.Resources[logicalId].Properties?.Description).startsWith(description)) as string;
+  const config = 'arn:aws:dms:eu-west-1:123456789012:replication-config:ORDERSSERVERLESSABCDEFGH';
+  const otherConfig = 'arn:aws:dms:eu-west-1:123456789012:replication-config:INVOICESABCDEFGHIJKLMNOP';
+  const allowed = (description: string, action: string, resource: string, context: Record<string, string> = {}) =>
+    evaluate(functions[functionOf(description)].policies, { action, resources: [resource], context }).outcome;
+
+  it.each([
+    ['Starts or resumes the replication', 'dms:StartReplication'],
+    ['Reports full-load progress', 'dms:DescribeReplicationTableStatistics'],
+    ['Summarizes DMS data validation', 'dms:DescribeReplicationTableStatistics'],
+    ['Gate, write freeze', 'dms:StopReplication'],
+  ])('lets "%s" call %s on this migration’s replication config only', (description, action) => {
+    expect(allowed(description, action, config)).toBe('Allow');
+    expect(allowed(description, action, otherConfig)).toBe('ImplicitDeny');
+  });
+
+  it('grants no replication-task action at all: the engine decides the DMS actions', () => {
+    for (const logicalId of Object.keys(functions)) {
+      for (const action of ['dms:StartReplicationTask', 'dms:StopReplicationTask', 'dms:DescribeTableStatistics', 'dms:TestConnection']) {
+        expect({ logicalId, action, outcome: evaluate(functions[logicalId].policies, { action, resources: ['*'], context: {} }).outcome }).toEqual({ logicalId, action, outcome: 'ImplicitDeny' });
+      }
+    }
+  });
+
+  it.each(['dms:DescribeReplicationTableStatistics', 'dms:StartReplication', 'dms:StopReplication', 'dms:DeleteReplicationConfig'])(
+    'lets the cutover call %s on the reverse replication config it tagged, and on no other migration’s',
+    (action) => {
+      const migrationName = 'Orders EC2 MySQL to Aurora Serverless DMS';
+      expect(allowed('Gate, write freeze', action, otherConfig, { 'aws:ResourceTag/dms-orchestrator:migration': migrationName })).toBe('Allow');
+      expect(allowed('Gate, write freeze', action, otherConfig, { 'aws:ResourceTag/dms-orchestrator:migration': 'Invoices' })).toBe('ImplicitDeny');
+    },
+  );
+
+  it('lets the cutover create the reverse replication config only on the reverse endpoints, tagged with this migration', () => {
+    const reverseSource = 'arn:aws:dms:eu-west-1:123456789012:endpoint:ORDERSREVERSESOURCEABCDEF';
+    const tagged = { 'aws:RequestTag/dms-orchestrator:migration': 'Orders EC2 MySQL to Aurora Serverless DMS' };
+    expect(allowed('Gate, write freeze', 'dms:CreateReplicationConfig', reverseSource, tagged)).toBe('Allow');
+    expect(allowed('Gate, write freeze', 'dms:CreateReplicationConfig', reverseSource)).toBe('ImplicitDeny');
+    expect(allowed('Gate, write freeze', 'dms:CreateReplicationConfig', 'arn:aws:dms:eu-west-1:123456789012:endpoint:ORDERSSOURCEABCDEFGHIJKLMN', tagged)).toBe('ImplicitDeny');
+    expect(allowed('Gate, write freeze', 'dms:AddTagsToResource', otherConfig, tagged)).toBe('Allow');
+  });
 });
 
 describe('the database network’s way to the AWS APIs', () => {

@@ -427,3 +427,47 @@ describe('the stack creating the DMS resources', () => {
     });
   });
 });
+
+describe('the stack creating a DMS Serverless replication config (dms.serverless)', () => {
+  const created = CREATE_DMS as { dms: Record<string, unknown> };
+  const { template } = buildStack({ ...created, dms: { ...created.dms, serverless: { maxCapacityUnits: 16, minCapacityUnits: 2, multiAz: true } } });
+  const [configId] = Object.keys(template.findResources('AWS::DMS::ReplicationConfig'));
+  const configArn = { 'Fn::GetAtt': [configId, 'ReplicationConfigArn'] };
+
+  it('creates a replication config in the subnet group, and no replication instance or task', () => {
+    expect(Object.keys(template.findResources('AWS::DMS::ReplicationInstance'))).toEqual([]);
+    expect(Object.keys(template.findResources('AWS::DMS::ReplicationTask'))).toEqual([]);
+    const [subnetGroupId] = Object.keys(template.findResources('AWS::DMS::ReplicationSubnetGroup'));
+    const [config] = Object.values(template.findResources('AWS::DMS::ReplicationConfig'));
+    expect(config.Properties).toMatchObject({
+      ReplicationConfigIdentifier: 'orders-to-rds-replication',
+      ReplicationType: 'full-load-and-cdc',
+      ComputeConfig: { MaxCapacityUnits: 16, MinCapacityUnits: 2, MultiAZ: true, ReplicationSubnetGroupId: { Ref: subnetGroupId }, VpcSecurityGroupIds: ['sg-0123456789abcdef0'] },
+      TableMappings: created.dms.tableMappings,
+      ReplicationSettings: replicationTaskSettings('DO_NOTHING'),
+    });
+  });
+
+  it('scopes start and stop to the created config, and follows its DMS Replication State Change events', () => {
+    const grants = mutatingDmsGrants(template);
+    expect(grants['dms:StartReplication']).toEqual([configArn]);
+    expect(grants['dms:StopReplication']).toEqual([configArn]);
+    expect(grants['dms:StartReplicationTask']).toBeUndefined();
+    expect(grants['dms:TestConnection']).toBeUndefined();
+    template.hasResourceProperties('AWS::Events::Rule', { EventPattern: { source: ['aws.dms'], 'detail-type': ['DMS Replication State Change'], resources: [configArn] } });
+    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ REPLICATION_CONFIG_ARN: configArn }) } });
+  });
+
+  it('alarms on CDC latency under the serverless dimension, named by the config ARN’s resource id', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Metrics: Match.arrayWith([
+        Match.objectLike({
+          Id: 'source',
+          MetricStat: Match.objectLike({
+            Metric: Match.objectLike({ Dimensions: [{ Name: 'ReplicationConfigIdentifier', Value: { 'Fn::Select': [6, { 'Fn::Split': [':', configArn] }] } }] }),
+          }),
+        }),
+      ]),
+    });
+  });
+});

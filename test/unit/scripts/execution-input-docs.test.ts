@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { migrationInputSchema } from '../../../functions/shared/migration-input';
+import { ENGINE_FIELDS, migrationInputSchema } from '../../../functions/shared/migration-input';
 import { EXECUTION_INPUT_SCHEMA_PATH, executionInputJsonSchema } from '../../../scripts/docs-schema';
 
 const DOCS = readFileSync(path.join(__dirname, '..', '..', '..', 'docs', 'execution-input.md'), 'utf8');
@@ -24,11 +24,18 @@ describe('docs/execution-input', () => {
     expect(readFileSync(EXECUTION_INPUT_SCHEMA_PATH, 'utf8')).toBe(executionInputJsonSchema());
   });
 
-  it('shows a complete example, every field set, that the workflow accepts as it is', () => {
+  it('shows a complete example, every field set (of its engine), that the workflow accepts as it is', () => {
     const [, exampleText] = /```json\n([\s\S]*?)\n```/.exec(DOCS) ?? [];
     const example = JSON.parse(exampleText) as unknown;
     expect(migrationInputSchema.safeParse(example).error?.issues).toBeUndefined();
-    expect(leafFields(schema).filter(([field]) => valueAt(example, field) === undefined)).toEqual([]);
+    const otherEngine: readonly string[] = ENGINE_FIELDS.serverless;
+    expect(leafFields(schema).filter(([field]) => !otherEngine.includes(field) && valueAt(example, field) === undefined)).toEqual([]);
+  });
+
+  it('shows the serverless input too, which the workflow accepts as it is', () => {
+    const examples = [...DOCS.matchAll(/```json\n([\s\S]*?)\n```/g)].map(([, text]) => JSON.parse(text) as Record<string, unknown>);
+    const serverless = examples.find((example) => 'replicationConfigArn' in example);
+    expect(migrationInputSchema.safeParse(serverless).error?.issues).toBeUndefined();
   });
 
   it('documents every field of the input, with the default the schema applies', () => {

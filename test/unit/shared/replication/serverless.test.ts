@@ -14,7 +14,8 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { STOP_REASONS } from '../../../../functions/shared/dms';
 import { checkProgress } from '../../../../functions/shared/full-load-progress';
-import { replicationOf } from '../../../../functions/shared/replication';
+import { hasFailed, isFullLoadComplete, replicationOf, replicationPhase } from '../../../../functions/shared/replication';
+import { SERVERLESS_STATUSES } from '../../../../functions/shared/replication/vocabulary';
 import { SERVERLESS_METRIC_DIMENSION, serverlessState } from '../../../../functions/shared/replication/serverless';
 import { decideStartAction, startFacts } from '../../../../functions/start-task/start-task';
 import { handler as startHandler } from '../../../../functions/start-task/handler';
@@ -204,5 +205,48 @@ describe('start-task on a serverless replication', () => {
   it('says "replication", not "task", when it refuses', () => {
     const decision = decideStartAction(startFacts(serverlessState(serverlessReplication({ Status: 'stopping' }))), 'auto', false);
     expect(decision).toEqual({ kind: 'refuse', reason: 'the replication is stopping; run the migration again once it is stopped' });
+  });
+});
+
+describe('every status of a serverless replication, as the full-load wait and the gate read it', () => {
+  const loaded = { FullLoadProgressPercent: 100, TablesLoaded: 3, TablesLoading: 0, TablesQueued: 0, TablesErrored: 0 };
+  // A full-load-and-cdc replication whose statistics say "all loaded", in each status.
+  const expected: Record<(typeof SERVERLESS_STATUSES)[number], { phase: string; failed: boolean; complete: boolean }> = {
+    created: { phase: 'starting', failed: false, complete: false },
+    ready: { phase: 'starting', failed: false, complete: false },
+    initializing: { phase: 'starting', failed: false, complete: false },
+    preparing_metadata_resources: { phase: 'starting', failed: false, complete: false },
+    testing_connection: { phase: 'starting', failed: false, complete: false },
+    fetching_metadata: { phase: 'starting', failed: false, complete: false },
+    calculating_capacity: { phase: 'starting', failed: false, complete: false },
+    provisioning_capacity: { phase: 'starting', failed: false, complete: false },
+    replication_starting: { phase: 'starting', failed: false, complete: false },
+    running: { phase: 'cdc', failed: false, complete: true },
+    stopping: { phase: 'stopped', failed: false, complete: false },
+    stopped: { phase: 'stopped', failed: false, complete: false },
+    failed: { phase: 'failed', failed: true, complete: false },
+    deleting: { phase: 'stopped', failed: false, complete: false },
+  };
+
+  it.each(SERVERLESS_STATUSES.map((status) => [status, expected[status]] as const))('%s -> %j', (status, outcome) => {
+    const state = serverlessState(serverlessReplication({ Status: status, ReplicationStats: loaded }));
+    expect({ phase: replicationPhase(state), failed: hasFailed(state), complete: isFullLoadComplete(state) }).toEqual(outcome);
+  });
+
+  it.each([
+    [STOP_REASONS.fatalError, true, false],
+    [STOP_REASONS.recoverableError, true, false],
+    [STOP_REASONS.stoppedDueToLowMemory, true, false],
+    [STOP_REASONS.stoppedAfterFullLoad, false, true],
+    [STOP_REASONS.stoppedAfterCachedEvents, false, true],
+    [STOP_REASONS.normal, false, false],
+  ])('a stopped full-load-and-cdc replication with %s: failed=%s, load complete=%s', (stopReason, failed, complete) => {
+    const state = serverlessState(serverlessReplication({ Status: 'stopped', StopReason: stopReason, ReplicationStats: loaded }));
+    expect({ failed: hasFailed(state), complete: isFullLoadComplete(state) }).toEqual({ failed, complete });
+  });
+
+  it('never calls an unknown status success', () => {
+    const state = serverlessState(serverlessReplication({ Status: 'hibernating', ReplicationStats: loaded }));
+    expect({ meaning: state.meaning, phase: replicationPhase(state), complete: isFullLoadComplete(state) }).toEqual({ meaning: undefined, phase: 'starting', complete: false });
   });
 });
