@@ -76,7 +76,8 @@ export function rehearsalDeployment(input: RehearsalInput) {
     account: ACCOUNT,
     region: REHEARSAL_REGION,
     notificationEmails: [],
-    monitoring: { replicationInstanceIdentifier: REPLICATION_INSTANCE_IDENTIFIER },
+    // DMS publishes a task's metrics under its instance's name; a serverless replication runs on no instance.
+    monitoring: input.replicationTaskArn ? { replicationInstanceIdentifier: REPLICATION_INSTANCE_IDENTIFIER } : {},
     migration: input,
   };
 }
