@@ -18,8 +18,8 @@ import type { ConnectionTestsResult, EndpointConnection, EndpointRole } from '..
 import { dmsResourceId } from '../dms';
 import { ConnectionTestFailed, ResourceNotFound, TaskInUnexpectedState } from '../errors';
 import type { Replication, ReplicationEngineClient, ReplicationEndpoints } from './replication';
-import type { ReplicationState } from './state';
-import { ENGINE_FACTS, meaningOf, type StartType } from './vocabulary';
+import { readingOf, type ReplicationState } from './state';
+import { ENGINE_FACTS, type StartType } from './vocabulary';
 
 /**
  * The CloudWatch dimension DMS Serverless publishes a replication's metrics under, valued (like a task's
@@ -32,28 +32,29 @@ export const SERVERLESS_METRIC_DIMENSION = 'ReplicationConfigIdentifier';
 /** A DescribeReplications entry in the engines' common shape. */
 export function serverlessState(replication: DmsReplication): ReplicationState {
   const stats = replication.ReplicationStats ?? {};
-  const state: ReplicationState = {
-    engine: 'serverless',
-    arn: replication.ReplicationConfigArn ?? '',
-    identifier: replication.ReplicationConfigIdentifier ?? '',
-    status: replication.Status ?? 'unknown',
-    meaning: meaningOf('serverless', replication.Status),
-    migrationType: replication.ReplicationType ?? 'unknown',
-    // `created`: the config was never started. Otherwise a replication that ran has a start date or a stop time.
-    neverRun: replication.Status === 'created' || (!stats.StartDate && !stats.FreshStartDate && !replication.ReplicationLastStopTime),
-    stats,
-  };
-  if (replication.StopReason) state.stopReason = replication.StopReason;
-  if (replication.FailureMessages?.length) state.failureMessage = replication.FailureMessages.join(' ');
-  if (replication.SourceEndpointArn) state.sourceEndpointArn = replication.SourceEndpointArn;
-  if (replication.TargetEndpointArn) state.targetEndpointArn = replication.TargetEndpointArn;
-  if (replication.ProvisionData) {
-    state.provisioning = {
-      ...(replication.ProvisionData.ProvisionState ? { state: replication.ProvisionData.ProvisionState } : {}),
-      ...(replication.ProvisionData.ProvisionedCapacityUnits !== undefined ? { capacityUnits: replication.ProvisionData.ProvisionedCapacityUnits } : {}),
-    };
-  }
-  return state;
+  const provision = replication.ProvisionData;
+  return readingOf(
+    'serverless',
+    {
+      arn: replication.ReplicationConfigArn ?? '',
+      identifier: replication.ReplicationConfigIdentifier ?? '',
+      status: replication.Status,
+      migrationType: replication.ReplicationType,
+      // `created`: the config was never started. Otherwise a replication that ran has a start date or a stop time.
+      neverRun: replication.Status === 'created' || (!stats.StartDate && !stats.FreshStartDate && !replication.ReplicationLastStopTime),
+      stats,
+    },
+    {
+      stopReason: replication.StopReason,
+      failureMessage: replication.FailureMessages?.join(' '),
+      sourceEndpointArn: replication.SourceEndpointArn,
+      targetEndpointArn: replication.TargetEndpointArn,
+      provisioning: provision && {
+        ...(provision.ProvisionState ? { state: provision.ProvisionState } : {}),
+        ...(provision.ProvisionedCapacityUnits !== undefined ? { capacityUnits: provision.ProvisionedCapacityUnits } : {}),
+      },
+    },
+  );
 }
 
 /** DescribeReplications' documented filters: replication-config-arn | replication-config-id. */

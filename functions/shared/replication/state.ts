@@ -1,5 +1,6 @@
 import type { ReplicationStats } from '@aws-sdk/client-database-migration-service';
 import { STOP_REASONS } from '../dms';
+import { meaningOf } from './vocabulary';
 
 /**
  * What both engines report about a replication, in one shape: a replication task on a replication instance
@@ -51,6 +52,28 @@ export interface ReplicationState {
   stats: ReplicationStats;
   /** DMS Serverless only: ProvisionData, reported as DMS gives it (its states are not enumerated in the API model). */
   provisioning?: { state?: string; capacityUnits?: number };
+}
+
+type Reported = 'stopReason' | 'failureMessage' | 'sourceEndpointArn' | 'targetEndpointArn' | 'provisioning';
+
+/**
+ * A reading in the common shape, from an engine's status, type and statistics: what DMS did not report is left
+ * out rather than set to undefined, so readings compare equal whichever engine made them.
+ */
+export function readingOf(
+  engine: ReplicationEngine,
+  reading: Omit<ReplicationState, Reported | 'engine' | 'meaning' | 'status' | 'migrationType'> & { status?: string; migrationType?: string },
+  reported: { [Key in Reported]?: ReplicationState[Key] },
+): ReplicationState {
+  const present = Object.fromEntries(Object.entries(reported).filter(([, value]) => value !== undefined && value !== ''));
+  return {
+    ...reading,
+    engine,
+    status: reading.status ?? 'unknown',
+    meaning: meaningOf(engine, reading.status),
+    migrationType: reading.migrationType ?? 'unknown',
+    ...present,
+  };
 }
 
 /**

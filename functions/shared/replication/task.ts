@@ -14,28 +14,25 @@ import { testConnections } from '../connection-tests';
 import { describeAllTableStatistics, describeReplicationTask, dmsResourceId } from '../dms';
 import { ResourceNotFound, TaskInUnexpectedState } from '../errors';
 import type { Replication, ReplicationEngineClient, ReplicationEndpoints } from './replication';
-import type { ReplicationState } from './state';
-import { ENGINE_FACTS, meaningOf, type StartType } from './vocabulary';
+import { readingOf, type ReplicationState } from './state';
+import { ENGINE_FACTS, type StartType } from './vocabulary';
 
 /** A DescribeReplicationTasks entry in the engines' common shape. */
 export function taskState(task: ReplicationTask): ReplicationState {
   const stats = task.ReplicationTaskStats ?? {};
-  const state: ReplicationState = {
-    engine: 'task',
-    arn: task.ReplicationTaskArn ?? '',
-    identifier: task.ReplicationTaskIdentifier ?? '',
-    status: task.Status ?? 'unknown',
-    meaning: meaningOf('task', task.Status),
-    migrationType: task.MigrationType ?? 'unknown',
-    // A task that ever started has a start date; "ready" alone is not enough (a modified task can read "ready").
-    neverRun: !task.ReplicationTaskStartDate && !stats.StartDate && !stats.FreshStartDate,
-    stats,
-  };
-  if (task.StopReason) state.stopReason = task.StopReason;
-  if (task.LastFailureMessage) state.failureMessage = task.LastFailureMessage;
-  if (task.SourceEndpointArn) state.sourceEndpointArn = task.SourceEndpointArn;
-  if (task.TargetEndpointArn) state.targetEndpointArn = task.TargetEndpointArn;
-  return state;
+  return readingOf(
+    'task',
+    {
+      arn: task.ReplicationTaskArn ?? '',
+      identifier: task.ReplicationTaskIdentifier ?? '',
+      status: task.Status,
+      migrationType: task.MigrationType,
+      // A task that ever started has a start date; "ready" alone is not enough (a modified task can read "ready").
+      neverRun: !task.ReplicationTaskStartDate && !stats.StartDate && !stats.FreshStartDate,
+      stats,
+    },
+    { stopReason: task.StopReason, failureMessage: task.LastFailureMessage, sourceEndpointArn: task.SourceEndpointArn, targetEndpointArn: task.TargetEndpointArn },
+  );
 }
 
 /** A replication task on the replication instance `replicationInstanceArn`. */

@@ -16,30 +16,36 @@ import { TASK_ARN, migrationConfig, replicationTask } from '../../support/migrat
 const ran = { engine: 'task' as const, neverRun: false, migrationType: 'full-load-and-cdc' };
 const facts = (status: string, extra: Partial<StartFacts> = {}): StartFacts => ({ status, ...ran, ...extra });
 
+/** One row of a decision table: what each start policy does ("reload" always confirmed). */
+type Row = Record<(typeof START_POLICIES)[number], string>;
+const always = (outcome: string): Row => ({ auto: outcome, resume: outcome, reload: outcome });
+const RESTARTS: Row = { auto: 'resume-processing', resume: 'resume-processing', reload: 'reload-target' };
+const FAILED: Row = { auto: 'refuse', resume: 'refuse', reload: 'reload-target' };
+/** A decision as the tables spell it: the start type, the leave outcome, or "refuse". */
+const seen = (decision: ReturnType<typeof decideStartAction>) => (decision.kind === 'start' ? decision.startType : decision.kind === 'leave' ? decision.outcome : 'refuse');
+
 describe('decideStartAction', () => {
   // Every status DMS documents x every start policy. "reload" here always carries its confirmation.
-  const expected: Record<string, Record<(typeof START_POLICIES)[number], string>> = {
-    moving: { auto: 'refuse', resume: 'refuse', reload: 'refuse' },
-    creating: { auto: 'refuse', resume: 'refuse', reload: 'refuse' },
-    deleting: { auto: 'refuse', resume: 'refuse', reload: 'refuse' },
-    failed: { auto: 'refuse', resume: 'refuse', reload: 'reload-target' },
-    'failed-move': { auto: 'refuse', resume: 'refuse', reload: 'refuse' },
-    modifying: { auto: 'refuse', resume: 'refuse', reload: 'refuse' },
-    ready: { auto: 'resume-processing', resume: 'resume-processing', reload: 'reload-target' },
-    running: { auto: 'already-running', resume: 'already-running', reload: 'already-running' },
-    starting: { auto: 'already-running', resume: 'already-running', reload: 'already-running' },
-    stopped: { auto: 'resume-processing', resume: 'resume-processing', reload: 'reload-target' },
-    stopping: { auto: 'refuse', resume: 'refuse', reload: 'refuse' },
-    testing: { auto: 'refuse', resume: 'refuse', reload: 'refuse' },
+  const expected: Record<string, Row> = {
+    moving: always('refuse'),
+    creating: always('refuse'),
+    deleting: always('refuse'),
+    failed: FAILED,
+    'failed-move': always('refuse'),
+    modifying: always('refuse'),
+    ready: RESTARTS,
+    running: always('already-running'),
+    starting: always('already-running'),
+    stopped: RESTARTS,
+    stopping: always('refuse'),
+    testing: always('refuse'),
   };
   const cases = TASK_STATUSES.flatMap((status) => START_POLICIES.map((policy) => [status, policy, expected[status][policy]] as const));
 
   it('covers every documented status', () => expect(Object.keys(expected).sort()).toEqual([...TASK_STATUSES].sort()));
 
   it.each(cases)('a previously run task in %s under policy %s -> %s', (status, policy, outcome) => {
-    const decision = decideStartAction(facts(status), policy, true);
-    const seen = decision.kind === 'start' ? decision.startType : decision.kind === 'leave' ? decision.outcome : 'refuse';
-    expect(seen).toBe(outcome);
+    expect(seen(decideStartAction(facts(status), policy, true))).toBe(outcome);
   });
 
   it.each(START_POLICIES)('starts a never-run task with start-replication under policy %s', (policy) => {
@@ -79,28 +85,26 @@ describe('decideStartAction', () => {
 describe('decideStartAction on a DMS Serverless replication', () => {
   const serverless = (status: string, extra: Partial<StartFacts> = {}): StartFacts => ({ ...facts(status, extra), engine: 'serverless' });
   // Every status of a serverless replication x every start policy. "reload" here always carries its confirmation.
-  const expected: Record<(typeof SERVERLESS_STATUSES)[number], Record<(typeof START_POLICIES)[number], string>> = {
-    created: { auto: 'resume-processing', resume: 'resume-processing', reload: 'reload-target' },
-    ready: { auto: 'resume-processing', resume: 'resume-processing', reload: 'reload-target' },
-    initializing: { auto: 'already-running', resume: 'already-running', reload: 'already-running' },
-    preparing_metadata_resources: { auto: 'already-running', resume: 'already-running', reload: 'already-running' },
-    testing_connection: { auto: 'already-running', resume: 'already-running', reload: 'already-running' },
-    fetching_metadata: { auto: 'already-running', resume: 'already-running', reload: 'already-running' },
-    calculating_capacity: { auto: 'already-running', resume: 'already-running', reload: 'already-running' },
-    provisioning_capacity: { auto: 'already-running', resume: 'already-running', reload: 'already-running' },
-    replication_starting: { auto: 'already-running', resume: 'already-running', reload: 'already-running' },
-    running: { auto: 'already-running', resume: 'already-running', reload: 'already-running' },
-    stopping: { auto: 'refuse', resume: 'refuse', reload: 'refuse' },
-    stopped: { auto: 'resume-processing', resume: 'resume-processing', reload: 'reload-target' },
-    failed: { auto: 'refuse', resume: 'refuse', reload: 'reload-target' },
-    deleting: { auto: 'refuse', resume: 'refuse', reload: 'refuse' },
+  const expected: Record<(typeof SERVERLESS_STATUSES)[number], Row> = {
+    created: RESTARTS,
+    ready: RESTARTS,
+    initializing: always('already-running'),
+    preparing_metadata_resources: always('already-running'),
+    testing_connection: always('already-running'),
+    fetching_metadata: always('already-running'),
+    calculating_capacity: always('already-running'),
+    provisioning_capacity: always('already-running'),
+    replication_starting: always('already-running'),
+    running: always('already-running'),
+    stopping: always('refuse'),
+    stopped: RESTARTS,
+    failed: FAILED,
+    deleting: always('refuse'),
   };
   const cases = SERVERLESS_STATUSES.flatMap((status) => START_POLICIES.map((policy) => [status, policy, expected[status][policy]] as const));
 
   it.each(cases)('a previously run replication in %s under policy %s -> %s', (status, policy, outcome) => {
-    const decision = decideStartAction(serverless(status), policy, true);
-    const seen = decision.kind === 'start' ? decision.startType : decision.kind === 'leave' ? decision.outcome : 'refuse';
-    expect(seen).toBe(outcome);
+    expect(seen(decideStartAction(serverless(status), policy, true))).toBe(outcome);
   });
 
   it.each(['created', 'ready'])('starts a never-run replication in %s with start-replication', (status) => {
