@@ -68,6 +68,7 @@ type ReplicationNames = { replicationTaskArn?: string; replicationInstanceArn?: 
 
 /** The execution's replication, from its input as given (the status reads it, never validates it). */
 function replicationOfInput(dms: DatabaseMigrationServiceClient, input: ReplicationNames | undefined) {
+  // The status reads the replication and its tables only; the instance matters to connection tests and CDC latency.
   if (input?.replicationTaskArn) return replicationOf(dms, { replicationTaskArn: input.replicationTaskArn, replicationInstanceArn: input.replicationInstanceArn ?? '' }).forward;
   if (input?.replicationConfigArn) return replicationOf(dms, { replicationConfigArn: input.replicationConfigArn }).forward;
   return undefined;
