@@ -5,7 +5,8 @@ import { InvalidInput } from '../functions/shared/errors';
 import { validateMigrationInput } from '../functions/validate-input/validate-input';
 import { DEFAULT_REHEARSAL, type RehearsalOptions, type RehearsedSettings } from '../local/rehearsal/options';
 import { SOURCE_PASSWORD_VARIABLE, SourceUrlInvalid, describeOwnSource, parseSourceUrl, type OwnSourceSettings } from '../local/rehearsal/own-source';
-import { REHEARSAL_DMS_ARNS } from '../local/rehearsal/fixture';
+import { rehearsalDmsArns } from '../local/rehearsal/fixture';
+import type { ReplicationEngine } from '../functions/shared/replication';
 import { SAMPLE_TABLES } from '../local/rehearsal/sample-schema';
 import { isAwsOperation } from '../local/emulator/aws-operations';
 import { rehearse } from '../local/rehearsal/rehearse';
@@ -36,6 +37,8 @@ Options:
                              type, approvers) from a deployment config or execution input; its ARNs are not used
   --rows N                   rows to seed in all (default ${DEFAULT_REHEARSAL.rows})
   --full-load-only           rehearse a full-load task instead of full-load-and-cdc
+  --serverless               replicate with a DMS Serverless replication config instead of a task on a replication
+                             instance (the execution input names replicationConfigArn)
   --rollback                 keep a way back (reverse replication) at the cutover, place orders on the target,
                              then roll back to the source with a second execution (mode "rollback")
   --throwaway                seed the source on a private throwaway MariaDB, not the server at --source-port
@@ -68,6 +71,7 @@ export function rehearsalOptions(args: string[]): ParsedRehearsalOptions {
       config: { type: 'string' },
       rows: { type: 'string' },
       'full-load-only': { type: 'boolean', default: false },
+      serverless: { type: 'boolean', default: false },
       rollback: { type: 'boolean', default: false },
       throwaway: { type: 'boolean', default: false },
       'source-port': { type: 'string' },
@@ -113,6 +117,7 @@ export function rehearsalOptions(args: string[]): ParsedRehearsalOptions {
     autoApprove: values['auto-approve'],
     rows: wholeNumber('--rows', values.rows, DEFAULT_REHEARSAL.rows, 120),
     migrationType: values['full-load-only'] ? 'full-load' : 'full-load-and-cdc',
+    engine: values.serverless ? 'serverless' : 'task',
     rollback: values.rollback,
     throwaway: values.throwaway,
     sourcePort: wholeNumber('--source-port', values['source-port'], DEFAULT_REHEARSAL.sourcePort, 1),
@@ -123,7 +128,7 @@ export function rehearsalOptions(args: string[]): ParsedRehearsalOptions {
     enforceIam: !values['without-iam'],
     cdcLatencySeconds: wholeNumber('--cdc-latency', values['cdc-latency'], DEFAULT_REHEARSAL.cdcLatencySeconds, 0),
     faults: { throttle, failConnection, erroredTable: values['error-table'], alterTargetRow: values['alter-target-row'] },
-    ...(values.config ? { migrationSettings: rehearsedSettings(values.config) } : {}),
+    ...(values.config ? { migrationSettings: rehearsedSettings(values.config, values.serverless ? 'serverless' : 'task') } : {}),
     ...(ownSource ? { ownSource } : {}),
   };
 }
@@ -173,12 +178,16 @@ function checkWritable(flag: string, file: string): void {
 }
 
 /** The operator's settings, validated with the workflow's own schema: a bad file is a usage error, nothing runs. */
-function rehearsedSettings(file: string): RehearsedSettings {
+function rehearsedSettings(file: string, engine: ReplicationEngine): RehearsedSettings {
   const { input } = readMigrationFile(file);
   let config;
   try {
     // A config whose stack creates the DMS resources names none: the rehearsal's stand in, as they would anyway.
-    config = validateMigrationInput({ ...REHEARSAL_DMS_ARNS, ...(input as object) });
+    // A config naming the other engine's replication is rehearsed on this one: those fields are left out.
+    const { replicationTaskArn, replicationInstanceArn, replicationConfigArn, ...settings } = input as Record<string, unknown>;
+    const ownReplication = engine === 'serverless' ? { replicationConfigArn } : { replicationTaskArn, replicationInstanceArn };
+    const named = Object.fromEntries(Object.entries(ownReplication).filter(([, value]) => value !== undefined));
+    config = validateMigrationInput({ ...rehearsalDmsArns(engine), ...settings, ...named });
   } catch (error) {
     if (!(error instanceof InvalidInput)) throw error;
     throw new UsageError(`The migration input in ${file} is invalid:\n${error.problems.map((problem) => `  ${problem}`).join('\n')}`);

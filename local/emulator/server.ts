@@ -5,7 +5,7 @@ import type { ResourceFacts, StackAuthorizer } from '../iam';
 import { TaskTokens } from '../workflow/task-tokens';
 import { callerOfConnection } from './callers';
 import { EmulatedDms } from './dms/api';
-import type { DmsEndpointDefinition, DmsFaults, DmsInstanceDefinition, DmsTaskDefinition, DmsTaskEvent } from './dms/definitions';
+import type { DmsEndpointDefinition, DmsEvent, DmsFaults, DmsInstanceDefinition, DmsReplicationConfigDefinition, DmsTaskDefinition } from './dms/definitions';
 import { dynamoDbService, type Item } from './dynamodb';
 import type { DatabaseNetwork } from './network';
 import { AwsServiceError, handleAwsRequest, signingNameOf, throttlingError, type BeforeOperation, type EmulatedService } from './protocols';
@@ -32,7 +32,14 @@ import {
  * `AWS_ENDPOINT_URL=<url>` (honoured by every SDK v3 client) and any dummy credentials.
  */
 export interface EmulatorOptions {
-  dms: { endpoints: DmsEndpointDefinition[]; task: DmsTaskDefinition; instance: DmsInstanceDefinition; batchRows?: number };
+  dms: {
+    endpoints: DmsEndpointDefinition[];
+    task: DmsTaskDefinition;
+    instance: DmsInstanceDefinition;
+    /** DMS Serverless replication configs that exist before the run (the operator's). */
+    replicationConfigs?: DmsReplicationConfigDefinition[];
+    batchRows?: number;
+  };
   target: LocalTargetDatabase;
   /** Secrets by ARN: the database secrets (`{host, port, username, password}`) and the approval signing key. */
   secrets: Record<string, string>;
@@ -54,8 +61,8 @@ export interface EmulatorOptions {
   /** The stack's topic subscriptions: each published message records which of them accept it (filter policies). */
   subscriptions?: TopicSubscription[];
   onPublish?(message: PublishedMessage): void;
-  /** The DMS event rule's target: called on every task state change, as EventBridge would invoke the watcher. */
-  onDmsEvent?(event: DmsTaskEvent): void;
+  /** The DMS event rule's target: called on every task or serverless replication state change, as EventBridge would invoke the watcher. */
+  onDmsEvent?(event: DmsEvent): void;
   /**
    * The deployed stack's contract: every call a function or the state machine makes (attributed by
    * `runAsCaller`) is authorized against its role's policies, and a call from a VPC function to a service
@@ -102,7 +109,7 @@ export async function startAwsEmulator(options: EmulatorOptions): Promise<AwsEmu
     cdcLagSeconds: options.cdcLatencySeconds,
     faults,
     readCredentials: (secretArn) => databaseCredentials(secrets, secretArn),
-    onTaskEvent: (event) => options.onDmsEvent?.(event),
+    onEvent: (event) => options.onDmsEvent?.(event),
   });
   const services: EmulatedService[] = [
     dms.service(),

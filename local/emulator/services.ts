@@ -183,9 +183,11 @@ export function rdsService(state: RdsState): QueryService {
 }
 
 /**
- * CloudWatch GetMetricData for a DMS task's CDC latency (CDCLatencySource, CDCLatencyTarget), as the emulated
- * task measures it from the binlog events it applies; the task is named by the ReplicationTaskIdentifier
- * dimension, as in AWS/DMS.
+ * CloudWatch GetMetricData for a DMS task's or serverless replication's CDC latency (CDCLatencySource,
+ * CDCLatencyTarget), as the emulated DMS measures it from the binlog events it applies; the task is named by the
+ * ReplicationTaskIdentifier dimension, as in AWS/DMS, a replication config by ReplicationConfigIdentifier (the
+ * dimension the stack reads for serverless, unverified: docs/dms-serverless-facts.md), each valued with the
+ * ARN's resource id.
  */
 export function cloudWatchService(dms: Pick<EmulatedDms, 'latencyDatapoints'>): JsonService {
   return {
@@ -201,11 +203,13 @@ export function cloudWatchService(dms: Pick<EmulatedDms, 'latencyDatapoints'>): 
         return {
           MetricDataResults: queries.map((query) => {
             const metric = query.MetricStat?.Metric;
-            const taskResourceId = metric?.Dimensions?.find((dimension) => dimension.Name === 'ReplicationTaskIdentifier')?.Value;
+            const dimension = (name: string) => metric?.Dimensions?.find((candidate) => candidate.Name === name)?.Value;
+            const configResourceId = dimension('ReplicationConfigIdentifier');
+            const replication = configResourceId === undefined ? { taskResourceId: dimension('ReplicationTaskIdentifier') } : { configResourceId };
             const metricName = metric?.MetricName;
             // The emulator measures the two CDC latency metrics only; any other metric has no data.
             const datapoints =
-              metricName === 'CDCLatencySource' || metricName === 'CDCLatencyTarget' ? dms.latencyDatapoints(taskResourceId, metricName, start, end, (query.MetricStat?.Period ?? 60) * 1000) : [];
+              metricName === 'CDCLatencySource' || metricName === 'CDCLatencyTarget' ? dms.latencyDatapoints(replication, metricName, start, end, (query.MetricStat?.Period ?? 60) * 1000) : [];
             return {
               Id: query.Id,
               Label: metric?.MetricName ?? query.Id,

@@ -1,7 +1,7 @@
 import { accessDeniedAnswer, assumedRoleArn, type AccessDeniedAnswer } from './access-denied';
 import type { RequestContext } from './conditions';
 import { evaluate, type Decision } from './evaluate';
-import { actionReference, ArnFormatError, fillArnFormat, iamActionForOperation } from './reference';
+import { actionReference, ArnFormatError, fillArnFormat, iamActionForOperation, type ActionResourceType } from './reference';
 import {
   conventionalPhysicalResources,
   functionPolicies,
@@ -131,7 +131,8 @@ export class StackAuthorizer {
 
   async authorize(principal: string, call: AwsCall, facts: ResourceFacts = NO_RESOURCE_FACTS): Promise<AuthorizedCall> {
     const action = await this.cached(`${call.service} ${call.operation}`, () => iamActionForOperation(call.service, call.operation));
-    const authorized = await this.decide(principal, action, await this.resourcesOf(action, call, facts), (resource) => this.contextOf(action, call, resource, facts));
+    const { resourceTypes } = await this.cached(action, () => actionReference(action));
+    const authorized = await this.decide(principal, action, await this.resourcesOf(action, call, facts), (resource) => this.contextOf(action, call, resource, facts, resourceTypes));
     const passedRole = PASSED_ROLES[action];
     const roleArn = passedRole?.roleArn(call.input);
     if (authorized.denial || typeof roleArn !== 'string') return authorized;
@@ -189,8 +190,7 @@ export class StackAuthorizer {
     const resources: string[] = [];
     const unresolvedRequired: string[] = [];
     for (const type of resourceTypes) {
-      const typePattern = type.arnFormat.replace(/\$\{[^}]+\}/g, '*');
-      const named = arnsInRequest.filter((arn) => matchesArn(typePattern, arn));
+      const named = arnsInRequest.filter((arn) => matchesArn(arnPatternOf(type), arn));
       if (named.length > 0) {
         resources.push(...named);
         continue;
@@ -208,9 +208,20 @@ export class StackAuthorizer {
     return resources.length > 0 ? resources : ['*'];
   }
 
-  private contextOf(action: string, call: AwsCall, resource: string, facts: ResourceFacts): RequestContext {
+  /**
+   * The request context of one resource: its tags as `aws:ResourceTag/<key>` and as the service's own key of
+   * its resource type (a DMS replication config's `dms:replication-config-tag/<key>`, a task's
+   * `dms:task-tag/<key>`: the reference lists them with the type), the tags the request sets, the item's key.
+   */
+  private contextOf(action: string, call: AwsCall, resource: string, facts: ResourceFacts, resourceTypes: ActionResourceType[]): RequestContext {
     const context: RequestContext = {};
-    for (const [key, value] of Object.entries(resource === '*' ? {} : facts.tagsOf(resource))) context[`aws:ResourceTag/${key}`] = value;
+    const tags = resource === '*' ? {} : facts.tagsOf(resource);
+    const type = resourceTypes.find((candidate) => matchesArn(arnPatternOf(candidate), resource));
+    const serviceTagKeys = (type?.conditionKeys ?? []).filter((key) => key.endsWith('/${TagKey}') && !key.startsWith('aws:'));
+    for (const [key, value] of Object.entries(tags)) {
+      context[`aws:ResourceTag/${key}`] = value;
+      for (const serviceKey of serviceTagKeys) context[serviceKey.replace('${TagKey}', key)] = value;
+    }
     const requestTags = tagsIn(call.input);
     for (const [key, value] of Object.entries(requestTags)) context[`aws:RequestTag/${key}`] = value;
     if (Object.keys(requestTags).length > 0) context['aws:TagKeys'] = Object.keys(requestTags);
@@ -222,6 +233,11 @@ export class StackAuthorizer {
     }
     return context;
   }
+}
+
+/** A resource type's ARN format as a wildcard pattern: every `${Placeholder}` matches anything. */
+function arnPatternOf(type: ActionResourceType): string {
+  return type.arnFormat.replace(/\$\{[^}]+\}/g, '*');
 }
 
 /** The secret's full ARN (the suffix included) when the facts know it, else what the request names. */

@@ -5,6 +5,9 @@ import { readSourceFacts } from '../../functions/check-readiness/server-facts';
 import { readinessSettings, type MigrationConfig, type MigrationInput } from '../../functions/shared/migration-input';
 import { readReadOnlySettings, restoreWrites } from '../../functions/cutover/write-freeze';
 import { connectMysql, withMysql, type DatabaseCredentials } from '../../functions/shared/mysql';
+import type { ReplicationFields } from '../../functions/shared/migration-input';
+import type { ReplicationEngine } from '../../functions/shared/replication';
+import type { DmsReplicationDefinition } from '../emulator/dms/definitions';
 import type { EmulatorOptions } from '../emulator/server';
 import { startThrowawayMariadb, type ThrowawayMariadb } from '../throwaway-mariadb';
 import { rehearsedSchemas, type RehearsalOptions, type RehearsedSettings } from './options';
@@ -21,6 +24,7 @@ const ACCOUNT = '123456789012';
 export const REHEARSAL_REGION = 'eu-west-1';
 const ARN = {
   task: `arn:aws:dms:${REHEARSAL_REGION}:${ACCOUNT}:task:SHOPREHEARSALTASK`,
+  config: `arn:aws:dms:${REHEARSAL_REGION}:${ACCOUNT}:replication-config:SHOPREHEARSALCONFIG`,
   source: `arn:aws:dms:${REHEARSAL_REGION}:${ACCOUNT}:endpoint:SHOPREHEARSALSOURCE`,
   target: `arn:aws:dms:${REHEARSAL_REGION}:${ACCOUNT}:endpoint:SHOPREHEARSALTARGET`,
   instance: `arn:aws:dms:${REHEARSAL_REGION}:${ACCOUNT}:rep:SHOPREHEARSALINSTANCE`,
@@ -31,22 +35,23 @@ const ARN = {
   targetSecret: `arn:aws:secretsmanager:${REHEARSAL_REGION}:${ACCOUNT}:secret:rehearsal/target-AbCdEf`,
 };
 const REPLICATION_INSTANCE_IDENTIFIER = 'shop-rehearsal-instance';
-/** The DMS resources the rehearsal's input names, whatever an operator's config names. */
-export const REHEARSAL_DMS_ARNS = {
-  replicationTaskArn: ARN.task,
-  sourceEndpointArn: ARN.source,
-  targetEndpointArn: ARN.target,
-  replicationInstanceArn: ARN.instance,
-};
+/**
+ * The DMS resources the rehearsal's input names, whatever an operator's config names: a task on an instance,
+ * or a serverless replication config, between the same endpoints.
+ */
+export function rehearsalDmsArns(engine: ReplicationEngine): ReplicationFields & { sourceEndpointArn: string; targetEndpointArn: string } {
+  const endpoints = { sourceEndpointArn: ARN.source, targetEndpointArn: ARN.target };
+  return engine === 'serverless' ? { replicationConfigArn: ARN.config, ...endpoints } : { replicationTaskArn: ARN.task, replicationInstanceArn: ARN.instance, ...endpoints };
+}
 export const REHEARSAL_EXECUTION_ARN = `arn:aws:states:${REHEARSAL_REGION}:${ACCOUNT}:execution:ShopRehearsal-migration:rehearsal-${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}`;
 
-export type RehearsalInput = MigrationInput & { database: NonNullable<MigrationInput['database']>; cutover: Pick<MigrationConfig['cutover'], 'endpointParameterName'> };
+export type RehearsalInput = MigrationInput & ReplicationFields & { database: NonNullable<MigrationInput['database']>; cutover: Pick<MigrationConfig['cutover'], 'endpointParameterName'> };
 
 /** The rehearsal's execution input: its own ARNs and database secrets, with the operator's settings when given. */
-export function rehearsalInput(schemas: string[], settings?: RehearsedSettings, rollback = false): RehearsalInput {
+export function rehearsalInput(schemas: string[], settings?: RehearsedSettings, rollback = false, engine: ReplicationEngine = 'task'): RehearsalInput {
   return {
     migrationName: settings?.migrationName ?? 'Shop rehearsal',
-    ...REHEARSAL_DMS_ARNS,
+    ...rehearsalDmsArns(engine),
     target: { type: settings?.target.type ?? 'aurora-cluster', identifier: 'shop-target' },
     startPolicy: settings?.startPolicy ?? 'auto',
     confirmReloadTarget: settings?.confirmReloadTarget ?? false,
@@ -59,6 +64,11 @@ export function rehearsalInput(schemas: string[], settings?: RehearsedSettings, 
   };
 }
 
+/** The ARN of the replication the input names: the task's, or the serverless replication config's. */
+export function migrationArnOf(input: ReplicationFields): string {
+  return input.replicationConfigArn ?? input.replicationTaskArn;
+}
+
 /** The deployment (as `infra/config.ts` reads it) whose state machine the rehearsal executes. */
 export function rehearsalDeployment(input: RehearsalInput) {
   return {
@@ -66,7 +76,8 @@ export function rehearsalDeployment(input: RehearsalInput) {
     account: ACCOUNT,
     region: REHEARSAL_REGION,
     notificationEmails: [],
-    monitoring: { replicationInstanceIdentifier: REPLICATION_INSTANCE_IDENTIFIER },
+    // DMS publishes a task's metrics under its instance's name; a serverless replication runs on no instance.
+    monitoring: input.replicationTaskArn ? { replicationInstanceIdentifier: REPLICATION_INSTANCE_IDENTIFIER } : {},
     migration: input,
   };
 }
@@ -108,13 +119,33 @@ export async function prepareDatabases(options: RehearsalOptions, say: (line: st
   return { sourceCredentials, targetCredentials, seed };
 }
 
-/** The AWS side of the rehearsal: the DMS task, endpoints and instance, the target as RDS sees it, the secrets. */
+/**
+ * The AWS side of the rehearsal: the DMS endpoints, the task and its instance or (--serverless) the replication
+ * config, moving the same tables with the same settings; the target as RDS sees it, the secrets.
+ */
 export function rehearsalAws(
   options: RehearsalOptions,
   input: RehearsalInput,
   { sourceCredentials, targetCredentials }: RehearsalDatabases,
   signingKeyArn?: string,
 ): Pick<EmulatorOptions, 'dms' | 'target' | 'secrets' | 'parameters'> {
+  const replication: DmsReplicationDefinition = {
+    migrationType: options.migrationType,
+    sourceEndpointArn: ARN.source,
+    targetEndpointArn: ARN.target,
+    tableMappings: {
+      rules: rehearsedSchemas(options).map((schema, index) => ({
+        'rule-type': 'selection',
+        'rule-id': String(index + 1),
+        'rule-name': `schema-${index + 1}`,
+        'object-locator': { 'schema-name': schema, 'table-name': '%' },
+        'rule-action': 'include',
+      })),
+    },
+    validationEnabled: true,
+    // As the stack creates tasks (dms.mode "create"): a failure e-mail then names the task's log.
+    loggingEnabled: true,
+  };
   return {
     dms: {
       endpoints: [
@@ -123,27 +154,11 @@ export function rehearsalAws(
         { endpointArn: ARN.reverseSource, endpointIdentifier: 'shop-reverse-source', endpointType: 'source', secretArn: ARN.targetSecret },
         { endpointArn: ARN.reverseTarget, endpointIdentifier: 'shop-reverse-target', endpointType: 'target', secretArn: ARN.sourceSecret },
       ],
-      task: {
-        replicationTaskArn: ARN.task,
-        replicationTaskIdentifier: 'shop-rehearsal',
-        migrationType: options.migrationType,
-        sourceEndpointArn: ARN.source,
-        targetEndpointArn: ARN.target,
-        replicationInstanceArn: ARN.instance,
-        tableMappings: {
-          rules: rehearsedSchemas(options).map((schema, index) => ({
-            'rule-type': 'selection',
-            'rule-id': String(index + 1),
-            'rule-name': `schema-${index + 1}`,
-            'object-locator': { 'schema-name': schema, 'table-name': '%' },
-            'rule-action': 'include',
-          })),
-        },
-        validationEnabled: true,
-        // As the stack creates tasks (dms.mode "create"): a failure e-mail then names the task's log.
-        loggingEnabled: true,
-      },
+      task: { ...replication, replicationTaskArn: ARN.task, replicationTaskIdentifier: 'shop-rehearsal', replicationInstanceArn: ARN.instance },
       instance: { replicationInstanceArn: ARN.instance, replicationInstanceIdentifier: REPLICATION_INSTANCE_IDENTIFIER },
+      ...(options.engine === 'serverless'
+        ? { replicationConfigs: [{ ...replication, replicationConfigArn: ARN.config, replicationConfigIdentifier: 'shop-rehearsal', computeConfig: { MaxCapacityUnits: 4, MinCapacityUnits: 1 } }] }
+        : {}),
       batchRows: options.batchRows,
     },
     target: { type: input.target.type, identifier: input.target.identifier, host: targetCredentials.host, port: targetCredentials.port, engineVersion: '8.0.mysql_aurora.3.08.0' },

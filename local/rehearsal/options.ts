@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import type { MigrationConfig } from '../../functions/shared/migration-input';
+import type { ReplicationEngine } from '../../functions/shared/replication';
 import type { EmulatorFaults } from '../emulator/server';
 import type { OwnSourceSettings } from './own-source';
 
@@ -18,6 +19,8 @@ export interface RehearsalOptions {
   sourceHost: string;
   sourcePort: number;
   migrationType: 'full-load-and-cdc' | 'full-load';
+  /** What replicates: a task on a replication instance, or a DMS Serverless replication config (`--serverless`). */
+  engine: ReplicationEngine;
   /**
    * The operator's own migration settings to rehearse (from `--config`): name, start policy, validation and
    * cutover settings, and the target type. Its ARNs and database secrets are replaced by the rehearsal's.
@@ -54,6 +57,7 @@ export const DEFAULT_REHEARSAL: RehearsalOptions = {
   sourceHost: '127.0.0.1',
   sourcePort: 3306,
   migrationType: 'full-load-and-cdc',
+  engine: 'task',
   autoApprove: false,
   batchRows: 10_000,
   outboxFile: path.join('.rehearsal', 'outbox.jsonl'),

@@ -1,4 +1,4 @@
-import type { ReplicationTask, TableStatistics } from '@aws-sdk/client-database-migration-service';
+import type { ReplicationReading } from '../emulator/dms/api';
 
 /**
  * What the operator watches during a rehearsal: the workflow's current state, the full load's percent and
@@ -18,7 +18,9 @@ export class ProgressView {
 
   constructor(
     private readonly terminal: Terminal,
-    private readonly readDms: () => { task: ReplicationTask; tables: TableStatistics[] },
+    private readonly readDms: () => Pick<ReplicationReading, 'status' | 'stats' | 'tables'>,
+    /** What DMS calls the replication, for the line shown before the load: "task" or "replication". */
+    private readonly noun = 'task',
   ) {}
 
   stateEntered(stateName: string): void {
@@ -34,7 +36,7 @@ export class ProgressView {
 
   /** Redraws (terminal) or logs on progress (CI) the full load's line. */
   refresh(): void {
-    const line = progressLine(this.state, this.readDms());
+    const line = progressLine(this.state, this.readDms(), this.noun);
     if (this.terminal.interactive) {
       // Redraw only on change: a waiting rehearsal keeps the line still, so an answer being typed stays visible.
       if (line === this.lastLine) return;
@@ -43,7 +45,7 @@ export class ProgressView {
       this.lastLine = line;
       return;
     }
-    const percent = this.readDms().task.ReplicationTaskStats?.FullLoadProgressPercent;
+    const percent = this.readDms().stats?.FullLoadProgressPercent;
     if (percent !== undefined && percent >= this.lastLoggedPercent + 10) {
       this.lastLoggedPercent = percent - (percent % 10);
       this.terminal.write(`${line}\n`);
@@ -60,9 +62,9 @@ export class ProgressView {
   }
 }
 
-export function progressLine(state: string, dms: { task: ReplicationTask; tables: TableStatistics[] }): string {
-  const stats = dms.task.ReplicationTaskStats;
-  if (!stats || dms.tables.length === 0) return `  [${state}] DMS task ${dms.task.Status ?? 'unknown'}`;
+export function progressLine(state: string, dms: Pick<ReplicationReading, 'status' | 'stats' | 'tables'>, noun = 'task'): string {
+  const { stats } = dms;
+  if (!stats || dms.tables.length === 0) return `  [${state}] DMS ${noun} ${dms.status ?? 'unknown'}`;
   const percent = stats.FullLoadProgressPercent ?? 0;
   const rows = dms.tables.reduce((sum, table) => sum + (table.FullLoadRows ?? 0), 0);
   const validated = dms.tables.filter((table) => table.ValidationState === 'Validated').length;

@@ -1,7 +1,9 @@
 import { ENVIRONMENT } from '../../functions/shared/environment';
 import { executeLocally, invokeAsLambda, type LocalExecution } from '../workflow/execute';
 import { synthesizeWorkflow, type SynthesizedWorkflow } from '../workflow/synthesize';
-import { REHEARSAL_EXECUTION_ARN, prepareDatabases, rehearsalDeployment, rehearsalInput, type RehearsalDatabases, type RehearsalInput } from './fixture';
+import { ENGINE_FACTS } from '../../functions/shared/replication';
+import { meaningOf } from '../../functions/shared/replication/vocabulary';
+import { REHEARSAL_EXECUTION_ARN, migrationArnOf, prepareDatabases, rehearsalDeployment, rehearsalInput, type RehearsalDatabases, type RehearsalInput } from './fixture';
 import { judgeMigration, judgeRollback, type RehearsalOutcome } from './judge';
 import { rehearsedSchemas, type RehearsalOptions } from './options';
 import { prepareOwnDatabase, type OwnDatabaseReport } from './own-database';
@@ -45,14 +47,15 @@ export async function rehearse(
     const databases: RehearsalDatabases & { ownDatabase?: OwnDatabaseReport } = options.ownSource
       ? await prepareOwnDatabase(options.ownSource, options, terminal, shutdown)
       : await prepareDatabases(options, say, shutdown);
-    const input = rehearsalInput(rehearsedSchemas(options), options.migrationSettings, options.rollback);
+    const input = rehearsalInput(rehearsedSchemas(options), options.migrationSettings, options.rollback, options.engine);
     const synthesized = synthesize(rehearsalDeployment(input));
     const stage = await startStage(options, input, databases, synthesized, say, shutdown);
 
     const { execution, stateTimings } = await migrate(stage, synthesized, input, options, terminal, say, shutdown);
     const outcome = judgeMigration(execution);
     say('');
-    say(rehearsalSummary({ execution, emulator: stage.emulator, seed: databases.seed, startedAt, stateTimings, outboxFile: options.outboxFile, outcome, authorizer: stage.authorizer }));
+    const replication = { engine: options.engine, arn: migrationArnOf(input) };
+    say(rehearsalSummary({ execution, emulator: stage.emulator, seed: databases.seed, startedAt, stateTimings, outboxFile: options.outboxFile, outcome, authorizer: stage.authorizer, replication }));
     if (databases.ownDatabase) say(`\n${ownDatabaseSummary(databases.ownDatabase)}`);
     if (!options.rollback || outcome.exitCode !== 0) return { ...outcome, execution };
 
@@ -87,7 +90,7 @@ async function migrate(
     void invokeAsLambda(handlers('fullLoadWatcher'), { source: 'aws.events', 'detail-type': 'Scheduled Event' }).catch(() => undefined);
   }, PROGRESS_CHECK_MILLIS);
   shutdown.onStop(async () => clearInterval(schedule));
-  const view = new ProgressView(terminal, () => ({ task: emulator.dms.describeTask(), tables: emulator.dms.describeTables() }));
+  const view = new ProgressView(terminal, () => emulator.dms.reading(migrationArnOf(input)), ENGINE_FACTS[options.engine].noun);
   live.view = view;
   const redraw = setInterval(() => view.refresh(), 250);
   shutdown.onStop(async () => clearInterval(redraw));
@@ -100,7 +103,8 @@ async function migrate(
       emulatorUrl: emulator.url,
       stateMachineArn,
       executionArn: REHEARSAL_EXECUTION_ARN,
-      replicationTaskArn: input.replicationTaskArn,
+      replicationArn: migrationArnOf(input),
+      engine: options.engine,
       endpointParameterName: input.cutover.endpointParameterName,
       targetType: input.target.type,
     }),
@@ -137,8 +141,13 @@ async function rollBack(
   say: Say,
 ): Promise<RollbackFacts> {
   const { emulator } = stage;
-  const reverseTaskArn = (migration.output?.reverseReplication as { taskArn?: string } | undefined)?.taskArn;
-  while (emulator.dms.describeTasks().find((task) => task.ReplicationTaskArn === reverseTaskArn)?.Status === 'starting') await new Promise((resolve) => setTimeout(resolve, 100));
+  // The way back's replication (a task or a serverless config, `taskArn` either way) moving data before orders are placed.
+  const reverseArn = (migration.output?.reverseReplication as { taskArn?: string } | undefined)?.taskArn;
+  const starting = (status: string | undefined) => {
+    const meaning = meaningOf(options.engine, status);
+    return meaning?.start === 'in-progress' && meaning.phase === 'starting';
+  };
+  while (reverseArn && starting(emulator.dms.reading(reverseArn).status)) await new Promise((resolve) => setTimeout(resolve, 100));
   const placedOnTarget = await placeOrdersOnTarget(targetCredentials, options.sourceDatabase);
   say('');
   say(`Placed orders ${placedOnTarget.join(', ')} on the target (the new primary) as the application would; rolling back to the source.`);

@@ -1,3 +1,4 @@
+import type { ReplicationEngine } from '../../functions/shared/replication';
 import { REHEARSAL_REGION } from './fixture';
 
 /**
@@ -23,24 +24,36 @@ export interface FollowedResources {
   emulatorUrl: string;
   stateMachineArn: string;
   executionArn: string;
-  /** Absent for a serverless rehearsal: its table statistics are read with another command. */
-  replicationTaskArn?: string;
+  /** The migration's replication: a task's ARN, or a DMS Serverless replication config's. */
+  replicationArn: string;
+  engine: ReplicationEngine;
   endpointParameterName: string;
   targetType: 'aurora-cluster' | 'rds-instance';
 }
 
 /** The commands, printed as the rehearsal starts: the read calls an operator makes on AWS, and `status`. */
-export function followCommands({ emulatorUrl, stateMachineArn, executionArn, replicationTaskArn, endpointParameterName, targetType }: FollowedResources): string {
+export function followCommands({ emulatorUrl, stateMachineArn, executionArn, replicationArn, engine, endpointParameterName, targetType }: FollowedResources): string {
   const aws = `aws --endpoint-url ${emulatorUrl}`;
+  // A task runs on an instance that tests its connections; a serverless replication has neither (it tests them as it starts).
+  const replication =
+    engine === 'serverless'
+      ? [
+        `  ${aws} dms describe-replications --filters Name=replication-config-arn,Values=${replicationArn}`,
+        `  ${aws} dms describe-replication-table-statistics --replication-config-arn ${replicationArn}`,
+        `  ${aws} dms describe-endpoints`,
+      ]
+    : [
+        `  ${aws} dms describe-replication-tasks`,
+        `  ${aws} dms describe-table-statistics --replication-task-arn ${replicationArn}`,
+        `  ${aws} dms describe-endpoints`,
+        `  ${aws} dms describe-connections`,
+        `  ${aws} dms describe-replication-instances`,
+      ];
   return [
     'From another terminal, the AWS CLI and dms-orchestrator read this rehearsal as they read AWS (nothing here reaches AWS):',
     `  export ${CLIENT_ENVIRONMENT_IN_SHELL}`,
     `  npx dms-orchestrator status --endpoint-url ${emulatorUrl} --state-machine-arn ${stateMachineArn}`,
-    `  ${aws} dms describe-replication-tasks`,
-    ...(replicationTaskArn ? [`  ${aws} dms describe-table-statistics --replication-task-arn ${replicationTaskArn}`] : []),
-    `  ${aws} dms describe-endpoints`,
-    `  ${aws} dms describe-connections`,
-    `  ${aws} dms describe-replication-instances`,
+    ...replication,
     `  ${aws} sns list-topics`,
     `  ${aws} ssm get-parameter --name ${endpointParameterName}`,
     `  ${aws} rds ${targetType === 'aurora-cluster' ? 'describe-db-clusters' : 'describe-db-instances'}`,

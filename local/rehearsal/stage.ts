@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { logger } from '../../functions/shared/logger';
 import type { Phase } from '../../infra/phases';
-import type { DmsTaskEvent } from '../emulator/dms/definitions';
+import type { DmsEvent } from '../emulator/dms/definitions';
 import { startAwsEmulator, type AwsEmulator } from '../emulator/server';
 import type { PublishedMessage } from '../emulator/services';
 import { StackAuthorizer, type CfnTemplate } from '../iam';
@@ -69,7 +69,7 @@ export async function startStage(
       const line = message.attributes.kind === 'approval-code' ? `  ✉ to ${message.deliveredTo.join(', ') || 'nobody (no subscription accepts it)'}: ${message.subject}: ${codeIn(message.message)}` : `  ✉ ${message.subject}`;
       live.view?.say(line);
     },
-    onDmsEvent: (event: DmsTaskEvent) => {
+    onDmsEvent: (event: DmsEvent) => {
       if (live.watcher) void invokeAsLambda(live.watcher, event).catch((error: Error) => live.view?.say(`  ! DMS event watcher failed: ${error.name}`));
     },
     ...(authorizer ? { enforce: { authorizer, network } } : {}),
@@ -93,6 +93,9 @@ export async function startStage(
   const parked = (phase: Phase, afterInvoke?: (result: unknown) => void): LocalTask => async (taskInput) => {
     const taskToken = `${phase}-${++tokenCount}-${randomBytes(8).toString('hex')}`;
     const handedBack = emulator.tokens.waitFor(taskToken);
+    // A handler may hand the token back before this one returns (a replication that fails at once, its event
+    // waking the watcher): the failure is taken up below, not an unhandled rejection meanwhile.
+    handedBack.catch(() => undefined);
     const result = await invokeAsLambda(handlers(phase), { ...taskInput.Payload, taskToken });
     afterInvoke?.(result);
     return handedBack;

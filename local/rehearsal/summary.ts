@@ -1,3 +1,5 @@
+import type { ReplicationEngine } from '../../functions/shared/replication';
+import type { ReplicationReading } from '../emulator/dms/api';
 import type { AwsEmulator } from '../emulator/server';
 import type { StackAuthorizer } from '../iam';
 import type { LocalExecution } from '../workflow/execute';
@@ -32,7 +34,12 @@ export interface SummaryFacts {
   outcome: { exitCode: number; reason?: string };
   /** Absent when the rehearsal ran without IAM. */
   authorizer?: StackAuthorizer;
+  /** What replicated: the engine, and the task's or replication config's ARN. */
+  replication: { engine: ReplicationEngine; arn: string };
 }
+
+/** How the summary names each engine. */
+const ENGINE_NAMES: Record<ReplicationEngine, string> = { task: 'DMS replication task on a replication instance', serverless: 'DMS Serverless replication' };
 
 /** The end-of-run report: outcome, timings, rows copied, validation, where the endpoint went. */
 export function rehearsalSummary(facts: SummaryFacts): string {
@@ -41,6 +48,7 @@ export function rehearsalSummary(facts: SummaryFacts): string {
   const lines: string[] = [];
   lines.push(outcome.exitCode === 0 ? `Rehearsal succeeded in ${seconds(finishedAt - facts.startedAt)}: the migration cut over.` : `Rehearsal FAILED after ${seconds(finishedAt - facts.startedAt)}: ${outcome.reason}`);
 
+  lines.push('', `Engine: ${ENGINE_NAMES[facts.replication.engine]}, ${facts.replication.arn}`);
   lines.push('', 'Timings (states that took 0.1 s or more in all):', ...stateTimingLines(facts.stateTimings, finishedAt, { minimumMillis: 100 }));
 
   if (execution.retries.length > 0) {
@@ -49,7 +57,7 @@ export function rehearsalSummary(facts: SummaryFacts): string {
     lines.push('', 'Retried:', ...[...retried].map(([what, times]) => `  ${what} (${times}x)`));
   }
 
-  lines.push('', ...loadLines(emulator, seed));
+  lines.push('', ...loadLines(emulator.dms.reading(facts.replication.arn), seed));
   const output = execution.output ?? {};
   const validation = output.validation as { outcome?: string; counts?: Record<string, number> } | undefined;
   if (validation) lines.push('', `DMS validation: ${validation.outcome} (${Object.entries(validation.counts ?? {}).map(([name, count]) => `${count} ${words(name)}`).join(', ')})`);
@@ -75,10 +83,8 @@ export function rehearsalSummary(facts: SummaryFacts): string {
  * The full load's rows per table, and what CDC applied after it; only that the load never started when the
  * run ended before it (no figures of a load that did not happen).
  */
-function loadLines(emulator: AwsEmulator, seed: SeedResult): string[] {
-  const tables = emulator.dms.describeTables();
-  const task = emulator.dms.describeTask();
-  const stats = task.ReplicationTaskStats;
+function loadLines(replication: ReplicationReading, seed: SeedResult): string[] {
+  const { tables, stats } = replication;
   if (tables.length === 0 && !stats?.FullLoadStartDate) return ['Full load: not started (the run ended before it).'];
   const lines: string[] = [];
   const copied = tables.reduce((sum, table) => sum + (table.FullLoadRows ?? 0), 0);
@@ -91,9 +97,9 @@ function loadLines(emulator: AwsEmulator, seed: SeedResult): string[] {
     const heartbeat = table.TableName === HEARTBEAT_TABLE ? ' (the cutover\'s heartbeat table)' : '';
     lines.push(`  ${`${table.SchemaName}.${table.TableName}`.padEnd(nameWidth)} ${String((table.FullLoadRows ?? 0).toLocaleString('en-US')).padStart(9)} rows  ${table.TableState}; DMS validation: ${table.ValidationState}${table.ValidationFailedRecords ? ` (${table.ValidationFailedRecords} failed)` : ''}${heartbeat}`);
   }
-  if (task.MigrationType === 'full-load-and-cdc') {
+  if (replication.migrationType === 'full-load-and-cdc') {
     const changes = (field: 'Inserts' | 'Updates' | 'Deletes') => tables.reduce((sum, table) => sum + (table[field] ?? 0), 0);
-    const capture = emulator.dms.describeCapture();
+    const { capture } = replication;
     const fromBinlog = capture ? `; ${capture.appliedTransactions} source transaction${capture.appliedTransactions === 1 ? '' : 's'} applied from the binlog, now at ${capture.binlogPosition}` : '';
     lines.push(`Ongoing replication (CDC): ${changes('Inserts')} inserts, ${changes('Updates')} updates, ${changes('Deletes')} deletes applied after the load${fromBinlog}`);
   }

@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-database-migration-service';
 import type { Connection } from 'mysql2/promise';
 import { connectMysql } from '../../functions/shared/mysql';
-import type { DmsTaskEvent } from '../../local/emulator/dms/definitions';
+import type { DmsEvent } from '../../local/emulator/dms/definitions';
 import { startAwsEmulator, type AwsEmulator } from '../../local/emulator/server';
 import { emulatedDms, emulatedEndpoints } from '../support/emulated-task';
 import { TASK_ARN } from '../support/migration';
@@ -46,7 +46,7 @@ function startCopyingEmulator(migrationType: 'full-load' | 'full-load-and-cdc', 
 
 let admin: Connection;
 let emulator: AwsEmulator;
-const events: DmsTaskEvent[] = [];
+const events: DmsEvent[] = [];
 const dms = () => new DatabaseMigrationServiceClient({ endpoint: emulator.url, maxAttempts: 1 });
 
 beforeAll(async () => {

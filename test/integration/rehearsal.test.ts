@@ -57,14 +57,25 @@ const synthesizeOnce = (deployment: unknown) => (synthesized ??= synthesizeWorkf
 
 async function rehearseHere(
   faults: RehearsalOptions['faults'],
-  options: { autoApprove?: boolean; onOutput?: (output: string) => void; migrationSettings?: RehearsalOptions['migrationSettings'] } = {},
+  options: { autoApprove?: boolean; onOutput?: (output: string) => void; migrationSettings?: RehearsalOptions['migrationSettings']; engine?: RehearsalOptions['engine'] } = {},
 ) {
   const { outbox, sourceDatabase } = smallRehearsal();
   jest.resetModules(); // the handlers read their environment as they load: each rehearsal has its own emulator
   let output = '';
   const startedAt = Date.now();
   const result = await rehearse(
-    { ...DEFAULT_REHEARSAL, rows: 3000, batchRows: 500, outboxFile: outbox, sourceDatabase, autoApprove: options.autoApprove ?? true, waitMilliseconds: 100, faults, migrationSettings: options.migrationSettings },
+    {
+      ...DEFAULT_REHEARSAL,
+      rows: 3000,
+      batchRows: 500,
+      outboxFile: outbox,
+      sourceDatabase,
+      autoApprove: options.autoApprove ?? true,
+      waitMilliseconds: 100,
+      faults,
+      migrationSettings: options.migrationSettings,
+      engine: options.engine ?? 'task',
+    },
     {
       write: (text) => {
         output += text;
@@ -72,8 +83,8 @@ async function rehearseHere(
       },
       interactive: false,
     },
-    // The shared synthesis is the default settings' stack; other settings make another stack.
-    options.migrationSettings ? synthesizeWorkflow : synthesizeOnce,
+    // The shared synthesis is the default settings' stack; other settings (or the other engine) make another stack.
+    options.migrationSettings || options.engine === 'serverless' ? synthesizeWorkflow : synthesizeOnce,
   );
   reportDuration(`rehearse with ${JSON.stringify(faults)}`, startedAt);
   const notifications = notificationsIn(outbox);
@@ -150,6 +161,42 @@ describe('npm run rehearse', () => {
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain('--fail-connection takes "source" or "target"');
     expect(result.stderr).toContain('Usage: dms-orchestrator rehearse');
+  });
+});
+
+describe('npm run rehearse -- --serverless', () => {
+  it('migrates the sample shop on a DMS Serverless replication through every phase to cutover, the summary naming the engine, exit 0', async () => {
+    const result = await rehearseInItsOwnProcess('--auto-approve', '--serverless');
+    expect(result.stderr).toBe('');
+    expect(result.exitCode).toBe(0);
+    expect(kinds(result.notifications)).toEqual(expect.arrayContaining(['started', 'full-load-complete', 'validation-outcome', 'approval-request', 'cut-over']));
+    expect(result.stdout).toMatch(/aws --endpoint-url \S+ dms describe-replications --filters Name=replication-config-arn,Values=arn:aws:dms:\S+:replication-config:\S+/);
+    expect(result.stdout).not.toContain('describe-replication-tasks');
+    expect(result.stdout).toMatch(/Engine: DMS Serverless replication, arn:aws:dms:eu-west-1:123456789012:replication-config:\S+/);
+    expect(result.stdout).toMatch(/Full load: 3,000 of 3,000 rows copied/);
+    expect(result.stdout).toMatch(/DMS validation: passed \(5 validated, .*1 keyless\)/);
+    expect(result.stdout).toMatch(/Ongoing replication \(CDC\): \d+ inserts/);
+    expect(result.stdout).toMatch(/IAM enforced: [1-9]\d* calls evaluated, 0 denied/);
+    expectPlainWords(result.stdout.slice(result.stdout.indexOf('Rehearsal succeeded')));
+  });
+
+  it('--rollback: the way back is a CDC-only serverless replication; orders placed on the target reach the source, exit 0', async () => {
+    const result = await rehearseInItsOwnProcess('--auto-approve', '--serverless', '--rollback');
+    expect(result.stderr).toBe('');
+    expect(result.exitCode).toBe(0);
+    expect(kinds(result.notifications)).toEqual(expect.arrayContaining(['cut-over', 'rolled-back']));
+    expect(result.stdout).toMatch(/Reverse replication \((?:task|replication) arn:aws:dms:\S+:replication-config:\S+\)/);
+    expect(result.stdout).toMatch(/Orders placed on the target after the cutover: (\d+, \d+, \d+); on the source after the rollback: \1\n/);
+    expect(result.stdout).toContain('Rollback succeeded: the applications are back on the source.');
+    expect(result.stdout).toMatch(/IAM enforced: [1-9]\d* calls evaluated, 0 denied\s*$/);
+  });
+
+  it('an endpoint the replication cannot reach fails it in testing_connection: the failure names the DMS message, exit 1', async () => {
+    const result = await rehearseHere({ failConnection: 'source' }, { engine: 'serverless' });
+    expect(result.exitCode).toBe(1);
+    expect(result.failure?.message).toContain('Test connection for endpoint shop-source failed');
+    expect(result.failure?.message).toContain("Can't connect to MySQL server on '127.0.0.1'");
+    expect(result.output).toContain('Full load: not started (the run ended before it).');
   });
 });
 

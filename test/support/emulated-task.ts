@@ -1,6 +1,6 @@
-import type { DmsTaskDefinition } from '../../local/emulator/dms/definitions';
+import type { DmsReplicationConfigDefinition, DmsTaskDefinition } from '../../local/emulator/dms/definitions';
 import type { EmulatorOptions } from '../../local/emulator/server';
-import { REPLICATION_INSTANCE_ARN, SOURCE_ENDPOINT_ARN, TARGET_ENDPOINT_ARN, TASK_ARN } from './migration';
+import { REPLICATION_CONFIG_ARN, REPLICATION_INSTANCE_ARN, SOURCE_ENDPOINT_ARN, TARGET_ENDPOINT_ARN, TASK_ARN } from './migration';
 
 /**
  * The emulated DMS task and replication instance of the fixtures' ARNs (test/support/migration.ts): a
@@ -22,6 +22,24 @@ export function emulatedDms(name: string, endpoints: EmulatorOptions['dms']['end
       ...task,
     },
     instance: { replicationInstanceArn: REPLICATION_INSTANCE_ARN, replicationInstanceIdentifier: `${name}-replication` },
+  };
+}
+
+/**
+ * The DMS Serverless counterpart of the fixtures' task: a full-load-and-cdc replication config with validation,
+ * between the same endpoints, of at most 4 DCU (2 at least).
+ */
+export function emulatedReplicationConfig(name: string, config: Partial<DmsReplicationConfigDefinition> = {}): DmsReplicationConfigDefinition {
+  return {
+    replicationConfigArn: REPLICATION_CONFIG_ARN,
+    replicationConfigIdentifier: `${name}-replication`,
+    migrationType: 'full-load-and-cdc',
+    sourceEndpointArn: SOURCE_ENDPOINT_ARN,
+    targetEndpointArn: TARGET_ENDPOINT_ARN,
+    tableMappings: { rules: [] },
+    validationEnabled: true,
+    computeConfig: { MaxCapacityUnits: 4, MinCapacityUnits: 2 },
+    ...config,
   };
 }
 

@@ -4,15 +4,22 @@ import {
   DescribeConnectionsCommand,
   DescribeEndpointsCommand,
   DescribeReplicationInstancesCommand,
+  DescribeReplicationConfigsCommand,
+  DescribeReplicationsCommand,
+  DescribeReplicationTableStatisticsCommand,
   DescribeReplicationTasksCommand,
   DescribeTableStatisticsCommand,
   InvalidResourceStateFault,
+  StartReplicationCommand,
   StartReplicationTaskCommand,
+  StopReplicationCommand,
   StopReplicationTaskCommand,
   TestConnectionCommand,
+  type Replication,
   type ReplicationTask,
   type TableStatistics,
 } from '@aws-sdk/client-database-migration-service';
+import type { ReplicationEngine } from '../../functions/shared/replication';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { CreateDBClusterSnapshotCommand, DBClusterNotFoundFault, DBClusterSnapshotAlreadyExistsFault, DescribeDBClustersCommand, RDSClient } from '@aws-sdk/client-rds';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -33,15 +40,18 @@ import type { ResourceFacts, StackAuthorizer } from '../../local/iam';
 import { TaskTokens } from '../../local/workflow/task-tokens';
 import { fakeDynamoDbTable } from './dynamodb-table';
 import { answeredByEmulator, asSdkError } from './emulator-operations';
-import { DATABASE_ACCESS, REPLICATION_INSTANCE_ARN, SOURCE_ENDPOINT_ARN, TARGET_ENDPOINT_ARN, TASK_ARN, WAY_BACK, replicationTask, tableStatistics } from './migration';
+import { DATABASE_ACCESS, REPLICATION_CONFIG_ARN, REPLICATION_INSTANCE_ARN, SOURCE_ENDPOINT_ARN, TARGET_ENDPOINT_ARN, TASK_ARN, WAY_BACK, replicationTask, serverlessReplication, tableStatistics } from './migration';
 
 /** What the simulated migration looks like; each workflow path test changes one thing. */
 export interface Scenario {
+  /** What replicates: a task on an instance, or a DMS Serverless replication (test/support/engines.ts). @default 'task' */
+  engine?: ReplicationEngine;
   migrationType: 'full-load-and-cdc' | 'full-load';
-  /** The task's status before the workflow starts. */
+  /** The replication's status before the workflow starts (a serverless one never started is `created`). */
   initialStatus: 'ready' | 'running';
   /** DescribeConnections calls that still answer `testing` before the result. */
   connectionTestChecks: number;
+  /** A task's TestConnection of the source; a serverless replication fails in testing_connection as it starts. */
   sourceConnection: 'successful' | 'failed';
   /**
    * Full-load progress, one percentage per step. After each step the watcher's minute check runs while the
@@ -273,9 +283,9 @@ export class LocalAws {
   }
 
   /** Moves the full load to `percent`, as DMS would between two events. */
-  /** Whether DMS would announce this moment: the task stopped, or a table failed. */
+  /** Whether DMS would announce this moment: the replication stopped or failed, or a table failed. */
   get taskEventDue(): boolean {
-    return this.task.Status === 'stopped' || this.tables.some((table) => table.TableState === 'Table error');
+    return this.task.Status === 'stopped' || this.task.Status === 'failed' || this.tables.some((table) => table.TableState === 'Table error');
   }
 
   advanceFullLoad(percent: number): void {
@@ -321,10 +331,7 @@ export class LocalAws {
   private fakeDms(): void {
     const dms = this.dms;
     dms.on(DescribeReplicationTasksCommand).callsFake(() => {
-      if (this.throttledReads > 0) {
-        this.throttledReads -= 1;
-        throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $fault: 'client', $metadata: { httpStatusCode: 400 } });
-      }
+      this.throttled();
       return { ReplicationTasks: [this.task] };
     });
     dms.on(StartReplicationTaskCommand).callsFake((input) => {
@@ -365,22 +372,7 @@ export class LocalAws {
         }),
       };
     });
-    dms.on(DescribeTableStatisticsCommand).callsFake(() => {
-      const fullLoadDone = this.task.ReplicationTaskStats?.FullLoadProgressPercent === 100;
-      if (fullLoadDone) this.validationChecks += 1;
-      const validated = fullLoadDone && this.validationChecks > this.scenario.pendingValidationChecks;
-      return {
-        ReplicationTaskArn: TASK_ARN,
-        TableStatistics: this.tables.map((table) => ({
-          ...table,
-          ...(validated
-            ? this.scenario.validation === 'Validated' || table.TableName !== 'order_lines'
-              ? { ValidationState: 'Validated' }
-              : { ValidationState: 'Mismatched records', ValidationFailedRecords: 3 }
-            : { ValidationState: 'Pending records', ValidationPendingRecords: 200 }),
-        })),
-      };
-    });
+    dms.on(DescribeTableStatisticsCommand).callsFake(() => ({ ReplicationTaskArn: TASK_ARN, TableStatistics: this.tableStatistics() }));
     dms.on(DescribeEndpointsCommand).callsFake((input) => {
       const endpointArns: string[] = input.Filters?.find((filter: { Name: string }) => filter.Name === 'endpoint-arn')?.Values ?? Object.keys(ENDPOINT_SECRETS);
       return {
@@ -389,9 +381,75 @@ export class LocalAws {
           .map((EndpointArn) => ({ EndpointArn, EndpointIdentifier: EndpointArn.split(':').at(-1)?.toLowerCase(), EngineName: 'mysql', MySQLSettings: { SecretsManagerSecretId: ENDPOINT_SECRETS[EndpointArn] } })),
       };
     });
+    this.fakeServerless();
     dms.on(DescribeReplicationInstancesCommand).resolves({
       ReplicationInstances: [{ ReplicationInstanceIdentifier: 'orders-replication', ReplicationInstanceArn: REPLICATION_INSTANCE_ARN, ReplicationInstanceStatus: 'available' }],
     });
+  }
+
+  /** The tables' statistics as DMS reports them once more: validation settles after the scenario's pending checks. */
+  private tableStatistics(): TableStatistics[] {
+    const fullLoadDone = this.task.ReplicationTaskStats?.FullLoadProgressPercent === 100;
+    if (fullLoadDone) this.validationChecks += 1;
+    const validated = fullLoadDone && this.validationChecks > this.scenario.pendingValidationChecks;
+    return this.tables.map((table) => ({
+      ...table,
+      ...(validated
+        ? this.scenario.validation === 'Validated' || table.TableName !== 'order_lines'
+          ? { ValidationState: 'Validated' }
+          : { ValidationState: 'Mismatched records', ValidationFailedRecords: 3 }
+        : { ValidationState: 'Pending records', ValidationPendingRecords: 200 }),
+    }));
+  }
+
+  /** DescribeReplicationTasks and DescribeReplications answer with throttling while the scenario says so. */
+  private throttled(): void {
+    if (this.throttledReads <= 0) return;
+    this.throttledReads -= 1;
+    throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $fault: 'client', $metadata: { httpStatusCode: 400 } });
+  }
+
+  /**
+   * The same simulated replication as a DMS Serverless one (serverlessReplication's shape): a task never started
+   * is a config `created`, a running one is provisioned, the task's failure message is among FailureMessages.
+   * Starting it with an unreachable source fails it in `testing_connection`, as DMS Serverless tests
+   * connections itself when it starts.
+   */
+  private fakeServerless(): void {
+    const dms = this.dms;
+    const replication = (): Replication => {
+      const { Status, StopReason, LastFailureMessage, ReplicationTaskStats, MigrationType } = this.task;
+      return serverlessReplication({
+        ReplicationType: MigrationType,
+        Status: Status === 'ready' ? 'created' : Status,
+        StopReason,
+        FailureMessages: LastFailureMessage ? [LastFailureMessage] : undefined,
+        ReplicationStats: ReplicationTaskStats,
+        ProvisionData: Status === 'running' ? { ProvisionState: 'provisioned', ProvisionedCapacityUnits: 4 } : undefined,
+      });
+    };
+    dms.on(DescribeReplicationsCommand).callsFake(() => {
+      this.throttled();
+      return { Replications: [replication()] };
+    });
+    dms.on(DescribeReplicationConfigsCommand).callsFake(() => ({
+      ReplicationConfigs: [{ ReplicationConfigArn: REPLICATION_CONFIG_ARN, ReplicationConfigIdentifier: 'orders-serverless', ReplicationType: this.task.MigrationType, TableMappings: this.task.TableMappings, ComputeConfig: { MaxCapacityUnits: 4 } }],
+    }));
+    dms.on(StartReplicationCommand).callsFake((input) => {
+      this.dmsActions.push(`StartReplication ${input.StartReplicationType}`);
+      if (this.scenario.sourceConnection === 'failed') {
+        this.task = { ...this.task, Status: 'failed', StopReason: 'Stop Reason FATAL_ERROR', LastFailureMessage: "Test connection for endpoint orders-ec2-mysql failed: Can't connect to MySQL server on '10.0.1.15' (110)" };
+        return { Replication: { ...replication(), Status: 'initializing' } };
+      }
+      this.task = { ...this.task, Status: 'running', ReplicationTaskStartDate: new Date('2026-11-24T09:00:00Z'), ReplicationTaskStats: this.stats(0) };
+      return { Replication: { ...replication(), Status: 'initializing' } };
+    });
+    dms.on(StopReplicationCommand).callsFake(() => {
+      this.dmsActions.push('StopReplication');
+      this.task = { ...this.task, Status: 'stopped', StopReason: 'Stop Reason NORMAL' };
+      return { Replication: { ...replication(), Status: 'stopping' } };
+    });
+    dms.on(DescribeReplicationTableStatisticsCommand).callsFake(() => ({ ReplicationConfigArn: REPLICATION_CONFIG_ARN, ReplicationTableStatistics: this.tableStatistics() }));
   }
 
   private fakeOthers(): void {

@@ -4,7 +4,7 @@ import { runAsCaller } from '../../local/emulator/callers';
 import { ENVIRONMENT } from '../../functions/shared/environment';
 import { StackAuthorizer, type CfnTemplate } from '../../local/iam';
 import { executeLocally, invokeAsLambda as invoke, invokedByStateMachine, loadPhaseHandlers as loadHandlers, type LocalExecution, type LocalTask } from '../../local/workflow/execute';
-import { TASK_ARN } from './migration';
+import { ENGINES, TASK_ENGINE } from './engines';
 import { LocalAws, type Scenario } from './local-aws';
 import { DEPLOYMENT, type SynthesizedWorkflow } from './synthesized-workflow';
 
@@ -60,6 +60,7 @@ export async function runWorkflow(
     Object.assign(process.env, synthesized.functionEnvironment);
     const handlers = loadHandlers(Object.values(synthesized.taskPhases), synthesized.functionLogicalIds);
     const remainingProgress = [...scenario.progressSteps];
+    const { stateChangeEvent } = ENGINES.find((fixture) => fixture.engine === (scenario.engine ?? 'task')) ?? TASK_ENGINE;
     let tokens = 0;
     let fullLoadNoticedAt: number | undefined;
 
@@ -70,7 +71,7 @@ export async function runWorkflow(
       for (let step = 0; aws.tokens.isWaiting(taskToken) && remainingProgress.length > 0 && step < (scenario.progressStepsPerWait ?? Infinity); step++) {
         aws.advanceFullLoad(remainingProgress.shift() as number);
         const wokenAt = Date.now();
-        if (aws.taskEventDue && !scenario.dmsEventsMissed) await invoke(handlers('fullLoadWatcher'), DMS_TASK_EVENT);
+        if (aws.taskEventDue && !scenario.dmsEventsMissed) await invoke(handlers('fullLoadWatcher'), stateChangeEvent);
         const checking = checkRule !== undefined && aws.eventRules.get(checkRule) === 'ENABLED';
         if (aws.tokens.isWaiting(taskToken) && checking && !scenario.scheduledChecksMissed) await invoke(handlers('fullLoadWatcher'), SCHEDULED_CHECK);
         if (!aws.tokens.isWaiting(taskToken)) fullLoadNoticedAt = wokenAt;
@@ -156,11 +157,3 @@ function servedReviewLink(aws: LocalAws, page: LocalHttpApi): string {
   const served = new URL(link);
   return `${page.url}/review${served.search}`;
 }
-
-const DMS_TASK_EVENT = {
-  version: '0',
-  source: 'aws.dms',
-  'detail-type': 'DMS Replication Task State Change',
-  resources: [TASK_ARN],
-  detail: { type: 'REPLICATION_TASK', category: 'StateChange', eventType: 'REPLICATION_TASK_STATE_CHANGE' },
-};

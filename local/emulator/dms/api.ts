@@ -1,10 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import type { ReplicationTask, TableStatistics } from '@aws-sdk/client-database-migration-service';
 import { dmsResourceId } from '../../../functions/shared/dms';
-import { connectMysql, type DatabaseCredentials } from '../../../functions/shared/mysql';
+import type { DatabaseCredentials } from '../../../functions/shared/mysql';
 import { AwsServiceError, type JsonService } from '../protocols';
-import type { DmsEndpointDefinition, DmsFaults, DmsInstanceDefinition, DmsTaskDefinition, DmsTaskEvent } from './definitions';
+import type { DmsEndpointDefinition, DmsEvent, DmsFaults, DmsInstanceDefinition, DmsReplicationConfigDefinition, DmsTaskDefinition } from './definitions';
 import type { CaptureSummary, LatencyMetric } from './capture-progress';
+import type { RunStats } from './replication-run';
+import { probeEndpoint } from './endpoint-probe';
+import type { EmulatedReplication } from './replication';
+import { ServerlessReplications } from './serverless-api';
 import { EmulatedTask } from './task';
 
 /**
@@ -20,23 +24,40 @@ import { EmulatedTask } from './task';
  * at a CdcStartPosition, such a task replicates its source's changes from the moment it starts, with the same
  * change capture as the migration's own task.
  *
+ * DMS Serverless replication configs (`serverless-api.ts`, each one's lifecycle in `replication.ts`) move the
+ * data through the same run as tasks (`replication-run.ts`), with the serverless statuses, provisioning and
+ * events.
+ *
  * This module is the API: the operations, endpoints, connection tests and the set of tasks. Each task's
  * lifecycle is in `task.ts`; what a run does to the data in `full-load.ts`, `validation.ts` and
  * `change-capture.ts` (which reads the source's binary log). Deliberately not emulated: LOB modes, table
  * settings beyond selection and schema renaming, and parallel table loads. CDC latency is measured from the
  * binlog events' timestamps (`capture-progress.ts`).
  */
+/** What the rehearsal shows of a replication, whichever the engine. */
+export interface ReplicationReading {
+  status: string | undefined;
+  migrationType: string | undefined;
+  /** ReplicationTaskStats or ReplicationStats (the same fields); none before the first start. */
+  stats: RunStats | undefined;
+  tables: TableStatistics[];
+  capture: CaptureSummary | undefined;
+}
+
 export interface EmulatedDmsOptions {
   endpoints: DmsEndpointDefinition[];
   task: DmsTaskDefinition;
   instance: DmsInstanceDefinition;
+  /** The operator's DMS Serverless replication configs (none by default). */
+  replicationConfigs?: DmsReplicationConfigDefinition[];
   faults: DmsFaults;
   /** Rows per batch (DMS's CommitRate, 10,000 by default). */
   batchRows?: number;
   /** How many seconds behind the source the tasks' change capture stays (0 by default: changes apply at once). */
   cdcLagSeconds?: number;
   readCredentials(secretArn: string): DatabaseCredentials;
-  onTaskEvent(event: DmsTaskEvent): void;
+  /** The EventBridge events of the migration's own task and replication configs. */
+  onEvent(event: DmsEvent): void;
 }
 
 interface ConnectionRecord {
@@ -56,9 +77,47 @@ export class EmulatedDms {
   private readonly created = new Map<string, EmulatedTask>();
   /** The tags set with CreateReplicationTask, by task ARN (what IAM reads as aws:ResourceTag). */
   private readonly tags = new Map<string, Record<string, string>>();
+  private readonly serverless: ServerlessReplications;
 
   constructor(private readonly options: EmulatedDmsOptions) {
-    this.migrationTask = this.newTask(options.task, options.faults, options.onTaskEvent);
+    this.migrationTask = this.newTask(options.task, options.faults, options.onEvent);
+    this.serverless = new ServerlessReplications({
+      configs: options.replicationConfigs ?? [],
+      arnPrefix: options.task.replicationTaskArn.split(':task:')[0],
+      faults: options.faults,
+      batchRows: options.batchRows ?? 10_000,
+      cdcLagMillis: (options.cdcLagSeconds ?? 0) * 1000,
+      endpoint: (arn) => this.endpoint(arn),
+      credentialsOf: (endpointArn) => this.options.readCredentials(this.endpoint(endpointArn).secretArn),
+      tags: this.tags,
+      onEvent: options.onEvent,
+    });
+  }
+
+  /**
+   * Any replication by ARN, as the rehearsal reads it whichever the engine: a task (the migration's or a created
+   * one) or a serverless replication config. ResourceNotFoundFault when there is none.
+   */
+  reading(arn: string): ReplicationReading {
+    if (arn.includes(':task:')) {
+      const task = this.taskNamed(arn);
+      const described = task.describe();
+      return { status: described.Status, migrationType: described.MigrationType, stats: described.ReplicationTaskStats, tables: task.describeTables(), capture: task.describeCapture() };
+    }
+    const replication = this.serverless.named(arn);
+    const described = replication.describe();
+    return {
+      status: described.Status,
+      migrationType: described.ReplicationType,
+      stats: described.ReplicationStats,
+      tables: described.ReplicationStats ? replication.describeTables() : [],
+      capture: replication.describeCapture(),
+    };
+  }
+
+  /** A DMS Serverless replication config by ARN (ResourceNotFoundFault when there is none). */
+  replication(arn: string): EmulatedReplication {
+    return this.serverless.named(arn);
   }
 
   /** The migration's task as DescribeReplicationTasks returns it. */
@@ -106,20 +165,38 @@ export class EmulatedDms {
     return this.migrationTask.describeCapture();
   }
 
-  /** The AWS/DMS CDC latency datapoints of a task, by the ReplicationTaskIdentifier dimension (the ARN's resource id). */
-  latencyDatapoints(taskResourceId: string | undefined, metric: LatencyMetric, start: number, end: number, periodMillis: number): Array<{ at: Date; value: number }> {
-    const task = [this.migrationTask, ...this.created.values()].find((candidate) => candidate.definition.replicationTaskArn.endsWith(`:task:${taskResourceId}`));
+  /**
+   * The AWS/DMS CDC latency datapoints of a task (its ReplicationTaskIdentifier dimension) or a serverless
+   * replication (its ReplicationConfigIdentifier), each the ARN's resource id; a config that does not exist has none.
+   */
+  latencyDatapoints(
+    replication: { taskResourceId: string | undefined } | { configResourceId: string },
+    metric: LatencyMetric,
+    start: number,
+    end: number,
+    periodMillis: number,
+  ): Array<{ at: Date; value: number }> {
+    if ('configResourceId' in replication) {
+      const config = this.serverless.all().find((candidate) => candidate.definition.replicationConfigArn.endsWith(`:replication-config:${replication.configResourceId}`));
+      return config?.latencyDatapoints(metric, start, end, periodMillis) ?? [];
+    }
+    const task = [this.migrationTask, ...this.created.values()].find((candidate) => candidate.definition.replicationTaskArn.endsWith(`:task:${replication.taskResourceId}`));
     return (task ?? this.migrationTask).latencyDatapoints(metric, start, end, periodMillis);
+  }
+
+  /** Every task and serverless replication: what the emulator waits for as it shuts down. */
+  private runners(): Array<EmulatedTask | EmulatedReplication> {
+    return [this.migrationTask, ...this.created.values(), ...this.serverless.all()];
   }
 
   /** Ends every running load, validation or replication after its current batch, as the emulator shuts down. */
   halt(): void {
-    for (const task of [this.migrationTask, ...this.created.values()]) task.halt();
+    for (const runner of this.runners()) runner.halt();
   }
 
-  /** Resolves once every task's running full load, validation or replication has finished. */
+  /** Resolves once every running full load, validation or replication has finished. */
   async settled(): Promise<void> {
-    await Promise.all([this.migrationTask, ...this.created.values()].map((task) => task.settled()));
+    await Promise.all(this.runners().map((runner) => runner.settled()));
   }
 
   service(): JsonService {
@@ -158,11 +235,12 @@ export class EmulatedDms {
         },
         StartReplicationTask: (input) => this.taskNamed(String(input.ReplicationTaskArn)).start(String(input.StartReplicationTaskType), input.CdcStartPosition as string | undefined),
         StopReplicationTask: (input) => this.taskNamed(String(input.ReplicationTaskArn)).stop(),
+        ...this.serverless.operations(),
       },
     };
   }
 
-  private newTask(definition: DmsTaskDefinition, faults: DmsFaults, onTaskEvent: (event: DmsTaskEvent) => void): EmulatedTask {
+  private newTask(definition: DmsTaskDefinition, faults: DmsFaults, onTaskEvent: (event: DmsEvent) => void): EmulatedTask {
     return new EmulatedTask({
       definition,
       faults,
@@ -280,18 +358,9 @@ export class EmulatedDms {
     const credentials = this.options.readCredentials(endpoint.secretArn);
     // DMS takes tens of seconds per test; a short minimum keeps the "testing" state observable.
     await new Promise((resolve) => setTimeout(resolve, CONNECTION_TEST_MILLIS));
-    try {
-      if (this.options.faults.failConnection === endpoint.endpointType) {
-        throw new Error(`Can't connect to MySQL server on '${credentials.host}' (110 "Connection timed out")`);
-      }
-      const connection = await connectMysql(credentials, endpoint.endpointType);
-      await connection.end();
-      record.Status = 'successful';
-    } catch (error) {
-      // DMS quotes the ODBC driver's message behind its own error code.
-      record.Status = 'failed';
-      record.LastFailureMessage = `Test connection for endpoint ${endpoint.endpointIdentifier} failed: Application-Status: 1020912, Application-Message: Cannot connect to ODBC provider ODBC general error., Application-Detailed-Message: RetCode: SQL_ERROR SqlState: HY000 NativeError: 2003 Message: [MySQL][ODBC 8.0(w) Driver]${(error as Error).message.replace(/^Cannot connect to the \w+ database at [^:]+:\d+ as [^:]+: /, '')}`;
-    }
+    const failure = await probeEndpoint(endpoint, credentials, this.options.faults);
+    record.Status = failure ? 'failed' : 'successful';
+    if (failure) record.LastFailureMessage = failure;
   }
 
   private describeConnections(filter: Record<string, string[]>): ConnectionRecord[] {

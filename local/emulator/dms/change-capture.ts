@@ -3,7 +3,7 @@ import { connectMysql, type DatabaseCredentials } from '../../../functions/share
 import { TABLE_STATES, VALIDATION_STATES } from '../../../functions/shared/dms';
 import { BinlogReader, type BinlogPosition, type RowChange, type RowImage, type SourceStatement, type SourceTransaction } from './binlog-stream';
 import { findRowKey, identifier, qualified, recreateTable, selectedTables, type SourceTable } from './table-copy';
-import { newTableStatistics, type TaskProgress } from './task';
+import { newTableStatistics, type TaskProgress } from './replication-run';
 
 /**
  * Ongoing replication (CDC) as DMS does it for a MySQL source: the source's binary log is read from a position

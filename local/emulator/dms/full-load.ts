@@ -1,7 +1,7 @@
 import type { Connection } from 'mysql2/promise';
 import { TABLE_STATES, VALIDATION_STATES } from '../../../functions/shared/dms';
 import { copyTable, recreateTable, type SourceTable } from './table-copy';
-import { isFaultTable, type TaskProgress } from './task';
+import { isFaultTable, type TaskProgress } from './replication-run';
 
 /**
  * DMS's full load, one table after another (DMS loads several in parallel; the emulator does not): each table

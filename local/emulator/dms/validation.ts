@@ -1,7 +1,7 @@
 import type { Connection } from 'mysql2/promise';
 import { TABLE_STATES, VALIDATION_STATES } from '../../../functions/shared/dms';
 import { alterOneRow, compareTable, findRowKey, type SourceTable } from './table-copy';
-import { isFaultTable, type TaskProgress } from './task';
+import { isFaultTable, type TaskProgress } from './replication-run';
 
 /**
  * DMS data validation, table by table after the load: rows compared by key on both sides. Tables without a

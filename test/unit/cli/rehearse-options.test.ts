@@ -93,6 +93,14 @@ describe('dms-orchestrator rehearse options', () => {
     expect(rehearsalOptions(['--config', file]).migrationSettings?.migrationName).toBe('Created DMS');
   });
 
+  it('--serverless rehearses a DMS Serverless replication, also for a config that names a task', () => {
+    expect(rehearsalOptions(['--serverless'])).toMatchObject({ engine: 'serverless', migrationType: 'full-load-and-cdc' });
+    expect(rehearsalOptions([]).engine).toBe('task');
+    const file = path.join(directory, 'task-config.json');
+    writeFileSync(file, JSON.stringify({ stackName: 'Orders', migration: migrationInput({ migrationName: 'Orders on serverless' }) }));
+    expect(rehearsalOptions(['--serverless', '--config', file]).migrationSettings?.migrationName).toBe('Orders on serverless');
+  });
+
   it('refuses an invalid config with every bad field, before anything runs', () => {
     const file = path.join(directory, 'bad.json');
     writeFileSync(file, JSON.stringify({ ...migrationInput(), startPolicy: 'whenever' }));

@@ -16,18 +16,21 @@ describe('rehearsal progress', () => {
 
   it('names the step, the load, the tables and the rows validated so far', () => {
     const line = progressLine('Wait for full load', {
-      task: replicationTask(),
+      status: 'running',
+      stats: replicationTask().ReplicationTaskStats,
       tables: [tableStatistics({ TableName: 'orders', FullLoadRows: 1500 }), tableStatistics({ TableName: 'customers', FullLoadRows: 250, ValidationState: 'Pending records' })],
     });
     expect(line).toBe('  [Wait for full load] [##########..............]  40%  tables 2/2 loaded, 2 loading, 0 errored, 1,750 rows, validated 1/2');
-    expect(progressLine('Check target', { task: replicationTask({ Status: 'ready', ReplicationTaskStats: undefined }), tables: [] })).toBe('  [Check target] DMS task ready');
+    expect(progressLine('Check target', { status: 'ready', stats: undefined, tables: [] })).toBe('  [Check target] DMS task ready');
+    expect(progressLine('Start replication', { status: 'provisioning_capacity', stats: undefined, tables: [] }, 'replication')).toBe('  [Start replication] DMS replication provisioning_capacity');
   });
 
   it('in a log, prints the progress line once per 10 % instead of redrawing it', () => {
     let output = '';
     let percent = 0;
     const view = new ProgressView({ write: (text) => (output += text), interactive: false }, () => ({
-      task: replicationTask({ ReplicationTaskStats: { ...replicationTask().ReplicationTaskStats, FullLoadProgressPercent: percent } }),
+      status: 'running',
+      stats: { ...replicationTask().ReplicationTaskStats, FullLoadProgressPercent: percent },
       tables: [tableStatistics()],
     }));
     view.stateEntered('Wait for full load');
