@@ -161,5 +161,12 @@ export async function removeReversePath(dms: DatabaseMigrationServiceClient, con
   // Running or on its way (serverless: provisioning): stop it first; DMS refuses to delete it before.
   if (task.meaning?.start === 'in-progress') return { taskArn, removed: false, taskStatus: await reverse.stop() };
   if (task.status === 'stopping' || task.status === 'deleting') return { taskArn, removed: task.status === 'deleting', taskStatus: task.status };
-  return { taskArn, removed: true, taskStatus: await reverse.delete() };
+  try {
+    return { taskArn, removed: true, taskStatus: await reverse.delete() };
+  } catch (error) {
+    // DMS answers InvalidResourceStateFault while it still holds the stopped replication (a serverless one
+    // releasing its capacity): nothing was deleted, so the workflow waits and calls again, as after the stop.
+    if (error instanceof Error && error.name === 'InvalidResourceStateFault') return { taskArn, removed: false, taskStatus: task.status };
+    throw error;
+  }
 }

@@ -91,4 +91,13 @@ describe('the way back of a DMS Serverless migration', () => {
     await expect(removeReversePath(client(), config)).resolves.toEqual({ taskArn: REVERSE_ARN, removed: true, taskStatus: 'deleting' });
     expect(dms).toHaveReceivedCommandWith(DeleteReplicationConfigCommand, { ReplicationConfigArn: REVERSE_ARN });
   });
+
+  it('waits and asks again when DMS refuses the delete while it still holds the stopped replication', async () => {
+    describeWith(reverse({ Status: 'stopped', ProvisionData: { ProvisionState: 'deprovisioning' } }));
+    const refused = Object.assign(new Error('The replication is not in a state that allows deletion'), { name: 'InvalidResourceStateFault' });
+    dms.on(DeleteReplicationConfigCommand).rejects(refused);
+    await expect(removeReversePath(client(), config)).resolves.toEqual({ taskArn: REVERSE_ARN, removed: false, taskStatus: 'stopped' });
+    dms.on(DeleteReplicationConfigCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedFault' }));
+    await expect(removeReversePath(client(), config)).rejects.toMatchObject({ name: 'AccessDeniedFault' });
+  });
 });
