@@ -4,6 +4,8 @@ import type { DatabaseMigrationServiceClient } from '@aws-sdk/client-database-mi
 import { describeReplicationTasks } from '../functions/shared/dms';
 import { summarizeReplication } from '../functions/shared/full-load-progress';
 import { taskState } from '../functions/shared/replication/task';
+import { describeReplications, serverlessState } from '../functions/shared/replication/serverless';
+import type { ReplicationState } from '../functions/shared/replication';
 import { parseEvent } from '../functions/shared/handler';
 import { InvalidInput } from '../functions/shared/errors';
 import { parseWave, waveInputSchema, type WaveConfig } from '../functions/shared/wave-input';
@@ -69,7 +71,7 @@ export function waveOf(executionInput: string | undefined, executionName: string
 
 const STEPS = ['cutover', 'rollback', 'dry-run', 'prepare'] as const;
 
-/** One DescribeExecution per child (latest step first), then one DescribeReplicationTasks for every task of the wave. */
+/** One DescribeExecution per child (latest step first), then one batched describe per engine for the wave's replications. */
 export async function readWaveStatus(clients: { sfn: SFNClient; dms: DatabaseMigrationServiceClient }, executionArn: string, wave: WaveConfig, status: string): Promise<WaveStatus> {
   const children = await Promise.all(
     wave.migrations.map(async (migration) => {
@@ -85,18 +87,26 @@ export async function readWaveStatus(clients: { sfn: SFNClient; dms: DatabaseMig
       return undefined;
     }),
   );
-  // A DMS Serverless migration has a replication config, not a task: its row shows no load here.
-  const taskArns = wave.migrations.map((migration) => migration.input.replicationTaskArn as string | undefined);
-  const named = [...new Set(taskArns.filter((arn): arn is string => typeof arn === 'string'))];
-  const tasks = new Map((await describeReplicationTasks(clients.dms, named)).map((task) => [task.ReplicationTaskArn, task]));
+  // Each migration runs on a task or a DMS Serverless replication: one batched describe per engine.
+  const arnsOf = (field: 'replicationTaskArn' | 'replicationConfigArn') => [
+    ...new Set(wave.migrations.map((migration) => migration.input[field]).filter((arn): arn is string => typeof arn === 'string')),
+  ];
+  const [tasks, replications] = await Promise.all([
+    describeReplicationTasks(clients.dms, arnsOf('replicationTaskArn')),
+    describeReplications(clients.dms, arnsOf('replicationConfigArn')),
+  ]);
+  const states = new Map<string, ReplicationState>([
+    ...tasks.map((task): [string, ReplicationState] => [task.ReplicationTaskArn ?? '', taskState(task)]),
+    ...replications.map((replication): [string, ReplicationState] => [replication.ReplicationConfigArn ?? '', serverlessState(replication)]),
+  ]);
   const rows = wave.migrations.map((migration, index): WaveRow => {
     const child = children[index];
-    const task = tasks.get(taskArns[index] ?? '');
+    const state = states.get(String(migration.input.replicationTaskArn ?? migration.input.replicationConfigArn));
     const validation = (child?.output?.validation as { outcome?: string } | undefined)?.outcome;
     return {
       name: migration.name,
       ...(child ? { run: { step: child.step, status: child.status } } : {}),
-      ...(task ? { loadPercent: summarizeReplication(taskState(task)).fullLoadProgressPercent } : {}),
+      ...(state ? { loadPercent: summarizeReplication(state).fullLoadProgressPercent } : {}),
       ...(validation ? { validation } : {}),
       verdict: verdictOf(child),
     };

@@ -67,6 +67,27 @@ async function describeReplication(dms: DatabaseMigrationServiceClient, filter: 
   }
 }
 
+/**
+ * Many replications in as few calls as DescribeReplications allows (a fleet's status): one filter over all their
+ * config ARNs, page after page. None found is an empty list: DMS answers ResourceNotFoundFault for that.
+ */
+export async function describeReplications(dms: DatabaseMigrationServiceClient, replicationConfigArns: string[]): Promise<DmsReplication[]> {
+  const replications: DmsReplication[] = [];
+  if (replicationConfigArns.length === 0) return replications;
+  let marker: string | undefined;
+  do {
+    try {
+      const response = await dms.send(new DescribeReplicationsCommand({ Filters: [{ Name: 'replication-config-arn', Values: replicationConfigArns }], Marker: marker }));
+      replications.push(...(response.Replications ?? []));
+      marker = response.Marker;
+    } catch (error) {
+      if (!(error instanceof Error && error.name === 'ResourceNotFoundFault')) throw error;
+      marker = undefined;
+    }
+  } while (marker);
+  return replications;
+}
+
 async function describeConfig(dms: DatabaseMigrationServiceClient, arn: string): Promise<ReplicationConfig> {
   const config = (await dms.send(new DescribeReplicationConfigsCommand({ Filters: [{ Name: 'replication-config-arn', Values: [arn] }] }))).ReplicationConfigs?.[0];
   if (!config) throw new ResourceNotFound(`Replication config ${arn} was not found`);

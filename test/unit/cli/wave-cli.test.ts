@@ -1,12 +1,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { DatabaseMigrationServiceClient, DescribeReplicationTasksCommand } from '@aws-sdk/client-database-migration-service';
+import { DatabaseMigrationServiceClient, DescribeReplicationsCommand, DescribeReplicationTasksCommand } from '@aws-sdk/client-database-migration-service';
 import { DescribeExecutionCommand, ExecutionDoesNotExist, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { main } from '../../../cli/main';
-import { migrationInput, replicationTask } from '../../support/migration';
+import { REPLICATION_CONFIG_ARN, migrationInput, replicationTask, serverlessMigrationInput, serverlessReplication } from '../../support/migration';
 
 const sfn = mockClient(SFNClient);
 const dms = mockClient(DatabaseMigrationServiceClient);
@@ -66,5 +66,24 @@ describe('waves at the terminal', () => {
     expect(result.stdout).toMatch(/Orders\s+cutover succeeded\s+\[#+\.*\]\s+40%\s+-\s+cut over/);
     expect(result.stdout).toMatch(/Billing\s+prepare succeeded\s+\[#+\.*\]\s+40%\s+validated\s+ready for cutover/);
     expect(dms).toHaveReceivedCommandTimes(DescribeReplicationTasksCommand, 1);
+  });
+
+  it('reads a wave on both engines with one call per engine: its tasks, then its DMS Serverless replications', async () => {
+    const mixed = { ...WAVE, migrations: [WAVE.migrations[0], { stateMachineArn: machine('Billing'), input: serverlessMigrationInput({ migrationName: 'Billing' }) }] };
+    sfn.on(DescribeExecutionCommand).callsFake((input: { executionArn: string }) => {
+      if (input.executionArn === WAVE_EXECUTION) return { executionArn: WAVE_EXECUTION, status: 'RUNNING', input: JSON.stringify(mixed), startDate: new Date() };
+      if (input.executionArn.endsWith('-prepare')) return { executionArn: input.executionArn, status: 'RUNNING' };
+      throw new ExecutionDoesNotExist({ message: `Execution Does Not Exist: '${input.executionArn}'`, $metadata: {} });
+    });
+    dms.on(DescribeReplicationTasksCommand).resolves({ ReplicationTasks: [replicationTask()] });
+    const loaded = serverlessReplication({ ReplicationStats: { FullLoadProgressPercent: 70, TablesLoaded: 3, TablesLoading: 1, TablesQueued: 0, TablesErrored: 0 } });
+    dms.on(DescribeReplicationsCommand).resolves({ Replications: [loaded] });
+    const result = await run('status', WAVE_EXECUTION, '--once');
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(/Orders\s+prepare running\s+\[#+\.*\]\s+40%/);
+    expect(result.stdout).toMatch(/Billing\s+prepare running\s+\[#+\.*\]\s+70%/);
+    expect(dms).toHaveReceivedCommandTimes(DescribeReplicationTasksCommand, 1);
+    expect(dms).toHaveReceivedCommandWith(DescribeReplicationsCommand, { Filters: [{ Name: 'replication-config-arn', Values: [REPLICATION_CONFIG_ARN] }] });
+    expect(dms).toHaveReceivedCommandTimes(DescribeReplicationsCommand, 1);
   });
 });
