@@ -167,6 +167,26 @@ export function taskLogOf(task: ReplicationTask): TaskLog | undefined {
 }
 
 /**
+ * Every page of a filtered DMS Describe call, following Marker. None found is an empty list: DMS answers
+ * ResourceNotFoundFault rather than an empty page.
+ */
+export async function describeEveryPage<Item>(readPage: (marker: string | undefined) => Promise<{ items?: Item[]; marker?: string }>): Promise<Item[]> {
+  const items: Item[] = [];
+  let marker: string | undefined;
+  do {
+    try {
+      const page = await readPage(marker);
+      items.push(...(page.items ?? []));
+      marker = page.marker;
+    } catch (error) {
+      if (!(error instanceof Error && error.name === 'ResourceNotFoundFault')) throw error;
+      marker = undefined;
+    }
+  } while (marker);
+  return items;
+}
+
+/**
  * Many tasks in as few calls as DMS allows: DescribeReplicationTasks takes a `replication-task-arn` filter
  * with several values and answers up to 100 tasks a page (MaxRecords 20-100), following Marker. A wave's
  * status reads its hundred tasks in one call instead of a hundred, under DMS's API rate limits.
@@ -174,25 +194,13 @@ export function taskLogOf(task: ReplicationTask): TaskLog | undefined {
 export async function describeReplicationTasks(dms: DatabaseMigrationServiceClient, replicationTaskArns: string[]): Promise<ReplicationTask[]> {
   const tasks: ReplicationTask[] = [];
   for (let start = 0; start < replicationTaskArns.length; start += 100) {
-    let marker: string | undefined;
-    do {
-      try {
-        const response = await dms.send(
-          new DescribeReplicationTasksCommand({
-            Filters: [{ Name: 'replication-task-arn', Values: replicationTaskArns.slice(start, start + 100) }],
-            MaxRecords: 100,
-            WithoutSettings: true,
-            Marker: marker,
-          }),
-        );
-        tasks.push(...(response.ReplicationTasks ?? []));
-        marker = response.Marker;
-      } catch (error) {
-        // None of them exists (any more): DMS answers ResourceNotFoundFault rather than an empty list.
-        if (!(error instanceof Error && error.name === 'ResourceNotFoundFault')) throw error;
-        marker = undefined;
-      }
-    } while (marker);
+    const filter = { Name: 'replication-task-arn', Values: replicationTaskArns.slice(start, start + 100) };
+    tasks.push(
+      ...(await describeEveryPage(async (marker) => {
+        const response = await dms.send(new DescribeReplicationTasksCommand({ Filters: [filter], MaxRecords: 100, WithoutSettings: true, Marker: marker }));
+        return { items: response.ReplicationTasks, marker: response.Marker };
+      })),
+    );
   }
   return tasks;
 }

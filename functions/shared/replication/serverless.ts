@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/client-database-migration-service';
 import { readCdcLatency } from '../cdc-latency';
 import type { ConnectionTestsResult, EndpointConnection, EndpointRole } from '../connection-tests';
-import { dmsResourceId } from '../dms';
+import { describeEveryPage, dmsResourceId } from '../dms';
 import { ConnectionTestFailed, ResourceNotFound, TaskInUnexpectedState } from '../errors';
 import type { Replication, ReplicationEngineClient, ReplicationEndpoints } from './replication';
 import { readingOf, type ReplicationState } from './state';
@@ -69,23 +69,14 @@ async function describeReplication(dms: DatabaseMigrationServiceClient, filter: 
 
 /**
  * Many replications in as few calls as DescribeReplications allows (a fleet's status): one filter over all their
- * config ARNs, page after page. None found is an empty list: DMS answers ResourceNotFoundFault for that.
+ * config ARNs, page after page.
  */
 export async function describeReplications(dms: DatabaseMigrationServiceClient, replicationConfigArns: string[]): Promise<DmsReplication[]> {
-  const replications: DmsReplication[] = [];
-  if (replicationConfigArns.length === 0) return replications;
-  let marker: string | undefined;
-  do {
-    try {
-      const response = await dms.send(new DescribeReplicationsCommand({ Filters: [{ Name: 'replication-config-arn', Values: replicationConfigArns }], Marker: marker }));
-      replications.push(...(response.Replications ?? []));
-      marker = response.Marker;
-    } catch (error) {
-      if (!(error instanceof Error && error.name === 'ResourceNotFoundFault')) throw error;
-      marker = undefined;
-    }
-  } while (marker);
-  return replications;
+  if (replicationConfigArns.length === 0) return [];
+  return describeEveryPage(async (marker) => {
+    const response = await dms.send(new DescribeReplicationsCommand({ Filters: [{ Name: 'replication-config-arn', Values: replicationConfigArns }], Marker: marker }));
+    return { items: response.Replications, marker: response.Marker };
+  });
 }
 
 async function describeConfig(dms: DatabaseMigrationServiceClient, arn: string): Promise<ReplicationConfig> {
