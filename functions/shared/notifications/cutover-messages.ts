@@ -63,7 +63,7 @@ function gateSentences(outcome: Record<string, unknown>, direction: Direction): 
       ? `A marker written on the ${from} after the freeze must arrive on the ${to} before anything is switched.`
       : `There is no database access in the input: only CDC latency says the ${to} has caught up.`,
     ...(text(reversePath.taskStatus)
-      ? [`The way back (reverse replication task ${text(reversePath.taskArn) ?? 'not created yet'}) is ${reversePath.ready === true ? 'ready' : `not ready (${String(reversePath.taskStatus)})`}.`]
+      ? [`The way back (reverse replication ${reverseNoun(reversePath.taskArn)} ${text(reversePath.taskArn) ?? 'not created yet'}) is ${reversePath.ready === true ? 'ready' : `not ready (${String(reversePath.taskStatus)})`}.`]
       : []),
   ];
 }
@@ -116,17 +116,22 @@ function switchSentences(outcome: Record<string, unknown>, direction: Direction)
   ];
 }
 
+/** What the way back runs on, as DMS names it: a task, or (DMS Serverless) a replication config, read from its ARN. */
+function reverseNoun(arn: unknown): string {
+  return String(arn).includes(':replication-config:') ? 'replication config' : 'task';
+}
+
 function startReverseSentences(outcome: Record<string, unknown>): string[] {
   return [
-    `Reverse replication (task ${String(outcome.taskArn)}) is ${String(outcome.taskStatus)} from the target's binlog position ${String(outcome.cdcStartPosition)}: every write applications make on the target from now on is carried back to the source, which stays read-only for applications.`,
+    `Reverse replication (${reverseNoun(outcome.taskArn)} ${String(outcome.taskArn)}) is ${String(outcome.taskStatus)} from the target's binlog position ${String(outcome.cdcStartPosition)}: every write applications make on the target from now on is carried back to the source, which stays read-only for applications.`,
   ];
 }
 
 function completeSentences(outcome: Record<string, unknown>): string[] {
   return [
     outcome.removed === true
-      ? `The way back is removed (reverse replication task ${String(outcome.taskStatus)}); the soak time ended at ${readableTime(text(outcome.soakEndedAt))}. The source no longer receives the target's writes: a rollback is no longer possible.`
-      : `The reverse replication task is ${String(outcome.taskStatus)}; it is removed once DMS has stopped it.`,
+      ? `The way back is removed (reverse replication ${reverseNoun(outcome.taskArn)} ${String(outcome.taskStatus)}); the soak time ended at ${readableTime(text(outcome.soakEndedAt))}. The source no longer receives the target's writes: a rollback is no longer possible.`
+      : `The way back's ${reverseNoun(outcome.taskArn)} is ${String(outcome.taskStatus)}; it is removed once DMS has stopped it.`,
   ];
 }
 
@@ -176,9 +181,9 @@ export function cutOverMessage(details: CutOverDetails): { subject: string; line
   const { switched, gate, approval, reverseReplication, config } = details;
   const wayBack = reverseReplication
     ? [
-        `Reverse replication is running (task ${String(reverseReplication.taskArn)}, ${String(reverseReplication.taskStatus)}): writes on the target are carried back to the source.`,
+        `Reverse replication is running (${reverseNoun(reverseReplication.taskArn)} ${String(reverseReplication.taskArn)}, ${String(reverseReplication.taskStatus)}): writes on the target are carried back to the source.`,
         'To roll back: start an execution with the same input and "mode": "rollback". It freezes the target, proves the source caught up, and points the endpoint parameter back at the source.',
-        `To finish: after the soak time (rollback.soakMinutes: ${config.rollback.soakMinutes ?? 'see the input'} min, until ${soakEnd(text(switched.completedAt), config.rollback.soakMinutes)}), start an execution with "mode": "complete". After an approval it removes the reverse task; then there is no way back.`,
+        `To finish: after the soak time (rollback.soakMinutes: ${config.rollback.soakMinutes ?? 'see the input'} min, until ${soakEnd(text(switched.completedAt), config.rollback.soakMinutes)}), start an execution with "mode": "complete". After an approval it removes the reverse ${reverseNoun(reverseReplication.taskArn)}; then there is no way back.`,
       ]
     : ['No reverse replication is running (rollback.enabled is false): there is no prepared way back. Going back means a new migration from the target.'];
   return {

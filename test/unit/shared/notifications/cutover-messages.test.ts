@@ -88,6 +88,16 @@ describe('the cutover step e-mails: sentences, following the direction', () => {
     }
   });
 
+  it('names the way back as DMS does: a task, or a DMS Serverless replication config', () => {
+    const config = 'arn:aws:dms:eu-west-1:123456789012:replication-config:REVERSE';
+    expect(step('start-reverse', 'to-target', REVERSE, 'Start reverse replication')).toContain(`Reverse replication (task ${REVERSE.taskArn}) is starting`);
+    expect(step('start-reverse', 'to-target', { ...REVERSE, taskArn: config }, 'Start reverse replication')).toContain(`Reverse replication (replication config ${config}) is starting`);
+    expect(step('complete', 'to-target', { taskArn: config, removed: false, taskStatus: 'stopping' })).toContain('The way back\'s replication config is stopping');
+    const body = cutOver({ reverseReplication: { ...REVERSE, taskArn: config } });
+    expect(body).toContain(`Reverse replication is running (replication config ${config}, starting)`);
+    expect(body).toContain('it removes the reverse replication config; then there is no way back');
+  });
+
   it('the rollback switch says the source takes writes again', () => {
     expect(step('switch', 'to-source', { ...SWITCHED, endpoint: 'orders-ec2.internal:3306', sourceWritesRestored: { readOnly: 'OFF' } }, 'Roll back: switch')).toMatch(
       /applications get orders-ec2\.internal:3306 \(the source\)[^]*Replication from the target to the source is stopped[^]*Applications can write to the source again \(read_only=OFF\)/,
