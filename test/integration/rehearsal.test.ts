@@ -185,7 +185,7 @@ describe('npm run rehearse -- --serverless', () => {
     expect(result.stderr).toBe('');
     expect(result.exitCode).toBe(0);
     expect(kinds(result.notifications)).toEqual(expect.arrayContaining(['cut-over', 'rolled-back']));
-    expect(result.stdout).toMatch(/Reverse replication \((?:task|replication) arn:aws:dms:\S+:replication-config:\S+\)/);
+    expect(result.stdout).toMatch(/Reverse replication \(replication config arn:aws:dms:\S+:replication-config:\S+\)/);
     expect(result.stdout).toMatch(/Orders placed on the target after the cutover: (\d+, \d+, \d+); on the source after the rollback: \1\n/);
     expect(result.stdout).toContain('Rollback succeeded: the applications are back on the source.');
     expect(result.stdout).toMatch(/IAM enforced: [1-9]\d* calls evaluated, 0 denied\s*$/);
