@@ -4,7 +4,7 @@ import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { Key } from 'aws-cdk-lib/aws-kms';
-import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -17,7 +17,7 @@ import { ApprovalApi } from './approval-api';
 import { DatabaseFunctions, type DatabaseNetwork } from './database-functions';
 import { migrationResourceArns, type MigrationResourceArns } from './migration-resources';
 import { NetworkEndpoints } from './network-endpoints';
-import { loggedStateMachine, orchestrationKey, tokenTable } from './orchestration-resources';
+import { approvalSigningKey, loggedStateMachine, orchestrationKey, tokenTable } from './orchestration-resources';
 import type { PhaseFunction } from './phase-function';
 
 export interface MigrationOrchestratorProps {
@@ -89,15 +89,7 @@ export class MigrationOrchestrator extends Construct {
     for (const email of props.notificationEmails ?? []) this.topic.addSubscription(new EmailSubscription(email));
 
     this.tokenTable = tokenTable(this);
-    this.approvalSigningKey = new Secret(this, 'ApprovalSigningKey', {
-      description: `dms-orchestrator ${migration.migrationName}: HMAC key for approval links`,
-      encryptionKey: this.key,
-      generateSecretString: { passwordLength: 64, excludePunctuation: true },
-    });
-    Validations.of(this.approvalSigningKey).acknowledge({
-      id: 'AwsSolutions::AwsSolutions-SMG4',
-      reason: 'Rotating the link-signing key would invalidate pending approval links; a new request is one click away, so rotation is left to the operator.',
-    });
+    this.approvalSigningKey = approvalSigningKey(this, `dms-orchestrator ${migration.migrationName}: HMAC key for approval links`, this.key);
 
     const approvalTimeout = props.approvalTimeout ?? Duration.hours(24);
     this.databaseFunctions =

@@ -32,6 +32,22 @@ describe('wave stack', () => {
     expect(policy).not.toMatch(/stateMachine:\*/);
   });
 
+  it('links the wave’s approval e-mail to its own approval page, whose role decides only the wave’s approvals', () => {
+    const { milestones } = stack.orchestrator.functions;
+    const page = stack.orchestrator.approvalPage.pageFunction;
+    const variables = (fn: typeof page) => template.findResources('AWS::Lambda::Function')[stack.getLogicalId(fn.node.defaultChild as never)].Properties.Environment.Variables;
+    const secret = { Ref: stack.getLogicalId(stack.orchestrator.approvalSigningKey.node.defaultChild as never) };
+    expect(variables(milestones)).toMatchObject({ APPROVAL_KEY_SECRET_ARN: secret, APPROVAL_BASE_URL: { 'Fn::Join': expect.anything() } });
+    expect(JSON.stringify(variables(milestones).APPROVAL_BASE_URL)).toContain(stack.getLogicalId(stack.orchestrator.approvalPage.api.node.defaultChild as never));
+    expect(variables(page)).toMatchObject({ APPROVAL_KEY_SECRET_ARN: secret, TOKEN_TABLE_NAME: { Ref: stack.getLogicalId(stack.orchestrator.tokenTable.node.defaultChild as never) } });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'ANY /review' });
+    const [pagePolicy] = Object.values(template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: stack.getLogicalId(page.role!.node.defaultChild as never) }] } }));
+    const pageStatements = JSON.stringify(pagePolicy.Properties.PolicyDocument.Statement);
+    expect(pageStatements).toContain('"dynamodb:LeadingKeys":["approval#*","approval-code#*"]');
+    expect(pageStatements).toContain('states:SendTaskSuccess');
+    expect(pageStatements).not.toContain('dynamodb:PutItem');
+  });
+
   it('runs each migration as a child execution waited on with startExecution.sync:2', () => {
     const [machine] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
     expect(JSON.stringify(machine.Properties.DefinitionString)).toContain('arn:aws:states:::states:startExecution.sync:2');
