@@ -95,6 +95,29 @@ describe('wave workflow: many migrations, each a child execution of its own stac
     expect(cause).toContain('On the target: Orders; on the source: Billing, Stock.');
   });
 
+  it('cuts a group of cutoverConcurrency over at once; a failure in it lets the rest of the group finish and starts nothing after it', async () => {
+    const scenario: WaveScenario = {
+      decide: approve(),
+      // Billing, first of the first group, fails its cutover gate; Stock, started with it, cuts over.
+      child: (name, mode) => (mode === 'cutover' && name === 'Billing' ? { ...PREPARED, cdcLatencySeconds: 600 } : HAPPY_WAVE.child(name, mode)),
+    };
+    const run = await runWave(wave, stacks, scenario, waveInput({ cutoverConcurrency: 2, cutoverOrder: ['Billing', 'Stock', 'Orders'] }));
+    expect(childNames(run).slice(3)).toEqual(['friday-2-billing-cutover', 'friday-3-stock-cutover']);
+    expect(run.children.slice(3).map(({ run: child }) => child.status)).toEqual(['FAILED', 'SUCCEEDED']);
+    expect(run.states.filter((state) => state === 'Take the next group')).toHaveLength(1);
+    const cause = String(run.error?.Cause);
+    expect(cause).toMatch(/Billing: FAILED \(CutoverPreconditionFailed/);
+    expect(cause).toContain('Orders: halted after an earlier failure: still on the source');
+    expect(cause).toContain('On the target: Stock; on the source: Orders, Billing.');
+  });
+
+  it('cuts every approved migration over at once when cutoverConcurrency covers them all', async () => {
+    const run = await runWave(wave, stacks, { ...HAPPY_WAVE, decide: approve() }, waveInput({ cutoverConcurrency: 3 }));
+    expect(childNames(run).slice(3)).toEqual(['friday-1-orders-cutover', 'friday-2-billing-cutover', 'friday-3-stock-cutover']);
+    expect(run.states.filter((state) => state === 'Take the next group')).toHaveLength(1);
+    expect(run.status).toBe('SUCCEEDED');
+  });
+
   it('cannot start a migration whose stack the wave was not deployed for: IAM refuses it, and the others go on', async () => {
     const narrower = synthesizeWave({ ...WAVE_DEPLOYMENT, migrationStackNames: ['Orders', 'Stock'] });
     const run = await runWave(narrower, stacks, { ...HAPPY_WAVE, decide: approve() }, waveInput());
