@@ -94,5 +94,6 @@ locally from the synthesized wave and migration definitions, every child executi
   largest child, a 7-day full load:      ${limit(sevenDays.historyEvents)}
   DMS calls per watcher check:           ${calls.length} (${calls.join(', ')})
   DMS calls per hour, ${MIGRATIONS} loads parked:  ${calls.length * WATCHER_CHECKS_PER_HOUR * MIGRATIONS} (${calls.length} x ${WATCHER_CHECKS_PER_HOUR} checks x ${MIGRATIONS} watchers)
-  DMS calls per wave status refresh:     1 DescribeReplicationTasks (replication-task-arn filter, up to 100 tasks a call)`);
+  calls per wave status refresh:         1 DescribeReplicationTasks (replication-task-arn filter, up to 100 tasks a call),
+                                         1 DescribeReplicationInstances (their instances), 1 GetMetricData (CDC latency, 2 of 500 queries a migration)`);
 }
