@@ -47,6 +47,11 @@ export interface MigrationOrchestratorProps {
 /** The phase functions of one migration, by phase (infra/phases); the database checks only when the migration has `database`. */
 export type PhaseFunctions = Record<OrchestratorPhase, PhaseFunction> & Partial<Record<DatabaseCheckPhase, PhaseFunction>>;
 
+/** A migration stack's state machine name, `<stack name>-migration`: the wave stack starts and watches it by this name. */
+export function migrationStateMachineName(stackName: string): string {
+  return `${stackName}-migration`.slice(0, 80);
+}
+
 /**
  * Everything one DMS migration needs to be driven safely: the workflow, its phase functions (each with a role
  * that can touch only this migration's resources), the event-driven full-load wait, and an encrypted
@@ -75,7 +80,7 @@ export class MigrationOrchestrator extends Construct {
   constructor(scope: Construct, id: string, props: MigrationOrchestratorProps) {
     super(scope, id);
     const { migration } = props;
-    this.stateMachineName = `${Stack.of(this).stackName}-migration`.slice(0, 80);
+    this.stateMachineName = migrationStateMachineName(Stack.of(this).stackName);
     const arns = migrationResourceArns(migration, snapshotIdentifierPrefix(migration.migrationName), Stack.of(this));
     this.resourceArns = arns;
 

@@ -4,12 +4,13 @@ import type { Key } from 'aws-cdk-lib/aws-kms';
 import type { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
-import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import { StateMachine, type IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { ENVIRONMENT } from '../../functions/shared/environment';
 import { WaveWorkflow } from '../../statemachine/wave-definition';
 import { allow, grantPublish } from '../phases/phase';
 import { ApprovalPage } from './approval-api';
+import { migrationStateMachineName } from './migration-orchestrator';
 import { approvalSigningKey, loggedStateMachine, orchestrationKey, tokenTable } from './orchestration-resources';
 import { PhaseFunction } from './phase-function';
 
@@ -43,6 +44,8 @@ export class WaveOrchestrator extends Construct {
   readonly functions: { wave: PhaseFunction; milestones: PhaseFunction };
   /** `<stack name>-wave`, fixed like the migrations' state machine names. */
   readonly stateMachineName: string;
+  /** The migration stacks' state machines the wave may start, by stack name (`<stack name>-migration`). */
+  readonly migrationStateMachines: Array<{ stackName: string; stateMachine: IStateMachine }>;
 
   constructor(scope: Construct, id: string, props: WaveOrchestratorProps) {
     super(scope, id);
@@ -87,7 +90,11 @@ export class WaveOrchestrator extends Construct {
       comment: 'Migration wave: prepare, approve once, cut over in order',
       key: this.key,
     });
-    this.grantChildExecutions(props.migrationStackNames);
+    this.migrationStateMachines = props.migrationStackNames.map((stackName) => ({
+      stackName,
+      stateMachine: StateMachine.fromStateMachineName(this, `Migration${stackName}`, migrationStateMachineName(stackName)),
+    }));
+    this.grantChildExecutions();
   }
 
   /**
@@ -95,9 +102,9 @@ export class WaveOrchestrator extends Construct {
    * synchronous StartExecution): start on the child state machines, describe and stop their executions, and the
    * managed rule StepFunctionsGetEventsForStepFunctionsExecutionRule through which the service follows them.
    */
-  private grantChildExecutions(migrationStackNames: string[]): void {
+  private grantChildExecutions(): void {
     const stack = Stack.of(this);
-    const names = migrationStackNames.map((name) => `${name}-migration`.slice(0, 80));
+    const names = this.migrationStateMachines.map(({ stackName }) => migrationStateMachineName(stackName));
     const role = this.stateMachine.role;
     role.addToPrincipalPolicy(allow(['states:StartExecution'], names.map((name) => `arn:${stack.partition}:states:${stack.region}:${stack.account}:stateMachine:${name}`)));
     const executions = names.map((name) => `arn:${stack.partition}:states:${stack.region}:${stack.account}:execution:${name}:*`);
