@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DatabaseMigrationServiceClient } from '@aws-sdk/client-database-migration-service';
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { summarizeReplication, type FullLoadProgress } from '../functions/shared/full-load-progress';
@@ -134,7 +135,7 @@ export async function statusCommand(args: string[], context: CommandContext, sle
   }
   if (!/^arn:[^:]+:states:[^:]+:\d{12}:execution:/.test(executionArn)) throw new UsageError(`"${executionArn}" is not an execution ARN (arn:aws:states:<region>:<account>:execution:<machine>:<name>)`);
   const region = regionOfArn(executionArn);
-  const clients = { sfn: new SFNClient({ region, endpoint }), dms: new DatabaseMigrationServiceClient({ region, endpoint }) };
+  const clients = { sfn: new SFNClient({ region, endpoint }), dms: new DatabaseMigrationServiceClient({ region, endpoint }), cloudWatch: new CloudWatchClient({ region, endpoint }) };
   const described = await clients.sfn.send(new DescribeExecutionCommand({ executionArn }));
   const wave = waveOf(described.input, executionArn.slice(executionArn.lastIndexOf(':') + 1));
   for (;;) {

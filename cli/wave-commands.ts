@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { DatabaseMigrationServiceClient } from '@aws-sdk/client-database-migration-service';
-import { describeReplicationTasks } from '../functions/shared/dms';
+import { readLatestCdcLatencies, type LatestCdcLatency } from '../functions/shared/cdc-latency';
+import { describeReplicationInstances, describeReplicationTasks } from '../functions/shared/dms';
 import { summarizeReplication } from '../functions/shared/full-load-progress';
-import { taskState } from '../functions/shared/replication/task';
-import { describeReplications, serverlessState } from '../functions/shared/replication/serverless';
+import { taskMetricDimensions, taskState } from '../functions/shared/replication/task';
+import { describeReplications, serverlessMetricDimensions, serverlessState } from '../functions/shared/replication/serverless';
 import type { ReplicationState } from '../functions/shared/replication';
 import { parseEvent } from '../functions/shared/handler';
 import { InvalidInput } from '../functions/shared/errors';
@@ -48,6 +50,8 @@ export interface WaveRow {
   run?: { step: string; status: string };
   loadPercent?: number;
   validation?: string;
+  /** The latest CDC latency DMS published for its replication (none before CDC runs, or for a full load only). */
+  cdcLatency?: LatestCdcLatency;
   verdict: string;
 }
 
@@ -56,7 +60,12 @@ export interface WaveStatus {
   waveName: string;
   status: string;
   rows: WaveRow[];
+  /** Why no row shows CDC latency: the metrics could not be read (the caller's permissions, a throttle). */
+  cdcLatencyUnavailable?: string;
 }
+
+/** The status shows the newest minute of CDC latency that DMS published within this many minutes. */
+const STATUS_LATENCY_WINDOW_MINUTES = 15;
 
 /** A wave execution's input, or undefined when the execution is one migration's. */
 export function waveOf(executionInput: string | undefined, executionName: string): WaveConfig | undefined {
@@ -71,8 +80,17 @@ export function waveOf(executionInput: string | undefined, executionName: string
 
 const STEPS = ['cutover', 'rollback', 'dry-run', 'prepare'] as const;
 
-/** One DescribeExecution per child (latest step first), then one batched describe per engine for the wave's replications. */
-export async function readWaveStatus(clients: { sfn: SFNClient; dms: DatabaseMigrationServiceClient }, executionArn: string, wave: WaveConfig, status: string): Promise<WaveStatus> {
+/**
+ * One DescribeExecution per child (latest step first), then one batched describe per engine for the wave's
+ * replications, and their CDC latency in one GetMetricData (readWaveCdcLatencies).
+ */
+export async function readWaveStatus(
+  clients: { sfn: SFNClient; dms: DatabaseMigrationServiceClient; cloudWatch: CloudWatchClient },
+  executionArn: string,
+  wave: WaveConfig,
+  status: string,
+  now: Date = new Date(),
+): Promise<WaveStatus> {
   const children = await Promise.all(
     wave.migrations.map(async (migration) => {
       for (const step of STEPS) {
@@ -91,9 +109,10 @@ export async function readWaveStatus(clients: { sfn: SFNClient; dms: DatabaseMig
   const arnsOf = (field: 'replicationTaskArn' | 'replicationConfigArn') => [
     ...new Set(wave.migrations.map((migration) => migration.input[field]).filter((arn): arn is string => typeof arn === 'string')),
   ];
-  const [tasks, replications] = await Promise.all([
+  const [tasks, replications, latencies] = await Promise.all([
     describeReplicationTasks(clients.dms, arnsOf('replicationTaskArn')),
     describeReplications(clients.dms, arnsOf('replicationConfigArn')),
+    readWaveCdcLatencies(clients, wave, now).catch((error: Error) => error),
   ]);
   const states = new Map<string, ReplicationState>([
     ...tasks.map((task): [string, ReplicationState] => [task.ReplicationTaskArn ?? '', taskState(task)]),
@@ -108,10 +127,33 @@ export async function readWaveStatus(clients: { sfn: SFNClient; dms: DatabaseMig
       ...(child ? { run: { step: child.step, status: child.status } } : {}),
       ...(state ? { loadPercent: summarizeReplication(state).fullLoadProgressPercent } : {}),
       ...(validation ? { validation } : {}),
+      ...(!(latencies instanceof Error) && latencies[index] ? { cdcLatency: latencies[index] } : {}),
       verdict: verdictOf(child),
     };
   });
-  return { executionArn, waveName: wave.waveName, status, rows };
+  // The latency is for information: a refused read leaves the rest of the table as it is and says why.
+  return { executionArn, waveName: wave.waveName, status, rows, ...(latencies instanceof Error ? { cdcLatencyUnavailable: `${latencies.name}: ${latencies.message}` } : {}) };
+}
+
+/**
+ * Every migration's latest CDC latency in one GetMetricData, under the dimensions its engine publishes it
+ * with: a task's need its replication instance's identifier, read for all of them in one
+ * DescribeReplicationInstances; a DMS Serverless replication's are its config's id.
+ */
+async function readWaveCdcLatencies(clients: { dms: DatabaseMigrationServiceClient; cloudWatch: CloudWatchClient }, wave: WaveConfig, now: Date): Promise<Array<LatestCdcLatency | undefined>> {
+  const instanceArns = [...new Set(wave.migrations.map((migration) => migration.input.replicationInstanceArn).filter((arn): arn is string => typeof arn === 'string'))];
+  const instances = await describeReplicationInstances(clients.dms, instanceArns);
+  const identifierOf = new Map(instances.map((instance) => [instance.ReplicationInstanceArn, instance.ReplicationInstanceIdentifier]));
+  const named = wave.migrations.flatMap((migration, index) => {
+    const { replicationTaskArn, replicationInstanceArn, replicationConfigArn } = migration.input;
+    const instanceIdentifier = identifierOf.get(String(replicationInstanceArn));
+    if (typeof replicationTaskArn === 'string' && instanceIdentifier) return [{ index, dimensions: taskMetricDimensions(instanceIdentifier, replicationTaskArn) }];
+    if (typeof replicationConfigArn === 'string') return [{ index, dimensions: serverlessMetricDimensions(replicationConfigArn) }];
+    return [];
+  });
+  const latest = await readLatestCdcLatencies(clients.cloudWatch, named, STATUS_LATENCY_WINDOW_MINUTES, now);
+  const byIndex = new Map(named.map(({ index }, position) => [index, latest[position]]));
+  return wave.migrations.map((_, index) => byIndex.get(index));
 }
 
 function verdictOf(child: { step: string; status: string } | undefined): string {
@@ -123,13 +165,15 @@ function verdictOf(child: { step: string; status: string } | undefined): string 
 
 export function renderWaveStatus(status: WaveStatus): string {
   const width = Math.max(9, ...status.rows.map((row) => row.name.length));
-  const header = `${'Migration'.padEnd(width)}  ${'Step'.padEnd(18)}  ${'Load'.padEnd(27)}  ${'Validation'.padEnd(18)}  Verdict`;
+  const header = `${'Migration'.padEnd(width)}  ${'Step'.padEnd(18)}  ${'Load'.padEnd(27)}  ${'Validation'.padEnd(18)}  ${'CDC latency (s)'.padEnd(18)}  Verdict`;
   const lines = status.rows.map((row) => {
     const step = row.run ? `${row.run.step} ${row.run.status.toLowerCase()}` : '-';
     const load = row.loadPercent === undefined ? '-' : `${progressBar(row.loadPercent)} ${String(row.loadPercent).padStart(3)}%`;
-    return `${row.name.padEnd(width)}  ${step.padEnd(18)}  ${load.padEnd(27)}  ${(row.validation ?? '-').padEnd(18)}  ${row.verdict}`;
+    const latency = row.cdcLatency ? `source ${row.cdcLatency.sourceSeconds}, target ${row.cdcLatency.targetSeconds}` : '-';
+    return `${row.name.padEnd(width)}  ${step.padEnd(18)}  ${load.padEnd(27)}  ${(row.validation ?? '-').padEnd(18)}  ${latency.padEnd(18)}  ${row.verdict}`;
   });
-  return [`Wave "${status.waveName}": ${status.status}`, `  ${status.executionArn}`, '', header, ...lines].join('\n');
+  const unavailable = status.cdcLatencyUnavailable ? ['', `CDC latency not shown: CloudWatch or DMS could not be read (${status.cdcLatencyUnavailable}).`] : [];
+  return [`Wave "${status.waveName}": ${status.status}`, `  ${status.executionArn}`, '', header, ...lines, ...unavailable].join('\n');
 }
 
 function parseJson(text: string | undefined): Record<string, unknown> | undefined {

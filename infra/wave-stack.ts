@@ -1,6 +1,7 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import * as z from 'zod/mini';
+import { WaveDashboard } from './constructs/wave-dashboard';
 import { WaveOrchestrator } from './constructs/wave-orchestrator';
 
 /** A wave deployment: the migration stacks its waves may start, and who gets its e-mails. */
@@ -14,9 +15,10 @@ export const waveDeploymentSchema = z.strictObject({
 });
 export type WaveDeployment = z.output<typeof waveDeploymentSchema>;
 
-/** The deployable wave stack, beside the migration stacks it starts. */
+/** The deployable wave stack, beside the migration stacks it starts, with its dashboard. */
 export class WaveStack extends Stack {
   readonly orchestrator: WaveOrchestrator;
+  readonly dashboard: WaveDashboard;
 
   constructor(scope: Construct, id: string, props: StackProps & { deployment: WaveDeployment }) {
     super(scope, id, props);
@@ -25,6 +27,14 @@ export class WaveStack extends Stack {
       migrationStackNames: deployment.migrationStackNames,
       notificationEmails: deployment.notificationEmails,
       approvalTimeout: Duration.hours(deployment.approvalTimeoutHours),
+    });
+    const { orchestrator } = this;
+    this.dashboard = new WaveDashboard(this, 'Monitoring', {
+      stateMachine: orchestrator.stateMachine,
+      migrationStateMachines: orchestrator.migrationStateMachines,
+      functions: { decisions: orchestrator.functions.wave, 'e-mails': orchestrator.functions.milestones, 'approval page': orchestrator.approvalPage.pageFunction },
+      topic: orchestrator.topic,
+      topicKey: orchestrator.key,
     });
     new CfnOutput(this, 'WaveStateMachineArn', { value: this.orchestrator.stateMachine.stateMachineArn });
     new CfnOutput(this, 'WaveTokenTableName', { value: this.orchestrator.tokenTable.tableName });

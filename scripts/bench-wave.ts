@@ -24,44 +24,51 @@ const MIGRATIONS = 100;
 /** The watcher checks a parked full load every minute (MigrationOrchestrator's progressCheckInterval default). */
 const WATCHER_CHECKS_PER_HOUR = 60;
 
+/** The cutover window's bound of the second run: the window in groups of this many. */
+const GROUP_OF = 10;
+
 export async function benchWave(): Promise<void> {
   const names = Array.from({ length: MIGRATIONS }, (_, index) => `Shop${String(index + 1).padStart(3, '0')}`);
   const synthesized = synthesizeWorkflow();
   const wave = synthesizeWave({ stackName: 'FleetWave', account: DEPLOYMENT.account, region: DEPLOYMENT.region, migrationStackNames: names });
-  const input = {
-    waveName: 'Fleet wave',
-    // One at a time here: the children share one module registry's simulated AWS. The wave's history is the same
-    // at any concurrency (each child is one Map iteration however the iterations overlap).
-    maxConcurrentMigrations: 1,
-    // The children share one stack, whose roles name its snapshots by its own migration's name: no snapshot here.
-    migrations: names.map((name) => ({ stateMachineArn: stateMachineArnOf(name), input: { ...waveMigrationInput(name), cutover: { endpointParameterName: '/apps/orders/database-endpoint', snapshotBeforeCutover: false } } })),
-  };
-  const startedAt = Date.now();
-  const run = await runWave(
-    wave,
-    new Map(names.map((name) => [name, synthesized])),
-    {
-      child: (_name, mode) => (mode === 'prepare' ? HAPPY_PATH : PREPARED),
-      // The approver approves the whole wave, through the approval core as the CLI does.
-      decide: async (approvalId) => {
-        await decideApproval(
-          { dynamoDb: new DynamoDBClient({}), stepFunctions: new SFNClient({}) },
-          { tokenTableName: wave.functionEnvironment.TOKEN_TABLE_NAME },
-          { approvalId, decision: 'approve', decidedBy: 'bench', verifiedBy: 'aws-credentials' },
-          new Date(),
-        );
+  const runFleetWave = async (cutoverConcurrency: number) => {
+    const input = {
+      waveName: 'Fleet wave',
+      // One at a time here: the children share one module registry's simulated AWS. The wave's history is the same
+      // at any concurrency (each child is one Map iteration however the iterations overlap).
+      maxConcurrentMigrations: 1,
+      cutoverConcurrency,
+      // The children share one stack, whose roles name its snapshots by its own migration's name: no snapshot here.
+      migrations: names.map((name) => ({ stateMachineArn: stateMachineArnOf(name), input: { ...waveMigrationInput(name), cutover: { endpointParameterName: '/apps/orders/database-endpoint', snapshotBeforeCutover: false } } })),
+    };
+    const startedAt = Date.now();
+    const run = await runWave(
+      wave,
+      new Map(names.map((name) => [name, synthesized])),
+      {
+        child: (_name, mode) => (mode === 'prepare' ? HAPPY_PATH : PREPARED),
+        // The approver approves the whole wave, through the approval core as the CLI does.
+        decide: async (approvalId) => {
+          await decideApproval(
+            { dynamoDb: new DynamoDBClient({}), stepFunctions: new SFNClient({}) },
+            { tokenTableName: wave.functionEnvironment.TOKEN_TABLE_NAME },
+            { approvalId, decision: 'approve', decidedBy: 'bench', verifiedBy: 'aws-credentials' },
+            new Date(),
+          );
+        },
       },
-    },
-    input,
-    { executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:FleetWave-wave:bench', sharedHandlers: true },
-  );
-  const seconds = ((Date.now() - startedAt) / 1000).toFixed(0);
+      input,
+      { executionArn: `arn:aws:states:eu-west-1:123456789012:execution:FleetWave-wave:bench-${cutoverConcurrency}`, sharedHandlers: true },
+    );
+    const largestPayload = Math.max(
+      JSON.stringify(input).length,
+      ...run.events.flatMap((event) => [event.state?.input, event.state?.output].filter((value) => value !== undefined).map((value) => JSON.stringify(value).length)),
+    );
+    return { run, seconds: ((Date.now() - startedAt) / 1000).toFixed(0), largestPayload, parentEvents: historyEventCount(run.events, wave.definition) };
+  };
+  const { run, seconds, largestPayload, parentEvents } = await runFleetWave(1);
+  const grouped = await runFleetWave(GROUP_OF);
   const cutOver = (run.output?.summary as { onTarget?: string[] } | undefined)?.onTarget?.length ?? 0;
-  const parentEvents = historyEventCount(run.events, wave.definition);
-  const largestPayload = Math.max(
-    JSON.stringify(input).length,
-    ...run.events.flatMap((event) => [event.state?.input, event.state?.output].filter((value) => value !== undefined).map((value) => JSON.stringify(value).length)),
-  );
   const childEvents = run.children.map(({ run: child }) => historyEventCount(child.events, synthesized.definition));
   const sevenDays = await simulateEventDriven(synthesized, 7 * 24);
   // What one watcher check asks DMS, counted on the simulated DMS: the task, then its table statistics.
@@ -81,10 +88,12 @@ locally from the synthesized wave and migration definitions, every child executi
   wave outcome:                          ${run.status}, ${cutOver} of ${MIGRATIONS} cut over${run.error ? ` (${run.error.Error}: ${String(run.error.Cause).slice(0, 300)})` : ''}
   wave state transitions:                ${stateTransitionCount(run.events)}
   wave history events:                   ${limit(parentEvents)}
+  the same wave, window in groups of ${GROUP_OF}: ${grouped.run.status}, ${stateTransitionCount(grouped.run.events)} transitions, ${limit(grouped.parentEvents)} history events, largest payload ${(grouped.largestPayload / 1024).toFixed(1)} KiB
   largest wave payload (state in/out):   ${(largestPayload / 1024).toFixed(1)} KiB of 256 KiB
   largest child in the wave:             ${Math.max(...childEvents)} history events (children of 1-hour loads)
   largest child, a 7-day full load:      ${limit(sevenDays.historyEvents)}
   DMS calls per watcher check:           ${calls.length} (${calls.join(', ')})
   DMS calls per hour, ${MIGRATIONS} loads parked:  ${calls.length * WATCHER_CHECKS_PER_HOUR * MIGRATIONS} (${calls.length} x ${WATCHER_CHECKS_PER_HOUR} checks x ${MIGRATIONS} watchers)
-  DMS calls per wave status refresh:     1 DescribeReplicationTasks (replication-task-arn filter, up to 100 tasks a call)`);
+  calls per wave status refresh:         1 DescribeReplicationTasks (replication-task-arn filter, up to 100 tasks a call),
+                                         1 DescribeReplicationInstances (their instances), 1 GetMetricData (CDC latency, 2 of 500 queries a migration)`);
 }

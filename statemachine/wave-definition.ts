@@ -37,8 +37,9 @@ export const START_CHILD_EXECUTION = 'arn:aws:states:::states:startExecution.syn
  * A wave: many migrations, one approval, one cutover window. Each migration runs as child executions of its
  * own stack's migration state machine, so neither the wave's history nor its payloads grow with what the
  * migrations do: prepare (the runbook up to "ready for cutover", a Map bounded by maxConcurrentMigrations,
- * one failure caught and reported), one approval for the migrations ready, then the window (one at a time, in
- * cutover order; a failure halts the rest unless the wave says otherwise) and a summary of where each one is.
+ * one failure caught and reported), one approval for the migrations ready, then the window (in cutover order,
+ * cutoverConcurrency at a time; a failure halts the rest unless the wave says otherwise) and a summary of where
+ * each one is.
  * A rollback wave asks once and rolls the migrations back in reverse order.
  */
 export class WaveWorkflow extends Construct {
@@ -123,7 +124,8 @@ export class WaveWorkflow extends Construct {
     const everyMigration = (name: string) =>
       new Pass(this, name, { parameters: { 'candidates.$': '$.wave.everyMigration', notReady: [] }, resultPath: '$.assessment' });
 
-    // The window: one child execution at a time, in order, each recorded before the next starts.
+    // The window: the queue in groups of cutoverConcurrency (1: one child at a time), each group started
+    // together and recorded once every child of it has ended, before the next group starts.
     const plan = decide('Plan the window', 'plan', {
       ...waveFields,
       'cutoverSequence.$': '$.wave.cutoverSequence',
@@ -131,29 +133,41 @@ export class WaveWorkflow extends Construct {
       'approved.$': '$.approval.approvedMigrations',
       'notReady.$': '$.assessment.notReady',
     }, '$.window');
-    const takeNext = new Pass(this, 'Take the next migration', {
-      parameters: { 'migration.$': 'States.ArrayGetItem($.wave.migrations, $.window.queue[0])' },
+    const takeNext = new Pass(this, 'Take the next group', {
+      parameters: { 'group.$': 'States.ArrayGetItem(States.ArrayPartition($.window.queue, $.wave.cutoverConcurrency), 0)' },
       resultPath: '$.current',
     });
     const waveRun = { 'waveName.$': '$.wave.waveName', 'waveExecutionArn.$': '$$.Execution.Id' };
     const approval = { 'approvalId.$': '$.approval.approvalId', 'decidedBy.$': '$.approval.decidedBy', 'decidedAt.$': '$.approval.decidedAt' };
     const runChild = childExecution(this, 'Run the migration', {
-      stateMachineArn: '$.current.migration.stateMachineArn',
-      name: "States.Format('{}-{}', $.current.migration.executionName, $.run.step)",
-      input: 'States.JsonMerge($.current.migration.input, $.run.overrides, false)',
+      stateMachineArn: '$.migration.stateMachineArn',
+      name: "States.Format('{}-{}', $.migration.executionName, $.run.step)",
+      input: 'States.JsonMerge($.migration.input, $.run.overrides, false)',
       resultSelector: { 'status.$': '$.Status' },
       resultPath: '$.childEnd',
     });
-    const recordFields = {
+    const childEnded = new Pass(this, 'Migration run ended', { parameters: { 'index.$': '$.index' } });
+    const childFailed = new Pass(this, 'Migration run failed', { parameters: { 'index.$': '$.index', 'failure.$': '$.childError' } });
+    runChild.addCatch(childFailed, { resultPath: '$.childError' });
+    const runGroup = new MapState(this, 'Run the group', {
+      itemsPath: '$.current.group',
+      maxConcurrencyPath: '$.wave.cutoverConcurrency',
+      itemSelector: {
+        'index.$': '$$.Map.Item.Value',
+        'migration.$': 'States.ArrayGetItem($.wave.migrations, $$.Map.Item.Value)',
+        'run.$': '$.run',
+      },
+      resultPath: '$.groupEnds',
+    });
+    runGroup.itemProcessor(runChild.next(childEnded));
+    const record = decide('Record the group’s end', 'record', {
       ...waveFields,
       'window.$': '$.window',
+      'ends.$': '$.groupEnds',
       'rollingBack.$': '$.wave.rollingBack',
       'dryRun.$': '$.wave.dryRun',
       'stopOnFirstCutoverFailure.$': '$.wave.stopOnFirstCutoverFailure',
-    };
-    const record = decide('Record the migration’s end', 'record', recordFields, '$.window');
-    const recordFailure = decide('Record the migration’s failure', 'record', { ...recordFields, 'failure.$': '$.childError' }, '$.window');
-    runChild.addCatch(recordFailure, { resultPath: '$.childError' });
+    }, '$.window');
     const summarize = decide('Summarize the wave', 'summarize', { ...waveFields, 'window.$': '$.window', 'rollingBack.$': '$.wave.rollingBack' }, '$.summary');
     const notifySummary = new LambdaInvoke(this, 'E-mail the wave summary', {
       lambdaFunction: props.milestones,
@@ -175,10 +189,9 @@ export class WaveWorkflow extends Construct {
     // The summary goes out even when SNS refuses it: the execution's own output and cause say the same.
     notifySummary.addCatch(finished, { resultPath: '$.undeliveredSummary' });
     const window = new Choice(this, 'Another migration in the window?')
-      .when(Condition.isPresent('$.window.queue[0]'), takeNext.next(runChild).next(record))
+      .when(Condition.isPresent('$.window.queue[0]'), takeNext.next(runGroup).next(record))
       .otherwise(summarize.next(notifySummary).next(finished));
     record.next(window);
-    recordFailure.next(window);
 
     // What each child run is: the wave's cutover or rollback with the approval, or each migration's dry run.
     const runAs = (name: string, step: string, overrides: Record<string, unknown>) =>

@@ -9,8 +9,8 @@ import { approverKey } from '../shared/migration-input';
 import { publishNotification } from '../shared/notifications/publish';
 import { readableTime } from '../shared/operator-text';
 import { CODE_VALID_SECONDS, CODES_PER_APPROVER, issueCode, useCode, type CodeRefusal, type CodeTable } from './approver-code';
-import { InvalidDecision, checkDecision, decideApproval, type DecisionClients, type DecisionRequest, type DecisionResult, type DecisionSettings } from './decide';
-import { FORM_LABELS, PAGE_HEADERS, decisionParagraphs, messagePage, reviewPage } from './page';
+import { InvalidDecision, checkDecision, decideApproval, waveSubset, type DecisionClients, type DecisionRequest, type DecisionResult, type DecisionSettings } from './decide';
+import { FORM_LABELS, PAGE_HEADERS, WAVE_CHOICE_FIELD, decisionParagraphs, messagePage, reviewPage } from './page';
 
 /** An HTTP request as the page needs it, whatever carried it (API Gateway, the local adapter). */
 export interface PageRequest {
@@ -167,11 +167,14 @@ async function decide(clients: PageClients, settings: PageSettings, signingKey: 
     // With approvers, the address chosen from the list; it counts as verified only once its code is accepted below.
     ...(approver ? { decidedBy: approver, verifiedBy: 'one-time-code' } : { decidedBy: form.get('decidedBy') ?? '', verifiedBy: 'unverified' }),
     reason: form.get('reason') ?? undefined,
+    // A wave's page posts the migrations checked: none checked approves none, which waveSubset refuses.
+    ...(record.details?.wave && form.get('decision') === 'approve' ? { migrations: form.getAll(WAVE_CHOICE_FIELD) } : {}),
   };
   let result: DecisionResult;
   try {
     // Before a code is spent on a form that could not decide anyway.
     checkDecision(request);
+    waveSubset(record, request.migrations);
     if (approver) {
       const code = await useCode({ dynamoDb: clients.dynamoDb, tableName: settings.tokenTableName, signingKey }, link.approvalId, approver, form.get('code') ?? '', now);
       if (!code.accepted) {

@@ -272,7 +272,7 @@ export function waveSubset(record: Pick<ApprovalRecord, 'details'>, requested: s
   if (!requested) return candidates;
   const unknown = requested.filter((name) => !candidates.includes(name));
   if (unknown.length > 0) throw new InvalidDecision([{ field: 'migrations', problem: `not ready for cutover in this wave: ${unknown.join(', ')} (the candidates are ${candidates.join(', ')})` }]);
-  if (requested.length === 0) throw new InvalidDecision([{ field: 'migrations', problem: 'name at least one migration, or reject the wave' }]);
+  if (requested.length === 0) throw new InvalidDecision([{ field: 'migrations', problem: 'choose at least one migration to approve, or reject the wave' }]);
   return candidates.filter((name) => requested.includes(name));
 }
 

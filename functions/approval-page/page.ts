@@ -38,6 +38,10 @@ button{display:block;width:100%;font:inherit;font-weight:700;padding:.8rem;margi
 .send{background:#0969da}
 .reject{background:var(--bad)}
 .hint{color:var(--muted);font-size:.9rem;margin:.25rem 0 0}
+fieldset{border:0;padding:0;margin:1rem 0 0}
+legend{font-weight:700;padding:0}
+.choice{display:flex;gap:.5rem;align-items:center;margin:.75rem 0 0}
+.choice input{width:auto;margin:0}
 .gap{margin-top:1.25rem}
 .outcome-ok{border-left:6px solid var(--ok)}
 .outcome-bad{border-left:6px solid var(--bad)}
@@ -144,11 +148,21 @@ function afterCutoverRows(details: ApprovalDetails): Array<[string, string]> {
   ];
 }
 
+/** A wave's request: the wave, and the migrations its preparation left out (those ready are chosen in the form). */
+function waveRows(wave: WaveDetails, purpose: ApprovalPurpose): Array<[string, string | string[]]> {
+  return [
+    ['Wave', wave.waveName],
+    ['Phase', `waiting for ${purpose.name} approval`],
+    ['Ready', `${wave.candidates.length} migration${wave.candidates.length === 1 ? '' : 's'}, each with its evidence in the form below: choose which the ${purpose.name} includes`],
+    ...(wave.notReady.length ? [['Not ready, left out', wave.notReady.map(({ name, error }) => `${name}: ${error}`)] as [string, string[]]] : []),
+  ];
+}
+
 function facts(record: ApprovalRecord, now: Date): string {
   const details = record.details ?? {};
   const rows: Array<[string, string | string[]]> = [
-    ['Migration', record.migrationName],
-    ...(details.mode && details.mode !== 'migrate'
+    ...(details.wave ? waveRows(details.wave, approvalPurpose(details.mode)) : [['Migration', record.migrationName] as [string, string]]),
+    ...(details.wave ? [] : details.mode && details.mode !== 'migrate'
       ? afterCutoverRows(details)
       : [
           ['Phase', `waiting for cutover approval; ${TASK_PHASES[details.taskPhase ?? ''] ?? `replication ${details.taskPhase ?? 'unknown'}`}`] as [string, string],
@@ -187,9 +201,31 @@ export interface ReviewView {
   notice?: { tone: Tone; text: string };
 }
 
-/** The reason field and the two decisions, shared by both kinds of review form. */
-function decisionFields(purpose: ApprovalPurpose): string {
-  return `<label for="reason">${FORM_LABELS.reason} (for either decision)</label>
+type WaveDetails = NonNullable<ApprovalDetails['wave']>;
+
+/** The form field each chosen migration of a wave is posted as (repeated): only a wave's form has it. */
+export const WAVE_CHOICE_FIELD = 'migration';
+
+/**
+ * A wave's migrations ready for the decision, each a checkbox (all checked: approving as sent approves the wave
+ * as asked) with its evidence. A box left unchecked leaves that migration out; the server checks the choice
+ * again (decide.ts waveSubset), so a forged form can add nothing the wave did not ask about.
+ */
+function waveChoice(wave: WaveDetails, purpose: ApprovalPurpose): string {
+  const choices = wave.candidates.map(({ name, evidence }, index) => `<label class="choice" for="migration-${index}"><input type="checkbox" id="migration-${index}" name="${WAVE_CHOICE_FIELD}" value="${escapeHtml(name)}" checked>${escapeHtml(name)}</label>${
+      evidence.length ? `\n<ul class="hint">${evidence.map((line) => `<li>${escapeHtml(line)}</li>`).join('')}</ul>` : ''
+    }`);
+  return `<fieldset>
+<legend>${FORM_LABELS.migrations} in the ${escapeHtml(purpose.name)}</legend>
+<p class="hint">Approve includes the checked migrations only: those left unchecked stay as they are. Reject rejects the whole wave.</p>
+${choices.join('\n')}
+</fieldset>`;
+}
+
+/** The reason field and the two decisions, shared by both kinds of review form; a wave's choice of migrations before them. */
+function decisionFields(purpose: ApprovalPurpose, wave?: WaveDetails): string {
+  return `${wave ? `${waveChoice(wave, purpose)}
+` : ''}<label for="reason">${FORM_LABELS.reason} (for either decision)</label>
 <textarea id="reason" name="reason" maxlength="${MAX_REASON_LENGTH}" placeholder="Change CHG-1234, agreed with the orders team / Not before the Friday change window"></textarea>
 <p class="hint">Recorded and e-mailed with Approve or Reject, whichever you choose. Please give one when you reject.</p>
 <h2 class="gap">Approve</h2>
@@ -209,14 +245,14 @@ function approverOptions(approvers: string[], selected?: string): string {
 }
 
 /** Anyone with the link decides, under the name they type (a request without approvers). */
-function openForm(csrf: string, purpose: ApprovalPurpose): string {
+function openForm(csrf: string, purpose: ApprovalPurpose, wave?: WaveDetails): string {
   return `<form class="card" method="post">
 ${NO_IMPLICIT_SUBMISSION}
 <input type="hidden" name="csrf" value="${escapeHtml(csrf)}">
 <label for="decidedBy">${FORM_LABELS.decidedBy}</label>
 <input id="decidedBy" name="decidedBy" required maxlength="${MAX_DECIDED_BY_LENGTH}" autocomplete="email" enterkeyhint="next" placeholder="jane.doe@example.com">
 <p class="hint">Recorded with the decision, so the team can see who decided.</p>
-${decisionFields(purpose)}
+${decisionFields(purpose, wave)}
 </form>`;
 }
 
@@ -224,7 +260,7 @@ ${decisionFields(purpose)}
  * An approver on the allow-list decides: first a one-time code to their own address (its form only sends the
  * code, so Enter there decides nothing), then the decision with that code.
  */
-function approverForms(approvers: string[], csrf: string, view: ReviewView, purpose: ApprovalPurpose): string {
+function approverForms(approvers: string[], csrf: string, view: ReviewView, purpose: ApprovalPurpose, wave?: WaveDetails): string {
   return `<form class="card" method="post">
 <input type="hidden" name="csrf" value="${escapeHtml(csrf)}">
 <input type="hidden" name="action" value="send-code">
@@ -243,7 +279,7 @@ ${NO_IMPLICIT_SUBMISSION}
 <label for="code">One-time code</label>
 <input id="code" name="code" required inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{${CODE_DIGITS}}" maxlength="${CODE_DIGITS}" enterkeyhint="done" placeholder="${'0'.repeat(CODE_DIGITS)}">
 <p class="hint">The ${CODE_DIGITS} digits from the e-mail "your approval code" sent to that address.</p>
-${decisionFields(purpose)}
+${decisionFields(purpose, wave)}
 </form>`;
 }
 
@@ -258,7 +294,7 @@ export function reviewPage(record: ApprovalRecord, csrf: string, now: Date, view
 <h1>Approve the ${escapeHtml(purpose.name)} of ${escapeHtml(record.migrationName)}?</h1>
 ${facts(record, now)}
 </div>
-${record.approvers ? approverForms(record.approvers, csrf, view, purpose) : openForm(csrf, purpose)}`,
+${record.approvers ? approverForms(record.approvers, csrf, view, purpose, record.details?.wave) : openForm(csrf, purpose, record.details?.wave)}`,
   );
 }
 
@@ -292,6 +328,14 @@ export function decisionParagraphs(record: ApprovalRecord): Paragraph[] {
   return [
     ...firstParagraphs,
     `${verb} by ${record.decidedBy}${identifiedAs(record.verifiedBy)} at ${readableTime(record.decidedAt)}.`,
+    ...(record.approvedMigrations ? [`Migrations approved: ${record.approvedMigrations.join(', ')}.${leftOut(record)}`] : []),
     ...(record.reason ? ['Reason given:', { quote: record.reason }] : ['No reason was given.']),
   ];
+}
+
+/** The wave's candidates an approval left out, as a sentence after the approved ones. */
+function leftOut(record: ApprovalRecord): string {
+  const approved = record.approvedMigrations ?? [];
+  const unchosen = (record.details?.wave?.candidates ?? []).map(({ name }) => name).filter((name) => !approved.includes(name));
+  return unchosen.length ? ` Left out by the approver: ${unchosen.join(', ')}.` : '';
 }

@@ -32,3 +32,61 @@ export async function readCdcLatency(
   const values = (id: string) => response.MetricDataResults?.find((result) => result.Id === id)?.Values ?? [];
   return { source: values('source'), target: values('target') };
 }
+
+/** The latest CDC latency of one replication, in seconds. */
+export interface LatestCdcLatency {
+  sourceSeconds: number;
+  targetSeconds: number;
+}
+
+/**
+ * GetMetricData takes at most 500 MetricDataQuery structures a call (the CloudWatch API reference,
+ * GetMetricData MetricDataQueries): two per replication, so 250 replications a call; a wave has at most 100.
+ */
+const QUERIES_PER_CALL = 500;
+
+/**
+ * The latest CDCLatencySource and CDCLatencyTarget of many replications (each named by its engine's
+ * dimensions) in one GetMetricData call per 250 of them, newest first (TimestampDescending), following
+ * NextToken, whose pages may carry more values of a query seen before: the first value seen is the newest.
+ * A replication with no datapoint of either metric in the window (no CDC yet, or a full-load-only task) is
+ * undefined, in the order asked.
+ */
+export async function readLatestCdcLatencies(
+  cloudWatch: CloudWatchClient,
+  replications: Array<{ dimensions: Dimension[] }>,
+  windowMinutes: number,
+  at: Date,
+): Promise<Array<LatestCdcLatency | undefined>> {
+  const query = (id: string, metricName: string, dimensions: Dimension[]) => ({
+    Id: id,
+    MetricStat: { Metric: { Namespace: 'AWS/DMS', MetricName: metricName, Dimensions: dimensions }, Period: 60, Stat: 'Maximum' },
+    ReturnData: true,
+  });
+  // Ids start with a lowercase letter and hold letters, digits and underscores (MetricDataQuery Id).
+  const queries = replications.flatMap(({ dimensions }, index) => [query(`source_${index}`, 'CDCLatencySource', dimensions), query(`target_${index}`, 'CDCLatencyTarget', dimensions)]);
+  const newest = new Map<string, number>();
+  for (let start = 0; start < queries.length; start += QUERIES_PER_CALL) {
+    let nextToken: string | undefined;
+    do {
+      const response = await cloudWatch.send(
+        new GetMetricDataCommand({
+          StartTime: new Date(at.getTime() - windowMinutes * 60_000),
+          EndTime: at,
+          ScanBy: 'TimestampDescending',
+          MetricDataQueries: queries.slice(start, start + QUERIES_PER_CALL),
+          NextToken: nextToken,
+        }),
+      );
+      for (const result of response.MetricDataResults ?? []) {
+        const [value] = result.Values ?? [];
+        if (result.Id && value !== undefined && !newest.has(result.Id)) newest.set(result.Id, value);
+      }
+      nextToken = response.NextToken;
+    } while (nextToken);
+  }
+  return replications.map((_, index) => {
+    const [sourceSeconds, targetSeconds] = [newest.get(`source_${index}`), newest.get(`target_${index}`)];
+    return sourceSeconds === undefined || targetSeconds === undefined ? undefined : { sourceSeconds, targetSeconds };
+  });
+}

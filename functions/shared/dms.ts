@@ -1,7 +1,9 @@
 import {
+  DescribeReplicationInstancesCommand,
   DescribeReplicationTasksCommand,
   paginateDescribeTableStatistics,
   type DatabaseMigrationServiceClient,
+  type ReplicationInstance,
   type ReplicationTask,
   type TableStatistics,
 } from '@aws-sdk/client-database-migration-service';
@@ -186,21 +188,38 @@ export async function describeEveryPage<Item>(readPage: (marker: string | undefi
   return items;
 }
 
+/** How many values one filter of a batched Describe call carries: a wave's hundred ARNs in one call. */
+const FILTER_VALUES_PER_CALL = 100;
+
+/** A Describe call filtered on many ARNs: FILTER_VALUES_PER_CALL filter values a call, every page of each. */
+async function describeByArns<Item>(arns: string[], readPage: (arns: string[], marker: string | undefined) => Promise<{ items?: Item[]; marker?: string }>): Promise<Item[]> {
+  const items: Item[] = [];
+  for (let start = 0; start < arns.length; start += FILTER_VALUES_PER_CALL) {
+    const batch = arns.slice(start, start + FILTER_VALUES_PER_CALL);
+    items.push(...(await describeEveryPage((marker) => readPage(batch, marker))));
+  }
+  return items;
+}
+
 /**
  * Many tasks in as few calls as DMS allows: DescribeReplicationTasks takes a `replication-task-arn` filter
  * with several values and answers up to 100 tasks a page (MaxRecords 20-100), following Marker. A wave's
  * status reads its hundred tasks in one call instead of a hundred, under DMS's API rate limits.
  */
 export async function describeReplicationTasks(dms: DatabaseMigrationServiceClient, replicationTaskArns: string[]): Promise<ReplicationTask[]> {
-  const tasks: ReplicationTask[] = [];
-  for (let start = 0; start < replicationTaskArns.length; start += 100) {
-    const filter = { Name: 'replication-task-arn', Values: replicationTaskArns.slice(start, start + 100) };
-    tasks.push(
-      ...(await describeEveryPage(async (marker) => {
-        const response = await dms.send(new DescribeReplicationTasksCommand({ Filters: [filter], MaxRecords: 100, WithoutSettings: true, Marker: marker }));
-        return { items: response.ReplicationTasks, marker: response.Marker };
-      })),
-    );
-  }
-  return tasks;
+  return describeByArns(replicationTaskArns, async (arns, marker) => {
+    const response = await dms.send(new DescribeReplicationTasksCommand({ Filters: [{ Name: 'replication-task-arn', Values: arns }], MaxRecords: 100, WithoutSettings: true, Marker: marker }));
+    return { items: response.ReplicationTasks, marker: response.Marker };
+  });
+}
+
+/**
+ * Many replication instances the same way: DescribeReplicationInstances takes a `replication-instance-arn`
+ * filter, up to 100 instances a page (MaxRecords 20-100). Their identifiers name the tasks' metrics.
+ */
+export async function describeReplicationInstances(dms: DatabaseMigrationServiceClient, replicationInstanceArns: string[]): Promise<ReplicationInstance[]> {
+  return describeByArns(replicationInstanceArns, async (arns, marker) => {
+    const response = await dms.send(new DescribeReplicationInstancesCommand({ Filters: [{ Name: 'replication-instance-arn', Values: arns }], MaxRecords: 100, Marker: marker }));
+    return { items: response.ReplicationInstances, marker: response.Marker };
+  });
 }

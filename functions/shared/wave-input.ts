@@ -6,7 +6,8 @@ import './zod-messages';
  * A wave's execution input: a named list of migrations, each exactly a migration's input and the state machine
  * of its stack (`<stack name>-migration`), started as one execution. The wave prepares them (each its own child
  * execution, up to "ready for cutover"), asks one person once, then cuts the approved ones over in
- * `cutoverOrder`, each a child execution again: no execution's history or payload grows with the wave.
+ * `cutoverOrder`, `cutoverConcurrency` at a time, each a child execution again: no execution's history or
+ * payload grows with the wave.
  */
 export const MAX_WAVE_MIGRATIONS = 100;
 
@@ -23,6 +24,9 @@ const waveMigration = z.strictObject({
 
 export const WAVE_MODES = ['migrate', 'rollback'] as const;
 
+/** Step Functions runs at most 40 iterations of an inline Map at once (the preparation's and the window's Maps). */
+export const INLINE_MAP_MAX_CONCURRENCY = 40;
+
 const waveInputShape = z.strictObject({
   waveName: z.string({ error: 'expected a wave name (a string)' }).check(
     z.regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/, { error: 'expected a wave name of 1-64 letters, digits, spaces, dots, underscores or hyphens' }),
@@ -32,12 +36,21 @@ const waveInputShape = z.strictObject({
     z.maxLength(MAX_WAVE_MIGRATIONS, { error: `expected at most ${MAX_WAVE_MIGRATIONS} migrations in one wave` }),
   ),
   /** How many migrations are prepared at once (each a child execution with its own DMS task). */
-  maxConcurrentMigrations: z._default(z.int().check(z.minimum(1), z.maximum(40)), 5),
+  maxConcurrentMigrations: z._default(z.int().check(z.minimum(1), z.maximum(INLINE_MAP_MAX_CONCURRENCY)), 5),
   /** All or nothing: one migration not ready for cutover ends the wave without cutting any over. */
   requireAll: z._default(z.boolean(), false),
   /** The order of the cutover window, by migration name; the migrations left out follow in the wave's order. */
   cutoverOrder: z.optional(z.array(z.string())),
-  /** The first failed cutover halts the rest, which stay on their source. */
+  /**
+   * How many approved migrations cut over at once (and roll back, or dry-run): 1, one after another in
+   * cutoverOrder; more, in groups of that many taken in cutoverOrder, each group started together and the next
+   * once the whole group has ended. At most 40: an inline Map runs at most 40 iterations at once.
+   */
+  cutoverConcurrency: z._default(z.int().check(z.minimum(1), z.maximum(INLINE_MAP_MAX_CONCURRENCY)), 1),
+  /**
+   * The first failed cutover halts the rest, which stay on their source: nothing starts after it, and the
+   * cutovers of its group already under way run to their end.
+   */
   stopOnFirstCutoverFailure: z._default(z.boolean(), true),
   /** Every migration's cutover checks run (gate, freeze, catch-up proof) without switching anything. */
   dryRun: z._default(z.boolean(), false),
@@ -61,6 +74,7 @@ export interface WaveConfig {
   mode: (typeof WAVE_MODES)[number];
   maxConcurrentMigrations: number;
   requireAll: boolean;
+  cutoverConcurrency: number;
   stopOnFirstCutoverFailure: boolean;
   dryRun: boolean;
   /** In the wave's order, for the preparation. */
@@ -121,6 +135,7 @@ export function parseWave(input: z.output<typeof waveInputShape>, waveExecutionN
       mode: input.mode,
       maxConcurrentMigrations: input.maxConcurrentMigrations,
       requireAll: input.requireAll,
+      cutoverConcurrency: input.cutoverConcurrency,
       stopOnFirstCutoverFailure: input.stopOnFirstCutoverFailure,
       dryRun: input.dryRun,
       migrations,

@@ -1,8 +1,10 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import * as z from 'zod/mini';
 import { ENVIRONMENT, requireNumber, requireString } from '../shared/environment';
 import { phaseHandler } from '../shared/handler';
+import { signingKeyLoader } from '../shared/signing-key';
 import { publishWaveSummary, requestWaveApproval } from './wave-milestones';
 
 const clients = { dynamoDb: new DynamoDBClient({}), sns: new SNSClient({}) };
@@ -10,7 +12,9 @@ const settings = {
   tokenTableName: requireString(ENVIRONMENT.tokenTableName),
   topicArn: requireString(ENVIRONMENT.topicArn),
   timeoutSeconds: requireNumber(ENVIRONMENT.approvalTimeoutSeconds),
+  approvalBaseUrl: requireString(ENVIRONMENT.approvalBaseUrl),
 };
+const loadSigningKey = signingKeyLoader(new SecretsManagerClient({}), requireString(ENVIRONMENT.approvalKeySecretArn));
 
 const prepared = z.object({
   name: z.string(),
@@ -32,5 +36,7 @@ const eventSchema = z.discriminatedUnion('milestone', [
 
 /** The wave's e-mails, one per milestone: its approval request (parking the wave on the token) and its summary. */
 export const handler = phaseHandler('wave-milestones', eventSchema, async (event) =>
-  event.milestone === 'approval-needed' ? requestWaveApproval(clients, settings, event, new Date()) : publishWaveSummary(clients.sns, settings.topicArn, event),
+  event.milestone === 'approval-needed'
+    ? requestWaveApproval(clients, await loadSigningKey(), settings, event, new Date())
+    : publishWaveSummary(clients.sns, settings.topicArn, event),
 );

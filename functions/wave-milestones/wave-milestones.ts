@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SNSClient } from '@aws-sdk/client-sns';
+import { approvalUrl } from '../shared/approval-link';
 import { approvalPurpose } from '../shared/approval-purpose';
 import { putApprovalRequest, type ApprovalDetails } from '../shared/approval-record';
 import { readableTime } from '../shared/operator-text';
@@ -11,6 +12,8 @@ export interface WaveApprovalSettings {
   topicArn: string;
   /** Matches the wave's timeout on its approval state, so the e-mail states the real deadline. */
   timeoutSeconds: number;
+  /** The wave's approval page: the e-mail links to it, signed (functions/shared/approval-link.ts). */
+  approvalBaseUrl: string;
 }
 
 /** A migration ready for cutover, as its preparation (the child execution's output) left it. */
@@ -32,11 +35,13 @@ export interface WaveApprovalEvent {
 /**
  * Parks the wave on one person's decision for all its migrations: one record in the wave's token table, in the
  * shape the approval core decides (functions/approval-page/decide.ts), listing every migration ready for
- * cutover with its evidence and those that are not; one e-mail. The approver approves the wave, a subset of
- * it (`dms-orchestrator approve ID --migrations a,b`), or rejects it. The task token never leaves the record.
+ * cutover with its evidence and those that are not; one e-mail, with a signed link to the review page. The
+ * approver approves the wave, a subset of it (the page's checkboxes, or `dms-orchestrator approve ID
+ * --migrations a,b`), or rejects it. The task token never leaves the record.
  */
 export async function requestWaveApproval(
   clients: { dynamoDb: DynamoDBClient; sns: SNSClient },
+  signingKey: string,
   settings: WaveApprovalSettings,
   event: WaveApprovalEvent,
   now: Date,
@@ -71,7 +76,8 @@ export async function requestWaveApproval(
         ...event.notReady.map((migration) => `NOT READY ${migration.name}: ${migration.error}`),
         '',
         purpose.effect,
-        `Decide by ${readableTime(expiresAt.toISOString())}, with AWS credentials:`,
+        `Review and decide by ${readableTime(expiresAt.toISOString())} (approve all, some, or reject): ${approvalUrl(settings.approvalBaseUrl, signingKey, { approvalId, expiresAt })}`,
+        'Or with AWS credentials:',
         `  dms-orchestrator approve ${approvalId} --token-table ${settings.tokenTableName} [--migrations ${candidates.map((candidate) => candidate.name).slice(0, 2).join(',')}]`,
         `  dms-orchestrator reject ${approvalId} --token-table ${settings.tokenTableName} --reason "..."`,
       ],

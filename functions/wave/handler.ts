@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { phaseHandler } from '../shared/handler';
 import { waveInputSchema } from '../shared/wave-input';
-import { MIGRATION_OUTCOMES, assessPreparation, explainChildFailure, planWindow, recordChildEnd, summarizeWave, validateWave } from './wave';
+import { MIGRATION_OUTCOMES, assessPreparation, explainChildFailure, planWindow, recordGroupEnd, summarizeWave, validateWave } from './wave';
 
 const names = z.array(z.string());
 const outcomes = z.record(z.string(), z.object({ outcome: z.enum(MIGRATION_OUTCOMES), error: z.optional(z.string()) }));
@@ -35,7 +35,7 @@ const eventSchema = z.discriminatedUnion('action', [
     action: z.literal('record'),
     names,
     window,
-    failure: z.optional(z.object({ Error: z.string(), Cause: z.optional(z.string()) })),
+    ends: z.array(z.object({ index: z.int(), failure: z.optional(z.object({ Error: z.string(), Cause: z.optional(z.string()) })) })),
     rollingBack: z.boolean(),
     dryRun: z.boolean(),
     stopOnFirstCutoverFailure: z.boolean(),
@@ -54,7 +54,7 @@ export const handler = phaseHandler('wave', eventSchema, async (event) => {
     case 'plan':
       return planWindow(event);
     case 'record':
-      return recordChildEnd(event);
+      return recordGroupEnd(event);
     case 'explain':
       return explainChildFailure(event.Error, event.Cause);
     case 'summarize':

@@ -87,24 +87,41 @@ export function planWindow(plan: WindowPlan): CutoverWindow {
   return { queue, outcomes };
 }
 
+/** How one child execution of the window's group ended: its failure (error name and cause) when it failed. */
 export interface ChildEnd {
+  /** The migration's index into the wave's migrations. */
+  index: number;
+  failure?: { Error: string; Cause?: string };
+}
+
+export interface GroupEnd {
   names: string[];
   window: CutoverWindow;
-  /** How the child execution at the head of the queue ended: its failure (error name and cause) when it failed. */
-  failure?: { Error: string; Cause?: string };
+  /** The group that ran (the head of the queue, `cutoverConcurrency` at most), each child's end. */
+  ends: ChildEnd[];
   rollingBack: boolean;
   dryRun: boolean;
   stopOnFirstCutoverFailure: boolean;
 }
 
-/** Takes the head of the queue off with its outcome; a failure with stopOnFirstCutoverFailure halts the rest. */
-export function recordChildEnd(end: ChildEnd): CutoverWindow {
-  const [head, ...rest] = end.window.queue;
-  if (head === undefined) throw new InvalidInput(['window.queue: no migration is waiting in the cutover window']);
+/**
+ * Takes the group that ran off the head of the queue, each with its outcome. A failure with
+ * stopOnFirstCutoverFailure halts the rest: the group's other children were started with it and ran to their
+ * end (a cutover is never stopped half way), so each keeps its own outcome; nothing after the group starts.
+ */
+export function recordGroupEnd(end: GroupEnd): CutoverWindow {
+  const ran = end.ends.map((child) => child.index);
+  const head = end.window.queue.slice(0, ran.length);
+  if (ran.length === 0 || ran.some((index) => !head.includes(index))) {
+    throw new InvalidInput([`ends: the migrations that ran (${ran.join(', ') || 'none'}) are not the head of the window's queue (${end.window.queue.join(', ') || 'empty'})`]);
+  }
   const outcomes = { ...end.window.outcomes };
   const succeeded: MigrationOutcome = end.dryRun ? 'dry-run-passed' : end.rollingBack ? 'rolled-back' : 'cut-over';
-  outcomes[end.names[head]] = end.failure ? { outcome: 'failed', error: explainChildFailure(end.failure.Error, end.failure.Cause) } : { outcome: succeeded };
-  if (!end.failure || !end.stopOnFirstCutoverFailure) return { queue: rest, outcomes };
+  for (const { index, failure } of end.ends) {
+    outcomes[end.names[index]] = failure ? { outcome: 'failed', error: explainChildFailure(failure.Error, failure.Cause) } : { outcome: succeeded };
+  }
+  const rest = end.window.queue.slice(ran.length);
+  if (!end.stopOnFirstCutoverFailure || end.ends.every((child) => !child.failure)) return { queue: rest, outcomes };
   for (const index of rest) outcomes[end.names[index]] = { outcome: 'halted' };
   return { queue: [], outcomes };
 }

@@ -18,13 +18,11 @@ import { ENVIRONMENT } from '../../functions/shared/environment';
 import { grantPublish, ownItems, sendTaskResponse } from '../phases/phase';
 import { PhaseFunction } from './phase-function';
 
-export interface ApprovalApiProps {
+export interface ApprovalPageProps {
   /** Holds the approval records (and their task tokens). */
   readonly tokenTable: ITable;
   /** The HMAC key approval links and forms are signed with. */
   readonly signingKey: ISecret;
-  /** Where reminders are published. */
-  readonly topic: ITopic;
   /** Encrypts the functions' and the API's log groups, and the approver-code topic. */
   readonly logKey: IKey;
   /**
@@ -32,6 +30,15 @@ export interface ApprovalApiProps {
    * e-mail subscription on a topic of their own codes. @default none: whoever holds the link decides
    */
   readonly approvers?: string[];
+  /** Stage-wide request limits. @default 5 requests per second, bursts of 10: a page a few people open */
+  readonly throttle?: ThrottleSettings;
+  /** Link to this address instead of the API's own (a custom domain in front of it). @default the API's /review route */
+  readonly approvalPageUrl?: string;
+}
+
+export interface ApprovalApiProps extends ApprovalPageProps {
+  /** Where reminders are published. */
+  readonly topic: ITopic;
   /** The migration's replication engine: the CDC latency shown on the page is read the engine's way. */
   readonly replicationEngine: ReplicationEngine;
   /** The state machine whose approval tokens the page completes, spelled from its fixed name (see MigrationOrchestrator). */
@@ -40,36 +47,30 @@ export interface ApprovalApiProps {
   readonly requestApproval: PhaseFunction;
   /** Remind the approvers once when nobody has decided after this long. @default 4 hours */
   readonly reminderAfter?: Duration;
-  /** Stage-wide request limits. @default 5 requests per second, bursts of 10: a page a few people open */
-  readonly throttle?: ThrottleSettings;
-  /** Link to this address instead of the API's own (a custom domain in front of it). @default the API's /review route */
-  readonly approvalPageUrl?: string;
 }
 
 /**
- * The cutover approval page behind an API Gateway HTTP API, and its reminder.
+ * The approval page behind an API Gateway HTTP API: a migration's (ApprovalApi, with its reminder) and a
+ * wave's alike, since one page decides both kinds of request.
  *
  * An HTTP API rather than a REST API: it has stage throttling and access logs, costs less, and the page
  * needs nothing a REST API adds. The route is deliberately unauthenticated: the HMAC-signed, expiring link
  * is the authorization to see the page, a decision needs the form's anti-forgery token too, and each request
- * can be decided only once. The page's role can complete this state machine's tokens, read and update the
- * token table, and read the signing key; nothing else.
+ * can be decided only once. The page's role can complete task tokens, read and update the token table, and
+ * read the signing key; nothing else.
  */
-export class ApprovalApi extends Construct {
+export class ApprovalPage extends Construct {
   readonly api: HttpApi;
   readonly stage: HttpStage;
   readonly pageFunction: PhaseFunction;
-  readonly reminderFunction: PhaseFunction;
-  readonly reminderSchedules: ScheduleGroup;
   /** The address the approval e-mail links to. */
   readonly reviewUrl: string;
   /** Where the page publishes one-time codes, only with approvers: each approver's subscription accepts only their own. */
   readonly approverCodesTopic?: Topic;
 
-  constructor(scope: Construct, id: string, props: ApprovalApiProps) {
+  constructor(scope: Construct, id: string, props: ApprovalPageProps) {
     super(scope, id);
     const stack = Stack.of(this);
-    const tableItems = (actions: string[]) => new PolicyStatement({ effect: Effect.ALLOW, actions, resources: [props.tokenTable.tableArn] });
 
     this.pageFunction = new PhaseFunction(this, 'Page', {
       entry: 'approval-page/handler',
@@ -83,8 +84,7 @@ export class ApprovalApi extends Construct {
     );
     this.pageFunction.addToRolePolicy(sendTaskResponse());
     props.signingKey.grantRead(this.pageFunction);
-    if (props.approvers?.length) this.approverCodesTopic = this.approverCodes(props.approvers, props.logKey, props.requestApproval);
-
+    if (props.approvers?.length) this.approverCodesTopic = this.approverCodes(props.approvers, props.logKey);
     this.api = new HttpApi(this, 'Api', {
       apiName: `${stack.stackName}-approval`,
       description: 'Cutover approval page',
@@ -131,6 +131,34 @@ export class ApprovalApi extends Construct {
       },
     });
     this.reviewUrl = props.approvalPageUrl ?? `${this.stage.url}review`;
+  }
+
+  /**
+   * The approvers' one-time codes: a topic of their own (the notification list never sees a code), encrypted
+   * with the stack's key, with one e-mail subscription per approver whose filter policy accepts only messages
+   * whose `approver` attribute is that address (SNS matches attribute values exactly, and a message without
+   * the attribute reaches no one). The page publishes there.
+   */
+  private approverCodes(approvers: string[], key: IKey): Topic {
+    const topic = new Topic(this, 'ApproverCodes', { displayName: 'DMS migration approval codes', masterKey: key, enforceSSL: true });
+    for (const approver of approvers) {
+      topic.addSubscription(new EmailSubscription(approver, { filterPolicy: { [APPROVER_ATTRIBUTE]: SubscriptionFilter.stringFilter({ allowlist: [approver] }) } }));
+    }
+    this.pageFunction.addEnvironment(ENVIRONMENT.approverCodesTopicArn, topic.topicArn);
+    grantPublish(this.pageFunction, topic);
+    return topic;
+  }
+}
+
+/** A migration's approval page (ApprovalPage) and its reminder, wired to the function that asks for approval. */
+export class ApprovalApi extends ApprovalPage {
+  readonly reminderFunction: PhaseFunction;
+  readonly reminderSchedules: ScheduleGroup;
+
+  constructor(scope: Construct, id: string, props: ApprovalApiProps) {
+    super(scope, id, props);
+    const stack = Stack.of(this);
+    const tableItems = (actions: string[]) => new PolicyStatement({ effect: Effect.ALLOW, actions, resources: [props.tokenTable.tableArn] });
 
     // The reminder: a one-time EventBridge Scheduler schedule per request (see request-approval), in a group
     // of this stack's own, so the requester may create schedules there and nowhere else.
@@ -158,6 +186,8 @@ export class ApprovalApi extends Construct {
     schedulerRole.addToPolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['lambda:InvokeFunction'], resources: [this.reminderFunction.functionArn] }));
 
     const requester = props.requestApproval;
+    // request-approval learns who can be reached by a code.
+    if (props.approvers?.length) requester.addEnvironment(ENVIRONMENT.subscribedApprovers, props.approvers.join(','));
     requester.addEnvironment(ENVIRONMENT.approvalBaseUrl, this.reviewUrl);
     requester.addEnvironment(ENVIRONMENT.approvalReminderAfterSeconds, String((props.reminderAfter ?? Duration.hours(4)).toSeconds()));
     requester.addEnvironment(ENVIRONMENT.approvalReminderScheduleGroup, this.reminderSchedules.scheduleGroupName);
@@ -184,22 +214,5 @@ export class ApprovalApi extends Construct {
       id: `AwsSolutions::AwsSolutions-IAM5[Resource::${reminderSchedules}]`,
       reason: 'Reminder schedules are named after the approval id, known only when approval is requested; the group is this stack’s own.',
     });
-  }
-
-  /**
-   * The approvers' one-time codes: a topic of their own (the notification list never sees a code), encrypted
-   * with the stack's key, with one e-mail subscription per approver whose filter policy accepts only messages
-   * whose `approver` attribute is that address (SNS matches attribute values exactly, and a message without
-   * the attribute reaches no one). The page publishes there; request-approval learns who can be reached.
-   */
-  private approverCodes(approvers: string[], key: IKey, requester: PhaseFunction): Topic {
-    const topic = new Topic(this, 'ApproverCodes', { displayName: 'DMS migration approval codes', masterKey: key, enforceSSL: true });
-    for (const approver of approvers) {
-      topic.addSubscription(new EmailSubscription(approver, { filterPolicy: { [APPROVER_ATTRIBUTE]: SubscriptionFilter.stringFilter({ allowlist: [approver] }) } }));
-    }
-    this.pageFunction.addEnvironment(ENVIRONMENT.approverCodesTopicArn, topic.topicArn);
-    grantPublish(this.pageFunction, topic);
-    requester.addEnvironment(ENVIRONMENT.subscribedApprovers, approvers.join(','));
-    return topic;
   }
 }

@@ -105,37 +105,12 @@ export class MigrationDashboard extends Construct {
       ]),
     );
 
-    // CloudWatch publishes alarm notifications to a KMS-encrypted topic only if the key policy lets the
-    // cloudwatch.amazonaws.com principal decrypt and generate data keys ("compatibility between event sources
-    // from AWS services and encrypted topics", SNS developer guide). Both grants are limited to this stack's
-    // alarms by aws:SourceAccount and aws:SourceArn, which CloudWatch sends, so no other alarm can use them.
-    const stack = Stack.of(this);
-    const alarmNamePrefix = `${stack.stackName}-`;
-    const fromTheseAlarms = {
-      StringEquals: { 'aws:SourceAccount': stack.account },
-      ArnLike: { 'aws:SourceArn': `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:${alarmNamePrefix}*` },
-    };
-    const cloudWatch = new ServicePrincipal('cloudwatch.amazonaws.com');
-    props.topicKey.addToResourcePolicy(
-      new PolicyStatement({ principals: [cloudWatch], actions: ['kms:Decrypt', 'kms:GenerateDataKey*'], resources: ['*'], conditions: fromTheseAlarms }),
-    );
-    props.topic.addToResourcePolicy(
-      new PolicyStatement({ principals: [cloudWatch], actions: ['sns:Publish'], resources: [props.topic.topicArn], conditions: fromTheseAlarms }),
-    );
-    const notify = new SnsAction(props.topic);
+    const { alarmNamePrefix, notify } = alarmsNotify(Stack.of(this), props.topic, props.topicKey);
 
     this.executionFailedAlarm = new Alarm(this, 'ExecutionFailed', {
       alarmName: `${alarmNamePrefix}execution-failed`,
       alarmDescription: `${props.migrationName}: a workflow execution failed or timed out. The failure e-mail names the step and what to do.`,
-      metric: new MathExpression({
-        expression: 'FILL(failed, 0) + FILL(timedOut, 0)',
-        usingMetrics: {
-          failed: stateMachine.metricFailed({ period, statistic: 'Sum' }),
-          timedOut: stateMachine.metricTimedOut({ period, statistic: 'Sum' }),
-        },
-        period,
-        label: 'Failed or timed-out executions',
-      }),
+      metric: failedExecutions(stateMachine, period),
       threshold: 1,
       evaluationPeriods: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -165,6 +140,38 @@ export class MigrationDashboard extends Construct {
   }
 }
 
-function graph(title: string, metrics: IMetric[]): GraphWidget {
-  return new GraphWidget({ title, left: metrics, width: 12, height: 6 });
+export function graph(title: string, metrics: IMetric[], width = 12): GraphWidget {
+  return new GraphWidget({ title, left: metrics, width, height: 6 });
+}
+
+/**
+ * Lets this stack's alarms notify its encrypted topic; answers the prefix their names must carry and the action.
+ * CloudWatch publishes alarm notifications to a KMS-encrypted topic only if the key policy lets the
+ * cloudwatch.amazonaws.com principal decrypt and generate data keys ("compatibility between event sources
+ * from AWS services and encrypted topics", SNS developer guide). Both grants are limited to this stack's
+ * alarms by aws:SourceAccount and aws:SourceArn, which CloudWatch sends, so no other alarm can use them.
+ */
+export function alarmsNotify(stack: Stack, topic: ITopic, topicKey: Key): { alarmNamePrefix: string; notify: SnsAction } {
+  const alarmNamePrefix = `${stack.stackName}-`;
+  const fromTheseAlarms = {
+    StringEquals: { 'aws:SourceAccount': stack.account },
+    ArnLike: { 'aws:SourceArn': `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:${alarmNamePrefix}*` },
+  };
+  const cloudWatch = new ServicePrincipal('cloudwatch.amazonaws.com');
+  topicKey.addToResourcePolicy(new PolicyStatement({ principals: [cloudWatch], actions: ['kms:Decrypt', 'kms:GenerateDataKey*'], resources: ['*'], conditions: fromTheseAlarms }));
+  topic.addToResourcePolicy(new PolicyStatement({ principals: [cloudWatch], actions: ['sns:Publish'], resources: [topic.topicArn], conditions: fromTheseAlarms }));
+  return { alarmNamePrefix, notify: new SnsAction(topic) };
+}
+
+/** Failed or timed-out executions of a state machine, each minute (none published is none). */
+export function failedExecutions(stateMachine: IStateMachine, period: Duration): MathExpression {
+  return new MathExpression({
+    expression: 'FILL(failed, 0) + FILL(timedOut, 0)',
+    usingMetrics: {
+      failed: stateMachine.metricFailed({ period, statistic: 'Sum' }),
+      timedOut: stateMachine.metricTimedOut({ period, statistic: 'Sum' }),
+    },
+    period,
+    label: 'Failed or timed-out executions',
+  });
 }

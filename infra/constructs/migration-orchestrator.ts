@@ -4,7 +4,7 @@ import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { Key } from 'aws-cdk-lib/aws-kms';
-import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -17,7 +17,7 @@ import { ApprovalApi } from './approval-api';
 import { DatabaseFunctions, type DatabaseNetwork } from './database-functions';
 import { migrationResourceArns, type MigrationResourceArns } from './migration-resources';
 import { NetworkEndpoints } from './network-endpoints';
-import { loggedStateMachine, orchestrationKey, tokenTable } from './orchestration-resources';
+import { approvalSigningKey, loggedStateMachine, orchestrationKey, tokenTable } from './orchestration-resources';
 import type { PhaseFunction } from './phase-function';
 
 export interface MigrationOrchestratorProps {
@@ -47,6 +47,11 @@ export interface MigrationOrchestratorProps {
 /** The phase functions of one migration, by phase (infra/phases); the database checks only when the migration has `database`. */
 export type PhaseFunctions = Record<OrchestratorPhase, PhaseFunction> & Partial<Record<DatabaseCheckPhase, PhaseFunction>>;
 
+/** A migration stack's state machine name, `<stack name>-migration`: the wave stack starts and watches it by this name. */
+export function migrationStateMachineName(stackName: string): string {
+  return `${stackName}-migration`.slice(0, 80);
+}
+
 /**
  * Everything one DMS migration needs to be driven safely: the workflow, its phase functions (each with a role
  * that can touch only this migration's resources), the event-driven full-load wait, and an encrypted
@@ -75,7 +80,7 @@ export class MigrationOrchestrator extends Construct {
   constructor(scope: Construct, id: string, props: MigrationOrchestratorProps) {
     super(scope, id);
     const { migration } = props;
-    this.stateMachineName = `${Stack.of(this).stackName}-migration`.slice(0, 80);
+    this.stateMachineName = migrationStateMachineName(Stack.of(this).stackName);
     const arns = migrationResourceArns(migration, snapshotIdentifierPrefix(migration.migrationName), Stack.of(this));
     this.resourceArns = arns;
 
@@ -89,15 +94,7 @@ export class MigrationOrchestrator extends Construct {
     for (const email of props.notificationEmails ?? []) this.topic.addSubscription(new EmailSubscription(email));
 
     this.tokenTable = tokenTable(this);
-    this.approvalSigningKey = new Secret(this, 'ApprovalSigningKey', {
-      description: `dms-orchestrator ${migration.migrationName}: HMAC key for approval links`,
-      encryptionKey: this.key,
-      generateSecretString: { passwordLength: 64, excludePunctuation: true },
-    });
-    Validations.of(this.approvalSigningKey).acknowledge({
-      id: 'AwsSolutions::AwsSolutions-SMG4',
-      reason: 'Rotating the link-signing key would invalidate pending approval links; a new request is one click away, so rotation is left to the operator.',
-    });
+    this.approvalSigningKey = approvalSigningKey(this, `dms-orchestrator ${migration.migrationName}: HMAC key for approval links`, this.key);
 
     const approvalTimeout = props.approvalTimeout ?? Duration.hours(24);
     this.databaseFunctions =

@@ -1,15 +1,17 @@
-import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { LogLevel, StateMachine, StateMachineType, type DefinitionBody } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { TOKEN_TABLE_TTL_ATTRIBUTE } from '../../functions/shared/token-table';
 
 /**
  * What a migration's orchestrator and a wave's both stand on, built the same way: a customer-managed key for
- * the topic and the logs, the token table, and a Standard state machine with tracing and encrypted logs.
+ * the topic and the logs, the token table, the key approval links are signed with, and a Standard state machine
+ * with tracing and encrypted logs.
  */
 
 /** A rotating customer-managed key that CloudWatch Logs may use for this account's log groups (`Key`). */
@@ -61,4 +63,14 @@ export function loggedStateMachine(scope: Construct, props: { stateMachineName: 
     // Inputs name resources and outputs carry progress: both stay out of the logs.
     logs: { destination: logs, level: LogLevel.ALL, includeExecutionData: false },
   });
+}
+
+/** The HMAC key approval links and forms are signed with (`ApprovalSigningKey`), encrypted with the stack's key. */
+export function approvalSigningKey(scope: Construct, description: string, key: Key): Secret {
+  const secret = new Secret(scope, 'ApprovalSigningKey', { description, encryptionKey: key, generateSecretString: { passwordLength: 64, excludePunctuation: true } });
+  Validations.of(secret).acknowledge({
+    id: 'AwsSolutions::AwsSolutions-SMG4',
+    reason: 'Rotating the link-signing key would invalidate pending approval links; a new request is one click away, so rotation is left to the operator.',
+  });
+  return secret;
 }

@@ -1,14 +1,17 @@
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import type { Key } from 'aws-cdk-lib/aws-kms';
+import type { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
-import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import { StateMachine, type IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { ENVIRONMENT } from '../../functions/shared/environment';
 import { WaveWorkflow } from '../../statemachine/wave-definition';
 import { allow, grantPublish } from '../phases/phase';
-import { loggedStateMachine, orchestrationKey, tokenTable } from './orchestration-resources';
+import { ApprovalPage } from './approval-api';
+import { migrationStateMachineName } from './migration-orchestrator';
+import { approvalSigningKey, loggedStateMachine, orchestrationKey, tokenTable } from './orchestration-resources';
 import { PhaseFunction } from './phase-function';
 
 export interface WaveOrchestratorProps {
@@ -21,21 +24,28 @@ export interface WaveOrchestratorProps {
   readonly notificationEmails?: string[];
   /** How long the wave's approval stays open. @default 24 hours */
   readonly approvalTimeout?: Duration;
+  /** Link to this address instead of the approval API's own (a custom domain in front of it). @default the API's /review route */
+  readonly approvalPageUrl?: string;
 }
 
 /**
  * The wave: its state machine (statemachine/wave-definition.ts), whose role may start and follow the
- * migration stacks' state machines only; its two functions; a token table for its approval and an encrypted
- * topic for its e-mails.
+ * migration stacks' state machines only; its two functions; a token table for its approval, the approval page
+ * its e-mail links to (where the approver chooses which migrations to approve) and an encrypted topic for its
+ * e-mails.
  */
 export class WaveOrchestrator extends Construct {
   readonly key: Key;
   readonly topic: Topic;
   readonly tokenTable: Table;
+  readonly approvalSigningKey: Secret;
+  readonly approvalPage: ApprovalPage;
   readonly stateMachine: StateMachine;
   readonly functions: { wave: PhaseFunction; milestones: PhaseFunction };
   /** `<stack name>-wave`, fixed like the migrations' state machine names. */
   readonly stateMachineName: string;
+  /** The migration stacks' state machines the wave may start, by stack name (`<stack name>-migration`). */
+  readonly migrationStateMachines: Array<{ stackName: string; stateMachine: IStateMachine }>;
 
   constructor(scope: Construct, id: string, props: WaveOrchestratorProps) {
     super(scope, id);
@@ -46,6 +56,13 @@ export class WaveOrchestrator extends Construct {
     this.topic = new Topic(this, 'Notifications', { displayName: `DMS wave: ${stack.stackName}`, masterKey: this.key, enforceSSL: true });
     for (const email of props.notificationEmails ?? []) this.topic.addSubscription(new EmailSubscription(email));
     this.tokenTable = tokenTable(this);
+    this.approvalSigningKey = approvalSigningKey(this, `dms-orchestrator wave ${stack.stackName}: HMAC key for approval links`, this.key);
+    this.approvalPage = new ApprovalPage(this, 'ApprovalPage', {
+      tokenTable: this.tokenTable,
+      signingKey: this.approvalSigningKey,
+      logKey: this.key,
+      approvalPageUrl: props.approvalPageUrl,
+    });
     const approvalTimeout = props.approvalTimeout ?? Duration.hours(24);
 
     const wave = new PhaseFunction(this, 'Wave', { entry: 'wave/handler', description: 'The wave’s decisions between its child executions', logKey: this.key });
@@ -57,9 +74,12 @@ export class WaveOrchestrator extends Construct {
         [ENVIRONMENT.tokenTableName]: this.tokenTable.tableName,
         [ENVIRONMENT.topicArn]: this.topic.topicArn,
         [ENVIRONMENT.approvalTimeoutSeconds]: String(approvalTimeout.toSeconds()),
+        [ENVIRONMENT.approvalKeySecretArn]: this.approvalSigningKey.secretArn,
+        [ENVIRONMENT.approvalBaseUrl]: this.approvalPage.reviewUrl,
       },
     });
     milestones.addToRolePolicy(allow(['dynamodb:PutItem'], [this.tokenTable.tableArn]));
+    this.approvalSigningKey.grantRead(milestones);
     grantPublish(milestones, this.topic);
     this.functions = { wave, milestones };
 
@@ -70,7 +90,11 @@ export class WaveOrchestrator extends Construct {
       comment: 'Migration wave: prepare, approve once, cut over in order',
       key: this.key,
     });
-    this.grantChildExecutions(props.migrationStackNames);
+    this.migrationStateMachines = props.migrationStackNames.map((stackName) => ({
+      stackName,
+      stateMachine: StateMachine.fromStateMachineName(this, `Migration${stackName}`, migrationStateMachineName(stackName)),
+    }));
+    this.grantChildExecutions();
   }
 
   /**
@@ -78,9 +102,9 @@ export class WaveOrchestrator extends Construct {
    * synchronous StartExecution): start on the child state machines, describe and stop their executions, and the
    * managed rule StepFunctionsGetEventsForStepFunctionsExecutionRule through which the service follows them.
    */
-  private grantChildExecutions(migrationStackNames: string[]): void {
+  private grantChildExecutions(): void {
     const stack = Stack.of(this);
-    const names = migrationStackNames.map((name) => `${name}-migration`.slice(0, 80));
+    const names = this.migrationStateMachines.map(({ stackName }) => migrationStateMachineName(stackName));
     const role = this.stateMachine.role;
     role.addToPrincipalPolicy(allow(['states:StartExecution'], names.map((name) => `arn:${stack.partition}:states:${stack.region}:${stack.account}:stateMachine:${name}`)));
     const executions = names.map((name) => `arn:${stack.partition}:states:${stack.region}:${stack.account}:execution:${name}:*`);

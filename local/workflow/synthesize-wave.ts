@@ -14,6 +14,8 @@ export interface SynthesizedWave {
   /** The wave function each Lambda Task state runs. */
   taskFunctions: Record<string, WaveFunction>;
   functionLogicalIds: Record<WaveFunction, string>;
+  /** The wave's approval page function (functions/approval-page), whose role decides the wave's approval. */
+  approvalPageLogicalId: string;
   stateMachineLogicalId: string;
   stateMachineArn: string;
   /** The wave functions' environment, references resolved to the names and ARNs they would have. */
@@ -49,6 +51,7 @@ export function synthesizeWave(deployment: unknown): SynthesizedWave {
     definition,
     taskFunctions,
     functionLogicalIds,
+    approvalPageLogicalId: stack.getLogicalId(stack.orchestrator.approvalPage.pageFunction.node.defaultChild as CfnElement),
     stateMachineLogicalId,
     stateMachineArn: physicalResources[stateMachineLogicalId].attributes.Arn,
     functionEnvironment: functionEnvironment(template, resolve),

@@ -38,6 +38,7 @@ type PageHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStr
 let api: LocalHttpApi;
 let browser: Browser;
 let requestApproval: (event: unknown) => Promise<{ approvalId: string }>;
+let waveMilestones: (event: unknown) => Promise<{ approvalId: string }>;
 
 beforeAll(async () => {
   let pageHandler: PageHandler | undefined;
@@ -58,6 +59,7 @@ beforeAll(async () => {
   });
   pageHandler = (await import('../../functions/approval-page/handler')).handler;
   requestApproval = (await import('../../functions/request-approval/handler')).handler as typeof requestApproval;
+  waveMilestones = (await import('../../functions/wave-milestones/handler')).handler as typeof waveMilestones;
 
   secrets.on(GetSecretValueCommand).resolves({ SecretString: SIGNING_KEY });
   dms.on(DescribeReplicationInstancesCommand).resolves({ ReplicationInstances: [{ ReplicationInstanceIdentifier: 'orders-replication' }] });
@@ -301,6 +303,69 @@ describe('approval page in a real browser', () => {
         ],
       },
     ]);
+  });
+
+  it('a wave: the e-mailed link lists each migration ready with its evidence; the approver unchecks one and approves the rest, once', async () => {
+    const { approvalId } = await waveMilestones({
+      milestone: 'approval-needed',
+      taskToken: TASK_TOKEN,
+      executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:ShopWave-wave:friday',
+      waveName: 'Friday wave',
+      mode: 'migrate',
+      candidates: ['Orders', 'Billing', 'Stock'].map((name) => ({ name, progress: { fullLoadComplete: true, tables: { loaded: 3 } }, validation: { outcome: 'passed', tableCount: 3 } })),
+      notReady: [{ name: 'Ledger', error: 'ConnectionTestFailed: source unreachable' }],
+    });
+    const message = sns.commandCalls(PublishCommand).at(-1)?.args[0].input.Message ?? '';
+    const link = /\(approve all, some, or reject\): (\S+)/.exec(message)?.[1] ?? '';
+    expect(link.startsWith(`${api.url}/review?id=${approvalId}&expires=`)).toBe(true);
+    const page = await openPage(link);
+    expect(await page.title()).toBe('Cutover approval: wave Friday wave');
+    await expect(page.locator('dl').innerText()).resolves.toContain('Ledger: ConnectionTestFailed: source unreachable');
+    await expect(page.locator('fieldset').innerText()).resolves.toContain('Full load: complete, 3 tables loaded');
+    const boxes = page.locator('input[type=checkbox][name=migration]');
+    expect(await boxes.evaluateAll((inputs) => inputs.map((input) => [(input as unknown as { value: string }).value, (input as unknown as { checked: boolean }).checked]))).toEqual([
+      ['Orders', true],
+      ['Billing', true],
+      ['Stock', true],
+    ]);
+    const phone = await openPage(link, { width: 390, height: 844 });
+    expect(await phone.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    await phone.screenshot({ path: path.join(OUTPUT, 'approval-page-wave-phone.png'), fullPage: true });
+    await phone.close();
+
+    // Clicking the migration's name toggles its box (the label is tied to it).
+    await page.click('label[for=migration-1]');
+    await page.fill('#decidedBy', 'dba@example.com');
+    await page.click('button.approve');
+    await expect(page.locator('h1').innerText()).resolves.toBe('Cutover approved');
+    await expect(page.locator('main').innerText()).resolves.toContain('Migrations approved: Orders, Stock. Left out by the approver: Billing.');
+    await page.screenshot({ path: path.join(OUTPUT, 'approval-page-wave-approved.png'), fullPage: true });
+    const outputs = sfn.commandCalls(SendTaskSuccessCommand).map((call) => JSON.parse(call.args[0].input.output ?? '') as Record<string, unknown>);
+    expect(outputs).toEqual([expect.objectContaining({ decision: 'approved', approvalId, approvedMigrations: ['Orders', 'Stock'] })]);
+    await page.close();
+  });
+
+  it('a wave with every box unchecked: Approve decides nothing and says to choose one or reject', async () => {
+    const { approvalId } = await waveMilestones({
+      milestone: 'approval-needed',
+      taskToken: TASK_TOKEN,
+      executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:ShopWave-wave:saturday',
+      waveName: 'Saturday wave',
+      mode: 'migrate',
+      candidates: [{ name: 'Orders' }, { name: 'Billing' }],
+      notReady: [],
+    });
+    const link = /\(approve all, some, or reject\): (\S+)/.exec(sns.commandCalls(PublishCommand).at(-1)?.args[0].input.Message ?? '')?.[1] ?? '';
+    const page = await openPage(link);
+    await page.uncheck('#migration-0');
+    await page.uncheck('#migration-1');
+    await page.fill('#decidedBy', 'dba@example.com');
+    const [answer] = await Promise.all([page.waitForResponse((response) => response.request().method() === 'POST'), page.click('button.approve')]);
+    expect(answer.status()).toBe(400);
+    await expect(page.locator('main').innerText()).resolves.toContain('Migrations: choose at least one migration to approve, or reject the wave');
+    expect(sfn).not.toHaveReceivedAnyCommand();
+    expect(table.approval(approvalId)).toMatchObject({ status: 'pending' });
+    await page.close();
   });
 
   it('a tampered link shows a clear refusal page', async () => {

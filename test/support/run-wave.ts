@@ -22,7 +22,7 @@ export const waveMigrationInput: WaveMigrationInputs = (name) => migrationInput(
 export function waveInput(changes: Record<string, unknown> = {}, inputOf: WaveMigrationInputs = waveMigrationInput) {
   return {
     waveName: 'Friday wave',
-    // One at a time: each child's simulated AWS replaces the SDK clients of its own isolated module registry.
+    // One at a time, so the children run in the wave's order.
     maxConcurrentMigrations: 1,
     migrations: WAVE_MIGRATIONS.map((name) => ({ stateMachineArn: stateMachineArnOf(name), input: inputOf(name) })),
     ...changes,
@@ -112,9 +112,18 @@ export async function runWave(
     }
     const children: WaveRun['children'] = [];
     const machines = new Map<string, ChildStateMachine>();
+    // Children the wave starts at once (a Map's iterations) take turns, in the order they were started: each
+    // child's simulated AWS replaces the same SDK clients, so two cannot answer at the same time. The wave's
+    // state machine still starts them together and waits for every one, which is what its tests observe.
+    let turns: Promise<unknown> = Promise.resolve();
+    const inTurn = <T>(work: () => Promise<T>): Promise<T> => {
+      const turn = turns.then(work);
+      turns = turn.catch(() => undefined);
+      return turn;
+    };
     for (const [stackName, synthesized] of stacks) {
       machines.set(stateMachineArnOf(stackName), {
-        run: async (childInput, executionArn) => {
+        run: (childInput, executionArn) => inTurn(async () => {
           const mode = String((childInput as { mode?: string }).mode ?? 'migrate');
           let result: WorkflowRun | undefined;
           const name = stackName as WaveMigrationName;
@@ -139,7 +148,7 @@ export async function runWave(
           // The wave's functions read their own stack's environment again once the child is over.
           Object.assign(process.env, wave.functionEnvironment);
           return ended;
-        },
+        }),
       });
     }
     Object.assign(

@@ -1,4 +1,4 @@
-import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { CloudWatchClient, Dimension } from '@aws-sdk/client-cloudwatch';
 import {
   CreateReplicationConfigCommand,
   DeleteReplicationConfigCommand,
@@ -28,6 +28,11 @@ import { ENGINE_FACTS, type StartType } from './vocabulary';
  * the approval page and the dashboard cannot disagree.
  */
 export const SERVERLESS_METRIC_DIMENSION = 'ReplicationConfigIdentifier';
+
+/** The dimensions of a DMS Serverless replication's AWS/DMS metrics. */
+export function serverlessMetricDimensions(replicationConfigArn: string): Dimension[] {
+  return [{ Name: SERVERLESS_METRIC_DIMENSION, Value: dmsResourceId(replicationConfigArn) }];
+}
 
 /** A DescribeReplications entry in the engines' common shape. */
 export function serverlessState(replication: DmsReplication): ReplicationState {
@@ -128,7 +133,7 @@ export function serverlessReplication(dms: DatabaseMigrationServiceClient, arn: 
       return tables;
     },
     cdcLatency: (cloudWatch: CloudWatchClient, windowMinutes: number, at: Date) =>
-      readCdcLatency(cloudWatch, [{ Name: SERVERLESS_METRIC_DIMENSION, Value: dmsResourceId(arn) }], windowMinutes, at),
+      readCdcLatency(cloudWatch, serverlessMetricDimensions(arn), windowMinutes, at),
     testConnections: (endpoints: ReplicationEndpoints) => checkServerlessEndpoints(dms, describe, endpoints),
   };
 }

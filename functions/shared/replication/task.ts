@@ -1,4 +1,4 @@
-import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { CloudWatchClient, Dimension } from '@aws-sdk/client-cloudwatch';
 import {
   CreateReplicationTaskCommand,
   DeleteReplicationTaskCommand,
@@ -78,6 +78,14 @@ async function stopTask(dms: DatabaseMigrationServiceClient, replicationTaskArn:
  * resource id) and ReplicationTaskIdentifier, which is the task ARN's resource id rather than the task's
  * friendly name.
  */
+export function taskMetricDimensions(replicationInstanceIdentifier: string, replicationTaskArn: string): Dimension[] {
+  return [
+    { Name: 'ReplicationInstanceIdentifier', Value: replicationInstanceIdentifier },
+    { Name: 'ReplicationTaskIdentifier', Value: dmsResourceId(replicationTaskArn) },
+  ];
+}
+
+/** The instance's identifier is not in the task's ARN or description: one DescribeReplicationInstances finds it. */
 async function taskCdcLatency(
   dms: DatabaseMigrationServiceClient,
   cloudWatch: CloudWatchClient,
@@ -89,15 +97,7 @@ async function taskCdcLatency(
   const instances = await dms.send(new DescribeReplicationInstancesCommand({ Filters: [{ Name: 'replication-instance-arn', Values: [replicationInstanceArn] }] }));
   const instanceIdentifier = instances.ReplicationInstances?.[0]?.ReplicationInstanceIdentifier;
   if (!instanceIdentifier) throw new ResourceNotFound(`Replication instance ${replicationInstanceArn} was not found`);
-  return readCdcLatency(
-    cloudWatch,
-    [
-      { Name: 'ReplicationInstanceIdentifier', Value: instanceIdentifier },
-      { Name: 'ReplicationTaskIdentifier', Value: dmsResourceId(taskArn) },
-    ],
-    windowMinutes,
-    at,
-  );
+  return readCdcLatency(cloudWatch, taskMetricDimensions(instanceIdentifier, taskArn), windowMinutes, at);
 }
 
 /** Tasks on one replication instance: the forward task, and the way back's task created beside it. */

@@ -181,6 +181,80 @@ describe('approval page: a rollback request', () => {
   });
 });
 
+describe('approval page: a wave’s request, approved whole or in part', () => {
+  const waveDetails = {
+    wave: {
+      waveName: 'Friday <wave>',
+      candidates: [
+        { name: 'Orders', evidence: ['Full load: complete, 3 tables loaded', 'DMS validation: passed (3 tables)'] },
+        { name: 'Billing', evidence: ['Full load: complete, 2 tables loaded', 'DMS validation: passed (2 tables)'] },
+        { name: 'Stock & <Co>', evidence: [] },
+      ],
+      notReady: [{ name: 'Ledger', error: 'States.TaskFailed: ConnectionTestFailed: source unreachable' }],
+    },
+  };
+  const waveForm = (decision: 'approve' | 'reject', chosen: string[]) =>
+    new URLSearchParams([['csrf', csrfToken(SIGNING_KEY, APPROVAL_ID)], ['decidedBy', 'dba@example.com'], ['decision', decision], ...chosen.map((name): [string, string] => ['migration', name])]).toString();
+  beforeEach(() => storeApproval(table, pendingApproval({ migrationName: 'wave Friday <wave>', summary: 'Wave Friday <wave>: cutover of 3 migrations; 1 not ready', details: waveDetails })));
+
+  it('GET lists every migration ready as a checked box with its evidence, and those not ready without one', async () => {
+    const response = await serve({});
+    expect(response.statusCode).toBe(200);
+    for (const text of [
+      '<dt>Wave</dt><dd>Friday &#60;wave&#62;</dd>',
+      '<dt>Not ready, left out</dt><dd><ul><li>Ledger: States.TaskFailed: ConnectionTestFailed: source unreachable</li></ul></dd>',
+      '<input type="checkbox" id="migration-0" name="migration" value="Orders" checked>Orders</label>',
+      '<ul class="hint"><li>Full load: complete, 3 tables loaded</li><li>DMS validation: passed (3 tables)</li></ul>',
+      '<input type="checkbox" id="migration-2" name="migration" value="Stock &#38; &#60;Co&#62;" checked>Stock &#38; &#60;Co&#62;</label>',
+      'Approve includes the checked migrations only',
+    ]) {
+      expect(response.body).toContain(text);
+    }
+    // A single migration's figures mean nothing for a wave; the not-ready one cannot be chosen.
+    for (const text of ['<dt>Tables loaded</dt>', '<dt>CDC latency</dt>', 'value="Ledger"']) expect(response.body).not.toContain(text);
+    expectNothingDecided();
+  });
+
+  it('POST approve with some boxes checked approves those, in the wave’s order, and says which were left out', async () => {
+    const response = await serve({ method: 'POST', body: waveForm('approve', ['Stock & <Co>', 'Orders']) });
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toContain('Migrations approved: Orders, Stock &#38; &#60;Co&#62;. Left out by the approver: Billing.');
+    const [call] = sfn.commandCalls(SendTaskSuccessCommand);
+    expect(JSON.parse(call.args[0].input.output ?? '')).toMatchObject({ decision: 'approved', approvalId: APPROVAL_ID, approvedMigrations: ['Orders', 'Stock & <Co>'] });
+    expect(table.approval(APPROVAL_ID)).toMatchObject({ status: 'approved', approvedMigrations: ['Orders', 'Stock & <Co>'] });
+  });
+
+  it('POST approve with no box checked decides nothing and asks to choose one or reject', async () => {
+    const response = await serve({ method: 'POST', body: waveForm('approve', []) });
+    expect(response.statusCode).toBe(400);
+    expect(response.body).toContain('Migrations: choose at least one migration to approve, or reject the wave');
+    expectNothingDecided();
+  });
+
+  it('POST approve naming a migration the wave did not ask about (a forged form) decides nothing', async () => {
+    const response = await serve({ method: 'POST', body: waveForm('approve', ['Orders', 'Ledger']) });
+    expect(response.statusCode).toBe(400);
+    expect(response.body).toContain('Migrations: not ready for cutover in this wave: Ledger');
+    expectNothingDecided();
+  });
+
+  it('POST reject rejects the whole wave, whatever boxes were checked', async () => {
+    const response = await serve({ method: 'POST', body: waveForm('reject', ['Orders']) });
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toContain('Cutover rejected');
+    expect(sfn).toHaveReceivedCommandTimes(SendTaskFailureCommand, 1);
+    expect(table.approval(APPROVAL_ID)).not.toHaveProperty('approvedMigrations');
+  });
+
+  it('a replayed approval gets 409 and shows the migrations the first one approved', async () => {
+    await serve({ method: 'POST', body: waveForm('approve', ['Billing']) });
+    const replay = await serve({ method: 'POST', body: waveForm('approve', ['Orders', 'Billing']) });
+    expect(replay.statusCode).toBe(409);
+    expect(replay.body).toContain('Migrations approved: Billing. Left out by the approver: Orders, Stock &#38; &#60;Co&#62;.');
+    expect(sfn).toHaveReceivedCommandTimes(SendTaskSuccessCommand, 1);
+  });
+});
+
 describe('approval page: deciding', () => {
   it('POST with the form token approves once, and shows who approved and when', async () => {
     const response = await serve({ method: 'POST', body: validForm() });

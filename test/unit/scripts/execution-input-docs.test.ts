@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { ENGINE_FIELDS, migrationInputSchema } from '../../../functions/shared/migration-input';
-import { EXECUTION_INPUT_SCHEMA_PATH, executionInputJsonSchema } from '../../../scripts/docs-schema';
+import { waveInputSchema } from '../../../functions/shared/wave-input';
+import { EXECUTION_INPUT_SCHEMA_PATH, WAVE_INPUT_SCHEMA_PATH, executionInputJsonSchema, waveInputJsonSchema } from '../../../scripts/docs-schema';
 
 const DOCS = readFileSync(path.join(__dirname, '..', '..', '..', 'docs', 'execution-input.md'), 'utf8');
 
@@ -45,5 +46,26 @@ describe('docs/execution-input', () => {
       property.default === undefined ? `| \`${field}\` |` : `| \`${field}\` | no | \`${String(property.default)}\` |`,
     );
     expect(rows.filter((row) => !DOCS.includes(row))).toEqual([]);
+  });
+});
+
+describe('docs/execution-input: a wave’s input', () => {
+  const schema = JSON.parse(waveInputJsonSchema()) as JsonSchemaProperty;
+  const section = DOCS.slice(DOCS.indexOf("## A wave's input"), DOCS.indexOf('## JSON Schema'));
+
+  it('ships the JSON Schema generated from the wave input schema (run npm run docs:schema when this fails)', () => {
+    expect(readFileSync(WAVE_INPUT_SCHEMA_PATH, 'utf8')).toBe(waveInputJsonSchema());
+  });
+
+  it('documents every field of a wave, with the default the schema applies, and an example that sets each one', () => {
+    const rows = leafFields(schema).map(([field, property]) =>
+      property.default === undefined ? `| \`${field}\` |` : `| \`${field}\` | no | \`${String(property.default)}\` |`,
+    );
+    expect(rows.filter((row) => !section.includes(row))).toEqual([]);
+    const [, exampleText] = /```json\n([\s\S]*?)\n```/.exec(section) ?? [];
+    const example = JSON.parse(exampleText) as Record<string, unknown>;
+    expect(leafFields(schema).map(([field]) => field).filter((field) => !(field in example))).toEqual([]);
+    // The shape a person writes; each migration's input is checked as its own execution's when the wave starts.
+    expect(waveInputSchema.safeParse(example).error?.issues).toBeUndefined();
   });
 });

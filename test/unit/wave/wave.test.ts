@@ -1,5 +1,5 @@
 import { waveSubset } from '../../../functions/approval-page/decide';
-import { assessPreparation, explainChildFailure, planWindow, recordChildEnd, summarizeWave, validateWave } from '../../../functions/wave/wave';
+import { assessPreparation, explainChildFailure, planWindow, recordGroupEnd, summarizeWave, validateWave } from '../../../functions/wave/wave';
 import { waveInputSchema } from '../../../functions/shared/wave-input';
 import { migrationInput } from '../../support/migration';
 
@@ -23,6 +23,15 @@ describe('wave input', () => {
     const input = wave({ cutoverOrder: ['payroll'] });
     input.migrations[1].stateMachineArn = stateMachine('orders');
     expect(() => validateWave(input, 'run-1')).toThrow(/migrations\.1\.stateMachineArn: the state machine of "orders" too[\s\S]*cutoverOrder\.0: "payroll" is not a migration of the wave/);
+  });
+
+  it('cuts over one at a time unless cutoverConcurrency says more, up to the 40 an inline Map runs at once', () => {
+    expect(validateWave(wave(), 'run-1').cutoverConcurrency).toBe(1);
+    expect(validateWave(wave({ cutoverConcurrency: 3 }), 'run-1').cutoverConcurrency).toBe(3);
+    for (const refused of [0, 41, 2.5, '3']) {
+      const parsed = waveInputSchema.safeParse({ ...wave(), cutoverConcurrency: refused });
+      expect(parsed.success ? 'accepted' : parsed.error.issues.map((issue) => issue.path.join('.'))).toEqual(['cutoverConcurrency']);
+    }
   });
 
   it('makes a dry-run wave each migration’s dry run', () => {
@@ -60,7 +69,7 @@ describe('wave decisions', () => {
     const plan = { names: NAMES, cutoverSequence: [2, 0, 1], rollingBack: false, approved: ['stock'], notReady: [{ name: 'billing', error: 'TableErrors' }] };
     let window = planWindow(plan);
     expect(window.queue).toEqual([2]);
-    window = recordChildEnd({ names: NAMES, window, rollingBack: false, dryRun: false, stopOnFirstCutoverFailure: true });
+    window = recordGroupEnd({ names: NAMES, window, ends: [{ index: 2 }], rollingBack: false, dryRun: false, stopOnFirstCutoverFailure: true });
     const summary = summarizeWave(NAMES, window, false);
     expect(summary).toMatchObject({ onTarget: ['stock'], onSource: ['orders', 'billing'], complete: false });
     expect(summary.lines).toEqual(['orders: not approved: still on the source', 'billing: not ready for cutover: still on the source (TableErrors)', 'stock: cut over: on the target']);
@@ -69,9 +78,9 @@ describe('wave decisions', () => {
   it('halts the rest of the window at the first failed cutover, which stay on their source', () => {
     let window = planWindow({ names: NAMES, cutoverSequence: [0, 1, 2], rollingBack: false, approved: NAMES, notReady: [] });
     const end = { names: NAMES, rollingBack: false, dryRun: false, stopOnFirstCutoverFailure: true };
-    window = recordChildEnd({ ...end, window });
+    window = recordGroupEnd({ ...end, window, ends: [{ index: 0 }] });
     const cause = JSON.stringify({ status: 'FAILED', error: 'CutoverPreconditionFailed', cause: 'CDC latency 40 s\nmore' });
-    window = recordChildEnd({ ...end, window, failure: { Error: 'States.TaskFailed', Cause: cause } });
+    window = recordGroupEnd({ ...end, window, ends: [{ index: 1, failure: { Error: 'States.TaskFailed', Cause: cause } }] });
     expect(window.queue).toEqual([]);
     const summary = summarizeWave(NAMES, window, false);
     expect(summary).toMatchObject({ onTarget: ['orders'], onSource: ['billing', 'stock'], failed: [{ name: 'billing', error: 'CutoverPreconditionFailed: CDC latency 40 s' }] });
@@ -80,15 +89,42 @@ describe('wave decisions', () => {
 
   it('goes on after a failure when stopOnFirstCutoverFailure is false', () => {
     const window = planWindow({ names: NAMES, cutoverSequence: [0, 1, 2], rollingBack: false, approved: NAMES, notReady: [] });
-    const next = recordChildEnd({ names: NAMES, window, rollingBack: false, dryRun: false, stopOnFirstCutoverFailure: false, failure: { Error: 'States.TaskFailed' } });
+    const next = recordGroupEnd({ names: NAMES, window, ends: [{ index: 0, failure: { Error: 'States.TaskFailed' } }], rollingBack: false, dryRun: false, stopOnFirstCutoverFailure: false });
     expect(next.queue).toEqual([1, 2]);
   });
 
   it('rolls a wave back in reverse cutover order', () => {
     let window = planWindow({ names: NAMES, cutoverSequence: [2, 0, 1], rollingBack: true, approved: NAMES, notReady: [] });
     expect(window.queue.map((index) => NAMES[index])).toEqual(['billing', 'orders', 'stock']);
-    for (let step = 0; step < 3; step++) window = recordChildEnd({ names: NAMES, window, rollingBack: true, dryRun: false, stopOnFirstCutoverFailure: true });
+    for (let step = 0; step < 3; step++) window = recordGroupEnd({ names: NAMES, window, ends: [{ index: window.queue[0] }], rollingBack: true, dryRun: false, stopOnFirstCutoverFailure: true });
     expect(summarizeWave(NAMES, window, true)).toMatchObject({ onTarget: [], onSource: NAMES, complete: true });
+  });
+
+  it('records a group that ran at once: a failure in it halts what was not started, the rest of the group keeps its outcome', () => {
+    const names = [...NAMES, 'ledger', 'audit'];
+    let window = planWindow({ names, cutoverSequence: [4, 3, 2, 1, 0], rollingBack: false, approved: names, notReady: [] });
+    const end = { names, rollingBack: false, dryRun: false, stopOnFirstCutoverFailure: true };
+    window = recordGroupEnd({ ...end, window, ends: [{ index: 3 }, { index: 4 }] });
+    expect(window.queue).toEqual([2, 1, 0]);
+    // The group's children end in any order: the failure came first, its neighbour still cut over.
+    window = recordGroupEnd({ ...end, window, ends: [{ index: 1, failure: { Error: 'States.TaskFailed', Cause: 'CutoverPreconditionFailed' } }, { index: 2 }] });
+    expect(window.queue).toEqual([]);
+    const summary = summarizeWave(names, window, false);
+    expect(summary).toMatchObject({ onTarget: ['stock', 'ledger', 'audit'], onSource: ['orders', 'billing'] });
+    expect(summary.lines).toEqual([
+      'orders: halted after an earlier failure: still on the source',
+      'billing: FAILED (States.TaskFailed: CutoverPreconditionFailed)',
+      'stock: cut over: on the target',
+      'ledger: cut over: on the target',
+      'audit: cut over: on the target',
+    ]);
+  });
+
+  it('refuses a group end that is not the head of the queue: the window never loses or repeats a migration', () => {
+    const window = planWindow({ names: NAMES, cutoverSequence: [0, 1, 2], rollingBack: false, approved: NAMES, notReady: [] });
+    const end = { names: NAMES, window, rollingBack: false, dryRun: false, stopOnFirstCutoverFailure: true };
+    expect(() => recordGroupEnd({ ...end, ends: [{ index: 1 }] })).toThrow(/not the head of the window's queue \(0, 1, 2\)/);
+    expect(() => recordGroupEnd({ ...end, ends: [] })).toThrow(/\(none\)/);
   });
 
   it('explains a refused start by its own error when there is no child to describe', () => {
