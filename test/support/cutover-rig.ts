@@ -43,8 +43,8 @@ import { TASK_ENGINE, type EngineFixture } from './engines';
  * The cutover executed against two real MariaDB servers (test/statemachine/cutover*.test.ts). Forward, the "DMS"
  * that carries the marker is native replication: the target is a replica of the source, applying the binlog in
  * commit order as DMS CDC does. Backward (rollback), `startReverseReplication` makes the source a native replica
- * of the target, standing in for the reverse DMS task. The DMS API itself is LocalAws's simulated task, and the reverse task
- * `fakeReverseTask`.
+ * of the target, standing in for the way back's DMS replication. The DMS API itself is LocalAws's simulated
+ * replication, and the way back the engine's fake (WAY_BACKS: `fakeReverseTask`, `fakeReverseConfig`).
  */
 export const SCHEMA = 'orders';
 export const SOURCE_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/source-AbCdEf';
