@@ -121,10 +121,15 @@ async function reverseConnections(
   }
 }
 
+/** The way back as DMS names its resource, for operator messages: "reverse task" or "reverse replication config". */
+export function reverseResource(engine: ReplicationEngine): string {
+  return `reverse ${ENGINE_FACTS[engine].resourceNoun}`;
+}
+
 /** Why the way back is not ready, for the gate; empty when it is. */
 export function reversePathBlockers(path: ReversePath): string[] {
   const blockers: string[] = [];
-  const wayBack = `the reverse ${ENGINE_FACTS[path.engine].resourceNoun}`;
+  const wayBack = `the ${reverseResource(path.engine)}`;
   if (!path.taskArn) blockers.push(`${wayBack} does not exist yet`);
   else if (!isIdleStatus(path.taskStatus)) blockers.push(`${wayBack} is "${path.taskStatus}", not ready to start`);
   if (path.connections.status !== 'successful') blockers.push(`the reverse endpoints have not passed their connection tests${path.connections.problem ? `: ${path.connections.problem}` : ''}`);
