@@ -5,7 +5,7 @@ import { EXECUTION_ARN, type ExecutionEvent } from '../support/run-workflow';
 import { TASK_ENGINE } from '../support/engines';
 import { simulatePolling } from '../support/simulated-migration';
 import type { AslDefinition } from '../support/synthesized-workflow';
-import { historyEventDesignFigure } from './history-event-figure';
+import { historyEventDesignFigure } from './history-events-paths';
 
 const LAMBDA = 'arn:aws:lambda:eu-west-1:123456789012:function:phase';
 const DEFINITION: AslDefinition = {
