@@ -2,14 +2,14 @@ import { directionOf, sidesOf, type DatabaseSide, type Direction } from '../shar
 import { CutoverPreconditionFailed, InvalidInput, NothingToRollBack, SwitchIncomplete } from '../shared/errors';
 import { targetSchemaName, type MigrationConfig } from '../shared/migration-input';
 import { withMysql } from '../shared/mysql';
-import { replicationOf, type ReplicationState } from '../shared/replication';
+import { engineOf, replicationOf, type ReplicationState } from '../shared/replication';
 import { readableTime } from '../shared/operator-text';
 import { compareEndpoints, type EndpointOfSide } from '../shared/server-identity';
 import { readBinlogPosition } from './binlog';
 import { loadCutoverRecord, saveCutoverRecord, type CutoverRecord } from './cutover-record';
 import { credentialsOf, cutoverEffects, onSide, type CatchUpStep, type CutoverClients, type CutoverEffects, type FreezeStep } from './effects';
 import { checkGate, probeDatabases, type GateReport, type IndependentValidation } from './gate';
-import { findReverseTask, startReverseReplication, type ReversePath } from './reverse-replication';
+import { findReverseTask, reverseResource, startReverseReplication, type ReversePath } from './reverse-replication';
 import { currentParameterValue, type CutoverTarget, type SwitchRecord } from './switch';
 import { restoreWrites, type ReadOnlySettings } from './write-freeze';
 
@@ -39,7 +39,7 @@ export interface StepSettings {
 async function replicatingTaskArn({ clients, config, direction }: CutoverRun): Promise<string> {
   if (direction === 'to-target') return replicationOf(clients.dms, config).forward.arn;
   const reverse = await findReverseTask(clients.dms, config);
-  if (!reverse?.arn) throw new NothingToRollBack('There is no reverse replication task: nothing carries the target’s writes back, so a rollback would lose them');
+  if (!reverse?.arn) throw new NothingToRollBack(`There is no ${reverseResource(engineOf(config))}: nothing carries the target’s writes back, so a rollback would lose them`);
   return reverse.arn;
 }
 
@@ -230,8 +230,8 @@ async function switchBack(run: CutoverRun, settings: StepSettings, now: () => Da
  */
 export async function startReverseStep({ clients, config }: CutoverRun, switched: SwitchRecord, freeze: FreezeStep): Promise<Awaited<ReturnType<typeof startReverseReplication>>> {
   const reverse = await findReverseTask(clients.dms, config);
-  if (!reverse?.arn) throw new NothingToRollBack('The reverse replication task disappeared after the gate');
-  if (!switched.binlogPosition) throw new NothingToRollBack('The switch recorded no binlog position on the target: the reverse task has no safe start');
+  if (!reverse?.arn) throw new NothingToRollBack(`The ${reverseResource(engineOf(config))} disappeared after the gate`);
+  if (!switched.binlogPosition) throw new NothingToRollBack('The switch recorded no binlog position on the target: the way back has no safe start');
   const frozen = freeze.freeze;
   if (frozen?.superReadOnlyAvailable) {
     await onSide(clients, config, 'source', (connection) => restoreWrites(connection, { readOnly: 'ON', superReadOnly: frozen.previous.superReadOnly ?? 'OFF' }));

@@ -5,7 +5,7 @@ import { listed } from '../shared/bounded-text';
 import { TABLE_STATES, VALIDATION_STATES, qualifiedTableName } from '../shared/dms';
 import { sidesOf, type DatabaseSide, type Direction } from '../shared/cutover-vocabulary';
 import type { MigrationConfig } from '../shared/migration-input';
-import { replicationOf, type ReplicationState } from '../shared/replication';
+import { ENGINE_FACTS, engineOf, replicationOf, type ReplicationState } from '../shared/replication';
 import { compareSessions, endpointProblems, sameServerProblem, type EndpointServer, type SessionServers } from '../shared/server-identity';
 import { binlogEnabled } from './binlog';
 import { HEARTBEAT_TABLE, heartbeatTableExists } from './catch-up';
@@ -84,9 +84,10 @@ export function gateBlockers(facts: GateFacts, config: MigrationConfig): string[
   // A full-load task carries no marker: writes stopped before the load, so there is nothing to prove.
   if (facts.database && facts.migrationType !== 'full-load') {
     const schema = config.database?.schemas[0] ?? '?';
+    const replication = ENGINE_FACTS[engineOf(config)].resourceNoun;
     if (!facts.database.heartbeatOnSource) blockers.push(`the heartbeat table ${schema}.${HEARTBEAT_TABLE} does not exist on the source (create it, see README)`);
-    if (!facts.database.heartbeatOnTarget) blockers.push(`the heartbeat table ${schema}.${HEARTBEAT_TABLE} does not exist on the target: it must be replicated by the task`);
-    if (!facts.heartbeatInMappings) blockers.push(`the task's table mappings do not select ${schema}.${HEARTBEAT_TABLE}: the catch-up marker could never arrive`);
+    if (!facts.database.heartbeatOnTarget) blockers.push(`the heartbeat table ${schema}.${HEARTBEAT_TABLE} does not exist on the target: it must be replicated by the ${replication}`);
+    if (!facts.heartbeatInMappings) blockers.push(`the ${replication}'s table mappings do not select ${schema}.${HEARTBEAT_TABLE}: the catch-up marker could never arrive`);
     if (facts.direction === 'to-target' && config.rollback.enabled && !facts.database.targetBinlogEnabled) {
       blockers.push('the target has no binary log: reverse replication could not start (enable binlog_format in its parameter group)');
     }

@@ -4,7 +4,7 @@ import { logger } from '../shared/logger';
 import { REVERSE_TAG_KEY } from '../shared/cutover-vocabulary';
 import { migrationSlug, type MigrationConfig } from '../shared/migration-input';
 import type { EndpointConnection } from '../shared/connection-tests';
-import { replicationOf, type ReplicationState } from '../shared/replication';
+import { ENGINE_FACTS, engineOf, replicationOf, type ReplicationEngine, type ReplicationState } from '../shared/replication';
 import { isIdleStatus } from '../shared/replication/vocabulary';
 
 /**
@@ -19,6 +19,8 @@ export function reverseTaskIdentifier(migrationName: string): string {
 }
 
 export interface ReversePath {
+  /** The way back's engine: the forward replication's. */
+  engine: ReplicationEngine;
   taskArn?: string;
   taskStatus: string;
   /** `testing` until DMS has tested both reverse endpoints; `failed` (dry run only: otherwise an error) with DMS's words. */
@@ -88,6 +90,7 @@ export async function readReversePath(dms: DatabaseMigrationServiceClient, confi
   const endpoints = reverseEndpoints(config);
   const task = await findReverseTask(dms, config);
   const path: ReversePath = {
+    engine: engineOf(config),
     taskStatus: task?.status ?? 'not created',
     connections: await reverseConnections(dms, config, endpoints, options),
     ready: false,
@@ -118,11 +121,17 @@ async function reverseConnections(
   }
 }
 
+/** The way back as DMS names its resource, for operator messages: "reverse task" or "reverse replication config". */
+export function reverseResource(engine: ReplicationEngine): string {
+  return `reverse ${ENGINE_FACTS[engine].resourceNoun}`;
+}
+
 /** Why the way back is not ready, for the gate; empty when it is. */
 export function reversePathBlockers(path: ReversePath): string[] {
   const blockers: string[] = [];
-  if (!path.taskArn) blockers.push('the reverse replication task does not exist yet');
-  else if (!isIdleStatus(path.taskStatus)) blockers.push(`the reverse replication task is "${path.taskStatus}", not ready to start`);
+  const wayBack = `the ${reverseResource(path.engine)}`;
+  if (!path.taskArn) blockers.push(`${wayBack} does not exist yet`);
+  else if (!isIdleStatus(path.taskStatus)) blockers.push(`${wayBack} is "${path.taskStatus}", not ready to start`);
   if (path.connections.status !== 'successful') blockers.push(`the reverse endpoints have not passed their connection tests${path.connections.problem ? `: ${path.connections.problem}` : ''}`);
   return blockers;
 }

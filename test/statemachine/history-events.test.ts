@@ -2,8 +2,10 @@ import { HISTORY_EVENT_LIMIT, historyEventCount, stateTransitionCount } from '..
 import { allStates } from '../../local/workflow/asl';
 import { ExecutionHistory } from '../../local/workflow/execution-history';
 import { EXECUTION_ARN, type ExecutionEvent } from '../support/run-workflow';
-import { simulateEventDriven, simulatePolling } from '../support/simulated-migration';
-import { synthesizeWorkflow, type AslDefinition } from '../support/synthesized-workflow';
+import { TASK_ENGINE } from '../support/engines';
+import { simulatePolling } from '../support/simulated-migration';
+import type { AslDefinition } from '../support/synthesized-workflow';
+import { historyEventDesignFigure } from './history-events-paths';
 
 const LAMBDA = 'arn:aws:lambda:eu-west-1:123456789012:function:phase';
 const DEFINITION: AslDefinition = {
@@ -84,26 +86,7 @@ describe('history events the service records for a locally executed run', () => 
   });
 });
 
-describe('the history-event design figure', () => {
-  // A week of simulated load is some two thousand AWS calls, each evaluated against its role: seconds, not milliseconds.
-  jest.setTimeout(60_000);
-  const synthesized = synthesizeWorkflow();
-
-  it('a 7-day full load stays under 10 % of the history limit and moves on at the first minute check after the load ends', async () => {
-    const week = await simulateEventDriven(synthesized, 7 * 24);
-    expect(week.historyEvents).toBeLessThan(HISTORY_EVENT_LIMIT / 10);
-    // 84 two-hour safety-net periods: the first 83 time out into a check of the workflow's own, the last ends
-    // with the watcher's check (a full-load-and-cdc task sends no event when its load ends).
-    expect(week.safetyNetTimeouts).toBe(83);
-    expect(week.run.states.filter((state) => state === 'Check full-load progress')).toHaveLength(84);
-    // The check hands the token back: the next states are the decision and the notification, with no
-    // timeout or progress check in between.
-    expect(week.run.fullLoadNoticedAt).toBeDefined();
-    const afterLastWait = week.run.states.slice(week.run.states.lastIndexOf('Wait for full load') + 1);
-    expect(afterLastWait.slice(0, 2)).toEqual(['Full load complete?', 'Notify full load complete']);
-    expect(week.run.notifications.filter((kind) => kind === 'full-load-progress')).toHaveLength(3);
-  });
-
+historyEventDesignFigure(TASK_ENGINE, (synthesized) => {
   it('a naive 60-second polling loop would pass the history limit within days', async () => {
     // One at a time: the runs share the SDK client fakes.
     const oneHour = await simulatePolling(synthesized, 1);

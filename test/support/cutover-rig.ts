@@ -1,4 +1,16 @@
 import {
+  CreateReplicationConfigCommand,
+  DeleteReplicationConfigCommand,
+  DescribeReplicationConfigsCommand,
+  DescribeReplicationsCommand,
+  InvalidResourceStateFault,
+  ResourceAlreadyExistsFault,
+  StartReplicationCommand,
+  StopReplicationCommand,
+  type CreateReplicationConfigCommandInput,
+  type Replication,
+  type ReplicationConfig,
+  type StartReplicationCommandInput,
   CreateReplicationTaskCommand,
   DeleteReplicationTaskCommand,
   DescribeReplicationTasksCommand,
@@ -15,15 +27,24 @@ import { reverseTaskIdentifier } from '../../functions/cutover/reverse-replicati
 import type { MigrationInput } from '../../functions/shared/migration-input';
 import { connectMysql } from '../../functions/shared/mysql';
 import { startNativeReplication, startThrowawayMariadb, type ThrowawayMariadb } from '../../local/throwaway-mariadb';
+import { REVERSE_TAG_KEY } from '../../functions/shared/cutover-vocabulary';
+import { STOP_REASONS } from '../../functions/shared/dms';
+import type { ReplicationEngine } from '../../functions/shared/replication';
+import type { ServerlessStatus } from '../../functions/shared/replication/vocabulary';
+import type { DmsMigrationType } from '../../local/emulator/dms/definitions';
+import { REPLICATION_STARTING_STATUSES, refuseDeletion, refuseStart, refuseStop, type ReplicationStanding } from '../../local/emulator/dms/replication';
+import { computeConfigOf } from '../../local/emulator/dms/serverless-api';
+import { AwsServiceError } from '../../local/emulator/protocols';
+import { answeredByEmulator } from './emulator-operations';
 import { HAPPY_PATH, type LocalAws, type Scenario } from './local-aws';
-import { migrationInput } from './migration';
+import { TASK_ENGINE, type EngineFixture } from './engines';
 
 /**
  * The cutover executed against two real MariaDB servers (test/statemachine/cutover*.test.ts). Forward, the "DMS"
  * that carries the marker is native replication: the target is a replica of the source, applying the binlog in
  * commit order as DMS CDC does. Backward (rollback), `startReverseReplication` makes the source a native replica
- * of the target, standing in for the reverse DMS task. The DMS API itself is LocalAws's simulated task, and the reverse task
- * `fakeReverseTask`.
+ * of the target, standing in for the way back's DMS replication. The DMS API itself is LocalAws's simulated
+ * replication, and the way back the engine's fake (WAY_BACKS: `fakeReverseTask`, `fakeReverseConfig`).
  */
 export const SCHEMA = 'orders';
 export const SOURCE_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/source-AbCdEf';
@@ -106,8 +127,8 @@ export function cutoverScenario(servers: Pick<CutoverServers, 'source' | 'target
 }
 
 /** The migration input with database access to both servers; no cutover approval unless a test asks for one. */
-export function cutoverInput(overrides: Partial<MigrationInput> = {}, cutover: Partial<NonNullable<MigrationInput['cutover']>> = {}): MigrationInput {
-  return migrationInput({
+export function cutoverInput(overrides: Partial<MigrationInput> = {}, cutover: Partial<NonNullable<MigrationInput['cutover']>> = {}, engine: EngineFixture = TASK_ENGINE): MigrationInput {
+  return engine.input({
     database: { sourceSecretArn: SOURCE_SECRET, targetSecretArn: TARGET_SECRET, schemas: [SCHEMA], tls: 'disabled' },
     validation: { requireDmsValidation: false },
     cutover: { endpointParameterName: PARAMETER, approvalRequired: false, writeFreeze: { catchUpTimeoutSeconds: CATCH_UP_TIMEOUT_SECONDS }, ...cutover },
@@ -126,8 +147,8 @@ export async function appWrite(server: ThrowawayMariadb): Promise<number> {
   }
 }
 
-/** The cutover record and a running reverse task, as a migration with rollback enabled leaves them. */
-export function afterCutover(aws: LocalAws, migrationName = 'Orders to Aurora'): void {
+/** The cutover record and a running way back, as a migration with rollback enabled leaves them. */
+export function afterCutover(aws: LocalAws, migrationName = 'Orders to Aurora', engine: ReplicationEngine = 'task'): void {
   aws.items.set(
     cutoverRecordKey(migrationName),
     marshall({
@@ -140,7 +161,7 @@ export function afterCutover(aws: LocalAws, migrationName = 'Orders to Aurora'):
       reverseStartPosition: 'binlog.000001:4',
     }),
   );
-  fakeReverseTask(aws, 'running', migrationName);
+  WAY_BACKS[engine].fake(aws, 'running', migrationName);
 }
 
 /**
@@ -191,6 +212,136 @@ export function fakeReverseTask(aws: LocalAws, initialStatus?: string, migration
     return { ReplicationTask: deleted };
   });
 }
+
+export const REVERSE_CONFIG_ARN = 'arn:aws:dms:eu-west-1:123456789012:replication-config:ORDERSREVERSECONFIGABCDEF';
+
+/**
+ * The way back's DMS Serverless replication config as DMS treats it, with the emulator's own refusals
+ * (local/emulator/dms: refuseStart, refuseStop, refuseDeletion, computeConfigOf) and statuses
+ * (functions/shared/replication/vocabulary.ts). DMS moves on one step per DescribeReplications read rather
+ * than on a clock, so every run goes alike: not found until created; created `created`, tagged; started at a
+ * CDC position through the start-up statuses (capacity provisioning, then provisioned) to `running`; stopped,
+ * `stopping`, then `stopped` (Stop Reason NORMAL) while its capacity is given back (`deprovisioning`, then
+ * `deprovisioned`); deletable only then: `deleting`, then gone. Each change is recorded in dmsActions.
+ */
+export function fakeReverseConfig(aws: LocalAws, initialStatus?: 'running', migrationName = 'Orders to Aurora'): void {
+  const identifier = reverseTaskIdentifier(migrationName);
+  const running: Partial<Replication> = { Status: 'running', ProvisionData: { ProvisionState: 'provisioned', ProvisionedCapacityUnits: 2 } };
+  let config: ReplicationConfig | undefined;
+  let replication: Replication | undefined;
+  let everStarted = false;
+  /** What DMS does next, one step before each read; `undefined` removes the config. */
+  let pending: Array<Partial<Replication> | undefined> = [];
+  const make = (created: ReplicationConfig, status: Partial<Replication>) => {
+    config = created;
+    const { ReplicationConfigIdentifier, ReplicationConfigArn, SourceEndpointArn, TargetEndpointArn, ReplicationType } = created;
+    replication = { ReplicationConfigIdentifier, ReplicationConfigArn, SourceEndpointArn, TargetEndpointArn, ReplicationType, ...status };
+  };
+  if (initialStatus) {
+    make({ ReplicationConfigIdentifier: identifier, ReplicationConfigArn: REVERSE_CONFIG_ARN, SourceEndpointArn: REVERSE.reverseSourceEndpointArn, TargetEndpointArn: REVERSE.reverseTargetEndpointArn, ReplicationType: 'cdc', TableMappings: MAPPINGS }, running);
+    everStarted = true;
+    // Made by an earlier cutover, with the tag that cutover gave it, which the role's conditions read.
+    aws.resourceTags.set(REVERSE_CONFIG_ARN, { [REVERSE_TAG_KEY]: migrationName });
+  }
+  const existing = (): Replication => {
+    if (!replication) throw new AwsServiceError('ResourceNotFoundFault', 'No replication configs found matching provided filters');
+    return replication;
+  };
+  const standing = (): ReplicationStanding => {
+    const { Status, ReplicationType, ProvisionData } = existing();
+    return { identifier, status: Status as ServerlessStatus, migrationType: ReplicationType as DmsMigrationType, everStarted, provisionState: ProvisionData?.ProvisionState };
+  };
+  const describe = () => {
+    if (pending.length > 0) {
+      const step = pending.shift();
+      replication = step && { ...existing(), ...step };
+      if (!step) config = undefined;
+    }
+    return { Replications: [existing()] };
+  };
+  const faults = { InvalidResourceStateFault, ResourceAlreadyExistsFault, ResourceNotFoundFault };
+  const answer = <Input>(operation: (input: Input) => unknown) => answeredByEmulator(operation, faults);
+  for (const filter of [{ Name: 'replication-config-id', Values: [identifier] }, { Name: 'replication-config-arn', Values: [REVERSE_CONFIG_ARN] }]) {
+    aws.dms.on(DescribeReplicationsCommand, { Filters: [filter] }).callsFake(answer(describe));
+  }
+  aws.dms.on(DescribeReplicationConfigsCommand, { Filters: [{ Name: 'replication-config-arn', Values: [REVERSE_CONFIG_ARN] }] }).callsFake(
+    answer(() => {
+      if (!config) throw new AwsServiceError('ResourceNotFoundFault', 'No replication configs found matching provided filters');
+      return { ReplicationConfigs: [config] };
+    }),
+  );
+  aws.dms.on(CreateReplicationConfigCommand).callsFake(
+    answer((input: CreateReplicationConfigCommandInput) => {
+      if (replication) throw new AwsServiceError('ResourceAlreadyExistsFault', `Replication config ${input.ReplicationConfigIdentifier} already exists`);
+      const ComputeConfig = computeConfigOf(input.ComputeConfig);
+      aws.dmsActions.push(`CreateReplicationConfig ${input.ReplicationType} ${input.SourceEndpointArn === REVERSE.reverseSourceEndpointArn ? 'target->source' : '?'}`);
+      const { ReplicationConfigIdentifier, SourceEndpointArn, TargetEndpointArn, ReplicationType, TableMappings } = input;
+      make({ ReplicationConfigIdentifier, ReplicationConfigArn: REVERSE_CONFIG_ARN, SourceEndpointArn, TargetEndpointArn, ReplicationType, TableMappings, ComputeConfig }, { Status: 'created' });
+      aws.resourceTags.set(REVERSE_CONFIG_ARN, Object.fromEntries((input.Tags ?? []).map((tag) => [tag.Key ?? '', tag.Value ?? ''])));
+      return { ReplicationConfig: config };
+    }),
+  );
+  aws.dms.on(StartReplicationCommand, { ReplicationConfigArn: REVERSE_CONFIG_ARN }).callsFake(
+    answer((input: StartReplicationCommandInput) => {
+      refuseStart(standing(), { ...input });
+      aws.dmsActions.push(`StartReplication reverse at ${input.CdcStartPosition}`);
+      everStarted = true;
+      replication = { ...existing(), Status: 'initializing', StartReplicationType: input.StartReplicationType, CdcStartPosition: input.CdcStartPosition, StopReason: undefined };
+      pending = REPLICATION_STARTING_STATUSES.slice(1).map((Status) => ({
+        Status,
+        ...(Status === 'provisioning_capacity' ? { ProvisionData: { ProvisionState: 'provisioning' } } : {}),
+        ...(Status === 'replication_starting' ? { ProvisionData: running.ProvisionData } : {}),
+      }));
+      pending.push(running);
+      return { Replication: replication };
+    }),
+  );
+  aws.dms.on(StopReplicationCommand, { ReplicationConfigArn: REVERSE_CONFIG_ARN }).callsFake(
+    answer(() => {
+      refuseStop(standing());
+      aws.dmsActions.push('StopReplication reverse');
+      replication = { ...existing(), Status: 'stopping' };
+      pending = [
+        { Status: 'stopped', StopReason: STOP_REASONS.normal, ReplicationLastStopTime: new Date(), ProvisionData: { ...replication.ProvisionData, ProvisionState: 'deprovisioning' } },
+        { ProvisionData: { ProvisionState: 'deprovisioned', ProvisionedCapacityUnits: 0 } },
+      ];
+      return { Replication: replication };
+    }),
+  );
+  aws.dms.on(DeleteReplicationConfigCommand, { ReplicationConfigArn: REVERSE_CONFIG_ARN }).callsFake(
+    answer(() => {
+      refuseDeletion(standing());
+      aws.dmsActions.push('DeleteReplicationConfig reverse');
+      replication = { ...existing(), Status: 'deleting' };
+      pending = [undefined];
+      return { ReplicationConfig: config };
+    }),
+  );
+}
+
+/** The way back on each engine: LocalAws's fake of it (one not yet created, or running) and what dmsActions records of it. */
+export interface WayBackFake {
+  fake(aws: LocalAws, initialStatus?: 'running', migrationName?: string): void;
+  actions: { create: string; start(cdcStartPosition: string): string; stop: string; delete: string };
+  /**
+   * The calls `complete` makes to end it once it runs: the stop, then the delete; DMS Serverless refuses the
+   * delete once more while it gives the stopped replication's capacity back (deprovisioning).
+   */
+  removalCalls: number;
+}
+
+export const WAY_BACKS: Record<ReplicationEngine, WayBackFake> = {
+  task: {
+    fake: fakeReverseTask,
+    actions: { create: 'CreateReplicationTask cdc target->source', start: (position) => `StartReplicationTask reverse at ${position}`, stop: 'StopReplicationTask reverse', delete: 'DeleteReplicationTask reverse' },
+    removalCalls: 2,
+  },
+  serverless: {
+    fake: fakeReverseConfig,
+    actions: { create: 'CreateReplicationConfig cdc target->source', start: (position) => `StartReplication reverse at ${position}`, stop: 'StopReplication reverse', delete: 'DeleteReplicationConfig reverse' },
+    removalCalls: 3,
+  },
+};
 
 /**
  * Stands in for the reverse DMS task while it runs: the source becomes a native replica of the target from the

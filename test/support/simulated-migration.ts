@@ -1,3 +1,4 @@
+import { TASK_ENGINE, type EngineFixture } from './engines';
 import { historyEventCount, stateTransitionCount } from './history-events';
 import { HAPPY_PATH } from './local-aws';
 import { runWorkflow, type WorkflowRun } from './run-workflow';
@@ -36,13 +37,15 @@ function evenProgress(count: number): number[] {
  * each safety-net period ends in a timeout, a check by the workflow itself, and a new wait; the first check
  * after the load reaches 100 % hands the token back (a full-load-and-cdc task sends no event for it).
  */
-export async function simulateEventDriven(synthesized: Synthesized, hours: number): Promise<SimulatedMigration> {
+export async function simulateEventDriven(synthesized: Synthesized, hours: number, engine: EngineFixture = TASK_ENGINE): Promise<SimulatedMigration> {
   const safetyNetMinutes = Number(synthesized.definition.States[FULL_LOAD_WAIT].TimeoutSeconds) / 60;
-  const run = await runWorkflow(synthesized, {
+  const scenario = {
     ...HAPPY_PATH,
+    engine: engine.engine,
     progressSteps: evenProgress((hours * 60) / PROGRESS_STEP_MINUTES),
     progressStepsPerWait: safetyNetMinutes / PROGRESS_STEP_MINUTES,
-  });
+  };
+  const run = await runWorkflow(synthesized, scenario, engine.input());
   const timeouts = run.events.filter((event) => event.type === 'StateFailed' && event.state?.name === FULL_LOAD_WAIT).length;
   return { ...figures(synthesized, run), safetyNetTimeouts: timeouts, moveOnDelayMs: moveOnDelay(run) };
 }

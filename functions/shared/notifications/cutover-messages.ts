@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { CUTOVER_STEPS, sidesOf, type CutoverStep, type Direction } from '../cutover-vocabulary';
 import { quoted, readableTime, secondsBetween } from '../operator-text';
+import { ENGINE_FACTS, engineOfArn } from '../replication/vocabulary';
 
 /**
  * The cutover's e-mails as sentences an on-call engineer can act on: what changed, on which database, since
@@ -118,7 +119,7 @@ function switchSentences(outcome: Record<string, unknown>, direction: Direction)
 
 /** What the way back runs on, as DMS names it: a task, or (DMS Serverless) a replication config, read from its ARN. */
 function reverseNoun(arn: unknown): string {
-  return String(arn).includes(':replication-config:') ? 'replication config' : 'task';
+  return ENGINE_FACTS[engineOfArn(String(arn)) ?? 'task'].resourceNoun;
 }
 
 function startReverseSentences(outcome: Record<string, unknown>): string[] {

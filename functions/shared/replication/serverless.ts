@@ -23,8 +23,9 @@ import { ENGINE_FACTS, type StartType } from './vocabulary';
 
 /**
  * The CloudWatch dimension DMS Serverless publishes a replication's metrics under, valued (like a task's
- * ReplicationTaskIdentifier) with the ARN's resource id. NOT verified in the sources available here (API
- * model, botocore, iam-data, the search corpus): see docs/dms-serverless-facts.md. Named once so the gate,
+ * ReplicationTaskIdentifier) with the ARN's resource id. NOT verified: the DMS User Guide lists the serverless
+ * metrics (CDCLatencySource/Target among them) but not their dimension, and no other source available here
+ * names it (docs/dms-serverless-facts.md). Named once so the gate,
  * the approval page and the dashboard cannot disagree.
  */
 export const SERVERLESS_METRIC_DIMENSION = 'ReplicationConfigIdentifier';

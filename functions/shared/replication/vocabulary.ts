@@ -84,11 +84,25 @@ export const STATUSES: Record<ReplicationEngine, readonly string[]> = { task: TA
 export const START_TYPES = ['start-replication', 'resume-processing', 'reload-target'] as const;
 export type StartType = (typeof START_TYPES)[number];
 
-/** How the engines are named to operators, and the EventBridge detail-type of their state changes. */
-export const ENGINE_FACTS: Record<ReplicationEngine, { noun: string; stateChangeDetailType: string }> = {
-  task: { noun: 'task', stateChangeDetailType: 'DMS Replication Task State Change' },
-  serverless: { noun: 'replication', stateChangeDetailType: 'DMS Replication State Change' },
+/**
+ * How the engines are named to operators, and the EventBridge detail-type of their state changes. `noun` names
+ * the replication; `resourceNoun` the DMS resource that defines it, as DMS names it (CreateReplicationTask makes
+ * a task; CreateReplicationConfig a replication config, whose replication runs once started): the word for
+ * what holds the table mappings and what the cutover creates and removes for the way back.
+ */
+export const ENGINE_FACTS: Record<ReplicationEngine, { noun: string; resourceNoun: string; arnResourceType: string; stateChangeDetailType: string }> = {
+  task: { noun: 'task', resourceNoun: 'task', arnResourceType: 'task', stateChangeDetailType: 'DMS Replication Task State Change' },
+  serverless: { noun: 'replication', resourceNoun: 'replication config', arnResourceType: 'replication-config', stateChangeDetailType: 'DMS Replication State Change' },
 };
+
+/**
+ * The engine a DMS ARN belongs to, from its resource type (`arn:aws:dms:<region>:<account>:task:<id>` or
+ * `…:replication-config:<id>`, Service Authorization Reference): for messages that carry only the ARN.
+ */
+export function engineOfArn(arn: string): ReplicationEngine | undefined {
+  const resourceType = arn.split(':')[5];
+  return (['task', 'serverless'] as const).find((engine) => ENGINE_FACTS[engine].arnResourceType === resourceType);
+}
 
 /**
  * A status in which a replication is idle and may be started: ready (never started) or stopped, in either

@@ -4,7 +4,7 @@ import { SERVERLESS_STATUSES, START_TYPES, type ServerlessStatus as ReplicationS
 import type { DatabaseCredentials } from '../../../functions/shared/mysql';
 import { AwsServiceError } from '../protocols';
 import type { CaptureSummary, LatencyMetric } from './capture-progress';
-import { eventEnvelope, type DmsEndpointDefinition, type DmsFaults, type DmsReplicationConfigDefinition, type DmsReplicationEvent } from './definitions';
+import { eventEnvelope, type DmsEndpointDefinition, type DmsFaults, type DmsMigrationType, type DmsReplicationConfigDefinition, type DmsReplicationEvent } from './definitions';
 import { probeEndpoint } from './endpoint-probe';
 import { ReplicationRun } from './replication-run';
 
@@ -42,10 +42,65 @@ export const REPLICATION_STARTING_STATUSES = SERVERLESS_STATUSES.slice(SERVERLES
  * (LocalStack's AWS-validated DMS Serverless tests wait for `deprovisioned` after a stop, before deleting the
  * config); the workflow only reports the state, never decides on it (docs/dms-serverless-facts.md).
  */
-type ProvisionState = 'provisioning' | 'provisioned' | 'deprovisioning' | 'deprovisioned';
+export type ProvisionState = 'provisioning' | 'provisioned' | 'deprovisioning' | 'deprovisioned';
 
 /** Statuses in which DMS is busy with the replication: it can be neither started nor deleted. */
 const BUSY_STATUSES: ReadonlySet<string> = new Set<ReplicationStatus>([...REPLICATION_STARTING_STATUSES, 'running', 'stopping', 'deleting']);
+
+/** What DMS looks at before it starts, stops or deletes a replication. */
+export interface ReplicationStanding {
+  identifier: string;
+  status: ReplicationStatus;
+  migrationType: DmsMigrationType;
+  /** It has run before (a first run must be start-replication). */
+  everStarted: boolean;
+  provisionState?: string;
+}
+
+/**
+ * StartReplication's refusals. `start-replication` is the only valid first run; `resume-processing` neither
+ * starts a replication that never ran nor applies to a full-load one (StartReplicationMessage, SDK model); a
+ * replication DMS is busy with cannot start (the message is the one DMS answers with, "Replication for
+ * Replication Config: <id> is in <STATE> state and cannot start"). The emulator starts at a CdcStartPosition
+ * (file:position) only, never at a CdcStartTime.
+ */
+export function refuseStart(replication: ReplicationStanding, input: Record<string, unknown>): void {
+  const startType = String(input.StartReplicationType);
+  if (!(START_TYPES as readonly string[]).includes(startType)) {
+    throw new AwsServiceError('InvalidParameterValueException', `Invalid StartReplicationType ${startType}: expected one of ${START_TYPES.join(', ')}`);
+  }
+  if (input.CdcStartTime !== undefined) {
+    if (input.CdcStartPosition !== undefined) throw new AwsServiceError('InvalidParameterCombinationException', 'Specify either CdcStartTime or CdcStartPosition, not both');
+    throw new AwsServiceError('InvalidParameterValueException', 'The emulator does not start a replication at a CdcStartTime: give a CdcStartPosition (file:position)');
+  }
+  if (BUSY_STATUSES.has(replication.status)) refuse(replication, 'start');
+  if (!replication.everStarted && startType !== 'start-replication') {
+    throw new AwsServiceError('InvalidResourceStateFault', `Replication for Replication Config: ${replication.identifier} has never been started: its first run is start-replication`);
+  }
+  if (startType === 'resume-processing' && replication.migrationType === 'full-load') {
+    throw new AwsServiceError('InvalidParameterValueException', 'resume-processing does not apply to a full-load replication: partially loaded tables cannot be resumed');
+  }
+}
+
+/** StopReplication's refusal: only a running replication stops. */
+export function refuseStop(replication: ReplicationStanding): void {
+  if (replication.status !== 'running') refuse(replication, 'stop');
+}
+
+/** DeleteReplicationConfig's refusal: not until the replication has stopped and its capacity is given back. */
+export function refuseDeletion(replication: ReplicationStanding): void {
+  const { provisionState, status } = replication;
+  if (BUSY_STATUSES.has(status) || (provisionState !== undefined && provisionState !== ('deprovisioned' satisfies ProvisionState))) {
+    throw new AwsServiceError(
+      'InvalidResourceStateFault',
+      `Replication config ${replication.identifier} cannot be deleted: its replication is ${status}${provisionState ? ` and ${provisionState}` : ''}; stop it and wait until it is deprovisioned`,
+    );
+  }
+}
+
+function refuse(replication: ReplicationStanding, action: 'start' | 'stop'): never {
+  throw new AwsServiceError('InvalidResourceStateFault', `Replication for Replication Config: ${replication.identifier} is in ${replication.status.toUpperCase()} state and cannot ${action}`);
+}
 
 export class EmulatedReplication {
   private replication: Replication;
@@ -101,6 +156,11 @@ export class EmulatedReplication {
     return this.replication.Status as ReplicationStatus;
   }
 
+  private get standing(): ReplicationStanding {
+    const { replicationConfigIdentifier: identifier, migrationType } = this.definition;
+    return { identifier, status: this.status, migrationType, everStarted: this.started, provisionState: this.replication.ProvisionData?.ProvisionState };
+  }
+
   /** The config as DescribeReplicationConfigs returns it. */
   describeConfig(): ReplicationConfig {
     return structuredClone(this.config);
@@ -125,28 +185,10 @@ export class EmulatedReplication {
     return this.run.latencyDatapoints(metric, start, end, periodMillis);
   }
 
-  /**
-   * StartReplication. `start-replication` is the only valid first run; `resume-processing` neither starts a
-   * replication that never ran nor applies to a full-load one (StartReplicationMessage, SDK model); a
-   * replication DMS is busy with cannot start (the message is the one DMS answers with, "Replication for
-   * Replication Config: <id> is in <STATE> state and cannot start").
-   */
+  /** StartReplication, unless DMS refuses it (refuseStart). */
   start(input: Record<string, unknown>): { Replication: Replication } {
+    refuseStart(this.standing, input);
     const startType = String(input.StartReplicationType);
-    if (!(START_TYPES as readonly string[]).includes(startType)) {
-      throw new AwsServiceError('InvalidParameterValueException', `Invalid StartReplicationType ${startType}: expected one of ${START_TYPES.join(', ')}`);
-    }
-    if (input.CdcStartTime !== undefined) {
-      if (input.CdcStartPosition !== undefined) throw new AwsServiceError('InvalidParameterCombinationException', 'Specify either CdcStartTime or CdcStartPosition, not both');
-      throw new AwsServiceError('InvalidParameterValueException', 'The emulator does not start a replication at a CdcStartTime: give a CdcStartPosition (file:position)');
-    }
-    if (BUSY_STATUSES.has(this.status)) this.refuse('start');
-    if (!this.started && startType !== 'start-replication') {
-      throw new AwsServiceError('InvalidResourceStateFault', `Replication for Replication Config: ${this.definition.replicationConfigIdentifier} has never been started: its first run is start-replication`);
-    }
-    if (startType === 'resume-processing' && this.definition.migrationType === 'full-load') {
-      throw new AwsServiceError('InvalidParameterValueException', 'resume-processing does not apply to a full-load replication: partially loaded tables cannot be resumed');
-    }
     const cdcStartPosition = input.CdcStartPosition === undefined ? undefined : String(input.CdcStartPosition);
     this.enter(
       'initializing',
@@ -161,7 +203,7 @@ export class EmulatedReplication {
 
   /** StopReplication: only a running replication stops; it shows `stopping` until its run has ended. */
   stop(): { Replication: Replication } {
-    if (this.status !== 'running') this.refuse('stop');
+    refuseStop(this.standing);
     this.enter('stopping', {}, 'Replication is stopping.');
     const response = { Replication: this.describe() };
     const stopped = this.run.stop();
@@ -173,13 +215,7 @@ export class EmulatedReplication {
 
   /** DeleteReplicationConfig: refused until the replication has stopped and its capacity is given back. */
   beginDeletion(whenGone: () => void): { ReplicationConfig: ReplicationConfig } {
-    const provisionState = this.replication.ProvisionData?.ProvisionState;
-    if (BUSY_STATUSES.has(this.status) || (provisionState !== undefined && provisionState !== ('deprovisioned' satisfies ProvisionState))) {
-      throw new AwsServiceError(
-        'InvalidResourceStateFault',
-        `Replication config ${this.definition.replicationConfigIdentifier} cannot be deleted: its replication is ${this.status}${provisionState ? ` and ${provisionState}` : ''}; stop it and wait until it is deprovisioned`,
-      );
-    }
+    refuseDeletion(this.standing);
     this.enter('deleting', {}, 'Replication config is being deleted.');
     setTimeout(whenGone, STATUS_STEP_MILLIS);
     return { ReplicationConfig: this.describeConfig() };
@@ -258,10 +294,6 @@ export class EmulatedReplication {
       if (this.replication.ProvisionData?.ProvisionState !== ('deprovisioning' satisfies ProvisionState)) return;
       this.replication = { ...this.replication, ProvisionData: { ProvisionState: ('deprovisioned' satisfies ProvisionState), ProvisionedCapacityUnits: 0 } };
     }, DEPROVISION_MILLIS);
-  }
-
-  private refuse(action: 'start' | 'stop'): never {
-    throw new AwsServiceError('InvalidResourceStateFault', `Replication for Replication Config: ${this.definition.replicationConfigIdentifier} is in ${this.status.toUpperCase()} state and cannot ${action}`);
   }
 
   private emit(category: DmsReplicationEvent['detail']['category'], eventType: string, detailMessage: string): void {

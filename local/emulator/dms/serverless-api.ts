@@ -133,7 +133,7 @@ export class ServerlessReplications {
 /** ComputeConfig's valid DMS capacity unit (DCU) values (ComputeConfig.MaxCapacityUnits in the SDK model). */
 const CAPACITY_UNITS = [1, 2, 4, 8, 16, 32, 64, 128, 192, 256, 384];
 
-function computeConfigOf(value: unknown): DmsReplicationConfigDefinition['computeConfig'] {
+export function computeConfigOf(value: unknown): DmsReplicationConfigDefinition['computeConfig'] {
   const { MaxCapacityUnits: max, MinCapacityUnits: min } = (value ?? {}) as { MaxCapacityUnits?: unknown; MinCapacityUnits?: unknown };
   const isCapacity = (units: unknown): units is number => (CAPACITY_UNITS as readonly unknown[]).includes(units);
   if (!isCapacity(max)) throw new AwsServiceError('InvalidParameterValueException', `ComputeConfig.MaxCapacityUnits must be one of ${CAPACITY_UNITS.join(', ')}`);

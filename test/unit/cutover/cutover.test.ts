@@ -99,7 +99,7 @@ describe('cutover steps: the refusals that keep data safe', () => {
     dynamoDb.on(GetItemCommand).resolves({});
     await expect(switchStep(run(rollback), settings, undefined, notFrozen)).rejects.toMatchObject({ name: 'NothingToRollBack', message: expect.stringContaining('No cutover of Orders to Aurora is on record') });
     dynamoDb.on(GetItemCommand).resolves(record({}));
-    await expect(switchStep(run(rollback), settings, undefined, notFrozen)).rejects.toMatchObject({ name: 'NothingToRollBack', message: expect.stringContaining('There is no reverse replication task') });
+    await expect(switchStep(run(rollback), settings, undefined, notFrozen)).rejects.toMatchObject({ name: 'NothingToRollBack', message: expect.stringContaining('There is no reverse task') });
   });
 
   it('will not start the way back without a reverse task or a binlog position', async () => {

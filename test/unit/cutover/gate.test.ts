@@ -15,12 +15,12 @@ import { RDSClient } from '@aws-sdk/client-rds';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { MigrationConfig } from '../../../functions/shared/migration-input';
+import { migrationInputSchema, type MigrationConfig } from '../../../functions/shared/migration-input';
 import { summarizeValidation } from '../../../functions/shared/validation-summary';
 import { checkGate, gateBlockers, tableMappingsSelect, type GateFacts } from '../../../functions/cutover/gate';
 import { cutoverEffects } from '../../../functions/cutover/effects';
 import { removeReversePath, reverseTableMappings, reverseTaskIdentifier, startReverseReplication } from '../../../functions/cutover/reverse-replication';
-import { DATABASE_ACCESS as DATABASE, REPLICATION_INSTANCE_ARN, TASK_ARN, WAY_BACK as REVERSE, migrationConfig, replicationTask, tableStatistics } from '../../support/migration';
+import { DATABASE_ACCESS as DATABASE, REPLICATION_INSTANCE_ARN, TASK_ARN, WAY_BACK as REVERSE, migrationConfig, replicationTask, serverlessMigrationInput, tableStatistics } from '../../support/migration';
 
 const REVERSE_TASK_ARN = 'arn:aws:dms:eu-west-1:123456789012:task:ORDERSREVERSETASK';
 const selection = (schema: string, table: string, action = 'include') => ({ 'rule-type': 'selection', 'rule-id': '1', 'rule-name': '1', 'object-locator': { 'schema-name': schema, 'table-name': table }, 'rule-action': action });
@@ -71,7 +71,7 @@ describe('gateBlockers', () => {
     writeFreeze: true,
   };
   const config = migrationConfig({ database: DATABASE, rollback: REVERSE });
-  const readyPath = { taskArn: REVERSE_TASK_ARN, taskStatus: 'ready', ready: true, connections: { status: 'successful' as const, endpoints: [] } };
+  const readyPath = { engine: 'task' as const, taskArn: REVERSE_TASK_ARN, taskStatus: 'ready', ready: true, connections: { status: 'successful' as const, endpoints: [] } };
 
   it('passes a migration whose every check holds', () => {
     expect(gateBlockers({ ...facts, reversePath: readyPath }, config)).toEqual([]);
@@ -94,11 +94,21 @@ describe('gateBlockers', () => {
       'the DMS target endpoint orders-target connects to db-a.internal:3306, but the target secret names db-b.internal:3306: DMS would write another server than the checks read',
     ],
     ['a target without binlog when rollback is on', { database: { ...facts.database!, targetBinlogEnabled: false } }, 'the target has no binary log'],
-    ['a reverse task not created yet', { reversePath: { ...readyPath, taskArn: undefined, taskStatus: 'not created', ready: false } }, 'the reverse replication task does not exist yet'],
-    ['a reverse task already running', { reversePath: { ...readyPath, taskStatus: 'running', ready: false } }, 'the reverse replication task is "running", not ready to start'],
+    ['a reverse task not created yet', { reversePath: { ...readyPath, taskArn: undefined, taskStatus: 'not created', ready: false } }, 'the reverse task does not exist yet'],
+    ['a reverse task already running', { reversePath: { ...readyPath, taskStatus: 'running', ready: false } }, 'the reverse task is "running", not ready to start'],
     ['reverse endpoints not tested', { reversePath: { ...readyPath, connections: { status: 'testing', endpoints: [] }, ready: false } }, 'the reverse endpoints have not passed their connection tests'],
   ])('refuses %s', (_, change, reason) => {
     expect(gateBlockers({ ...facts, reversePath: readyPath, ...change }, config)).toEqual([expect.stringContaining(reason)]);
+  });
+
+  it('names the way back and the replicating resource as DMS does on DMS Serverless: a replication config', () => {
+    const serverless = migrationInputSchema.parse(serverlessMigrationInput({ database: DATABASE, rollback: REVERSE }));
+    const serverlessPath = { ...readyPath, engine: 'serverless' as const, taskArn: 'arn:aws:dms:eu-west-1:123456789012:replication-config:ORDERSREVERSECONFIG' };
+    const blockersOf = (change: Partial<GateFacts>) => gateBlockers({ ...facts, reversePath: serverlessPath, ...change }, serverless);
+    expect(blockersOf({ reversePath: { ...serverlessPath, taskArn: undefined, taskStatus: 'not created', ready: false } })).toEqual(['the reverse replication config does not exist yet']);
+    expect(blockersOf({ reversePath: { ...serverlessPath, taskStatus: 'provisioning_capacity', ready: false } })).toEqual(['the reverse replication config is "provisioning_capacity", not ready to start']);
+    expect(blockersOf({ heartbeatInMappings: false })).toEqual(["the replication config's table mappings do not select orders.dms_orchestrator_heartbeat: the catch-up marker could never arrive"]);
+    expect(blockersOf({ database: { ...facts.database!, heartbeatOnTarget: false } })).toEqual([expect.stringContaining('it must be replicated by the replication config')]);
   });
 
   it('lets a matching independent comparison through, and ignores the target binlog without rollback', () => {

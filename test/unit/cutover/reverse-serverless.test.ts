@@ -13,6 +13,7 @@ import {
   createReverseTask,
   readReversePath,
   removeReversePath,
+  reversePathBlockers,
   reverseTaskIdentifier,
   startReverseReplication,
 } from '../../../functions/cutover/reverse-replication';
@@ -43,6 +44,16 @@ const describeWith = (wayBack: ReturnType<typeof reverse> | undefined) =>
 beforeEach(() => dms.reset());
 
 describe('the way back of a DMS Serverless migration', () => {
+  it('is named as DMS names it, a replication config, in the gate\'s reasons', async () => {
+    describeWith(undefined);
+    const notCreated = await readReversePath(client(), config);
+    expect(reversePathBlockers(notCreated)).toContain('the reverse replication config does not exist yet');
+    dms.reset();
+    describeWith(reverse({ Status: 'provisioning_capacity' }));
+    dms.on(DescribeEndpointsCommand).resolves({ Endpoints: [{ EndpointArn: WAY_BACK.reverseSourceEndpointArn }, { EndpointArn: WAY_BACK.reverseTargetEndpointArn }] });
+    expect(reversePathBlockers(await readReversePath(client(), config))).toEqual(['the reverse replication config is "provisioning_capacity", not ready to start']);
+  });
+
   it('is created as a tagged CDC-only replication config with the forward mappings and compute settings', async () => {
     describeWith(undefined);
     dms.on(DescribeReplicationConfigsCommand).resolves({ ReplicationConfigs: [{ ReplicationConfigArn: REPLICATION_CONFIG_ARN, TableMappings: '{"rules":[{"rule-type":"selection"}]}', ComputeConfig: { MaxCapacityUnits: 8 } }] });

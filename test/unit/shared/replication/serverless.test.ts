@@ -14,7 +14,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { STOP_REASONS } from '../../../../functions/shared/dms';
 import { checkProgress } from '../../../../functions/shared/full-load-progress';
-import { hasFailed, isFullLoadComplete, replicationOf, replicationPhase } from '../../../../functions/shared/replication';
+import { engineOf, engineOfArn, hasFailed, isFullLoadComplete, replicationOf, replicationPhase } from '../../../../functions/shared/replication';
 import { SERVERLESS_STATUSES } from '../../../../functions/shared/replication/vocabulary';
 import { SERVERLESS_METRIC_DIMENSION, serverlessState } from '../../../../functions/shared/replication/serverless';
 import { decideStartAction, startFacts } from '../../../../functions/start-task/start-task';
@@ -23,6 +23,7 @@ import {
   REPLICATION_CONFIG_ARN,
   SOURCE_ENDPOINT_ARN,
   TARGET_ENDPOINT_ARN,
+  TASK_ARN,
   migrationConfig,
   serverlessMigrationInput,
   serverlessReplication,
@@ -44,6 +45,14 @@ describe('replicationOf', () => {
   it('chooses the serverless engine from replicationConfigArn, and the task engine otherwise', () => {
     expect(engine()).toMatchObject({ engine: 'serverless', forward: { arn: REPLICATION_CONFIG_ARN, noun: 'replication' } });
     expect(replicationOf(new DatabaseMigrationServiceClient({}), migrationConfig())).toMatchObject({ engine: 'task', forward: { noun: 'task' } });
+    expect([engineOf(config), engineOf(migrationConfig())]).toEqual(['serverless', 'task']);
+  });
+
+  it('tells the engine from a DMS ARN\'s resource type, for messages that carry only the ARN', () => {
+    expect(engineOfArn(REPLICATION_CONFIG_ARN)).toBe('serverless');
+    expect(engineOfArn(TASK_ARN)).toBe('task');
+    expect(engineOfArn(SOURCE_ENDPOINT_ARN)).toBeUndefined();
+    expect(engineOfArn('not an ARN')).toBeUndefined();
   });
 });
 
