@@ -7,11 +7,12 @@ import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { Connection } from 'mysql2/promise';
 import { directionOf, sidesOf, type DatabaseSide } from '../shared/cutover-vocabulary';
 import { CutoverPreconditionFailed } from '../shared/errors';
+import { engineOf } from '../shared/replication';
 import { logger } from '../shared/logger';
 import { targetSchemaName, tlsModeOf, type MigrationConfig } from '../shared/migration-input';
 import { CONNECT_TIMEOUT_MS, readDatabaseCredentials, withMysql, type DatabaseCredentials } from '../shared/mysql';
 import { catchUpDeadline, HEARTBEAT_TABLE, proveCatchUp, type CatchUpProof } from './catch-up';
-import { createReverseTask, readReversePath, removeReversePath, type ReversePath, type ReversePathRemoval } from './reverse-replication';
+import { createReverseTask, readReversePath, removeReversePath, reverseResource, type ReversePath, type ReversePathRemoval } from './reverse-replication';
 import { switchOver, type SwitchPlan, type SwitchRecord } from './switch';
 import { freezeWrites, listSessionsHoldingWrites, readReadOnlySettings, restoreWrites, type ReadOnlySettings, type SessionHoldingWrites, type WriteFreeze } from './write-freeze';
 
@@ -164,7 +165,7 @@ function dryRunEffects(clients: CutoverClients, config: MigrationConfig): Cutove
       throw new CutoverPreconditionFailed([`this is a dry run: the endpoint would move to ${plan.endpoint}, but a dry run switches nothing`]);
     },
     async removeReversePath() {
-      logger.info('Dry run: would stop and delete the reverse replication task');
+      logger.info(`Dry run: would stop and delete the ${reverseResource(engineOf(config))}`);
       return { removed: false, taskStatus: 'not changed yet' };
     },
   };

@@ -37,14 +37,14 @@ export const APPROVAL_PURPOSES: Record<Mode, ApprovalPurpose> = {
     name: 'ROLLBACK',
     requestSubject: 'ROLLBACK approval needed: freezes the TARGET',
     effect:
-      'ROLLBACK: the workflow re-checks the way back (the reverse replication task), then freezes TARGET writes (read_only on the database the applications use now), proves the source has every target write, stops the reverse task, publishes the source endpoint again and gives the source its writes back.',
+      'ROLLBACK: the workflow re-checks the way back (reverse replication: a DMS task or DMS Serverless replication config), then freezes TARGET writes (read_only on the database the applications use now), proves the source has every target write, stops reverse replication, publishes the source endpoint again and gives the source its writes back.',
     untilApproved: 'Nothing is frozen or switched: applications stay on the target, and reverse replication keeps the source in step.',
     next: 'Start the rollback again when you are ready to switch back: it sends a new approval e-mail.',
   },
   complete: {
     name: 'removal of the way back',
     requestSubject: 'approval needed to remove the way back',
-    effect: 'The workflow stops and deletes the reverse replication task: the source no longer receives the target’s writes, and a rollback is no longer possible.',
+    effect: 'The workflow stops and deletes the way back (the reverse DMS task or replication config): the source no longer receives the target’s writes, and a rollback is no longer possible.',
     untilApproved: 'The way back stays: reverse replication keeps carrying the target’s writes to the source.',
     next: 'Start the execution with "mode": "complete" again when you are ready to remove the way back.',
   },

@@ -162,7 +162,7 @@ export const NEXT_STEPS: Record<WorkflowErrorName | 'States.Timeout' | 'States.T
   MigrationLocked: 'Another execution of this migration is running (named above). Wait for it to finish, or stop it in the console, then run again.',
   WaveIncomplete:
     'Not every migration of the wave ended as asked: the wave summary says which are on their target and which still on their source. Fix the failed ones (each child execution names its failure), then start a wave of what is left.',
-  ReversePathNotReady: 'DMS did not finish creating or testing the reverse replication task (or stopping it, for complete) in time. Check it in the DMS console, then run again.',
+  ReversePathNotReady: 'DMS did not finish creating or testing the way back (the reverse task or replication config; or stopping it, for complete) in time. Check it in the DMS console, then run again.',
   NothingToRollBack: 'There is no cutover (or no reverse replication) on record for this migration. Check the mode in the input.',
   SwitchIncomplete:
     'The new endpoint is published and applications use the new database; the old one stays read-only. Finish what the error names (the cutover record is saved), or run a rollback.',
