@@ -4,14 +4,20 @@ import { ENVIRONMENT, optionalString, requireString } from '../shared/environmen
 import { phaseHandler } from '../shared/handler';
 import { notificationEventSchema } from '../shared/notifications/messages';
 import { publishNotification } from '../shared/notifications/publish';
-import { withTaskLog } from './notify';
+import { withReplicationLog } from './notify';
 
 const sns = new SNSClient({});
 const dms = new DatabaseMigrationServiceClient({});
 const topicArn = requireString(ENVIRONMENT.topicArn);
-/** Set for a task only: a serverless replication's log is not a task log (docs/dms-serverless-facts.md). */
 const replicationTaskArn = optionalString(ENVIRONMENT.replicationTaskArn);
+const replicationConfigArn = optionalString(ENVIRONMENT.replicationConfigArn);
+/** Absent when the stack does not know its replication (it is named only in each execution's input). */
+const replication = replicationTaskArn
+  ? { engine: 'task' as const, arn: replicationTaskArn }
+  : replicationConfigArn
+    ? { engine: 'serverless' as const, arn: replicationConfigArn }
+    : undefined;
 
 export const handler = phaseHandler('notify', notificationEventSchema, async (event) =>
-  publishNotification(sns, topicArn, replicationTaskArn ? await withTaskLog(dms, replicationTaskArn, event) : event),
+  publishNotification(sns, topicArn, replication ? await withReplicationLog(dms, replication, event) : event),
 );

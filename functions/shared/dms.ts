@@ -8,6 +8,7 @@ import {
   type TableStatistics,
 } from '@aws-sdk/client-database-migration-service';
 import { ResourceNotFound } from './errors';
+import type { ReplicationEngine } from './replication/state';
 
 /**
  * DMS speaks in strings. This module is the one place they are spelled out, as documented on the DMS API's
@@ -137,11 +138,12 @@ export function dmsResourceId(arn: string): string {
   return arn.slice(arn.lastIndexOf(':') + 1);
 }
 
-/** Where a replication task writes its log in CloudWatch Logs. */
-export interface TaskLog {
-  /** `dms-tasks-<replication instance identifier>`; absent when DMS has not filled it in. */
+/** Where a replication writes its log in CloudWatch Logs. */
+export interface ReplicationLog {
+  engine: ReplicationEngine;
+  /** A task's `dms-tasks-<replication instance identifier>` (absent when DMS has not filled it in), or a serverless replication's group. */
   logGroup?: string;
-  /** `dms-task-<the task ARN's resource id>`. */
+  /** `dms-task-<the task ARN's resource id>`, or a serverless replication's stream. */
   logStream: string;
 }
 
@@ -153,7 +155,7 @@ export interface TaskLog {
  * from the ARN when DMS has not filled it in yet; the group needs the instance's identifier, which the task
  * does not carry. Needs the task described with its settings (`WithoutSettings: false`).
  */
-export function taskLogOf(task: ReplicationTask): TaskLog | undefined {
+export function taskLogOf(task: ReplicationTask): ReplicationLog | undefined {
   let logging: { EnableLogging?: unknown; CloudWatchLogGroup?: unknown; CloudWatchLogStream?: unknown } | undefined;
   try {
     logging = (JSON.parse(task.ReplicationTaskSettings ?? '{}') as { Logging?: typeof logging }).Logging;
@@ -165,7 +167,18 @@ export function taskLogOf(task: ReplicationTask): TaskLog | undefined {
   const logStream = named(logging.CloudWatchLogStream) ?? (task.ReplicationTaskArn ? `dms-task-${dmsResourceId(task.ReplicationTaskArn)}` : undefined);
   if (!logStream) return undefined;
   const logGroup = named(logging.CloudWatchLogGroup);
-  return logGroup ? { logGroup, logStream } : { logStream };
+  return logGroup ? { engine: 'task', logGroup, logStream } : { engine: 'task', logStream };
+}
+
+/**
+ * Where a DMS Serverless replication logs: DMS names the group `dms-serverless-replication-<resource ID>` and
+ * the stream `dms-serverless-replication-orchestrator-<resource ID>`, after the replication config's resource ID,
+ * and creates them once the replication runs; there is no logging setting to read (DMS User Guide, "AWS DMS
+ * serverless replication logs"; docs/dms-serverless-facts.md).
+ */
+export function serverlessReplicationLogOf(replicationConfigArn: string): ReplicationLog {
+  const resourceId = dmsResourceId(replicationConfigArn);
+  return { engine: 'serverless', logGroup: `dms-serverless-replication-${resourceId}`, logStream: `dms-serverless-replication-orchestrator-${resourceId}` };
 }
 
 /**

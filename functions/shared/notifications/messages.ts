@@ -5,6 +5,7 @@ import { causeMessage, isWorkflowErrorName, type WorkflowErrorName } from '../er
 import { MODES } from '../migration-input';
 import { readableTime } from '../operator-text';
 import { cutOverDetails, cutOverMessage, cutoverStepDetails, cutoverStepMessage, dryRunMessage, rolledBackMessage } from './cutover-messages';
+import type { ReplicationLog } from '../dms';
 
 /**
  * One template per notification kind: pure functions from the event to a subject and a body an operator can
@@ -22,8 +23,8 @@ const failureDetails = z.object({
       writableAgain: z.optional(z.enum(['source', 'target'])),
     }),
   ),
-  /** Where the migration's task logs, when its logging is on: added by the notify function, which reads the task. */
-  taskLog: z.optional(z.object({ logGroup: z.optional(z.string()), logStream: z.string() })),
+  /** Where the migration's replication logs (a task only when its logging is on): added by the notify function. */
+  replicationLog: z.optional(z.object({ engine: z.enum(['task', 'serverless']), logGroup: z.optional(z.string()), logStream: z.string() })),
 });
 
 /** What the workflow writes at `$.failedStep` when a step fails: its state name, and what it may leave read-only. */
@@ -226,9 +227,10 @@ function writableAgainNote(side: DatabaseSide | undefined): string | undefined {
   return `the ${side} database, and only it: the failure came before the new endpoint was published, so its settings from before the freeze were restored and applications still use it. Nothing was switched to the ${other}.`;
 }
 
-/** A task log's place in CloudWatch Logs, as the console's search takes it. */
-function taskLogPlace({ logGroup, logStream }: { logGroup?: string; logStream: string }): string {
-  return `CloudWatch Logs, log group ${logGroup ?? 'dms-tasks-<replication instance identifier>'}, log stream ${logStream}`;
+/** Where DMS's own log of the replication is in CloudWatch Logs, as the console's search takes it. */
+function replicationLogLine({ engine, logGroup, logStream }: ReplicationLog): string {
+  const place = `CloudWatch Logs, log group ${logGroup ?? 'dms-tasks-<replication instance identifier>'}, log stream ${logStream}`;
+  return engine === 'task' ? `The replication task's own log: ${place}.` : `The serverless replication's own log (DMS creates it once the replication runs): ${place}.`;
 }
 
 /** A Step Functions error Cause for an operator: the message alone, or a placeholder when there is none. */
@@ -416,7 +418,7 @@ function template(event: NotificationEvent): { subject: string; lines: string[] 
           `What happened: ${whatHappened(error.Cause)}`,
           '',
           `What to do: ${nextStep(error.Error)}`,
-          ...(event.details.taskLog ? [`The replication task's own log: ${taskLogPlace(event.details.taskLog)}.`] : []),
+          ...(event.details.replicationLog ? [replicationLogLine(event.details.replicationLog)] : []),
         ],
       };
     }

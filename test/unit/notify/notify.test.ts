@@ -4,6 +4,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { renderNotification, type NotificationEvent } from '../../../functions/shared/notifications/messages';
 import { TASK_ARN, replicationTask } from '../../support/migration';
 import { setFunctionEnvironment } from '../../support/function-environment';
+import { withReplicationLog } from '../../../functions/notify/notify';
 
 const TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:orders-migration';
 const base = { migrationName: 'Orders to Aurora', executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:OrdersMigration:run-42' };
@@ -45,6 +46,18 @@ describe('notify handler', () => {
     dms.on(DescribeReplicationTasksCommand).rejects(Object.assign(new Error('User is not authorized to perform: dms:DescribeReplicationTasks'), { name: 'AccessDeniedException', $metadata: {} }));
     await handler(failure);
     expect(published()).toBe(renderNotification(failure).body);
+  });
+
+  it('names a serverless replication\'s log from its config ARN alone, in a failure e-mail only', async () => {
+    const serverless = { engine: 'serverless' as const, arn: 'arn:aws:dms:eu-west-1:123456789012:replication-config:KLMNOPQRST' };
+    const client = new DatabaseMigrationServiceClient({});
+    const named = await withReplicationLog(client, serverless, failure);
+    expect(renderNotification(named).body).toContain(
+      "The serverless replication's own log (DMS creates it once the replication runs): CloudWatch Logs, log group dms-serverless-replication-KLMNOPQRST, log stream dms-serverless-replication-orchestrator-KLMNOPQRST.",
+    );
+    const timeout: NotificationEvent = { ...base, kind: 'approval-timeout', details: {} };
+    await expect(withReplicationLog(client, serverless, timeout)).resolves.toBe(timeout);
+    expect(dms).not.toHaveReceivedAnyCommand();
   });
 
   it('reads the task only for a failure', async () => {

@@ -10,6 +10,7 @@ import {
   describeAllTableStatistics,
   describeReplicationTask,
   dmsResourceId,
+  serverlessReplicationLogOf,
   taskLogOf,
 } from '../../../functions/shared/dms';
 import { hasFailed, isFullLoadComplete, replicationPhase } from '../../../functions/shared/replication';
@@ -118,8 +119,8 @@ describe('DMS reads', () => {
 describe('taskLogOf', () => {
   const withSettings = (settings: unknown) => replicationTask({ ReplicationTaskArn: 'arn:aws:dms:eu-west-1:123456789012:task:ABCDEFGHIJ', ReplicationTaskSettings: typeof settings === 'string' ? settings : JSON.stringify(settings) });
   it.each<[string, unknown, ReturnType<typeof taskLogOf>]>([
-    ['logging on, names filled in by DMS', { Logging: { EnableLogging: true, CloudWatchLogGroup: 'dms-tasks-orders-replication', CloudWatchLogStream: 'dms-task-ABCDEFGHIJ' } }, { logGroup: 'dms-tasks-orders-replication', logStream: 'dms-task-ABCDEFGHIJ' }],
-    ['logging on, names not filled in yet: the stream from the task ARN', { Logging: { EnableLogging: true } }, { logStream: 'dms-task-ABCDEFGHIJ' }],
+    ['logging on, names filled in by DMS', { Logging: { EnableLogging: true, CloudWatchLogGroup: 'dms-tasks-orders-replication', CloudWatchLogStream: 'dms-task-ABCDEFGHIJ' } }, { engine: 'task', logGroup: 'dms-tasks-orders-replication', logStream: 'dms-task-ABCDEFGHIJ' }],
+    ['logging on, names not filled in yet: the stream from the task ARN', { Logging: { EnableLogging: true } }, { engine: 'task', logStream: 'dms-task-ABCDEFGHIJ' }],
     ['logging off', { Logging: { EnableLogging: false, CloudWatchLogGroup: 'dms-tasks-orders-replication', CloudWatchLogStream: 'dms-task-ABCDEFGHIJ' } }, undefined],
     ['no logging settings (DMS\'s default: off)', { ValidationSettings: { EnableValidation: true } }, undefined],
     ['settings that are not JSON', '{"Logging": ', undefined],
@@ -129,5 +130,15 @@ describe('taskLogOf', () => {
 
   it('knows nothing of a task described without its settings', () => {
     expect(taskLogOf(replicationTask({ ReplicationTaskSettings: undefined }))).toBeUndefined();
+  });
+});
+
+describe('serverlessReplicationLogOf', () => {
+  it('names the group and stream DMS creates after the replication config\'s resource ID', () => {
+    expect(serverlessReplicationLogOf('arn:aws:dms:eu-west-1:123456789012:replication-config:KLMNOPQRST')).toEqual({
+      engine: 'serverless',
+      logGroup: 'dms-serverless-replication-KLMNOPQRST',
+      logStream: 'dms-serverless-replication-orchestrator-KLMNOPQRST',
+    });
   });
 });
