@@ -11,7 +11,7 @@ import type { DmsReplicationDefinition } from '../emulator/dms/definitions';
 import type { EmulatorOptions } from '../emulator/server';
 import { startThrowawayMariadb, type ThrowawayMariadb } from '../throwaway-mariadb';
 import { rehearsedSchemas, type RehearsalOptions, type RehearsedSettings } from './options';
-import { dropSampleDatabase, seedSampleDatabase, type SeedResult } from './sample-schema';
+import { SAMPLE_DATABASES, dropSampleDatabase, seedSampleDatabase, type SeedResult } from './sample-schema';
 import type { RehearsalShutdown } from './shutdown';
 import { seconds } from './summary';
 
@@ -20,7 +20,8 @@ import { seconds } from './summary';
  * the AWS resources the emulator holds for them (DMS task, endpoints and instance, the target as RDS sees it,
  * the database secrets), and the execution input and deployment that name them.
  */
-const ACCOUNT = '123456789012';
+export const REHEARSAL_ACCOUNT = '123456789012';
+const ACCOUNT = REHEARSAL_ACCOUNT;
 export const REHEARSAL_REGION = 'eu-west-1';
 const ARN = {
   task: `arn:aws:dms:${REHEARSAL_REGION}:${ACCOUNT}:task:SHOPREHEARSALTASK`,
@@ -70,9 +71,9 @@ export function migrationArnOf(input: ReplicationFields): string {
 }
 
 /** The deployment (as `infra/config.ts` reads it) whose state machine the rehearsal executes. */
-export function rehearsalDeployment(input: RehearsalInput) {
+export function rehearsalDeployment(input: RehearsalInput, stackName = 'ShopRehearsal') {
   return {
-    stackName: 'ShopRehearsal',
+    stackName,
     account: ACCOUNT,
     region: REHEARSAL_REGION,
     notificationEmails: [],
@@ -108,10 +109,11 @@ export async function prepareDatabases(options: RehearsalOptions, say: (line: st
   const targetCredentials: DatabaseCredentials = { host: target.host, port: target.port, username: target.user, password: target.password };
   const admin = await connectMysql(sourceCredentials, 'source');
   shutdown.onStop(() => admin.end());
-  await dropSampleDatabase(admin, options.sourceDatabase);
-  if (!('stop' in source)) shutdown.onStop(() => dropSampleDatabase(admin, options.sourceDatabase));
+  const sample = SAMPLE_DATABASES[options.sample];
+  await dropSampleDatabase(admin, options.sourceDatabase, sample);
+  if (!('stop' in source)) shutdown.onStop(() => dropSampleDatabase(admin, options.sourceDatabase, sample));
   const seedStart = Date.now();
-  const seed = await seedSampleDatabase(admin, options.sourceDatabase, options.rows);
+  const seed = await seedSampleDatabase(admin, options.sourceDatabase, options.rows, sample);
   say(
     `Seeded ${options.sourceDatabase} on ${source.host}:${source.port}: ${seed.totalRows.toLocaleString('en-US')} rows in ` +
       `${Object.keys(seed.rowsByTable).length} tables (${seconds(Date.now() - seedStart)}); target server ${target.host}:${target.port}, empty.`,

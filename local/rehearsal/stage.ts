@@ -9,7 +9,7 @@ import { startAwsEmulator, type AwsEmulator } from '../emulator/server';
 import type { PublishedMessage } from '../emulator/services';
 import { StackAuthorizer, type CfnTemplate } from '../iam';
 import { databaseNetworkOf } from '../emulator/network';
-import { invokeAsLambda, invokedByStateMachine, loadPhaseHandlers, type Handler, type LocalTask, type PhaseHandlers } from '../workflow/execute';
+import { executeLocally, invokeAsLambda, invokedByStateMachine, loadPhaseHandlers, type Handler, type LocalExecution, type LocalTask, type PhaseHandlers } from '../workflow/execute';
 import type { SynthesizedWorkflow } from '../workflow/synthesize';
 import { startApprovalDesk, type ApprovalDesk } from './approval-desk';
 import { rehearsalAws, type RehearsalDatabases, type RehearsalInput } from './fixture';
@@ -31,6 +31,17 @@ export interface RehearsalStage {
   live: LiveHooks;
   /** Evaluates every call of the functions and the state machine against their roles (unless --without-iam). */
   authorizer?: StackAuthorizer;
+  /**
+   * One execution of the stack's state machine, recorded by the emulator, with the full-load watcher woken by
+   * DMS events and by its schedule (an EventBridge rule in the stack, every minute while a wait is parked) while it runs.
+   */
+  execute(input: unknown, executionArn: string, onStateEntered?: (stateName: string) => void): Promise<LocalExecution>;
+  /**
+   * Gives process.env this stack's Lambda environment again. The SDK reads AWS_ENDPOINT_URL and the credentials
+   * at a client's first request, not as it is built: in a process running several stacks (a wave), each
+   * stack's handlers must first call AWS under their own stack's environment.
+   */
+  pointHere(): void;
 }
 
 export interface LiveHooks {
@@ -40,6 +51,10 @@ export interface LiveHooks {
   watcher?: Handler;
 }
 
+/** The full-load checks (an EventBridge rule in the stack, every minute while a wait is parked), compressed. */
+const PROGRESS_CHECK_MILLIS = 1_000;
+
+/** `afresh`: the stack's handlers are new module instances (a wave runs several stacks in one process). */
 export async function startStage(
   options: RehearsalOptions,
   input: RehearsalInput,
@@ -47,6 +62,7 @@ export async function startStage(
   synthesized: SynthesizedWorkflow,
   say: (line: string) => void,
   shutdown: RehearsalShutdown,
+  { afresh = false } = {},
 ): Promise<RehearsalStage> {
   mkdirSync(path.dirname(path.resolve(options.outboxFile)), { recursive: true });
   writeFileSync(options.outboxFile, '');
@@ -84,11 +100,15 @@ export async function startStage(
     say: (line) => (live.view ? live.view.say(line) : say(line)),
   });
   shutdown.onStop(() => desk.close());
-  // The e-mail's review link leads to the approval page served here, not to the stack's API.
-  process.env[ENVIRONMENT.approvalBaseUrl] = desk.reviewBaseUrl;
+  const pointHere = () => {
+    pointHandlersAt(emulator.url, synthesized.functionEnvironment, options.verbose);
+    // The e-mail's review link leads to the approval page served here, not to the stack's API.
+    process.env[ENVIRONMENT.approvalBaseUrl] = desk.reviewBaseUrl;
+  };
+  pointHere();
 
   // Loaded only now: the handlers read their environment when they load.
-  const handlers = loadPhaseHandlers(Object.values(synthesized.taskPhases), synthesized.functionLogicalIds);
+  const handlers = loadPhaseHandlers(Object.values(synthesized.taskPhases), synthesized.functionLogicalIds, { afresh });
   let tokenCount = 0;
   const parked = (phase: Phase, afterInvoke?: (result: unknown) => void): LocalTask => async (taskInput) => {
     const taskToken = `${phase}-${++tokenCount}-${randomBytes(8).toString('hex')}`;
@@ -109,7 +129,31 @@ export async function startStage(
           ? parked(phase, (result) => desk.requested({ ...(result as { approvalId: string; expiresAt: string }), ...approvalEmailIn(emulator.messages) }))
           : (taskInput) => invokeAsLambda(handlers(phase), taskInput);
   }
-  return { emulator, handlers, tasks: authorizer ? invokedByStateMachine(tasks, synthesized, authorizer) : tasks, live, authorizer };
+  const authorizedTasks = authorizer ? invokedByStateMachine(tasks, synthesized, authorizer) : tasks;
+  const stateMachineArn = stateMachineArnOf(synthesized);
+  const execute: RehearsalStage['execute'] = async (executionInput, executionArn, onStateEntered) => {
+    live.watcher = handlers('fullLoadWatcher');
+    const checkRule = synthesized.functionEnvironment[ENVIRONMENT.fullLoadCheckRuleName];
+    const schedule = setInterval(() => {
+      if (emulator.eventRules.get(checkRule) !== 'ENABLED') return;
+      void invokeAsLambda(handlers('fullLoadWatcher'), { source: 'aws.events', 'detail-type': 'Scheduled Event' }).catch(() => undefined);
+    }, PROGRESS_CHECK_MILLIS);
+    shutdown.onStop(async () => clearInterval(schedule));
+    try {
+      return await executeLocally(synthesized.definition, authorizedTasks, executionInput, {
+        executionArn,
+        waitMilliseconds: options.waitMilliseconds,
+        retryIntervalMilliseconds: 100,
+        onEvent: emulator.executions.begin(stateMachineArn, executionArn, executionInput),
+        onStateEntered,
+      });
+    } finally {
+      clearInterval(schedule);
+      // The workflow is over: later DMS events (the task stopping at cutover) have nobody to wake.
+      live.watcher = undefined;
+    }
+  };
+  return { emulator, handlers, tasks: authorizedTasks, live, authorizer, execute, pointHere };
 }
 
 /** The one-time code in an approval-code e-mail, as the rehearsal shows it in place of a mailbox. */

@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import { StateMachine } from './local-step-functions';
 import { allStates, type AslDefinition } from './asl';
 import { phaseEntry, type Phase } from '../../infra/phases';
@@ -136,12 +137,19 @@ function retriesIn(events: ExecutionEvent[]): LocalExecution['retries'] {
  * The handler of each phase the workflow runs, plus the DMS event watcher. Loaded with require, as Lambda's
  * CommonJS runtime does: each module reads its environment and builds its clients as it loads. Each runs as
  * its function (`functionLogicalIds`, from the synthesized template): every AWS call it makes is attributed
- * to that function's role.
+ * to that function's role. `afresh` loads them as new module instances (`requireAfresh`), for a process that
+ * runs several stacks' handlers, each under its own environment.
  */
-export function loadPhaseHandlers(phases: Phase[], functionLogicalIds: Record<Phase, string>): PhaseHandlers {
+export function loadPhaseHandlers(phases: Phase[], functionLogicalIds: Record<Phase, string>, { afresh = false } = {}): PhaseHandlers {
+  const load = (entry: string) => (require(`../../functions/${entry}`) as { handler: Handler }).handler;
+  const loaded = new Map<Phase, Handler>();
+  const loadAll = () => {
+    for (const phase of new Set<Phase>([...phases, 'fullLoadWatcher'])) loaded.set(phase, load(phaseEntry(phase)));
+  };
+  if (afresh) requireAfresh(loadAll);
+  else loadAll();
   const handlers = new Map<Phase, Handler>();
-  for (const phase of new Set<Phase>([...phases, 'fullLoadWatcher'])) {
-    const handler = (require(`../../functions/${phaseEntry(phase)}`) as { handler: Handler }).handler;
+  for (const [phase, handler] of loaded) {
     const caller = { principal: functionLogicalIds[phase] };
     handlers.set(phase, (event) => runAsCaller(caller, () => handler(event)));
   }
@@ -150,6 +158,26 @@ export function loadPhaseHandlers(phases: Phase[], functionLogicalIds: Record<Ph
     if (!handler) throw new Error(`The ${phase} handler was not loaded: no Task state of the workflow runs it`);
     return handler;
   };
+}
+
+const FUNCTIONS_FOLDER = `${path.resolve(__dirname, '..', '..', 'functions')}${path.sep}`;
+
+/**
+ * Runs `load` with none of the functions' modules in Node's require cache, so every handler it requires (and
+ * the shared modules under it) is a new instance that reads process.env as it is now and builds its own SDK
+ * clients, as a separate Lambda function would. The cache is then put back as it was: code loaded before
+ * keeps its instances. Outside jest only (jest keeps its own module registry: `jest.isolateModules`).
+ */
+export function requireAfresh<T>(load: () => T): T {
+  const ours = (key: string) => key.startsWith(FUNCTIONS_FOLDER);
+  const before = Object.entries(require.cache).filter(([key]) => ours(key));
+  for (const [key] of before) delete require.cache[key];
+  try {
+    return load();
+  } finally {
+    for (const key of Object.keys(require.cache)) if (ours(key)) delete require.cache[key];
+    for (const [key, module] of before) require.cache[key] = module;
+  }
 }
 
 /** A loaded phase's handler, by phase name (infra/phases). */
