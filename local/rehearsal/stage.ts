@@ -168,7 +168,7 @@ function approvalEmailIn(messages: PublishedMessage[]): { reviewUrl?: string; su
 }
 
 /** The environment Lambda would give the handlers, plus the SDK's standard variables aimed at the emulator. */
-function pointHandlersAt(emulatorUrl: string, functionEnvironment: Record<string, string>, verbose: boolean): void {
+export function pointHandlersAt(emulatorUrl: string, functionEnvironment: Record<string, string>, verbose: boolean): void {
   // A per-service variable (AWS_ENDPOINT_URL_DYNAMODB...) would win over AWS_ENDPOINT_URL and reach real AWS.
   for (const name of Object.keys(process.env)) if (name.startsWith('AWS_ENDPOINT_URL_')) delete process.env[name];
   delete process.env.AWS_SESSION_TOKEN;
