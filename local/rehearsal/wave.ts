@@ -9,7 +9,7 @@ import { executeLocally, invokeAsLambda, requireAfresh, type Handler, type Local
 import { synthesizeWorkflow, type SynthesizedWorkflow } from '../workflow/synthesize';
 import { synthesizeWave, WAVE_FUNCTIONS, type SynthesizedWave, type WaveFunction } from '../workflow/synthesize-wave';
 import { startApprovalDesk } from './approval-desk';
-import { REHEARSAL_ACCOUNT, REHEARSAL_REGION, migrationArnOf, prepareDatabases, rehearsalDeployment, rehearsalInput, type RehearsalDatabases, type RehearsalInput } from './fixture';
+import { REHEARSAL_ACCOUNT, REHEARSAL_REGION, migrationArnOf, prepareDatabases, rehearsalDeployment, rehearsalInput, rehearsalStackName, type RehearsalDatabases, type RehearsalInput } from './fixture';
 import type { RehearsalOutcome } from './judge';
 import type { RehearsalOptions } from './options';
 import type { Terminal } from './progress';
@@ -32,14 +32,13 @@ import { iamSummary, loadLines, seconds } from './summary';
  */
 interface WaveMember {
   sample: SampleName;
-  title: string;
   /** Its rows, as a share of `--rows`: the migrations differ in size as well as in shape. */
   rowsShare: number;
 }
 export const WAVE_MEMBERS: readonly WaveMember[] = [
-  { sample: 'shop', title: 'Shop', rowsShare: 1 },
-  { sample: 'clinic', title: 'Clinic', rowsShare: 0.5 },
-  { sample: 'ledger', title: 'Ledger', rowsShare: 1.5 },
+  { sample: 'shop', rowsShare: 1 },
+  { sample: 'clinic', rowsShare: 0.5 },
+  { sample: 'ledger', rowsShare: 1.5 },
 ];
 export const WAVE_STACK_NAME = 'RehearsalWave';
 
@@ -68,13 +67,13 @@ export async function rehearseWave(options: RehearsalOptions & { wave: number },
     const databases = await Promise.all(memberOptions.map((memberOption) => prepareDatabases(memberOption, say, shutdown)));
     const migrations: Migration[] = [];
     for (const [index, member] of members.entries()) {
-      const input = inputOf(member, memberOptions[index]);
-      const synthesized = synthesizeWorkflow(rehearsalDeployment(input, stackNameOf(member)));
+      const input = rehearsalInput([memberOptions[index].sourceDatabase], undefined, false, options.engine, member.sample);
+      const synthesized = synthesizeWorkflow(rehearsalDeployment(input, member.sample));
       // Started one after the other: each loads its handlers under its own environment.
       const stage = await startStage(memberOptions[index], input, databases[index], synthesized, say, shutdown, { afresh: true });
       migrations.push({ member, options: memberOptions[index], input, databases: databases[index], synthesized, stage });
     }
-    const wave = synthesizeWave({ stackName: WAVE_STACK_NAME, account: REHEARSAL_ACCOUNT, region: REHEARSAL_REGION, migrationStackNames: members.map(stackNameOf) });
+    const wave = synthesizeWave({ stackName: WAVE_STACK_NAME, account: REHEARSAL_ACCOUNT, region: REHEARSAL_REGION, migrationStackNames: members.map((member) => rehearsalStackName(member.sample)) });
     const { execution, authorizer, emulator } = await runWave(wave, migrations, options, say, shutdown);
     const outcome = judgeWave(execution);
     say('');
@@ -88,8 +87,6 @@ export async function rehearseWave(options: RehearsalOptions & { wave: number },
   }
 }
 
-const stackNameOf = (member: WaveMember) => `${member.title}Rehearsal`;
-
 /** A member's options: its sample on a throwaway source server (the freeze is server-wide), and only its faults. */
 function optionsOf(member: WaveMember, options: RehearsalOptions): RehearsalOptions {
   const database = waveDatabaseOf(member.sample);
@@ -101,16 +98,6 @@ function optionsOf(member: WaveMember, options: RehearsalOptions): RehearsalOpti
     throwaway: true,
     rows: Math.max(120, Math.round(options.rows * member.rowsShare)),
     faults: faultDatabase === database ? { erroredTable: `${database}.${erroredTable}` } : {},
-  };
-}
-
-function inputOf(member: WaveMember, options: RehearsalOptions): RehearsalInput {
-  const input = rehearsalInput([options.sourceDatabase], undefined, false, options.engine);
-  return {
-    ...input,
-    migrationName: `${member.title} rehearsal`,
-    target: { ...input.target, identifier: `${member.sample}-target` },
-    cutover: { ...input.cutover, endpointParameterName: `/apps/${member.sample}/database-endpoint` },
   };
 }
 
@@ -167,16 +154,16 @@ async function runWave(
     };
   }
   const children = new Map<string, ChildStateMachine>(
-    migrations.map(({ member, stage, synthesized }) => [
+    migrations.map(({ input, stage, synthesized }) => [
       stateMachineArnOf(synthesized),
       {
         run: async (childInput, executionArn) => {
           const mode = (childInput as { mode?: string }).mode ?? 'migrate';
-          say(`  ${member.title}: ${mode} (${executionArn.slice(executionArn.lastIndexOf(':') + 1)})`);
+          say(`  ${input.migrationName}: ${mode} (${executionArn.slice(executionArn.lastIndexOf(':') + 1)})`);
           stage.pointHere();
           try {
-            const child = await stage.execute(childInput, executionArn, (stateName) => options.verbose && say(`    ${member.title}: ${stateName}`));
-            say(`  ${member.title}: ${mode} ${child.status === 'SUCCEEDED' ? 'succeeded' : `FAILED (${child.error?.Error})`}`);
+            const child = await stage.execute(childInput, executionArn, (stateName) => options.verbose && say(`    ${input.migrationName}: ${stateName}`));
+            say(`  ${input.migrationName}: ${mode} ${child.status === 'SUCCEEDED' ? 'succeeded' : `FAILED (${child.error?.Error})`}`);
             return child;
           } finally {
             pointHere();
@@ -258,6 +245,6 @@ function waveSummary({ wave, migrations, execution, outcome, startedAt, authoriz
   const published = emulator.messages.length + migrations.reduce((sum, { stage }) => sum + stage.emulator.messages.length, 0);
   lines.push('', `Notifications: ${published} published, in ${outboxFile}`);
   lines.push(`Wave stack ${WAVE_STACK_NAME}: ${iamSummary(authorizer).join('\n  ')}`);
-  for (const { member, stage } of migrations) lines.push(`Migration stack ${stackNameOf(member)}: ${iamSummary(stage.authorizer).join('\n  ')}`);
+  for (const { member, stage } of migrations) lines.push(`Migration stack ${rehearsalStackName(member.sample)}: ${iamSummary(stage.authorizer).join('\n  ')}`);
   return lines.join('\n');
 }
