@@ -42,6 +42,11 @@ Options:
                              instance (the execution input names replicationConfigArn)
   --rollback                 keep a way back (reverse replication) at the cutover, place orders on the target,
                              then roll back to the source with a second execution (mode "rollback")
+  --wave N                   rehearse a wave of N migrations (1-${WAVE_MEMBERS.length}: ${WAVE_MEMBERS.map((member) => member.sample).join(', ')}), each its own sample
+                             database on throwaway source and target servers, its own migration stack and
+                             emulator: one execution of the wave state machine prepares them, asks for one
+                             approval, then cuts them over one at a time; --rows seeds the shop, the clinic
+                             half as many, the ledger 1.5 times. Exit 0 when every one cut over
   --throwaway                seed the source on a private throwaway MariaDB, not the server at --source-port
   --source-port PORT         the MySQL/MariaDB server for the source (default 3306, root without password),
                              used when it has a row-based binary log; otherwise a throwaway server is started
@@ -54,7 +59,8 @@ Options:
 Fault injection (to watch the failure paths):
   --throttle OPERATION=N     answer the next N calls of an AWS operation with throttling (repeatable)
   --fail-connection source|target   the endpoint's DMS connection test fails
-  --error-table TABLE        the table goes into "Table error" during the full load
+  --error-table TABLE        the table goes into "Table error" during the full load (with --wave: DATABASE:TABLE,
+                             such as dms_rehearsal_clinic:patients, in that migration only)
   --alter-target-row TABLE   one target row is changed after the load, before validation
   --cdc-latency SECONDS      how far the emulated DMS's CDC lags the source; CloudWatch reports the lag it measures (default ${DEFAULT_REHEARSAL.cdcLatencySeconds})
 
