@@ -1,5 +1,4 @@
 import { ENVIRONMENT } from '../../functions/shared/environment';
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { logger } from '../../functions/shared/logger';
@@ -9,7 +8,7 @@ import { startAwsEmulator, type AwsEmulator } from '../emulator/server';
 import type { PublishedMessage } from '../emulator/services';
 import { StackAuthorizer, type CfnTemplate } from '../iam';
 import { databaseNetworkOf } from '../emulator/network';
-import { executeLocally, invokeAsLambda, invokedByStateMachine, loadPhaseHandlers, type Handler, type LocalExecution, type LocalTask, type PhaseHandlers } from '../workflow/execute';
+import { executeLocally, invokeAsLambda, invokedByStateMachine, loadPhaseHandlers, parkedOnTaskToken, type Handler, type LocalExecution, type LocalTask, type PhaseHandlers } from '../workflow/execute';
 import type { SynthesizedWorkflow } from '../workflow/synthesize';
 import { startApprovalDesk, type ApprovalDesk } from './approval-desk';
 import { rehearsalAws, type RehearsalDatabases, type RehearsalInput } from './fixture';
@@ -109,17 +108,7 @@ export async function startStage(
 
   // Loaded only now: the handlers read their environment when they load.
   const handlers = loadPhaseHandlers(Object.values(synthesized.taskPhases), synthesized.functionLogicalIds, { afresh });
-  let tokenCount = 0;
-  const parked = (phase: Phase, afterInvoke?: (result: unknown) => void): LocalTask => async (taskInput) => {
-    const taskToken = `${phase}-${++tokenCount}-${randomBytes(8).toString('hex')}`;
-    const handedBack = emulator.tokens.waitFor(taskToken);
-    // A handler may hand the token back before this one returns (a replication that fails at once, its event
-    // waking the watcher): the failure is taken up below, not an unhandled rejection meanwhile.
-    handedBack.catch(() => undefined);
-    const result = await invokeAsLambda(handlers(phase), { ...taskInput.Payload, taskToken });
-    afterInvoke?.(result);
-    return handedBack;
-  };
+  const parked = (phase: Phase, afterInvoke?: (result: unknown) => void): LocalTask => parkedOnTaskToken(emulator.tokens, phase, handlers(phase), afterInvoke);
   const tasks: Record<string, LocalTask> = {};
   for (const [stateName, phase] of Object.entries(synthesized.taskPhases)) {
     tasks[stateName] =

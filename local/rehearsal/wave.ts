@@ -1,13 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import { ENVIRONMENT } from '../../functions/shared/environment';
-import { runAsCaller } from '../emulator/callers';
 import { startWaveEmulator, type WaveEmulator } from '../emulator/server';
 import { StackAuthorizer, type CfnTemplate } from '../iam';
 import { allStates } from '../workflow/asl';
 import { childExecutionTasks, type ChildStateMachine } from '../workflow/child-executions';
-import { executeLocally, invokeAsLambda, requireAfresh, type Handler, type LocalExecution, type LocalTask } from '../workflow/execute';
+import { executeLocally, invokeAsLambda, invokedByStateMachine, loadFunctionHandlers, parkedOnTaskToken, type LocalExecution, type LocalTask } from '../workflow/execute';
 import { synthesizeWorkflow, type SynthesizedWorkflow } from '../workflow/synthesize';
-import { synthesizeWave, WAVE_FUNCTIONS, type SynthesizedWave, type WaveFunction } from '../workflow/synthesize-wave';
+import { synthesizeWave, WAVE_FUNCTIONS, type SynthesizedWave } from '../workflow/synthesize-wave';
 import { startApprovalDesk } from './approval-desk';
 import { REHEARSAL_ACCOUNT, REHEARSAL_REGION, migrationArnOf, prepareDatabases, rehearsalDeployment, rehearsalInput, rehearsalStackName, type RehearsalDatabases, type RehearsalInput } from './fixture';
 import type { RehearsalOutcome } from './judge';
@@ -123,36 +121,20 @@ async function runWave(
   pointHere();
   const desk = await startApprovalDesk({ autoApprove: options.autoApprove, emulatorUrl: emulator.url, tokenTableName: wave.functionEnvironment[ENVIRONMENT.tokenTableName], say });
   shutdown.onStop(() => desk.close());
-  const handlers = requireAfresh(() => {
-    const loaded = {} as Record<WaveFunction, Handler>;
-    for (const [fn, entry] of Object.entries(WAVE_FUNCTIONS) as Array<[WaveFunction, string]>) {
-      const handler = (require(`../../functions/${entry}`) as { handler: Handler }).handler;
-      loaded[fn] = (event) => runAsCaller({ principal: wave.functionLogicalIds[fn] }, () => handler(event));
-    }
-    return loaded;
-  });
+  const handlers = loadFunctionHandlers(WAVE_FUNCTIONS, wave.functionLogicalIds, { afresh: true });
 
   // The approval parks the wave on a task token that the approval core hands back once decided.
-  const askForApproval: LocalTask = async (taskInput) => {
-    const taskToken = `wave-approval-${randomBytes(8).toString('hex')}`;
-    const decided = emulator.tokens.waitFor(taskToken);
-    decided.catch(() => undefined);
-    const request = (await invokeAsLambda(handlers.milestones, { ...taskInput.Payload, taskToken })) as { approvalId: string; expiresAt: string };
+  const askForApproval = parkedOnTaskToken(emulator.tokens, 'wave-approval', handlers.milestones, (result) => {
+    const request = result as { approvalId: string; expiresAt: string };
     const email = [...emulator.messages].reverse().find((message) => message.message.includes(request.approvalId));
     desk.requested({ ...request, subject: email?.subject });
-    return decided;
-  };
+  });
   const tokenStates = new Set(allStates(wave.definition).filter(([, state]) => String(state.Resource).endsWith('.waitForTaskToken')).map(([name]) => name));
-  const tasks: Record<string, LocalTask> = {};
+  const lambdaTasks: Record<string, LocalTask> = {};
   for (const [stateName, fn] of Object.entries(wave.taskFunctions)) {
-    const run: LocalTask = tokenStates.has(stateName) ? askForApproval : (taskInput) => invokeAsLambda(handlers[fn], taskInput);
-    tasks[stateName] = async (taskInput) => {
-      // The state machine's own Lambda integration, authorized as its role.
-      const denial = authorizer && (await authorizer.authorize(wave.stateMachineLogicalId, { service: 'lambda', operation: 'Invoke', input: { FunctionName: authorizer.arnOf(wave.functionLogicalIds[fn]) } })).denial;
-      if (denial) throw Object.assign(new Error(`${denial.message} (Service: Lambda, Status Code: 403, Error Code: ${denial.code})`), { name: 'Lambda.AWSLambdaException' });
-      return run(taskInput);
-    };
+    lambdaTasks[stateName] = tokenStates.has(stateName) ? askForApproval : (taskInput) => invokeAsLambda(handlers[fn], taskInput);
   }
+  const tasks = authorizer ? invokedByStateMachine(lambdaTasks, { ...wave, taskPhases: wave.taskFunctions }, authorizer) : lambdaTasks;
   const children = new Map<string, ChildStateMachine>(
     migrations.map(({ input, stage, synthesized }) => [
       stateMachineArnOf(synthesized),
@@ -162,7 +144,9 @@ async function runWave(
           say(`  ${input.migrationName}: ${mode} (${executionArn.slice(executionArn.lastIndexOf(':') + 1)})`);
           stage.pointHere();
           try {
-            const child = await stage.execute(childInput, executionArn, (stateName) => options.verbose && say(`    ${input.migrationName}: ${stateName}`));
+            const child = await stage.execute(childInput, executionArn, (stateName) => {
+              if (options.verbose) say(`    ${input.migrationName}: ${stateName}`);
+            });
             say(`  ${input.migrationName}: ${mode} ${child.status === 'SUCCEEDED' ? 'succeeded' : `FAILED (${child.error?.Error})`}`);
             return child;
           } finally {
