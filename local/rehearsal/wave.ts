@@ -221,7 +221,8 @@ function waveSummary({ wave, migrations, execution, outcome, startedAt, authoriz
     lines.push(
       '',
       said,
-      `  stack ${stateMachineArnOf(synthesized)}; ${options.sourceDatabase}, ${databases.seed.totalRows.toLocaleString('en-US')} rows in ${Object.keys(databases.seed.rowsByTable).length} tables`,
+      `  ${options.sourceDatabase}, ${databases.seed.totalRows.toLocaleString('en-US')} rows in ${Object.keys(databases.seed.rowsByTable).length} tables; state machine ${stateMachineArnOf(synthesized)}`,
+      `  replication ${migrationArnOf(input)}`,
       `  endpoint ${input.cutover.endpointParameterName} = ${endpoint ?? '(not set)'} (${pointsAt})`,
       ...loadLines(stage.emulator.dms.reading(migrationArnOf(input)), databases.seed).map((line) => `  ${line}`),
     );
