@@ -7,7 +7,8 @@ import { DEFAULT_REHEARSAL, type RehearsalOptions, type RehearsedSettings } from
 import { SOURCE_PASSWORD_VARIABLE, SourceUrlInvalid, describeOwnSource, parseSourceUrl, type OwnSourceSettings } from '../local/rehearsal/own-source';
 import { rehearsalDmsArns } from '../local/rehearsal/fixture';
 import type { ReplicationEngine } from '../functions/shared/replication';
-import { SAMPLE_TABLES } from '../local/rehearsal/sample-schema';
+import { SAMPLE_DATABASES, SAMPLE_TABLES } from '../local/rehearsal/sample-schema';
+import { WAVE_MEMBERS, rehearseWave, waveDatabaseOf } from '../local/rehearsal/wave';
 import { isAwsOperation } from '../local/emulator/aws-operations';
 import { rehearse } from '../local/rehearsal/rehearse';
 import { UsageError, type CommandContext } from './context';
@@ -41,6 +42,11 @@ Options:
                              instance (the execution input names replicationConfigArn)
   --rollback                 keep a way back (reverse replication) at the cutover, place orders on the target,
                              then roll back to the source with a second execution (mode "rollback")
+  --wave N                   rehearse a wave of N migrations (1-${WAVE_MEMBERS.length}: ${WAVE_MEMBERS.map((member) => member.sample).join(', ')}), each its own sample
+                             database on throwaway source and target servers, its own migration stack and
+                             emulator: one execution of the wave state machine prepares them, asks for one
+                             approval, then cuts them over one at a time; --rows seeds the shop, the clinic
+                             half as many, the ledger 1.5 times. Exit 0 when every one cut over
   --throwaway                seed the source on a private throwaway MariaDB, not the server at --source-port
   --source-port PORT         the MySQL/MariaDB server for the source (default 3306, root without password),
                              used when it has a row-based binary log; otherwise a throwaway server is started
@@ -53,7 +59,8 @@ Options:
 Fault injection (to watch the failure paths):
   --throttle OPERATION=N     answer the next N calls of an AWS operation with throttling (repeatable)
   --fail-connection source|target   the endpoint's DMS connection test fails
-  --error-table TABLE        the table goes into "Table error" during the full load
+  --error-table TABLE        the table goes into "Table error" during the full load (with --wave: DATABASE:TABLE,
+                             such as dms_rehearsal_clinic:patients, in that migration only)
   --alter-target-row TABLE   one target row is changed after the load, before validation
   --cdc-latency SECONDS      how far the emulated DMS's CDC lags the source; CloudWatch reports the lag it measures (default ${DEFAULT_REHEARSAL.cdcLatencySeconds})
 
@@ -88,6 +95,7 @@ export function rehearsalOptions(args: string[]): ParsedRehearsalOptions {
       source: { type: 'string' },
       'max-rows': { type: 'string' },
       sample: { type: 'boolean', default: false },
+      wave: { type: 'string' },
     },
     strict: true,
     allowPositionals: false,
@@ -106,10 +114,13 @@ export function rehearsalOptions(args: string[]): ParsedRehearsalOptions {
     if (!isAwsOperation(match[1])) throw new UsageError(`--throttle: no AWS operation the functions can call is named "${match[1]}" (such as DescribeReplicationTasks, GetItem, Publish)`);
     throttle[match[1]] = Number(match[2]);
   }
+  const wave = values.wave === undefined ? undefined : waveSize(values.wave, values);
   for (const flag of ['error-table', 'alter-target-row'] as const) {
     const table = values[flag];
-    if (table !== undefined && !seededTable(table)) throw new UsageError(`--${flag}: the rehearsal seeds no table "${table}"; it seeds ${SAMPLE_TABLES.join(', ')}`);
+    if (table === undefined || wave !== undefined) continue;
+    if (!seededTable(table)) throw new UsageError(`--${flag}: the rehearsal seeds no table "${table}"; it seeds ${SAMPLE_TABLES.join(', ')}`);
   }
+  if (wave !== undefined && values['error-table'] !== undefined) checkWaveTable(values['error-table'], wave);
   const outboxFile = values.outbox ?? DEFAULT_REHEARSAL.outboxFile;
   if (values.outbox !== undefined) checkWritable('--outbox', outboxFile);
   return {
@@ -130,7 +141,32 @@ export function rehearsalOptions(args: string[]): ParsedRehearsalOptions {
     faults: { throttle, failConnection, erroredTable: values['error-table'], alterTargetRow: values['alter-target-row'] },
     ...(values.config ? { migrationSettings: rehearsedSettings(values.config, values.serverless ? 'serverless' : 'task') } : {}),
     ...(ownSource ? { ownSource } : {}),
+    ...(wave !== undefined ? { wave } : {}),
   };
+}
+
+/** What a wave rehearsal does not take: each migration's database, server and settings are the wave's own. */
+const NOT_IN_A_WAVE = ['source', 'config', 'rollback', 'throwaway', 'source-port', 'source-database', 'fail-connection', 'alter-target-row', 'throttle'] as const;
+
+function waveSize(value: string, values: Record<string, unknown>): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > WAVE_MEMBERS.length) {
+    throw new UsageError(`--wave takes the number of migrations, 1 to ${WAVE_MEMBERS.length} (${WAVE_MEMBERS.map((member) => member.sample).join(', ')}); got "${value}"`);
+  }
+  const given = NOT_IN_A_WAVE.filter((name) => values[name] !== undefined && values[name] !== false && !(Array.isArray(values[name]) && values[name].length === 0));
+  if (given.length > 0) throw new UsageError(`--wave rehearses the wave's own sample databases; ${given.map((name) => `--${name}`).join(', ')} cannot be combined with it`);
+  return Number(value);
+}
+
+/** With --wave, `--error-table DATABASE:TABLE`: a table of one of the wave's databases, errored in that migration only. */
+function checkWaveTable(value: string, wave: number): void {
+  const members = WAVE_MEMBERS.slice(0, wave);
+  const [database, table] = value.split(':');
+  const member = members.find((candidate) => waveDatabaseOf(candidate.sample) === database);
+  const tables = member && SAMPLE_DATABASES[member.sample].tables;
+  if (!member || table === undefined || !tables?.includes(table)) {
+    const choices = members.map((candidate) => `${waveDatabaseOf(candidate.sample)}:{${SAMPLE_DATABASES[candidate.sample].tables.join(',')}}`).join(' ');
+    throw new UsageError(`--error-table with --wave takes DATABASE:TABLE of the wave, one of ${choices} (got "${value}")`);
+  }
 }
 
 /** The sample shop's options make no sense for your own database: refused together rather than silently ignored. */
@@ -211,7 +247,8 @@ export async function rehearseCommand(args: string[], context: CommandContext): 
   }
   if (!/^[A-Za-z0-9_]{1,64}$/.test(parsed.sourceDatabase)) throw new UsageError('--source-database takes a MySQL database name (letters, digits, _)');
   const options: RehearsalOptions = ownSource ? { ...parsed, ownSource: { ...ownSource, password: await sourcePassword(ownSource, context) } } : parsed;
-  const result = await rehearse(options, { write: (text) => context.stdout.write(text), interactive: context.interactive });
+  const terminal = { write: (text: string) => context.stdout.write(text), interactive: context.interactive };
+  const result = options.wave !== undefined ? await rehearseWave({ ...options, wave: options.wave }, terminal) : await rehearse(options, terminal);
   if (result.reason) context.stderr.write(`${result.reason}\n`);
   return result.exitCode;
 }

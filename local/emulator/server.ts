@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DatabaseCredentials } from '../../functions/shared/mysql';
-import type { ResourceFacts, StackAuthorizer } from '../iam';
+import { NO_RESOURCE_FACTS, type ResourceFacts, type StackAuthorizer } from '../iam';
 import { TaskTokens } from '../workflow/task-tokens';
 import { callerOfConnection } from './callers';
 import { EmulatedDms } from './dms/api';
@@ -94,7 +94,6 @@ export interface AwsEmulator {
 
 export async function startAwsEmulator(options: EmulatorOptions): Promise<AwsEmulator> {
   const faults = options.faults ?? {};
-  const throttleRemaining = new Map(Object.entries(faults.throttle ?? {}));
   const secrets = new Map(Object.entries(options.secrets));
   const tokens = new TaskTokens();
   const executions = new StepFunctionsExecutions(options.stateMachines ?? []);
@@ -124,17 +123,75 @@ export async function startAwsEmulator(options: EmulatorOptions): Promise<AwsEmu
     eventBridgeService(eventRules),
     s3Service(new Map()),
   ];
+  const facts: ResourceFacts = { tagsOf: (arn) => dms.tagsOf(arn), secretArn: (secretId) => secretArnOf(secrets.keys(), secretId) };
+  const server = await serveAws(services, { enforce: options.enforce, facts, throttle: faults.throttle });
+  return {
+    url: server.url,
+    dms,
+    tokens,
+    executions,
+    messages,
+    parameters,
+    schedules,
+    eventRules,
+    close: async () => {
+      dms.halt();
+      await dms.settled();
+      await server.close();
+    },
+  };
+}
+
+/**
+ * A wave stack's AWS (infra/wave-stack.ts): what its functions call, its token table (the wave's approval
+ * record) and its topic, and the Step Functions task tokens the approval hands back; its own IAM. The wave's
+ * migrations each run against their own stack's emulator (`startAwsEmulator`).
+ */
+export interface WaveEmulatorOptions {
+  tokenTableName: string;
+  snsTopicArns: string[];
+  subscriptions?: TopicSubscription[];
+  stateMachines: StateMachineRecord[];
+  outboxFile?: string;
+  onPublish?(message: PublishedMessage): void;
+  enforce?: { authorizer: StackAuthorizer };
+}
+
+export type WaveEmulator = Pick<AwsEmulator, 'url' | 'tokens' | 'executions' | 'messages' | 'close'>;
+
+export async function startWaveEmulator(options: WaveEmulatorOptions): Promise<WaveEmulator> {
+  const tokens = new TaskTokens();
+  const executions = new StepFunctionsExecutions(options.stateMachines);
+  const messages: PublishedMessage[] = [];
+  const services: EmulatedService[] = [
+    snsService(options.snsTopicArns, { messages, subscriptions: options.subscriptions, file: options.outboxFile, onPublish: options.onPublish }),
+    stepFunctionsService(tokens, executions),
+    dynamoDbService(new Map([[options.tokenTableName, new Map<string, Item>()]])),
+  ];
+  const server = await serveAws(services, { enforce: options.enforce, facts: NO_RESOURCE_FACTS });
+  return { url: server.url, tokens, executions, messages, close: () => server.close() };
+}
+
+/**
+ * One plain HTTP server on a free loopback port answering `services` over their wire protocols. Each call
+ * is attributed to its caller (callers.ts) and, under `enforce`, authorized against the caller's role
+ * before the service answers, and refused when the caller's network does not reach the service.
+ */
+async function serveAws(
+  services: EmulatedService[],
+  options: { enforce?: { authorizer: StackAuthorizer; network?: DatabaseNetwork }; facts: ResourceFacts; throttle?: Record<string, number> },
+): Promise<{ url: string; close(): Promise<void> }> {
+  const throttleRemaining = new Map(Object.entries(options.throttle ?? {}));
   const throttle: BeforeOperation = ({ name, service }) => {
     const remaining = throttleRemaining.get(name) ?? 0;
     if (remaining <= 0) return;
     throttleRemaining.set(name, remaining - 1);
     throw throttlingError(service);
   };
-  const facts: ResourceFacts = { tagsOf: (arn) => dms.tagsOf(arn), secretArn: (secretId) => secretArnOf(secrets.keys(), secretId) };
   /** IAM answers before the service does: a denied call never reaches the operation. */
   const authorizeAs = (principal: string | undefined): BeforeOperation => async (call) => {
     if (options.enforce && principal) {
-      const { denial } = await options.enforce.authorizer.authorize(principal, { service: call.service ?? '', operation: call.name, input: call.input }, facts);
+      const { denial } = await options.enforce.authorizer.authorize(principal, { service: call.service ?? '', operation: call.name, input: call.input }, options.facts);
       if (denial) throw new AwsServiceError(denial.code, denial.message, denial.statusCode);
     }
     throttle(call);
@@ -160,16 +217,7 @@ export async function startAwsEmulator(options: EmulatorOptions): Promise<AwsEmu
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
-    dms,
-    tokens,
-    executions,
-    messages,
-    parameters,
-    schedules,
-    eventRules,
     close: async () => {
-      dms.halt();
-      await dms.settled();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

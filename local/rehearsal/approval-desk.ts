@@ -64,12 +64,17 @@ export async function startApprovalDesk(options: ApprovalDeskOptions): Promise<A
       options.say(
         [
           '',
-          `  ${subject ?? 'Approval requested'} (open until ${readableTime(expiresAt)}). Review and decide on the approval page:`,
-          `    ${reviewUrl ?? `(no link: approval id ${approvalId})`}`,
-          ...(options.approvers
-            ? [`  Choose one of ${options.approvers.join(', ')} there and send yourself a code: its e-mail is printed here (and written to the outbox).`]
-            : []),
-          '  or from another terminal:',
+          // A wave's approval e-mail links no page: it is decided with the CLI (or here).
+          ...(reviewUrl
+            ? [
+                `  ${subject ?? 'Approval requested'} (open until ${readableTime(expiresAt)}). Review and decide on the approval page:`,
+                `    ${reviewUrl}`,
+                ...(options.approvers
+                  ? [`  Choose one of ${options.approvers.join(', ')} there and send yourself a code: its e-mail is printed here (and written to the outbox).`]
+                  : []),
+                '  or from another terminal:',
+              ]
+            : [`  ${subject ?? 'Approval requested'} (open until ${readableTime(expiresAt)}). Decide from another terminal:`]),
           `    AWS_ENDPOINT_URL=${options.emulatorUrl} ${CLIENT_ENVIRONMENT_IN_SHELL} \\`,
           `      npx dms-orchestrator approve ${approvalId} --token-table ${options.tokenTableName} --by "$USER"`,
           ...(process.stdin.isTTY ? ['  or type here: approve | reject <reason>'] : []),

@@ -11,7 +11,7 @@ import type { DmsReplicationDefinition } from '../emulator/dms/definitions';
 import type { EmulatorOptions } from '../emulator/server';
 import { startThrowawayMariadb, type ThrowawayMariadb } from '../throwaway-mariadb';
 import { rehearsedSchemas, type RehearsalOptions, type RehearsedSettings } from './options';
-import { dropSampleDatabase, seedSampleDatabase, type SeedResult } from './sample-schema';
+import { SAMPLE_DATABASES, dropSampleDatabase, seedSampleDatabase, type SampleName, type SeedResult } from './sample-schema';
 import type { RehearsalShutdown } from './shutdown';
 import { seconds } from './summary';
 
@@ -20,26 +20,39 @@ import { seconds } from './summary';
  * the AWS resources the emulator holds for them (DMS task, endpoints and instance, the target as RDS sees it,
  * the database secrets), and the execution input and deployment that name them.
  */
-const ACCOUNT = '123456789012';
+export const REHEARSAL_ACCOUNT = '123456789012';
+const ACCOUNT = REHEARSAL_ACCOUNT;
 export const REHEARSAL_REGION = 'eu-west-1';
-const ARN = {
-  task: `arn:aws:dms:${REHEARSAL_REGION}:${ACCOUNT}:task:SHOPREHEARSALTASK`,
-  config: `arn:aws:dms:${REHEARSAL_REGION}:${ACCOUNT}:replication-config:SHOPREHEARSALCONFIG`,
-  source: `arn:aws:dms:${REHEARSAL_REGION}:${ACCOUNT}:endpoint:SHOPREHEARSALSOURCE`,
-  target: `arn:aws:dms:${REHEARSAL_REGION}:${ACCOUNT}:endpoint:SHOPREHEARSALTARGET`,
-  instance: `arn:aws:dms:${REHEARSAL_REGION}:${ACCOUNT}:rep:SHOPREHEARSALINSTANCE`,
-  /** The operator's endpoints for the way back: the target as a DMS source, the old source as a DMS target. */
-  reverseSource: `arn:aws:dms:${REHEARSAL_REGION}:${ACCOUNT}:endpoint:SHOPREHEARSALREVERSESOURCE`,
-  reverseTarget: `arn:aws:dms:${REHEARSAL_REGION}:${ACCOUNT}:endpoint:SHOPREHEARSALREVERSETARGET`,
-  sourceSecret: `arn:aws:secretsmanager:${REHEARSAL_REGION}:${ACCOUNT}:secret:rehearsal/source-AbCdEf`,
-  targetSecret: `arn:aws:secretsmanager:${REHEARSAL_REGION}:${ACCOUNT}:secret:rehearsal/target-AbCdEf`,
-};
-const REPLICATION_INSTANCE_IDENTIFIER = 'shop-rehearsal-instance';
+/**
+ * The AWS resources of one rehearsed migration, named after its sample database (`shop`: SHOPREHEARSALTASK,
+ * shop-source, shop-rehearsal-instance...), so that a wave's migrations are told apart in every message.
+ */
+function rehearsalResources(sample: SampleName) {
+  const id = `${sample.toUpperCase()}REHEARSAL`;
+  const secretPrefix = sample === 'shop' ? 'rehearsal/' : `rehearsal/${sample}-`;
+  return {
+    task: `arn:aws:dms:${REHEARSAL_REGION}:${ACCOUNT}:task:${id}TASK`,
+    config: `arn:aws:dms:${REHEARSAL_REGION}:${ACCOUNT}:replication-config:${id}CONFIG`,
+    source: `arn:aws:dms:${REHEARSAL_REGION}:${ACCOUNT}:endpoint:${id}SOURCE`,
+    target: `arn:aws:dms:${REHEARSAL_REGION}:${ACCOUNT}:endpoint:${id}TARGET`,
+    instance: `arn:aws:dms:${REHEARSAL_REGION}:${ACCOUNT}:rep:${id}INSTANCE`,
+    /** The operator's endpoints for the way back: the target as a DMS source, the old source as a DMS target. */
+    reverseSource: `arn:aws:dms:${REHEARSAL_REGION}:${ACCOUNT}:endpoint:${id}REVERSESOURCE`,
+    reverseTarget: `arn:aws:dms:${REHEARSAL_REGION}:${ACCOUNT}:endpoint:${id}REVERSETARGET`,
+    sourceSecret: `arn:aws:secretsmanager:${REHEARSAL_REGION}:${ACCOUNT}:secret:${secretPrefix}source-AbCdEf`,
+    targetSecret: `arn:aws:secretsmanager:${REHEARSAL_REGION}:${ACCOUNT}:secret:${secretPrefix}target-AbCdEf`,
+    /** The prefix of its DMS identifiers and of its target's: shop-rehearsal, shop-source, shop-target. */
+    identifier: sample,
+    instanceIdentifier: `${sample}-rehearsal-instance`,
+    title: `${sample.charAt(0).toUpperCase()}${sample.slice(1)}`,
+  };
+}
 /**
  * The DMS resources the rehearsal's input names, whatever an operator's config names: a task on an instance,
  * or a serverless replication config, between the same endpoints.
  */
-export function rehearsalDmsArns(engine: ReplicationEngine): ReplicationFields & { sourceEndpointArn: string; targetEndpointArn: string } {
+export function rehearsalDmsArns(engine: ReplicationEngine, sample: SampleName = 'shop'): ReplicationFields & { sourceEndpointArn: string; targetEndpointArn: string } {
+  const ARN = rehearsalResources(sample);
   const endpoints = { sourceEndpointArn: ARN.source, targetEndpointArn: ARN.target };
   return engine === 'serverless' ? { replicationConfigArn: ARN.config, ...endpoints } : { replicationTaskArn: ARN.task, replicationInstanceArn: ARN.instance, ...endpoints };
 }
@@ -48,17 +61,18 @@ export const REHEARSAL_EXECUTION_ARN = `arn:aws:states:${REHEARSAL_REGION}:${ACC
 export type RehearsalInput = MigrationInput & ReplicationFields & { database: NonNullable<MigrationInput['database']>; cutover: Pick<MigrationConfig['cutover'], 'endpointParameterName'> };
 
 /** The rehearsal's execution input: its own ARNs and database secrets, with the operator's settings when given. */
-export function rehearsalInput(schemas: string[], settings?: RehearsedSettings, rollback = false, engine: ReplicationEngine = 'task'): RehearsalInput {
+export function rehearsalInput(schemas: string[], settings?: RehearsedSettings, rollback = false, engine: ReplicationEngine = 'task', sample: SampleName = 'shop'): RehearsalInput {
+  const ARN = rehearsalResources(sample);
   return {
-    migrationName: settings?.migrationName ?? 'Shop rehearsal',
-    ...rehearsalDmsArns(engine),
-    target: { type: settings?.target.type ?? 'aurora-cluster', identifier: 'shop-target' },
+    migrationName: settings?.migrationName ?? `${ARN.title} rehearsal`,
+    ...rehearsalDmsArns(engine, sample),
+    target: { type: settings?.target.type ?? 'aurora-cluster', identifier: `${ARN.identifier}-target` },
     startPolicy: settings?.startPolicy ?? 'auto',
     confirmReloadTarget: settings?.confirmReloadTarget ?? false,
     // The local servers offer no TLS; a real migration keeps the default, "required".
     database: { sourceSecretArn: ARN.sourceSecret, targetSecretArn: ARN.targetSecret, schemas, tls: 'disabled' },
     validation: settings?.validation ?? { requireDmsValidation: true, maxWaitMinutes: 60 },
-    cutover: settings?.cutover ?? { maxCdcLatencySeconds: 10, latencyWindowMinutes: 5, approvalRequired: true, snapshotBeforeCutover: true, endpointParameterName: '/apps/shop/database-endpoint' },
+    cutover: settings?.cutover ?? { maxCdcLatencySeconds: 10, latencyWindowMinutes: 5, approvalRequired: true, snapshotBeforeCutover: true, endpointParameterName: `/apps/${sample}/database-endpoint` },
     ...(rollback ? { rollback: { enabled: true, reverseSourceEndpointArn: ARN.reverseSource, reverseTargetEndpointArn: ARN.reverseTarget } } : {}),
     ...(settings?.approval ? { approval: settings.approval } : {}),
   };
@@ -69,15 +83,20 @@ export function migrationArnOf(input: ReplicationFields): string {
   return input.replicationConfigArn ?? input.replicationTaskArn;
 }
 
+/** The migration stack of a rehearsed sample: ShopRehearsal, ClinicRehearsal... */
+export function rehearsalStackName(sample: SampleName): string {
+  return `${rehearsalResources(sample).title}Rehearsal`;
+}
+
 /** The deployment (as `infra/config.ts` reads it) whose state machine the rehearsal executes. */
-export function rehearsalDeployment(input: RehearsalInput) {
+export function rehearsalDeployment(input: RehearsalInput, sample: SampleName = 'shop') {
   return {
-    stackName: 'ShopRehearsal',
+    stackName: rehearsalStackName(sample),
     account: ACCOUNT,
     region: REHEARSAL_REGION,
     notificationEmails: [],
     // DMS publishes a task's metrics under its instance's name; a serverless replication runs on no instance.
-    monitoring: input.replicationTaskArn ? { replicationInstanceIdentifier: REPLICATION_INSTANCE_IDENTIFIER } : {},
+    monitoring: input.replicationTaskArn ? { replicationInstanceIdentifier: rehearsalResources(sample).instanceIdentifier } : {},
     migration: input,
   };
 }
@@ -108,10 +127,11 @@ export async function prepareDatabases(options: RehearsalOptions, say: (line: st
   const targetCredentials: DatabaseCredentials = { host: target.host, port: target.port, username: target.user, password: target.password };
   const admin = await connectMysql(sourceCredentials, 'source');
   shutdown.onStop(() => admin.end());
-  await dropSampleDatabase(admin, options.sourceDatabase);
-  if (!('stop' in source)) shutdown.onStop(() => dropSampleDatabase(admin, options.sourceDatabase));
+  const sample = SAMPLE_DATABASES[options.sample];
+  await dropSampleDatabase(admin, options.sourceDatabase, sample);
+  if (!('stop' in source)) shutdown.onStop(() => dropSampleDatabase(admin, options.sourceDatabase, sample));
   const seedStart = Date.now();
-  const seed = await seedSampleDatabase(admin, options.sourceDatabase, options.rows);
+  const seed = await seedSampleDatabase(admin, options.sourceDatabase, options.rows, sample);
   say(
     `Seeded ${options.sourceDatabase} on ${source.host}:${source.port}: ${seed.totalRows.toLocaleString('en-US')} rows in ` +
       `${Object.keys(seed.rowsByTable).length} tables (${seconds(Date.now() - seedStart)}); target server ${target.host}:${target.port}, empty.`,
@@ -129,6 +149,8 @@ export function rehearsalAws(
   { sourceCredentials, targetCredentials }: RehearsalDatabases,
   signingKeyArn?: string,
 ): Pick<EmulatorOptions, 'dms' | 'target' | 'secrets' | 'parameters'> {
+  const ARN = rehearsalResources(options.sample);
+  const named = (suffix: string) => `${ARN.identifier}-${suffix}`;
   const replication: DmsReplicationDefinition = {
     migrationType: options.migrationType,
     sourceEndpointArn: ARN.source,
@@ -149,15 +171,15 @@ export function rehearsalAws(
   return {
     dms: {
       endpoints: [
-        { endpointArn: ARN.source, endpointIdentifier: 'shop-source', endpointType: 'source', secretArn: ARN.sourceSecret },
-        { endpointArn: ARN.target, endpointIdentifier: 'shop-target', endpointType: 'target', secretArn: ARN.targetSecret },
-        { endpointArn: ARN.reverseSource, endpointIdentifier: 'shop-reverse-source', endpointType: 'source', secretArn: ARN.targetSecret },
-        { endpointArn: ARN.reverseTarget, endpointIdentifier: 'shop-reverse-target', endpointType: 'target', secretArn: ARN.sourceSecret },
+        { endpointArn: ARN.source, endpointIdentifier: named('source'), endpointType: 'source', secretArn: ARN.sourceSecret },
+        { endpointArn: ARN.target, endpointIdentifier: named('target'), endpointType: 'target', secretArn: ARN.targetSecret },
+        { endpointArn: ARN.reverseSource, endpointIdentifier: named('reverse-source'), endpointType: 'source', secretArn: ARN.targetSecret },
+        { endpointArn: ARN.reverseTarget, endpointIdentifier: named('reverse-target'), endpointType: 'target', secretArn: ARN.sourceSecret },
       ],
-      task: { ...replication, replicationTaskArn: ARN.task, replicationTaskIdentifier: 'shop-rehearsal', replicationInstanceArn: ARN.instance },
-      instance: { replicationInstanceArn: ARN.instance, replicationInstanceIdentifier: REPLICATION_INSTANCE_IDENTIFIER },
+      task: { ...replication, replicationTaskArn: ARN.task, replicationTaskIdentifier: named('rehearsal'), replicationInstanceArn: ARN.instance },
+      instance: { replicationInstanceArn: ARN.instance, replicationInstanceIdentifier: ARN.instanceIdentifier },
       ...(options.engine === 'serverless'
-        ? { replicationConfigs: [{ ...replication, replicationConfigArn: ARN.config, replicationConfigIdentifier: 'shop-rehearsal', computeConfig: { MaxCapacityUnits: 4, MinCapacityUnits: 1 } }] }
+        ? { replicationConfigs: [{ ...replication, replicationConfigArn: ARN.config, replicationConfigIdentifier: named('rehearsal'), computeConfig: { MaxCapacityUnits: 4, MinCapacityUnits: 1 } }] }
         : {}),
       batchRows: options.batchRows,
     },

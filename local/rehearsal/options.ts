@@ -3,6 +3,7 @@ import type { MigrationConfig } from '../../functions/shared/migration-input';
 import type { ReplicationEngine } from '../../functions/shared/replication';
 import type { EmulatorFaults } from '../emulator/server';
 import type { OwnSourceSettings } from './own-source';
+import type { SampleName } from './sample-schema';
 
 export type RehearsedSettings = Pick<MigrationConfig, 'migrationName' | 'startPolicy' | 'confirmReloadTarget' | 'validation' | 'cutover' | 'approval'> & {
   target: Pick<MigrationConfig['target'], 'type'>;
@@ -12,6 +13,8 @@ export type RehearsedSettings = Pick<MigrationConfig, 'migrationName' | 'startPo
 export interface RehearsalOptions {
   /** Rows to seed in all (about). */
   rows: number;
+  /** Which sample database is seeded (sample-schema.ts): the shop, unless a wave seeds others beside it. */
+  sample: SampleName;
   /** The source database's name on the source server; dropped and recreated. */
   sourceDatabase: string;
   /** Seed the source on a private throwaway server instead of the one at sourceHost:sourcePort. */
@@ -43,6 +46,8 @@ export interface RehearsalOptions {
   enforceIam: boolean;
   /** Rehearse the operator's own database (`--source`), on a copy, instead of the sample shop. */
   ownSource?: OwnSourceSettings;
+  /** Rehearse a wave of this many migrations (`--wave N`), each its own sample database, stack and servers (wave.ts). */
+  wave?: number;
 }
 
 /** The source schemas the rehearsal migrates: the operator's own, or the sample shop's database. */
@@ -52,6 +57,7 @@ export function rehearsedSchemas(options: Pick<RehearsalOptions, 'ownSource' | '
 
 export const DEFAULT_REHEARSAL: RehearsalOptions = {
   rows: 120_000,
+  sample: 'shop',
   sourceDatabase: 'dms_rehearsal_shop',
   throwaway: false,
   sourceHost: '127.0.0.1',

@@ -1,5 +1,4 @@
-import { ENVIRONMENT } from '../../functions/shared/environment';
-import { executeLocally, invokeAsLambda, type LocalExecution } from '../workflow/execute';
+import { executeLocally, type LocalExecution } from '../workflow/execute';
 import { synthesizeWorkflow, type SynthesizedWorkflow } from '../workflow/synthesize';
 import { ENGINE_FACTS } from '../../functions/shared/replication';
 import { meaningOf } from '../../functions/shared/replication/vocabulary';
@@ -22,9 +21,6 @@ import { ownDatabaseSummary, rehearsalSummary, switchRecordIn } from './summary'
 export interface RehearsalResult extends RehearsalOutcome {
   execution?: LocalExecution;
 }
-
-/** The full-load checks (an EventBridge rule in the stack, every minute while a wait is parked), compressed. */
-const PROGRESS_CHECK_MILLIS = 1_000;
 
 type Say = (line: string) => void;
 type StateTimings = Array<{ state: string; at: number }>;
@@ -82,14 +78,7 @@ async function migrate(
   say: Say,
   shutdown: RehearsalShutdown,
 ): Promise<{ execution: LocalExecution; stateTimings: StateTimings }> {
-  const { emulator, handlers, live } = stage;
-  live.watcher = handlers('fullLoadWatcher');
-  const checkRule = synthesized.functionEnvironment[ENVIRONMENT.fullLoadCheckRuleName];
-  const schedule = setInterval(() => {
-    if (emulator.eventRules.get(checkRule) !== 'ENABLED') return;
-    void invokeAsLambda(handlers('fullLoadWatcher'), { source: 'aws.events', 'detail-type': 'Scheduled Event' }).catch(() => undefined);
-  }, PROGRESS_CHECK_MILLIS);
-  shutdown.onStop(async () => clearInterval(schedule));
+  const { emulator, live } = stage;
   const view = new ProgressView(terminal, () => emulator.dms.reading(migrationArnOf(input)), ENGINE_FACTS[options.engine].noun);
   live.view = view;
   const redraw = setInterval(() => view.refresh(), 250);
@@ -109,20 +98,12 @@ async function migrate(
       targetType: input.target.type,
     }),
   );
-  const execution = await executeLocally(synthesized.definition, stage.tasks, input, {
-    executionArn: REHEARSAL_EXECUTION_ARN,
-    waitMilliseconds: options.waitMilliseconds,
-    retryIntervalMilliseconds: 100,
-    onEvent: emulator.executions.begin(stateMachineArn, REHEARSAL_EXECUTION_ARN, input),
-    onStateEntered: (stateName) => {
-      stateTimings.push({ state: stateName, at: Date.now() });
-      view.stateEntered(stateName);
-    },
+  const execution = await stage.execute(input, REHEARSAL_EXECUTION_ARN, (stateName) => {
+    stateTimings.push({ state: stateName, at: Date.now() });
+    view.stateEntered(stateName);
   });
   view.stop();
   clearInterval(redraw);
-  // The workflow is over: later DMS events (the task stopping at cutover) have nobody to wake.
-  live.watcher = undefined;
   return { execution, stateTimings };
 }
 

@@ -1,5 +1,4 @@
 import { ENVIRONMENT } from '../../functions/shared/environment';
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { logger } from '../../functions/shared/logger';
@@ -9,7 +8,7 @@ import { startAwsEmulator, type AwsEmulator } from '../emulator/server';
 import type { PublishedMessage } from '../emulator/services';
 import { StackAuthorizer, type CfnTemplate } from '../iam';
 import { databaseNetworkOf } from '../emulator/network';
-import { invokeAsLambda, invokedByStateMachine, loadPhaseHandlers, type Handler, type LocalTask, type PhaseHandlers } from '../workflow/execute';
+import { executeLocally, invokeAsLambda, invokedByStateMachine, loadPhaseHandlers, parkedOnTaskToken, type Handler, type LocalExecution, type LocalTask, type PhaseHandlers } from '../workflow/execute';
 import type { SynthesizedWorkflow } from '../workflow/synthesize';
 import { startApprovalDesk, type ApprovalDesk } from './approval-desk';
 import { rehearsalAws, type RehearsalDatabases, type RehearsalInput } from './fixture';
@@ -31,6 +30,17 @@ export interface RehearsalStage {
   live: LiveHooks;
   /** Evaluates every call of the functions and the state machine against their roles (unless --without-iam). */
   authorizer?: StackAuthorizer;
+  /**
+   * One execution of the stack's state machine, recorded by the emulator, with the full-load watcher woken by
+   * DMS events and by its schedule (an EventBridge rule in the stack, every minute while a wait is parked) while it runs.
+   */
+  execute(input: unknown, executionArn: string, onStateEntered?: (stateName: string) => void): Promise<LocalExecution>;
+  /**
+   * Gives process.env this stack's Lambda environment again. The SDK reads AWS_ENDPOINT_URL and the credentials
+   * at a client's first request, not as it is built: in a process running several stacks (a wave), each
+   * stack's handlers must first call AWS under their own stack's environment.
+   */
+  pointHere(): void;
 }
 
 export interface LiveHooks {
@@ -40,6 +50,10 @@ export interface LiveHooks {
   watcher?: Handler;
 }
 
+/** The full-load checks (an EventBridge rule in the stack, every minute while a wait is parked), compressed. */
+const PROGRESS_CHECK_MILLIS = 1_000;
+
+/** `afresh`: the stack's handlers are new module instances (a wave runs several stacks in one process). */
 export async function startStage(
   options: RehearsalOptions,
   input: RehearsalInput,
@@ -47,6 +61,7 @@ export async function startStage(
   synthesized: SynthesizedWorkflow,
   say: (line: string) => void,
   shutdown: RehearsalShutdown,
+  { afresh = false } = {},
 ): Promise<RehearsalStage> {
   mkdirSync(path.dirname(path.resolve(options.outboxFile)), { recursive: true });
   writeFileSync(options.outboxFile, '');
@@ -84,22 +99,16 @@ export async function startStage(
     say: (line) => (live.view ? live.view.say(line) : say(line)),
   });
   shutdown.onStop(() => desk.close());
-  // The e-mail's review link leads to the approval page served here, not to the stack's API.
-  process.env[ENVIRONMENT.approvalBaseUrl] = desk.reviewBaseUrl;
+  const pointHere = () => {
+    pointHandlersAt(emulator.url, synthesized.functionEnvironment, options.verbose);
+    // The e-mail's review link leads to the approval page served here, not to the stack's API.
+    process.env[ENVIRONMENT.approvalBaseUrl] = desk.reviewBaseUrl;
+  };
+  pointHere();
 
   // Loaded only now: the handlers read their environment when they load.
-  const handlers = loadPhaseHandlers(Object.values(synthesized.taskPhases), synthesized.functionLogicalIds);
-  let tokenCount = 0;
-  const parked = (phase: Phase, afterInvoke?: (result: unknown) => void): LocalTask => async (taskInput) => {
-    const taskToken = `${phase}-${++tokenCount}-${randomBytes(8).toString('hex')}`;
-    const handedBack = emulator.tokens.waitFor(taskToken);
-    // A handler may hand the token back before this one returns (a replication that fails at once, its event
-    // waking the watcher): the failure is taken up below, not an unhandled rejection meanwhile.
-    handedBack.catch(() => undefined);
-    const result = await invokeAsLambda(handlers(phase), { ...taskInput.Payload, taskToken });
-    afterInvoke?.(result);
-    return handedBack;
-  };
+  const handlers = loadPhaseHandlers(Object.values(synthesized.taskPhases), synthesized.functionLogicalIds, { afresh });
+  const parked = (phase: Phase, afterInvoke?: (result: unknown) => void): LocalTask => parkedOnTaskToken(emulator.tokens, phase, handlers(phase), afterInvoke);
   const tasks: Record<string, LocalTask> = {};
   for (const [stateName, phase] of Object.entries(synthesized.taskPhases)) {
     tasks[stateName] =
@@ -109,7 +118,31 @@ export async function startStage(
           ? parked(phase, (result) => desk.requested({ ...(result as { approvalId: string; expiresAt: string }), ...approvalEmailIn(emulator.messages) }))
           : (taskInput) => invokeAsLambda(handlers(phase), taskInput);
   }
-  return { emulator, handlers, tasks: authorizer ? invokedByStateMachine(tasks, synthesized, authorizer) : tasks, live, authorizer };
+  const authorizedTasks = authorizer ? invokedByStateMachine(tasks, synthesized, authorizer) : tasks;
+  const stateMachineArn = stateMachineArnOf(synthesized);
+  const execute: RehearsalStage['execute'] = async (executionInput, executionArn, onStateEntered) => {
+    live.watcher = handlers('fullLoadWatcher');
+    const checkRule = synthesized.functionEnvironment[ENVIRONMENT.fullLoadCheckRuleName];
+    const schedule = setInterval(() => {
+      if (emulator.eventRules.get(checkRule) !== 'ENABLED') return;
+      void invokeAsLambda(handlers('fullLoadWatcher'), { source: 'aws.events', 'detail-type': 'Scheduled Event' }).catch(() => undefined);
+    }, PROGRESS_CHECK_MILLIS);
+    shutdown.onStop(async () => clearInterval(schedule));
+    try {
+      return await executeLocally(synthesized.definition, authorizedTasks, executionInput, {
+        executionArn,
+        waitMilliseconds: options.waitMilliseconds,
+        retryIntervalMilliseconds: 100,
+        onEvent: emulator.executions.begin(stateMachineArn, executionArn, executionInput),
+        onStateEntered,
+      });
+    } finally {
+      clearInterval(schedule);
+      // The workflow is over: later DMS events (the task stopping at cutover) have nobody to wake.
+      live.watcher = undefined;
+    }
+  };
+  return { emulator, handlers, tasks: authorizedTasks, live, authorizer, execute, pointHere };
 }
 
 /** The one-time code in an approval-code e-mail, as the rehearsal shows it in place of a mailbox. */
@@ -124,7 +157,7 @@ function approvalEmailIn(messages: PublishedMessage[]): { reviewUrl?: string; su
 }
 
 /** The environment Lambda would give the handlers, plus the SDK's standard variables aimed at the emulator. */
-function pointHandlersAt(emulatorUrl: string, functionEnvironment: Record<string, string>, verbose: boolean): void {
+export function pointHandlersAt(emulatorUrl: string, functionEnvironment: Record<string, string>, verbose: boolean): void {
   // A per-service variable (AWS_ENDPOINT_URL_DYNAMODB...) would win over AWS_ENDPOINT_URL and reach real AWS.
   for (const name of Object.keys(process.env)) if (name.startsWith('AWS_ENDPOINT_URL_')) delete process.env[name];
   delete process.env.AWS_SESSION_TOKEN;

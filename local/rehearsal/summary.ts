@@ -83,7 +83,7 @@ export function rehearsalSummary(facts: SummaryFacts): string {
  * The full load's rows per table, and what CDC applied after it; only that the load never started when the
  * run ended before it (no figures of a load that did not happen).
  */
-function loadLines(replication: ReplicationReading, seed: SeedResult): string[] {
+export function loadLines(replication: ReplicationReading, seed: SeedResult): string[] {
   const { tables, stats } = replication;
   if (tables.length === 0 && !stats?.FullLoadStartDate) return ['Full load: not started (the run ended before it).'];
   const lines: string[] = [];

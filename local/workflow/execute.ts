@@ -1,9 +1,11 @@
+import { randomBytes } from 'node:crypto';
+import * as path from 'node:path';
 import { StateMachine } from './local-step-functions';
 import { allStates, type AslDefinition } from './asl';
 import { phaseEntry, type Phase } from '../../infra/phases';
 import { runAsCaller } from '../emulator/callers';
 import type { StackAuthorizer } from '../iam';
-import type { SynthesizedWorkflow } from './synthesize';
+import type { TaskTokens } from './task-tokens';
 
 // aws-local-stepfunctions uses Promise.withResolvers (Node.js 22+); this machine runs Node.js 20.
 if (!('withResolvers' in Promise)) {
@@ -136,20 +138,51 @@ function retriesIn(events: ExecutionEvent[]): LocalExecution['retries'] {
  * The handler of each phase the workflow runs, plus the DMS event watcher. Loaded with require, as Lambda's
  * CommonJS runtime does: each module reads its environment and builds its clients as it loads. Each runs as
  * its function (`functionLogicalIds`, from the synthesized template): every AWS call it makes is attributed
- * to that function's role.
+ * to that function's role. `afresh` loads them as new module instances (`requireAfresh`), for a process that
+ * runs several stacks' handlers, each under its own environment.
  */
-export function loadPhaseHandlers(phases: Phase[], functionLogicalIds: Record<Phase, string>): PhaseHandlers {
-  const handlers = new Map<Phase, Handler>();
-  for (const phase of new Set<Phase>([...phases, 'fullLoadWatcher'])) {
-    const handler = (require(`../../functions/${phaseEntry(phase)}`) as { handler: Handler }).handler;
-    const caller = { principal: functionLogicalIds[phase] };
-    handlers.set(phase, (event) => runAsCaller(caller, () => handler(event)));
-  }
+export function loadPhaseHandlers(phases: Phase[], functionLogicalIds: Record<Phase, string>, { afresh = false } = {}): PhaseHandlers {
+  const entries = Object.fromEntries([...new Set<Phase>([...phases, 'fullLoadWatcher'])].map((phase) => [phase, phaseEntry(phase)])) as Record<Phase, string>;
+  const handlers = loadFunctionHandlers(entries, functionLogicalIds, { afresh });
   return (phase) => {
-    const handler = handlers.get(phase);
+    const handler = handlers[phase];
     if (!handler) throw new Error(`The ${phase} handler was not loaded: no Task state of the workflow runs it`);
     return handler;
   };
+}
+
+/** Each function's handler (`entries`: its module under functions/), run as that function (its logical id). */
+export function loadFunctionHandlers<Fn extends string>(entries: Record<Fn, string>, functionLogicalIds: Record<Fn, string>, { afresh = false } = {}): Record<Fn, Handler> {
+  const loadAll = () => {
+    const handlers = {} as Record<Fn, Handler>;
+    for (const [fn, entry] of Object.entries(entries) as Array<[Fn, string]>) {
+      const handler = (require(`../../functions/${entry}`) as { handler: Handler }).handler;
+      const caller = { principal: functionLogicalIds[fn] };
+      handlers[fn] = (event) => runAsCaller(caller, () => handler(event));
+    }
+    return handlers;
+  };
+  return afresh ? requireAfresh(loadAll) : loadAll();
+}
+
+const FUNCTIONS_FOLDER = `${path.resolve(__dirname, '..', '..', 'functions')}${path.sep}`;
+
+/**
+ * Runs `load` with none of the functions' modules in Node's require cache, so every handler it requires (and
+ * the shared modules under it) is a new instance that reads process.env as it is now and builds its own SDK
+ * clients, as a separate Lambda function would. The cache is then put back as it was: code loaded before
+ * keeps its instances. Outside jest only (jest keeps its own module registry: `jest.isolateModules`).
+ */
+export function requireAfresh<T>(load: () => T): T {
+  const ours = (key: string) => key.startsWith(FUNCTIONS_FOLDER);
+  const before = Object.entries(require.cache).filter(([key]) => ours(key));
+  for (const [key] of before) delete require.cache[key];
+  try {
+    return load();
+  } finally {
+    for (const key of Object.keys(require.cache)) if (ours(key)) delete require.cache[key];
+    for (const [key, module] of before) require.cache[key] = module;
+  }
 }
 
 /** A loaded phase's handler, by phase name (infra/phases). */
@@ -171,14 +204,34 @@ export function lambdaFunctionError(name: string, message: string): Error {
 }
 
 /**
+ * A `.waitForTaskToken` Lambda task run locally: the handler gets the state's payload with a token of its own
+ * (as the integration passes `$$.Task.Token`), and the state waits until someone hands the token back through
+ * `tokens`. `afterInvoke` sees what the handler returned (an approval's id, to show where to decide it).
+ */
+export function parkedOnTaskToken(tokens: TaskTokens, name: string, handler: Handler, afterInvoke?: (result: unknown) => void): LocalTask {
+  let issued = 0;
+  return async (taskInput) => {
+    const taskToken = `${name}-${++issued}-${randomBytes(8).toString('hex')}`;
+    const handedBack = tokens.waitFor(taskToken);
+    // A handler may hand the token back before this one returns (a replication that fails at once, its event
+    // waking the watcher): the failure is taken up below, not an unhandled rejection meanwhile.
+    handedBack.catch(() => undefined);
+    const result = await invokeAsLambda(handler, { ...taskInput.Payload, taskToken });
+    afterInvoke?.(result);
+    return handedBack;
+  };
+}
+
+/**
  * The state machine's own Lambda integration, authorized as its role: before a Task state runs its
  * function, `lambda:InvokeFunction` on the function's ARN is evaluated for the state machine. A denial
  * fails the state as the integration reports a Lambda service error, `Lambda.<the SDK's exception class>`;
  * Lambda models no AccessDeniedException, so the class is the service's base exception, AWSLambdaException.
+ * `taskPhases`: the function each Task state runs (a phase of a migration stack, a function of the wave stack).
  */
-export function invokedByStateMachine(
+export function invokedByStateMachine<Fn extends string>(
   tasks: Record<string, LocalTask>,
-  synthesized: Pick<SynthesizedWorkflow, 'taskPhases' | 'functionLogicalIds' | 'stateMachineLogicalId'>,
+  synthesized: { taskPhases: Record<string, Fn>; functionLogicalIds: Record<Fn, string>; stateMachineLogicalId: string },
   authorizer: StackAuthorizer,
 ): Record<string, LocalTask> {
   const invoke = (stateName: string, task: LocalTask): LocalTask => async (taskInput) => {

@@ -1,11 +1,11 @@
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { DEFAULT_REHEARSAL, type RehearsalOptions } from '../../local/rehearsal/options';
 import { rehearse } from '../../local/rehearsal/rehearse';
 import { synthesizeWorkflow, type SynthesizedWorkflow } from '../../local/workflow/synthesize';
 import { migrationConfig } from '../support/migration';
+import { notificationsIn, rehearseInItsOwnProcess, reportDuration, type CliRehearsal, type Notification } from '../support/rehearse-cli';
 
 /**
  * `npm run rehearse` end to end: a source database on the shared MariaDB, a throwaway target server, the
@@ -14,42 +14,19 @@ import { migrationConfig } from '../support/migration';
  * synthesis of the stack, with the handlers loaded afresh for each rehearsal. A small seed keeps each run to
  * seconds; the default (120,000 rows) is the README's first command.
  */
-const ROOT = path.resolve(__dirname, '../..');
 // Each rehearsal starts a MariaDB server and runs the whole workflow: seconds, not milliseconds.
 jest.setTimeout(180_000);
 const outboxDirectory = mkdtempSync(path.join(tmpdir(), 'rehearsal-test-'));
 let runs = 0;
-
-interface Notification {
-  subject: string;
-  message: string;
-  attributes: { kind: string };
-}
 
 function smallRehearsal(): { outbox: string; sourceDatabase: string } {
   const run = ++runs;
   return { outbox: path.join(outboxDirectory, `outbox-${run}.jsonl`), sourceDatabase: `rehearsal_test_${process.pid}_${run}` };
 }
 
-function notificationsIn(outbox: string): Notification[] {
-  return (existsSync(outbox) ? readFileSync(outbox, 'utf8') : '').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Notification);
-}
-
-/** A figure for the log, not an assertion: how long one rehearsal takes on this machine. */
-function reportDuration(what: string, startedAt: number): void {
-  console.log(`${what}: ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
-}
-
-function rehearseInItsOwnProcess(...options: string[]): Promise<{ exitCode: number; stdout: string; stderr: string; notifications: Notification[] }> {
+function rehearseSmallInItsOwnProcess(...options: string[]): Promise<CliRehearsal> {
   const { outbox, sourceDatabase } = smallRehearsal();
-  const args = ['bin/dms-orchestrator.js', 'rehearse', '--rows', '3000', '--batch-rows', '500', '--outbox', outbox, '--source-database', sourceDatabase, ...options];
-  const startedAt = Date.now();
-  return new Promise((resolve) => {
-    execFile(process.execPath, args, { cwd: ROOT, timeout: 170_000 }, (error, stdout, stderr) => {
-      reportDuration(`dms-orchestrator rehearse ${options.join(' ')}`, startedAt);
-      resolve({ exitCode: error ? Number(error.code) : 0, stdout, stderr, notifications: notificationsIn(outbox) });
-    });
-  });
+  return rehearseInItsOwnProcess(['--rows', '3000', '--batch-rows', '500', '--source-database', sourceDatabase, ...options], outbox);
 }
 
 let synthesized: SynthesizedWorkflow | undefined;
@@ -106,7 +83,7 @@ afterAll(() => rmSync(outboxDirectory, { recursive: true, force: true }));
 
 describe('npm run rehearse', () => {
   it('migrates the sample shop through every phase to cutover, riding out throttling, and exits 0', async () => {
-    const result = await rehearseInItsOwnProcess('--auto-approve', '--throttle', 'DescribeReplicationTasks=4');
+    const result = await rehearseSmallInItsOwnProcess('--auto-approve', '--throttle', 'DescribeReplicationTasks=4');
     expect(result.stderr).toBe('');
     expect(result.exitCode).toBe(0);
     expect(kinds(result.notifications)).toEqual(expect.arrayContaining(['started', 'full-load-complete', 'validation-outcome', 'approval-request', 'cut-over']));
@@ -130,7 +107,7 @@ describe('npm run rehearse', () => {
 
   // Under IAM enforcement: the rollback's gate reads the reverse task's table statistics (issue 16, defect 2).
   it('--rollback: cuts over keeping a way back, then rolls back; orders placed on the target are on the source, the endpoint names it, exit 0', async () => {
-    const result = await rehearseInItsOwnProcess('--auto-approve', '--rollback');
+    const result = await rehearseSmallInItsOwnProcess('--auto-approve', '--rollback');
     expect(result.stderr).toBe('');
     expect(result.exitCode).toBe(0);
     expect(result.notifications.map((notification) => notification.subject.replace(/^\[DMS\] Shop rehearsal: /, '')).slice(-11)).toEqual([
@@ -157,7 +134,7 @@ describe('npm run rehearse', () => {
   });
 
   it('refuses a bad option before touching anything, exit 2 with the usage', async () => {
-    const result = await rehearseInItsOwnProcess('--fail-connection', 'both');
+    const result = await rehearseSmallInItsOwnProcess('--fail-connection', 'both');
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain('--fail-connection takes "source" or "target"');
     expect(result.stderr).toContain('Usage: dms-orchestrator rehearse');
@@ -166,7 +143,7 @@ describe('npm run rehearse', () => {
 
 describe('npm run rehearse -- --serverless', () => {
   it('migrates the sample shop on a DMS Serverless replication through every phase to cutover, the summary naming the engine, exit 0', async () => {
-    const result = await rehearseInItsOwnProcess('--auto-approve', '--serverless');
+    const result = await rehearseSmallInItsOwnProcess('--auto-approve', '--serverless');
     expect(result.stderr).toBe('');
     expect(result.exitCode).toBe(0);
     expect(kinds(result.notifications)).toEqual(expect.arrayContaining(['started', 'full-load-complete', 'validation-outcome', 'approval-request', 'cut-over']));
@@ -181,7 +158,7 @@ describe('npm run rehearse -- --serverless', () => {
   });
 
   it('--rollback: the way back is a CDC-only serverless replication; orders placed on the target reach the source, exit 0', async () => {
-    const result = await rehearseInItsOwnProcess('--auto-approve', '--serverless', '--rollback');
+    const result = await rehearseSmallInItsOwnProcess('--auto-approve', '--serverless', '--rollback');
     expect(result.stderr).toBe('');
     expect(result.exitCode).toBe(0);
     expect(kinds(result.notifications)).toEqual(expect.arrayContaining(['cut-over', 'rolled-back']));

@@ -1,7 +1,7 @@
 import { runAsCaller } from '../../local/emulator/callers';
 import { StackAuthorizer, type CfnTemplate } from '../../local/iam';
 import { childExecutionTasks, type ChildStateMachine } from '../../local/workflow/child-executions';
-import { executeLocally, invokeAsLambda, type Handler, type LocalExecution, type LocalTask } from '../../local/workflow/execute';
+import { executeLocally, invokeAsLambda, invokedByStateMachine, type Handler, type LocalExecution, type LocalTask } from '../../local/workflow/execute';
 import { synthesizeWave, WAVE_FUNCTIONS, type SynthesizedWave } from '../../local/workflow/synthesize-wave';
 import { HAPPY_PATH, LocalAws, type Scenario } from './local-aws';
 import type { MigrationInput } from '../../functions/shared/migration-input';
@@ -100,16 +100,11 @@ export async function runWave(
       }
       return decided;
     };
-    const tasks: Record<string, LocalTask> = {};
+    const lambdaTasks: Record<string, LocalTask> = {};
     for (const [stateName, fn] of Object.entries(wave.taskFunctions)) {
-      const run: LocalTask = stateName === 'Ask for the wave approval' ? approval : (taskInput) => invokeAsLambda(handlers.get(fn) as Handler, taskInput);
-      tasks[stateName] = async (taskInput) => {
-        const functionArn = wave.physicalResources[wave.functionLogicalIds[fn]].attributes.Arn;
-        const { denial } = await authorizer.authorize(wave.stateMachineLogicalId, { service: 'lambda', operation: 'Invoke', input: { FunctionName: functionArn } });
-        if (denial) throw Object.assign(new Error(denial.message), { name: 'Lambda.AWSLambdaException' });
-        return run(taskInput);
-      };
+      lambdaTasks[stateName] = stateName === 'Ask for the wave approval' ? approval : (taskInput) => invokeAsLambda(handlers.get(fn) as Handler, taskInput);
     }
+    const tasks = invokedByStateMachine(lambdaTasks, { ...wave, taskPhases: wave.taskFunctions }, authorizer);
     const children: WaveRun['children'] = [];
     const machines = new Map<string, ChildStateMachine>();
     // Children the wave starts at once (a Map's iterations) take turns, in the order they were started: each

@@ -42,6 +42,24 @@ describe('dms-orchestrator rehearse options', () => {
     expect(() => rehearsalOptions(args)).toThrow(expect.objectContaining({ name: 'UsageError', message: expect.stringContaining(message) }));
   });
 
+  it('--wave N rehearses a wave of the first N sample databases; --error-table then names DATABASE:TABLE of one of them', () => {
+    expect(rehearsalOptions(['--wave', '3', '--error-table', 'dms_rehearsal_ledger:entries'])).toMatchObject({ wave: 3, faults: { erroredTable: 'dms_rehearsal_ledger:entries' } });
+    expect(rehearsalOptions(['--wave', '2', '--serverless', '--rows', '600'])).toMatchObject({ wave: 2, engine: 'serverless', rows: 600 });
+    expect(rehearsalOptions([])).not.toHaveProperty('wave');
+  });
+
+  it.each([
+    [['--wave', '4'], '--wave takes the number of migrations, 1 to 3 (shop, clinic, ledger); got "4"'],
+    [['--wave', 'all'], '--wave takes the number of migrations'],
+    [['--wave', '3', '--rollback', '--source-database', 'mine'], '--wave rehearses the wave\'s own sample databases; --rollback, --source-database cannot be combined with it'],
+    [['--wave', '3', '--throttle', 'GetItem=1'], '--throttle cannot be combined with it'],
+    [['--wave', '3', '--error-table', 'orders'], '--error-table with --wave takes DATABASE:TABLE of the wave, one of dms_rehearsal_shop:{customers,products,orders,order_lines,page_views}'],
+    [['--wave', '2', '--error-table', 'dms_rehearsal_ledger:entries'], 'one of dms_rehearsal_shop:{customers,products,orders,order_lines,page_views} dms_rehearsal_clinic:{patients,appointments,prescriptions} (got "dms_rehearsal_ledger:entries")'],
+    [['--wave', '3', '--error-table', 'dms_rehearsal_clinic:entries'], '(got "dms_rehearsal_clinic:entries")'],
+  ])('refuses %j: %s', (args, message) => {
+    expect(() => rehearsalOptions(args)).toThrow(expect.objectContaining({ name: 'UsageError', message: expect.stringContaining(message) }));
+  });
+
   it('--source rehearses your own database: its server, user and schemas, a row limit per table, never a password', () => {
     expect(rehearsalOptions(['--source', 'mysql://dms_reader@staging-db.internal:3307/shop,crm', '--max-rows', '5000', '--sample']).ownSource).toEqual({
       host: 'staging-db.internal',
