@@ -155,6 +155,8 @@ export interface WaveEmulatorOptions {
   outboxFile?: string;
   onPublish?(message: PublishedMessage): void;
   enforce?: { authorizer: StackAuthorizer };
+  /** The wave's secrets by ARN: its approval links' signing key. */
+  secrets: Record<string, string>;
 }
 
 export type WaveEmulator = Pick<AwsEmulator, 'url' | 'tokens' | 'executions' | 'messages' | 'close'>;
@@ -167,6 +169,7 @@ export async function startWaveEmulator(options: WaveEmulatorOptions): Promise<W
     snsService(options.snsTopicArns, { messages, subscriptions: options.subscriptions, file: options.outboxFile, onPublish: options.onPublish }),
     stepFunctionsService(tokens, executions),
     dynamoDbService(new Map([[options.tokenTableName, new Map<string, Item>()]])),
+    secretsManagerService(new Map(Object.entries(options.secrets))),
   ];
   const server = await serveAws(services, { enforce: options.enforce, facts: NO_RESOURCE_FACTS });
   return { url: server.url, tokens, executions, messages, close: () => server.close() };

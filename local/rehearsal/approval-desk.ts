@@ -29,11 +29,13 @@ export interface ApprovalDeskOptions {
   emulatorUrl: string;
   tokenTableName: string;
   say(line: string): void;
+  /** The page's handler, as a stack's own function would run it. @default the approval page loaded under the environment as it is */
+  page?: HttpApiHandler;
 }
 
 /** Call once the handlers' environment points at the emulator: the page's handler reads it as it loads. */
 export async function startApprovalDesk(options: ApprovalDeskOptions): Promise<ApprovalDesk> {
-  const page = (require('../../functions/approval-page/handler') as { handler: HttpApiHandler }).handler;
+  const page = options.page ?? (require('../../functions/approval-page/handler') as { handler: HttpApiHandler }).handler;
   const api: LocalHttpApi = await serveHttpApi(page, { onError: (error) => options.say(`  ! Approval page failed: ${(error as Error).message}`) });
   let prompt: Interface | undefined;
   const clients = () => ({ dynamoDb: new DynamoDBClient({}), stepFunctions: new SFNClient({}) });
@@ -64,7 +66,6 @@ export async function startApprovalDesk(options: ApprovalDeskOptions): Promise<A
       options.say(
         [
           '',
-          // A wave's approval e-mail links no page: it is decided with the CLI (or here).
           ...(reviewUrl
             ? [
                 `  ${subject ?? 'Approval requested'} (open until ${readableTime(expiresAt)}). Review and decide on the approval page:`,

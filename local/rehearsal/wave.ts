@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { ENVIRONMENT } from '../../functions/shared/environment';
 import { startWaveEmulator, type WaveEmulator } from '../emulator/server';
 import { StackAuthorizer, type CfnTemplate } from '../iam';
@@ -6,6 +7,7 @@ import { childExecutionTasks, type ChildStateMachine } from '../workflow/child-e
 import { executeLocally, invokeAsLambda, invokedByStateMachine, loadFunctionHandlers, parkedOnTaskToken, type LocalExecution, type LocalTask } from '../workflow/execute';
 import { synthesizeWorkflow, type SynthesizedWorkflow } from '../workflow/synthesize';
 import { synthesizeWave, WAVE_FUNCTIONS, type SynthesizedWave } from '../workflow/synthesize-wave';
+import type { HttpApiHandler } from '../api-gateway-adapter';
 import { startApprovalDesk } from './approval-desk';
 import { REHEARSAL_ACCOUNT, REHEARSAL_REGION, migrationArnOf, prepareDatabases, rehearsalDeployment, rehearsalInput, rehearsalStackName, type RehearsalDatabases, type RehearsalInput } from './fixture';
 import type { RehearsalOutcome } from './judge';
@@ -115,19 +117,27 @@ async function runWave(
     outboxFile: options.outboxFile,
     onPublish: (message) => say(`  ✉ ${message.subject}`),
     ...(authorizer ? { enforce: { authorizer } } : {}),
+    secrets: { [wave.functionEnvironment[ENVIRONMENT.approvalKeySecretArn]]: randomBytes(32).toString('base64url') },
   });
   shutdown.onStop(() => emulator.close());
-  const pointHere = () => pointHandlersAt(emulator.url, wave.functionEnvironment, options.verbose);
-  pointHere();
-  const desk = await startApprovalDesk({ autoApprove: options.autoApprove, emulatorUrl: emulator.url, tokenTableName: wave.functionEnvironment[ENVIRONMENT.tokenTableName], say });
+  pointHandlersAt(emulator.url, wave.functionEnvironment, options.verbose);
+  // The wave's own review page (the wave stack's page function, under its role), served here for the e-mail's link.
+  const pageFunction = loadFunctionHandlers({ page: 'approval-page/handler' }, { page: wave.approvalPageLogicalId }, { afresh: true }).page;
+  const page: HttpApiHandler = (event) => pageFunction(event) as ReturnType<HttpApiHandler>;
+  const desk = await startApprovalDesk({ autoApprove: options.autoApprove, emulatorUrl: emulator.url, tokenTableName: wave.functionEnvironment[ENVIRONMENT.tokenTableName], say, page });
   shutdown.onStop(() => desk.close());
+  const pointHere = () => {
+    pointHandlersAt(emulator.url, wave.functionEnvironment, options.verbose);
+    process.env[ENVIRONMENT.approvalBaseUrl] = desk.reviewBaseUrl;
+  };
+  pointHere();
   const handlers = loadFunctionHandlers(WAVE_FUNCTIONS, wave.functionLogicalIds, { afresh: true });
 
   // The approval parks the wave on a task token that the approval core hands back once decided.
   const askForApproval = parkedOnTaskToken(emulator.tokens, 'wave-approval', handlers.milestones, (result) => {
     const request = result as { approvalId: string; expiresAt: string };
     const email = [...emulator.messages].reverse().find((message) => message.message.includes(request.approvalId));
-    desk.requested({ ...request, subject: email?.subject });
+    desk.requested({ ...request, subject: email?.subject, reviewUrl: /https?:\/\/\S+\/review\S*/.exec(email?.message ?? '')?.[0] });
   });
   const tokenStates = new Set(allStates(wave.definition).filter(([, state]) => String(state.Resource).endsWith('.waitForTaskToken')).map(([name]) => name));
   const lambdaTasks: Record<string, LocalTask> = {};
