@@ -1,5 +1,14 @@
 import { GetMetricDataCommand, type CloudWatchClient, type Dimension } from '@aws-sdk/client-cloudwatch';
 
+/** One per-minute maximum of a DMS CDC latency metric of the replication `dimensions` name. */
+function latencyQuery(id: string, metricName: 'CDCLatencySource' | 'CDCLatencyTarget', dimensions: Dimension[]) {
+  return {
+    Id: id,
+    MetricStat: { Metric: { Namespace: 'AWS/DMS', MetricName: metricName, Dimensions: dimensions }, Period: 60, Stat: 'Maximum' },
+    ReturnData: true,
+  };
+}
+
 /** Per-minute maxima of CDCLatencySource and CDCLatencyTarget, oldest first. */
 export interface CdcLatencySeries {
   source: number[];
@@ -16,17 +25,12 @@ export async function readCdcLatency(
   windowMinutes: number,
   at: Date,
 ): Promise<CdcLatencySeries> {
-  const query = (id: string, metricName: string) => ({
-    Id: id,
-    MetricStat: { Metric: { Namespace: 'AWS/DMS', MetricName: metricName, Dimensions: dimensions }, Period: 60, Stat: 'Maximum' },
-    ReturnData: true,
-  });
   const response = await cloudWatch.send(
     new GetMetricDataCommand({
       StartTime: new Date(at.getTime() - windowMinutes * 60_000),
       EndTime: at,
       ScanBy: 'TimestampAscending',
-      MetricDataQueries: [query('source', 'CDCLatencySource'), query('target', 'CDCLatencyTarget')],
+      MetricDataQueries: [latencyQuery('source', 'CDCLatencySource', dimensions), latencyQuery('target', 'CDCLatencyTarget', dimensions)],
     }),
   );
   const values = (id: string) => response.MetricDataResults?.find((result) => result.Id === id)?.Values ?? [];
@@ -58,13 +62,8 @@ export async function readLatestCdcLatencies(
   windowMinutes: number,
   at: Date,
 ): Promise<Array<LatestCdcLatency | undefined>> {
-  const query = (id: string, metricName: string, dimensions: Dimension[]) => ({
-    Id: id,
-    MetricStat: { Metric: { Namespace: 'AWS/DMS', MetricName: metricName, Dimensions: dimensions }, Period: 60, Stat: 'Maximum' },
-    ReturnData: true,
-  });
   // Ids start with a lowercase letter and hold letters, digits and underscores (MetricDataQuery Id).
-  const queries = replications.flatMap(({ dimensions }, index) => [query(`source_${index}`, 'CDCLatencySource', dimensions), query(`target_${index}`, 'CDCLatencyTarget', dimensions)]);
+  const queries = replications.flatMap(({ dimensions }, index) => [latencyQuery(`source_${index}`, 'CDCLatencySource', dimensions), latencyQuery(`target_${index}`, 'CDCLatencyTarget', dimensions)]);
   const newest = new Map<string, number>();
   for (let start = 0; start < queries.length; start += QUERIES_PER_CALL) {
     let nextToken: string | undefined;
