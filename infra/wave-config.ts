@@ -38,7 +38,8 @@ function scheduledWaveProblems(fields: z.output<typeof waveDeploymentFields>): A
   const at = (path: PropertyKey[]) => ['schedule', 'wave', ...path];
   const input = waveInputSchema.safeParse(fields.schedule.wave, KEEP_ISSUE_INPUT);
   if (!input.success) return input.error.issues.map((issue) => ({ path: at(issue.path), message: problemMessage(issue) }));
-  // parseWave's problems carry their own path within the wave ("migrations.0.input.mode: ...").
+  // parseWave's problems carry their own path within the wave ("migrations.0.input.mode: ..."). The execution
+  // name only prefixes the child executions' names; Step Functions names each scheduled run itself.
   const problems = parseWave(input.data, 'scheduled').problems.map((problem) => ({ path: at([]), message: problem }));
   // Fields that failed their own schema arrive as they were written, and are reported on their own.
   const where = z.safeParse(z.object({ account: stackFields.account, region: stackFields.region, migrationStackNames: waveDeploymentFields.shape.migrationStackNames }), fields);
