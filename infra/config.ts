@@ -15,16 +15,24 @@ import {
 /** A string of one shape; a number or a missing field gets the same message. */
 const patterned = (pattern: RegExp, expected: string) => z.string({ error: expected }).check(z.regex(pattern, { error: expected }));
 
+/** A CloudFormation stack name: the deployed stack's own, or a migration stack a wave may start. */
+export const stackName = patterned(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'expected a CloudFormation stack name (letters, digits, hyphens)');
+
+/** What every deployment file (a migration's config, a wave deployment) starts with: its stack, where, who is told. */
+export const stackFields = {
+  stackName,
+  account: patterned(/^\d{12}$/, 'expected a 12-digit AWS account id'),
+  region: patterned(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS region such as eu-west-1'),
+  notificationEmails: z._default(z.array(z.email({ error: 'expected an email address' })), []),
+};
+
 /**
  * The deployment config: one file an operator edits, validated before anything is synthesized. The
  * `migration` block is the same execution input the state machine receives, so IAM can be scoped to the
  * migration's own ARNs and a bad ARN fails `cdk synth` instead of a 2 a.m. execution.
  */
 const deploymentFields = z.strictObject({
-  stackName: patterned(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'expected a CloudFormation stack name (letters, digits, hyphens)'),
-  account: patterned(/^\d{12}$/, 'expected a 12-digit AWS account id'),
-  region: patterned(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS region such as eu-west-1'),
-  notificationEmails: z._default(z.array(z.email({ error: 'expected an email address' })), []),
+  ...stackFields,
   /** Where the approval e-mail's review link points, when not at the approval API's own address (a custom domain). */
   approvalPageUrl: z.optional(z.url({ protocol: /^https$/, error: 'expected an https URL for the approval page' })),
   /** Remind the approvers once when nobody has decided the cutover after this many minutes. */
@@ -128,23 +136,31 @@ export class DeploymentConfigError extends Error {
 }
 
 export function loadDeploymentConfig(path: string): DeploymentConfig {
+  return loadDeploymentFile(path, 'deployment config', deploymentConfigSchema);
+}
+
+/**
+ * Reads and validates one deployment file (the migration's config, or a wave deployment): every way it can fail
+ * is a DeploymentConfigError naming the file, `what` it is, and each field to fix.
+ */
+export function loadDeploymentFile<Schema extends z.ZodMiniType>(path: string, what: string, schema: Schema): z.output<Schema> {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     const { code, message } = error as NodeJS.ErrnoException;
-    throw new DeploymentConfigError(`Cannot read deployment config ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : message}`);
+    throw new DeploymentConfigError(`Cannot read ${what} ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : message}`);
   }
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    throw new DeploymentConfigError(`Deployment config ${path} is not valid JSON: ${jsonErrorWithLocation((error as Error).message, text)}`);
+    throw new DeploymentConfigError(`${what[0].toUpperCase()}${what.slice(1)} ${path} is not valid JSON: ${jsonErrorWithLocation((error as Error).message, text)}`);
   }
-  const result = deploymentConfigSchema.safeParse(raw, KEEP_ISSUE_INPUT);
+  const result = schema.safeParse(raw, KEEP_ISSUE_INPUT);
   if (!result.success) {
-    const problems = result.error.issues.map((issue) => `  ${issue.path.join('.') || '(config)'}: ${problemMessage(issue)}`);
-    throw new DeploymentConfigError(`Invalid deployment config ${path}:\n${problems.join('\n')}`);
+    const problems = result.error.issues.map((issue) => `  ${issue.path.join('.') || `(${what})`}: ${problemMessage(issue)}`);
+    throw new DeploymentConfigError(`Invalid ${what} ${path}:\n${problems.join('\n')}`);
   }
   return result.data;
 }

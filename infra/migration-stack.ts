@@ -5,7 +5,7 @@ import { createsDmsResources, type DeploymentConfig } from './config';
 import { DmsResources } from './constructs/dms-resources';
 import { MigrationDashboard, replicationMetricDimensions } from './constructs/migration-dashboard';
 import { MigrationOrchestrator } from './constructs/migration-orchestrator';
-import { MigrationSchedule } from './constructs/migration-schedule';
+import { ExecutionSchedule } from './constructs/execution-schedule';
 
 export interface MigrationStackProps extends StackProps {
   readonly config: DeploymentConfig;
@@ -17,7 +17,7 @@ export class MigrationStack extends Stack {
   /** The DMS resources, when the config asks the stack to create them. */
   readonly dms?: DmsResources;
   readonly dashboard: MigrationDashboard;
-  readonly schedule?: MigrationSchedule;
+  readonly schedule?: ExecutionSchedule;
 
   constructor(scope: Construct, id: string, props: MigrationStackProps) {
     super(scope, id, props);
@@ -41,9 +41,10 @@ export class MigrationStack extends Stack {
       cdcLatencyAlarmThreshold: Duration.seconds(config.monitoring.cdcLatencyAlarmSeconds),
     });
     if (config.schedule) {
-      this.schedule = new MigrationSchedule(this, 'Schedule', {
+      this.schedule = new ExecutionSchedule(this, 'Schedule', {
         stateMachine: this.orchestrator.stateMachine,
         input: resolved,
+        runName: resolved.migrationName,
         cron: config.schedule.cron,
         timeZone: config.schedule.timeZone,
       });

@@ -1,24 +1,16 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import * as z from 'zod/mini';
+import { ExecutionSchedule } from './constructs/execution-schedule';
 import { WaveDashboard } from './constructs/wave-dashboard';
 import { WaveOrchestrator } from './constructs/wave-orchestrator';
-
-/** A wave deployment: the migration stacks its waves may start, and who gets its e-mails. */
-export const waveDeploymentSchema = z.strictObject({
-  stackName: z.string().check(z.regex(/^[A-Za-z][A-Za-z0-9-]{0,100}$/)),
-  account: z.string().check(z.regex(/^\d{12}$/)),
-  region: z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/)),
-  migrationStackNames: z.array(z.string().check(z.regex(/^[A-Za-z][A-Za-z0-9-]{0,100}$/))).check(z.minLength(1)),
-  notificationEmails: z._default(z.array(z.email()), []),
-  approvalTimeoutHours: z._default(z.int().check(z.minimum(1), z.maximum(168)), 24),
-});
-export type WaveDeployment = z.output<typeof waveDeploymentSchema>;
+import type { WaveDeployment } from './wave-config';
 
 /** The deployable wave stack, beside the migration stacks it starts, with its dashboard. */
 export class WaveStack extends Stack {
   readonly orchestrator: WaveOrchestrator;
   readonly dashboard: WaveDashboard;
+  /** Starts the deployment's scheduled wave, when it has one. */
+  readonly schedule?: ExecutionSchedule;
 
   constructor(scope: Construct, id: string, props: StackProps & { deployment: WaveDeployment }) {
     super(scope, id, props);
@@ -36,6 +28,10 @@ export class WaveStack extends Stack {
       topic: orchestrator.topic,
       topicKey: orchestrator.key,
     });
+    if (deployment.schedule) {
+      const { cron, timeZone, wave } = deployment.schedule;
+      this.schedule = new ExecutionSchedule(this, 'Schedule', { stateMachine: orchestrator.stateMachine, input: wave, runName: `wave ${wave.waveName}`, cron, timeZone });
+    }
     new CfnOutput(this, 'WaveStateMachineArn', { value: this.orchestrator.stateMachine.stateMachineArn });
     new CfnOutput(this, 'WaveTokenTableName', { value: this.orchestrator.tokenTable.tableName });
   }

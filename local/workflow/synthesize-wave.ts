@@ -1,6 +1,7 @@
 import { App, Stack, type CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { WaveStack, waveDeploymentSchema } from '../../infra/wave-stack';
+import { waveDeploymentSchema } from '../../infra/wave-config';
+import { WaveStack } from '../../infra/wave-stack';
 import { conventionalPhysicalResources, resolveIntrinsic, type CfnTemplate, type DeploymentEnvironment, type PhysicalResources } from '../iam';
 import { allStates, type AslDefinition } from './asl';
 import { functionEnvironment, synthesisContext } from './synthesize';

@@ -1,49 +1,37 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { App, Validations } from 'aws-cdk-lib';
 import { Topic } from 'aws-cdk-lib/aws-sns';
-import { AwsSolutionsChecks } from 'cdk-nag';
 import { deploymentConfigSchema } from '../../infra/config';
 import { MigrationStack } from '../../infra/migration-stack';
-import { DEPLOYMENT, synthesisContext } from '../support/synthesized-workflow';
+import { waveDeploymentSchema } from '../../infra/wave-config';
+import { WaveStack } from '../../infra/wave-stack';
+import { awsSolutionsReport, unacknowledgedFindings, type AwsSolutionsReport } from '../support/aws-solutions-report';
+import { DEPLOYMENT } from '../support/synthesized-workflow';
 import { WITH_WAY_BACK } from '../support/way-back';
 
 const EXAMPLES = path.join(__dirname, '..', '..', 'examples');
 const example = (file: string) => JSON.parse(readFileSync(path.join(EXAMPLES, file), 'utf8')) as unknown;
 
-interface ValidationReport {
-  pluginReports: Array<{
-    pluginName: string;
-    violations: Array<{ ruleName: string; severity: string; violatingConstructs: Array<{ constructPath: string }> }>;
-    suppressedViolations: Array<{ ruleName: string; acknowledgedId: string; reason?: string }>;
-  }>;
-}
-
-/**
- * Synthesizes the stack the way `cdk synth` does (infra/app.ts): cdk-nag 3 is a validation plugin, so its
- * findings land in the synthesis validation report, errors and warnings alike, next to the acknowledged ones
- * with their reasons. Synthesis fails on an unacknowledged error; the report is written either way.
- */
-function awsSolutionsReport(deployment: unknown, addToStack?: (stack: MigrationStack) => void): ValidationReport['pluginReports'][number] {
-  const outdir = mkdtempSync(path.join(tmpdir(), 'dms-nag-'));
-  try {
+/** The migration stack of one deployment config, checked as `cdk synth` checks it. */
+function migrationStackReport(deployment: unknown, addToStack?: (stack: MigrationStack) => void): AwsSolutionsReport {
+  return awsSolutionsReport((app) => {
     const config = deploymentConfigSchema.parse(deployment);
-    const app = new App({ outdir, context: synthesisContext() });
     const stack = new MigrationStack(app, config.stackName, { config, env: { account: config.account, region: config.region } });
     addToStack?.(stack);
-    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-    try {
-      app.synth();
-    } catch {
-      // Read from the report below, which names every finding.
-    }
-    const report = JSON.parse(readFileSync(path.join(outdir, 'validation-report.json'), 'utf8')) as ValidationReport;
-    const [awsSolutions] = report.pluginReports.filter((plugin) => plugin.pluginName === 'AwsSolutions');
-    return awsSolutions;
-  } finally {
-    rmSync(outdir, { recursive: true, force: true });
-  }
+  });
+}
+
+/** What every stack's report must show. */
+function itIsCleanOfFindings(report: AwsSolutionsReport): void {
+  it('has no unacknowledged error or warning', () => {
+    expect(unacknowledgedFindings(report)).toEqual([]);
+  });
+
+  it('gives a reason for every acknowledged finding', () => {
+    expect(report.suppressedViolations.length).toBeGreaterThan(0);
+    const unexplained = report.suppressedViolations.filter((suppressed) => (suppressed.reason ?? '').trim().length < 20);
+    expect(unexplained.map((suppressed) => suppressed.acknowledgedId)).toEqual([]);
+  });
 }
 
 describe.each([
@@ -77,23 +65,22 @@ describe.each([
     },
   ],
 ])('cdk-nag AwsSolutions on the stack: %s', (_, deployment) => {
-  const report = awsSolutionsReport(deployment);
+  itIsCleanOfFindings(migrationStackReport(deployment));
+});
 
-  it('has no unacknowledged error or warning', () => {
-    const findings = report.violations.map(
-      (violation) => `${violation.severity} ${violation.ruleName}: ${violation.violatingConstructs.map((construct) => construct.constructPath).join(', ')}`,
-    );
-    expect(findings).toEqual([]);
-  });
-
-  it('gives a reason for every acknowledged finding', () => {
-    expect(report.suppressedViolations.length).toBeGreaterThan(0);
-    const unexplained = report.suppressedViolations.filter((suppressed) => (suppressed.reason ?? '').trim().length < 20);
-    expect(unexplained.map((suppressed) => suppressed.acknowledgedId)).toEqual([]);
-  });
+describe.each([
+  ['started by hand', { stackName: 'ShopWave', account: '123456789012', region: 'eu-west-1', migrationStackNames: ['Orders', 'Billing'] }],
+  ['a wave on a schedule (examples/orders-wave.json)', example('orders-wave.json')],
+])('cdk-nag AwsSolutions on the wave stack: %s', (_, deployment) => {
+  itIsCleanOfFindings(
+    awsSolutionsReport((app) => {
+      const wave = waveDeploymentSchema.parse(deployment);
+      new WaveStack(app, wave.stackName, { deployment: wave, env: { account: wave.account, region: wave.region } });
+    }),
+  );
 });
 
 it('the check sees a finding nobody acknowledged', () => {
-  const report = awsSolutionsReport(DEPLOYMENT, (stack) => new Topic(stack, 'TopicWithoutSslPolicy'));
+  const report = migrationStackReport(DEPLOYMENT, (stack) => new Topic(stack, 'TopicWithoutSslPolicy'));
   expect(report.violations.map((violation) => violation.ruleName)).toEqual(['AwsSolutions-SNS3']);
 });

