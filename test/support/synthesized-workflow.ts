@@ -2,6 +2,7 @@ import { buildStack as build, synthesizeWorkflow as synthesize, type Synthesized
 
 export { synthesisContext } from '../../local/workflow/synthesize';
 import { migrationInput } from './migration';
+import { synthesizedOncePerRun } from './synthesis-memo';
 
 export type { AslDefinition, AslState, SynthesizedWorkflow } from '../../local/workflow/synthesize';
 
@@ -16,9 +17,9 @@ export const DEPLOYMENT = {
   migration: migrationInput({ cutover: { endpointParameterName: '/apps/orders/database-endpoint' } }),
 };
 
-/** The test deployment's state machine, as `cdk synth` writes it. */
+/** The test deployment's state machine, as `cdk synth` writes it (once per jest run: synthesis-memo.ts). */
 export function synthesizeWorkflow(deployment: unknown = DEPLOYMENT): SynthesizedWorkflow {
-  return synthesize(deployment);
+  return synthesizedOncePerRun(deployment, synthesize);
 }
 
 /** The test deployment's stack, as `cdk synth` builds it. */
