@@ -1,3 +1,4 @@
+import type { Template } from 'aws-cdk-lib/assertions';
 import { buildStack as build, synthesizeWorkflow as synthesize, type SynthesizedWorkflow } from '../../local/workflow/synthesize';
 
 export { synthesisContext } from '../../local/workflow/synthesize';
@@ -20,6 +21,11 @@ export const DEPLOYMENT = {
 /** The test deployment's state machine, as `cdk synth` writes it (once per jest run: synthesis-memo.ts). */
 export function synthesizeWorkflow(deployment: unknown = DEPLOYMENT): SynthesizedWorkflow {
   return synthesizedOncePerRun(deployment, synthesize);
+}
+
+/** The test deployment's template, as `cdk synth` writes it (once per jest run, with its workflow). */
+export function synthesizedTemplate(deployment: unknown = DEPLOYMENT): Template {
+  return synthesizeWorkflow(deployment).template;
 }
 
 /** The test deployment's stack, as `cdk synth` builds it. */
