@@ -17,6 +17,9 @@ module.exports = {
   // MariaDB servers, a browser or a rehearsal's child process rather than compute, so two run well side by side.
   maxWorkers: 2,
   setupFilesAfterEnv: ['<rootDir>/test/setup.ts'],
+  // The directory where each deployment the tests execute is synthesized once per run (test/support/synthesis-memo.ts).
+  globalSetup: '<rootDir>/test/global-setup.ts',
+  globalTeardown: '<rootDir>/test/global-teardown.ts',
   collectCoverageFrom: ['functions/**/*.ts'],
   coverageReporters: ['text-summary', 'text'],
   coverageThreshold: { './functions/': { lines: 90 } },

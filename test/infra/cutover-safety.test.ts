@@ -1,6 +1,6 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { REVERSE_SOURCE, REVERSE_TARGET, SOURCE_SECRET, TARGET_SECRET, WITH_WAY_BACK } from '../support/way-back';
-import { buildStack, DEPLOYMENT } from '../support/synthesized-workflow';
+import { DEPLOYMENT, synthesizedTemplate } from '../support/synthesized-workflow';
 
 type Statement = { Action: string | string[]; Resource: unknown; Condition?: unknown };
 
@@ -17,7 +17,7 @@ function statementsOf(template: Template, description: string): Statement[] {
 const grantsFor = (statements: Statement[], action: string) => statements.filter((statement) => [statement.Action].flat().includes(action));
 
 describe('the lossless cutover’s permissions', () => {
-  const { template } = buildStack(WITH_WAY_BACK);
+  const template = synthesizedTemplate(WITH_WAY_BACK);
   const cutover = statementsOf(template, 'Gate, write freeze');
   const runLock = statementsOf(template, 'One run per migration');
 
@@ -52,7 +52,7 @@ describe('the lossless cutover’s permissions', () => {
   });
 
   it('without a way back or database access, grants none of it', () => {
-    const plain = statementsOf(buildStack(DEPLOYMENT).template, 'Gate, write freeze');
+    const plain = statementsOf(synthesizedTemplate(DEPLOYMENT), 'Gate, write freeze');
     expect(grantsFor(plain, 'secretsmanager:GetSecretValue')).toEqual([]);
     expect(grantsFor(plain, 'dms:CreateReplicationTask')).toEqual([]);
     expect(grantsFor(plain, 'dms:DeleteReplicationTask')).toEqual([]);

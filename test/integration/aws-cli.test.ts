@@ -14,6 +14,10 @@ import { rehearse } from '../../local/rehearsal/rehearse';
  * reads. `dms-orchestrator status` shows the same moment, and the printed approve command lets it cut over.
  */
 const AWS_CLI = '/usr/bin/aws';
+// CDK's CloudFormation validation of the template (seconds of CPU) is left to the runs that check the template: this
+// stack is the rehearsal's default one, validated in rehearsal.test.ts's own-process run. (jest gives each test file
+// its own process.env.)
+process.env.CDK_VALIDATION = 'false';
 const ROOT = path.resolve(__dirname, '../..');
 // A rehearsal (a MariaDB server started, the whole workflow) and a dozen CLI processes: a minute or two.
 jest.setTimeout(300_000);

@@ -1,7 +1,9 @@
+import type { Template } from 'aws-cdk-lib/assertions';
 import { buildStack as build, synthesizeWorkflow as synthesize, type SynthesizedWorkflow } from '../../local/workflow/synthesize';
 
 export { synthesisContext } from '../../local/workflow/synthesize';
 import { migrationInput } from './migration';
+import { synthesizedOncePerRun } from './synthesis-memo';
 
 export type { AslDefinition, AslState, SynthesizedWorkflow } from '../../local/workflow/synthesize';
 
@@ -16,9 +18,14 @@ export const DEPLOYMENT = {
   migration: migrationInput({ cutover: { endpointParameterName: '/apps/orders/database-endpoint' } }),
 };
 
-/** The test deployment's state machine, as `cdk synth` writes it. */
+/** The test deployment's state machine, as `cdk synth` writes it (once per jest run: synthesis-memo.ts). */
 export function synthesizeWorkflow(deployment: unknown = DEPLOYMENT): SynthesizedWorkflow {
-  return synthesize(deployment);
+  return synthesizedOncePerRun(deployment, synthesize);
+}
+
+/** The test deployment's template, as `cdk synth` writes it (once per jest run, with its workflow). */
+export function synthesizedTemplate(deployment: unknown = DEPLOYMENT): Template {
+  return synthesizeWorkflow(deployment).template;
 }
 
 /** The test deployment's stack, as `cdk synth` builds it. */

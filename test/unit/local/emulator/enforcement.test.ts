@@ -4,7 +4,7 @@ import { runAsCaller } from '../../../../local/emulator/callers';
 import { databaseNetworkOf } from '../../../../local/emulator/network';
 import { startAwsEmulator, type AwsEmulator } from '../../../../local/emulator/server';
 import { StackAuthorizer, type CfnTemplate } from '../../../../local/iam';
-import { synthesizeWorkflow } from '../../../../local/workflow/synthesize';
+import { synthesizeWorkflow } from '../../../support/synthesized-workflow';
 import { emulatedDms, emulatedEndpoints } from '../../../support/emulated-task';
 import { TASK_ARN } from '../../../support/migration';
 import { WITH_WAY_BACK } from '../../../support/way-back';

@@ -1,5 +1,5 @@
 import { StackAuthorizer, type CfnTemplate, type ResourceFacts } from '../../../../local/iam';
-import { buildStack } from '../../../../local/workflow/synthesize';
+import { synthesizedTemplate } from '../../../support/synthesized-workflow';
 import { DATABASE_ACCESS, TASK_ARN } from '../../../support/migration';
 import { WITH_WAY_BACK } from '../../../support/way-back';
 
@@ -8,7 +8,7 @@ const REVERSE_TASK = 'arn:aws:dms:eu-west-1:123456789012:task:REVERSETASKABCDEFG
 const MIGRATION_TAG = 'dms-orchestrator:migration';
 
 describe('authorizing a local run’s AWS calls as the synthesized roles', () => {
-  const template = buildStack(WITH_WAY_BACK).template.toJSON() as CfnTemplate;
+  const template = synthesizedTemplate(WITH_WAY_BACK).toJSON() as CfnTemplate;
   /** The function whose Description starts with `description`, as the infra tests find them. */
   const functionNamed = (description: string): string => {
     const [logicalId] = Object.entries(template.Resources).find(([, resource]) => String(resource.Properties?.Description).startsWith(description)) ?? [];

@@ -14,7 +14,7 @@ import {
   type CfnTemplate,
   type PrincipalPolicies,
 } from '../../../../local/iam';
-import { buildStack } from '../../../../local/workflow/synthesize';
+import { synthesizedTemplate } from '../../../support/synthesized-workflow';
 import { DATABASE_ACCESS, TASK_ARN } from '../../../support/migration';
 import { WITH_WAY_BACK } from '../../../support/way-back';
 
@@ -23,7 +23,7 @@ const REVERSE_TASK = 'arn:aws:dms:eu-west-1:123456789012:task:REVERSETASKABCDEFG
 const MIGRATION_TAG = 'aws:ResourceTag/dms-orchestrator:migration';
 
 function principalsOf(deployment: unknown) {
-  const template = buildStack(deployment).template.toJSON() as CfnTemplate;
+  const template = synthesizedTemplate(deployment).toJSON() as CfnTemplate;
   const resources = conventionalPhysicalResources(template, environment);
   const functions = functionPolicies(template, environment, resources);
   /** The function whose Description starts with `description`, as the infra tests find them. */

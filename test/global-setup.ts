@@ -1,0 +1,3 @@
+import { startRunMemo } from './support/synthesis-memo';
+
+export default startRunMemo;

@@ -1,0 +1,3 @@
+import { removeRunMemo } from './support/synthesis-memo';
+
+export default removeRunMemo;
