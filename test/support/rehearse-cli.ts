@@ -28,11 +28,12 @@ export function reportDuration(what: string, startedAt: number): void {
   console.log(`${what}: ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
 }
 
-/** Runs `dms-orchestrator rehearse ARGS --outbox OUTBOX` and reads what it published. */
-export function rehearseInItsOwnProcess(args: string[], outbox: string, timeoutMillis = 170_000): Promise<CliRehearsal> {
+/** Runs `dms-orchestrator rehearse ARGS --outbox OUTBOX` and reads what it published; `environment` adds to the test's. */
+export function rehearseInItsOwnProcess(args: string[], outbox: string, timeoutMillis = 170_000, environment: NodeJS.ProcessEnv = {}): Promise<CliRehearsal> {
   const startedAt = Date.now();
   return new Promise((resolve) => {
-    execFile(process.execPath, ['bin/dms-orchestrator.js', 'rehearse', ...args, '--outbox', outbox], { cwd: ROOT, timeout: timeoutMillis }, (error, stdout, stderr) => {
+    const options = { cwd: ROOT, timeout: timeoutMillis, env: { ...process.env, ...environment } };
+    execFile(process.execPath, ['bin/dms-orchestrator.js', 'rehearse', ...args, '--outbox', outbox], options, (error, stdout, stderr) => {
       reportDuration(`dms-orchestrator rehearse ${args.join(' ')}`, startedAt);
       resolve({ exitCode: error ? Number(error.code) : 0, stdout, stderr, notifications: notificationsIn(outbox) });
     });
