@@ -1,4 +1,4 @@
 import { TASK_ENGINE } from '../support/engines';
 import { cutoverFaultSweep } from './cutover-fault-sweep-paths';
 
-cutoverFaultSweep(TASK_ENGINE, 'every state');
+cutoverFaultSweep(TASK_ENGINE);
