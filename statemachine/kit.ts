@@ -157,7 +157,8 @@ export class WorkflowKit {
     const send = this.invoke(
       name,
       this.functions.notify,
-      { kind, migrationName: JsonPath.stringAt('$.config.migrationName'), executionArn: JsonPath.executionId, details },
+      // The run's config goes along so the notify function can tell a wave's migration by its `wave` (an optional field no path here may name).
+      { kind, migrationName: JsonPath.stringAt('$.config.migrationName'), executionArn: JsonPath.executionId, details, run: JsonPath.objectAt('$.config') },
       JsonPath.DISCARD,
     );
     const undelivered = undeliveredPath(name);

@@ -12,7 +12,7 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DatabaseMigrationServiceClient } from '@aws-sdk/client-database-migration-service';
 import { replicationOf } from '../shared/replication';
 import { checkProgress, type FullLoadProgress } from '../shared/full-load-progress';
-import { publishNotification } from '../shared/notifications/publish';
+import { leftToTheWave, publishNotification } from '../shared/notifications/publish';
 import { MigrationError } from '../shared/errors';
 import { logger } from '../shared/logger';
 import { expiresAfter, TOKEN_TABLE_TTL_ATTRIBUTE } from '../shared/token-table';
@@ -195,7 +195,7 @@ async function announceMilestone(
   progress: FullLoadProgress,
 ): Promise<void> {
   const milestone = crossedMilestone(progress.fullLoadProgressPercent, wait.lastMilestonePercent, settings.milestonePercent);
-  if (milestone === undefined) return;
+  if (milestone === undefined || leftToTheWave({ kind: 'full-load-progress' }, wait.config)) return;
   // Claim the milestone first: of two watchers racing (event and periodic check), one notifies.
   try {
     await clients.dynamoDb.send(

@@ -2,8 +2,9 @@ import { DatabaseMigrationServiceClient } from '@aws-sdk/client-database-migrati
 import { SNSClient } from '@aws-sdk/client-sns';
 import { ENVIRONMENT, optionalString, requireString } from '../shared/environment';
 import { phaseHandler } from '../shared/handler';
+import * as z from 'zod/mini';
 import { notificationEventSchema } from '../shared/notifications/messages';
-import { publishNotification } from '../shared/notifications/publish';
+import { leftToTheWave, publishNotification } from '../shared/notifications/publish';
 import { withReplicationLog } from './notify';
 
 const sns = new SNSClient({});
@@ -18,6 +19,10 @@ const replication = replicationTaskArn
     ? { engine: 'serverless' as const, arn: replicationConfigArn }
     : undefined;
 
-export const handler = phaseHandler('notify', notificationEventSchema, async (event) =>
-  publishNotification(sns, topicArn, replication ? await withReplicationLog(dms, replication, event) : event),
-);
+/** The notification, and the run's config as the state machine holds it (only its `wave` is read). */
+const eventSchema = z.intersection(notificationEventSchema, z.object({ run: z.optional(z.looseObject({ wave: z.optional(z.looseObject({ waveName: z.string() })) })) }));
+
+export const handler = phaseHandler('notify', eventSchema, async ({ run, ...event }) => {
+  if (leftToTheWave(event, run)) return { leftToTheWave: run?.wave?.waveName, kind: event.kind };
+  return publishNotification(sns, topicArn, replication ? await withReplicationLog(dms, replication, event) : event);
+});

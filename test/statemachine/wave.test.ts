@@ -56,8 +56,9 @@ describe('wave workflow: many migrations, each a child execution of its own stac
     expect(run.status).toBe('FAILED');
     expect(run.error).toMatchObject({ Error: 'WaveIncomplete' });
     expect(String(run.error?.Cause)).toContain('Billing: not approved: still on the source');
-    // One e-mail per milestone of the wave: its approval request and its summary.
+    // One e-mail per milestone of the wave: its approval request and its summary; none per migration.
     expect(run.aws.notifications.map((published) => published.subject)).toEqual(['[DMS] wave Friday wave: wave approval needed', '[DMS] wave Friday wave: wave summary']);
+    expect(run.children.flatMap(({ run: child }) => child.notifications)).toEqual([]);
   });
 
   it('takes the subset the approver checked on the wave’s own approval page, decided by that page’s role', async () => {
@@ -93,6 +94,8 @@ describe('wave workflow: many migrations, each a child execution of its own stac
     expect(cause).toMatch(/Billing: FAILED \(CutoverPreconditionFailed/);
     expect(cause).toContain('Stock: halted after an earlier failure: still on the source');
     expect(cause).toContain('On the target: Orders; on the source: Billing, Stock.');
+    // A migration's failure is e-mailed at once, with its remedy; its routine e-mails are left to the wave's.
+    expect(run.children.map(({ run: child }) => child.notifications)).toEqual([[], [], [], [], ['failure']]);
   });
 
   it('cuts a group of cutoverConcurrency over at once; a failure in it lets the rest of the group finish and starts nothing after it', async () => {

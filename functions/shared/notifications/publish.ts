@@ -28,3 +28,12 @@ export async function publishNotification(sns: SNSClient, topicArn: string, even
   );
   return { messageId: response.MessageId ?? '', kind: event.kind, subject };
 }
+
+/**
+ * A migration a wave runs e-mails only its failures: its routine messages (started, loaded, validated, each
+ * cutover step, cut over) would reach the team once per migration, and the wave says the same in one e-mail per
+ * milestone (its approval request, its summary). A failure still goes out at once, with its own remedy.
+ */
+export function leftToTheWave(event: Pick<NotificationEvent, 'kind'>, run: { wave?: { waveName: string } } | undefined): boolean {
+  return run?.wave !== undefined && event.kind !== 'failure';
+}

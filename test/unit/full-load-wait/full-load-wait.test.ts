@@ -32,12 +32,12 @@ const sns = mockClient(SNSClient);
 const eventBridge = mockClient(EventBridgeClient);
 const CHECK_RULE = 'OrdersMigration-full-load-checks';
 
-function storedWait(lastMilestonePercent = 0, taskToken = 'token-1') {
+function storedWait(lastMilestonePercent = 0, taskToken = 'token-1', waitingConfig: object = config) {
   return {
     Item: marshall({
       pk: `full-load#${TASK_ARN}`,
       taskToken,
-      config: JSON.stringify(config),
+      config: JSON.stringify(waitingConfig),
       executionArn: EXECUTION_ARN,
       registeredAt: '2026-11-24T09:00:00.000Z',
       ttl: 1_800_000_000,
@@ -213,6 +213,14 @@ describe('full-load-watcher', () => {
       ExpressionAttributeValues: { ':milestone': { N: '50' }, ':previous': { N: '25' } },
     });
     expect(sns).toHaveReceivedCommandWith(PublishCommand, { TopicArn: TOPIC_ARN, Subject: '[DMS] Orders to Aurora: full load 52 %' });
+  });
+
+  it('leaves the progress of a wave\'s migration to the wave\'s own e-mails', async () => {
+    dms.on(DescribeReplicationTasksCommand).resolves({ ReplicationTasks: [replicationTask({ ReplicationTaskStats: { FullLoadProgressPercent: 52, TablesLoaded: 3 } })] });
+    const wave = { waveName: 'Friday wave', waveExecutionArn: 'arn:aws:states:eu-west-1:123456789012:execution:ShopWave-wave:friday' };
+    dynamoDb.on(GetItemCommand).resolves(storedWait(25, 'token-1', { ...config, mode: 'prepare', wave }));
+    await expect(watcher({ source: 'aws.scheduler' })).resolves.toEqual({ outcome: 'waiting' });
+    expect(sns).not.toHaveReceivedAnyCommand();
   });
 
   it('stays quiet when another watcher already announced the milestone', async () => {

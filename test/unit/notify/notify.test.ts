@@ -60,6 +60,18 @@ describe('notify handler', () => {
     expect(dms).not.toHaveReceivedAnyCommand();
   });
 
+  it('leaves a wave\'s migration\'s routine e-mails to the wave, and sends its failure at once', async () => {
+    sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
+    dms.on(DescribeReplicationTasksCommand).resolves({ ReplicationTasks: [replicationTask()] });
+    const run = { migrationName: base.migrationName, mode: 'cutover', wave: { waveName: 'Friday wave', waveExecutionArn: 'arn:aws:states:eu-west-1:123456789012:execution:ShopWave-wave:friday' } };
+    await expect(handler({ ...base, kind: 'approval-timeout', details: {}, run })).resolves.toEqual({ leftToTheWave: 'Friday wave', kind: 'approval-timeout' });
+    expect(sns).not.toHaveReceivedAnyCommand();
+    await handler({ ...failure, run });
+    expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
+    await handler({ ...base, kind: 'approval-timeout', details: {}, run: { migrationName: base.migrationName, mode: 'migrate' } });
+    expect(sns).toHaveReceivedCommandTimes(PublishCommand, 2);
+  });
+
   it('reads the task only for a failure', async () => {
     sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
     await handler({ ...base, kind: 'approval-timeout', details: {} });
