@@ -205,7 +205,7 @@ export async function describeEveryPage<Item>(readPage: (marker: string | undefi
 const FILTER_VALUES_PER_CALL = 100;
 
 /** A Describe call filtered on many ARNs: FILTER_VALUES_PER_CALL filter values a call, every page of each. */
-async function describeByArns<Item>(arns: string[], readPage: (arns: string[], marker: string | undefined) => Promise<{ items?: Item[]; marker?: string }>): Promise<Item[]> {
+export async function describeByArns<Item>(arns: string[], readPage: (arns: string[], marker: string | undefined) => Promise<{ items?: Item[]; marker?: string }>): Promise<Item[]> {
   const items: Item[] = [];
   for (let start = 0; start < arns.length; start += FILTER_VALUES_PER_CALL) {
     const batch = arns.slice(start, start + FILTER_VALUES_PER_CALL);

@@ -21,7 +21,6 @@ import { seconds } from './summary';
  * the database secrets), and the execution input and deployment that name them.
  */
 export const REHEARSAL_ACCOUNT = '123456789012';
-const ACCOUNT = REHEARSAL_ACCOUNT;
 export const REHEARSAL_REGION = 'eu-west-1';
 /**
  * The AWS resources of one rehearsed migration, named after its sample database (`shop`: SHOPREHEARSALTASK,
@@ -31,16 +30,16 @@ function rehearsalResources(sample: SampleName) {
   const id = `${sample.toUpperCase()}REHEARSAL`;
   const secretPrefix = sample === 'shop' ? 'rehearsal/' : `rehearsal/${sample}-`;
   return {
-    task: `arn:aws:dms:${REHEARSAL_REGION}:${ACCOUNT}:task:${id}TASK`,
-    config: `arn:aws:dms:${REHEARSAL_REGION}:${ACCOUNT}:replication-config:${id}CONFIG`,
-    source: `arn:aws:dms:${REHEARSAL_REGION}:${ACCOUNT}:endpoint:${id}SOURCE`,
-    target: `arn:aws:dms:${REHEARSAL_REGION}:${ACCOUNT}:endpoint:${id}TARGET`,
-    instance: `arn:aws:dms:${REHEARSAL_REGION}:${ACCOUNT}:rep:${id}INSTANCE`,
+    task: `arn:aws:dms:${REHEARSAL_REGION}:${REHEARSAL_ACCOUNT}:task:${id}TASK`,
+    config: `arn:aws:dms:${REHEARSAL_REGION}:${REHEARSAL_ACCOUNT}:replication-config:${id}CONFIG`,
+    source: `arn:aws:dms:${REHEARSAL_REGION}:${REHEARSAL_ACCOUNT}:endpoint:${id}SOURCE`,
+    target: `arn:aws:dms:${REHEARSAL_REGION}:${REHEARSAL_ACCOUNT}:endpoint:${id}TARGET`,
+    instance: `arn:aws:dms:${REHEARSAL_REGION}:${REHEARSAL_ACCOUNT}:rep:${id}INSTANCE`,
     /** The operator's endpoints for the way back: the target as a DMS source, the old source as a DMS target. */
-    reverseSource: `arn:aws:dms:${REHEARSAL_REGION}:${ACCOUNT}:endpoint:${id}REVERSESOURCE`,
-    reverseTarget: `arn:aws:dms:${REHEARSAL_REGION}:${ACCOUNT}:endpoint:${id}REVERSETARGET`,
-    sourceSecret: `arn:aws:secretsmanager:${REHEARSAL_REGION}:${ACCOUNT}:secret:${secretPrefix}source-AbCdEf`,
-    targetSecret: `arn:aws:secretsmanager:${REHEARSAL_REGION}:${ACCOUNT}:secret:${secretPrefix}target-AbCdEf`,
+    reverseSource: `arn:aws:dms:${REHEARSAL_REGION}:${REHEARSAL_ACCOUNT}:endpoint:${id}REVERSESOURCE`,
+    reverseTarget: `arn:aws:dms:${REHEARSAL_REGION}:${REHEARSAL_ACCOUNT}:endpoint:${id}REVERSETARGET`,
+    sourceSecret: `arn:aws:secretsmanager:${REHEARSAL_REGION}:${REHEARSAL_ACCOUNT}:secret:${secretPrefix}source-AbCdEf`,
+    targetSecret: `arn:aws:secretsmanager:${REHEARSAL_REGION}:${REHEARSAL_ACCOUNT}:secret:${secretPrefix}target-AbCdEf`,
     /** The prefix of its DMS identifiers and of its target's: shop-rehearsal, shop-source, shop-target. */
     identifier: sample,
     instanceIdentifier: `${sample}-rehearsal-instance`,
@@ -56,7 +55,7 @@ export function rehearsalDmsArns(engine: ReplicationEngine, sample: SampleName =
   const endpoints = { sourceEndpointArn: ARN.source, targetEndpointArn: ARN.target };
   return engine === 'serverless' ? { replicationConfigArn: ARN.config, ...endpoints } : { replicationTaskArn: ARN.task, replicationInstanceArn: ARN.instance, ...endpoints };
 }
-export const REHEARSAL_EXECUTION_ARN = `arn:aws:states:${REHEARSAL_REGION}:${ACCOUNT}:execution:ShopRehearsal-migration:rehearsal-${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}`;
+export const REHEARSAL_EXECUTION_ARN = `arn:aws:states:${REHEARSAL_REGION}:${REHEARSAL_ACCOUNT}:execution:ShopRehearsal-migration:rehearsal-${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}`;
 
 export type RehearsalInput = MigrationInput & ReplicationFields & { database: NonNullable<MigrationInput['database']>; cutover: Pick<MigrationConfig['cutover'], 'endpointParameterName'> };
 
@@ -92,7 +91,7 @@ export function rehearsalStackName(sample: SampleName): string {
 export function rehearsalDeployment(input: RehearsalInput, sample: SampleName = 'shop') {
   return {
     stackName: rehearsalStackName(sample),
-    account: ACCOUNT,
+    account: REHEARSAL_ACCOUNT,
     region: REHEARSAL_REGION,
     notificationEmails: [],
     // DMS publishes a task's metrics under its instance's name; a serverless replication runs on no instance.

@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/client-database-migration-service';
 import { readCdcLatency } from '../cdc-latency';
 import type { ConnectionTestsResult, EndpointConnection, EndpointRole } from '../connection-tests';
-import { describeEveryPage, dmsResourceId } from '../dms';
+import { describeByArns, dmsResourceId } from '../dms';
 import { ConnectionTestFailed, ResourceNotFound, TaskInUnexpectedState } from '../errors';
 import type { Replication, ReplicationEngineClient, ReplicationEndpoints } from './replication';
 import { readingOf, type ReplicationState } from './state';
@@ -74,13 +74,12 @@ async function describeReplication(dms: DatabaseMigrationServiceClient, filter: 
 }
 
 /**
- * Many replications in as few calls as DescribeReplications allows (a fleet's status): one filter over all their
- * config ARNs, page after page.
+ * Many replications in as few calls as DescribeReplications allows (a fleet's status): filters over their config
+ * ARNs, batched and paged as the other batched Describe calls are.
  */
 export async function describeReplications(dms: DatabaseMigrationServiceClient, replicationConfigArns: string[]): Promise<DmsReplication[]> {
-  if (replicationConfigArns.length === 0) return [];
-  return describeEveryPage(async (marker) => {
-    const response = await dms.send(new DescribeReplicationsCommand({ Filters: [{ Name: 'replication-config-arn', Values: replicationConfigArns }], Marker: marker }));
+  return describeByArns(replicationConfigArns, async (arns, marker) => {
+    const response = await dms.send(new DescribeReplicationsCommand({ Filters: [{ Name: 'replication-config-arn', Values: arns }], Marker: marker }));
     return { items: response.Replications, marker: response.Marker };
   });
 }

@@ -2,7 +2,6 @@ import type { CloudWatchClient, Dimension } from '@aws-sdk/client-cloudwatch';
 import {
   CreateReplicationTaskCommand,
   DeleteReplicationTaskCommand,
-  DescribeReplicationInstancesCommand,
   DescribeReplicationTasksCommand,
   StartReplicationTaskCommand,
   StopReplicationTaskCommand,
@@ -11,7 +10,7 @@ import {
 } from '@aws-sdk/client-database-migration-service';
 import { readCdcLatency } from '../cdc-latency';
 import { testConnections } from '../connection-tests';
-import { describeAllTableStatistics, describeReplicationTask, dmsResourceId } from '../dms';
+import { describeAllTableStatistics, describeReplicationInstances, describeReplicationTask, dmsResourceId } from '../dms';
 import { ResourceNotFound, TaskInUnexpectedState } from '../errors';
 import type { Replication, ReplicationEngineClient, ReplicationEndpoints } from './replication';
 import { readingOf, type ReplicationState } from './state';
@@ -94,8 +93,8 @@ async function taskCdcLatency(
   windowMinutes: number,
   at: Date,
 ) {
-  const instances = await dms.send(new DescribeReplicationInstancesCommand({ Filters: [{ Name: 'replication-instance-arn', Values: [replicationInstanceArn] }] }));
-  const instanceIdentifier = instances.ReplicationInstances?.[0]?.ReplicationInstanceIdentifier;
+  const [instance] = await describeReplicationInstances(dms, [replicationInstanceArn]);
+  const instanceIdentifier = instance?.ReplicationInstanceIdentifier;
   if (!instanceIdentifier) throw new ResourceNotFound(`Replication instance ${replicationInstanceArn} was not found`);
   return readCdcLatency(cloudWatch, taskMetricDimensions(instanceIdentifier, taskArn), windowMinutes, at);
 }
