@@ -115,7 +115,10 @@ export async function startStage(
       phase === 'awaitFullLoad'
         ? parked(phase)
         : phase === 'requestApproval'
-          ? parked(phase, (result) => desk.requested({ ...(result as { approvalId: string; expiresAt: string }), ...approvalEmailIn(emulator.messages) }))
+          ? parked(phase, (result) => {
+              const request = result as { approvalId: string; expiresAt: string };
+              desk.requested({ ...request, ...approvalEmailIn(emulator.messages, request.approvalId) });
+            })
           : (taskInput) => invokeAsLambda(handlers(phase), taskInput);
   }
   const authorizedTasks = authorizer ? invokedByStateMachine(tasks, synthesized, authorizer) : tasks;
@@ -150,10 +153,13 @@ function codeIn(message: string): string {
   return /one-time approval code: (\d+)/.exec(message)?.[1] ?? '(no code in the message)';
 }
 
-/** The review link and the subject (what is asked for: the cutover, a ROLLBACK) of the latest approval e-mail. */
-function approvalEmailIn(messages: PublishedMessage[]): { reviewUrl?: string; subject?: string } {
-  const request = [...messages].reverse().find((message) => message.attributes.kind === 'approval-request');
-  return { reviewUrl: /https?:\/\/\S+/.exec(request?.message ?? '')?.[0], subject: request?.subject };
+/**
+ * The review link and the subject (what is asked for: the cutover, a ROLLBACK, a wave) of the e-mail that asked
+ * for approval `approvalId`: a migration's request, or a wave's milestone.
+ */
+export function approvalEmailIn(messages: PublishedMessage[], approvalId: string): { reviewUrl?: string; subject?: string } {
+  const request = [...messages].reverse().find((message) => message.message.includes(approvalId));
+  return { reviewUrl: /https?:\/\/\S+\/review\?\S+/.exec(request?.message ?? '')?.[0], subject: request?.subject };
 }
 
 /** The environment Lambda would give the handlers, plus the SDK's standard variables aimed at the emulator. */

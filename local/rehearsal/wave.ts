@@ -15,7 +15,7 @@ import type { RehearsalOptions } from './options';
 import type { Terminal } from './progress';
 import type { SampleName } from './sample-schema';
 import { RehearsalShutdown } from './shutdown';
-import { pointHandlersAt, startStage, stateMachineArnOf, type RehearsalStage } from './stage';
+import { approvalEmailIn, pointHandlersAt, startStage, stateMachineArnOf, type RehearsalStage } from './stage';
 import { iamSummary, loadLines, seconds } from './summary';
 
 /**
@@ -136,8 +136,7 @@ async function runWave(
   // The approval parks the wave on a task token that the approval core hands back once decided.
   const askForApproval = parkedOnTaskToken(emulator.tokens, 'wave-approval', handlers.milestones, (result) => {
     const request = result as { approvalId: string; expiresAt: string };
-    const email = [...emulator.messages].reverse().find((message) => message.message.includes(request.approvalId));
-    desk.requested({ ...request, subject: email?.subject, reviewUrl: /https?:\/\/\S+\/review\S*/.exec(email?.message ?? '')?.[0] });
+    desk.requested({ ...request, ...approvalEmailIn(emulator.messages, request.approvalId) });
   });
   const tokenStates = new Set(allStates(wave.definition).filter(([, state]) => String(state.Resource).endsWith('.waitForTaskToken')).map(([name]) => name));
   const lambdaTasks: Record<string, LocalTask> = {};
